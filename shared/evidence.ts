@@ -1,0 +1,94 @@
+// What camera, dock and central store say to each other about a clip: its summary, the central
+// store's signed receipt, and the camera's wipe certificate. Formats: docs/mqtt-topics.md and
+// docs/wire-protocol.md refer to these.
+import { KeyObject, createPublicKey, type KeyLike } from 'node:crypto';
+import { sha256Hex, signData, verifyData } from './crypto.js';
+
+export type ClipState = 'recording' | 'closed' | 'truncated';
+
+/** A clip as the camera's vault lists it to the dock. */
+export interface ClipSummary {
+  clipId: string;
+  deviceId: string;
+  state: ClipState;
+  /** Ciphertext file size in bytes. */
+  bytes: number;
+  /** SHA-256 (hex) of the whole ciphertext file; null while still recording. */
+  sha256: string | null;
+  startedAt: string;
+  stoppedAt: string | null;
+  /** Evidence-key epoch the clip's data key is wrapped to. */
+  epochId: string;
+}
+
+/** The camera side of the offload, as the dock link needs it (implemented by firmware/vault). */
+export interface CameraVault {
+  /** Clips that may be offloaded (closed or truncated; never one still recording). */
+  list(): ClipSummary[];
+  readChunk(clipId: string, offset: number, length: number): Promise<Buffer>;
+  /** Wipe a clip, only against a valid receipt for exactly this clip id and hash. Throws with the reason otherwise. */
+  wipe(clipId: string, receipt: SignedDocument): Promise<SignedDocument>;
+}
+
+/** A JSON document signed as its exact UTF-8 bytes (no canonicalisation needed). */
+export interface SignedDocument {
+  /** The JSON text that was signed. */
+  body: string;
+  /** Base64 signature over the UTF-8 bytes of body (shared/crypto.ts signData). */
+  sig: string;
+  /** SHA-256 hex of the signer's SPKI DER public key, to pick the key. */
+  keyId: string;
+}
+
+export interface ReceiptBody {
+  v: 1;
+  kind: 'clip-receipt';
+  clipId: string;
+  deviceId: string;
+  sha256: string;
+  bytes: number;
+  storedAt: string;
+  storeId: string;
+}
+
+export interface WipeCertificateBody {
+  v: 1;
+  kind: 'wipe-certificate';
+  clipId: string;
+  deviceId: string;
+  sha256: string;
+  bytes: number;
+  wipedAt: string;
+  /** Steps done, in order, e.g. ['overwrite', 'fsync', 'unlink', 'index-delete', 'discard']. */
+  steps: string[];
+  /** SHA-256 hex of the receipt body that authorised the wipe. */
+  receiptSha256: string;
+}
+
+export function keyIdOf(publicKey: KeyLike): string {
+  const pub = publicKey instanceof KeyObject && publicKey.type === 'public' ? publicKey : createPublicKey(publicKey);
+  const der = pub.export({ type: 'spki', format: 'der' }) as Buffer;
+  return sha256Hex(der);
+}
+
+export function signDocument(body: object, privateKey: KeyLike): SignedDocument {
+  const text = JSON.stringify(body);
+  const pub = createPublicKey(privateKey);
+  return { body: text, sig: signData(privateKey, Buffer.from(text, 'utf8')).toString('base64'), keyId: keyIdOf(pub) };
+}
+
+/** Verify and parse a signed document; throws an Error naming the reason when it does not verify. */
+export function openDocument<T extends { kind: string }>(doc: SignedDocument, publicKey: KeyLike, kind: T['kind']): T {
+  if (!doc || typeof doc.body !== 'string' || typeof doc.sig !== 'string') throw new Error('malformed signed document');
+  if (!verifyData(publicKey, Buffer.from(doc.body, 'utf8'), Buffer.from(doc.sig, 'base64'))) {
+    throw new Error(`${kind}: signature does not verify with the trusted key`);
+  }
+  let parsed: T;
+  try {
+    parsed = JSON.parse(doc.body) as T;
+  } catch {
+    throw new Error(`${kind}: body is not JSON`);
+  }
+  if (parsed.kind !== kind) throw new Error(`expected a ${kind}, got ${String(parsed.kind)}`);
+  return parsed;
+}
