@@ -92,3 +92,26 @@ export function openDocument<T extends { kind: string }>(doc: SignedDocument, pu
   if (parsed.kind !== kind) throw new Error(`expected a ${kind}, got ${String(parsed.kind)}`);
   return parsed;
 }
+
+/** Public half of an evidence-key epoch, signed by the organisation root (the CA key). */
+export interface EvidenceEpochBody {
+  v: 1;
+  kind: 'evidence-epoch';
+  epochId: string;
+  /** RSA public key (SPKI PEM) clips of this epoch have their data key wrapped to (RSA-OAEP SHA-256). */
+  publicKeyPem: string;
+  /** ISO times: cameras use this epoch for clips started within [notBefore, notAfter). */
+  notBefore: string;
+  notAfter: string;
+}
+
+/** One entry of a hash-chained log (the camera's device log; the central access log has its own). */
+export interface DeviceLogEntry {
+  seq: number;
+  at: string;
+  type: string;
+  data: Record<string, unknown>;
+  /** SHA-256 hex of the previous entry's hash + this entry's canonical fields. */
+  prevHash: string;
+  hash: string;
+}

@@ -1,0 +1,22 @@
+// The contract between the dock's serial session (dock-agent/serial/) and the offload orchestration.
+import type { ClipSummary, DeviceLogEntry, SignedDocument } from '../shared/evidence.js';
+
+/** An authenticated session with one docked camera. */
+export interface CameraSession {
+  /** Device id taken from the camera's verified certificate (never from what it merely claims). */
+  readonly deviceId: string;
+  listClips(): Promise<ClipSummary[]>;
+  /**
+   * Pull a clip's ciphertext into destPath, resuming from the bytes already in destPath when they
+   * verify; the whole file's SHA-256 is checked against clip.sha256 before it resolves.
+   */
+  pullClip(clip: ClipSummary, destPath: string, onProgress?: (bytesDone: number) => void): Promise<void>;
+  /** Ask the camera to wipe a clip against the central store's receipt; resolves with its wipe certificate. */
+  wipe(clipId: string, receipt: SignedDocument): Promise<SignedDocument>;
+  /** Device log entries with seq > sinceSeq. */
+  fetchLog(sinceSeq: number): Promise<DeviceLogEntry[]>;
+  setClock(epochMs: number): Promise<void>;
+  /** Hand the camera upcoming evidence-key epochs (SignedDocument of EvidenceEpochBody). */
+  installEpochs(epochs: SignedDocument[]): Promise<void>;
+  close(): Promise<void>;
+}
