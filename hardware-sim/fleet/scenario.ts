@@ -1,0 +1,54 @@
+// A shift as data: cameras, docks, incidents and faults. Validated with zod so a bad scenario file
+// names the field instead of running something else than was meant.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+const faultKinds = [
+  'camera-power-cut', // kill -9 of a camera's firmware process while it records
+  'dock-crash', // kill -9 of the dock agent mid-offload
+  'broker-restart', // stop and start the MQTT broker mid-offload
+  'central-crash', // kill the central store's ingest mid-offload
+  'usb-detach', // camera pulled out of its bay mid-transfer, put back after a while
+] as const;
+
+export const scenarioSchema = z
+  .object({
+    name: z.string().min(1),
+    seed: z.number().int().nonnegative().default(1),
+    cameras: z.number().int().min(1).max(64),
+    bays: z.number().int().min(1).max(8).default(8),
+    /** Seconds of video each camera buffers before the first press. */
+    prerecordSeconds: z.number().min(0).max(120).default(60),
+    /** Incidents per camera during the shift; each: press, record for durationSeconds, long-press. */
+    incidentsPerCamera: z.number().int().min(0).max(20).default(2),
+    incidentSeconds: z.tuple([z.number().positive(), z.number().positive()]).default([5, 20]),
+    /** Video bitrate of the simulated cameras, bits per second. */
+    bitrate: z.number().int().positive().default(2_000_000),
+    /** How much faster than real time the shift runs (synthetic camera source). */
+    speed: z.number().positive().max(1000).default(20),
+    /** Serial line faults for every docked camera. */
+    serial: z.object({ bitErrorRate: z.number().min(0).max(1e-2).default(0), dropRate: z.number().min(0).max(0.5).default(0) }).default({ bitErrorRate: 0, dropRate: 0 }),
+    faults: z
+      .array(z.object({ kind: z.enum(faultKinds), count: z.number().int().min(0).max(1000).default(1) }))
+      .default([]),
+    broker: z.enum(['aedes', 'mosquitto']).default('aedes'),
+  })
+  .strict();
+
+export type Scenario = z.infer<typeof scenarioSchema>;
+export type FaultKind = (typeof faultKinds)[number];
+
+export function parseScenario(input: unknown): Scenario {
+  const r = scenarioSchema.safeParse(input);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new Error(`scenario.${i.path.join('.') || '(root)'}: ${i.message}`);
+  }
+  return r.data;
+}
+
+export function loadScenario(path: string): Scenario {
+  return parseScenario(JSON.parse(readFileSync(path, 'utf8')));
+}
+
+export const defaultScenario: Scenario = parseScenario({ name: 'short shift', cameras: 3, incidentsPerCamera: 2 });
