@@ -1,0 +1,73 @@
+// Firmware configuration. Validated with zod; a bad config refuses to start, naming the field.
+import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+
+const gps = z.discriminatedUnion('policy', [
+  z.object({ policy: z.literal('disabled') }),
+  // Enabling GPS is an explicit, justified policy choice (logged at boot).
+  z.object({ policy: z.literal('enabled'), justification: z.string().min(10) }),
+]);
+
+export const configSchema = z
+  .object({
+    deviceId: z.string().min(1),
+    purpose: z.string().min(1),
+    prerecordSeconds: z.number().int().min(0).max(120).default(60),
+    prebufferBytes: z.number().int().positive().default(128 * 1024 * 1024),
+    prebufferAudio: z.boolean().default(false),
+    longPressMs: z.number().int().min(500).max(10_000).default(3000),
+    maxClipSeconds: z.number().int().positive().nullable().default(null),
+    reminderIntervalS: z.number().int().positive().default(30),
+    gps: gps.default({ policy: 'disabled' }),
+    gpsWatchMs: z.number().int().positive().default(5000),
+    paths: z.object({ flashDir: z.string().min(1), trustDir: z.string().min(1) }).strict(),
+    hal: z.enum(['real', 'sim']).default('real'),
+    camera: z
+      .object({
+        command: z.array(z.string()).min(1).optional(),
+        width: z.number().int().positive().default(320),
+        height: z.number().int().positive().default(240),
+        fps: z.number().int().positive().default(25),
+        gop: z.number().int().positive().default(25),
+        bitrateKbps: z.number().int().positive().default(500),
+        synthetic: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type FirmwareConfig = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {}
+
+/** Validate an already-parsed object; throws ConfigError naming every bad field as `config.<path>`. */
+export function parseConfig(raw: unknown): FirmwareConfig {
+  const r = configSchema.safeParse(raw);
+  if (!r.success) {
+    const msg = r.error.issues.map((i) => `config.${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new ConfigError(msg);
+  }
+  return r.data;
+}
+
+export function loadConfig(file: string): FirmwareConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(`config: cannot read ${file}: ${(e as Error).message}`);
+  }
+  return parseConfig(raw);
+}
+
+/** sha256 of the canonical policy {prerecordSeconds, prebufferAudio, gps}; keys sorted. */
+export function policyHash(c: Pick<FirmwareConfig, 'prerecordSeconds' | 'prebufferAudio' | 'gps'>): string {
+  const canon = (v: unknown): unknown =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])]))
+      : v;
+  const doc = canon({ gps: c.gps, prebufferAudio: c.prebufferAudio, prerecordSeconds: c.prerecordSeconds });
+  return createHash('sha256').update(JSON.stringify(doc)).digest('hex');
+}

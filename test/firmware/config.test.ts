@@ -1,0 +1,31 @@
+import test from 'ava';
+import { parseConfig, policyHash, ConfigError } from '../../firmware/config.js';
+
+const base = { deviceId: 'cam-1', purpose: 'patrol', paths: { flashDir: '/tmp/f', trustDir: '/tmp/t' } };
+
+test('defaults applied', (t) => {
+  const c = parseConfig(base);
+  t.is(c.prerecordSeconds, 60);
+  t.false(c.prebufferAudio);
+  t.is(c.longPressMs, 3000);
+  t.deepEqual(c.gps, { policy: 'disabled' });
+  t.is(c.camera.width, 320);
+});
+
+test('bad field is named', (t) => {
+  const e = t.throws(() => parseConfig({ ...base, prerecordSeconds: 500 }), { instanceOf: ConfigError });
+  t.regex(e!.message, /config\.prerecordSeconds: .*120/);
+  const e2 = t.throws(() => parseConfig({ ...base, gps: { policy: 'enabled' } }));
+  t.regex(e2!.message, /config\.gps\.justification/);
+  const e3 = t.throws(() => parseConfig({ ...base, paths: { flashDir: '/x' } }));
+  t.regex(e3!.message, /config\.paths\.trustDir/);
+});
+
+test('policy hash depends on policy only', (t) => {
+  const a = parseConfig(base);
+  const b = parseConfig({ ...base, deviceId: 'other' });
+  const c = parseConfig({ ...base, prebufferAudio: true });
+  t.is(policyHash(a), policyHash(b));
+  t.not(policyHash(a), policyHash(c));
+  t.regex(policyHash(a), /^[0-9a-f]{64}$/);
+});
