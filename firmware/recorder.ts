@@ -1,0 +1,169 @@
+// Recorder state machine: idle (buffering into RAM) → recording → idle.
+// A press starts a clip with the pre-buffer prepended; only a long press stops (no accidental stops).
+import type { ButtonInput, DigitalOutput, VideoSegment, VideoSource } from '../shared/hal.js';
+import type { Clock } from '../shared/clock.js';
+import type { Logger } from 'pino';
+import { RingBuffer } from './ring-buffer.js';
+import { policyHash, type FirmwareConfig } from './config.js';
+
+/** The part of H1's vault clip writer the recorder uses (sync or async). */
+export interface ClipWriter {
+  clipId: string;
+  appendSegment(s: { startMs: number; durationMs: number; keyframe: boolean; data: Buffer }): unknown;
+  close(stoppedAtMs: number, finalMeta: Record<string, unknown>): unknown;
+}
+export interface ClipVault {
+  beginClip(meta: Record<string, unknown>): ClipWriter | Promise<ClipWriter>;
+}
+export interface EventLog {
+  append(type: string, data: Record<string, unknown>): unknown;
+}
+
+export interface RecorderDeps {
+  config: FirmwareConfig;
+  clock: Clock;
+  button: ButtonInput;
+  led: DigitalOutput;
+  haptic: DigitalOutput;
+  source: VideoSource;
+  vault: ClipVault;
+  deviceLog: EventLog;
+  logger: Logger;
+}
+
+export type RecorderState = 'idle' | 'recording';
+
+export class Recorder {
+  state: RecorderState = 'idle';
+  readonly clipIds: string[] = [];
+  /** End of the newest segment seen (camera time): the press is placed here, not on the wall clock. */
+  lastSegmentEndMs = 0;
+  private ring: RingBuffer;
+  private clip: ClipWriter | undefined;
+  private clipStartMs = 0;
+  private chain: Promise<unknown> = Promise.resolve();
+  private longTimer: NodeJS.Timeout | undefined;
+  private reminder: NodeJS.Timeout | undefined;
+  private unsubs: (() => void)[] = [];
+  private readonly policy: string;
+
+  constructor(private readonly d: RecorderDeps) {
+    const c = d.config;
+    this.ring = new RingBuffer({ seconds: c.prerecordSeconds, maxBytes: c.prebufferBytes, keepAudio: c.prebufferAudio });
+    this.policy = policyHash(c);
+  }
+
+  start(): void {
+    this.unsubs.push(this.d.button.onEdge((e, at) => this.onEdge(e, at)));
+    this.unsubs.push(this.d.source.onSegment((s) => this.onSegment(s)));
+  }
+
+  /** Resolves when every queued vault operation has finished. */
+  idle(): Promise<unknown> {
+    return this.chain;
+  }
+
+  private enqueue(fn: () => unknown): Promise<unknown> {
+    this.chain = this.chain.then(fn).catch((err) => this.d.logger.error({ err }, 'recorder vault operation failed'));
+    return this.chain;
+  }
+
+  private onEdge(edge: 'down' | 'up', at: number): void {
+    this.d.deviceLog.append('button', { edge, atMs: at });
+    if (edge === 'down') {
+      // LED first: the guard must see at once that the press registered.
+      if (this.state === 'idle') return void this.beginRecording(at);
+      this.longTimer = this.d.clock.setTimeout(() => {
+        this.longTimer = undefined;
+        void this.stopRecording(this.d.clock.now(), 'long-press');
+      }, this.d.config.longPressMs);
+    } else if (this.longTimer) {
+      this.d.clock.clearTimeout(this.longTimer);
+      this.longTimer = undefined;
+      this.d.logger.info('short press while recording ignored');
+      this.d.deviceLog.append('button-ignored', { reason: 'short press while recording', atMs: at });
+    }
+  }
+
+  private onSegment(s: VideoSegment): void {
+    this.lastSegmentEndMs = s.startMs + s.durationMs;
+    if (this.state === 'idle') return this.ring.push(s);
+    const max = this.d.config.maxClipSeconds;
+    if (max && s.keyframe && s.startMs - this.clipStartMs >= max * 1000) {
+      // Roll over without a gap: this keyframe segment is the first of the next clip.
+      this.enqueue(() => this.clip && this.closeClip(this.clip, s.startMs, 'max-length'));
+      this.openClip(s.startMs, [s], 0);
+      return;
+    }
+    this.enqueue(() => this.clip?.appendSegment(seg(s)));
+  }
+
+  private beginRecording(at: number): Promise<unknown> {
+    this.state = 'recording';
+    void this.d.led.set(true);
+    void this.pattern(2, 80);
+    const pre = this.ring.drain();
+    const last = pre[pre.length - 1];
+    const preMs = last ? last.startMs + last.durationMs - pre[0]!.startMs : 0;
+    this.reminder = this.d.clock.setInterval(() => void this.pattern(1, 60), this.d.config.reminderIntervalS * 1000);
+    return this.openClip(pre[0]?.startMs ?? at, pre, preMs / 1000, at);
+  }
+
+  private openClip(startMs: number, first: VideoSegment[], prerecordSeconds: number, pressedAtMs = startMs): Promise<unknown> {
+    this.clipStartMs = startMs;
+    const c = this.d.config;
+    const meta = {
+      deviceId: c.deviceId,
+      purpose: c.purpose,
+      startedAtMs: startMs,
+      pressedAtMs,
+      prerecordSeconds: Math.round(prerecordSeconds * 1000) / 1000,
+      prebufferAudio: c.prebufferAudio,
+      audioKept: c.prebufferAudio ? 'all' : 'live-only',
+      policyHash: this.policy,
+    };
+    return this.enqueue(async () => {
+      const w = await this.d.vault.beginClip(meta);
+      this.clip = w;
+      this.clipIds.push(w.clipId);
+      this.d.deviceLog.append('record-start', { clipId: w.clipId, atMs: pressedAtMs, prerecordSeconds: meta.prerecordSeconds });
+      this.d.logger.info({ clipId: w.clipId, prerecordSeconds: meta.prerecordSeconds }, 'recording started');
+      for (const s of first) await w.appendSegment(seg(s));
+    });
+  }
+
+  private async closeClip(w: ClipWriter, atMs: number, reason: string): Promise<void> {
+    if (this.clip === w) this.clip = undefined;
+    await w.close(atMs, { stoppedAtMs: atMs, stopReason: reason });
+    this.d.deviceLog.append('record-stop', { clipId: w.clipId, atMs, reason });
+    this.d.logger.info({ clipId: w.clipId, reason }, 'recording stopped');
+  }
+
+  /** Stop the current clip (long press, SIGTERM). Resolves when the clip is closed on flash. */
+  stopRecording(atMs: number, reason: string): Promise<unknown> {
+    if (this.state !== 'recording') return this.chain;
+    this.state = 'idle';
+    if (this.reminder) this.d.clock.clearInterval(this.reminder);
+    void this.d.led.set(false);
+    void this.pattern(3, 80);
+    return this.enqueue(() => this.clip && this.closeClip(this.clip, atMs, reason));
+  }
+
+  private async pattern(n: number, ms: number): Promise<void> {
+    for (let i = 0; i < n; i++) {
+      await this.d.haptic.set(true);
+      await new Promise((r) => this.d.clock.setTimeout(() => r(null), ms));
+      await this.d.haptic.set(false);
+      await new Promise((r) => this.d.clock.setTimeout(() => r(null), ms));
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const u of this.unsubs) u();
+    await this.stopRecording(this.d.clock.now(), 'shutdown');
+  }
+}
+
+function seg(s: VideoSegment) {
+  return { startMs: s.startMs, durationMs: s.durationMs, keyframe: s.keyframe, data: s.data };
+}

@@ -1,0 +1,97 @@
+import test from 'ava';
+import pino from 'pino';
+import { Recorder, type ClipVault } from '../../firmware/recorder.js';
+import { parseConfig } from '../../firmware/config.js';
+import { SimButton } from '../../hardware-sim/button.js';
+import { SimOutput } from '../../hardware-sim/output.js';
+import { SyntheticSource } from '../../hardware-sim/synthetic-source.js';
+import { ScaledClock } from '../../shared/clock.js';
+
+interface FakeClip { clipId: string; meta: Record<string, unknown>; segs: { startMs: number; keyframe: boolean; data: Buffer }[]; closed?: { at: number; meta: Record<string, unknown> } }
+
+function setup(over: Record<string, unknown> = {}, speed = 200) {
+  const clock = new ScaledClock(Date.UTC(2026, 0, 1), speed);
+  const config = parseConfig({ deviceId: 'cam-7', purpose: 'patrol', paths: { flashDir: '/x', trustDir: '/y' }, ...over });
+  const clips: FakeClip[] = [];
+  const vault: ClipVault = {
+    beginClip: async (meta) => {
+      const c: FakeClip = { clipId: `clip-${clips.length}`, meta, segs: [] };
+      clips.push(c);
+      return {
+        clipId: c.clipId,
+        appendSegment: async (s) => void c.segs.push(s),
+        close: async (at, m) => void (c.closed = { at, meta: m }),
+      };
+    },
+  };
+  const events: string[] = [];
+  const button = new SimButton(clock);
+  const led = new SimOutput('led', clock);
+  const haptic = new SimOutput('haptic', clock);
+  const source = new SyntheticSource({ bitrateKbps: 200, gopMs: 1000, clock });
+  const rec = new Recorder({ config, clock, button, led, haptic, source, vault, deviceLog: { append: (t) => void events.push(t) }, logger: pino({ level: 'silent' }) });
+  rec.start();
+  const wait = (ms: number) => new Promise((r) => clock.setTimeout(() => r(null), ms));
+  return { clock, clips, events, button, led, haptic, source, rec, wait };
+}
+
+test('clip holds the 60 s before the press, then live; long press stops', async (t) => {
+  const s = setup({}, 100);
+  t.teardown(() => s.source.stop());
+  await s.source.start();
+  await s.wait(75_000);
+  const pressAt = s.clock.now();
+  const lastSeen = s.rec.lastSegmentEndMs;
+  await s.button.press(100);
+  t.true(s.led.get());
+  await s.wait(10_000);
+  await s.button.longPress(3500);
+  await s.wait(1000); // stop haptic pattern
+  await s.rec.idle();
+  t.false(s.led.get());
+  t.is(s.clips.length, 1);
+  const c = s.clips[0]!;
+  t.true(c.segs[0]!.keyframe);
+  // Timestamps are the camera's: measure against the end of the last buffered segment.
+  const pre = (lastSeen - c.segs[0]!.startMs) / 1000;
+  t.true(pre >= 59 && pre <= 61, `pre ${pre}`);
+  t.true(Math.abs((c.meta.prerecordSeconds as number) - pre) < 0.5, `meta ${c.meta.prerecordSeconds}`);
+  t.is(c.meta.deviceId, 'cam-7');
+  t.false('location' in c.meta || 'lat' in c.meta);
+  t.truthy(c.closed);
+  t.true(c.segs[c.segs.length - 1]!.startMs > lastSeen + 8000);
+  t.true(s.haptic.pulses() >= 5); // start pattern + stop pattern
+  t.deepEqual(s.events.filter((e) => e.startsWith('record')), ['record-start', 'record-stop']);
+});
+
+test('short press while recording does not stop', async (t) => {
+  const s = setup({ prerecordSeconds: 5 });
+  t.teardown(() => s.source.stop());
+  await s.source.start();
+  await s.wait(6000);
+  await s.button.press(100);
+  await s.wait(2000);
+  await s.button.press(500);
+  await s.wait(5000);
+  t.is(s.rec.state, 'recording');
+  t.true(s.led.get());
+  t.is(s.clips[0]!.closed, undefined);
+  t.true(s.events.includes('button-ignored'));
+  await s.rec.close();
+  t.truthy(s.clips[0]!.closed);
+});
+
+test('max clip length rolls over without a gap', async (t) => {
+  const s = setup({ prerecordSeconds: 0, maxClipSeconds: 5 });
+  t.teardown(() => s.source.stop());
+  await s.source.start();
+  await s.wait(1500);
+  await s.button.press(100);
+  await s.wait(13_000);
+  await s.rec.close();
+  t.true(s.clips.length >= 2, `clips ${s.clips.length}`);
+  const a = s.clips[0]!, b = s.clips[1]!;
+  const lastA = a.segs[a.segs.length - 1]!;
+  t.is(lastA.startMs + 1000, b.segs[0]!.startMs);
+  t.is(a.closed!.meta.stopReason, 'max-length');
+});
