@@ -1,0 +1,130 @@
+// On-disk assembly of one clip from chunks, shared safely by several ingest workers on one filesystem:
+// <workDir>/<clipId>.<chunkSize>.part holds the bytes (each chunk written at index * chunkSize) and
+// .chunks is an append-only list of 36-byte records (u32 BE index + SHA-256 of the chunk), appended
+// after the bytes are written. A restarted worker reads the records to know what it has.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, readFile, rename, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import type { DecodedChunk } from '../shared/mqtt/codec.js';
+
+const RECORD = 36;
+/** Refuse chunks that would place bytes beyond this offset (bounds a hostile sender's sparse file). */
+const MAX_OFFSET = 2 ** 40;
+
+interface Open {
+  part: FileHandle;
+  side: FileHandle;
+  /** Running hash while chunks arrive in order from 0 in this process: saves re-reading at the end. */
+  run: { hash: ReturnType<typeof createHash>; next: number; bytes: number } | null;
+  shas: Map<number, Buffer>;
+}
+
+export async function hashFile(file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const b of createReadStream(file, { highWaterMark: 1 << 20 })) h.update(b as Buffer);
+  return h.digest('hex');
+}
+
+export type FinalizeResult = { ok: true; path: string } | { ok: false; bad: number[] } | { ok: false; metaWrong: true };
+
+export class Assembler {
+  private open = new Map<string, Open>();
+  constructor(private readonly dir: string) {}
+
+  private base(clipId: string, chunkSize: number): string { return path.join(this.dir, `${clipId}.${chunkSize}`); }
+
+  private async handles(base: string): Promise<Open> {
+    let o = this.open.get(base);
+    if (!o) {
+      const part = await open(base + '.part', 'a+').then((fh) => fh.close()).then(() => open(base + '.part', 'r+'));
+      const side = await open(base + '.chunks', 'a');
+      o = { part, side, run: { hash: createHash('sha256'), next: 0, bytes: 0 }, shas: new Map() };
+      // Chunks recorded before this process opened the clip are not in the running hash.
+      if ((await side.stat()).size > 0) o.run = null;
+      this.open.set(base, o);
+    }
+    return o;
+  }
+
+  async writeChunk(clipId: string, c: DecodedChunk): Promise<void> {
+    const offset = c.index * c.chunkSize;
+    if (offset + c.data.length > MAX_OFFSET) throw new Error(`chunk ${c.index}: offset beyond limit`);
+    const o = await this.handles(this.base(clipId, c.chunkSize));
+    await o.part.write(c.data, 0, c.data.length, offset);
+    const rec = Buffer.allocUnsafe(RECORD);
+    rec.writeUInt32BE(c.index, 0);
+    c.sha256.copy(rec, 4);
+    await o.side.write(rec);
+    const prev = o.shas.get(c.index);
+    if (o.run) {
+      if (c.index === o.run.next) { o.run.hash.update(c.data); o.run.next++; o.run.bytes += c.data.length; }
+      else if (!(prev && prev.equals(c.sha256))) o.run = null;
+    }
+    o.shas.set(c.index, Buffer.from(c.sha256));
+  }
+
+  /** Chunk index → recorded SHA-256 (the last record wins), from disk so other workers' chunks count. */
+  async have(clipId: string, chunkSize: number): Promise<Map<number, Buffer>> {
+    let buf: Buffer;
+    try { buf = await readFile(this.base(clipId, chunkSize) + '.chunks'); } catch { return new Map(); }
+    const m = new Map<number, Buffer>();
+    for (let off = 0; off + RECORD <= buf.length; off += RECORD) m.set(buf.readUInt32BE(off), buf.subarray(off + 4, off + RECORD));
+    return m;
+  }
+
+  /** Truncate to size, fsync, check the whole-file hash; on mismatch find the bad chunks and forget them. */
+  async finalize(clipId: string, chunkSize: number, bytes: number, sha256: string): Promise<FinalizeResult> {
+    const base = this.base(clipId, chunkSize);
+    const o = this.open.get(base);
+    const running = o?.run && o.run.bytes === bytes ? o.run.hash.copy().digest('hex') : null;
+    await this.closeHandles(base);
+    const fh = await open(base + '.part', 'a+').then((f) => f.close()).then(() => open(base + '.part', 'r+'));
+    try {
+      await fh.truncate(bytes);
+      await fh.sync();
+    } finally { await fh.close(); }
+    const got = running ?? await hashFile(base + '.part');
+    if (got === sha256) return { ok: true, path: base + '.part' };
+    const have = await this.have(clipId, chunkSize);
+    const bad: number[] = [];
+    const rf = await open(base + '.part', 'r');
+    try {
+      const buf = Buffer.allocUnsafe(chunkSize);
+      for (let i = 0; i * chunkSize < bytes; i++) {
+        const len = Math.min(chunkSize, bytes - i * chunkSize);
+        const { bytesRead } = await rf.read(buf, 0, len, i * chunkSize);
+        const want = have.get(i);
+        if (!want || bytesRead !== len || !createHash('sha256').update(buf.subarray(0, len)).digest().equals(want)) bad.push(i);
+      }
+    } finally { await rf.close(); }
+    if (bad.length === 0) return { ok: false, metaWrong: true };
+    const keep: Buffer[] = [];
+    for (const [i, s] of have) {
+      if (bad.includes(i)) continue;
+      const r = Buffer.allocUnsafe(RECORD); r.writeUInt32BE(i, 0); s.copy(r, 4); keep.push(r);
+    }
+    await writeFile(base + '.chunks.tmp', Buffer.concat(keep));
+    await rename(base + '.chunks.tmp', base + '.chunks');
+    return { ok: false, bad };
+  }
+
+  private async closeHandles(base: string): Promise<void> {
+    const o = this.open.get(base);
+    if (!o) return;
+    this.open.delete(base);
+    await o.part.close().catch(() => undefined);
+    await o.side.close().catch(() => undefined);
+  }
+
+  /** Remove the partial state of a clip (after it is stored, or when its meta was wrong). */
+  async discard(clipId: string, chunkSize: number): Promise<void> {
+    const base = this.base(clipId, chunkSize);
+    await this.closeHandles(base);
+    for (const ext of ['.part', '.chunks']) await unlink(base + ext).catch(() => undefined);
+  }
+
+  async closeAll(): Promise<void> {
+    for (const base of [...this.open.keys()]) await this.closeHandles(base);
+  }
+}

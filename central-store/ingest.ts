@@ -1,0 +1,176 @@
+// The central store's ingest worker: receives chunks over MQTT, assembles and verifies them, stores
+// the blob durably, indexes it and answers with a signed receipt. Several workers may share one broker
+// (shared subscription) and one work directory; every step is idempotent by clip id.
+import type { KeyLike } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import mqtt from 'mqtt';
+import { openDocument, type SignedDocument, type WipeCertificateBody } from '../shared/evidence.js';
+import { createLogger, type Logger } from '../shared/log.js';
+import {
+  ClipMetaSchema, DeviceLogMessageSchema, WipeCertMessageSchema, decodeChunk, decodeJson, encodeJson, missingRanges,
+  type Ack, type ClipMeta, type Status,
+} from '../shared/mqtt/codec.js';
+import { centralFilters, parseTopic, topics } from '../shared/mqtt/topics.js';
+import type { BlobStore } from './blob-store.js';
+import { getClip, insertClip, insertDeviceLog, insertWipeCert, migrateIngest, type ClipRow } from './clips-index.js';
+import type { Db } from './db.js';
+import { Assembler, hashFile } from './ingest-assembly.js';
+import { signReceipt } from './receipts.js';
+
+export type Subscription = { mode: 'all' } | { mode: 'shared'; group?: string } | { mode: 'docks'; dockIds: string[] };
+
+export interface IngestOptions {
+  mqttUrl: string;
+  db: Db;
+  blobs: BlobStore;
+  /** The central store's private signing key (Ed25519). */
+  receiptKey: KeyLike;
+  storeId: string;
+  workerId: string;
+  /** Default: all docks. 'shared' spreads docks' messages over workers ($share/<group>/...). */
+  subscription?: Subscription;
+  /** Scratch dir for assembly; default blobs.workDir(). Must be shared by workers of one store. */
+  workDir?: string;
+  /** Public key of a camera, when known, to verify its wipe certificates. */
+  deviceKey?: (deviceId: string) => KeyLike | undefined;
+  onStored?: (row: ClipRow) => void;
+  log?: Logger;
+}
+
+export interface Ingest { close(): Promise<void> }
+
+export function subscriptionFilters(sub: Subscription): string[] {
+  if (sub.mode === 'docks') return sub.dockIds.flatMap((d) => centralFilters(d));
+  if (sub.mode === 'shared') return centralFilters().map((f) => `$share/${sub.group ?? 'central'}/${f}`);
+  return centralFilters();
+}
+
+export async function startIngest(opts: IngestOptions): Promise<Ingest> {
+  const log = opts.log ?? createLogger(`ingest-${opts.workerId}`);
+  migrateIngest(opts.db);
+  const asm = new Assembler(opts.workDir ?? opts.blobs.workDir());
+  const perClip = new Map<string, Promise<void>>();
+  const filters = subscriptionFilters(opts.subscription ?? { mode: 'all' });
+  const client = mqtt.connect(opts.mqttUrl, {
+    protocolVersion: 4, clean: true, clientId: `central-${opts.storeId}-${opts.workerId}`, reconnectPeriod: 500,
+    connectTimeout: 5000, resubscribe: false,
+  });
+  let subscribed: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => { subscribed = resolve; });
+  client.on('connect', () => {
+    client.subscribe(filters, { qos: 1 }, (err) => { if (err) log.warn({ err }, 'subscribe failed'); else subscribed(); });
+  });
+  client.on('error', (err) => log.debug({ err }, 'mqtt error'));
+
+  const publish = (topic: string, body: Status | Ack) =>
+    client.publishAsync(topic, encodeJson(body), { qos: 1 }).catch((err) => log.warn({ err, topic }, 'publish failed'));
+
+  const storeClip = async (meta: ClipMeta, blobKey: string): Promise<ClipRow> => {
+    const receipt = signReceipt(opts.receiptKey, { clipId: meta.clipId, deviceId: meta.deviceId, sha256: meta.sha256, bytes: meta.bytes, storeId: opts.storeId });
+    const row = insertClip(opts.db, {
+      clip_id: meta.clipId, device_id: meta.deviceId, dock_id: meta.dockId, bytes: meta.bytes, sha256: meta.sha256,
+      epoch_id: meta.epochId, clip_state: meta.state, started_at: meta.startedAt, stopped_at: meta.stoppedAt,
+      received_at: new Date().toISOString(), blob_key: blobKey, receipt_json: JSON.stringify(receipt), worker_id: opts.workerId,
+    });
+    opts.onStored?.(row);
+    return row;
+  };
+
+  const answerStored = (row: ClipRow, meta: ClipMeta): Status => row.sha256 === meta.sha256 && row.bytes === meta.bytes
+    ? { v: 1, clipId: meta.clipId, req: meta.req, state: 'complete', receipt: JSON.parse(row.receipt_json) as SignedDocument }
+    : { v: 1, clipId: meta.clipId, req: meta.req, state: 'rejected', reason: 'clip id already stored with a different sha256/bytes' };
+
+  const handleMeta = async (meta: ClipMeta): Promise<Status> => {
+    const stored = getClip(opts.db, meta.clipId);
+    if (stored) return answerStored(stored, meta);
+    const key = meta.clipId;
+    if (await opts.blobs.has(key)) {
+      // Crashed between blob rename and index insert: the blob is there; check it and index it.
+      const h = createHash('sha256');
+      for await (const b of opts.blobs.read(key)) h.update(b as Buffer);
+      if (h.digest('hex') === meta.sha256) {
+        await asm.discard(meta.clipId, meta.chunkSize);
+        return answerStored(await storeClip(meta, key), meta);
+      }
+      await opts.blobs.remove(key);
+    }
+    const have = await asm.have(meta.clipId, meta.chunkSize);
+    const missing = missingRanges(meta.chunkCount, (i) => have.has(i));
+    if (missing.length) return { v: 1, clipId: meta.clipId, req: meta.req, state: 'missing', missing, have: have.size };
+    const r = await asm.finalize(meta.clipId, meta.chunkSize, meta.bytes, meta.sha256);
+    if (!r.ok && 'bad' in r) return { v: 1, clipId: meta.clipId, req: meta.req, state: 'missing', missing: missingRanges(meta.chunkCount, (i) => !r.bad.includes(i)), have: have.size - r.bad.length };
+    if (!r.ok) {
+      await asm.discard(meta.clipId, meta.chunkSize);
+      return { v: 1, clipId: meta.clipId, req: meta.req, state: 'rejected', reason: 'sha256 in meta does not match the verified chunks' };
+    }
+    await opts.blobs.putFile(key, r.path);
+    const row = await storeClip(meta, key);
+    await asm.discard(meta.clipId, meta.chunkSize);
+    log.info({ clipId: meta.clipId, bytes: meta.bytes }, 'clip stored');
+    return answerStored(row, meta);
+  };
+
+  const onMeta = (dockId: string, clipId: string, payload: Buffer) => {
+    const meta = decodeJson(ClipMetaSchema, payload, 'meta');
+    if (meta.dockId !== dockId || meta.clipId !== clipId) throw new Error('meta: dockId/clipId do not match the topic');
+    // One meta at a time per clip in this worker; answered in the background so chunks keep flowing.
+    const prev = perClip.get(clipId) ?? Promise.resolve();
+    const next = prev.then(() => handleMeta(meta)).then(
+      (status) => publish(topics.status(dockId, clipId), status),
+      (err) => log.warn({ err: String(err), clipId }, 'meta handling failed; the dock will ask again'),
+    ).then(() => { if (perClip.get(clipId) === next) perClip.delete(clipId); });
+    perClip.set(clipId, next);
+  };
+
+  const onWipeCert = async (dockId: string, payload: Buffer) => {
+    const m = decodeJson(WipeCertMessageSchema, payload, 'wipe-cert');
+    const stored = getClip(opts.db, m.clipId);
+    let body: WipeCertificateBody;
+    try { body = JSON.parse(m.cert.body) as WipeCertificateBody; } catch { throw new Error('wipe-cert: cert.body is not JSON'); }
+    const receiptSha = stored ? createHash('sha256').update((JSON.parse(stored.receipt_json) as SignedDocument).body, 'utf8').digest('hex') : null;
+    const key = opts.deviceKey?.(m.deviceId);
+    let sigOk = false;
+    if (key) { try { openDocument(m.cert, key, 'wipe-certificate'); sigOk = true; } catch { sigOk = false; } }
+    insertWipeCert(opts.db, {
+      clipId: m.clipId, deviceId: m.deviceId, dockId, certJson: JSON.stringify(m.cert),
+      receiptMatches: body.clipId === m.clipId && receiptSha !== null && body.receiptSha256 === receiptSha, signatureVerified: sigOk,
+    });
+    await publish(topics.ack(dockId), { v: 1, kind: 'wipe-cert', clipId: m.clipId });
+  };
+
+  const onDeviceLog = async (dockId: string, payload: Buffer) => {
+    const m = decodeJson(DeviceLogMessageSchema, payload, 'device-log');
+    const seq = insertDeviceLog(opts.db, m.deviceId, dockId, m.entries.map((e) => ({ ...e, json: JSON.stringify(e) })));
+    await publish(topics.ack(dockId), { v: 1, kind: 'device-log', deviceId: m.deviceId, seq });
+  };
+
+  const handle = async (topic: string, payload: Buffer): Promise<void> => {
+    const t = parseTopic(topic);
+    if (!t) return;
+    if (t.kind === 'chunk') {
+      if (getClip(opts.db, t.clipId)) return; // already stored: a late duplicate
+      const c = decodeChunk(payload);
+      if (c.index !== t.index) throw new Error(`chunk: header index ${c.index} differs from topic ${t.index}`);
+      await asm.writeChunk(t.clipId, c);
+    } else if (t.kind === 'meta') onMeta(t.dockId, t.clipId, payload);
+    else if (t.kind === 'wipe-cert') await onWipeCert(t.dockId, payload);
+    else if (t.kind === 'device-log') await onDeviceLog(t.dockId, payload);
+  };
+
+  // Ack (PUBACK) only after the chunk is written: the broker's in-flight limit then paces the senders.
+  client.handleMessage = (packet, done) => {
+    handle(packet.topic, packet.payload as Buffer).then(() => done(), (err) => {
+      log.warn({ err: String(err), topic: packet.topic }, 'message rejected');
+      done();
+    });
+  };
+
+  await ready;
+  return {
+    async close() {
+      await Promise.allSettled([...perClip.values()]);
+      await client.endAsync();
+      await asm.closeAll();
+    },
+  };
+}

@@ -1,0 +1,173 @@
+// Dock → central delivery over MQTT 3.1.1 (docs/mqtt-topics.md). Receiver-driven: the dock announces
+// a clip (meta), the central store answers with the chunks it lacks, the dock sends those with a
+// bounded window of QoS 1 publishes, and asks again until the answer is a receipt it can verify.
+import type { KeyLike } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import mqtt, { type MqttClient } from 'mqtt';
+import type { ClipSummary, DeviceLogEntry, SignedDocument } from '../shared/evidence.js';
+import { createLogger, type Logger } from '../shared/log.js';
+import { AckSchema, DEFAULT_CHUNK_SIZE, StatusSchema, chunkCountOf, decodeJson, encodeChunk, encodeJson, type Ack, type ClipMeta, type Status } from '../shared/mqtt/codec.js';
+import { verifyReceipt } from '../shared/mqtt/receipt-check.js';
+import { dockFilters, parseTopic, topics } from '../shared/mqtt/topics.js';
+
+export interface UploaderOptions {
+  mqttUrl: string;
+  dockId: string;
+  centralPublicKey: KeyLike;
+  chunkSize?: number;
+  /** QoS 1 publishes awaiting PUBACK at once. */
+  inflight?: number;
+  /** First wait for a status/ack before asking again; doubles per silent try up to maxBackoffMs. */
+  statusTimeoutMs?: number;
+  maxBackoffMs?: number;
+  log?: Logger;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class Uploader {
+  private readonly client: MqttClient;
+  private readonly log: Logger;
+  private readonly chunkSize: number;
+  private readonly inflight: number;
+  private readonly timeoutMs: number;
+  private readonly maxBackoffMs: number;
+  private reqSeq = 0;
+  private statusWaiters = new Map<string, (s: Status) => void>();
+  private ackWaiters = new Set<(a: Ack) => void>();
+  private closed = false;
+
+  constructor(private readonly opts: UploaderOptions) {
+    this.log = opts.log ?? createLogger('uploader');
+    this.chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
+    this.inflight = opts.inflight ?? 16;
+    this.timeoutMs = opts.statusTimeoutMs ?? 3000;
+    this.maxBackoffMs = opts.maxBackoffMs ?? 30000;
+    this.client = mqtt.connect(opts.mqttUrl, {
+      protocolVersion: 4, clean: true, clientId: `dock-${opts.dockId}-${process.pid}`, reconnectPeriod: 500, connectTimeout: 5000, resubscribe: false,
+    });
+    this.client.on('connect', () => {
+      this.client.subscribe(dockFilters(opts.dockId), { qos: 1 }, (err) => { if (err) this.log.warn({ err }, 'subscribe failed'); });
+    });
+    this.client.on('error', (err) => this.log.debug({ err }, 'mqtt error'));
+    this.client.on('message', (topic, payload) => this.onMessage(topic, payload));
+  }
+
+  private onMessage(topic: string, payload: Buffer): void {
+    const t = parseTopic(topic);
+    try {
+      if (t?.kind === 'status') {
+        const s = decodeJson(StatusSchema, payload, 'status');
+        this.statusWaiters.get(`${s.clipId}:${s.req}`)?.(s);
+      } else if (t?.kind === 'ack') {
+        const a = decodeJson(AckSchema, payload, 'ack');
+        for (const w of [...this.ackWaiters]) w(a);
+      }
+    } catch (err) {
+      this.log.warn({ err: String(err), topic }, 'bad message from central');
+    }
+  }
+
+  /** Publish and wait for a matching answer; re-publish with exponential back-off while none comes. */
+  private async ask<T>(publish: () => Promise<void>, listen: (resolve: (v: T) => void) => () => void): Promise<T> {
+    let wait = this.timeoutMs;
+    for (;;) {
+      if (this.closed) throw new Error('uploader closed');
+      let resolveFn!: (v: T) => void;
+      const answered = new Promise<T>((r) => { resolveFn = r; });
+      const stop = listen(resolveFn);
+      try {
+        await publish();
+        const got = await Promise.race([answered, sleep(wait).then(() => undefined)]);
+        if (got !== undefined) return got;
+      } finally { stop(); }
+      wait = Math.min(wait * 2, this.maxBackoffMs);
+    }
+  }
+
+  /** Each try has its own req number, so a late answer to an older try is not mistaken for this one. */
+  private askStatus(meta: Omit<ClipMeta, 'req'>): Promise<Status> {
+    let req = 0;
+    return this.ask<Status>(
+      async () => { await this.client.publishAsync(topics.meta(this.opts.dockId, meta.clipId), encodeJson({ ...meta, req }), { qos: 1 }); },
+      (resolve) => {
+        req = ++this.reqSeq;
+        const k = `${meta.clipId}:${req}`;
+        this.statusWaiters.set(k, resolve);
+        return () => this.statusWaiters.delete(k);
+      },
+    );
+  }
+
+  /** Deliver a clip file; resolves with the central store's receipt, verified against the trusted key. */
+  async upload(clip: ClipSummary, file: string, onProgress?: (chunksSent: number, chunkCount: number) => void): Promise<SignedDocument> {
+    if (!clip.sha256) throw new Error(`clip ${clip.clipId}: no sha256 (still recording?)`);
+    if (clip.state === 'recording') throw new Error(`clip ${clip.clipId}: still recording`);
+    const chunkCount = chunkCountOf(clip.bytes, this.chunkSize);
+    const meta: Omit<ClipMeta, 'req'> = {
+      v: 1, dockId: this.opts.dockId, clipId: clip.clipId, deviceId: clip.deviceId, state: clip.state, bytes: clip.bytes,
+      sha256: clip.sha256, startedAt: clip.startedAt, stoppedAt: clip.stoppedAt, epochId: clip.epochId, chunkSize: this.chunkSize, chunkCount,
+    };
+    const fh = await open(file, 'r');
+    try {
+      let sent = 0;
+      for (;;) {
+        const status = await this.askStatus(meta);
+        if (status.state === 'complete') {
+          verifyReceipt(status.receipt, this.opts.centralPublicKey, { clipId: clip.clipId, sha256: clip.sha256, bytes: clip.bytes });
+          return status.receipt;
+        }
+        if (status.state === 'rejected') throw new Error(`central rejected clip ${clip.clipId}: ${status.reason}`);
+        const indices: number[] = [];
+        for (const [a, b] of status.missing) for (let i = Math.max(0, a); i <= Math.min(b, chunkCount - 1); i++) indices.push(i);
+        await this.sendChunks(fh, meta.clipId, clip.bytes, indices, () => onProgress?.(++sent, chunkCount));
+      }
+    } finally { await fh.close(); }
+  }
+
+  private async sendChunks(fh: import('node:fs/promises').FileHandle, clipId: string, bytes: number, indices: number[], done: () => void): Promise<void> {
+    let next = 0;
+    const worker = async () => {
+      while (next < indices.length && !this.closed) {
+        const i = indices[next++];
+        const len = Math.min(this.chunkSize, bytes - i * this.chunkSize);
+        const buf = Buffer.allocUnsafe(len);
+        const { bytesRead } = await fh.read(buf, 0, len, i * this.chunkSize);
+        if (bytesRead !== len) throw new Error(`clip ${clipId}: spool file shorter than ${bytes} bytes`);
+        await this.client.publishAsync(topics.chunk(this.opts.dockId, clipId, i), encodeChunk(i, this.chunkSize, buf), { qos: 1 });
+        done();
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.inflight, indices.length) }, worker));
+  }
+
+  /** Forward a camera's wipe certificate; resolves when the central store has stored it. */
+  async forwardWipeCert(deviceId: string, clipId: string, cert: SignedDocument): Promise<void> {
+    await this.ask<Ack>(
+      async () => { await this.client.publishAsync(topics.wipeCert(this.opts.dockId), encodeJson({ v: 1, deviceId, clipId, cert }), { qos: 1 }); },
+      (resolve) => this.onAck((a) => a.kind === 'wipe-cert' && a.clipId === clipId, resolve),
+    );
+  }
+
+  /** Forward device log entries; resolves with the highest seq the central store has stored. */
+  async forwardDeviceLog(deviceId: string, entries: DeviceLogEntry[]): Promise<number> {
+    if (entries.length === 0) return -1;
+    const top = Math.max(...entries.map((e) => e.seq));
+    const a = await this.ask<Ack>(
+      async () => { await this.client.publishAsync(topics.deviceLog(this.opts.dockId), encodeJson({ v: 1, deviceId, entries }), { qos: 1 }); },
+      (resolve) => this.onAck((x) => x.kind === 'device-log' && x.deviceId === deviceId && x.seq >= top, resolve),
+    );
+    return a.kind === 'device-log' ? a.seq : top;
+  }
+
+  private onAck(match: (a: Ack) => boolean, resolve: (a: Ack) => void): () => void {
+    const w = (a: Ack) => { if (match(a)) resolve(a); };
+    this.ackWaiters.add(w);
+    return () => this.ackWaiters.delete(w);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.client.endAsync(true);
+  }
+}

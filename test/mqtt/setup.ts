@@ -1,0 +1,63 @@
+// Shared fixtures for the MQTT tests: a central store (db + blobs + key) and random "ciphertext" clips.
+import { createHash, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import { mkdtemp, readFile, writeFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { LocalBlobStore } from '../../central-store/blob-store.js';
+import { openCentralDb, type Db } from '../../central-store/db.js';
+import { startIngest, type IngestOptions, type Ingest } from '../../central-store/ingest.js';
+import type { ClipSummary } from '../../shared/evidence.js';
+import { createLogger } from '../../shared/log.js';
+
+export const quiet = (name: string) => createLogger(name, process.env.LOG_LEVEL ?? 'silent');
+
+export interface Central {
+  dir: string;
+  db: Db;
+  blobs: LocalBlobStore;
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  start(extra?: Partial<IngestOptions>): Promise<Ingest>;
+  cleanup(): Promise<void>;
+}
+
+export async function makeCentral(mqttUrl: string): Promise<Central> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'central-'));
+  const db = openCentralDb(path.join(dir, 'central.db'));
+  const blobs = await LocalBlobStore.open(path.join(dir, 'store'));
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const running: Ingest[] = [];
+  return {
+    dir, db, blobs, privateKey, publicKey,
+    async start(extra = {}) {
+      const ing = await startIngest({ mqttUrl, db, blobs, receiptKey: privateKey, storeId: 'store-1', workerId: `w${running.length}`, log: quiet('ingest'), ...extra });
+      running.push(ing);
+      return ing;
+    },
+    async cleanup() {
+      for (const r of running) await r.close().catch(() => undefined);
+      db.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function makeClip(dir: string, bytes: number, deviceId = 'cam-1'): Promise<{ clip: ClipSummary; file: string; data: Buffer }> {
+  const data = randomBytes(bytes);
+  const clipId = randomUUID();
+  const file = path.join(dir, `${clipId}.bin`);
+  await writeFile(file, data);
+  const clip: ClipSummary = {
+    clipId, deviceId, state: 'closed', bytes, sha256: createHash('sha256').update(data).digest('hex'),
+    startedAt: new Date(Date.now() - 60000).toISOString(), stoppedAt: new Date().toISOString(), epochId: 'epoch-1',
+  };
+  return { clip, file, data };
+}
+
+export async function blobBytes(central: Central, clipId: string): Promise<Buffer> {
+  return readFile(central.blobs.pathOf(clipId));
+}
+
+export async function tmpDir(prefix: string): Promise<string> {
+  return mkdtemp(path.join(os.tmpdir(), prefix));
+}
