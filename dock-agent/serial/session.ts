@@ -1,0 +1,128 @@
+// Dock side of the serial link: mutual authentication, then the CameraSession contract
+// (dock-agent/types.ts) over request/response frames.
+import { X509Certificate, createPrivateKey, randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { signData, verifyData } from '../../shared/crypto.js';
+import type { ClipSummary, DeviceLogEntry, SignedDocument } from '../../shared/evidence.js';
+import { claimedIdentity, verifyPeerCertificate } from '../../shared/pki/verify.js';
+import { FrameLink, RpcClient, type RpcStats } from '../../shared/wire/link.js';
+import { MsgType, NONCE_BYTES, authInput, decodeJson, encodeJson, type HelloResponse } from '../../shared/wire/messages.js';
+import { pullToFile } from '../../shared/wire/transfer.js';
+import type { CameraSession } from '../types.js';
+
+export interface UntrustedDevice {
+  /** What the camera's certificate claims (CN / OU / issuer); not trusted. */
+  claimed: { id?: string; role?: string; issuer?: string };
+  reason: string;
+}
+
+export class UntrustedDeviceError extends Error {
+  constructor(readonly device: UntrustedDevice) {
+    super(`untrusted device ${device.claimed.id ?? '(unknown id)'}: ${device.reason}`);
+  }
+}
+
+export interface SessionOptions {
+  line: Duplex;
+  identity: { keyPem: string; certPem: string };
+  caCertPem: string;
+  /** Per-request timeout before a retransmit (ms). */
+  timeoutMs?: number;
+  /** Retransmits per request before giving up. */
+  retries?: number;
+  /** READs in flight during a pull. */
+  window?: number;
+  chunkBytes?: number;
+  minChunkBytes?: number;
+  /** 'untrusted-device' when the camera's certificate or signature does not verify. */
+  onEvent?: (type: 'untrusted-device', data: UntrustedDevice) => void;
+}
+
+export interface SerialCameraSession extends CameraSession {
+  readonly stats: RpcStats;
+  /** The camera's verified certificate fingerprint (SHA-256 hex). */
+  readonly fingerprint: string;
+}
+
+export async function openCameraSession(opts: SessionOptions): Promise<SerialCameraSession> {
+  const link = new FrameLink(opts.line);
+  const rpc = new RpcClient(link, { timeoutMs: opts.timeoutMs ?? 2000, retries: opts.retries ?? 8 });
+  const key = createPrivateKey(opts.identity.keyPem);
+  const dockDer = new X509Certificate(opts.identity.certPem).raw;
+  const nonce = randomBytes(NONCE_BYTES);
+  let deviceId: string;
+  let fingerprint: string;
+  try {
+    const hello = decodeJson<Partial<HelloResponse>>(
+      await rpc.request(MsgType.HELLO, encodeJson({ v: 1, cert: dockDer.toString('base64'), nonce: nonce.toString('base64') })),
+      'HELLO response',
+    );
+    const camDer = Buffer.from(String(hello.cert ?? ''), 'base64');
+    const camNonce = Buffer.from(String(hello.nonce ?? ''), 'base64');
+    const untrusted = (reason: string) => {
+      const device = { claimed: claimedIdentity(camDer), reason };
+      opts.onEvent?.('untrusted-device', device);
+      return new UntrustedDeviceError(device);
+    };
+    let peer;
+    try {
+      peer = verifyPeerCertificate(camDer, opts.caCertPem, 'camera');
+    } catch (err) {
+      throw untrusted((err as Error).message);
+    }
+    if (camNonce.length !== NONCE_BYTES) throw untrusted('nonce has the wrong length');
+    if (!verifyData(peer.cert.publicKey, authInput('camera', nonce, camNonce, dockDer, camDer), Buffer.from(String(hello.sig ?? ''), 'base64'))) {
+      throw untrusted('challenge signature does not verify with its certificate');
+    }
+    const sig = signData(key, authInput('dock', camNonce, nonce, dockDer, camDer));
+    await rpc.request(MsgType.AUTH, encodeJson({ sig: sig.toString('base64') }));
+    deviceId = peer.id;
+    fingerprint = peer.fingerprint;
+  } catch (err) {
+    link.detach();
+    throw err;
+  }
+
+  const call = async <T extends object>(type: number, body: unknown, what: string): Promise<T> =>
+    decodeJson<T>(await rpc.request(type, encodeJson(body)), what);
+
+  return {
+    deviceId,
+    fingerprint,
+    stats: rpc.stats,
+    async listClips(): Promise<ClipSummary[]> {
+      const r = await call<{ clips?: ClipSummary[] }>(MsgType.LIST_CLIPS, {}, 'LIST_CLIPS response');
+      if (!Array.isArray(r.clips)) throw new Error('LIST_CLIPS response: clips is not an array');
+      return r.clips;
+    },
+    async pullClip(clip, destPath, onProgress) {
+      if (clip.deviceId !== deviceId) throw new Error(`clip ${clip.clipId}: deviceId ${clip.deviceId} is not this camera (${deviceId})`);
+      await pullToFile(rpc, clip, destPath, { window: opts.window, chunkBytes: opts.chunkBytes, minChunkBytes: opts.minChunkBytes, onProgress });
+    },
+    async wipe(clipId: string, receipt: SignedDocument): Promise<SignedDocument> {
+      const r = await call<{ certificate?: SignedDocument }>(MsgType.WIPE, { clipId, receipt }, 'WIPE response');
+      if (!r.certificate || typeof r.certificate.body !== 'string') throw new Error('WIPE response: no wipe certificate');
+      return r.certificate;
+    },
+    async fetchLog(sinceSeq: number): Promise<DeviceLogEntry[]> {
+      const out: DeviceLogEntry[] = [];
+      for (let since = sinceSeq; ; ) {
+        const r = await call<{ entries?: DeviceLogEntry[]; more?: boolean }>(MsgType.GET_LOG, { sinceSeq: since }, 'GET_LOG response');
+        if (!Array.isArray(r.entries)) throw new Error('GET_LOG response: entries is not an array');
+        out.push(...r.entries);
+        if (!r.more || r.entries.length === 0) return out;
+        since = r.entries[r.entries.length - 1]!.seq;
+      }
+    },
+    async setClock(epochMs: number): Promise<void> {
+      await call(MsgType.SET_CLOCK, { epochMs: Math.round(epochMs) }, 'SET_CLOCK response');
+    },
+    async installEpochs(epochs: SignedDocument[]): Promise<void> {
+      await call(MsgType.INSTALL_EPOCHS, { epochs }, 'INSTALL_EPOCHS response');
+    },
+    async close(): Promise<void> {
+      if (!link.isClosed) await rpc.request(MsgType.BYE, encodeJson({}), { retries: 1, timeoutMs: 500 }).catch(() => undefined);
+      link.detach();
+    },
+  };
+}

@@ -1,0 +1,204 @@
+// Camera side of the dock serial link (docs/wire-protocol.md). Answers nothing but HELLO/AUTH until
+// the dock has proved it holds a key certified by the organisation CA for role "dock".
+import { X509Certificate, createHash, randomBytes, createPrivateKey, type KeyObject } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { sha256Hex, signData, verifyData } from '../shared/crypto.js';
+import { openDocument, type CameraVault, type DeviceLogEntry, type EvidenceEpochBody, type SignedDocument } from '../shared/evidence.js';
+import { MAX_PAYLOAD } from '../shared/wire/frame.js';
+import { FrameLink, RpcServer } from '../shared/wire/link.js';
+import {
+  ErrorCode, FIRMWARE_TYPE_FIRST, FIRMWARE_TYPE_LAST, MsgType, NONCE_BYTES, WireError, authInput, decodeJson, encodeJson,
+  type AuthRequest, type HashRangeRequest, type HelloRequest, type HelloResponse, type ReadRequest,
+} from '../shared/wire/messages.js';
+import { verifyPeerCertificate } from '../shared/pki/verify.js';
+import { writeEpoch } from '../shared/pki/trust-store.js';
+
+export interface DockLinkOptions {
+  line: Duplex;
+  identity: { keyPem: string; certPem: string };
+  caCertPem: string;
+  vault: CameraVault;
+  log: { since(seq: number): DeviceLogEntry[] };
+  onSetClock?: (epochMs: number) => void | Promise<void>;
+  /** Called with epochs whose CA signature verified (after they were stored when trustDir is set). */
+  onInstallEpochs?: (epochs: { doc: SignedDocument; body: EvidenceEpochBody }[]) => void | Promise<void>;
+  /** Device trust store directory: verified epochs are written to trust/epochs/<epochId>.json. */
+  trustDir?: string;
+  /** Security-relevant events for the device log (e.g. 'dock-auth-failed'). */
+  onEvent?: (type: string, data: Record<string, unknown>) => void;
+}
+
+type State =
+  | { s: 'idle' }
+  | { s: 'challenged'; dockDer: Buffer; dockNonce: Buffer; ownNonce: Buffer; dockKey: KeyObject; dockId: string }
+  | { s: 'ready'; dockId: string; authSig: string };
+
+const bad = (reason: string) => new WireError(ErrorCode.BAD_REQUEST, reason);
+const str = (v: unknown, field: string): string => {
+  if (typeof v !== 'string' || v.length === 0 || v.length > 16384) throw bad(`${field}: expected a non-empty string`);
+  return v;
+};
+const uint = (v: unknown, field: string): number => {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw bad(`${field}: expected a non-negative integer`);
+  return v;
+};
+/** Bytes of GET_LOG entries per response, well under the frame cap. */
+const LOG_BUDGET = 512 * 1024;
+
+export function startDockLink(opts: DockLinkOptions): { close(): void } {
+  const link = new FrameLink(opts.line);
+  const key = createPrivateKey(opts.identity.keyPem);
+  const ownDer = new X509Certificate(opts.identity.certPem).raw;
+  const caPublicKey = new X509Certificate(opts.caCertPem).publicKey;
+  const event = opts.onEvent ?? (() => undefined);
+  let state: State = { s: 'idle' };
+
+  const findClip = (clipId: string) => {
+    const clip = opts.vault.list().find((c) => c.clipId === clipId);
+    if (!clip) throw new WireError(ErrorCode.NOT_FOUND, `clipId: no offloadable clip ${clipId}`);
+    return clip;
+  };
+
+  async function hello(p: Buffer): Promise<Buffer> {
+    state = { s: 'idle' };
+    server.clearCache();
+    const req = decodeJson<Partial<HelloRequest>>(p, 'HELLO');
+    if (req.v !== 1) throw new WireError(ErrorCode.UNSUPPORTED, 'v: only protocol version 1 is spoken');
+    const dockNonce = Buffer.from(str(req.nonce, 'nonce'), 'base64');
+    if (dockNonce.length !== NONCE_BYTES) throw bad(`nonce: expected ${NONCE_BYTES} bytes`);
+    const dockDer = Buffer.from(str(req.cert, 'cert'), 'base64');
+    let peer;
+    try {
+      peer = verifyPeerCertificate(dockDer, opts.caCertPem, 'dock');
+    } catch (err) {
+      event('dock-auth-failed', { reason: (err as Error).message, certSha256: sha256Hex(dockDer) });
+      // Deliberately vague: an untrusted dock learns nothing, not even our certificate.
+      throw new WireError(ErrorCode.AUTH_FAILED, 'not trusted');
+    }
+    const ownNonce = randomBytes(NONCE_BYTES);
+    state = { s: 'challenged', dockDer, dockNonce, ownNonce, dockKey: peer.cert.publicKey, dockId: peer.id };
+    const sig = signData(key, authInput('camera', dockNonce, ownNonce, dockDer, ownDer));
+    return encodeJson({ v: 1, cert: ownDer.toString('base64'), nonce: ownNonce.toString('base64'), sig: sig.toString('base64') } satisfies HelloResponse);
+  }
+
+  function auth(p: Buffer): Buffer {
+    const { sig } = decodeJson<Partial<AuthRequest>>(p, 'AUTH');
+    const sigText = str(sig, 'sig');
+    if (state.s === 'ready' && state.authSig === sigText) return encodeJson({ ok: true }); // retransmitted AUTH
+    if (state.s !== 'challenged') throw new WireError(ErrorCode.AUTH_REQUIRED, 'send HELLO first');
+    const ok = verifyData(state.dockKey, authInput('dock', state.ownNonce, state.dockNonce, state.dockDer, ownDer), Buffer.from(sigText, 'base64'));
+    if (!ok) {
+      event('dock-auth-failed', { reason: 'challenge signature did not verify', dockId: state.dockId });
+      state = { s: 'idle' };
+      throw new WireError(ErrorCode.AUTH_FAILED, 'not trusted');
+    }
+    event('dock-authenticated', { dockId: state.dockId });
+    state = { s: 'ready', dockId: state.dockId, authSig: sigText };
+    return encodeJson({ ok: true });
+  }
+
+  async function read(p: Buffer): Promise<Buffer> {
+    const r = decodeJson<Partial<ReadRequest>>(p, 'READ');
+    const clip = findClip(str(r.clipId, 'clipId'));
+    const offset = uint(r.offset, 'offset');
+    const length = uint(r.length, 'length');
+    if (length === 0 || length > MAX_PAYLOAD) throw new WireError(ErrorCode.RANGE, `length: must be 1..${MAX_PAYLOAD}`);
+    if (offset > clip.bytes) throw new WireError(ErrorCode.RANGE, `offset: ${offset} is past the clip's ${clip.bytes} bytes`);
+    return opts.vault.readChunk(clip.clipId, offset, Math.min(length, clip.bytes - offset));
+  }
+
+  async function hashRange(p: Buffer): Promise<Buffer> {
+    const r = decodeJson<Partial<HashRangeRequest>>(p, 'HASH_RANGE');
+    const clip = findClip(str(r.clipId, 'clipId'));
+    const length = uint(r.length, 'length');
+    if (length > clip.bytes) throw new WireError(ErrorCode.RANGE, `length: ${length} is past the clip's ${clip.bytes} bytes`);
+    const h = createHash('sha256');
+    for (let off = 0; off < length; off += MAX_PAYLOAD) h.update(await opts.vault.readChunk(clip.clipId, off, Math.min(MAX_PAYLOAD, length - off)));
+    return encodeJson({ sha256: h.digest('hex') });
+  }
+
+  async function wipe(p: Buffer): Promise<Buffer> {
+    const r = decodeJson<{ clipId?: unknown; receipt?: SignedDocument }>(p, 'WIPE');
+    const clipId = str(r.clipId, 'clipId');
+    if (!r.receipt || typeof r.receipt !== 'object') throw bad('receipt: expected a signed document');
+    try {
+      return encodeJson({ certificate: await opts.vault.wipe(clipId, r.receipt) });
+    } catch (err) {
+      event('wipe-refused', { clipId, reason: (err as Error).message });
+      throw new WireError(ErrorCode.WIPE_REFUSED, (err as Error).message);
+    }
+  }
+
+  function getLog(p: Buffer): Buffer {
+    const sinceSeq = uint(decodeJson<{ sinceSeq?: unknown }>(p, 'GET_LOG').sinceSeq, 'sinceSeq');
+    const all = opts.log.since(sinceSeq);
+    const entries: DeviceLogEntry[] = [];
+    let size = 0;
+    for (const e of all) {
+      size += JSON.stringify(e).length + 1;
+      if (entries.length > 0 && size > LOG_BUDGET) break;
+      entries.push(e);
+    }
+    return encodeJson({ entries, more: entries.length < all.length });
+  }
+
+  async function installEpochs(p: Buffer): Promise<Buffer> {
+    const { epochs } = decodeJson<{ epochs?: unknown }>(p, 'INSTALL_EPOCHS');
+    if (!Array.isArray(epochs)) throw bad('epochs: expected an array of signed documents');
+    const verified: { doc: SignedDocument; body: EvidenceEpochBody }[] = [];
+    for (const [i, doc] of (epochs as SignedDocument[]).entries()) {
+      try {
+        const body = openDocument<EvidenceEpochBody>(doc, caPublicKey, 'evidence-epoch');
+        str(body.epochId, 'epochId');
+        verified.push({ doc, body });
+      } catch (err) {
+        event('epoch-refused', { index: i, reason: (err as Error).message });
+        throw new WireError(ErrorCode.EPOCH_REFUSED, `epochs[${i}]: ${(err as Error).message}`);
+      }
+    }
+    // All verified before any is stored: a bad batch installs nothing.
+    if (opts.trustDir) for (const v of verified) writeEpoch(opts.trustDir, v.body.epochId, v.doc);
+    await opts.onInstallEpochs?.(verified);
+    return encodeJson({ installed: verified.map((v) => v.body.epochId) });
+  }
+
+  async function handle(type: number, p: Buffer): Promise<Buffer> {
+    if (type === MsgType.HELLO) return hello(p);
+    if (type === MsgType.AUTH) return auth(p);
+    if (state.s !== 'ready') throw new WireError(ErrorCode.AUTH_REQUIRED, 'not authenticated');
+    switch (type) {
+      case MsgType.LIST_CLIPS:
+        return encodeJson({ clips: opts.vault.list() });
+      case MsgType.READ:
+        return read(p);
+      case MsgType.HASH_RANGE:
+        return hashRange(p);
+      case MsgType.WIPE:
+        return wipe(p);
+      case MsgType.GET_LOG:
+        return getLog(p);
+      case MsgType.SET_CLOCK: {
+        const epochMs = uint(decodeJson<{ epochMs?: unknown }>(p, 'SET_CLOCK').epochMs, 'epochMs');
+        await opts.onSetClock?.(epochMs);
+        return encodeJson({ ok: true });
+      }
+      case MsgType.INSTALL_EPOCHS:
+        return installEpochs(p);
+      case MsgType.BYE:
+        state = { s: 'idle' };
+        server.clearCache();
+        return encodeJson({ ok: true });
+    }
+    if (type >= FIRMWARE_TYPE_FIRST && type <= FIRMWARE_TYPE_LAST) throw new WireError(ErrorCode.UNSUPPORTED, 'firmware staging is not built in this firmware');
+    throw new WireError(ErrorCode.UNSUPPORTED, `message type 0x${type.toString(16)} is not known`);
+  }
+
+  const cacheable = (t: number) => t === MsgType.WIPE || t === MsgType.SET_CLOCK || t === MsgType.INSTALL_EPOCHS;
+  const server = new RpcServer(link, handle, cacheable);
+  return {
+    close() {
+      state = { s: 'idle' };
+      link.detach();
+    },
+  };
+}

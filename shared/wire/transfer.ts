@@ -1,0 +1,111 @@
+// Windowed clip pull (docs/wire-protocol.md, "Clip transfer"): several READs in flight, chunks
+// written strictly in order so the destination file is always a verified prefix, resume from that
+// prefix after checking its hash with the camera, end-to-end SHA-256 before success.
+import { createHash } from 'node:crypto';
+import { open, stat } from 'node:fs/promises';
+import type { ClipSummary } from '../evidence.js';
+import { MAX_PAYLOAD } from './frame.js';
+import type { RpcClient } from './link.js';
+import { MsgType, decodeJson, encodeJson } from './messages.js';
+
+export interface PullOptions {
+  /** READs in flight at once. */
+  window?: number;
+  /** Starting / largest chunk size in bytes. */
+  chunkBytes?: number;
+  /** Smallest chunk size the adaptive sizing may fall to on a noisy line. */
+  minChunkBytes?: number;
+  onProgress?: (bytesDone: number) => void;
+}
+
+export async function pullToFile(rpc: RpcClient, clip: ClipSummary, destPath: string, opts: PullOptions = {}): Promise<void> {
+  if (clip.sha256 === null || !/^[0-9a-f]{64}$/.test(clip.sha256)) throw new Error(`clip ${clip.clipId}: sha256 missing, clip not closed`);
+  const window = Math.max(1, opts.window ?? 8);
+  const maxChunk = Math.min(MAX_PAYLOAD, opts.chunkBytes ?? 64 * 1024);
+  const minChunk = Math.min(maxChunk, opts.minChunkBytes ?? 512);
+  const total = clip.bytes;
+  const hash = createHash('sha256');
+
+  let have = await stat(destPath).then((s) => s.size, () => -1);
+  const fh = await open(destPath, have < 0 ? 'w+' : 'r+', 0o600);
+  try {
+    if (have > total) have = 0;
+    if (have > 0) {
+      const prefix = Buffer.alloc(have);
+      await fh.read(prefix, 0, have, 0);
+      const local = createHash('sha256').update(prefix).digest('hex');
+      const remote = decodeJson<{ sha256?: string }>(await rpc.request(MsgType.HASH_RANGE, encodeJson({ clipId: clip.clipId, length: have })), 'HASH_RANGE').sha256;
+      if (remote === local) hash.update(prefix);
+      else have = 0; // our partial copy does not match the camera's bytes: start over
+    }
+    if (have <= 0) {
+      have = 0;
+      await fh.truncate(0);
+    }
+    opts.onProgress?.(have);
+
+    let chunk = maxChunk;
+    let streak = 0;
+    rpc.onRetry = (type) => {
+      if (type !== MsgType.READ) return;
+      streak = 0;
+      chunk = Math.max(minChunk, chunk >> 1);
+    };
+    let next = have;
+    let writePos = have;
+    const ready = new Map<number, Buffer>();
+    const inflight = new Set<Promise<void>>();
+    let failure: Error | undefined;
+    let writing: Promise<void> = Promise.resolve();
+
+    const flush = async () => {
+      for (let b = ready.get(writePos); b; b = ready.get(writePos)) {
+        ready.delete(writePos);
+        await fh.write(b, 0, b.length, writePos);
+        hash.update(b);
+        writePos += b.length;
+        opts.onProgress?.(writePos);
+      }
+    };
+    const issue = (offset: number, length: number) => {
+      const p: Promise<void> = rpc.request(MsgType.READ, encodeJson({ clipId: clip.clipId, offset, length })).then(
+        (data) => {
+          if (data.length !== length) throw new Error(`READ ${clip.clipId}@${offset}: got ${data.length} bytes, asked ${length}`);
+          ready.set(offset, data);
+          if (++streak >= 8 && chunk < maxChunk) {
+            chunk = Math.min(maxChunk, chunk * 2);
+            streak = 0;
+          }
+          writing = writing.then(flush).catch((err: Error) => {
+            failure ??= err;
+          });
+        },
+      ).catch((err: Error) => {
+        failure ??= err;
+      }).finally(() => inflight.delete(p));
+      inflight.add(p);
+    };
+
+    while (!failure && (next < total || inflight.size > 0)) {
+      while (!failure && next < total && inflight.size < window) {
+        const len = Math.min(chunk, total - next);
+        issue(next, len);
+        next += len;
+      }
+      if (inflight.size > 0) await Promise.race(inflight);
+    }
+    await Promise.allSettled(inflight);
+    await writing;
+    await fh.sync();
+    if (failure) throw failure;
+    if (writePos !== total) throw new Error(`clip ${clip.clipId}: pulled ${writePos} of ${total} bytes`);
+    const got = hash.digest('hex');
+    if (got !== clip.sha256) {
+      await fh.truncate(0);
+      throw new Error(`clip ${clip.clipId}: SHA-256 mismatch after pull (${got} != ${clip.sha256}); partial copy discarded`);
+    }
+  } finally {
+    rpc.onRetry = undefined;
+    await fh.close();
+  }
+}
