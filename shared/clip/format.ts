@@ -1,0 +1,219 @@
+// Clip container format v1 (docs/clip-format.md is the normative description; keep them in step).
+// Pure functions only: header encode/parse, key derivation, nonces, segment records.
+import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+
+export const MAGIC = Buffer.from('BCCLIP', 'ascii');
+export const VERSION = 1;
+export const NONCE_PREFIX_LEN = 7;
+export const KEY_ID_LEN = 32;
+export const MAC_LEN = 32;
+export const TAG_LEN = 16;
+export const RECORD_HEADER_LEN = 14;
+export const FRAME_PREFIX_LEN = 4;
+
+// Caps: a parser never allocates more than these, whatever the input says.
+export const MAX_HEADER_LEN = 64 * 1024;
+export const MAX_WRAP_LEN = 1024;
+export const MAX_EPOCH_ID_LEN = 256;
+export const MAX_META_LEN = 32 * 1024;
+export const MAX_FRAME_LEN = 64 * 1024 * 1024;
+/** Smallest legal frame body: an empty-payload record plus the GCM tag. */
+export const MIN_FRAME_LEN = RECORD_HEADER_LEN + TAG_LEN;
+export const MAX_SEGMENTS = 0xffffffff;
+
+export const RECORD_VIDEO = 1;
+export const RECORD_FINAL = 2;
+
+const INFO_SEGMENT = Buffer.from('bodycam-clip v1 segment key', 'ascii');
+const INFO_HEADER = Buffer.from('bodycam-clip v1 header mac key', 'ascii');
+
+/** Cleartext header metadata (authenticated by the header MAC, never encrypted: no secrets, no location). */
+export interface ClipMeta {
+  v: 1;
+  clipId: string;
+  deviceId: string;
+  startedAt: string;
+  epochId: string;
+  [k: string]: unknown;
+}
+
+export interface ClipHeader {
+  version: number;
+  headerLen: number;
+  noncePrefix: Buffer;
+  wrappedKey: Buffer;
+  keyId: string;
+  epochId: string;
+  meta: ClipMeta;
+  /** Bytes [0, headerLen - 32): what the MAC covers. */
+  macInput: Buffer;
+  mac: Buffer;
+  /** SHA-256 of the whole header [0, headerLen), MAC included: the salt of the segment key. */
+  headerHash: Buffer;
+}
+
+export class ClipFormatError extends Error {}
+
+export function encodeHeaderBody(p: { noncePrefix: Buffer; wrappedKey: Buffer; keyId: Buffer; epochId: string; meta: ClipMeta }): Buffer {
+  const epoch = Buffer.from(p.epochId, 'utf8');
+  const meta = Buffer.from(JSON.stringify(p.meta), 'utf8');
+  if (p.noncePrefix.length !== NONCE_PREFIX_LEN) throw new ClipFormatError('nonce prefix must be 7 bytes');
+  if (p.wrappedKey.length > MAX_WRAP_LEN) throw new ClipFormatError('wrapped key too long');
+  if (p.keyId.length !== KEY_ID_LEN) throw new ClipFormatError('key id must be 32 bytes');
+  if (epoch.length === 0 || epoch.length > MAX_EPOCH_ID_LEN) throw new ClipFormatError('epochId must be 1..256 bytes');
+  if (meta.length > MAX_META_LEN) throw new ClipFormatError('metadata too long');
+  const total = 12 + NONCE_PREFIX_LEN + 2 + p.wrappedKey.length + KEY_ID_LEN + 2 + epoch.length + 4 + meta.length + MAC_LEN;
+  if (total > MAX_HEADER_LEN) throw new ClipFormatError('header too long');
+  const b = Buffer.alloc(total - MAC_LEN);
+  let o = 0;
+  o += MAGIC.copy(b, o);
+  b[o++] = VERSION;
+  b[o++] = 0;
+  o = b.writeUInt32BE(total, o);
+  o += p.noncePrefix.copy(b, o);
+  o = b.writeUInt16BE(p.wrappedKey.length, o);
+  o += p.wrappedKey.copy(b, o);
+  o += p.keyId.copy(b, o);
+  o = b.writeUInt16BE(epoch.length, o);
+  o += epoch.copy(b, o);
+  o = b.writeUInt32BE(meta.length, o);
+  meta.copy(b, o);
+  return b;
+}
+
+/** Header length from the first 12 bytes, or throws (bad magic / version / length). */
+export function peekHeaderLen(buf: Buffer): number {
+  if (buf.length < 12) throw new ClipFormatError('bad header: file shorter than the 12-byte fixed header');
+  if (!buf.subarray(0, 6).equals(MAGIC)) throw new ClipFormatError('bad magic: not a bodycam clip');
+  if (buf[6] !== VERSION) throw new ClipFormatError(`unsupported version ${buf[6]}`);
+  if (buf[7] !== 0) throw new ClipFormatError('bad header: reserved byte is not 0');
+  const len = buf.readUInt32BE(8);
+  if (len < 12 + NONCE_PREFIX_LEN + 2 + KEY_ID_LEN + 2 + 1 + 4 + 2 + MAC_LEN || len > MAX_HEADER_LEN) {
+    throw new ClipFormatError(`bad header: header length ${len} out of range`);
+  }
+  return len;
+}
+
+/** Parse a header from a buffer holding at least its bytes. Structural checks only (the MAC needs the key). */
+export function parseHeader(buf: Buffer): ClipHeader {
+  const headerLen = peekHeaderLen(buf);
+  if (buf.length < headerLen) throw new ClipFormatError(`truncated header: need ${headerLen} bytes, have ${buf.length}`);
+  const end = headerLen - MAC_LEN;
+  let o = 12;
+  const need = (n: number, what: string): void => {
+    if (o + n > end) throw new ClipFormatError(`bad header: ${what} runs past the header end`);
+  };
+  need(NONCE_PREFIX_LEN + 2, 'nonce prefix');
+  const noncePrefix = Buffer.from(buf.subarray(o, o + NONCE_PREFIX_LEN));
+  o += NONCE_PREFIX_LEN;
+  const wrapLen = buf.readUInt16BE(o);
+  o += 2;
+  if (wrapLen === 0 || wrapLen > MAX_WRAP_LEN) throw new ClipFormatError(`bad header: wrapped key length ${wrapLen} out of range`);
+  need(wrapLen + KEY_ID_LEN + 2, 'wrapped key');
+  const wrappedKey = Buffer.from(buf.subarray(o, o + wrapLen));
+  o += wrapLen;
+  const keyId = buf.subarray(o, o + KEY_ID_LEN).toString('hex');
+  o += KEY_ID_LEN;
+  const epochLen = buf.readUInt16BE(o);
+  o += 2;
+  if (epochLen === 0 || epochLen > MAX_EPOCH_ID_LEN) throw new ClipFormatError(`bad header: epochId length ${epochLen} out of range`);
+  need(epochLen + 4, 'epochId');
+  const epochId = buf.subarray(o, o + epochLen).toString('utf8');
+  o += epochLen;
+  const metaLen = buf.readUInt32BE(o);
+  o += 4;
+  if (metaLen > MAX_META_LEN) throw new ClipFormatError(`bad header: metadata length ${metaLen} out of range`);
+  need(metaLen, 'metadata');
+  if (o + metaLen !== end) throw new ClipFormatError('bad header: field lengths do not add up to the header length');
+  let meta: ClipMeta;
+  try {
+    meta = JSON.parse(buf.subarray(o, o + metaLen).toString('utf8')) as ClipMeta;
+  } catch {
+    throw new ClipFormatError('bad header: metadata is not JSON');
+  }
+  if (!meta || typeof meta !== 'object' || Array.isArray(meta)) throw new ClipFormatError('bad header: metadata is not an object');
+  if (typeof meta.clipId !== 'string') throw new ClipFormatError('bad header: metadata.clipId missing');
+  if (meta.epochId !== epochId) throw new ClipFormatError('bad header: metadata.epochId differs from the header epochId');
+  const whole = buf.subarray(0, headerLen);
+  return {
+    version: VERSION,
+    headerLen,
+    noncePrefix,
+    wrappedKey,
+    keyId,
+    epochId,
+    meta,
+    macInput: Buffer.from(buf.subarray(0, end)),
+    mac: Buffer.from(buf.subarray(end, headerLen)),
+    headerHash: createHash('sha256').update(whole).digest(),
+  };
+}
+
+export function headerMacKey(dataKey: Buffer): Buffer {
+  return Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), INFO_HEADER, 32));
+}
+export function headerMac(dataKey: Buffer, macInput: Buffer): Buffer {
+  return createHmac('sha256', headerMacKey(dataKey)).update(macInput).digest();
+}
+export function headerMacOk(dataKey: Buffer, h: ClipHeader): boolean {
+  return timingSafeEqual(headerMac(dataKey, h.macInput), h.mac);
+}
+export function segmentKey(dataKey: Buffer, headerHash: Buffer): Buffer {
+  return Buffer.from(hkdfSync('sha256', dataKey, headerHash, INFO_SEGMENT, 32));
+}
+
+/** 12-byte GCM nonce: prefix(7) || counter u32 BE || last flag (0x00 / 0x01). */
+export function segmentNonce(prefix: Buffer, counter: number, last: boolean): Buffer {
+  const n = Buffer.allocUnsafe(12);
+  prefix.copy(n, 0);
+  n.writeUInt32BE(counter, 7);
+  n[11] = last ? 1 : 0;
+  return n;
+}
+
+export interface SegmentRecord {
+  type: typeof RECORD_VIDEO | typeof RECORD_FINAL;
+  keyframe: boolean;
+  startMs: number;
+  durationMs: number;
+  payload: Buffer;
+}
+
+export function encodeRecordHeader(type: number, keyframe: boolean, startMs: number, durationMs: number): Buffer {
+  if (!Number.isSafeInteger(startMs) || startMs < 0) throw new ClipFormatError('startMs must be a non-negative integer');
+  if (!Number.isInteger(durationMs) || durationMs < 0 || durationMs > 0xffffffff) throw new ClipFormatError('durationMs must be an integer 0..2^32-1');
+  const b = Buffer.allocUnsafe(RECORD_HEADER_LEN);
+  b[0] = type;
+  b[1] = keyframe ? 1 : 0;
+  b.writeBigUInt64BE(BigInt(startMs), 2);
+  b.writeUInt32BE(durationMs, 10);
+  return b;
+}
+
+export function decodeRecord(plain: Buffer): SegmentRecord {
+  if (plain.length < RECORD_HEADER_LEN) throw new ClipFormatError('segment record shorter than its 14-byte header');
+  const type = plain[0]!;
+  if (type !== RECORD_VIDEO && type !== RECORD_FINAL) throw new ClipFormatError(`unknown segment record type ${type}`);
+  if ((plain[1]! & 0xfe) !== 0) throw new ClipFormatError('segment record flags: reserved bits set');
+  const start = plain.readBigUInt64BE(2);
+  if (start > BigInt(Number.MAX_SAFE_INTEGER)) throw new ClipFormatError('segment record startMs too large');
+  return {
+    type: type as SegmentRecord['type'],
+    keyframe: plain[1] === 1,
+    startMs: Number(start),
+    durationMs: plain.readUInt32BE(10),
+    payload: plain.subarray(RECORD_HEADER_LEN),
+  };
+}
+
+/** Metadata keys that must never appear (no location in any record). */
+const FORBIDDEN = /^(lat|lon|lng|latitude|longitude|location|position|gps|coords?|geo.*|altitude)$/i;
+
+/** Throws if any key anywhere in the object names a location. */
+export function assertNoLocation(obj: unknown, path = 'meta'): void {
+  if (!obj || typeof obj !== 'object') return;
+  for (const [k, v] of Object.entries(obj)) {
+    if (FORBIDDEN.test(k)) throw new ClipFormatError(`${path}.${k}: location fields are not allowed in clip metadata`);
+    assertNoLocation(v, `${path}.${k}`);
+  }
+}

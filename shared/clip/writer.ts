@@ -1,0 +1,166 @@
+// Streaming clip writer: header once, then one encrypted frame per segment, each fsync'd, so a power
+// cut loses at most the segment being written. The data key lives only in RAM and is wiped from the
+// buffer once the segment key is derived; nothing in plaintext is ever written.
+import { KeyObject, constants, createCipheriv, createHash, createPublicKey, publicEncrypt, randomBytes, type Hash, type KeyLike } from 'node:crypto';
+import { open, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import {
+  ClipFormatError, FRAME_PREFIX_LEN, MAX_FRAME_LEN, MAX_SEGMENTS, NONCE_PREFIX_LEN, RECORD_FINAL, RECORD_HEADER_LEN, RECORD_VIDEO, TAG_LEN,
+  assertNoLocation, encodeHeaderBody, encodeRecordHeader, headerMac, segmentKey, segmentNonce, type ClipMeta,
+} from './format.js';
+
+export interface ClipWriterOptions {
+  /** Cleartext header metadata; clipId, deviceId, startedAt required. epochId is set from `epochId`. */
+  meta: Omit<ClipMeta, 'v' | 'epochId'> & Record<string, unknown>;
+  epochId: string;
+  /** RSA public key of the evidence epoch (SPKI PEM or KeyObject). */
+  publicKey: KeyLike;
+  /** fsync after each segment (default true; only benchmarks turn it off to measure). */
+  sync?: boolean;
+}
+
+export interface SegmentInput {
+  startMs: number;
+  durationMs: number;
+  keyframe: boolean;
+  data: Buffer;
+}
+
+export interface FinishResult {
+  segments: number;
+  bytes: number;
+  sha256: string;
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const d = await open(dir, 'r');
+  try {
+    await d.sync();
+  } finally {
+    await d.close();
+  }
+}
+
+export class ClipWriter {
+  private counter = 0;
+  private offset = 0;
+  private done = false;
+  private lastEndMs = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly hash: Hash = createHash('sha256');
+
+  private constructor(
+    private readonly fh: FileHandle,
+    private readonly key: Buffer,
+    private readonly noncePrefix: Buffer,
+    private readonly sync: boolean,
+    readonly meta: ClipMeta,
+  ) {}
+
+  /** Create the clip file (must not exist), write and fsync the header and the directory entry. */
+  static async create(path: string, o: ClipWriterOptions): Promise<ClipWriter> {
+    const meta = { ...o.meta, v: 1, epochId: o.epochId } as ClipMeta;
+    assertNoLocation(meta);
+    for (const f of ['clipId', 'deviceId', 'startedAt'] as const) {
+      if (typeof meta[f] !== 'string' || !meta[f]) throw new ClipFormatError(`meta.${f} is required`);
+    }
+    const pub = o.publicKey instanceof KeyObject && o.publicKey.type === 'public' ? o.publicKey : createPublicKey(o.publicKey);
+    if (pub.asymmetricKeyType !== 'rsa') throw new ClipFormatError('publicKey must be an RSA key (RSA-OAEP SHA-256)');
+    const dataKey = randomBytes(32);
+    const noncePrefix = randomBytes(NONCE_PREFIX_LEN);
+    const wrappedKey = publicEncrypt({ key: pub, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, dataKey);
+    const keyId = createHash('sha256').update(pub.export({ type: 'spki', format: 'der' })).digest();
+    const body = encodeHeaderBody({ noncePrefix, wrappedKey, keyId, epochId: o.epochId, meta });
+    const mac = headerMac(dataKey, body);
+    const header = Buffer.concat([body, mac]);
+    const key = segmentKey(dataKey, createHash('sha256').update(header).digest());
+    dataKey.fill(0);
+    const fh = await open(path, 'wx', 0o600);
+    const w = new ClipWriter(fh, key, noncePrefix, o.sync !== false, meta);
+    try {
+      await w.writeFrame([header]);
+      await fsyncDir(dirname(path));
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      throw err;
+    }
+    return w;
+  }
+
+  get segments(): number {
+    return this.counter;
+  }
+  get bytes(): number {
+    return this.offset;
+  }
+
+  /** Encrypt, write and fsync one segment. Calls are serialised in call order. */
+  appendSegment(s: SegmentInput): Promise<void> {
+    return this.enqueue(() => {
+      if (!Buffer.isBuffer(s.data)) throw new ClipFormatError('segment data must be a Buffer');
+      const rec = encodeRecordHeader(RECORD_VIDEO, s.keyframe, s.startMs, s.durationMs);
+      this.lastEndMs = Math.max(this.lastEndMs, s.startMs + s.durationMs);
+      return this.sealAndWrite(rec, s.data, false);
+    });
+  }
+
+  /** Write the final (authenticated) metadata segment, fsync and close. */
+  finish(finalMeta: Record<string, unknown>): Promise<FinishResult> {
+    return this.enqueue(async () => {
+      assertNoLocation(finalMeta, 'finalMeta');
+      const payload = Buffer.from(JSON.stringify({ ...finalMeta, segments: this.counter }), 'utf8');
+      const rec = encodeRecordHeader(RECORD_FINAL, false, this.lastEndMs, 0);
+      await this.sealAndWrite(rec, payload, true);
+      this.done = true;
+      this.key.fill(0);
+      await this.fh.close();
+      return { segments: this.counter, bytes: this.offset, sha256: this.hash.digest('hex') };
+    });
+  }
+
+  /** Stop without a final segment (tests simulate a power cut with this). The file stays as it is. */
+  abandon(): Promise<void> {
+    return this.enqueue(async () => {
+      this.done = true;
+      this.key.fill(0);
+      await this.fh.close();
+    });
+  }
+
+  private enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(() => {
+      if (this.done) throw new ClipFormatError('clip writer is already finished');
+      return fn();
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async sealAndWrite(rec: Buffer, data: Buffer, last: boolean): Promise<void> {
+    if (this.counter >= MAX_SEGMENTS) throw new ClipFormatError('too many segments for one clip');
+    const len = RECORD_HEADER_LEN + data.length + TAG_LEN;
+    if (len > MAX_FRAME_LEN) throw new ClipFormatError(`segment too large: ${data.length} bytes`);
+    const c = createCipheriv('aes-256-gcm', this.key, segmentNonce(this.noncePrefix, this.counter, last));
+    const prefix = Buffer.allocUnsafe(FRAME_PREFIX_LEN);
+    prefix.writeUInt32BE(len, 0);
+    const parts = [prefix, c.update(rec), c.update(data)];
+    c.final();
+    parts.push(c.getAuthTag());
+    await this.writeFrame(parts);
+    this.counter++;
+  }
+
+  /** One writev per frame; on a short write cut the file back so no torn frame stays behind. */
+  private async writeFrame(parts: Buffer[]): Promise<void> {
+    let total = 0;
+    for (const p of parts) total += p.length;
+    const { bytesWritten } = await this.fh.writev(parts, this.offset);
+    if (bytesWritten !== total) {
+      await this.fh.truncate(this.offset).catch(() => undefined);
+      throw new Error(`short write (${bytesWritten} of ${total} bytes): flash full?`);
+    }
+    if (this.sync) await this.fh.sync();
+    for (const p of parts) this.hash.update(p);
+    this.offset += total;
+  }
+}
