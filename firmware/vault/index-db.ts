@@ -1,0 +1,72 @@
+// The camera's clip index: better-sqlite3 on flash, secure_delete on, rollback journal (never WAL,
+// whose frames would keep deleted rows), synchronous=FULL so a state change is durable when it returns.
+import Database from 'better-sqlite3';
+import type { ClipState } from '../../shared/evidence.js';
+
+export interface ClipRow {
+  clip_id: string;
+  state: ClipState;
+  path: string;
+  bytes: number;
+  sha256: string | null;
+  started_at: string;
+  stopped_at: string | null;
+  epoch_id: string;
+  meta: string;
+}
+
+export class IndexDb {
+  readonly db: Database.Database;
+
+  constructor(path: string) {
+    this.db = new Database(path);
+    this.db.pragma('secure_delete = ON');
+    this.db.pragma('journal_mode = DELETE');
+    this.db.pragma('synchronous = FULL');
+    if (this.db.pragma('journal_mode', { simple: true }) !== 'delete') throw new Error('index db: journal_mode is not DELETE');
+    if (this.db.pragma('secure_delete', { simple: true }) !== 1) throw new Error('index db: secure_delete is not on');
+    this.db.exec(`CREATE TABLE IF NOT EXISTS clips (
+      clip_id TEXT PRIMARY KEY,
+      state TEXT NOT NULL CHECK (state IN ('recording', 'closed', 'truncated')),
+      path TEXT NOT NULL,
+      bytes INTEGER NOT NULL DEFAULT 0,
+      sha256 TEXT,
+      started_at TEXT NOT NULL,
+      stopped_at TEXT,
+      epoch_id TEXT NOT NULL,
+      meta TEXT NOT NULL)`);
+  }
+
+  insert(r: ClipRow): void {
+    this.db.prepare(`INSERT INTO clips (clip_id, state, path, bytes, sha256, started_at, stopped_at, epoch_id, meta)
+      VALUES (@clip_id, @state, @path, @bytes, @sha256, @started_at, @stopped_at, @epoch_id, @meta)`).run(r);
+  }
+
+  finish(clipId: string, state: 'closed' | 'truncated', bytes: number, sha256: string, stoppedAt: string | null, meta?: string): void {
+    const res = this.db.prepare(`UPDATE clips SET state = ?, bytes = ?, sha256 = ?, stopped_at = ?, meta = COALESCE(?, meta)
+      WHERE clip_id = ? AND state = 'recording'`).run(state, bytes, sha256, stoppedAt, meta ?? null, clipId);
+    if (res.changes !== 1) throw new Error(`index: clip ${clipId} is not recording`);
+  }
+
+  get(clipId: string): ClipRow | undefined {
+    return this.db.prepare('SELECT * FROM clips WHERE clip_id = ?').get(clipId) as ClipRow | undefined;
+  }
+
+  byState(...states: ClipState[]): ClipRow[] {
+    return this.db.prepare(`SELECT * FROM clips WHERE state IN (${states.map(() => '?').join(',')}) ORDER BY started_at, clip_id`).all(...states) as ClipRow[];
+  }
+
+  all(): ClipRow[] {
+    return this.db.prepare('SELECT * FROM clips').all() as ClipRow[];
+  }
+
+  /** The one delete in the camera, called only by Vault.wipe after the receipt checks. */
+  deleteForWipe(clipId: string): void {
+    const res = this.db.prepare('DELETE FROM clips WHERE clip_id = ?').run(clipId);
+    if (res.changes !== 1) throw new Error(`index: clip ${clipId} not found`);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

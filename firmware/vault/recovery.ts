@@ -1,0 +1,65 @@
+// Boot-time recovery of a clip that was being written when power went: keep every whole segment, cut a
+// torn tail (a partial frame can never verify), fsync, and hash what remains. No key is needed: the
+// walk is structural; the central store verifies every segment when it decrypts.
+import { createHash } from 'node:crypto';
+import { closeSync, ftruncateSync, fsyncSync, openSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { fdSource, walkStructure } from '../../shared/clip/reader.js';
+import type { ClipMeta } from '../../shared/clip/format.js';
+
+export interface RecoveredClip {
+  bytes: number;
+  sha256: string;
+  /** Whole frames kept (video segments; a final segment would also count). */
+  frames: number;
+  cutBytes: number;
+  /** Header metadata, or null when even the header is torn (the file is kept as it is). */
+  meta: ClipMeta | null;
+  problem: string | null;
+}
+
+export async function sha256File(path: string): Promise<{ sha256: string; bytes: number }> {
+  const h = createHash('sha256');
+  const fh = await open(path, 'r');
+  let bytes = 0;
+  try {
+    const buf = Buffer.allocUnsafe(1024 * 1024);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, bytes);
+      if (bytesRead === 0) break;
+      h.update(buf.subarray(0, bytesRead));
+      bytes += bytesRead;
+    }
+  } finally {
+    await fh.close();
+  }
+  return { sha256: h.digest('hex'), bytes };
+}
+
+export async function recoverClipFile(path: string): Promise<RecoveredClip> {
+  const fd = openSync(path, 'r+');
+  let frames = 0;
+  let cutBytes = 0;
+  let meta: ClipMeta | null = null;
+  let problem: string | null = null;
+  try {
+    const src = fdSource(fd);
+    try {
+      const s = walkStructure(src);
+      meta = s.header.meta;
+      frames = s.frames.length;
+      if (s.tail) {
+        problem = s.tail;
+        cutBytes = src.size - s.completeEnd;
+        ftruncateSync(fd, s.completeEnd);
+        fsyncSync(fd);
+      }
+    } catch (err) {
+      problem = `header unreadable: ${(err as Error).message}`;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  const { sha256, bytes } = await sha256File(path);
+  return { bytes, sha256, frames, cutBytes, meta, problem };
+}

@@ -1,0 +1,197 @@
+// The camera's vault: encrypted clip files on flash plus their sqlite index. The camera holds public
+// keys only, so it can write clips but never read them. The only delete path is wipe(), which needs
+// the central store's signed receipt for exactly this clip's bytes.
+import { randomUUID, type KeyLike } from 'node:crypto';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { open, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Clock } from '../../shared/clock.js';
+import { sha256Hex } from '../../shared/crypto.js';
+import {
+  openDocument, signDocument, type CameraVault, type ClipSummary, type ReceiptBody, type SignedDocument, type WipeCertificateBody,
+} from '../../shared/evidence.js';
+import { ClipWriter, type SegmentInput } from '../../shared/clip/writer.js';
+import { IndexDb, type ClipRow } from './index-db.js';
+import { recoverClipFile, sha256File } from './recovery.js';
+import { fstrimDiscard, fsyncDir, overwriteFile, type DiscardResult } from './wipe.js';
+
+export interface VaultLog {
+  append(type: string, data: Record<string, unknown>): unknown;
+}
+
+export interface VaultOptions {
+  /** Flash directory (data partition). */
+  dir: string;
+  deviceId: string;
+  clock: Clock;
+  evidenceKey: { epochId: string; publicKey: KeyLike };
+  /** Central store's key that signs clip receipts. */
+  receiptPublicKey: KeyLike;
+  /** Camera identity key; signs wipe certificates. Without it the camera refuses to wipe. */
+  deviceKey?: KeyLike;
+  log: VaultLog;
+  /** How freed blocks are discarded after a wipe (default: fstrim on the mount when root). */
+  discard?: (dir: string) => Promise<DiscardResult>;
+}
+
+export interface ActiveClip {
+  clipId: string;
+  appendSegment(seg: SegmentInput): Promise<void>;
+  close(stoppedAtMs: number, finalMeta?: Record<string, unknown>): Promise<ClipSummary>;
+  /** Tests only: stop writing as a power cut would (no final segment, row stays 'recording'). */
+  abandonForTest(): Promise<void>;
+}
+
+const MAX_CHUNK = 4 * 1024 * 1024;
+const CLIP_ID = /^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/;
+
+export class Vault implements CameraVault {
+  readonly clipsDir: string;
+  private readonly index: IndexDb;
+  private readonly active = new Set<string>();
+  private evidenceKey: VaultOptions['evidenceKey'];
+
+  constructor(private readonly o: VaultOptions) {
+    this.clipsDir = join(o.dir, 'clips');
+    mkdirSync(this.clipsDir, { recursive: true, mode: 0o700 });
+    this.index = new IndexDb(join(o.dir, 'index.db'));
+    this.evidenceKey = o.evidenceKey;
+  }
+
+  /** Switch to a new evidence-key epoch for clips begun from now on. */
+  setEvidenceKey(k: VaultOptions['evidenceKey']): void {
+    this.evidenceKey = k;
+  }
+
+  async beginClip(meta: Record<string, unknown>): Promise<ActiveClip> {
+    const clipId = randomUUID();
+    const startedAtMs = typeof meta.startedAtMs === 'number' ? meta.startedAtMs : this.o.clock.now();
+    const startedAt = new Date(startedAtMs).toISOString();
+    const path = join(this.clipsDir, `${clipId}.bcc`);
+    const { epochId, publicKey } = this.evidenceKey;
+    const writer = await ClipWriter.create(path, { meta: { ...meta, clipId, deviceId: this.o.deviceId, startedAt }, epochId, publicKey });
+    // File first, row second: a crash in between leaves an orphan file that recover() indexes.
+    this.index.insert({
+      clip_id: clipId, state: 'recording', path: `clips/${clipId}.bcc`, bytes: writer.bytes, sha256: null,
+      started_at: startedAt, stopped_at: null, epoch_id: epochId, meta: JSON.stringify(writer.meta),
+    });
+    this.active.add(clipId);
+    return {
+      clipId,
+      appendSegment: (seg) => writer.appendSegment(seg),
+      close: async (stoppedAtMs, finalMeta = {}) => {
+        const stoppedAt = new Date(stoppedAtMs).toISOString();
+        const r = await writer.finish({ ...finalMeta, stoppedAt, stoppedAtMs });
+        this.index.finish(clipId, 'closed', r.bytes, r.sha256, stoppedAt);
+        this.active.delete(clipId);
+        return this.summary(this.index.get(clipId)!);
+      },
+      abandonForTest: async () => {
+        await writer.abandon();
+        this.active.delete(clipId);
+      },
+    };
+  }
+
+  /**
+   * At boot: close every clip left 'recording' (and index orphan files) as 'truncated', keeping every
+   * whole segment and cutting a torn tail. Call before beginClip.
+   */
+  async recover(): Promise<ClipSummary[]> {
+    const out: ClipSummary[] = [];
+    const known = new Set(this.index.all().map((r) => r.clip_id));
+    for (const f of readdirSync(this.clipsDir)) {
+      const id = f.endsWith('.bcc') ? f.slice(0, -4) : '';
+      if (!CLIP_ID.test(id) || known.has(id)) continue;
+      const r = await recoverClipFile(join(this.clipsDir, f));
+      this.index.insert({
+        clip_id: id, state: 'recording', path: `clips/${f}`, bytes: 0, sha256: null,
+        started_at: typeof r.meta?.startedAt === 'string' ? r.meta.startedAt : new Date(0).toISOString(),
+        stopped_at: null, epoch_id: r.meta?.epochId ?? 'unknown', meta: JSON.stringify(r.meta ?? {}),
+      });
+    }
+    for (const row of this.index.byState('recording')) {
+      if (this.active.has(row.clip_id)) continue;
+      const r = await recoverClipFile(join(this.o.dir, row.path));
+      this.index.finish(row.clip_id, 'truncated', r.bytes, r.sha256, null);
+      this.o.log.append('recover', { clipId: row.clip_id, frames: r.frames, cutBytes: r.cutBytes, bytes: r.bytes, problem: r.problem });
+      out.push(this.summary(this.index.get(row.clip_id)!));
+    }
+    return out;
+  }
+
+  list(): ClipSummary[] {
+    return this.index.byState('closed', 'truncated').map((r) => this.summary(r));
+  }
+
+  async readChunk(clipId: string, offset: number, length: number): Promise<Buffer> {
+    const row = this.offloadable(clipId);
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset > row.bytes) throw new Error(`readChunk: offset ${offset} outside 0..${row.bytes}`);
+    if (!Number.isSafeInteger(length) || length < 0 || length > MAX_CHUNK) throw new Error(`readChunk: length ${length} outside 0..${MAX_CHUNK}`);
+    const n = Math.min(length, row.bytes - offset);
+    const fh = await open(join(this.o.dir, row.path), 'r');
+    try {
+      const buf = Buffer.alloc(n);
+      let got = 0;
+      while (got < n) {
+        const { bytesRead } = await fh.read(buf, got, n - got, offset + got);
+        if (bytesRead === 0) throw new Error(`readChunk: clip ${clipId} file is shorter than indexed`);
+        got += bytesRead;
+      }
+      return buf;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async wipe(clipId: string, receipt: SignedDocument): Promise<SignedDocument> {
+    if (!this.o.deviceKey) throw new Error('wipe refused: this camera has no device key to sign a wipe certificate');
+    const body = openDocument<ReceiptBody>(receipt, this.o.receiptPublicKey, 'clip-receipt');
+    if (body.v !== 1) throw new Error(`wipe refused: receipt version ${String(body.v)} unsupported`);
+    if (body.clipId !== clipId) throw new Error(`wipe refused: receipt is for clip ${String(body.clipId)}, not ${clipId}`);
+    if (body.deviceId !== this.o.deviceId) throw new Error(`wipe refused: receipt is for device ${String(body.deviceId)}`);
+    const row = this.index.get(clipId);
+    if (!row) throw new Error(`wipe refused: no clip ${clipId} on this camera`);
+    if (row.state === 'recording' || this.active.has(clipId)) throw new Error(`wipe refused: clip ${clipId} is still recording`);
+    if (body.sha256 !== row.sha256) throw new Error('wipe refused: receipt sha256 does not match the clip');
+    if (body.bytes !== row.bytes) throw new Error(`wipe refused: receipt bytes ${String(body.bytes)} do not match the clip (${row.bytes})`);
+    const path = join(this.o.dir, row.path);
+    const onDisk = await sha256File(path);
+    if (onDisk.sha256 !== body.sha256 || onDisk.bytes !== body.bytes) throw new Error('wipe refused: the file on flash no longer matches the receipt');
+
+    const steps: string[] = [];
+    await overwriteFile(path);
+    steps.push('overwrite', 'fsync');
+    await unlink(path);
+    steps.push('unlink');
+    await fsyncDir(this.clipsDir);
+    steps.push('fsync-dir');
+    this.index.deleteForWipe(clipId);
+    steps.push('index-delete');
+    steps.push(await (this.o.discard ?? fstrimDiscard)(this.o.dir));
+    const cert: WipeCertificateBody = {
+      v: 1, kind: 'wipe-certificate', clipId, deviceId: this.o.deviceId, sha256: row.sha256!, bytes: row.bytes,
+      wipedAt: new Date(this.o.clock.now()).toISOString(), steps, receiptSha256: sha256Hex(Buffer.from(receipt.body, 'utf8')),
+    };
+    this.o.log.append('wipe', { clipId, sha256: cert.sha256, bytes: cert.bytes, steps, receiptSha256: cert.receiptSha256 });
+    return signDocument(cert, this.o.deviceKey);
+  }
+
+  close(): void {
+    this.index.close();
+  }
+
+  private offloadable(clipId: string): ClipRow {
+    const row = this.index.get(clipId);
+    if (!row) throw new Error(`no clip ${clipId}`);
+    if (row.state === 'recording') throw new Error(`clip ${clipId} is still recording`);
+    return row;
+  }
+
+  private summary(r: ClipRow): ClipSummary {
+    return {
+      clipId: r.clip_id, deviceId: this.o.deviceId, state: r.state, bytes: r.bytes, sha256: r.sha256,
+      startedAt: r.started_at, stoppedAt: r.stopped_at, epochId: r.epoch_id,
+    };
+  }
+}
