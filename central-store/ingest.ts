@@ -62,6 +62,7 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   });
   client.on('error', (err) => log.debug({ err }, 'mqtt error'));
 
+  // Never awaited inside handleMessage: the PUBACK for it cannot be read until that message is done.
   const publish = (topic: string, body: Status | Ack) =>
     client.publishAsync(topic, encodeJson(body), { qos: 1 }).catch((err) => log.warn({ err, topic }, 'publish failed'));
 
@@ -122,7 +123,7 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     perClip.set(clipId, next);
   };
 
-  const onWipeCert = async (dockId: string, payload: Buffer) => {
+  const onWipeCert = (dockId: string, payload: Buffer) => {
     const m = decodeJson(WipeCertMessageSchema, payload, 'wipe-cert');
     const stored = getClip(opts.db, m.clipId);
     let body: WipeCertificateBody;
@@ -135,13 +136,13 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
       clipId: m.clipId, deviceId: m.deviceId, dockId, certJson: JSON.stringify(m.cert),
       receiptMatches: body.clipId === m.clipId && receiptSha !== null && body.receiptSha256 === receiptSha, signatureVerified: sigOk,
     });
-    await publish(topics.ack(dockId), { v: 1, kind: 'wipe-cert', clipId: m.clipId });
+    void publish(topics.ack(dockId), { v: 1, kind: 'wipe-cert', clipId: m.clipId });
   };
 
-  const onDeviceLog = async (dockId: string, payload: Buffer) => {
+  const onDeviceLog = (dockId: string, payload: Buffer) => {
     const m = decodeJson(DeviceLogMessageSchema, payload, 'device-log');
     const seq = insertDeviceLog(opts.db, m.deviceId, dockId, m.entries.map((e) => ({ ...e, json: JSON.stringify(e) })));
-    await publish(topics.ack(dockId), { v: 1, kind: 'device-log', deviceId: m.deviceId, seq });
+    void publish(topics.ack(dockId), { v: 1, kind: 'device-log', deviceId: m.deviceId, seq });
   };
 
   const handle = async (topic: string, payload: Buffer): Promise<void> => {
@@ -153,8 +154,8 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
       if (c.index !== t.index) throw new Error(`chunk: header index ${c.index} differs from topic ${t.index}`);
       await asm.writeChunk(t.clipId, c);
     } else if (t.kind === 'meta') onMeta(t.dockId, t.clipId, payload);
-    else if (t.kind === 'wipe-cert') await onWipeCert(t.dockId, payload);
-    else if (t.kind === 'device-log') await onDeviceLog(t.dockId, payload);
+    else if (t.kind === 'wipe-cert') onWipeCert(t.dockId, payload);
+    else if (t.kind === 'device-log') onDeviceLog(t.dockId, payload);
   };
 
   // Ack (PUBACK) only after the chunk is written: the broker's in-flight limit then paces the senders.

@@ -1,0 +1,235 @@
+// Offload orchestration: for every docked camera (one bay each, in parallel) set its clock, hand it
+// the evidence epochs, pull its clips, deliver them, and wipe each clip only against the central
+// store's verified receipt. The journal makes every step resumable after undock, crash or outage.
+import type { KeyLike } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { overwriteAndUnlink } from '../central-store/blob-store.js';
+import type { ClipSummary, SignedDocument, WipeCertificateBody } from '../shared/evidence.js';
+import type { DockedDevice, UsbHotplug } from '../shared/hal.js';
+import { createLogger, type Logger } from '../shared/log.js';
+import { verifyReceipt } from '../shared/mqtt/receipt-check.js';
+import { checkId } from '../shared/mqtt/topics.js';
+import type { Journal } from './journal.js';
+import type { CameraSession } from './types.js';
+import type { Uploader } from './uploader.js';
+
+export type AgentEvent =
+  | { type: 'pulled' | 'receipted' | 'wiped' | 'cert-forwarded'; clipId: string; deviceId: string }
+  | { type: 'log-forwarded'; deviceId: string; seq: number }
+  | { type: 'bay-done' | 'bay-error'; ttyPath: string; error?: string };
+
+export interface AgentDeps {
+  spoolDir: string;
+  hotplug: UsbHotplug;
+  openSession(device: DockedDevice): Promise<CameraSession>;
+  journal: Journal;
+  uploader: Pick<Uploader, 'upload' | 'forwardWipeCert' | 'forwardDeviceLog'>;
+  loadEpochs(): Promise<SignedDocument[]>;
+  /** Receipts are checked again before they are shown to a camera. */
+  centralPublicKey: KeyLike;
+  backoff?: { initialMs: number; maxMs: number };
+  now?: () => number;
+  log?: Logger;
+  onEvent?: (e: AgentEvent) => void;
+}
+
+interface Bay { device: DockedDevice; ctrl: AbortController; session?: CameraSession; done: Promise<void> }
+
+const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve) => {
+  const t = setTimeout(resolve, ms);
+  signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+});
+
+function mutex() {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(fn: () => Promise<T>): Promise<T> => {
+    const p = tail.then(fn);
+    tail = p.catch(() => undefined);
+    return p;
+  };
+}
+
+export class DockAgent {
+  private readonly log: Logger;
+  private readonly bays = new Map<string, Bay>();
+  private readonly delivering = new Map<string, Promise<SignedDocument>>();
+  private readonly work = new Set<Promise<unknown>>();
+  private readonly stopCtrl = new AbortController();
+  private readonly backoff: { initialMs: number; maxMs: number };
+  private unsubs: (() => void)[] = [];
+
+  constructor(private readonly d: AgentDeps) {
+    this.log = d.log ?? createLogger('dock-agent');
+    this.backoff = d.backoff ?? { initialMs: 500, maxMs: 60000 };
+  }
+
+  private emit(e: AgentEvent): void { this.d.onEvent?.(e); }
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.work.add(p);
+    p.then(() => this.work.delete(p), () => this.work.delete(p));
+    return p;
+  }
+
+  async start(): Promise<void> {
+    await mkdir(this.d.spoolDir, { recursive: true });
+    this.unsubs.push(this.d.hotplug.onAttach((dev) => this.attach(dev)));
+    this.unsubs.push(this.d.hotplug.onDetach((dev) => this.detach(dev)));
+    // Work left from before a restart that needs no camera: deliveries, certificate forwards, spool removal.
+    for (const c of this.d.journal.pendingSpoolRemovals()) await this.removeSpool(c.clipId, c.spoolPath);
+    for (const c of this.d.journal.pendingCertForwards()) this.forwardCert(c.clipId, c.deviceId, c.wipeCert!);
+    for (const c of this.d.journal.pendingUploads()) this.deliver(c.clipId).catch(() => undefined);
+    for (const dev of await this.d.hotplug.start()) this.attach(dev);
+  }
+
+  /** Resolves when no bay, delivery or forward is running. */
+  async idle(): Promise<void> {
+    while (this.work.size) await Promise.allSettled([...this.work]);
+  }
+
+  async stop(): Promise<void> {
+    this.stopCtrl.abort();
+    for (const u of this.unsubs) u();
+    for (const dev of [...this.bays.values()].map((b) => b.device)) this.detach(dev);
+    await Promise.allSettled([...this.bays.values()].map((b) => b.done));
+    await this.d.hotplug.stop();
+  }
+
+  attach(device: DockedDevice): void {
+    if (this.stopCtrl.signal.aborted) return;
+    const prev = this.bays.get(device.ttyPath);
+    const ctrl = new AbortController();
+    const bay: Bay = { device, ctrl, done: Promise.resolve() };
+    bay.done = this.track((prev?.done ?? Promise.resolve()).then(() => this.runBay(bay)).finally(() => {
+      if (this.bays.get(device.ttyPath) === bay) this.bays.delete(device.ttyPath);
+    }));
+    this.bays.set(device.ttyPath, bay);
+  }
+
+  /** Undock: stop that bay cleanly; pulled clips keep being delivered, the wipe waits for the next docking. */
+  detach(device: DockedDevice): void {
+    const bay = this.bays.get(device.ttyPath);
+    if (!bay) return;
+    bay.ctrl.abort();
+    bay.session?.close().catch(() => undefined);
+  }
+
+  private async runBay(bay: Bay): Promise<void> {
+    const signal = bay.ctrl.signal;
+    let wait = this.backoff.initialMs;
+    while (!signal.aborted && !this.stopCtrl.signal.aborted) {
+      try {
+        await this.offload(bay, signal);
+        this.emit({ type: 'bay-done', ttyPath: bay.device.ttyPath });
+        return;
+      } catch (err) {
+        if (signal.aborted) return;
+        this.log.warn({ err: String(err), tty: bay.device.ttyPath }, 'bay failed; retrying');
+        this.emit({ type: 'bay-error', ttyPath: bay.device.ttyPath, error: String(err) });
+        await sleep(wait, signal);
+        wait = Math.min(wait * 2, this.backoff.maxMs);
+      }
+    }
+  }
+
+  private async offload(bay: Bay, signal: AbortSignal): Promise<void> {
+    const session = await this.d.openSession(bay.device);
+    bay.session = session;
+    if (signal.aborted) { await session.close().catch(() => undefined); return; }
+    const lock = mutex();
+    const aborted = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    try {
+      await session.setClock((this.d.now ?? Date.now)());
+      await session.installEpochs(await this.d.loadEpochs());
+      const clips = (await session.listClips()).filter((c) => c.state !== 'recording' && c.sha256);
+      const tasks: Promise<void>[] = [];
+      for (const clip of clips) {
+        if (signal.aborted) break;
+        if (clip.deviceId !== session.deviceId) { this.log.warn({ clipId: clip.clipId }, 'clip names another device; skipped'); continue; }
+        const j = this.d.journal.get(clip.clipId);
+        if (j?.state === 'wiped') continue;
+        if (!j || j.state === 'pulling') {
+          const spool = path.join(this.d.spoolDir, `${checkId('clipId', clip.clipId)}.clip`);
+          this.d.journal.startPull(clip, spool);
+          await lock(() => session.pullClip(clip, spool));
+          this.d.journal.markPulled(clip.clipId);
+          this.emit({ type: 'pulled', clipId: clip.clipId, deviceId: clip.deviceId });
+        }
+        tasks.push(this.deliver(clip.clipId).then((receipt) => signal.aborted ? undefined : lock(() => this.wipe(session, clip, receipt))));
+      }
+      const settled = await Promise.race([Promise.allSettled(tasks), aborted.then(() => null)]);
+      if (!settled || signal.aborted) return;
+      await lock(() => this.collectLog(session));
+      const failed = settled.find((s) => s.status === 'rejected');
+      if (failed) throw (failed as PromiseRejectedResult).reason;
+    } finally {
+      bay.session = undefined;
+      await session.close().catch(() => undefined);
+    }
+  }
+
+  /** Deliver a pulled clip until a verified receipt is in the journal; one delivery per clip at a time. */
+  deliver(clipId: string): Promise<SignedDocument> {
+    const running = this.delivering.get(clipId);
+    if (running) return running;
+    const p = this.track((async () => {
+      let wait = this.backoff.initialMs;
+      for (;;) {
+        const j = this.d.journal.get(clipId);
+        if (!j) throw new Error(`clip ${clipId} is not in the journal`);
+        if (j.receipt) return j.receipt;
+        try {
+          this.d.journal.markUploading(clipId, j.chunksSent);
+          const receipt = await this.d.uploader.upload(j.summary, j.spoolPath, (n) => {
+            if (n % 64 === 0) this.d.journal.markUploading(clipId, n);
+          });
+          this.d.journal.markReceipted(clipId, receipt);
+          this.emit({ type: 'receipted', clipId, deviceId: j.deviceId });
+          return receipt;
+        } catch (err) {
+          if (this.stopCtrl.signal.aborted) throw err;
+          this.log.warn({ err: String(err), clipId }, 'delivery failed; retrying');
+          await sleep(wait, this.stopCtrl.signal);
+          wait = Math.min(wait * 2, this.backoff.maxMs);
+        }
+      }
+    })().finally(() => this.delivering.delete(clipId)));
+    this.delivering.set(clipId, p);
+    return p;
+  }
+
+  private async wipe(session: CameraSession, clip: ClipSummary, receipt: SignedDocument): Promise<void> {
+    verifyReceipt(receipt, this.d.centralPublicKey, { clipId: clip.clipId, sha256: clip.sha256!, bytes: clip.bytes });
+    const cert = await session.wipe(clip.clipId, receipt);
+    let body: WipeCertificateBody;
+    try { body = JSON.parse(cert.body) as WipeCertificateBody; } catch { throw new Error(`wipe certificate for ${clip.clipId}: body is not JSON`); }
+    if (body.kind !== 'wipe-certificate' || body.clipId !== clip.clipId || body.sha256 !== clip.sha256) {
+      throw new Error(`wipe certificate for ${clip.clipId}: names ${body.kind} ${body.clipId}`);
+    }
+    this.d.journal.markWiped(clip.clipId, cert);
+    this.emit({ type: 'wiped', clipId: clip.clipId, deviceId: clip.deviceId });
+    await this.removeSpool(clip.clipId, this.d.journal.get(clip.clipId)!.spoolPath);
+    this.forwardCert(clip.clipId, clip.deviceId, cert);
+  }
+
+  private async removeSpool(clipId: string, spoolPath: string): Promise<void> {
+    await overwriteAndUnlink(spoolPath);
+    this.d.journal.markSpoolRemoved(clipId);
+  }
+
+  private forwardCert(clipId: string, deviceId: string, cert: SignedDocument): void {
+    this.track(this.d.uploader.forwardWipeCert(deviceId, clipId, cert).then(() => {
+      this.d.journal.markCertForwarded(clipId);
+      this.emit({ type: 'cert-forwarded', clipId, deviceId });
+    }, (err) => this.log.warn({ err: String(err), clipId }, 'wipe certificate not forwarded yet')));
+  }
+
+  private async collectLog(session: CameraSession): Promise<void> {
+    const entries = await session.fetchLog(this.d.journal.logSeq(session.deviceId));
+    if (!entries.length) return;
+    this.track(this.d.uploader.forwardDeviceLog(session.deviceId, entries).then((seq) => {
+      this.d.journal.setLogSeq(session.deviceId, seq);
+      this.emit({ type: 'log-forwarded', deviceId: session.deviceId, seq });
+    }, (err) => this.log.warn({ err: String(err) }, 'device log not forwarded yet')));
+  }
+}

@@ -1,0 +1,46 @@
+// Dock agent configuration (zod). Errors name the field: "config.mqttUrl: ...".
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE } from '../shared/mqtt/codec.js';
+
+const id = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'letters, digits and . _ : - only (1-128)');
+
+export const DockConfigSchema = z.object({
+  dockId: id,
+  mqttUrl: z.string().regex(/^(mqtts?|tcp|ssl|wss?):\/\//, 'an mqtt://, mqtts://, tcp://, ssl:// or ws(s):// URL'),
+  /** PEM of the central store's receipt-signing public key: the only key receipts are accepted from. */
+  centralPublicKeyPath: z.string().min(1),
+  spoolDir: z.string().min(1),
+  journalPath: z.string().min(1),
+  /** Directory of *.json SignedDocuments (evidence epochs) handed to every docked camera. */
+  epochsDir: z.string().min(1),
+  chunkSize: z.number().int().min(1024).max(MAX_CHUNK_SIZE).default(DEFAULT_CHUNK_SIZE),
+  inflight: z.number().int().min(1).max(1024).default(16),
+  statusTimeoutMs: z.number().int().min(50).default(3000),
+  backoff: z.object({ initialMs: z.number().int().min(10).default(500), maxMs: z.number().int().min(10).default(60000) }).default({ initialMs: 500, maxMs: 60000 }),
+  bays: z.number().int().min(1).max(64).default(8),
+  usb: z.object({ vendorId: z.number().int().min(0).max(0xffff), productId: z.number().int().min(0).max(0xffff) }),
+  /** The dock's own identity for mutual authentication with cameras, and the org CA. */
+  auth: z.object({ certPath: z.string().min(1), keyPath: z.string().min(1), caCertPath: z.string().min(1) }),
+  serial: z.object({ baudRate: z.number().int().positive().default(115200) }).default({ baudRate: 115200 }),
+});
+export type DockConfig = z.infer<typeof DockConfigSchema>;
+
+export function parseDockConfig(raw: unknown): DockConfig {
+  const r = DockConfigSchema.safeParse(raw);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    throw new Error(`config.${i.path.join('.') || '(root)'}: ${i.message}`);
+  }
+  return r.data;
+}
+
+export function loadDockConfig(file: string): DockConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`config: cannot read ${file} as JSON (${(err as Error).message})`);
+  }
+  return parseDockConfig(raw);
+}
