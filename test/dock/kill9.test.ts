@@ -1,0 +1,60 @@
+import test from 'ava';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import readline from 'node:readline';
+import Database from 'better-sqlite3';
+import { startMosquitto } from '../helpers/mosquitto.js';
+import { blobBytes, makeCentral, tmpDir } from '../mqtt/setup.js';
+
+function runChild(args: string[], onEvent: (e: { type: string }, child: ChildProcess) => void): { child: ChildProcess; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--import=tsx', path.join(import.meta.dirname, 'fixtures', 'agent-child.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  readline.createInterface({ input: child.stdout! }).on('line', (l) => { try { onEvent(JSON.parse(l), child); } catch { /* not an event */ } });
+  return { child, exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
+}
+
+test('dock agent killed -9 mid-upload: restarts from the journal, no re-pull, no duplicates', async (t) => {
+  const b = await startMosquitto();
+  const central = await makeCentral(b.url);
+  const dir = await tmpDir('kill9-');
+  t.teardown(async () => { await central.cleanup(); await b.stop(); await rm(dir, { recursive: true, force: true }); });
+  await central.start();
+  const pubPath = path.join(dir, 'central.pub.pem');
+  await writeFile(pubPath, central.publicKey.export({ type: 'spki', format: 'pem' }));
+  await mkdir(path.join(dir, 'camera'));
+  const originals = new Map<string, Buffer>();
+  for (let i = 0; i < 4; i++) {
+    const data = randomBytes(1_500_000 + i);
+    const clipId = randomUUID();
+    originals.set(clipId, data);
+    await writeFile(path.join(dir, 'camera', `${clipId}.bin`), data);
+    await writeFile(path.join(dir, 'camera', `${clipId}.json`), JSON.stringify({ clipId, deviceId: 'cam-1', state: 'closed', bytes: data.length,
+      sha256: createHash('sha256').update(data).digest('hex'), startedAt: new Date().toISOString(), stoppedAt: new Date().toISOString(), epochId: 'e1' }));
+  }
+  const args = [b.url, pubPath, dir];
+
+  const first = runChild(args, (e, child) => { if (e.type === 'receipted') child.kill('SIGKILL'); });
+  t.teardown(() => { first.child.kill('SIGKILL'); });
+  const code1 = await first.exited;
+  t.is(code1, null, 'first agent was killed');
+  const jdb = new Database(path.join(dir, 'journal.db'), { readonly: true });
+  const atKill = jdb.prepare('SELECT clip_id, state FROM clips').all() as { clip_id: string; state: string }[];
+  jdb.close();
+  const pulledBefore = atKill.filter((r) => r.state !== 'pulling').map((r) => r.clip_id);
+  t.true(atKill.some((r) => r.state === 'uploading' || r.state === 'pulled'), `some clip still to deliver at kill: ${JSON.stringify(atKill)}`);
+  const pullsBefore = (await readFile(path.join(dir, 'pulls.log'), 'utf8')).trim().split('\n').length;
+
+  let done: { type: string; journal?: number } | null = null;
+  const second = runChild(args, (e) => { if (e.type === 'all-done') done = e; });
+  t.teardown(() => { second.child.kill('SIGKILL'); });
+  t.is(await second.exited, 0);
+  t.deepEqual(done, { type: 'all-done', journal: 0 });
+  const pullsAfter = (await readFile(path.join(dir, 'pulls.log'), 'utf8')).trim().split('\n');
+  for (const id of pulledBefore) t.is(pullsAfter.filter((p) => p === id).length, 1, `clip ${id} pulled once`);
+  t.true(pullsAfter.length >= pullsBefore);
+  t.deepEqual(await readdir(path.join(dir, 'camera')), [], 'camera wiped');
+  for (const [id, data] of originals) t.true((await blobBytes(central, id)).equals(data));
+  t.is((central.db.prepare('SELECT COUNT(*) AS n FROM clips').get() as { n: number }).n, 4);
+  t.is((central.db.prepare('SELECT COUNT(*) AS n FROM wipe_certificates WHERE receipt_matches = 1').get() as { n: number }).n, 4);
+});
