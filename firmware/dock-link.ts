@@ -3,7 +3,7 @@
 import { X509Certificate, createHash, randomBytes, createPrivateKey, type KeyObject } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { sha256Hex, signData, verifyData } from '../shared/crypto.js';
-import { openDocument, type CameraVault, type DeviceLogEntry, type EvidenceEpochBody, type SignedDocument } from '../shared/evidence.js';
+import { openDocument, type CameraVault, type ClipSummary, type DeviceLogEntry, type EvidenceEpochBody, type SignedDocument } from '../shared/evidence.js';
 import { MAX_PAYLOAD } from '../shared/wire/frame.js';
 import { FrameLink, RpcServer } from '../shared/wire/link.js';
 import {
@@ -53,8 +53,16 @@ export function startDockLink(opts: DockLinkOptions): { close(): void } {
   const event = opts.onEvent ?? (() => undefined);
   let state: State = { s: 'idle' };
 
+  // Closed clips never change, so READs look them up in the last listing instead of asking the
+  // vault (which may hash or scan) on every chunk; a miss refreshes the listing once.
+  let known = new Map<string, ClipSummary>();
+  const listClips = () => {
+    const clips = opts.vault.list();
+    known = new Map(clips.map((c) => [c.clipId, c]));
+    return clips;
+  };
   const findClip = (clipId: string) => {
-    const clip = opts.vault.list().find((c) => c.clipId === clipId);
+    const clip = known.get(clipId) ?? (listClips(), known.get(clipId));
     if (!clip) throw new WireError(ErrorCode.NOT_FOUND, `clipId: no offloadable clip ${clipId}`);
     return clip;
   };
@@ -122,7 +130,9 @@ export function startDockLink(opts: DockLinkOptions): { close(): void } {
     const clipId = str(r.clipId, 'clipId');
     if (!r.receipt || typeof r.receipt !== 'object') throw bad('receipt: expected a signed document');
     try {
-      return encodeJson({ certificate: await opts.vault.wipe(clipId, r.receipt) });
+      const certificate = await opts.vault.wipe(clipId, r.receipt);
+      known.delete(clipId);
+      return encodeJson({ certificate });
     } catch (err) {
       event('wipe-refused', { clipId, reason: (err as Error).message });
       throw new WireError(ErrorCode.WIPE_REFUSED, (err as Error).message);
@@ -168,7 +178,7 @@ export function startDockLink(opts: DockLinkOptions): { close(): void } {
     if (state.s !== 'ready') throw new WireError(ErrorCode.AUTH_REQUIRED, 'not authenticated');
     switch (type) {
       case MsgType.LIST_CLIPS:
-        return encodeJson({ clips: opts.vault.list() });
+        return encodeJson({ clips: listClips() });
       case MsgType.READ:
         return read(p);
       case MsgType.HASH_RANGE:

@@ -29,18 +29,23 @@ export class FrameLink extends EventEmitter {
     return this.closed;
   }
 
+  private drained?: Promise<void>;
+
   async send(type: number, flags: number, seq: number, payload?: Buffer): Promise<void> {
     if (this.closed || this.line.destroyed || this.line.writableEnded) throw new Error('serial line closed');
     if (!this.line.write(encodeFrame(type, flags, seq, payload))) {
-      await new Promise<void>((resolve) => {
+      // One shared wait per full buffer, however many senders are waiting.
+      this.drained ??= new Promise<void>((resolve) => {
         const done = () => {
           this.line.off('drain', done);
           this.off('closed', done);
+          this.drained = undefined;
           resolve();
         };
         this.line.on('drain', done);
         this.once('closed', done);
       });
+      await this.drained;
     }
   }
 
@@ -59,6 +64,9 @@ export class FrameLink extends EventEmitter {
     this.emit('closed', err);
   }
 }
+
+/** A request that got no valid answer after all its retransmits (the line may still be up). */
+export class RequestTimeoutError extends Error {}
 
 export interface RequestOptions {
   timeoutMs?: number;
@@ -130,7 +138,7 @@ export class RpcClient {
   private retransmit(seq: number): void {
     const p = this.pending.get(seq);
     if (!p) return;
-    if (p.triesLeft <= 0) return this.fail(seq, new Error(`${typeName(p.type)} timed out after retries`));
+    if (p.triesLeft <= 0) return this.fail(seq, new RequestTimeoutError(`${typeName(p.type)} timed out after retries`));
     p.triesLeft--;
     this.stats.retransmits++;
     this.onRetry?.(p.type);

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import type { ClipSummary } from '../evidence.js';
 import { MAX_PAYLOAD } from './frame.js';
-import type { RpcClient } from './link.js';
+import { RequestTimeoutError, type RpcClient } from './link.js';
 import { MsgType, decodeJson, encodeJson } from './messages.js';
 
 export interface PullOptions {
@@ -15,6 +15,10 @@ export interface PullOptions {
   chunkBytes?: number;
   /** Smallest chunk size the adaptive sizing may fall to on a noisy line. */
   minChunkBytes?: number;
+  /** Retransmits of one READ before it is split into smaller READs. */
+  readRetries?: number;
+  /** Times a smallest-size READ may be re-issued before the pull fails. */
+  maxReissues?: number;
   onProgress?: (bytesDone: number) => void;
 }
 
@@ -67,8 +71,10 @@ export async function pullToFile(rpc: RpcClient, clip: ClipSummary, destPath: st
         opts.onProgress?.(writePos);
       }
     };
-    const issue = (offset: number, length: number) => {
-      const p: Promise<void> = rpc.request(MsgType.READ, encodeJson({ clipId: clip.clipId, offset, length })).then(
+    const readRetries = opts.readRetries ?? 3;
+    const maxReissues = opts.maxReissues ?? 20;
+    const issue = (offset: number, length: number, reissue = 0) => {
+      const p: Promise<void> = rpc.request(MsgType.READ, encodeJson({ clipId: clip.clipId, offset, length }), { retries: readRetries }).then(
         (data) => {
           if (data.length !== length) throw new Error(`READ ${clip.clipId}@${offset}: got ${data.length} bytes, asked ${length}`);
           ready.set(offset, data);
@@ -81,7 +87,11 @@ export async function pullToFile(rpc: RpcClient, clip: ClipSummary, destPath: st
           });
         },
       ).catch((err: Error) => {
-        failure ??= err;
+        // A READ too big for a noisy line keeps failing however often it is resent: split it.
+        if (!(err instanceof RequestTimeoutError) || failure) return void (failure ??= err);
+        const piece = chunk < length ? chunk : Math.max(minChunk, length >> 1);
+        if (piece >= length && reissue >= maxReissues) return void (failure ??= err);
+        for (let off = offset; off < offset + length; off += piece) issue(off, Math.min(piece, offset + length - off), piece < length ? 0 : reissue + 1);
       }).finally(() => inflight.delete(p));
       inflight.add(p);
     };

@@ -27,10 +27,11 @@ export class FakeVault implements CameraVault {
     this.clips.set(clipId, data);
     return data;
   }
+  private readonly hashes = new Map<Buffer, string>();
   list(): ClipSummary[] {
     this.calls.push('list');
     return [...this.clips].map(([clipId, d]) => ({
-      clipId, deviceId: this.deviceId, state: 'closed', bytes: d.length, sha256: sha256Hex(d),
+      clipId, deviceId: this.deviceId, state: 'closed', bytes: d.length, sha256: this.hashes.get(d) ?? this.hashes.set(d, sha256Hex(d)).get(d)!,
       startedAt: '2026-01-01T00:00:00Z', stoppedAt: '2026-01-01T00:01:00Z', epochId: 'e1',
     }));
   }
