@@ -1,0 +1,48 @@
+// Shared plumbing for offload.bench.ts and ingest.bench.ts.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import readline from 'node:readline';
+import type { ClipSummary } from '../../shared/evidence.js';
+
+export const MB = 1024 * 1024;
+
+export function arg(name: string, def: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : def;
+}
+
+/** Start mqtt-bench-child.ts; resolves once it printed {"ready":true}. `waitDone` resolves on {"done":true}. */
+export async function child(args: string[]): Promise<{ proc: ChildProcess; waitDone: Promise<void> }> {
+  const proc = spawn(process.execPath, ['--import=tsx', path.join(import.meta.dirname, 'mqtt-bench-child.ts'), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let ready!: () => void;
+  let done!: () => void;
+  const readyP = new Promise<void>((r) => { ready = r; });
+  const waitDone = new Promise<void>((r) => { done = r; });
+  readline.createInterface({ input: proc.stdout! }).on('line', (l) => {
+    try { const m = JSON.parse(l); if (m.ready) ready(); if (m.done) done(); } catch { /* ignore */ }
+  });
+  proc.once('exit', () => { ready(); done(); });
+  await readyP;
+  return { proc, waitDone };
+}
+
+export async function writeClip(dir: string, id: string, bytes: number): Promise<{ clip: ClipSummary; file: string }> {
+  const data = randomBytes(bytes);
+  const file = path.join(dir, `${id}.bin`);
+  await writeFile(file, data);
+  return {
+    file,
+    clip: { clipId: id, deviceId: 'cam-bench', state: 'closed', bytes, sha256: createHash('sha256').update(data).digest('hex'),
+      startedAt: new Date().toISOString(), stoppedAt: new Date().toISOString(), epochId: 'e1' },
+  };
+}
+
+/** Run fn with at most n at once. */
+export async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<unknown>): Promise<void> {
+  let i = 0;
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => { while (i < items.length) await fn(items[i++]); }));
+}
+
+export const r2 = (x: number) => Math.round(x * 100) / 100;
