@@ -45,6 +45,7 @@ export class ClipWriter {
   private counter = 0;
   private offset = 0;
   private done = false;
+  private failed: Error | null = null;
   private lastEndMs = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly hash: Hash = createHash('sha256');
@@ -150,17 +151,26 @@ export class ClipWriter {
     this.counter++;
   }
 
-  /** One writev per frame; on a short write cut the file back so no torn frame stays behind. */
+  /**
+   * One writev per frame, then fsync. The running sha256 is fed while the fsync is in flight (it runs
+   * on libuv's pool). After any failure the writer refuses further use: the clip is left for boot
+   * recovery, which cuts the torn tail and re-hashes what is on flash.
+   */
   private async writeFrame(parts: Buffer[]): Promise<void> {
+    if (this.failed) throw this.failed;
     let total = 0;
     for (const p of parts) total += p.length;
-    const { bytesWritten } = await this.fh.writev(parts, this.offset);
-    if (bytesWritten !== total) {
+    try {
+      const { bytesWritten } = await this.fh.writev(parts, this.offset);
+      if (bytesWritten !== total) throw new Error(`short write (${bytesWritten} of ${total} bytes): flash full?`);
+      const syncing = this.sync ? this.fh.sync() : Promise.resolve();
+      for (const p of parts) this.hash.update(p);
+      await syncing;
+    } catch (err) {
       await this.fh.truncate(this.offset).catch(() => undefined);
-      throw new Error(`short write (${bytesWritten} of ${total} bytes): flash full?`);
+      this.failed = err as Error;
+      throw err;
     }
-    if (this.sync) await this.fh.sync();
-    for (const p of parts) this.hash.update(p);
     this.offset += total;
   }
 }
