@@ -112,7 +112,14 @@ export class Vault implements CameraVault {
     }
     for (const row of this.index.byState('recording')) {
       if (this.active.has(row.clip_id)) continue;
-      const r = await recoverClipFile(join(this.o.dir, row.path));
+      let r;
+      try {
+        r = await recoverClipFile(join(this.o.dir, row.path));
+      } catch (err) {
+        // Boot must go on; the row stays 'recording' (never listed, never wiped) and the fault is logged.
+        this.o.log.append('fault', { kind: 'recover', clipId: row.clip_id, message: (err as Error).message });
+        continue;
+      }
       this.index.finish(row.clip_id, 'truncated', r.bytes, r.sha256, null);
       this.o.log.append('recover', { clipId: row.clip_id, frames: r.frames, cutBytes: r.cutBytes, bytes: r.bytes, problem: r.problem });
       out.push(this.summary(this.index.get(row.clip_id)!));

@@ -179,7 +179,10 @@ export interface SegmentRecord {
   payload: Buffer;
 }
 
-export function encodeRecordHeader(type: number, keyframe: boolean, startMs: number, durationMs: number): Buffer {
+export function encodeRecordHeader(type: number, keyframe: boolean, startMsIn: number, durationMsIn: number): Buffer {
+  // Sources may hand fractional ms (PTS / 90); the format stores whole ms.
+  const startMs = Math.round(startMsIn);
+  const durationMs = Math.round(durationMsIn);
   if (!Number.isSafeInteger(startMs) || startMs < 0) throw new ClipFormatError('startMs must be a non-negative integer');
   if (!Number.isInteger(durationMs) || durationMs < 0 || durationMs > 0xffffffff) throw new ClipFormatError('durationMs must be an integer 0..2^32-1');
   const b = Buffer.allocUnsafe(RECORD_HEADER_LEN);

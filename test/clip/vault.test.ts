@@ -189,3 +189,22 @@ test('a file changed on flash after the receipt is not wiped', async (t) => {
   await t.throwsAsync(vault.wipe(a.c.clipId, receiptFor(a.summary!)), { message: /no longer matches/ });
   t.true(existsSync(p));
 });
+
+test('recover() logs a fault and carries on when a recording clip file is missing', async (t) => {
+  const dir = tempDir(t);
+  const first = openVault(dir);
+  const a = await record(first.vault, 1, 'x', false);
+  await a.c.abandonForTest();
+  const b = await record(first.vault, 2, 'y', false);
+  await b.c.abandonForTest();
+  first.vault.close();
+  first.log.close();
+  (await import('node:fs')).rmSync(join(dir, 'clips', `${a.c.clipId}.bcc`));
+  const { vault, log } = openVault(dir);
+  t.teardown(() => (vault.close(), log.close()));
+  const rec = await vault.recover();
+  t.deepEqual(rec.map((r) => r.clipId), [b.c.clipId]);
+  const fault = log.since(0).find((e) => e.type === 'fault');
+  t.is(fault?.data.clipId, a.c.clipId);
+  t.regex(String(fault?.data.message), /ENOENT/);
+});
