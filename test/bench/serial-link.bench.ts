@@ -1,0 +1,74 @@
+// Clip pull over a socat pty pair (serialport on both ends, full protocol: auth, windowed READs,
+// CRC per frame, SHA-256 end to end, fsync) vs raw bytes through the same pty pair in the same run.
+// Prints one JSON object. Options: --mb N (default 32), --chunk BYTES, --window N.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { parseArgs } from 'node:util';
+import { openCameraSession } from '../../dock-agent/serial/session.js';
+import { openSerialLine } from '../../dock-agent/serial/opener.js';
+import { startPtyPair } from '../../hardware-sim/serial.js';
+import { FakeVault, makePki, startCamera } from '../wire/helpers.js';
+
+const { values } = parseArgs({ options: { mb: { type: 'string' }, chunk: { type: 'string' }, window: { type: 'string' } }, strict: false });
+const bytes = Math.round(Number(values.mb ?? 32) * 1024 * 1024);
+const chunkBytes = Number(values.chunk ?? 64 * 1024);
+const window = Number(values.window ?? 8);
+
+const pki = makePki();
+const pair = await startPtyPair();
+const [dock, cam] = await Promise.all([openSerialLine(pair.a), openSerialLine(pair.b)]);
+
+// Baseline: the same number of bytes camera -> dock, written in 64 KiB pieces with backpressure.
+async function raw(): Promise<number> {
+  let got = 0;
+  const t0 = process.hrtime.bigint();
+  const done = new Promise<void>((resolve) => {
+    const onData = (d: Buffer) => {
+      got += d.length;
+      if (got >= bytes) {
+        dock.off('data', onData);
+        resolve();
+      }
+    };
+    dock.on('data', onData);
+  });
+  const piece = Buffer.alloc(64 * 1024, 0x5a);
+  for (let sent = 0; sent < bytes; sent += piece.length) {
+    if (!cam.write(piece.subarray(0, Math.min(piece.length, bytes - sent)))) await new Promise((r) => cam.once('drain', r));
+  }
+  await done;
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+const rawSec = await raw();
+const vault = new FakeVault();
+vault.add('bench-clip', bytes);
+const link = startCamera(cam, pki, vault);
+const session = await openCameraSession({ line: dock, identity: pki.dock, caCertPem: pki.ca.certPem, chunkBytes, window });
+const [clip] = await session.listClips();
+const dir = mkdtempSync(join(tmpdir(), 'serial-bench-'));
+const t0 = process.hrtime.bigint();
+await session.pullClip(clip!, join(dir, 'clip.bin'));
+const pullSec = Number(process.hrtime.bigint() - t0) / 1e9;
+const stats = { ...session.stats };
+await session.close();
+link.close();
+await Promise.all([dock.closeLine(), cam.closeLine()]);
+await pair.stop();
+rmSync(dir, { recursive: true, force: true });
+
+const mbps = (s: number) => +(bytes / 1e6 / s).toFixed(2);
+process.stdout.write(
+  `${JSON.stringify({
+    bench: 'serial-link',
+    clipMB: +(bytes / 1e6).toFixed(2),
+    chunkBytes,
+    window,
+    rawPtyMBps: mbps(rawSec),
+    pullMBps: mbps(pullSec),
+    ratio: +(rawSec / pullSec).toFixed(3),
+    retransmits: stats.retransmits,
+    requests: stats.requests,
+  })}\n`,
+);
