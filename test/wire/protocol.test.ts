@@ -123,3 +123,32 @@ test('firmware staging range and unknown types answer UNSUPPORTED after auth', a
     t.is((e as WireError).code, ErrorCode.UNSUPPORTED);
   }
 });
+
+test('a WIPE whose response is lost is retransmitted and answered from the reply cache, wiping once', async (t) => {
+  const { Duplex } = await import('node:stream');
+  const [dockEnd, camEnd] = duplexPair();
+  let dropNext = false;
+  // Camera end wrapper: can swallow the camera's next write (its WIPE response).
+  const camSide = new Duplex({
+    read() {},
+    write(chunk: Buffer, _e, cb) {
+      if (dropNext) dropNext = false;
+      else camEnd.write(chunk);
+      cb();
+    },
+  });
+  camEnd.on('data', (d: Buffer) => camSide.push(d));
+  const vault = new FakeVault();
+  vault.add('clip-a', 100);
+  const cam = startCamera(camSide, pki, vault);
+  t.teardown(() => cam.close());
+  const s = await openCameraSession({ line: dockEnd, identity: pki.dock, caCertPem: pki.ca.certPem, timeoutMs: 200 });
+  t.teardown(() => s.close());
+  dropNext = true;
+  const receipt = signDocument({ v: 1, kind: 'clip-receipt', clipId: 'clip-a' }, generateKeyPairSync('ed25519').privateKey);
+  const cert = await s.wipe('clip-a', receipt);
+  t.is(JSON.parse(cert.body).clipId, 'clip-a');
+  t.is(vault.wipes.length, 1);
+  t.is(vault.calls.filter((c) => c === 'wipe').length, 1);
+  t.true(s.stats.retransmits >= 1);
+});
