@@ -13,6 +13,8 @@ export interface ClipRow {
   stopped_at: string | null;
   epoch_id: string;
   meta: string;
+  /** SHA-256 of the receipt body a started wipe runs under (null unless a wipe began). */
+  wipe_receipt?: string | null;
 }
 
 export class IndexDb {
@@ -34,7 +36,13 @@ export class IndexDb {
       started_at TEXT NOT NULL,
       stopped_at TEXT,
       epoch_id TEXT NOT NULL,
-      meta TEXT NOT NULL)`);
+      meta TEXT NOT NULL,
+      wipe_receipt TEXT)`);
+  }
+
+  /** Mark a wipe as begun before any byte is overwritten, so an interrupted wipe can be finished. */
+  markWipe(clipId: string, receiptSha256: string): void {
+    this.db.prepare('UPDATE clips SET wipe_receipt = ? WHERE clip_id = ?').run(receiptSha256, clipId);
   }
 
   insert(r: ClipRow): void {
@@ -53,7 +61,7 @@ export class IndexDb {
   }
 
   byState(...states: ClipState[]): ClipRow[] {
-    return this.db.prepare(`SELECT * FROM clips WHERE state IN (${states.map(() => '?').join(',')}) ORDER BY started_at, clip_id`).all(...states) as ClipRow[];
+    return this.db.prepare(`SELECT * FROM clips WHERE state IN (${states.map(() => '?').join(',')}) AND wipe_receipt IS NULL ORDER BY started_at, clip_id`).all(...states) as ClipRow[];
   }
 
   all(): ClipRow[] {

@@ -2,7 +2,7 @@
 // keys only, so it can write clips but never read them. The only delete path is wipe(), which needs
 // the central store's signed receipt for exactly this clip's bytes.
 import { randomUUID, type KeyLike } from 'node:crypto';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../../shared/clock.js';
@@ -163,14 +163,23 @@ export class Vault implements CameraVault {
     if (body.sha256 !== row.sha256) throw new Error('wipe refused: receipt sha256 does not match the clip');
     if (body.bytes !== row.bytes) throw new Error(`wipe refused: receipt bytes ${String(body.bytes)} do not match the clip (${row.bytes})`);
     const path = join(this.o.dir, row.path);
-    const onDisk = await sha256File(path);
-    if (onDisk.sha256 !== body.sha256 || onDisk.bytes !== body.bytes) throw new Error('wipe refused: the file on flash no longer matches the receipt');
+    const receiptSha256 = sha256Hex(Buffer.from(receipt.body, 'utf8'));
+    // A wipe interrupted after it began (power cut) is finished under the same receipt: the file may
+    // already be zeroed or gone, so it can no longer match the hash.
+    const resuming = row.wipe_receipt === receiptSha256;
+    if (!resuming) {
+      const onDisk = await sha256File(path);
+      if (onDisk.sha256 !== body.sha256 || onDisk.bytes !== body.bytes) throw new Error('wipe refused: the file on flash no longer matches the receipt');
+      this.index.markWipe(clipId, receiptSha256);
+    }
 
     const steps: string[] = [];
-    await overwriteFile(path);
-    steps.push('overwrite', 'fsync');
-    await unlink(path);
-    steps.push('unlink');
+    if (!resuming || existsSync(path)) {
+      await overwriteFile(path);
+      steps.push('overwrite', 'fsync');
+      await unlink(path);
+      steps.push('unlink');
+    }
     await fsyncDir(this.clipsDir);
     steps.push('fsync-dir');
     this.index.deleteForWipe(clipId);
@@ -178,7 +187,7 @@ export class Vault implements CameraVault {
     steps.push(await (this.o.discard ?? fstrimDiscard)(this.o.dir));
     const cert: WipeCertificateBody = {
       v: 1, kind: 'wipe-certificate', clipId, deviceId: this.o.deviceId, sha256: row.sha256!, bytes: row.bytes,
-      wipedAt: new Date(this.o.clock.now()).toISOString(), steps, receiptSha256: sha256Hex(Buffer.from(receipt.body, 'utf8')),
+      wipedAt: new Date(this.o.clock.now()).toISOString(), steps, receiptSha256,
     };
     this.o.log.append('wipe', { clipId, sha256: cert.sha256, bytes: cert.bytes, steps, receiptSha256: cert.receiptSha256 });
     return signDocument(cert, this.o.deviceKey);
@@ -192,6 +201,7 @@ export class Vault implements CameraVault {
     const row = this.index.get(clipId);
     if (!row) throw new Error(`no clip ${clipId}`);
     if (row.state === 'recording') throw new Error(`clip ${clipId} is still recording`);
+    if (row.wipe_receipt) throw new Error(`clip ${clipId} is being wiped`);
     return row;
   }
 

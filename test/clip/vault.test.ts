@@ -1,6 +1,7 @@
 import test from 'ava';
 import { constants, createHash, privateDecrypt } from 'node:crypto';
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { segmentKey } from '../../shared/clip/format.js';
 import { ClipWriter } from '../../shared/clip/writer.js';
@@ -207,4 +208,24 @@ test('recover() logs a fault and carries on when a recording clip file is missin
   const fault = log.since(0).find((e) => e.type === 'fault');
   t.is(fault?.data.clipId, a.c.clipId);
   t.regex(String(fault?.data.message), /ENOENT/);
+});
+
+test('a wipe interrupted after it began is finished by the same receipt, and only that one', async (t) => {
+  const dir = tempDir(t);
+  const { vault, log } = openVault(dir);
+  t.teardown(() => (vault.close(), log.close()));
+  const a = await record(vault, 2, 'half');
+  const receipt = receiptFor(a.summary!);
+  // the state a power cut leaves mid-wipe: wipe marked in the index, file zeroed but not unlinked
+  const db = new Database(join(dir, 'index.db'));
+  db.prepare('UPDATE clips SET wipe_receipt = ? WHERE clip_id = ?').run(createHash('sha256').update(receipt.body).digest('hex'), a.c.clipId);
+  db.close();
+  const p = join(dir, 'clips', `${a.c.clipId}.bcc`);
+  writeFileSync(p, Buffer.alloc(a.summary!.bytes));
+  t.deepEqual(vault.list(), []);
+  await t.throwsAsync(vault.readChunk(a.c.clipId, 0, 10), { message: /being wiped/ });
+  await t.throwsAsync(vault.wipe(a.c.clipId, receiptFor(a.summary!, { storedAt: '2030-01-01T00:00:00.000Z' })), { message: /no longer matches/ });
+  const cert = openDocument<WipeCertificateBody>(await vault.wipe(a.c.clipId, receipt), device.publicKey, 'wipe-certificate');
+  t.deepEqual(cert.steps.slice(0, 3), ['overwrite', 'fsync', 'unlink']);
+  t.false(existsSync(p));
 });
