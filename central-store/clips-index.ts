@@ -1,5 +1,6 @@
 // The clips index (migration 'ingest-1'): one row per stored clip (clip_id UNIQUE, so the same clip
 // delivered twice is one row), plus the wipe certificates and device log entries docks forward.
+import type Database from 'better-sqlite3';
 import { migrate, type Db } from './db.js';
 
 export const INGEST_MIGRATION = `
@@ -55,13 +56,23 @@ export interface ClipRow {
   receipt_json: string; worker_id: string;
 }
 
+// Prepared once per connection: preparing is far dearer than running these.
+const stmts = new WeakMap<Db, Map<string, Database.Statement>>();
+function stmt(db: Db, sql: string): Database.Statement {
+  let m = stmts.get(db);
+  if (!m) stmts.set(db, m = new Map());
+  let s = m.get(sql);
+  if (!s) m.set(sql, s = db.prepare(sql));
+  return s;
+}
+
 export function getClip(db: Db, clipId: string): ClipRow | undefined {
-  return db.prepare('SELECT * FROM clips WHERE clip_id = ?').get(clipId) as ClipRow | undefined;
+  return stmt(db, 'SELECT * FROM clips WHERE clip_id = ?').get(clipId) as ClipRow | undefined;
 }
 
 /** Insert unless the clip id is already indexed; returns the row that is stored. */
 export function insertClip(db: Db, row: ClipRow): ClipRow {
-  db.prepare(`INSERT OR IGNORE INTO clips (clip_id, device_id, dock_id, bytes, sha256, epoch_id, clip_state, started_at,
+  stmt(db, `INSERT OR IGNORE INTO clips (clip_id, device_id, dock_id, bytes, sha256, epoch_id, clip_state, started_at,
     stopped_at, received_at, blob_key, receipt_json, worker_id) VALUES (@clip_id, @device_id, @dock_id, @bytes, @sha256,
     @epoch_id, @clip_state, @started_at, @stopped_at, @received_at, @blob_key, @receipt_json, @worker_id)`).run(row);
   return getClip(db, row.clip_id)!;

@@ -18,6 +18,9 @@ interface Open {
   /** Running hash while chunks arrive in order from 0 in this process: saves re-reading at the end. */
   run: { hash: ReturnType<typeof createHash>; next: number; bytes: number } | null;
   shas: Map<number, Buffer>;
+  /** Records waiting to be appended in one write (coalesced: one write per burst, not per chunk). */
+  pending: { rec: Buffer; done: (err?: unknown) => void }[];
+  flushing: boolean;
 }
 
 export async function hashFile(file: string): Promise<string> {
@@ -29,20 +32,23 @@ export async function hashFile(file: string): Promise<string> {
 export type FinalizeResult = { ok: true; path: string } | { ok: false; bad: number[] } | { ok: false; metaWrong: true };
 
 export class Assembler {
-  private open = new Map<string, Open>();
+  private open = new Map<string, Promise<Open>>();
   constructor(private readonly dir: string) {}
 
   private base(clipId: string, chunkSize: number): string { return path.join(this.dir, `${clipId}.${chunkSize}`); }
 
-  private async handles(base: string): Promise<Open> {
+  private handles(base: string): Promise<Open> {
     let o = this.open.get(base);
     if (!o) {
-      const part = await open(base + '.part', 'a+').then((fh) => fh.close()).then(() => open(base + '.part', 'r+'));
-      const side = await open(base + '.chunks', 'a');
-      o = { part, side, run: { hash: createHash('sha256'), next: 0, bytes: 0 }, shas: new Map() };
-      // Chunks recorded before this process opened the clip are not in the running hash.
-      if ((await side.stat()).size > 0) o.run = null;
+      o = (async () => {
+        const part = await open(base + '.part', 'a+').then((fh) => fh.close()).then(() => open(base + '.part', 'r+'));
+        const side = await open(base + '.chunks', 'a');
+        // Chunks recorded before this process opened the clip are not in the running hash.
+        const fresh = (await side.stat()).size === 0;
+        return { part, side, run: fresh ? { hash: createHash('sha256'), next: 0, bytes: 0 } : null, shas: new Map(), pending: [], flushing: false };
+      })();
       this.open.set(base, o);
+      o.catch(() => this.open.delete(base));
     }
     return o;
   }
@@ -51,17 +57,41 @@ export class Assembler {
     const offset = c.index * c.chunkSize;
     if (offset + c.data.length > MAX_OFFSET) throw new Error(`chunk ${c.index}: offset beyond limit`);
     const o = await this.handles(this.base(clipId, c.chunkSize));
-    await o.part.write(c.data, 0, c.data.length, offset);
-    const rec = Buffer.allocUnsafe(RECORD);
-    rec.writeUInt32BE(c.index, 0);
-    c.sha256.copy(rec, 4);
-    await o.side.write(rec);
+    // Running hash in arrival order (writes may complete out of order); a failed write voids it.
     const prev = o.shas.get(c.index);
     if (o.run) {
       if (c.index === o.run.next) { o.run.hash.update(c.data); o.run.next++; o.run.bytes += c.data.length; }
       else if (!(prev && prev.equals(c.sha256))) o.run = null;
     }
     o.shas.set(c.index, Buffer.from(c.sha256));
+    try {
+      await o.part.write(c.data, 0, c.data.length, offset);
+    } catch (err) {
+      o.run = null;
+      throw err;
+    }
+    const rec = Buffer.allocUnsafe(RECORD);
+    rec.writeUInt32BE(c.index, 0);
+    c.sha256.copy(rec, 4);
+    await new Promise<void>((resolve, reject) => {
+      o.pending.push({ rec, done: (err) => (err ? reject(err) : resolve()) });
+      if (!o.flushing) void this.flush(o);
+    });
+  }
+
+  private async flush(o: Open): Promise<void> {
+    o.flushing = true;
+    while (o.pending.length) {
+      const batch = o.pending;
+      o.pending = [];
+      try {
+        await o.side.write(Buffer.concat(batch.map((b) => b.rec)));
+        for (const b of batch) b.done();
+      } catch (err) {
+        for (const b of batch) b.done(err);
+      }
+    }
+    o.flushing = false;
   }
 
   /** Chunk index → recorded SHA-256 (the last record wins), from disk so other workers' chunks count. */
@@ -76,7 +106,7 @@ export class Assembler {
   /** Truncate to size, fsync, check the whole-file hash; on mismatch find the bad chunks and forget them. */
   async finalize(clipId: string, chunkSize: number, bytes: number, sha256: string): Promise<FinalizeResult> {
     const base = this.base(clipId, chunkSize);
-    const o = this.open.get(base);
+    const o = await this.open.get(base)?.catch(() => undefined);
     const running = o?.run && o.run.bytes === bytes ? o.run.hash.copy().digest('hex') : null;
     await this.closeHandles(base);
     const fh = await open(base + '.part', 'a+').then((f) => f.close()).then(() => open(base + '.part', 'r+'));
@@ -110,9 +140,9 @@ export class Assembler {
   }
 
   private async closeHandles(base: string): Promise<void> {
-    const o = this.open.get(base);
-    if (!o) return;
+    const o = await this.open.get(base)?.catch(() => undefined);
     this.open.delete(base);
+    if (!o) return;
     await o.part.close().catch(() => undefined);
     await o.side.close().catch(() => undefined);
   }

@@ -50,6 +50,11 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   migrateIngest(opts.db);
   const asm = new Assembler(opts.workDir ?? opts.blobs.workDir());
   const perClip = new Map<string, Promise<void>>();
+  /** Chunk writes in progress per clip, and in all (bounded, see handleMessage). */
+  const writes = new Map<string, Set<Promise<void>>>();
+  let writing = 0;
+  const MAX_WRITING = 32;
+  let slotFreed: (() => void)[] = [];
   const filters = subscriptionFilters(opts.subscription ?? { mode: 'all' });
   const client = mqtt.connect(opts.mqttUrl, {
     protocolVersion: 4, clean: true, clientId: `central-${opts.storeId}-${opts.workerId}`, reconnectPeriod: 500,
@@ -82,6 +87,8 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     : { v: 1, clipId: meta.clipId, req: meta.req, state: 'rejected', reason: 'clip id already stored with a different sha256/bytes' };
 
   const handleMeta = async (meta: ClipMeta): Promise<Status> => {
+    // Chunks that arrived before this meta are still being written: let them land first.
+    while (writes.get(meta.clipId)?.size) await Promise.allSettled([...writes.get(meta.clipId)!]);
     const stored = getClip(opts.db, meta.clipId);
     if (stored) return answerStored(stored, meta);
     const key = meta.clipId;
@@ -152,7 +159,19 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
       if (getClip(opts.db, t.clipId)) return; // already stored: a late duplicate
       const c = decodeChunk(payload);
       if (c.index !== t.index) throw new Error(`chunk: header index ${c.index} differs from topic ${t.index}`);
-      await asm.writeChunk(t.clipId, c);
+      let set = writes.get(t.clipId);
+      if (!set) writes.set(t.clipId, set = new Set());
+      const p: Promise<void> = asm.writeChunk(t.clipId, c).finally(() => {
+        set.delete(p);
+        if (!set.size && writes.get(t.clipId) === set) writes.delete(t.clipId);
+        writing--;
+        const w = slotFreed; slotFreed = []; for (const f of w) f();
+      });
+      writing++;
+      set.add(p);
+      p.catch((err) => log.warn({ err: String(err), topic }, 'chunk write failed; it will be re-requested'));
+      // Up to MAX_WRITING chunk writes overlap; beyond that the PUBACK waits, which paces the broker.
+      while (writing >= MAX_WRITING) await new Promise<void>((r) => slotFreed.push(r));
     } else if (t.kind === 'meta') onMeta(t.dockId, t.clipId, payload);
     else if (t.kind === 'wipe-cert') onWipeCert(t.dockId, payload);
     else if (t.kind === 'device-log') onDeviceLog(t.dockId, payload);
@@ -169,6 +188,7 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   await ready;
   return {
     async close() {
+      for (const set of writes.values()) await Promise.allSettled([...set]);
       await Promise.allSettled([...perClip.values()]);
       await client.endAsync();
       await asm.closeAll();

@@ -36,6 +36,7 @@ export class Uploader {
   private statusWaiters = new Map<string, (s: Status) => void>();
   private ackWaiters = new Set<(a: Ack) => void>();
   private closed = false;
+  private readonly subscribed: Promise<void>;
 
   constructor(private readonly opts: UploaderOptions) {
     this.log = opts.log ?? createLogger('uploader');
@@ -46,12 +47,17 @@ export class Uploader {
     this.client = mqtt.connect(opts.mqttUrl, {
       protocolVersion: 4, clean: true, clientId: `dock-${opts.dockId}-${process.pid}`, reconnectPeriod: 500, connectTimeout: 5000, resubscribe: false,
     });
+    let subscribed!: () => void;
+    this.subscribed = new Promise((r) => { subscribed = r; });
     this.client.on('connect', () => {
-      this.client.subscribe(dockFilters(opts.dockId), { qos: 1 }, (err) => { if (err) this.log.warn({ err }, 'subscribe failed'); });
+      this.client.subscribe(dockFilters(opts.dockId), { qos: 1 }, (err) => { if (err) this.log.warn({ err }, 'subscribe failed'); else subscribed(); });
     });
     this.client.on('error', (err) => this.log.debug({ err }, 'mqtt error'));
     this.client.on('message', (topic, payload) => this.onMessage(topic, payload));
   }
+
+  /** Resolves once connected and subscribed the first time (uploads do not need to wait for it). */
+  ready(): Promise<void> { return this.subscribed; }
 
   private onMessage(topic: string, payload: Buffer): void {
     const t = parseTopic(topic);

@@ -15,7 +15,7 @@ export function arg(name: string, def: number): number {
 
 /** Start mqtt-bench-child.ts; resolves once it printed {"ready":true}. `waitDone` resolves on {"done":true}. */
 export async function child(args: string[]): Promise<{ proc: ChildProcess; waitDone: Promise<void> }> {
-  const proc = spawn(process.execPath, ['--import=tsx', path.join(import.meta.dirname, 'mqtt-bench-child.ts'), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [...(process.env.BENCH_CHILD_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import=tsx', path.join(import.meta.dirname, 'mqtt-bench-child.ts'), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   let ready!: () => void;
   let done!: () => void;
   const readyP = new Promise<void>((r) => { ready = r; });

@@ -63,6 +63,7 @@ try {
   await writeFile(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
   const central = await child(['central', mosq.url, dir, keyFile]);
   const up = new Uploader({ mqttUrl: mosq.url, dockId: 'bench-dock', centralPublicKey: publicKey, chunkSize, inflight, log: createLogger('up', 'warn') });
+  await up.ready();
   t0 = performance.now();
   await pool(clips, parallel, (c) => up.upload(c.clip, c.file));
   const offload = total / MB / ((performance.now() - t0) / 1000);

@@ -21,7 +21,7 @@ for (const broker of ['mosquitto', 'aedes'] as const) {
     for (const [i, c] of clips.entries()) {
       const body = openDocument<ReceiptBody>(receipts[i], central.publicKey, 'clip-receipt');
       t.is(body.clipId, c.clip.clipId);
-      t.is(body.sha256, c.clip.sha256);
+      t.is(body.sha256, c.clip.sha256!);
       t.true((await blobBytes(central, c.clip.clipId)).equals(c.data));
     }
     // The same clip again: same receipt, still one row and one blob.

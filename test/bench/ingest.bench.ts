@@ -1,0 +1,67 @@
+// 50 simulated docks delivering at once through one real mosquitto to one central ingest worker
+// (its own process): aggregate MB/s vs the broker-only throughput of 50 raw publishers of the same
+// frames to a counting sink, same run. Target ratio ≥ 0.8.
+// Flags: --docks N (50), --per-dock-mb N (4), --chunk-kib K (256), --inflight N (4).
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import mqtt from 'mqtt';
+import { Uploader } from '../../dock-agent/uploader.js';
+import { encodeChunk } from '../../shared/mqtt/codec.js';
+import { createLogger } from '../../shared/log.js';
+import { startMosquitto } from '../helpers/mosquitto.js';
+import { MB, arg, child, pool, r2, writeClip } from './mqtt-bench-lib.js';
+
+const docks = arg('docks', 50);
+const perDock = arg('per-dock-mb', 4) * MB;
+const chunkSize = arg('chunk-kib', 256) * 1024;
+const inflight = arg('inflight', 4);
+
+const dir = await mkdtemp(path.join(os.tmpdir(), 'ingest-bench-'));
+const mosq = await startMosquitto();
+try {
+  const clips = [];
+  for (let d = 0; d < docks; d++) clips.push(await writeClip(dir, randomUUID(), perDock));
+  const total = docks * perDock;
+  const frames = Math.ceil(perDock / chunkSize);
+
+  // Broker-only: 50 raw publishers, same frames, same window, to a sink process.
+  const sink = await child(['sink', mosq.url, 'bench/raw/#', String(total + docks * frames * 44)]);
+  const pubs = await Promise.all(clips.map(() => mqtt.connectAsync(mosq.url, { protocolVersion: 4, clean: true })));
+  let t0 = performance.now();
+  await Promise.all(clips.map(async (c, d) => {
+    const fh = await open(c.file, 'r');
+    await pool(Array.from({ length: frames }, (_, i) => i), inflight, async (i) => {
+      const buf = Buffer.allocUnsafe(Math.min(chunkSize, perDock - i * chunkSize));
+      await fh.read(buf, 0, buf.length, i * chunkSize);
+      await pubs[d].publishAsync(`bench/raw/${d}/${i}`, encodeChunk(i, chunkSize, buf), { qos: 1 });
+    });
+    await fh.close();
+  }));
+  await sink.waitDone;
+  const brokerOnly = total / MB / ((performance.now() - t0) / 1000);
+  await Promise.all(pubs.map((p) => p.endAsync()));
+
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const keyFile = path.join(dir, 'central.key.pem');
+  await writeFile(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  const central = await child(['central', mosq.url, dir, keyFile]);
+  const log = createLogger('up', 'warn');
+  const ups = clips.map((_, d) => new Uploader({ mqttUrl: mosq.url, dockId: `dock-${d}`, centralPublicKey: publicKey, chunkSize, inflight, log }));
+  await Promise.all(ups.map((u) => u.ready()));
+  t0 = performance.now();
+  await Promise.all(clips.map((c, d) => ups[d].upload(c.clip, c.file)));
+  const ingest = total / MB / ((performance.now() - t0) / 1000);
+  await Promise.all(ups.map((u) => u.close()));
+  central.proc.stdin!.end();
+  await new Promise((r) => central.proc.once('exit', r));
+
+  process.stdout.write(JSON.stringify({
+    bench: 'ingest', docks, totalMB: r2(total / MB), chunkKiB: chunkSize / 1024, inflightPerDock: inflight,
+    ingestMBps: r2(ingest), brokerOnlyMBps: r2(brokerOnly), ratio: r2(ingest / brokerOnly), target: { ratio: 0.8 }, meets: ingest / brokerOnly >= 0.8,
+  }) + '\n');
+} finally {
+  await mosq.stop();
+  await rm(dir, { recursive: true, force: true });
+}
