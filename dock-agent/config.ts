@@ -1,6 +1,9 @@
 // Dock agent configuration (zod). Errors name the field: "config.mqttUrl: ...".
 import { readFileSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
 import { z } from 'zod';
+import type { SignedDocument } from '../shared/evidence.js';
 import { DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE } from '../shared/mqtt/codec.js';
 
 const id = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'letters, digits and . _ : - only (1-128)');
@@ -44,3 +47,17 @@ export function loadDockConfig(file: string): DockConfig {
   }
   return parseDockConfig(raw);
 }
+
+/** The evidence epochs (SignedDocuments, one *.json file each) to hand to docked cameras, by file name. */
+export async function loadEpochsDir(dir: string): Promise<SignedDocument[]> {
+  const names = (await readdir(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return [] as string[];
+    throw err;
+  })).filter((n) => n.endsWith('.json')).sort();
+  return Promise.all(names.map(async (n) => {
+    const r = SignedDocumentSchema.safeParse(JSON.parse(await readFile(path.join(dir, n), 'utf8')));
+    if (!r.success) throw new Error(`epochsDir ${n}: ${r.error.issues[0].path.join('.') || '(root)'}: ${r.error.issues[0].message}`);
+    return r.data;
+  }));
+}
+const SignedDocumentSchema = z.object({ body: z.string(), sig: z.string(), keyId: z.string() });

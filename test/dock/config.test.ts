@@ -1,0 +1,38 @@
+import test from 'ava';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { loadDockConfig, loadEpochsDir, parseDockConfig } from '../../dock-agent/config.js';
+import { tmpDir } from '../mqtt/setup.js';
+
+const good = {
+  dockId: 'dock-1', mqttUrl: 'mqtt://127.0.0.1:1883', centralPublicKeyPath: '/k.pem', spoolDir: '/s', journalPath: '/j.db', epochsDir: '/e',
+  usb: { vendorId: 0x1d6b, productId: 0x0104 }, auth: { certPath: 'c', keyPath: 'k', caCertPath: 'ca' },
+};
+
+test('defaults: 256 KiB chunks, 8 bays, back-off', (t) => {
+  const c = parseDockConfig(good);
+  t.is(c.chunkSize, 262144);
+  t.is(c.bays, 8);
+  t.deepEqual(c.backoff, { initialMs: 500, maxMs: 60000 });
+});
+
+test('errors name the field', (t) => {
+  t.throws(() => parseDockConfig({ ...good, mqttUrl: 'http://x' }), { message: /^config\.mqttUrl:/ });
+  t.throws(() => parseDockConfig({ ...good, chunkSize: 100 }), { message: /^config\.chunkSize:/ });
+  t.throws(() => parseDockConfig({ ...good, dockId: 'a/b' }), { message: /^config\.dockId:/ });
+  t.throws(() => parseDockConfig({ ...good, usb: { vendorId: 1 } }), { message: /^config\.usb\.productId:/ });
+  t.throws(() => loadDockConfig('/nonexistent/dock.json'), { message: /^config: cannot read/ });
+});
+
+test('epochs dir: *.json SignedDocuments in name order; a bad one is named', async (t) => {
+  const dir = await tmpDir('epochs-');
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  t.deepEqual(await loadEpochsDir(path.join(dir, 'missing')), []);
+  await mkdir(path.join(dir, 'e'));
+  await writeFile(path.join(dir, 'e', '2.json'), JSON.stringify({ body: 'b2', sig: 's', keyId: 'k' }));
+  await writeFile(path.join(dir, 'e', '1.json'), JSON.stringify({ body: 'b1', sig: 's', keyId: 'k' }));
+  await writeFile(path.join(dir, 'e', 'notes.txt'), 'ignored');
+  t.deepEqual((await loadEpochsDir(path.join(dir, 'e'))).map((d) => d.body), ['b1', 'b2']);
+  await writeFile(path.join(dir, 'e', '3.json'), JSON.stringify({ body: 'b3' }));
+  await t.throwsAsync(loadEpochsDir(path.join(dir, 'e')), { message: /3\.json: sig/ });
+});
