@@ -15,9 +15,6 @@ const MAX_OFFSET = 2 ** 40;
 interface Open {
   part: FileHandle;
   side: FileHandle;
-  /** Running hash while chunks arrive in order from 0 in this process: saves re-reading at the end. */
-  run: { hash: ReturnType<typeof createHash>; next: number; bytes: number } | null;
-  shas: Map<number, Buffer>;
   /** Records waiting to be appended in one write (coalesced: one write per burst, not per chunk). */
   pending: { rec: Buffer; done: (err?: unknown) => void }[];
   flushing: boolean;
@@ -43,9 +40,7 @@ export class Assembler {
       o = (async () => {
         const part = await open(base + '.part', 'a+').then((fh) => fh.close()).then(() => open(base + '.part', 'r+'));
         const side = await open(base + '.chunks', 'a');
-        // Chunks recorded before this process opened the clip are not in the running hash.
-        const fresh = (await side.stat()).size === 0;
-        return { part, side, run: fresh ? { hash: createHash('sha256'), next: 0, bytes: 0 } : null, shas: new Map(), pending: [], flushing: false };
+        return { part, side, pending: [], flushing: false };
       })();
       this.open.set(base, o);
       o.catch(() => this.open.delete(base));
@@ -57,19 +52,7 @@ export class Assembler {
     const offset = c.index * c.chunkSize;
     if (offset + c.data.length > MAX_OFFSET) throw new Error(`chunk ${c.index}: offset beyond limit`);
     const o = await this.handles(this.base(clipId, c.chunkSize));
-    // Running hash in arrival order (writes may complete out of order); a failed write voids it.
-    const prev = o.shas.get(c.index);
-    if (o.run) {
-      if (c.index === o.run.next) { o.run.hash.update(c.data); o.run.next++; o.run.bytes += c.data.length; }
-      else if (!(prev && prev.equals(c.sha256))) o.run = null;
-    }
-    o.shas.set(c.index, Buffer.from(c.sha256));
-    try {
-      await o.part.write(c.data, 0, c.data.length, offset);
-    } catch (err) {
-      o.run = null;
-      throw err;
-    }
+    await o.part.write(c.data, 0, c.data.length, offset);
     const rec = Buffer.allocUnsafe(RECORD);
     rec.writeUInt32BE(c.index, 0);
     c.sha256.copy(rec, 4);
@@ -103,18 +86,17 @@ export class Assembler {
     return m;
   }
 
-  /** Truncate to size, fsync, check the whole-file hash; on mismatch find the bad chunks and forget them. */
+  /** Truncate to size, fsync, check the whole file's hash as read back; on mismatch find the bad chunks and forget them. */
   async finalize(clipId: string, chunkSize: number, bytes: number, sha256: string): Promise<FinalizeResult> {
     const base = this.base(clipId, chunkSize);
-    const o = await this.open.get(base)?.catch(() => undefined);
-    const running = o?.run && o.run.bytes === bytes ? o.run.hash.copy().digest('hex') : null;
     await this.closeHandles(base);
     const fh = await open(base + '.part', 'a+').then((f) => f.close()).then(() => open(base + '.part', 'r+'));
     try {
       await fh.truncate(bytes);
       await fh.sync();
     } finally { await fh.close(); }
-    const got = running ?? await hashFile(base + '.part');
+    // Hash what is on disk after fsync, not what we meant to write.
+    const got = await hashFile(base + '.part');
     if (got === sha256) return { ok: true, path: base + '.part' };
     const have = await this.have(clipId, chunkSize);
     const bad: number[] = [];
