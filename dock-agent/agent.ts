@@ -29,6 +29,10 @@ export interface AgentDeps {
   /** Receipts are checked again before they are shown to a camera. */
   centralPublicKey: KeyLike;
   backoff?: { initialMs: number; maxMs: number };
+  /** Clips uploaded at once across all bays (default 4); more pulled clips wait their turn. */
+  parallelUploads?: number;
+  /** Bays on this dock (default 8): more cameras at once than that are refused with a warning. */
+  bays?: number;
   now?: () => number;
   log?: Logger;
   onEvent?: (e: AgentEvent) => void;
@@ -58,10 +62,24 @@ export class DockAgent {
   private readonly stopCtrl = new AbortController();
   private readonly backoff: { initialMs: number; maxMs: number };
   private unsubs: (() => void)[] = [];
+  private uploadSlots: number;
+  private slotWaiters: (() => void)[] = [];
 
   constructor(private readonly d: AgentDeps) {
     this.log = d.log ?? createLogger('dock-agent');
     this.backoff = d.backoff ?? { initialMs: 500, maxMs: 60000 };
+    this.uploadSlots = d.parallelUploads ?? 4;
+  }
+
+  private async withUploadSlot<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.uploadSlots === 0) await new Promise<void>((r) => this.slotWaiters.push(r));
+    this.uploadSlots--;
+    try {
+      return await fn();
+    } finally {
+      this.uploadSlots++;
+      this.slotWaiters.shift()?.();
+    }
   }
 
   private emit(e: AgentEvent): void { this.d.onEvent?.(e); }
@@ -98,6 +116,10 @@ export class DockAgent {
   attach(device: DockedDevice): void {
     if (this.stopCtrl.signal.aborted) return;
     const prev = this.bays.get(device.ttyPath);
+    if (!prev && this.bays.size >= (this.d.bays ?? 8)) {
+      this.log.warn({ tty: device.ttyPath }, 'more cameras than bays; ignored');
+      return;
+    }
     const ctrl = new AbortController();
     const bay: Bay = { device, ctrl, done: Promise.resolve() };
     bay.done = this.track((prev?.done ?? Promise.resolve()).then(() => this.runBay(bay)).finally(() => {
@@ -180,9 +202,9 @@ export class DockAgent {
         if (j.receipt) return j.receipt;
         try {
           this.d.journal.markUploading(clipId, j.chunksSent);
-          const receipt = await this.d.uploader.upload(j.summary, j.spoolPath, (n) => {
+          const receipt = await this.withUploadSlot(() => this.d.uploader.upload(j.summary, j.spoolPath, (n) => {
             if (n % 64 === 0) this.d.journal.markUploading(clipId, n);
-          });
+          }));
           this.d.journal.markReceipted(clipId, receipt);
           this.emit({ type: 'receipted', clipId, deviceId: j.deviceId });
           return receipt;

@@ -18,7 +18,9 @@ export const DockConfigSchema = z.object({
   /** Directory of *.json SignedDocuments (evidence epochs) handed to every docked camera. */
   epochsDir: z.string().min(1),
   chunkSize: z.number().int().min(1024).max(MAX_CHUNK_SIZE).default(DEFAULT_CHUNK_SIZE),
-  inflight: z.number().int().min(1).max(1024).default(16),
+  inflight: z.number().int().min(1).max(1024).default(32),
+  /** Clips uploaded at once across all bays. */
+  parallelUploads: z.number().int().min(1).max(64).default(4),
   statusTimeoutMs: z.number().int().min(50).default(3000),
   backoff: z.object({ initialMs: z.number().int().min(10).default(500), maxMs: z.number().int().min(10).default(60000) }).default({ initialMs: 500, maxMs: 60000 }),
   bays: z.number().int().min(1).max(64).default(8),

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const uploader = new Uploader({ mqttUrl: config.mqttUrl, dockId: config.dockId, centralPublicKey, chunkSize: config.chunkSize,
     inflight: config.inflight, statusTimeoutMs: config.statusTimeoutMs, maxBackoffMs: config.backoff.maxMs, log });
   const agent = new DockAgent({
-    spoolDir: config.spoolDir, journal, uploader, centralPublicKey, backoff: config.backoff, log,
+    spoolDir: config.spoolDir, journal, uploader, centralPublicKey, backoff: config.backoff, parallelUploads: config.parallelUploads, bays: config.bays, log,
     hotplug: new UsbWatch({ vendorId: config.usb.vendorId, productId: config.usb.productId }),
     loadEpochs: () => loadEpochsDir(config.epochsDir),
     async openSession(dev): Promise<CameraSession> {

@@ -41,7 +41,7 @@ export class Uploader {
   constructor(private readonly opts: UploaderOptions) {
     this.log = opts.log ?? createLogger('uploader');
     this.chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
-    this.inflight = opts.inflight ?? 16;
+    this.inflight = opts.inflight ?? 32;
     this.timeoutMs = opts.statusTimeoutMs ?? 3000;
     this.maxBackoffMs = opts.maxBackoffMs ?? 30000;
     this.client = mqtt.connect(opts.mqttUrl, {

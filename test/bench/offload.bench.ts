@@ -2,7 +2,7 @@
 // raw baselines measured in the same run over the same broker: mqtt.js QoS 1 publish of the same
 // chunk frames to a counting sink, and mosquitto_pub -q 1 of the same clip files.
 // Target: offload ≥ 40 MB/s and ≥ 0.6 × the slower raw baseline.
-// Flags: --total-mb N (default 200), --gb (1024 MB), --chunk-kib K (256), --inflight N (16), --parallel N (2).
+// Flags: --total-mb N (default 200), --gb (1024 MB), --chunk-kib K (256), --inflight N (32), --parallel N (4, the agent's default parallelUploads).
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
@@ -17,8 +17,8 @@ import { MB, arg, child, pool, r2, writeClip } from './mqtt-bench-lib.js';
 
 const totalMB = process.argv.includes('--gb') ? 1024 : arg('total-mb', 200);
 const chunkSize = arg('chunk-kib', 256) * 1024;
-const inflight = arg('inflight', 16);
-const parallel = arg('parallel', 2);
+const inflight = arg('inflight', 32);
+const parallel = arg('parallel', 4);
 const clipMB = Math.min(20, totalMB);
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'offload-bench-'));
