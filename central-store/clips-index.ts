@@ -1,6 +1,7 @@
 // The clips index (migration 'ingest-1'): one row per stored clip (clip_id UNIQUE, so the same clip
 // delivered twice is one row), plus the wipe certificates and device log entries docks forward.
 import type Database from 'better-sqlite3';
+import { GENESIS_HASH, entryHash } from '../firmware/device-log.js';
 import { migrate, type Db } from './db.js';
 
 export const INGEST_MIGRATION = `
@@ -83,9 +84,12 @@ export function insertWipeCert(db: Db, r: { clipId: string; deviceId: string; do
     VALUES (?, ?, ?, ?, ?, ?, ?)`).run(r.clipId, r.deviceId, r.dockId, r.certJson, r.receiptMatches ? 1 : 0, r.signatureVerified ? 1 : 0, new Date().toISOString());
 }
 
-export interface LogEntryIn { seq: number; at: string; type: string; prevHash: string; hash: string; json: string }
+export interface LogEntryIn { seq: number; at: string; type: string; data: Record<string, unknown>; prevHash: string; hash: string; json: string }
 
-/** Store device log entries (duplicates ignored); chain_ok says whether prevHash links to the stored previous entry. */
+/**
+ * Store device log entries (duplicates ignored). chain_ok: the entry's hash is right for its content
+ * and prevHash (firmware/device-log.ts rule) and prevHash links to the previous entry (genesis for seq 1).
+ */
 export function insertDeviceLog(db: Db, deviceId: string, dockId: string, entries: LogEntryIn[]): number {
   const prev = db.prepare('SELECT entry_json FROM device_log_entries WHERE device_id = ? AND seq = ?');
   const ins = db.prepare(`INSERT OR IGNORE INTO device_log_entries (device_id, seq, at, type, entry_json, chain_ok, dock_id, received_at)
@@ -94,7 +98,8 @@ export function insertDeviceLog(db: Db, deviceId: string, dockId: string, entrie
   db.transaction(() => {
     for (const e of [...entries].sort((a, b) => a.seq - b.seq)) {
       const p = prev.get(deviceId, e.seq - 1) as { entry_json: string } | undefined;
-      const chainOk = p ? (JSON.parse(p.entry_json) as { hash: string }).hash === e.prevHash : false;
+      const linked = e.seq === 1 ? e.prevHash === GENESIS_HASH : p ? (JSON.parse(p.entry_json) as { hash: string }).hash === e.prevHash : false;
+      const chainOk = linked && entryHash(e.prevHash, e) === e.hash;
       ins.run(deviceId, e.seq, e.at, e.type, e.json, chainOk ? 1 : 0, dockId, new Date().toISOString());
       maxSeq = Math.max(maxSeq, e.seq);
     }

@@ -97,9 +97,10 @@ export class Journal {
   pendingCertForwards(): JournalClip[] { return this.all().filter((c) => c.state === 'wiped' && !c.certForwarded); }
   pendingSpoolRemovals(): JournalClip[] { return this.all().filter((c) => c.state === 'wiped' && !c.spoolRemoved); }
 
+  /** Highest device log seq the central store acknowledged (0: none; camera logs start at seq 1). */
   logSeq(deviceId: string): number {
     const r = this.db.prepare('SELECT forwarded_seq FROM device_logs WHERE device_id = ?').get(deviceId) as { forwarded_seq: number } | undefined;
-    return r?.forwarded_seq ?? -1;
+    return r?.forwarded_seq ?? 0;
   }
   setLogSeq(deviceId: string, seq: number): void {
     this.db.prepare(`INSERT INTO device_logs (device_id, forwarded_seq) VALUES (?, ?)

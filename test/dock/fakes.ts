@@ -3,6 +3,7 @@
 import { createHash, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import { open, readFile, stat } from 'node:fs/promises';
 import type { CameraSession } from '../../dock-agent/types.js';
+import { GENESIS_HASH, entryHash } from '../../firmware/device-log.js';
 import { signDocument, type ClipSummary, type DeviceLogEntry, type SignedDocument, type WipeCertificateBody } from '../../shared/evidence.js';
 import type { DockedDevice, UsbHotplug } from '../../shared/hal.js';
 import { verifyReceipt } from '../../shared/mqtt/receipt-check.js';
@@ -33,9 +34,9 @@ export class FakeCamera {
   }
 
   private appendLog(type: string, data: Record<string, unknown>): void {
-    const prevHash = this.log.length ? this.log[this.log.length - 1].hash : '0'.repeat(64);
-    const e = { seq: this.log.length, at: new Date().toISOString(), type, data, prevHash };
-    this.log.push({ ...e, hash: createHash('sha256').update(prevHash + JSON.stringify(e)).digest('hex') });
+    const prevHash = this.log.length ? this.log[this.log.length - 1].hash : GENESIS_HASH;
+    const e = { seq: this.log.length + 1, at: new Date().toISOString(), type, data, prevHash };
+    this.log.push({ ...e, hash: entryHash(prevHash, e) });
   }
 
   session(): CameraSession {
