@@ -45,3 +45,18 @@ test('mosquitto: a receipt signed by another key is refused by the dock', async 
   const c = await makeClip(spool, 300 * 1024);
   await t.throwsAsync(up.upload(c.clip, c.file), { message: /signature does not verify/ });
 });
+
+test('aedes: workers partitioned by dock id each store their own docks\' clips', async (t) => {
+  const b = await startAedes();
+  const central = await makeCentral(b.url);
+  const spool = await tmpDir('spool-');
+  t.teardown(async () => { await central.cleanup(); await b.stop(); await rm(spool, { recursive: true, force: true }); });
+  const byWorker: Record<string, string[]> = { a: [], b: [] };
+  await central.start({ workerId: 'a', subscription: { mode: 'docks', dockIds: ['dock-1'] }, onStored: (r) => byWorker.a.push(r.dock_id) });
+  await central.start({ workerId: 'b', subscription: { mode: 'docks', dockIds: ['dock-2'] }, onStored: (r) => byWorker.b.push(r.dock_id) });
+  const ups = ['dock-1', 'dock-2'].map((d) => new Uploader({ mqttUrl: b.url, dockId: d, centralPublicKey: central.publicKey, statusTimeoutMs: 1000, log: quiet('up') }));
+  t.teardown(async () => { for (const u of ups) await u.close(); });
+  const clips = await Promise.all([0, 1, 2, 3].map(() => makeClip(spool, 400_000)));
+  await Promise.all(clips.map((c, i) => ups[i % 2].upload(c.clip, c.file)));
+  t.deepEqual(byWorker, { a: ['dock-1', 'dock-1'], b: ['dock-2', 'dock-2'] });
+});
