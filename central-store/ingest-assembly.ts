@@ -4,7 +4,8 @@
 // after the bytes are written. A restarted worker reads the records to know what it has.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, readFile, rename, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { open, readFile, readdir, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { overwriteAndUnlink } from './blob-store.js';
 import path from 'node:path';
 import type { DecodedChunk } from '../shared/mqtt/codec.js';
 
@@ -134,6 +135,25 @@ export class Assembler {
     const base = this.base(clipId, chunkSize);
     await this.closeHandles(base);
     for (const ext of ['.part', '.chunks']) await unlink(base + ext).catch(() => undefined);
+  }
+
+  /**
+   * Securely remove partial clips nobody has touched for maxAgeMs (an upload abandoned for good, or a
+   * late duplicate chunk that arrived after the clip was stored): no ciphertext lingers outside the store.
+   */
+  async sweep(maxAgeMs: number, now = Date.now()): Promise<string[]> {
+    const removed: string[] = [];
+    for (const name of await readdir(this.dir).catch(() => [] as string[])) {
+      if (!/\.(part|chunks)$/.test(name)) continue;
+      const file = path.join(this.dir, name);
+      const st = await stat(file).catch(() => null);
+      if (!st || now - st.mtimeMs < maxAgeMs) continue;
+      const base = file.replace(/\.(part|chunks)$/, '');
+      if (this.open.has(base)) continue;
+      await overwriteAndUnlink(file);
+      removed.push(name);
+    }
+    return removed;
   }
 
   async closeAll(): Promise<void> {

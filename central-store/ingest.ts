@@ -34,6 +34,8 @@ export interface IngestOptions {
   /** Public key of a camera, when known, to verify its wipe certificates. */
   deviceKey?: (deviceId: string) => KeyLike | undefined;
   onStored?: (row: ClipRow) => void;
+  /** Partial clips untouched this long are securely removed (default 7 days; checked at start and hourly). */
+  partialTtlMs?: number;
   log?: Logger;
 }
 
@@ -186,8 +188,14 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   };
 
   await ready;
+  const ttl = opts.partialTtlMs ?? 7 * 24 * 3600 * 1000;
+  const sweep = () => asm.sweep(ttl).then((r) => { if (r.length) log.info({ removed: r }, 'stale partial clips removed'); }, (err) => log.warn({ err: String(err) }, 'sweep failed'));
+  await sweep();
+  const sweeper = setInterval(() => void sweep(), Math.min(ttl, 3600 * 1000));
+  sweeper.unref();
   return {
     async close() {
+      clearInterval(sweeper);
       for (const set of writes.values()) await Promise.allSettled([...set]);
       await Promise.allSettled([...perClip.values()]);
       await client.endAsync();

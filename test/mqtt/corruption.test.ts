@@ -49,3 +49,16 @@ test('bad chunk frames are dropped, bytes damaged in the partial file are found 
   t.deepEqual(sent, [5, 2], 'only the never-received last chunk, then the damaged one');
   t.true((await blobBytes(central, c.clip.clipId)).equals(c.data));
 });
+
+test('partial clips left untouched past the TTL are removed when ingest starts; fresh ones stay', async (t) => {
+  const b = await startMosquitto();
+  const central = await makeCentral(b.url);
+  t.teardown(async () => { await central.cleanup(); await b.stop(); });
+  const { writeFile, utimes, readdir } = await import('node:fs/promises');
+  const work = central.blobs.workDir();
+  for (const n of ['old.65536.part', 'old.65536.chunks', 'new.65536.part']) await writeFile(path.join(work, n), 'x');
+  const past = new Date(Date.now() - 3600_000);
+  for (const n of ['old.65536.part', 'old.65536.chunks']) await utimes(path.join(work, n), past, past);
+  await central.start({ partialTtlMs: 60_000 });
+  t.deepEqual((await readdir(work)).sort(), ['new.65536.part']);
+});
