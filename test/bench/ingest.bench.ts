@@ -1,7 +1,8 @@
 // 50 simulated docks delivering at once through one real mosquitto to one central ingest worker
 // (its own process): aggregate MB/s vs the broker-only throughput of 50 raw publishers of the same
 // frames to a counting sink, same run. Target ratio ≥ 0.8.
-// Flags: --docks N (50), --per-dock-mb N (4), --chunk-kib K (256), --inflight N (4).
+// Flags: --docks N (50), --per-dock-mb N (4), --chunk-kib K (256), --inflight N (4),
+// --workers N (1; more share one work dir through a $share subscription).
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -17,6 +18,7 @@ const docks = arg('docks', 50);
 const perDock = arg('per-dock-mb', 4) * MB;
 const chunkSize = arg('chunk-kib', 256) * 1024;
 const inflight = arg('inflight', 4);
+const workers = arg('workers', 1);
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'ingest-bench-'));
 const mosq = await startMosquitto();
@@ -46,7 +48,7 @@ try {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const keyFile = path.join(dir, 'central.key.pem');
   await writeFile(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
-  const central = await child(['central', mosq.url, dir, keyFile]);
+  const centrals = await Promise.all(Array.from({ length: workers }, (_, w) => child(['central', mosq.url, dir, keyFile, `w${w}`, workers > 1 ? 'shared' : 'all'])));
   const log = createLogger('up', 'warn');
   const ups = clips.map((_, d) => new Uploader({ mqttUrl: mosq.url, dockId: `dock-${d}`, centralPublicKey: publicKey, chunkSize, inflight, log }));
   await Promise.all(ups.map((u) => u.ready()));
@@ -54,11 +56,10 @@ try {
   await Promise.all(clips.map((c, d) => ups[d].upload(c.clip, c.file)));
   const ingest = total / MB / ((performance.now() - t0) / 1000);
   await Promise.all(ups.map((u) => u.close()));
-  central.proc.stdin!.end();
-  await new Promise((r) => central.proc.once('exit', r));
+  await Promise.all(centrals.map((c) => { c.proc.stdin!.end(); return new Promise((r) => c.proc.once('exit', r)); }));
 
   process.stdout.write(JSON.stringify({
-    bench: 'ingest', docks, totalMB: r2(total / MB), chunkKiB: chunkSize / 1024, inflightPerDock: inflight,
+    bench: 'ingest', docks, workers, totalMB: r2(total / MB), chunkKiB: chunkSize / 1024, inflightPerDock: inflight,
     ingestMBps: r2(ingest), brokerOnlyMBps: r2(brokerOnly), ratio: r2(ingest / brokerOnly), target: { ratio: 0.8 }, meets: ingest / brokerOnly >= 0.8,
   }) + '\n');
 } finally {

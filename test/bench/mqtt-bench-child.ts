@@ -1,6 +1,6 @@
 // Helper process for the MQTT benches (not a bench itself): runs the central ingest, or a sink that
 // only counts payload bytes (the broker-only baseline), in its own process like a real deployment.
-//   central <mqttUrl> <dir> <privateKeyPemFile>   → prints {"ready":true}; exits when stdin closes
+//   central <mqttUrl> <dir> <privateKeyPemFile> [workerId shared]  → prints {"ready":true}; exits when stdin closes
 //   sink <mqttUrl> <filter> <expectBytes>          → prints {"ready":true}, then {"done":true,"bytes":n}
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -11,13 +11,13 @@ import { openCentralDb } from '../../central-store/db.js';
 import { startIngest } from '../../central-store/ingest.js';
 import { createLogger } from '../../shared/log.js';
 
-const [mode, url, a, b] = process.argv.slice(2);
+const [mode, url, a, b, workerId = 'w0', shared] = process.argv.slice(2);
 const say = (o: object) => process.stdout.write(JSON.stringify(o) + '\n');
 
 if (mode === 'central') {
   const db = openCentralDb(path.join(a, 'central.db'));
   const blobs = await LocalBlobStore.open(path.join(a, 'store'));
-  const ingest = await startIngest({ mqttUrl: url, db, blobs, receiptKey: createPrivateKey(readFileSync(b)), storeId: 'bench', workerId: 'w0', log: createLogger('ingest', 'warn') });
+  const ingest = await startIngest({ mqttUrl: url, db, blobs, receiptKey: createPrivateKey(readFileSync(b)), storeId: 'bench', workerId, subscription: shared === 'shared' ? { mode: 'shared' } : { mode: 'all' }, log: createLogger('ingest', 'warn') });
   say({ ready: true });
   process.stdin.resume();
   process.stdin.on('end', async () => { await ingest.close(); db.close(); process.exit(0); });
