@@ -23,6 +23,22 @@ export const configSchema = z
     gpsWatchMs: z.number().int().positive().default(5000),
     paths: z.object({ flashDir: z.string().min(1), trustDir: z.string().min(1) }).strict(),
     hal: z.enum(['real', 'sim']).default('real'),
+    /** Real board wiring (sysfs GPIO numbers, tty paths); required when hal is 'real'. */
+    board: z
+      .object({
+        buttonPin: z.number().int().min(0),
+        ledPin: z.number().int().min(0),
+        hapticPin: z.number().int().min(0),
+        gpsEnablePin: z.number().int().min(0),
+        gpsPort: z.string().min(1),
+        /** The USB CDC-ACM gadget tty the dock talks to (e.g. /dev/ttyGS0). */
+        dockTty: z.string().min(1),
+        debounceMs: z.number().int().min(1).max(200).default(20),
+      })
+      .strict()
+      .optional(),
+    /** Simulator only: run the camera's clock this many times faster than real time. */
+    simSpeed: z.number().positive().max(1000).default(1),
     camera: z
       .object({
         command: z.array(z.string()).min(1).optional(),
@@ -36,7 +52,8 @@ export const configSchema = z
       .strict()
       .prefault({}),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.hal === 'sim' || c.simSpeed === 1, { path: ['simSpeed'], message: 'only the simulator may run a scaled clock' });
 
 export type FirmwareConfig = z.infer<typeof configSchema>;
 

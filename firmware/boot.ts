@@ -1,0 +1,139 @@
+// Boot of the camera: trust store, device log, vault (with recovery of clips torn by a power cut),
+// evidence epoch, hardware and recorder, and the dock link whenever a dock is on the line.
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { systemClock, ScaledClock, type Clock } from '../shared/clock.js';
+import { loadTrustStore } from '../shared/pki/trust-store.js';
+import { CameraApp } from './camera-app.js';
+import { AdjustableClock } from './clock-sync.js';
+import { ConfigError, type FirmwareConfig } from './config.js';
+import { DeviceLog } from './device-log.js';
+import { startDockLink } from './dock-link.js';
+import { pickEpoch, verifiedEpochs, type EvidenceKey } from './epochs.js';
+import { openHardware, type BoardHardware } from './hardware.js';
+import { Vault } from './vault/vault.js';
+import type { DiscardResult } from './vault/wipe.js';
+
+export interface BootOptions {
+  logger: Logger;
+  /** Base clock (default: the system clock, scaled by config.simSpeed in the simulator). */
+  clock?: Clock;
+  hardware?: BoardHardware;
+  discard?: (dir: string) => Promise<DiscardResult>;
+}
+
+export interface Camera {
+  config: FirmwareConfig;
+  clock: AdjustableClock;
+  hw: BoardHardware;
+  app: CameraApp;
+  vault: Vault;
+  deviceLog: DeviceLog;
+  evidenceKey(): { epochId: string; stale: boolean };
+  /** Serve the dock protocol on `line` until it closes or detach() is called. */
+  attachDock(line: Duplex): { detach(): void };
+  status(): Record<string, unknown>;
+  stop(reason: string): Promise<void>;
+}
+
+export async function bootCamera(config: FirmwareConfig, o: BootOptions): Promise<Camera> {
+  const log = o.logger;
+  const base = o.clock ?? (config.simSpeed !== 1 ? new ScaledClock(Date.now(), config.simSpeed) : systemClock);
+  const clock = new AdjustableClock(base);
+  const trust = (() => {
+    try {
+      return loadTrustStore(config.paths.trustDir);
+    } catch (err) {
+      throw new ConfigError(`config.paths.trustDir: ${(err as Error).message}`);
+    }
+  })();
+  if (!trust.centralReceiptPubPem) {
+    throw new ConfigError(`config.paths.trustDir: trust/central-receipt.pub.pem is missing (bodycam provision camera --central-pub ...)`);
+  }
+  mkdirSync(config.paths.flashDir, { recursive: true, mode: 0o700 });
+  const deviceLog = new DeviceLog({ path: join(config.paths.flashDir, 'device-log.db'), clock });
+
+  let epochs: EvidenceKey[] = [];
+  let current: { key: EvidenceKey; stale: boolean } | undefined;
+  const loadEpochs = () => {
+    epochs = verifiedEpochs(loadTrustStore(config.paths.trustDir).epochs, trust.caCertPem, (reason) => {
+      deviceLog.append('fault', { kind: 'epoch-rejected', reason });
+    });
+  };
+  const choose = () => {
+    const next = pickEpoch(epochs, clock.now());
+    if (!next) throw new ConfigError('config.paths.trustDir: no evidence-key epoch signed by the CA (dock the camera or provision it with --epoch)');
+    if (next.key.epochId !== current?.key.epochId || next.stale !== current.stale) {
+      deviceLog.append('config', { evidenceEpoch: next.key.epochId, stale: next.stale });
+      if (next.stale) log.warn({ epochId: next.key.epochId }, 'no current evidence epoch; using the latest one');
+    }
+    current = next;
+    return next.key;
+  };
+  loadEpochs();
+  const first = choose();
+  const vault = new Vault({
+    dir: config.paths.flashDir, deviceId: config.deviceId, clock, log: deviceLog,
+    evidenceKey: { epochId: first.epochId, publicKey: first.publicKey },
+    receiptPublicKey: createPublicKey(trust.centralReceiptPubPem), deviceKey: createPrivateKey(trust.keyPem),
+    discard: o.discard,
+  });
+  const recovered = await vault.recover();
+  if (recovered.length > 0) log.warn({ clips: recovered.map((c) => c.clipId) }, 'recovered clips cut by a power loss');
+  const reselect = () => {
+    const k = choose();
+    vault.setEvidenceKey({ epochId: k.epochId, publicKey: k.publicKey });
+  };
+  // Epochs roll over (daily by default) while the camera is off the dock.
+  const epochTimer = clock.setInterval(reselect, 60_000);
+
+  const hw = o.hardware ?? openHardware(config, clock);
+  const app = new CameraApp(config, hw, vault, deviceLog, clock, log);
+  await app.start();
+
+  const links = new Set<{ close(): void }>();
+  return {
+    config, clock, hw, app, vault, deviceLog,
+    evidenceKey: () => ({ epochId: current!.key.epochId, stale: current!.stale }),
+    attachDock(line) {
+      const link = startDockLink({
+        line, identity: { keyPem: trust.keyPem, certPem: trust.certPem }, caCertPem: trust.caCertPem, vault, log: deviceLog,
+        trustDir: config.paths.trustDir,
+        onSetClock: (ms) => {
+          const before = clock.now();
+          const skew = clock.set(ms);
+          // Sub-second corrections are line latency, not news.
+          if (Math.abs(skew) >= 1000) deviceLog.append('clock-set', { from: new Date(before).toISOString(), to: new Date(ms).toISOString(), skewMs: skew });
+        },
+        onInstallEpochs: (list) => {
+          deviceLog.append('config', { epochsInstalled: list.map((e) => e.body.epochId) });
+          loadEpochs();
+          reselect();
+        },
+        onEvent: (type, data) => deviceLog.append(type, data),
+      });
+      links.add(link);
+      line.once('close', () => links.delete(link));
+      return { detach: () => { link.close(); links.delete(link); } };
+    },
+    status() {
+      const clips = vault.list();
+      return {
+        deviceId: config.deviceId, ...app.status(), epoch: current!.key.epochId, epochStale: current!.stale,
+        clipsOnFlash: clips.length, bytesOnFlash: clips.reduce((n, c) => n + c.bytes, 0), docked: links.size > 0,
+      };
+    },
+    async stop(reason) {
+      clock.clearInterval(epochTimer);
+      for (const l of links) l.close();
+      await app.stop();
+      deviceLog.append('shutdown', { reason });
+      await hw.close();
+      vault.close();
+      deviceLog.close();
+    },
+  };
+}

@@ -1,0 +1,37 @@
+// The camera's hardware from config: real drivers on the board, or the simulator's twins.
+import type { Clock } from '../shared/clock.js';
+import type { FlashStorage } from '../shared/hal.js';
+import { ConfigError, type FirmwareConfig } from './config.js';
+import { simHardware, type Hardware } from './camera-app.js';
+import { PipelineCamera, DEFAULT_CAPTURE_COMMAND } from './drivers/camera.js';
+import { DirFlash } from './drivers/flash.js';
+import { GpioButton, GpioOutput } from './drivers/gpio.js';
+import { SerialGps } from './drivers/gps.js';
+
+export interface BoardHardware extends Hardware {
+  flash: FlashStorage;
+  close(): Promise<void>;
+}
+
+export function openHardware(config: FirmwareConfig, clock: Clock): BoardHardware {
+  const flash = new DirFlash(config.paths.flashDir);
+  if (config.hal === 'sim') {
+    const hw = simHardware(config, clock);
+    return { ...hw, flash, close: async () => { await hw.button.close(); } };
+  }
+  const b = config.board;
+  if (!b) throw new ConfigError("config.board: required when hal is 'real' (GPIO pins and ttys)");
+  const button = new GpioButton(b.buttonPin, b.debounceMs, true, clock);
+  const led = new GpioOutput(b.ledPin);
+  const haptic = new GpioOutput(b.hapticPin);
+  const gps = new SerialGps(new GpioOutput(b.gpsEnablePin), b.gpsPort, 9600, clock);
+  const camera = new PipelineCamera(config.camera.command ?? DEFAULT_CAPTURE_COMMAND, clock);
+  return {
+    button, led, haptic, gps, camera, flash,
+    async close() {
+      await button.close();
+      await led.close();
+      await haptic.close();
+    },
+  };
+}

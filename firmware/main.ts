@@ -1,0 +1,60 @@
+// Camera firmware entry (tsup → dist/firmware.js; systemd starts it through the launcher).
+// Usage: firmware [config.json]   (default $BODYCAM_CONFIG or /etc/bodycam/firmware.json)
+// Exit codes: 0 clean stop, 78 bad config (names the field), 1 anything else.
+import { createLogger } from '../shared/log.js';
+import { openSerialLine } from '../shared/serial-port.js';
+import type { SerialLine } from '../shared/hal.js';
+import { bootCamera, type Camera } from './boot.js';
+import { ConfigError, loadConfig } from './config.js';
+import { serveSimControl } from './sim-control.js';
+
+const log = createLogger('firmware');
+const EX_CONFIG = 78;
+
+/** On the board the gadget tty is always there: serve the dock protocol on it, reopening after errors. */
+async function serveGadgetTty(camera: Camera, path: string, stopped: () => boolean): Promise<void> {
+  while (!stopped()) {
+    let line: SerialLine | undefined;
+    try {
+      line = await openSerialLine(path);
+      const link = camera.attachDock(line);
+      await new Promise<void>((resolve) => line!.once('close', () => resolve()));
+      link.detach();
+    } catch (err) {
+      log.warn({ err: String(err), path }, 'dock tty unavailable; retrying');
+    }
+    await line?.closeLine().catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+async function main(): Promise<number> {
+  const configPath = process.argv[2] ?? process.env.BODYCAM_CONFIG ?? '/etc/bodycam/firmware.json';
+  const config = loadConfig(configPath);
+  if (config.gps.policy === 'enabled') log.warn({ justification: config.gps.justification }, 'GPS enabled by explicit policy');
+  const camera = await bootCamera(config, { logger: log });
+  let stopping = false;
+  const stop = async (reason: string, code: number) => {
+    if (stopping) return;
+    stopping = true;
+    try {
+      await camera.stop(reason);
+    } finally {
+      process.exit(code);
+    }
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM', 0));
+  process.once('SIGINT', () => void stop('SIGINT', 0));
+  if (config.hal === 'sim') serveSimControl(camera, log);
+  else void serveGadgetTty(camera, config.board!.dockTty, () => stopping);
+  log.info({ deviceId: config.deviceId, hal: config.hal, epoch: camera.evidenceKey() }, 'camera ready');
+  process.send?.({ event: 'ready', status: camera.status() });
+  return new Promise<number>(() => undefined); // runs until a signal
+}
+
+main().catch((err: Error) => {
+  const code = err instanceof ConfigError ? EX_CONFIG : 1;
+  log.fatal({ err: err.message }, 'firmware failed to start');
+  process.stderr.write(`firmware: ${err.message}\n`);
+  process.exit(code);
+});

@@ -1,0 +1,69 @@
+// Simulator control channel (hal 'sim' only): the fleet runner and tests drive the camera's twins
+// over the Node IPC channel, as a guard and a dock would drive the real board.
+import type { Logger } from 'pino';
+import type { SimButton, SimGps } from '../hardware-sim/index.js';
+import { openSerialLine } from '../shared/serial-port.js';
+import type { SerialLine } from '../shared/hal.js';
+import type { Camera } from './boot.js';
+
+export type SimCommand =
+  | { op: 'press'; holdMs?: number }
+  | { op: 'long-press' }
+  | { op: 'gps-chatter'; on: boolean }
+  | { op: 'dock'; tty: string }
+  | { op: 'undock' }
+  | { op: 'skew'; ms: number }
+  | { op: 'status' };
+
+export function serveSimControl(camera: Camera, log: Logger): void {
+  if (!process.send) return;
+  const button = camera.hw.button as SimButton;
+  let dock: { line: SerialLine; detach(): void } | undefined;
+  const undock = async () => {
+    if (!dock) return;
+    const d = dock;
+    dock = undefined;
+    d.detach();
+    await d.line.closeLine().catch(() => undefined);
+  };
+  const handle = async (cmd: SimCommand): Promise<unknown> => {
+    switch (cmd.op) {
+      case 'press':
+        await button.press(cmd.holdMs ?? 150);
+        await camera.app.recorder.idle();
+        return camera.status();
+      case 'long-press':
+        await button.longPress(camera.config.longPressMs + 300);
+        await camera.app.recorder.idle();
+        return camera.status();
+      case 'gps-chatter':
+        (camera.hw.gps as SimGps).chatter(cmd.on);
+        return camera.status();
+      case 'dock': {
+        await undock();
+        const line = await openSerialLine(cmd.tty);
+        dock = { line, ...camera.attachDock(line) };
+        return camera.status();
+      }
+      case 'undock':
+        await undock();
+        return camera.status();
+      case 'skew':
+        camera.clock.set(camera.clock.now() + cmd.ms);
+        return camera.status();
+      case 'status':
+        return camera.status();
+      default:
+        throw new Error(`unknown sim command ${JSON.stringify((cmd as { op?: unknown }).op)}`);
+    }
+  };
+  process.on('message', (m: { id: number; cmd: SimCommand }) => {
+    handle(m.cmd).then(
+      (result) => process.send?.({ id: m.id, ok: true, result }),
+      (err: Error) => {
+        log.warn({ err: err.message, op: m.cmd?.op }, 'sim command failed');
+        process.send?.({ id: m.id, ok: false, error: err.message });
+      },
+    );
+  });
+}
