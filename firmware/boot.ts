@@ -39,9 +39,16 @@ export interface Camera {
   stop(reason: string): Promise<void>;
 }
 
+/** The simulator's scaled clock; anchored at simEpochMs so a rebooted camera keeps the same time line. */
+function simClock(config: FirmwareConfig): Clock | undefined {
+  if (config.simSpeed === 1) return undefined;
+  const anchor = config.simEpochMs ?? Date.now();
+  return new ScaledClock(anchor + (Date.now() - anchor) * config.simSpeed, config.simSpeed);
+}
+
 export async function bootCamera(config: FirmwareConfig, o: BootOptions): Promise<Camera> {
   const log = o.logger;
-  const base = o.clock ?? (config.simSpeed !== 1 ? new ScaledClock(Date.now(), config.simSpeed) : systemClock);
+  const base = o.clock ?? simClock(config) ?? systemClock;
   const clock = new AdjustableClock(base);
   const trust = (() => {
     try {
@@ -122,7 +129,7 @@ export async function bootCamera(config: FirmwareConfig, o: BootOptions): Promis
     status() {
       const clips = vault.list();
       return {
-        deviceId: config.deviceId, ...app.status(), epoch: current!.key.epochId, epochStale: current!.stale,
+        deviceId: config.deviceId, now: clock.now(), ...app.status(), epoch: current!.key.epochId, epochStale: current!.stale,
         clipsOnFlash: clips.length, bytesOnFlash: clips.reduce((n, c) => n + c.bytes, 0), docked: links.size > 0,
       };
     },

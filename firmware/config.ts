@@ -39,6 +39,8 @@ export const configSchema = z
       .optional(),
     /** Simulator only: run the camera's clock this many times faster than real time. */
     simSpeed: z.number().positive().max(1000).default(1),
+    /** Simulator only: real time at which the scaled clock equals real time (keeps time across power cuts). */
+    simEpochMs: z.number().int().positive().optional(),
     camera: z
       .object({
         command: z.array(z.string()).min(1).optional(),

@@ -5,12 +5,13 @@ import type { SimButton, SimGps } from '../hardware-sim/index.js';
 import { openSerialLine } from '../shared/serial-port.js';
 import type { SerialLine } from '../shared/hal.js';
 import type { Camera } from './boot.js';
+import { FaultyLine, type FaultOptions } from '../hardware-sim/faulty-line.js';
 
 export type SimCommand =
   | { op: 'press'; holdMs?: number }
   | { op: 'long-press' }
   | { op: 'gps-chatter'; on: boolean }
-  | { op: 'dock'; tty: string }
+  | { op: 'dock'; tty: string; faults?: FaultOptions }
   | { op: 'undock' }
   | { op: 'skew'; ms: number }
   | { op: 'status' };
@@ -42,7 +43,8 @@ export function serveSimControl(camera: Camera, log: Logger): void {
       case 'dock': {
         await undock();
         const line = await openSerialLine(cmd.tty);
-        dock = { line, ...camera.attachDock(line) };
+        // A flaky cable: corrupt what the camera sends and receives (the dock side sees the same).
+        dock = { line, ...camera.attachDock(cmd.faults ? new FaultyLine(line, cmd.faults) : line) };
         return camera.status();
       }
       case 'undock':

@@ -24,8 +24,12 @@ export const scenarioSchema = z
     incidentSeconds: z.tuple([z.number().positive(), z.number().positive()]).default([5, 20]),
     /** Video bitrate of the simulated cameras, bits per second. */
     bitrate: z.number().int().positive().default(2_000_000),
-    /** How much faster than real time the shift runs (synthetic camera source). */
+    /** How much faster than real time the shift runs (synthetic camera source only). */
     speed: z.number().positive().max(1000).default(20),
+    /** Camera picture source: ffmpeg testsrc (real time only) or the synthetic GOP generator. */
+    source: z.enum(['ffmpeg', 'synthetic']).default('synthetic'),
+    /** Seconds between incidents, and after boot before the first one (on top of the pre-record). */
+    gapSeconds: z.tuple([z.number().min(0), z.number().min(0)]).default([1, 4]),
     /** Serial line faults for every docked camera. */
     serial: z.object({ bitErrorRate: z.number().min(0).max(1e-2).default(0), dropRate: z.number().min(0).max(0.5).default(0) }).default({ bitErrorRate: 0, dropRate: 0 }),
     faults: z
@@ -33,7 +37,8 @@ export const scenarioSchema = z
       .default([]),
     broker: z.enum(['aedes', 'mosquitto']).default('aedes'),
   })
-  .strict();
+  .strict()
+  .refine((s) => s.source !== 'ffmpeg' || s.speed === 1, { path: ['speed'], message: "must be 1 with source 'ffmpeg' (ffmpeg runs in real time)" });
 
 export type Scenario = z.infer<typeof scenarioSchema>;
 export type FaultKind = (typeof faultKinds)[number];
@@ -52,3 +57,12 @@ export function loadScenario(path: string): Scenario {
 }
 
 export const defaultScenario: Scenario = parseScenario({ name: 'short shift', cameras: 3, incidentsPerCamera: 2 });
+
+/** What `npm run demo` runs: a short shift, three cameras, one dock, no faults. */
+export function demoScenario(ffmpeg: boolean): Scenario {
+  return parseScenario({
+    name: 'demo: short shift', cameras: 3, incidentsPerCamera: 2, prerecordSeconds: ffmpeg ? 10 : 60,
+    incidentSeconds: ffmpeg ? [4, 8] : [20, 90], gapSeconds: ffmpeg ? [1, 3] : [10, 60],
+    bitrate: ffmpeg ? 800_000 : 2_000_000, source: ffmpeg ? 'ffmpeg' : 'synthetic', speed: ffmpeg ? 1 : 20,
+  });
+}

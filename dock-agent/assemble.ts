@@ -1,0 +1,61 @@
+// Builds a dock agent from its config: keys, journal, uploader, serial sessions. The hotplug source
+// is injected: real USB in dock-agent/main.ts, the simulator's bays in hardware-sim/fleet.
+import { createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import type { UsbHotplug } from '../shared/hal.js';
+import { DockAgent, type AgentEvent } from './agent.js';
+import { loadEpochsDir, type DockConfig } from './config.js';
+import { Journal } from './journal.js';
+import { openSerialLine } from './serial/opener.js';
+import { openCameraSession } from './serial/session.js';
+import type { CameraSession } from './types.js';
+import { Uploader } from './uploader.js';
+
+export interface AssembledDock {
+  agent: DockAgent;
+  /** Stop sessions and uploads, close the journal (a clean stop; a crash simply skips this). */
+  stop(): Promise<void>;
+}
+
+export function assembleDock(config: DockConfig, o: { hotplug: UsbHotplug; log: Logger; onEvent?: (e: AgentEvent) => void }): AssembledDock {
+  const { log } = o;
+  const read = (field: string, file: string) => {
+    try { return readFileSync(file, 'utf8'); } catch (err) { throw new Error(`config.${field}: cannot read ${file} (${(err as Error).message})`); }
+  };
+  const centralPublicKey = createPublicKey(read('centralPublicKeyPath', config.centralPublicKeyPath));
+  const identity = { keyPem: read('auth.keyPath', config.auth.keyPath), certPem: read('auth.certPath', config.auth.certPath) };
+  const caCertPem = read('auth.caCertPath', config.auth.caCertPath);
+
+  const journal = Journal.open(config.journalPath);
+  const uploader = new Uploader({ mqttUrl: config.mqttUrl, dockId: config.dockId, centralPublicKey, chunkSize: config.chunkSize,
+    inflight: config.inflight, statusTimeoutMs: config.statusTimeoutMs, maxBackoffMs: config.backoff.maxMs, log });
+  const agent = new DockAgent({
+    spoolDir: config.spoolDir, journal, uploader, centralPublicKey, backoff: config.backoff, parallelUploads: config.parallelUploads, bays: config.bays, log,
+    hotplug: o.hotplug,
+    loadEpochs: () => loadEpochsDir(config.epochsDir),
+    async openSession(dev): Promise<CameraSession> {
+      const line = await openSerialLine(dev.ttyPath, config.serial.baudRate);
+      try {
+        const session = await openCameraSession({
+          line, identity, caCertPem,
+          onEvent: (type, data) => log.warn({ type, tty: dev.ttyPath, ...data }, 'camera not trusted'),
+        });
+        const close = session.close.bind(session);
+        return Object.assign(session, { close: async () => { await close(); await line.closeLine(); } });
+      } catch (err) {
+        await line.closeLine();
+        throw err;
+      }
+    },
+    onEvent: (e) => { log.info(e, e.type); o.onEvent?.(e); },
+  });
+  return {
+    agent,
+    async stop() {
+      await agent.stop();
+      await uploader.close();
+      journal.close();
+    },
+  };
+}

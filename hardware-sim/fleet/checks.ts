@@ -1,0 +1,160 @@
+// After a fleet run: count what each camera recorded, what reached the central store hash-exact,
+// what was wiped and against which receipt, and check the invariants of issue 6 from the files the
+// components left behind (camera flash, dock spool, central blobs and index) — not from their word.
+import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { LocalBlobStore } from '../../central-store/blob-store.js';
+import { decryptClip } from '../../shared/clip/reader.js';
+import { systemClock } from '../../shared/clock.js';
+import { DeviceLog } from '../../firmware/device-log.js';
+import { scanForPlaintext } from './plaintext-scan.js';
+import type { FleetPki } from './pki.js';
+import type { Scenario } from './scenario.js';
+
+export interface PowerCut { deviceId: string; clipId: string; cutAtMs: number; flashDir: string }
+
+export interface CameraResult {
+  deviceId: string;
+  recorded: number;
+  delivered: number;
+  receipted: number;
+  wiped: number;
+  onCamera: number;
+  lost: number;
+  bytes: number;
+}
+
+export interface Invariant { name: string; ok: boolean; detail?: string }
+
+export interface RunReport {
+  scenario: string;
+  seed: number;
+  cameras: CameraResult[];
+  totals: Omit<CameraResult, 'deviceId'> & { unreadable: number; duplicates: number; wipedWithoutReceipt: number; plaintextFindings: number; truncatedAtCentral: number };
+  faults: { powerCuts: number; dockCrashes: number; brokerRestarts: number; centralCrashes: number; usbDetaches: number };
+  /** Seconds of video lost per power cut: cut time minus the end of the last durable segment. */
+  secondsLostPerPowerCut: { max: number | null; mean: number | null };
+  timing: { shiftSeconds: number; offloadSeconds: number; mbPerSec: number };
+  invariants: Invariant[];
+  ok: boolean;
+  events?: string[];
+}
+
+interface CollectInput {
+  sc: Scenario;
+  root: string;
+  pki: FleetPki;
+  counts: RunReport['faults'];
+  powerCuts: PowerCut[];
+  events: string[];
+  cameras: { deviceId: string; flashDir: string }[];
+  centralDir: string;
+  dockDir: string;
+  timing: { startedMs: number; shiftEndMs: number; offloadEndMs: number };
+}
+
+interface CentralRow { clip_id: string; device_id: string; bytes: number; sha256: string; epoch_id: string; receipt_json: string; blob_key: string }
+
+const fileSha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
+
+export async function collectReport(c: CollectInput): Promise<RunReport> {
+  const inv: Invariant[] = [];
+  const db = new Database(path.join(c.centralDir, 'central.db'), { readonly: true });
+  const rows = db.prepare('SELECT clip_id, device_id, bytes, sha256, epoch_id, receipt_json, blob_key FROM clips').all() as CentralRow[];
+  const logBroken = (db.prepare('SELECT COUNT(*) AS n FROM device_log_entries WHERE chain_ok = 0').get() as { n: number }).n;
+  const certsBad = (db.prepare('SELECT COUNT(*) AS n FROM wipe_certificates WHERE receipt_matches = 0').get() as { n: number }).n;
+  db.close();
+  const central = new Map(rows.map((r) => [r.clip_id, r]));
+  const blobs = new LocalBlobStore(path.join(c.centralDir, 'blobs'));
+  const epochKey = new Map(c.pki.epochs.map((e) => [e.epochId, e.privateKey]));
+
+  // Central: every blob hash-exact and decryptable with its epoch key.
+  let unreadable = 0;
+  let truncatedAtCentral = 0;
+  const centralOk = new Set<string>();
+  const lastEnd = new Map<string, number>();
+  for (const r of rows) {
+    const file = blobs.pathOf(r.blob_key);
+    if (!existsSync(file) || fileSha(file) !== r.sha256) { unreadable++; continue; }
+    try {
+      const st = decryptClip(file, epochKey.get(r.epoch_id)!, () => undefined, { allowTruncated: true });
+      if (st.truncated) truncatedAtCentral++;
+      if (st.lastEndMs !== null) lastEnd.set(r.clip_id, st.lastEndMs);
+      centralOk.add(r.clip_id);
+    } catch {
+      unreadable++;
+    }
+  }
+
+  const cameras: CameraResult[] = [];
+  let wipedWithoutReceipt = 0;
+  let deviceLogsOk = true;
+  for (const cam of c.cameras) {
+    const log = new DeviceLog({ path: path.join(cam.flashDir, 'device-log.db'), clock: systemClock });
+    const entries = log.since(0, 1_000_000);
+    if (!log.verify().ok) deviceLogsOk = false;
+    log.close();
+    const started = new Set(entries.filter((e) => e.type === 'record-start').map((e) => String(e.data.clipId)));
+    const wipes = entries.filter((e) => e.type === 'wipe');
+    for (const w of wipes) {
+      const row = central.get(String(w.data.clipId));
+      const receiptSha = row ? createHash('sha256').update((JSON.parse(row.receipt_json) as { body: string }).body, 'utf8').digest('hex') : null;
+      if (!row || row.sha256 !== w.data.sha256 || receiptSha !== w.data.receiptSha256) wipedWithoutReceipt++;
+    }
+    // Still on the camera: indexed, not being wiped, file matching its recorded hash.
+    const idx = new Database(path.join(cam.flashDir, 'index.db'), { readonly: true });
+    const left = idx.prepare('SELECT clip_id, path, sha256, state FROM clips WHERE wipe_receipt IS NULL').all() as { clip_id: string; path: string; sha256: string | null; state: string }[];
+    idx.close();
+    const intact = new Set(left.filter((l) => l.sha256 && existsSync(path.join(cam.flashDir, l.path)) && fileSha(path.join(cam.flashDir, l.path)) === l.sha256).map((l) => l.clip_id));
+    const mine = rows.filter((r) => r.device_id === cam.deviceId);
+    const lost = [...started].filter((id) => !centralOk.has(id) && !intact.has(id));
+    cameras.push({
+      deviceId: cam.deviceId, recorded: started.size, delivered: mine.filter((r) => centralOk.has(r.clip_id)).length,
+      receipted: mine.length, wiped: wipes.length, onCamera: intact.size, lost: lost.length, bytes: mine.reduce((n, r) => n + r.bytes, 0),
+    });
+    if (lost.length) inv.push({ name: 'no clip lost', ok: false, detail: `${cam.deviceId}: ${lost.join(', ')}` });
+  }
+
+  // Power cuts: the torn clip is truncated and reaches to within ~1 s of the cut (plus one GOP).
+  const lostSeconds: number[] = [];
+  for (const pc of c.powerCuts) {
+    const end = lastEnd.get(pc.clipId);
+    if (end !== undefined) lostSeconds.push(Math.max(0, (pc.cutAtMs - end) / 1000));
+  }
+  const gopSeconds = 0.5;
+  const maxLost = lostSeconds.length ? Math.max(...lostSeconds) : null;
+
+  // No plaintext video and no private key bytes on any flash, spool or blob store.
+  const secrets = c.pki.epochs.map((e) => e.privateKey.export({ type: 'pkcs8', format: 'der' }) as Buffer);
+  const scanned = [...c.cameras.map((x) => x.flashDir), path.join(c.dockDir, 'spool'), path.join(c.centralDir, 'blobs')].filter((d) => existsSync(d));
+  const findings = scanned.flatMap((d) => scanForPlaintext(d, secrets));
+
+  const sum = (k: keyof Omit<CameraResult, 'deviceId'>) => cameras.reduce((n, x) => n + x[k], 0);
+  const duplicates = rows.length - new Set(rows.map((r) => r.clip_id)).size;
+  inv.unshift(
+    { name: 'every started clip is at central hash-exact or intact on its camera', ok: sum('lost') === 0, detail: `lost ${sum('lost')}` },
+    { name: 'no clip wiped without a valid receipt', ok: wipedWithoutReceipt === 0 && certsBad === 0, detail: `${wipedWithoutReceipt} wipes, ${certsBad} certificates` },
+    { name: 'no clip stored twice at central', ok: duplicates === 0 },
+    { name: 'every clip at central decrypts', ok: unreadable === 0, detail: `unreadable ${unreadable}` },
+    { name: 'power-cut clips reach to within 1 s + 1 GOP of the cut', ok: maxLost === null || maxLost <= 1 + gopSeconds, detail: `max ${maxLost?.toFixed(2) ?? '-'} s over ${lostSeconds.length} cuts` },
+    { name: 'no plaintext video or key bytes at rest', ok: findings.length === 0, detail: findings.slice(0, 3).map((f) => `${f.what} in ${f.file}`).join('; ') },
+    { name: 'device logs verify (on cameras and as received centrally)', ok: deviceLogsOk && logBroken === 0 },
+  );
+  const bytes = sum('bytes');
+  const offloadSeconds = (c.timing.offloadEndMs - c.timing.shiftEndMs) / 1000;
+  return {
+    scenario: c.sc.name, seed: c.sc.seed, cameras,
+    totals: {
+      recorded: sum('recorded'), delivered: sum('delivered'), receipted: sum('receipted'), wiped: sum('wiped'), onCamera: sum('onCamera'), lost: sum('lost'),
+      bytes, unreadable, duplicates, wipedWithoutReceipt, plaintextFindings: findings.length, truncatedAtCentral,
+    },
+    faults: c.counts,
+    secondsLostPerPowerCut: { max: maxLost, mean: lostSeconds.length ? lostSeconds.reduce((a, b) => a + b, 0) / lostSeconds.length : null },
+    timing: { shiftSeconds: (c.timing.shiftEndMs - c.timing.startedMs) / 1000, offloadSeconds, mbPerSec: offloadSeconds > 0 ? bytes / 1e6 / offloadSeconds : 0 },
+    invariants: inv,
+    ok: inv.every((i) => i.ok),
+    ...(inv.every((i) => i.ok) ? {} : { events: c.events.slice(-40) }),
+  };
+}
