@@ -33,6 +33,7 @@ export async function startCameraProcess(dir: string, config: Record<string, unk
     env: { ...process.env, LOG_LEVEL: process.env.CAMERA_LOG_LEVEL ?? 'warn' },
   });
   let err = '';
+  child.on('error', () => undefined); // a send racing a power cut; the request rejects on exit
   child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-8000)));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   let nextId = 1;
@@ -60,6 +61,7 @@ export async function startCameraProcess(dir: string, config: Record<string, unk
     pid: child.pid,
     send(cmd, timeoutMs = 30_000) {
       const id = nextId++;
+      if (!child.connected) return Promise.reject(new Error(`camera ${String(config.deviceId)} is not running`));
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => { pending.delete(id); reject(new Error(`camera ${String(config.deviceId)}: ${cmd.op} timed out`)); }, timeoutMs);
         pending.set(id, { resolve: (v) => { clearTimeout(timer); resolve(v); }, reject: (e) => { clearTimeout(timer); reject(e); } });

@@ -18,6 +18,7 @@ export function scriptPath(rel: string, base: string): string {
 export async function startChild(name: string, script: string, args: string[], onEvent: (e: Record<string, unknown>) => void, readyEvent = 'ready', timeoutMs = 30_000): Promise<Child> {
   const child = fork(script, args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: { ...process.env, LOG_LEVEL: process.env.FLEET_LOG_LEVEL ?? 'warn' } });
   let err = '';
+  child.on('error', () => undefined); // a send racing the child's death; the request rejects on exit
   child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-8000)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
@@ -49,6 +50,7 @@ export async function startChild(name: string, script: string, args: string[], o
     name,
     request(cmd, t = 30_000) {
       const id = nextId++;
+      if (!child.connected) return Promise.reject(new Error(`${name} is not running`));
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => { pending.delete(id); reject(new Error(`${name}: ${String(cmd.op)} timed out`)); }, t);
         pending.set(id, { resolve: (v) => { clearTimeout(timer); resolve(v); }, reject: (e) => { clearTimeout(timer); reject(e); } });
