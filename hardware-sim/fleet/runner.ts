@@ -23,6 +23,9 @@ export interface RunOptions {
   progress?: Progress;
   /** Give up waiting for the offload after this long (default 240 s); what is left counts as on-camera. */
   timeoutMs?: number;
+  /** Called with the run's directories after every process has stopped and before the checks
+   *  (tests plant damage here to show the checks catch it). */
+  beforeChecks?: (dirs: { root: string; centralDir: string; cameraFlashDirs: string[] }) => Promise<void>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -222,6 +225,7 @@ export async function runScenario(sc: Scenario, o: RunOptions = {}): Promise<Run
     await dock.request({ op: 'idle' }, 30_000).catch(() => undefined);
     await sleep(500);
     for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
+    await o.beforeChecks?.({ root, centralDir, cameraFlashDirs: cams.map((c) => path.join(c.dir, 'flash')) });
     return await collectReport({
       sc, root, pki, counts, powerCuts, events,
       cameras: cams.map((c) => ({ deviceId: c.deviceId, flashDir: path.join(c.dir, 'flash') })),
