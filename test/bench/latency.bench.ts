@@ -1,6 +1,6 @@
 // Button edge → LED on latency through the recorder (sim button/LED, synthetic camera, fake vault),
 // p50/p99 over N presses (target p99 ≤ 20 ms), with a baseline of a bare edge→LED listener.
-// Not yet measured here: press → pre-buffer durable on flash (needs the vault, issue 2 / H1).
+// Press → pre-buffer durable on flash is measured by prebuffer-durable.bench.ts (real vault + fsync).
 import pino from 'pino';
 import { Recorder, type ClipVault } from '../../firmware/recorder.js';
 import { parseConfig } from '../../firmware/config.js';
@@ -55,6 +55,5 @@ console.log(JSON.stringify({
   ratioP99: r3(pct(recorder, 99) / Math.max(1e-6, pct(baseline, 99))),
   targetP99Ms: 20,
   meetsTarget: pct(recorder, 99) <= 20,
-  preBufferDurableMs: null,
 }));
 process.exit(0);
