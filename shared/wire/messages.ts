@@ -30,6 +30,7 @@ export const ErrorCode = {
   WIPE_REFUSED: 7,
   EPOCH_REFUSED: 8,
   INTERNAL: 9,
+  FW_REFUSED: 10,
 } as const;
 export type ErrorCodeName = keyof typeof ErrorCode;
 
@@ -105,7 +106,7 @@ export const NONCE_BYTES = 32;
  * SHA-256(camera cert DER). The role in the context keeps one side's signature from being reflected
  * as the other's.
  */
-export function authInput(signer: 'camera' | 'dock', peerNonce: Buffer, ownNonce: Buffer, dockCertDer: Buffer, cameraCertDer: Buffer): Buffer {
+export function authInput(signer: 'camera' | 'dock' | 'technician', peerNonce: Buffer, ownNonce: Buffer, dockCertDer: Buffer, cameraCertDer: Buffer): Buffer {
   return Buffer.concat([
     Buffer.from(`bodycam-wire-v1/${signer}-auth`, 'ascii'),
     Buffer.from([0]),
