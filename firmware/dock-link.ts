@@ -10,7 +10,8 @@ import {
   ErrorCode, FIRMWARE_TYPE_FIRST, FIRMWARE_TYPE_LAST, MsgType, NONCE_BYTES, WireError, authInput, decodeJson, encodeJson,
   type AuthRequest, type HashRangeRequest, type HelloRequest, type HelloResponse, type ReadRequest,
 } from '../shared/wire/messages.js';
-import { verifyPeerCertificate } from '../shared/pki/verify.js';
+import { claimedIdentity, verifyPeerCertificate } from '../shared/pki/verify.js';
+import type { FwPeer } from '../shared/wire/fw-messages.js';
 import { writeEpoch } from '../shared/pki/trust-store.js';
 
 export interface DockLinkOptions {
@@ -24,14 +25,18 @@ export interface DockLinkOptions {
   onInstallEpochs?: (epochs: { doc: SignedDocument; body: EvidenceEpochBody }[]) => void | Promise<void>;
   /** Device trust store directory: verified epochs are written to trust/epochs/<epochId>.json. */
   trustDir?: string;
+  /** Firmware staging (0x40..0x5F), for an authenticated dock or technician (firmware/fw-staging.ts). */
+  firmware?: { handle(type: number, payload: Buffer, peer: FwPeer): Promise<Buffer> };
   /** Security-relevant events for the device log (e.g. 'dock-auth-failed'). */
   onEvent?: (type: string, data: Record<string, unknown>) => void;
 }
 
 type State =
   | { s: 'idle' }
-  | { s: 'challenged'; dockDer: Buffer; dockNonce: Buffer; ownNonce: Buffer; dockKey: KeyObject; dockId: string }
-  | { s: 'ready'; dockId: string; authSig: string };
+  | { s: 'challenged'; dockDer: Buffer; dockNonce: Buffer; ownNonce: Buffer; dockKey: KeyObject; dockId: string; role: Peer }
+  | { s: 'ready'; dockId: string; authSig: string; role: Peer; certSha256: string };
+/** A requester is a dock, or a technician's bench tool (firmware operations only). */
+type Peer = 'dock' | 'technician';
 
 const bad = (reason: string) => new WireError(ErrorCode.BAD_REQUEST, reason);
 const str = (v: unknown, field: string): string => {
@@ -76,15 +81,16 @@ export function startDockLink(opts: DockLinkOptions): { close(): void } {
     if (dockNonce.length !== NONCE_BYTES) throw bad(`nonce: expected ${NONCE_BYTES} bytes`);
     const dockDer = Buffer.from(str(req.cert, 'cert'), 'base64');
     let peer;
+    const role: Peer = claimedIdentity(dockDer).role === 'technician' ? 'technician' : 'dock';
     try {
-      peer = verifyPeerCertificate(dockDer, opts.caCertPem, 'dock');
+      peer = verifyPeerCertificate(dockDer, opts.caCertPem, role);
     } catch (err) {
       event('dock-auth-failed', { reason: (err as Error).message, certSha256: sha256Hex(dockDer) });
       // Deliberately vague: an untrusted dock learns nothing, not even our certificate.
       throw new WireError(ErrorCode.AUTH_FAILED, 'not trusted');
     }
     const ownNonce = randomBytes(NONCE_BYTES);
-    state = { s: 'challenged', dockDer, dockNonce, ownNonce, dockKey: peer.cert.publicKey, dockId: peer.id };
+    state = { s: 'challenged', dockDer, dockNonce, ownNonce, dockKey: peer.cert.publicKey, dockId: peer.id, role };
     const sig = signData(key, authInput('camera', dockNonce, ownNonce, dockDer, ownDer));
     return encodeJson({ v: 1, cert: ownDer.toString('base64'), nonce: ownNonce.toString('base64'), sig: sig.toString('base64') } satisfies HelloResponse);
   }
@@ -94,14 +100,15 @@ export function startDockLink(opts: DockLinkOptions): { close(): void } {
     const sigText = str(sig, 'sig');
     if (state.s === 'ready' && state.authSig === sigText) return encodeJson({ ok: true }); // retransmitted AUTH
     if (state.s !== 'challenged') throw new WireError(ErrorCode.AUTH_REQUIRED, 'send HELLO first');
-    const ok = verifyData(state.dockKey, authInput('dock', state.ownNonce, state.dockNonce, state.dockDer, ownDer), Buffer.from(sigText, 'base64'));
+    const ok = verifyData(state.dockKey, authInput(state.role, state.ownNonce, state.dockNonce, state.dockDer, ownDer), Buffer.from(sigText, 'base64'));
     if (!ok) {
-      event('dock-auth-failed', { reason: 'challenge signature did not verify', dockId: state.dockId });
+      event('dock-auth-failed', { reason: 'challenge signature did not verify', dockId: state.dockId, role: state.role });
       state = { s: 'idle' };
       throw new WireError(ErrorCode.AUTH_FAILED, 'not trusted');
     }
-    event('dock-authenticated', { dockId: state.dockId });
-    state = { s: 'ready', dockId: state.dockId, authSig: sigText };
+    if (state.role === 'technician') event('technician-authenticated', { technicianId: state.dockId, certSha256: sha256Hex(state.dockDer) });
+    else event('dock-authenticated', { dockId: state.dockId });
+    state = { s: 'ready', dockId: state.dockId, authSig: sigText, role: state.role, certSha256: sha256Hex(state.dockDer) };
     return encodeJson({ ok: true });
   }
 
@@ -176,6 +183,11 @@ export function startDockLink(opts: DockLinkOptions): { close(): void } {
     if (type === MsgType.HELLO) return hello(p);
     if (type === MsgType.AUTH) return auth(p);
     if (state.s !== 'ready') throw new WireError(ErrorCode.AUTH_REQUIRED, 'not authenticated');
+    if (type >= FIRMWARE_TYPE_FIRST && type <= FIRMWARE_TYPE_LAST && opts.firmware) {
+      return opts.firmware.handle(type, p, { role: state.role, id: state.dockId, certSha256: state.certSha256 });
+    }
+    // A technician's certificate is for firmware only: no clips, log, clock or keys.
+    if (state.role === 'technician' && type !== MsgType.BYE) throw new WireError(ErrorCode.AUTH_REQUIRED, 'a technician certificate may only use firmware messages');
     switch (type) {
       case MsgType.LIST_CLIPS:
         return encodeJson({ clips: listClips() });
@@ -203,7 +215,8 @@ export function startDockLink(opts: DockLinkOptions): { close(): void } {
     throw new WireError(ErrorCode.UNSUPPORTED, `message type 0x${type.toString(16)} is not known`);
   }
 
-  const cacheable = (t: number) => t === MsgType.WIPE || t === MsgType.SET_CLOCK || t === MsgType.INSTALL_EPOCHS;
+  // FW_COMMIT (0x43) installs: a retransmit must get the answer, not a second install.
+  const cacheable = (t: number) => t === MsgType.WIPE || t === MsgType.SET_CLOCK || t === MsgType.INSTALL_EPOCHS || t === 0x43;
   const server = new RpcServer(link, handle, cacheable);
   return {
     close() {
