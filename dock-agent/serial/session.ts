@@ -34,6 +34,8 @@ export interface SessionOptions {
   window?: number;
   chunkBytes?: number;
   minChunkBytes?: number;
+  /** Which of our certificates this is: a dock (default) or a technician's bench tool (firmware only). */
+  role?: 'dock' | 'technician';
   /** 'untrusted-device' when the camera's certificate or signature does not verify. */
   onEvent?: (type: 'untrusted-device', data: UntrustedDevice) => void;
 }
@@ -42,6 +44,8 @@ export interface SerialCameraSession extends CameraSession {
   readonly stats: RpcStats;
   /** The camera's verified certificate fingerprint (SHA-256 hex). */
   readonly fingerprint: string;
+  /** The authenticated request channel, for messages beyond CameraSession (firmware staging). */
+  readonly rpc: RpcClient;
 }
 
 export async function openCameraSession(opts: SessionOptions): Promise<SerialCameraSession> {
@@ -74,7 +78,7 @@ export async function openCameraSession(opts: SessionOptions): Promise<SerialCam
     if (!verifyData(peer.cert.publicKey, authInput('camera', nonce, camNonce, dockDer, camDer), Buffer.from(String(hello.sig ?? ''), 'base64'))) {
       throw untrusted('challenge signature does not verify with its certificate');
     }
-    const sig = signData(key, authInput('dock', camNonce, nonce, dockDer, camDer));
+    const sig = signData(key, authInput(opts.role ?? 'dock', camNonce, nonce, dockDer, camDer));
     await rpc.request(MsgType.AUTH, encodeJson({ sig: sig.toString('base64') }));
     deviceId = peer.id;
     fingerprint = peer.fingerprint;
@@ -89,6 +93,7 @@ export async function openCameraSession(opts: SessionOptions): Promise<SerialCam
   return {
     deviceId,
     fingerprint,
+    rpc,
     stats: rpc.stats,
     async listClips(): Promise<ClipSummary[]> {
       const r = await call<{ clips?: ClipSummary[] }>(MsgType.LIST_CLIPS, {}, 'LIST_CLIPS response');
