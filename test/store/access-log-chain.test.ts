@@ -1,0 +1,94 @@
+import test from 'ava';
+import { AccessLog, GENESIS, entryHash } from '../../central-store/access-log.js';
+import { DAY, TestClock, tempDb } from './helpers.js';
+
+const add = (log: AccessLog, i: number) => log.append({ user: `u${i % 3}`, action: 'search', criterion: JSON.stringify({ deviceId: `cam-${i}` }), outcome: 'ok' });
+
+test('entries chain from genesis; the hash is SHA-256 over the documented array', async (t) => {
+  const { db } = await tempDb(t);
+  const log = new AccessLog(db, { now: new TestClock().now });
+  const a = add(log, 1);
+  const b = log.append({ user: 'ann', action: 'view', criterion: '["c1"]', outcome: 'denied', reason: 'no view permission' });
+  t.is(a.seq, 1); t.is(a.prevHash, GENESIS); t.is(b.prevHash, a.hash);
+  const { createHash } = await import('node:crypto');
+  const bytes = JSON.stringify([1, 2, b.at, 'ann', 'view', '["c1"]', 'denied', 'no view permission', a.hash]);
+  t.is(b.hash, createHash('sha256').update(bytes).digest('hex'));
+  t.is(entryHash(b), b.hash);
+  t.deepEqual(log.verify(), { ok: true, entries: 2, firstSeq: 1, lastSeq: 2, anchor: null });
+});
+
+test('UPDATE and DELETE are refused by the table itself', async (t) => {
+  const { db } = await tempDb(t);
+  const log = new AccessLog(db);
+  add(log, 1);
+  t.throws(() => db.prepare("UPDATE access_log SET user = 'x' WHERE seq = 1").run(), { any: true, message: /append-only/ });
+  t.throws(() => db.prepare('DELETE FROM access_log WHERE seq = 1').run(), { any: true, message: /purge job/ });
+  t.is(log.entries().length, 1);
+});
+
+for (const [name, tamper, why] of [
+  ['edited criterion', "UPDATE access_log SET criterion = '{\"deviceId\":\"cam-x\"}' WHERE seq = 4", /hash does not match/],
+  ['edited user and rehashed', 'REHASH', /prevHash does not match the hash of seq 4/],
+  ['deleted row', 'DELETE FROM access_log WHERE seq = 4', /seq 5 follows 3/],
+] as const) {
+  test(`tampering (${name}) with triggers dropped fails verify, naming the seq`, async (t) => {
+    const { db } = await tempDb(t);
+    const log = new AccessLog(db);
+    for (let i = 1; i <= 6; i++) add(log, i);
+    db.exec('DROP TRIGGER access_log_no_update; DROP TRIGGER access_log_no_delete;');
+    if (tamper === 'REHASH') {
+      const e = log.entries().find((x) => x.seq === 4)!;
+      const forged = { ...e, user: 'someone-else' };
+      db.prepare('UPDATE access_log SET user = ?, hash = ? WHERE seq = 4').run(forged.user, entryHash(forged));
+    } else db.exec(tamper);
+    const v = log.verify();
+    t.false(v.ok);
+    t.is(v.badSeq, tamper.startsWith('DELETE') || tamper === 'REHASH' ? 5 : 4);
+    t.regex(v.reason!, why);
+  });
+}
+
+test('purge at 6 months: older prefix removed, anchor kept, chain still verifies, purge logs itself', async (t) => {
+  const { db } = await tempDb(t);
+  const clock = new TestClock(Date.parse('2026-01-01T00:00:00Z'));
+  const log = new AccessLog(db, { now: clock.now });
+  for (let i = 1; i <= 5; i++) { add(log, i); clock.advance(30 * DAY); } // Jan 1 .. May 1
+  // Now 2026-06-01 + 3 months = 2026-09-01: cut-off 2026-03-01 → Jan 1, Jan 31 go; Mar 2 stays.
+  clock.t = Date.parse('2026-09-01T00:00:00Z');
+  const before = log.entries();
+  const r = log.purge('admin');
+  t.is(r.cutoff, '2026-03-01T00:00:00.000Z');
+  t.is(r.deleted, 2);
+  t.is(r.throughSeq, 2);
+  const after = log.entries();
+  t.deepEqual(after.map((e) => e.seq), [3, 4, 5, 6]);
+  t.deepEqual(after.slice(0, 3), before.slice(2));
+  t.is(r.entry.seq, 6); t.is(r.entry.action, 'log-purge'); t.is(r.entry.user, 'admin');
+  t.deepEqual(JSON.parse(r.entry.criterion), { olderThan: '2026-03-01T00:00:00.000Z', deleted: 2, throughSeq: 2 });
+  const v = log.verify();
+  t.true(v.ok, v.reason);
+  t.deepEqual(v.anchor, { seq: 2, hash: before[1].hash });
+  t.is(v.firstSeq, 3);
+  // Deleted rows are gone from the file's live rows; secure_delete zeroes their cells.
+  t.is((db.prepare('SELECT COUNT(*) AS n FROM access_log WHERE seq <= 2').get() as { n: number }).n, 0);
+  // Purging everything, then appending, still chains from the anchor.
+  clock.advance(400 * DAY);
+  t.is(log.purge('admin').deleted, 4);
+  add(log, 9);
+  t.true(log.verify().ok);
+  t.deepEqual(log.entries().map((e) => e.seq), [7, 8]);
+  // Removing the first kept entry without moving the anchor is caught.
+  db.exec('DROP TRIGGER access_log_no_delete; DELETE FROM access_log WHERE seq = 7;');
+  t.is(log.verify().badSeq, 8);
+});
+
+test('a purged entry is not left in the database file (secure_delete)', async (t) => {
+  const { db, dir } = await tempDb(t);
+  const clock = new TestClock();
+  const log = new AccessLog(db, { now: clock.now });
+  log.append({ user: 'ann', action: 'search', criterion: 'MARKER-7f3a9c-criterion', outcome: 'ok' });
+  clock.advance(200 * DAY);
+  log.purge('admin');
+  const { readFileSync } = await import('node:fs');
+  t.false(readFileSync(`${dir}/central.db`).includes('MARKER-7f3a9c'));
+});
