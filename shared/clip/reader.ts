@@ -114,7 +114,8 @@ export interface DecryptStats {
   truncatedReason: string | null;
 }
 
-function unwrapKey(h: ClipHeader, privateKey: KeyLike): Buffer {
+/** The clip's 32-byte data key, unwrapped with the epoch private key and checked against the header MAC. */
+export function unwrapKey(h: ClipHeader, privateKey: KeyLike): Buffer {
   let priv;
   try {
     priv = privateKey instanceof KeyObject && privateKey.type === 'private' ? privateKey : createPrivateKey(privateKey as Parameters<typeof createPrivateKey>[0]);
