@@ -21,7 +21,10 @@ export const configSchema = z
     reminderIntervalS: z.number().int().positive().default(30),
     gps: gps.default({ policy: 'disabled' }),
     gpsWatchMs: z.number().int().positive().default(5000),
-    paths: z.object({ flashDir: z.string().min(1), trustDir: z.string().min(1) }).strict(),
+    /** slotsDir: A/B firmware slots and boot state (docs/firmware-bundle.md); absent = no A/B, no trial checks. */
+    paths: z.object({ flashDir: z.string().min(1), trustDir: z.string().min(1), slotsDir: z.string().min(1).optional() }).strict(),
+    /** Hardware compatibility string a firmware bundle must name. */
+    hardware: z.string().min(1).max(64).regex(/^[A-Za-z0-9._:-]+$/).default('bodycam-v1'),
     hal: z.enum(['real', 'sim']).default('real'),
     /** Real board wiring (sysfs GPIO numbers, tty paths); required when hal is 'real'. */
     board: z
