@@ -1,15 +1,17 @@
 // Camera firmware entry (tsup → dist/firmware.js; systemd starts it through the launcher).
 // Usage: firmware [config.json]   (default $BODYCAM_CONFIG or /etc/bodycam/firmware.json)
-// Exit codes: 0 clean stop, 78 bad config (names the field), 1 anything else.
+// Exit codes: 0 clean stop, 78 bad config (names the field), 70 trial health check failed, 1 anything else.
 import { createLogger } from '../shared/log.js';
 import { openSerialLine } from '../shared/serial-port.js';
 import type { SerialLine } from '../shared/hal.js';
 import { bootCamera, type Camera } from './boot.js';
 import { ConfigError, loadConfig } from './config.js';
 import { serveSimControl } from './sim-control.js';
+import { afterBoot } from './update/health.js';
 
 const log = createLogger('firmware');
 const EX_CONFIG = 78;
+const EX_HEALTH = 70;
 
 /** On the board the gadget tty is always there: serve the dock protocol on it, reopening after errors. */
 async function serveGadgetTty(camera: Camera, path: string, stopped: () => boolean): Promise<void> {
@@ -33,6 +35,11 @@ async function main(): Promise<number> {
   const config = loadConfig(configPath);
   if (config.gps.policy === 'enabled') log.warn({ justification: config.gps.justification }, 'GPS enabled by explicit policy');
   const camera = await bootCamera(config, { logger: log });
+  // A/B trial boot (paths.slotsDir): health checks, then mark good or exit so the launcher counts it.
+  if (!(await afterBoot(camera, log))) {
+    await camera.stop('health check failed');
+    process.exit(EX_HEALTH);
+  }
   let stopping = false;
   const stop = async (reason: string, code: number) => {
     if (stopping) return;
