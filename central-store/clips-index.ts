@@ -48,13 +48,15 @@ CREATE TABLE device_log_entries (
 
 export function migrateIngest(db: Db): void {
   migrate(db, 'ingest-1', INGEST_MIGRATION);
+  // The purpose tag from the clip's cleartext header: retention is per purpose (central-store/retention.ts).
+  migrate(db, 'ingest-2', 'ALTER TABLE clips ADD COLUMN purpose TEXT');
   db.pragma('busy_timeout = 5000');
 }
 
 export interface ClipRow {
   clip_id: string; device_id: string; dock_id: string; bytes: number; sha256: string; epoch_id: string;
   clip_state: string; started_at: string; stopped_at: string | null; received_at: string; blob_key: string;
-  receipt_json: string; worker_id: string;
+  receipt_json: string; worker_id: string; purpose?: string | null;
 }
 
 // Prepared once per connection: preparing is far dearer than running these.
@@ -74,8 +76,8 @@ export function getClip(db: Db, clipId: string): ClipRow | undefined {
 /** Insert unless the clip id is already indexed; returns the row that is stored. */
 export function insertClip(db: Db, row: ClipRow): ClipRow {
   stmt(db, `INSERT OR IGNORE INTO clips (clip_id, device_id, dock_id, bytes, sha256, epoch_id, clip_state, started_at,
-    stopped_at, received_at, blob_key, receipt_json, worker_id) VALUES (@clip_id, @device_id, @dock_id, @bytes, @sha256,
-    @epoch_id, @clip_state, @started_at, @stopped_at, @received_at, @blob_key, @receipt_json, @worker_id)`).run(row);
+    stopped_at, received_at, blob_key, receipt_json, worker_id, purpose) VALUES (@clip_id, @device_id, @dock_id, @bytes, @sha256,
+    @epoch_id, @clip_state, @started_at, @stopped_at, @received_at, @blob_key, @receipt_json, @worker_id, @purpose)`).run({ ...row, purpose: row.purpose ?? null });
   return getClip(db, row.clip_id)!;
 }
 

@@ -15,6 +15,7 @@ import type { BlobStore } from './blob-store.js';
 import { getClip, insertClip, insertDeviceLog, insertWipeCert, migrateIngest, type ClipRow } from './clips-index.js';
 import type { Db } from './db.js';
 import { Assembler, hashFile } from './ingest-assembly.js';
+import { storedPurpose } from './clip-stream.js';
 import { signReceipt } from './receipts.js';
 
 export type Subscription = { mode: 'all' } | { mode: 'shared'; group?: string } | { mode: 'docks'; dockIds: string[] };
@@ -79,6 +80,7 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
       clip_id: meta.clipId, device_id: meta.deviceId, dock_id: meta.dockId, bytes: meta.bytes, sha256: meta.sha256,
       epoch_id: meta.epochId, clip_state: meta.state, started_at: meta.startedAt, stopped_at: meta.stoppedAt,
       received_at: new Date().toISOString(), blob_key: blobKey, receipt_json: JSON.stringify(receipt), worker_id: opts.workerId,
+      purpose: await storedPurpose(opts.blobs, blobKey),
     });
     opts.onStored?.(row);
     return row;
