@@ -1,0 +1,216 @@
+// Verify a firmware bundle and install it A/B: the inactive slot is marked not-bootable, written and
+// checked file by file, and the switch is one atomic boot-state write, held back while the camera is
+// busy (recording, offloading). Spec: docs/firmware-bundle.md.
+import { createPublicKey } from 'node:crypto';
+import { open, type FileHandle } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { verifyData } from '../../shared/crypto.js';
+import { keyIdOf } from '../../shared/evidence.js';
+import { DEFAULT_BOOT_LIMIT, other, readBootState, withGood, writeBootState, type BootState, type Slot } from './boot-state.js';
+import { checkSizes, fdSource, readHeader, type BundleHeader, type ByteSource } from './bundle.js';
+import { BundleError, compareVersions, parseManifest, type Manifest } from './manifest.js';
+import { clearSlot, writeSlot } from './slots.js';
+
+export { BundleError, type BundleErrorCode, type Manifest } from './manifest.js';
+
+export interface TrustPolicy {
+  /** Trust-store name → SPKI PEM (trust/firmware/<name>.pub.pem). */
+  releaseKeys: Record<string, string>;
+  hardware: string;
+}
+export interface VerifyTrust extends TrustPolicy {
+  currentVersion: string;
+  floor: string;
+}
+
+/** A trusted key named development* (or dev-*) signs only the development channel, any other only release. */
+export const keyRole = (name: string): Manifest['channel'] => (/^dev(elopment)?([-_.]|$)/i.test(name) ? 'development' : 'release');
+
+/** All checks that need only the header: signature, trusted key and role, hardware, versions, sizes. */
+export function verifyHeader(src: ByteSource, t: VerifyTrust): { header: BundleHeader; manifest: Manifest } {
+  const header = readHeader(src);
+  if (header.algorithm === 'none') throw new BundleError('unsigned', 'the bundle carries no signature');
+  const trusted = Object.entries(t.releaseKeys).find(([, pem]) => {
+    try {
+      return keyIdOf(pem) === header.keyId;
+    } catch {
+      return false;
+    }
+  });
+  if (!trusted) throw new BundleError('untrusted-key', `signed by key ${header.keyId.slice(0, 16)}…, which is not in this camera's trust store`);
+  const [name, pem] = trusted;
+  const keyType = createPublicKey(pem).asymmetricKeyType;
+  const algOk = header.algorithm === 'ed25519' ? keyType === 'ed25519' : keyType === 'rsa';
+  if (!algOk || !verifyData(pem, header.manifestBytes, header.signature)) {
+    throw new BundleError('bad-signature', `the manifest signature does not verify with trusted key ${name}`);
+  }
+  const m = parseManifest(header.manifestBytes);
+  if (m.channel !== keyRole(name)) throw new BundleError('untrusted-key', `a ${m.channel} bundle signed by ${keyRole(name)} key ${name}`);
+  if (m.hardware !== t.hardware) throw new BundleError('wrong-hardware', `bundle is for hardware ${m.hardware}, this camera is ${t.hardware}`);
+  if (compareVersions(m.version, t.floor) < 0) throw new BundleError('below-floor', `version ${m.version} is below the anti-rollback floor ${t.floor}`);
+  if (compareVersions(m.version, t.currentVersion) <= 0) throw new BundleError('not-newer', `version ${m.version} is not newer than the installed ${t.currentVersion}`);
+  if (m.minFromVersion && compareVersions(t.currentVersion, m.minFromVersion) < 0) {
+    throw new BundleError('from-too-old', `version ${m.version} updates only from ${m.minFromVersion} or later; this camera runs ${t.currentVersion}`);
+  }
+  checkSizes(src.size, header.payloadOffset, m);
+  return { header, manifest: m };
+}
+
+// The header is small and capped: it is read synchronously through the handle's fd.
+const handleSource = async (fh: FileHandle): Promise<ByteSource> => fdSource(fh.fd);
+
+/** Reads only the manifest and signature and checks the sizes; throws BundleError. */
+export async function verifyBundle(bundlePath: string, trust: VerifyTrust): Promise<Manifest> {
+  const fh = await openBundle(bundlePath);
+  try {
+    return verifyHeader(await handleSource(fh), trust).manifest;
+  } finally {
+    await fh.close();
+  }
+}
+
+async function openBundle(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, 'r');
+  } catch (err) {
+    throw new BundleError('io', `cannot open ${path}: ${(err as Error).message}`);
+  }
+}
+
+export type InstallStep = 'verified' | 'slot-marked' | 'slot-written' | 'waiting' | 'state-temp' | 'switched';
+export interface UpdaterOptions {
+  slotsDir: string;
+  trust: { releaseKeys: Record<string, string> };
+  hardware: string;
+  log?: (type: string, data: Record<string, unknown>) => void;
+  /** Why the camera cannot switch now ('recording', 'offload'), or null when idle. */
+  isBusy?: () => string | null;
+  pollMs?: number;
+  bootLimit?: number;
+  /** Called at each install step (tests cut the power there). */
+  onStep?: (step: InstallStep) => void | Promise<void>;
+}
+export interface InstallOptions {
+  by?: string;
+  onProgress?: (done: number, total: number) => void;
+  /** false: resolve once the slot is written; the switch happens later (whenSwitched()). Default true. */
+  wait?: boolean;
+}
+export interface InstallResult {
+  version: string;
+  slot: Slot;
+  switched: boolean;
+  waitingFor?: string;
+}
+
+export class Updater {
+  private running = false;
+  private pending: { version: string; waitingFor: string | null; done: Promise<InstallResult> } | null = null;
+  constructor(private readonly o: UpdaterOptions) {}
+
+  private state(): BootState {
+    return readBootState(this.o.slotsDir, this.o.bootLimit ?? DEFAULT_BOOT_LIMIT);
+  }
+
+  status(): { active: Slot; version: string; floor: string; trial: boolean; bootCount: number; pending?: string; waitingFor?: string } {
+    const s = this.state();
+    return {
+      active: s.active, version: s.slots[s.active].version ?? '0.0.0', floor: s.floor, trial: s.trial !== null, bootCount: s.trial?.bootCount ?? 0,
+      ...(this.pending ? { pending: this.pending.version, ...(this.pending.waitingFor ? { waitingFor: this.pending.waitingFor } : {}) } : {}),
+    };
+  }
+
+  /** The pending switch of an install started with wait: false (null when none). */
+  whenSwitched(): Promise<InstallResult> | null {
+    return this.pending?.done ?? null;
+  }
+
+  /** The running (trial) slot passed its health checks. */
+  async markGood(slot: Slot): Promise<void> {
+    const s = await writeBootState(this.o.slotsDir, withGood(this.state(), slot));
+    this.o.log?.('fw-good', { slot, version: s.slots[slot].version, floor: s.floor });
+  }
+
+  async install(bundlePath: string, io: InstallOptions = {}): Promise<InstallResult> {
+    const log = (outcome: string, data: Record<string, unknown>) =>
+      this.o.log?.('fw-install', { outcome, bundle: basename(bundlePath), ...(io.by ? { by: io.by } : {}), ...data });
+    if (this.running) throw this.refuse(log, new BundleError('busy', 'another install is in progress'));
+    this.running = true;
+    let fh: FileHandle | undefined;
+    let finished = true;
+    try {
+      let s = this.state();
+      if (s.trial) throw new BundleError('busy', `version ${s.slots[s.trial.slot].version} in slot ${s.trial.slot} is on trial (not yet marked good)`);
+      fh = await openBundle(bundlePath);
+      const cur = s.slots[s.active];
+      const { header, manifest } = verifyHeader(await handleSource(fh), {
+        releaseKeys: this.o.trust.releaseKeys, hardware: this.o.hardware, currentVersion: cur.bootable ? cur.version ?? '0.0.0' : '0.0.0', floor: s.floor,
+      });
+      await this.o.onStep?.('verified');
+      const slot = other(s.active);
+      s = await writeBootState(this.o.slotsDir, { ...s, slots: { ...s.slots, [slot]: { version: null, bootable: false, good: false, manifestSha256: null } } });
+      await this.o.onStep?.('slot-marked');
+      const dir = join(this.o.slotsDir, slot);
+      clearSlot(dir);
+      let manifestSha256: string;
+      try {
+        manifestSha256 = await writeSlot(fh, header.payloadOffset, header.manifestBytes, manifest, dir, { onProgress: io.onProgress });
+      } catch (err) {
+        clearSlot(dir);
+        throw err;
+      }
+      await fh.close();
+      fh = undefined;
+      await this.o.onStep?.('slot-written');
+      log('written', { version: manifest.version, slot });
+      const sw = this.switchWhenIdle(slot, manifest.version, manifestSha256, log);
+      if (io.wait === false && this.pending?.waitingFor) {
+        finished = false;
+        void sw.finally(() => { this.running = false; }).catch(() => undefined);
+        return { version: manifest.version, slot, switched: false, waitingFor: this.pending.waitingFor };
+      }
+      return await sw;
+    } catch (err) {
+      if (err instanceof BundleError) throw this.refuse(log, err);
+      log('failed', { message: (err as Error).message });
+      throw err;
+    } finally {
+      await fh?.close();
+      if (finished) this.running = false;
+    }
+  }
+
+  private refuse(log: (o: string, d: Record<string, unknown>) => void, err: BundleError): BundleError {
+    log('refused', { reason: err.code, message: err.message });
+    return err;
+  }
+
+  private switchWhenIdle(slot: Slot, version: string, manifestSha256: string, log: (o: string, d: Record<string, unknown>) => void): Promise<InstallResult> {
+    const p = { version, waitingFor: this.o.isBusy?.() ?? null, done: null as unknown as Promise<InstallResult> };
+    this.pending = p;
+    p.done = (async () => {
+      const poll = this.o.pollMs ?? 250;
+      if (p.waitingFor) {
+        log('waiting', { version, slot, waitingFor: p.waitingFor });
+        await this.o.onStep?.('waiting');
+      }
+      while ((p.waitingFor = this.o.isBusy?.() ?? null)) await new Promise((r) => setTimeout(r, poll));
+      const s = this.state();
+      const fallback = s.slots[s.active].bootable ? s.active : null;
+      await writeBootState(
+        this.o.slotsDir,
+        { ...s, active: slot, slots: { ...s.slots, [slot]: { version, bootable: true, good: false, manifestSha256 } }, trial: { slot, bootCount: 0, fallback } },
+        () => this.o.onStep?.('state-temp'),
+      );
+      this.pending = null;
+      await this.o.onStep?.('switched');
+      log('switched', { version, slot });
+      return { version, slot, switched: true };
+    })();
+    p.done.catch((err: Error) => {
+      if (this.pending === p) this.pending = null;
+      log('failed', { version, slot, message: err.message });
+    });
+    return p.done;
+  }
+}
