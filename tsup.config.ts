@@ -4,6 +4,7 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   entry: {
     firmware: 'firmware/main.ts',
+    launcher: 'firmware/update/launcher.ts',
     'dock-agent': 'dock-agent/main.ts',
     'central-store': 'central-store/main.ts',
     bodycam: 'shared/cli/bodycam.ts',
