@@ -33,6 +33,8 @@ export interface AgentDeps {
   parallelUploads?: number;
   /** Bays on this dock (default 8): more cameras at once than that are refused with a warning. */
   bays?: number;
+  /** Runs on the open session once a camera's offload completed (firmware staging); errors are logged. */
+  afterOffload?: (session: CameraSession, signal: AbortSignal) => Promise<void>;
   now?: () => number;
   log?: Logger;
   onEvent?: (e: AgentEvent) => void;
@@ -181,8 +183,11 @@ export class DockAgent {
       }
       const settled = await Promise.race([Promise.allSettled(tasks), aborted.then(() => null)]);
       if (!settled || signal.aborted) return;
-      await lock(() => this.collectLog(session));
       const failed = settled.find((s) => s.status === 'rejected');
+      // Evidence first: firmware only once every clip is delivered and wiped; before the log, so the
+      // install record travels with this docking.
+      if (!failed && this.d.afterOffload) await lock(() => this.d.afterOffload!(session, signal)).catch((err) => this.log.warn({ err: String(err) }, 'after-offload step failed'));
+      await lock(() => this.collectLog(session));
       if (failed) throw (failed as PromiseRejectedResult).reason;
     } finally {
       bay.session = undefined;
