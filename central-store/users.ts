@@ -20,6 +20,8 @@ export const can = (role: Role, p: Permission): boolean => ROLE_PERMISSIONS[role
 
 export const USERNAME = /^[a-z0-9][a-z0-9._-]{1,62}$/;
 export const MIN_PASSWORD = 12;
+/** Names the log uses for the store itself. */
+export const RESERVED = ['system', 'bootstrap'];
 
 export interface User {
   username: string; role: Role; failedLogins: number; lockedAt: string | null; disabledAt: string | null;
@@ -65,11 +67,11 @@ export function checkNewPassword(password: unknown): string {
   if (password.length > 1024) throw new UserError('bad-input', 'password: at most 1024 characters');
   return password;
 }
-function checkUsername(u: unknown): string {
-  if (typeof u !== 'string' || !USERNAME.test(u)) throw new UserError('bad-input', `username: 2-63 of a-z 0-9 . _ - (starting with a letter or digit)`);
+export function checkUsername(u: unknown): string {
+  if (typeof u !== 'string' || !USERNAME.test(u) || RESERVED.includes(u)) throw new UserError('bad-input', `username: 2-63 of a-z 0-9 . _ - (starting with a letter or digit), not ${RESERVED.join(' or ')}`);
   return u;
 }
-function checkRole(r: unknown): Role {
+export function checkRole(r: unknown): Role {
   if (!ROLES.includes(r as Role)) throw new UserError('bad-input', `role: one of ${ROLES.join(', ')}`);
   return r as Role;
 }

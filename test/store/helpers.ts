@@ -21,3 +21,39 @@ export async function tempDb(t: { teardown(fn: () => unknown): void }): Promise<
   t.teardown(async () => { db.close(); await rm(dir, { recursive: true, force: true }); });
   return { db, dir };
 }
+
+import { AccessLog } from '../../central-store/access-log.js';
+import { createApi } from '../../central-store/api.js';
+import { Operations } from '../../central-store/operations.js';
+import type { EvidenceApi } from '../../central-store/op-schemas.js';
+import { Users } from '../../central-store/users.js';
+import { createLogger } from '../../shared/log.js';
+
+export const PW = 'correct horse battery';
+export const ROLE_USERS = { viewer: 'vera', 'evidence-officer': 'owen', administrator: 'root', auditor: 'aud' } as const;
+
+/** A store API on a free port over `evidence`, with one user per role (password PW). */
+export async function startApi(t: { teardown(fn: () => unknown): void }, evidence: EvidenceApi, clock = new TestClock()) {
+  const { db, dir } = await tempDb(t);
+  const users = new Users(db, { now: clock.now, scrypt: FAST_SCRYPT });
+  const log = new AccessLog(db, { now: clock.now });
+  const ops = new Operations({ db, users, log, evidence: async () => evidence, now: clock.now });
+  await ops.bootstrapAdmin('root', PW);
+  for (const [role, name] of Object.entries(ROLE_USERS)) if (name !== 'root') await ops.createUser('root', { username: name, role, password: PW });
+  const api = createApi({ ops, exportsDir: dir, now: clock.now, log: createLogger('api', 'silent') });
+  const port = await api.listen(0);
+  t.teardown(() => api.close());
+  const base = `http://127.0.0.1:${port}`;
+  const call = async (method: string, p: string, o: { token?: string; body?: unknown } = {}) => {
+    const res = await fetch(base + p, { method, headers: { ...(o.token ? { authorization: `Bearer ${o.token}` } : {}), ...(o.body !== undefined ? { 'content-type': 'application/json' } : {}) }, body: o.body === undefined ? undefined : JSON.stringify(o.body) });
+    const text = await res.text();
+    let json: any; try { json = JSON.parse(text); } catch { json = text; }
+    return { status: res.status, json, text, headers: res.headers };
+  };
+  const login = async (username: string, password = PW) => {
+    const r = await call('POST', '/login', { body: { username, password } });
+    if (r.status !== 200) throw new Error(`login ${username}: ${r.status} ${r.text}`);
+    return r.json.token as string;
+  };
+  return { db, dir, users, log, ops, api, base, call, login, clock };
+}

@@ -1,0 +1,48 @@
+// The API's route table: method, path, the action name (for logging refused unauthenticated calls)
+// and the operation it calls. Request/response bodies: docs/central-store.md.
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { reviewText } from './review.js';
+import type { Operations } from './operations.js';
+
+export interface Ctx { ops: Operations; user: string; params: string[]; query: Record<string, string>; body: unknown; exportsDir: string }
+export interface Out { status?: number; body?: unknown; stream?: Readable | ReadableStream; filename?: string }
+export interface Route { method: string; path: RegExp; action: string; run(c: Ctx): Promise<Out> }
+
+const SEG = '([^/]+)';
+const r = (method: string, p: string, action: string, run: (c: Ctx) => Promise<Out>): Route =>
+  ({ method, path: new RegExp(`^${p.replaceAll(':x', SEG)}$`), action, run });
+
+/** A fresh file name in the exports directory; the evidence store writes the package there. */
+const outFile = (c: Ctx, kind: string) => path.join(c.exportsDir, `${kind}-${new Date().toISOString().replace(/[:.]/g, '')}-${randomBytes(4).toString('hex')}`);
+const ONCE = 'The password is shown only in this response: deliver it separately from the package.';
+
+export const routes: Route[] = [
+  r('POST', '/logout', 'logout', async () => ({ status: 204 })),
+  r('GET', '/clips', 'search', async (c) => ({ body: { clips: await c.ops.search(c.user, c.query) } })),
+  r('GET', '/clips/:x', 'metadata', async (c) => ({ body: await c.ops.metadata(c.user, c.params[0]) })),
+  r('GET', '/clips/:x/video', 'view', async (c) => {
+    const download = c.query.download === '1' || c.query.download === 'true';
+    const stream = await c.ops.video(c.user, c.params[0], download ? 'download' : 'view');
+    return { stream, filename: download ? `${c.params[0]}.ts` : undefined };
+  }),
+  r('POST', '/clips/:x/hold', 'hold', async (c) => ({ body: await c.ops.hold(c.user, c.params[0], c.body) })),
+  r('DELETE', '/clips/:x/hold', 'unhold', async (c) => ({ body: await c.ops.unhold(c.user, c.params[0], c.body) })),
+  r('DELETE', '/clips/:x', 'delete', async (c) => ({ body: { receipt: await c.ops.delete(c.user, c.params[0], c.body) } })),
+  r('POST', '/exports', 'export', async (c) => ({ status: 201, body: { ...await c.ops.exportPolice(c.user, c.body, outFile(c, 'police')), note: ONCE } })),
+  r('POST', '/dsar', 'dsar', async (c) => ({ status: 201, body: { ...await c.ops.dsar(c.user, c.body, outFile(c, 'dsar')), note: ONCE } })),
+  r('GET', '/users', 'user-list', async (c) => ({ body: { users: await c.ops.listUsers(c.user) } })),
+  r('POST', '/users', 'user-create', async (c) => ({ status: 201, body: await c.ops.createUser(c.user, c.body) })),
+  r('PUT', '/users/:x/role', 'user-role', async (c) => ({ body: await c.ops.setRole(c.user, c.params[0], c.body) })),
+  r('POST', '/users/:x/unlock', 'user-unlock', async (c) => ({ body: await c.ops.unlock(c.user, c.params[0]) })),
+  r('POST', '/users/:x/disable', 'user-disable', async (c) => ({ body: await c.ops.disable(c.user, c.params[0]) })),
+  r('GET', '/review', 'review', async (c) => {
+    const rep = await c.ops.review(c.user);
+    return { body: c.query.format === 'text' ? reviewText(rep) : rep };
+  }),
+  r('GET', '/access-log/verify', 'log-verify', async (c) => ({ body: await c.ops.verifyLog(c.user) })),
+  r('POST', '/access-log/purge', 'log-purge', async (c) => ({ body: await c.ops.purgeLog(c.user) })),
+  r('GET', '/deletion-receipts', 'deletion-receipts', async (c) => ({ body: { receipts: await c.ops.deletionReceipts(c.user, c.query) } })),
+  r('POST', '/retention/run', 'retention-run', async (c) => ({ body: await c.ops.runRetention(c.user) })),
+];

@@ -1,0 +1,131 @@
+// The store's HTTP API (node:http, or https when a certificate is configured). Bearer sessions from
+// POST /login; every route calls central-store/operations.ts, which checks the role and writes the
+// access-log entry before anything is sent. Routes and status codes: docs/central-store.md.
+import { createHash, randomBytes } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createLogger, type Logger } from '../shared/log.js';
+import { routes, type Ctx } from './api-routes.js';
+import { OpError, type ErrCode, type Operations } from './operations.js';
+
+export const STATUS: Record<ErrCode, number> = {
+  'bad-input': 400, unauthenticated: 401, forbidden: 403, disabled: 403, 'not-found': 404, 'on-hold': 409, conflict: 409,
+  'key-destroyed': 410, locked: 423, 'log-failed': 500, internal: 500,
+};
+
+export interface ApiOptions {
+  ops: Operations;
+  /** Where police exports and DSAR copies are written. */
+  exportsDir: string;
+  sessionTtlMs?: number;
+  now?: () => number;
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  maxBodyBytes?: number;
+  log?: Logger;
+}
+
+export interface Api { server: http.Server; listen(port: number, host?: string): Promise<number>; close(): Promise<void> }
+
+interface Session { username: string; expiresAt: number }
+
+export function createApi(o: ApiOptions): Api {
+  const now = o.now ?? Date.now;
+  const ttl = o.sessionTtlMs ?? 30 * 60 * 1000;
+  const log = o.log ?? createLogger('store-api');
+  // Only the token's hash is kept, so a memory dump does not hand out live sessions.
+  const sessions = new Map<string, Session>();
+  const tokenKey = (t: string) => createHash('sha256').update(t).digest('hex');
+
+  const send = (res: http.ServerResponse, status: number, body?: unknown) => {
+    if (body === undefined) { res.writeHead(status).end(); return; }
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json', 'cache-control': 'no-store' }).end(text);
+  };
+  const sendError = (res: http.ServerResponse, err: unknown) => {
+    const e = err instanceof OpError ? err : new OpError('internal', 'internal error');
+    if (!(err instanceof OpError) || e.code === 'internal' || e.code === 'log-failed') log.error({ err: String(err) }, 'request failed');
+    send(res, STATUS[e.code], { error: e.code, message: e.message });
+  };
+
+  const readBody = async (req: http.IncomingMessage): Promise<unknown> => {
+    const max = o.maxBodyBytes ?? 64 * 1024;
+    const parts: Buffer[] = [];
+    let n = 0;
+    for await (const c of req) {
+      n += (c as Buffer).length;
+      if (n > max) throw new OpError('bad-input', `body: larger than ${max} bytes`);
+      parts.push(c as Buffer);
+    }
+    if (!n) return undefined;
+    try { return JSON.parse(Buffer.concat(parts).toString('utf8')); } catch { throw new OpError('bad-input', 'body: not valid JSON'); }
+  };
+
+  const session = (req: http.IncomingMessage): string | undefined => {
+    const m = /^Bearer ([A-Za-z0-9_-]{20,100})$/.exec(req.headers.authorization ?? '');
+    if (!m) return undefined;
+    const s = sessions.get(tokenKey(m[1]));
+    if (!s) return undefined;
+    if (s.expiresAt <= now()) { sessions.delete(tokenKey(m[1])); return undefined; }
+    return s.username;
+  };
+
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://store');
+    const body = req.method === 'GET' ? undefined : await readBody(req);
+    if (req.method === 'POST' && url.pathname === '/login') {
+      const b = (body ?? {}) as Record<string, unknown>;
+      const u = await o.ops.login(b.username, b.password);
+      const token = randomBytes(32).toString('base64url');
+      const expiresAt = now() + ttl;
+      sessions.set(tokenKey(token), { username: u.username, expiresAt });
+      send(res, 200, { token, username: u.username, role: u.role, expiresAt: new Date(expiresAt).toISOString() });
+      return;
+    }
+    const route = routes.find((r) => r.method === req.method && r.path.test(url.pathname));
+    if (!route) {
+      if (routes.some((r) => r.path.test(url.pathname)) || url.pathname === '/login') {
+        send(res, 405, { error: 'method-not-allowed', message: `method ${req.method} not allowed on ${url.pathname}` });
+        return;
+      }
+      throw new OpError('not-found', `no route ${url.pathname}`);
+    }
+    const user = session(req);
+    if (!user) {
+      // A refused attempt is logged like any other refusal.
+      o.ops.log.append({ user: '-', action: route.action, criterion: JSON.stringify({ path: url.pathname }), outcome: 'denied', reason: 'no valid session' });
+      throw new OpError('unauthenticated', 'a valid session is required: POST /login, then send Authorization: Bearer <token>');
+    }
+    if (route.action === 'logout') {
+      sessions.delete(tokenKey(req.headers.authorization!.slice(7)));
+      send(res, 204);
+      return;
+    }
+    const params = route.path.exec(url.pathname)!.slice(1).map(decodeURIComponent);
+    const query = Object.fromEntries(url.searchParams);
+    const ctx: Ctx = { ops: o.ops, user, params, query, body, exportsDir: o.exportsDir };
+    const out = await route.run(ctx);
+    if (out.stream) {
+      const s = out.stream instanceof Readable ? out.stream : Readable.fromWeb(out.stream as import('node:stream/web').ReadableStream);
+      res.writeHead(200, { 'content-type': 'video/mp2t', 'cache-control': 'no-store', ...(out.filename ? { 'content-disposition': `attachment; filename="${out.filename}"` } : {}) });
+      await pipeline(s, res).catch((err) => { log.warn({ err: String(err) }, 'video stream ended early'); res.destroy(); });
+      return;
+    }
+    send(res, out.status ?? 200, out.body);
+  };
+
+  const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    handle(req, res).catch((err) => { if (!res.headersSent) sendError(res, err); else res.destroy(); });
+  };
+  const server = o.tls ? https.createServer({ cert: o.tls.cert, key: o.tls.key, minVersion: 'TLSv1.2' }, listener) : http.createServer(listener);
+  return {
+    server,
+    listen: (port, host = '127.0.0.1') => new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+    }),
+    close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(() => resolve()); }),
+  };
+}

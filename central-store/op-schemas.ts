@@ -1,0 +1,55 @@
+// Input schemas for the store's operations (API bodies/queries and CLI flags alike), and the part of
+// the evidence store (central-store/evidence.ts) that operations use.
+import type { Readable } from 'node:stream';
+import { z } from 'zod';
+
+export interface HoldInfo { reason: string; caseNumber: string; placedBy: string; placedAt: string }
+export interface ClipInfoLike { clipId: string; hold: HoldInfo | null; [k: string]: unknown }
+export interface ExportResult { path: string; password: string; sha256: string; clips: unknown }
+
+export interface EvidenceApi {
+  search(c: SearchCriteria): ClipInfoLike[];
+  get(id: string): ClipInfoLike | undefined;
+  openPlaintext(id: string): Promise<Readable | ReadableStream>;
+  placeHold(id: string, h: { reason: string; caseNumber: string; by: string }): ClipInfoLike;
+  liftHold(id: string, h: { reason: string; by: string }): ClipInfoLike;
+  deleteNow(id: string, d: { reason: string; by: string }): Promise<unknown>;
+  runRetention(): Promise<unknown>;
+  deletionReceipts(o: { since?: string }): unknown;
+  exportForPolice(ids: string[], o: { journalNumber: string; recipient: string; by: string; outPath: string }): Promise<ExportResult>;
+  exportForSubject(ids: string[], o: { subject: string; by: string; outPath: string }): Promise<ExportResult>;
+}
+
+export type Obj = Record<string, unknown> | undefined;
+
+/** Only the named fields of a body, for the log's criterion (never a password). */
+export function pick(body: unknown, keys: string[]): Record<string, unknown> {
+  const o = body && typeof body === 'object' ? body as Record<string, unknown> : {};
+  return Object.fromEntries(keys.filter((k) => k in o).map((k) => [k, o[k]]));
+}
+
+const ID = /^[A-Za-z0-9._:-]{1,128}$/;
+export const ClipIdSchema = z.string().regex(ID, 'a clip id (letters, digits, . _ : -)');
+const text = (max: number) => z.string().trim().min(1, 'required').max(max, `at most ${max} characters`);
+const iso = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO 8601 date/time').transform((s) => new Date(s).toISOString());
+const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((s) => s === 'true')]);
+
+export const SearchSchema = z.object({
+  clipId: ClipIdSchema.optional(),
+  deviceId: z.string().regex(ID, 'a device id').optional(),
+  purpose: text(64).optional(),
+  from: iso.optional(),
+  to: iso.optional(),
+  onHold: bool.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+}).strict();
+export type SearchCriteria = z.infer<typeof SearchSchema>;
+
+export const HoldSchema = z.object({ reason: text(500), caseNumber: text(100) }).strict();
+export const ReasonSchema = z.object({ reason: text(500) }).strict();
+const clipIds = z.array(ClipIdSchema).min(1, 'at least one clip id').max(1000);
+export const ExportSchema = z.object({ clipIds, journalNumber: text(100), recipient: text(200) }).strict();
+export const DsarSchema = z.object({ clipIds, subject: text(200) }).strict();
+export const SinceSchema = z.object({ since: iso.optional() }).strict();
+export const UserCreateSchema = z.object({ username: z.string(), role: z.string(), password: z.string() }).strict();
+export const RoleSchema = z.object({ role: z.string() }).strict();

@@ -1,0 +1,192 @@
+// Every operation a person can perform on the store, shared by the HTTP API and the CLI so both apply
+// the same permission checks and write the same access-log entries. Each call: check the actor's role
+// → validate input → run → log; a refusal, bad input or failure is logged as well. Nothing is returned
+// to the caller unless its log entry was written. Irreversible operations (delete, export, DSAR,
+// retention, user creation) log first and add an 'error' entry if they then fail.
+import type { Readable } from 'node:stream';
+import { z } from 'zod';
+import type { AccessLog } from './access-log.js';
+import type { Db } from './db.js';
+import { reviewReport } from './review.js';
+import { can, checkNewPassword, checkRole, checkUsername, UserError, type Permission, type Users } from './users.js';
+import * as S from './op-schemas.js';
+import type { EvidenceApi } from './op-schemas.js';
+
+export const ACTIONS = {
+  search: 'search', metadata: 'search', view: 'view', download: 'download', export: 'export', dsar: 'dsar',
+  hold: 'hold', unhold: 'hold', delete: 'delete', 'deletion-receipts': 'audit', review: 'audit', 'log-verify': 'audit',
+  'log-purge': 'admin', 'retention-run': 'admin', 'user-list': 'admin', 'user-create': 'admin', 'user-role': 'admin',
+  'user-unlock': 'admin', 'user-disable': 'admin', 'user-bootstrap': 'admin',
+} as const satisfies Record<string, Permission>;
+export type Action = keyof typeof ACTIONS;
+
+export type ErrCode = 'bad-input' | 'unauthenticated' | 'forbidden' | 'not-found' | 'on-hold' | 'conflict' | 'locked' | 'disabled' | 'key-destroyed' | 'log-failed' | 'internal';
+export class OpError extends Error {
+  constructor(readonly code: ErrCode, message: string) { super(message); }
+}
+/** Error codes of the users module and the evidence store (store-error.ts), as operation errors. */
+const KNOWN: Record<string, ErrCode> = {
+  'bad-input': 'bad-input', 'not-found': 'not-found', 'on-hold': 'on-hold', conflict: 'conflict', locked: 'locked', disabled: 'disabled',
+  'key-destroyed': 'key-destroyed', 'key-missing': 'key-destroyed', 'not-held': 'conflict', deleting: 'conflict', exists: 'conflict',
+};
+function toOpError(err: unknown): OpError {
+  if (err instanceof OpError) return err;
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code === 'string' && KNOWN[code]) return new OpError(KNOWN[code], (err as Error).message);
+  return new OpError('internal', `internal error: ${(err as Error)?.message ?? String(err)}`);
+}
+
+export function parse<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
+  // A missing body is an empty one, so the message names the first missing field.
+  const r = schema.safeParse(input === undefined && schema instanceof z.ZodObject ? {} : input);
+  if (r.success) return r.data;
+  const i = r.error.issues[0];
+  throw new OpError('bad-input', `${i.path.join('.') || '(body)'}: ${i.message}`);
+}
+
+/** When the 'ok' entry is written: after the work, before it, in its transaction, or by the work itself. */
+type Mode = 'after' | 'before' | 'tx' | 'self';
+export const SYSTEM = 'system';
+
+export class Operations {
+  constructor(private readonly o: { db: Db; users: Users; log: AccessLog; evidence: () => Promise<EvidenceApi>; now?: () => number }) {}
+  get log(): AccessLog { return this.o.log; }
+  private now(): number { return (this.o.now ?? Date.now)(); }
+
+  private write(user: string, action: string, criterion: string, outcome: 'ok' | 'denied' | 'error', reason?: string): void {
+    try { this.o.log.append({ user, action, criterion, outcome, reason }); } catch (err) {
+      throw new OpError('log-failed', `the access log could not be written, so the operation was not completed (${(err as Error).message})`);
+    }
+  }
+
+  /** The core of every operation: authorise, log (in the order the mode says), run. */
+  async run<T>(actor: string, action: Action, criterion: unknown, fn: () => T | Promise<T>, mode: Mode = 'after'): Promise<T> {
+    const crit = JSON.stringify(criterion ?? null);
+    const need = ACTIONS[action];
+    if (actor !== SYSTEM) {
+      const u = this.o.users.get(actor);
+      const why = !u ? 'no such user' : u.disabledAt ? 'account disabled' : u.lockedAt ? 'account locked' : !can(u.role, need) ? `role ${u.role} lacks the ${need} permission` : null;
+      if (why) {
+        this.write(actor, action, crit, 'denied', why);
+        throw new OpError('forbidden', `${action}: refused (${why})`);
+      }
+    }
+    const fail = (err: unknown): never => {
+      const e = toOpError(err);
+      if (e.code !== 'log-failed') this.write(actor, action, crit, 'error', e.message);
+      throw e;
+    };
+    try {
+      if (mode === 'tx') return this.o.db.transaction(() => { const r = fn() as T; this.write(actor, action, crit, 'ok'); return r; })();
+      if (mode === 'before') this.write(actor, action, crit, 'ok');
+      const r = await fn();
+      if (mode === 'after') this.write(actor, action, crit, 'ok');
+      return r;
+    } catch (err) { return fail(err); }
+  }
+
+  /** Check a password; logs 'login', or 'login-failure' (and 'lockout' when this failure locked the account). */
+  async login(username: unknown, password: unknown): Promise<{ username: string; role: string }> {
+    const name = typeof username === 'string' ? username.slice(0, 64) : '';
+    const crit = JSON.stringify({ username: name });
+    if (!name || typeof password !== 'string' || !password) {
+      this.write(name || '-', 'login-failure', crit, 'error', 'username and password are required');
+      throw new OpError('bad-input', typeof username !== 'string' || !username ? 'username: required' : 'password: required');
+    }
+    const r = await this.o.users.login(name, password);
+    if (r.ok) { this.write(name, 'login', crit, 'ok'); return { username: name, role: r.user.role }; }
+    const reason = r.code === 'bad-credentials' ? `wrong username or password (${r.failedLogins} consecutive)` : `account ${r.code}`;
+    this.write(name, 'login-failure', crit, 'denied', reason);
+    if (r.lockedNow) this.write(SYSTEM, 'lockout', JSON.stringify({ username: name, failedLogins: r.failedLogins }), 'ok', `${r.failedLogins} consecutive failed logins`);
+    if (r.code === 'locked') throw new OpError('locked', 'account locked after repeated failed logins: an administrator must unlock it');
+    if (r.code === 'disabled') throw new OpError('disabled', 'account disabled');
+    throw new OpError('unauthenticated', 'wrong username or password');
+  }
+
+  async search(actor: string, q: unknown) {
+    return this.run(actor, 'search', q, async () => (await this.o.evidence()).search(parse(S.SearchSchema, q)));
+  }
+  async metadata(actor: string, clipId: unknown) {
+    return this.run(actor, 'metadata', { clipId }, async () => {
+      const id = parse(S.ClipIdSchema, clipId);
+      const c = (await this.o.evidence()).get(id);
+      if (!c) throw new OpError('not-found', `clip ${id} not found`);
+      return c;
+    });
+  }
+  /** Decrypt for viewing (stream) or download; logged before the first byte is handed out. */
+  async video(actor: string, clipId: unknown, kind: 'view' | 'download'): Promise<Readable | ReadableStream> {
+    return this.run(actor, kind, { clipId }, async () => (await this.o.evidence()).openPlaintext(parse(S.ClipIdSchema, clipId)));
+  }
+  async hold(actor: string, clipId: unknown, body: unknown) {
+    const ev = await this.o.evidence();
+    return this.run(actor, 'hold', { clipId, ...S.pick(body, ['reason', 'caseNumber']) }, () => {
+      const b = parse(S.HoldSchema, body);
+      return ev.placeHold(parse(S.ClipIdSchema, clipId), { ...b, by: actor });
+    }, 'tx');
+  }
+  async unhold(actor: string, clipId: unknown, body: unknown) {
+    const ev = await this.o.evidence();
+    return this.run(actor, 'unhold', { clipId, ...S.pick(body, ['reason']) }, () => {
+      const b = parse(S.ReasonSchema, body);
+      return ev.liftHold(parse(S.ClipIdSchema, clipId), { ...b, by: actor });
+    }, 'tx');
+  }
+  async delete(actor: string, clipId: unknown, body: unknown) {
+    const crit = { clipId, ...S.pick(body, ['reason']) };
+    const id = await this.validated(actor, 'delete', crit, () => parse(S.ClipIdSchema, clipId));
+    const b = await this.validated(actor, 'delete', crit, () => parse(S.ReasonSchema, body));
+    return this.run(actor, 'delete', crit, async () => (await this.o.evidence()).deleteNow(id, { ...b, by: actor }), 'before');
+  }
+  async exportPolice(actor: string, body: unknown, outPath: string) {
+    const crit = S.pick(body, ['clipIds', 'journalNumber', 'recipient']);
+    const b = await this.validated(actor, 'export', crit, () => parse(S.ExportSchema, body));
+    return this.run(actor, 'export', crit, async () => (await this.o.evidence()).exportForPolice(b.clipIds, { journalNumber: b.journalNumber, recipient: b.recipient, by: actor, outPath }), 'before');
+  }
+  async dsar(actor: string, body: unknown, outPath: string) {
+    const crit = S.pick(body, ['clipIds', 'subject']);
+    const b = await this.validated(actor, 'dsar', crit, () => parse(S.DsarSchema, body));
+    return this.run(actor, 'dsar', crit, async () => (await this.o.evidence()).exportForSubject(b.clipIds, { subject: b.subject, by: actor, outPath }), 'before');
+  }
+  /** Validation as its own logged step, so a 'before' operation never logs 'ok' for input it then rejects. */
+  private async validated<T>(actor: string, action: Action, crit: unknown, fn: () => T): Promise<T> {
+    try { return fn(); } catch (err) { return this.run(actor, action, crit, () => { throw err; }); }
+  }
+
+  async deletionReceipts(actor: string, q: unknown) {
+    return this.run(actor, 'deletion-receipts', q, async () => (await this.o.evidence()).deletionReceipts(parse(S.SinceSchema, q ?? {})));
+  }
+  async runRetention(actor: string) {
+    return this.run(actor, 'retention-run', {}, async () => (await this.o.evidence()).runRetention(), 'before');
+  }
+  async review(actor: string) { return this.run(actor, 'review', {}, () => reviewReport(this.o.users, this.now())); }
+  async verifyLog(actor: string) { return this.run(actor, 'log-verify', {}, () => this.o.log.verify()); }
+  /** The purge writes its own entry (AccessLog.purge); a refusal is logged like any other. */
+  async purgeLog(actor: string) {
+    return this.run(actor, 'log-purge', {}, () => {
+      const r = this.o.log.purge(actor);
+      return { deleted: r.deleted, cutoff: r.cutoff, throughSeq: r.throughSeq, seq: r.entry.seq };
+    }, 'self');
+  }
+
+  async listUsers(actor: string) { return this.run(actor, 'user-list', {}, () => this.o.users.list()); }
+  async createUser(actor: string, body: unknown) {
+    const crit = S.pick(body, ['username', 'role']);
+    const b = await this.validated(actor, 'user-create', crit, () => {
+      const v = parse(S.UserCreateSchema, body);
+      try { return { username: checkUsername(v.username), role: checkRole(v.role), password: checkNewPassword(v.password) }; } catch (e) { return userErr(e); }
+    });
+    return this.run(actor, 'user-create', crit, () => this.o.users.create(actor, b.username, b.role, b.password).catch(userErr), 'before');
+  }
+  async setRole(actor: string, username: string, body: unknown) {
+    return this.run(actor, 'user-role', { username, ...S.pick(body, ['role']) }, () => this.o.users.setRole(actor, username, parse(S.RoleSchema, body).role), 'tx');
+  }
+  async unlock(actor: string, username: string) { return this.run(actor, 'user-unlock', { username }, () => this.o.users.unlock(actor, username), 'tx'); }
+  async disable(actor: string, username: string) { return this.run(actor, 'user-disable', { username }, () => this.o.users.disable(actor, username), 'tx'); }
+
+  /** The first administrator; refused (and logged) once one exists. */
+  async bootstrapAdmin(username: string, password: string) {
+    return this.run(SYSTEM, 'user-bootstrap', { username, role: 'administrator' }, () => this.o.users.bootstrapAdmin(username, password).catch(userErr));
+  }
+}
+const userErr = (e: unknown): never => { throw e instanceof UserError ? new OpError(e.code === 'bad-credentials' ? 'unauthenticated' : e.code, e.message) : e; };

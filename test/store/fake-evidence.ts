@@ -1,0 +1,54 @@
+// An in-memory stand-in for central-store/evidence.ts with the same interface and error codes, for
+// API/permission tests that are about who may do what, not about the evidence itself.
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import type { ClipInfoLike, EvidenceApi, SearchCriteria } from '../../central-store/op-schemas.js';
+
+const err = (code: string, message: string) => Object.assign(new Error(message), { code });
+
+export class FakeEvidence implements EvidenceApi {
+  clips = new Map<string, ClipInfoLike & { deviceId: string; plaintext: Buffer }>();
+  calls: string[] = [];
+  add(clipId: string, deviceId = 'cam-1'): void {
+    this.clips.set(clipId, { clipId, deviceId, hold: null, plaintext: Buffer.from(`video of ${clipId}`) });
+  }
+  private must(id: string) {
+    const c = this.clips.get(id);
+    if (!c) throw err('not-found', `clip ${id} not found`);
+    return c;
+  }
+  private info(c: ClipInfoLike & { plaintext?: Buffer }): ClipInfoLike { const { plaintext: _p, ...rest } = c; return rest; }
+  search(q: SearchCriteria) { this.calls.push('search'); return [...this.clips.values()].filter((c) => !q.deviceId || c.deviceId === q.deviceId).map((c) => this.info(c)); }
+  get(id: string) { const c = this.clips.get(id); return c && this.info(c); }
+  async openPlaintext(id: string) { this.calls.push('openPlaintext'); return Readable.from([this.must(id).plaintext]); }
+  placeHold(id: string, h: { reason: string; caseNumber: string; by: string }) {
+    const c = this.must(id);
+    c.hold = { reason: h.reason, caseNumber: h.caseNumber, placedBy: h.by, placedAt: new Date().toISOString() };
+    this.calls.push('placeHold');
+    return this.info(c);
+  }
+  liftHold(id: string) {
+    const c = this.must(id);
+    if (!c.hold) throw err('not-held', `clip ${id} is not on hold`);
+    c.hold = null;
+    this.calls.push('liftHold');
+    return this.info(c);
+  }
+  async deleteNow(id: string, d: { reason: string }) {
+    const c = this.must(id);
+    if (c.hold) throw err('on-hold', `clip ${id} is on hold (case ${c.hold.caseNumber})`);
+    this.clips.delete(id);
+    this.calls.push('deleteNow');
+    return { clipId: id, reason: d.reason };
+  }
+  async runRetention() { this.calls.push('runRetention'); return { deleted: [], epochKeysDestroyed: [] }; }
+  deletionReceipts() { this.calls.push('deletionReceipts'); return []; }
+  private async pack(ids: string[], outPath: string) {
+    for (const id of ids) this.must(id);
+    await writeFile(outPath, 'package');
+    return { path: outPath, password: randomBytes(12).toString('base64url'), sha256: '00'.repeat(32), clips: ids };
+  }
+  async exportForPolice(ids: string[], o: { outPath: string }) { this.calls.push('exportForPolice'); return this.pack(ids, o.outPath); }
+  async exportForSubject(ids: string[], o: { outPath: string }) { this.calls.push('exportForSubject'); return this.pack(ids, o.outPath); }
+}
