@@ -28,6 +28,8 @@ export const DockConfigSchema = z.object({
   /** The dock's own identity for mutual authentication with cameras, and the org CA. */
   auth: z.object({ certPath: z.string().min(1), keyPath: z.string().min(1), caCertPath: z.string().min(1) }),
   serial: z.object({ baudRate: z.number().int().positive().default(115200) }).default({ baudRate: 115200 }),
+  /** Firmware drop folder (bundles staged to docked cameras after offload) and the trust store's trust/firmware/ keys. */
+  firmware: z.object({ dropDir: z.string().min(1), keysDir: z.string().min(1) }).optional(),
 });
 export type DockConfig = z.infer<typeof DockConfigSchema>;
 
