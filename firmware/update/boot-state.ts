@@ -1,7 +1,7 @@
 // A/B boot state (slotsDir/boot-state.json): which slot boots, what each slot holds, the trial and
 // its boot count, the anti-rollback floor. Every change is ONE atomic replace: temp + fsync + rename +
 // fsync dir, so a power cut leaves either the old or the new state, never a torn one.
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { compareVersions } from './manifest.js';
@@ -68,6 +68,7 @@ export async function writeBootState(slotsDir: string, state: BootState, midway?
   const next = { ...state, generation: state.generation + 1 };
   const p = statePath(slotsDir);
   const tmp = `${p}.tmp`;
+  mkdirSync(slotsDir, { recursive: true });
   const fd = openSync(tmp, 'w', 0o644);
   try {
     writeSync(fd, JSON.stringify(next, null, 1));
