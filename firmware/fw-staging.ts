@@ -166,7 +166,7 @@ export class FwStaging {
       r = await this.o.updater.install(this.bin, { by: `${peer.role}:${peer.id}`, wait: false });
     } catch (err) {
       const e = err as Error & { code?: string };
-      const reason = e.code ? `${e.code}: ${e.message}` : e.message;
+      const reason = e.code && !e.message.startsWith(`${e.code}:`) ? `${e.code}: ${e.message}` : e.message;
       this.discard();
       this.finish({ by: peer, version: s.version, sha256: s.sha256, outcome: 'refused', reason });
       throw refused(reason);

@@ -68,6 +68,8 @@ export interface FwCamera {
   /** sha256 of each bundle file the updater was handed, in order. */
   installed: string[];
   start(line: Duplex): { close(): void };
+  /** The trial slot passed its health checks (what firmware/update/health.ts does after boot). */
+  markGood(): Promise<void>;
   status(): ReturnType<ReturnType<typeof cameraFirmware>['updater']['status']>;
 }
 
@@ -100,5 +102,6 @@ export function makeCamera(pki: FwPki, id: string, o: { maxBytes?: number; dir?:
       return { close: () => { link.close(); current.staging.close(); } };
     },
     status: () => current.updater.status(),
+    markGood: () => current.updater.markGood(current.updater.status().active),
   };
 }
