@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { UsbHotplug } from '../shared/hal.js';
 import { DockAgent, type AgentEvent } from './agent.js';
+import { FirmwareDrop, loadReleaseKeys } from './firmware-staging.js';
 import { loadEpochsDir, type DockConfig } from './config.js';
 import { Journal } from './journal.js';
 import { openSerialLine } from './serial/opener.js';
@@ -27,12 +28,16 @@ export function assembleDock(config: DockConfig, o: { hotplug: UsbHotplug; log: 
   const identity = { keyPem: read('auth.keyPath', config.auth.keyPath), certPem: read('auth.certPath', config.auth.certPath) };
   const caCertPem = read('auth.caCertPath', config.auth.caCertPath);
 
+  const firmware = config.firmware
+    ? new FirmwareDrop({ dropDir: config.firmware.dropDir, releaseKeys: loadReleaseKeys(config.firmware.keysDir), log })
+    : undefined;
   const journal = Journal.open(config.journalPath);
   const uploader = new Uploader({ mqttUrl: config.mqttUrl, dockId: config.dockId, centralPublicKey, chunkSize: config.chunkSize,
     inflight: config.inflight, statusTimeoutMs: config.statusTimeoutMs, maxBackoffMs: config.backoff.maxMs, log });
   const agent = new DockAgent({
     spoolDir: config.spoolDir, journal, uploader, centralPublicKey, backoff: config.backoff, parallelUploads: config.parallelUploads, bays: config.bays, log,
     hotplug: o.hotplug,
+    afterOffload: firmware && ((session, signal) => firmware.afterOffload(session, signal)),
     loadEpochs: () => loadEpochsDir(config.epochsDir),
     async openSession(dev): Promise<CameraSession> {
       const line = await openSerialLine(dev.ttyPath, config.serial.baudRate);
@@ -50,9 +55,11 @@ export function assembleDock(config: DockConfig, o: { hotplug: UsbHotplug; log: 
     },
     onEvent: (e) => { log.info(e, e.type); o.onEvent?.(e); },
   });
+  void firmware?.start().catch((err: Error) => log.error({ err: err.message }, 'firmware drop folder not watched'));
   return {
     agent,
     async stop() {
+      await firmware?.stop();
       await agent.stop();
       await uploader.close();
       journal.close();

@@ -74,7 +74,7 @@ export interface FwCamera {
 }
 
 /** A camera whose flash and slots survive restarts (start() again = reboot onto a new line). */
-export function makeCamera(pki: FwPki, id: string, o: { maxBytes?: number; dir?: string } = {}): FwCamera {
+export function makeCamera(pki: FwPki, id: string, o: { maxBytes?: number; dir?: string; onFirmware?: (type: number) => void } = {}): FwCamera {
   const dir = o.dir ?? tmp(`cam-${id}-`);
   const flashDir = join(dir, 'flash');
   const slotsDir = join(dir, 'slots');
@@ -89,6 +89,11 @@ export function makeCamera(pki: FwPki, id: string, o: { maxBytes?: number; dir?:
     made.updater.install = (path, io) => {
       installed.push(sha256File(path));
       return install(path, io);
+    };
+    const handle = made.staging.handle.bind(made.staging);
+    made.staging.handle = (type, p, peer) => {
+      o.onFirmware?.(type);
+      return handle(type, p, peer);
     };
     return made;
   };

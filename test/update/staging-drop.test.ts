@@ -1,0 +1,104 @@
+// The dock drop-folder path with real parts: two cameras (dock link, device log, A/B updater) on socat
+// pty pairs, the dock agent with real serial sessions, mosquitto and the central ingest. A bundle in
+// the drop folder reaches both cameras only after their clips are offloaded and wiped; both end on
+// the new version, and the install records arrive in the central store's device_log_entries.
+import test from 'ava';
+import { existsSync, readFileSync, writeFileSync, copyFileSync, mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { DockAgent, type AgentEvent } from '../../dock-agent/agent.js';
+import { FirmwareDrop, type FirmwareEvent } from '../../dock-agent/firmware-staging.js';
+import { Journal } from '../../dock-agent/journal.js';
+import { openSerialLine } from '../../dock-agent/serial/opener.js';
+import { openCameraSession } from '../../dock-agent/serial/session.js';
+import { Uploader } from '../../dock-agent/uploader.js';
+import { startPtyPair } from '../../hardware-sim/serial.js';
+import { SimUsbHotplug } from '../../hardware-sim/usb.js';
+import { verifyReceipt } from '../../shared/mqtt/receipt-check.js';
+import { startMosquitto } from '../helpers/mosquitto.js';
+import { makeCentral, quiet, tmpDir } from '../mqtt/setup.js';
+import { makeBundle, makeCamera, makeFwPki, sha256File, type FwCamera } from './fw-fixtures.js';
+
+test('drop folder → two docked cameras after their offload → both on the new version, records at central', async (t) => {
+  const b = await startMosquitto();
+  const central = await makeCentral(b.url);
+  const dir = await tmpDir('fwdrop-');
+  t.teardown(async () => { await central.cleanup(); await b.stop(); await rm(dir, { recursive: true, force: true }); });
+  await central.start();
+  const pki = makeFwPki();
+  const bundle = makeBundle(pki, '3.1.0', { bytes: 400_000 });
+  const dropDir = path.join(dir, 'drop');
+  mkdirSync(dropDir);
+  // A tampered copy dropped beside it is moved aside with its reason.
+  const bad = readFileSync(bundle.path);
+  bad[bad.length - 1] ^= 0x80;
+  writeFileSync(path.join(dropDir, 'evil-3.2.0.bcfw'), bad);
+
+  const hotplug = new SimUsbHotplug();
+  const cameras: FwCamera[] = [];
+  const clipsLeftAtFirstFw = new Map<string, number>();
+  for (const [bay, id] of ['cam-41', 'cam-42'].entries()) {
+    const pair = await startPtyPair();
+    t.teardown(() => pair.stop());
+    const camLine = await openSerialLine(pair.b);
+    t.teardown(() => camLine.closeLine());
+    const camera = makeCamera(pki, id, {
+      onFirmware: () => { if (!clipsLeftAtFirstFw.has(id)) clipsLeftAtFirstFw.set(id, camera.vault.clips.size); },
+    });
+    const wipe = camera.vault.wipe.bind(camera.vault);
+    camera.vault.wipe = async (clipId, receipt) => {
+      const c = camera.vault.list().find((x) => x.clipId === clipId)!;
+      verifyReceipt(receipt, central.publicKey, { clipId, sha256: c.sha256!, bytes: c.bytes });
+      return wipe(clipId, receipt);
+    };
+    for (let i = 0; i < 2; i++) camera.vault.add(`${id}-clip-${i}`, 80_000 + i);
+    cameras.push(camera);
+    const link = camera.start(camLine);
+    t.teardown(() => link.close());
+    hotplug.dock(bay, id, pair.a);
+  }
+
+  const fwEvents: FirmwareEvent[] = [];
+  const drop = new FirmwareDrop({ dropDir, releaseKeys: pki.releaseKeys, log: quiet('fw'), onEvent: (e) => fwEvents.push(e), stage: { chunkBytes: 32 * 1024 } });
+  await drop.start();
+  t.teardown(() => drop.stop());
+  copyFileSync(bundle.path, path.join(dropDir, '.incoming'));
+  (await import('node:fs')).renameSync(path.join(dropDir, '.incoming'), path.join(dropDir, 'bodycam-3.1.0.bcfw'));
+  const until = async (what: string, ok: () => boolean) => {
+    for (const end = Date.now() + 30_000; !ok(); await new Promise((r) => setTimeout(r, 50))) if (Date.now() > end) throw new Error(`timed out: ${what} ${JSON.stringify(fwEvents)}`);
+  };
+  await until('bundle verified', () => fwEvents.some((e) => e.type === 'fw-ready') && fwEvents.some((e) => e.type === 'fw-rejected'));
+
+  const journal = Journal.open(path.join(dir, 'journal.db'));
+  const uploader = new Uploader({ mqttUrl: b.url, dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: 64 * 1024, statusTimeoutMs: 1000, log: quiet('up') });
+  const events: AgentEvent[] = [];
+  const agent = new DockAgent({
+    spoolDir: path.join(dir, 'spool'), hotplug, journal, uploader, centralPublicKey: central.publicKey, log: quiet('agent'),
+    loadEpochs: async () => [], backoff: { initialMs: 100, maxMs: 500 }, onEvent: (e) => events.push(e),
+    afterOffload: (s, signal) => drop.afterOffload(s, signal),
+    async openSession(dev) {
+      const line = await openSerialLine(dev.ttyPath);
+      const s = await openCameraSession({ line, identity: pki.dock, caCertPem: pki.ca.certPem });
+      const close = s.close.bind(s);
+      return Object.assign(s, { close: async () => { await close(); await line.closeLine(); } });
+    },
+  });
+  t.teardown(async () => { await agent.stop(); await uploader.close(); journal.close(); });
+  await agent.start();
+  await until('both bays done', () => events.filter((e) => e.type === 'bay-done').length === 2);
+  await agent.idle();
+  const logRows = () => central.db.prepare("SELECT device_id, entry_json FROM device_log_entries WHERE type = 'fw-flash' ORDER BY device_id").all() as { device_id: string; entry_json: string }[];
+  await until('records at central', () => logRows().length === 2);
+
+  t.deepEqual(fwEvents.filter((e) => e.type === 'fw-staged').map((e) => e.type === 'fw-staged' && `${e.deviceId}:${e.outcome}`).sort(), ['cam-41:installed', 'cam-42:installed']);
+  for (const cam of cameras) {
+    t.is(cam.status().version, '3.1.0', cam.id);
+    t.deepEqual(cam.installed, [sha256File(bundle.path)], cam.id);
+    t.is(clipsLeftAtFirstFw.get(cam.id), 0, `${cam.id}: firmware only after every clip was offloaded and wiped`);
+  }
+  const rows = logRows();
+  t.deepEqual(rows.map((r) => r.device_id), ['cam-41', 'cam-42']);
+  for (const r of rows) t.like((JSON.parse(r.entry_json) as { data: object }).data, { version: '3.1.0', outcome: 'installed', by: { role: 'dock', id: 'dock-1' } });
+  t.true(existsSync(path.join(dropDir, 'rejected', 'evil-3.2.0.bcfw')));
+  t.regex(readFileSync(path.join(dropDir, 'rejected', 'evil-3.2.0.bcfw.reason.txt'), 'utf8'), /tampered/);
+});
