@@ -12,6 +12,7 @@ import { AdjustableClock } from './clock-sync.js';
 import { ConfigError, type FirmwareConfig } from './config.js';
 import { DeviceLog } from './device-log.js';
 import { startDockLink } from './dock-link.js';
+import { cameraFirmware } from './fw-camera.js';
 import { pickEpoch, verifiedEpochs, type EvidenceKey } from './epochs.js';
 import { openHardware, type BoardHardware } from './hardware.js';
 import { Vault } from './vault/vault.js';
@@ -101,6 +102,13 @@ export async function bootCamera(config: FirmwareConfig, o: BootOptions): Promis
   const app = new CameraApp(config, hw, vault, deviceLog, clock, log);
   await app.start();
 
+  // Firmware staging over the dock link when the camera has A/B slots; slots switch only when not recording.
+  const firmware = config.paths.slotsDir
+    ? cameraFirmware({
+      deviceId: config.deviceId, hardware: config.hardware, flashDir: config.paths.flashDir, slotsDir: config.paths.slotsDir,
+      releaseKeys: trust.firmwareKeys, log: deviceLog, now: () => clock.now(), isBusy: () => (app.status().recorder === 'recording' ? 'recording' : null),
+    }).staging
+    : undefined;
   const links = new Set<{ close(): void }>();
   return {
     config, clock, hw, app, vault, deviceLog,
@@ -108,7 +116,7 @@ export async function bootCamera(config: FirmwareConfig, o: BootOptions): Promis
     attachDock(line) {
       const link = startDockLink({
         line, identity: { keyPem: trust.keyPem, certPem: trust.certPem }, caCertPem: trust.caCertPem, vault, log: deviceLog,
-        trustDir: config.paths.trustDir,
+        trustDir: config.paths.trustDir, firmware,
         onSetClock: (ms) => {
           const before = clock.now();
           const skew = clock.set(ms);
@@ -136,6 +144,7 @@ export async function bootCamera(config: FirmwareConfig, o: BootOptions): Promis
     async stop(reason) {
       clock.clearInterval(epochTimer);
       for (const l of links) l.close();
+      firmware?.close();
       await app.stop();
       deviceLog.append('shutdown', { reason });
       await hw.close();
