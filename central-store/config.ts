@@ -1,0 +1,75 @@
+// Central store configuration (zod). Errors name the field: "config.api.port: ...". The master key
+// is never in here: only the path of a key file (or the environment supplies it, see masterKeySource).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const id = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'letters, digits and . _ : - only (1-128)');
+
+export const StoreConfigSchema = z.object({
+  storeId: id,
+  /** Index (central.db), blobs (store/), keys and receipts live here. */
+  dataDir: z.string().min(1),
+  /** Police exports and DSAR copies; default <dataDir>/exports. */
+  exportsDir: z.string().min(1).optional(),
+  /** File holding the 32-byte master key (raw or hex), outside dataDir. Or env BODYCAM_MASTER_KEY_FILE / BODYCAM_MASTER_PASSPHRASE. */
+  masterKeyFile: z.string().min(1).optional(),
+  mqtt: z.object({
+    url: z.string().regex(/^(mqtts?|tcp|ssl|wss?):\/\//, 'an mqtt://, mqtts://, tcp://, ssl:// or ws(s):// URL'),
+    /** Ingest workers in this process; more than one share the broker's $share/<group>/ subscription. */
+    workers: z.number().int().min(1).max(64).default(1),
+    shareGroup: id.default('central'),
+  }),
+  api: z.object({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(8443),
+    tls: z.object({ certPath: z.string().min(1), keyPath: z.string().min(1) }).strict().optional(),
+    sessionTtlMinutes: z.number().int().min(1).max(24 * 60).default(30),
+  }).strict().default({ host: '127.0.0.1', port: 8443, sessionTtlMinutes: 30 }),
+  /** Consecutive failed logins that lock an account (until an administrator unlocks it). */
+  lockoutAfter: z.number().int().min(1).max(100).default(5),
+  /** Access-log entries older than this many months are purged. */
+  accessLogMonths: z.number().int().min(1).max(120).default(6),
+  /** Passed to the evidence store as is (per-purpose retention; see docs/central-store.md). */
+  retention: z.record(z.string(), z.unknown()).optional(),
+  jobs: z.object({
+    retentionEveryMinutes: z.number().int().min(1).default(60),
+    logPurgeEveryHours: z.number().int().min(1).default(24),
+  }).strict().default({ retentionEveryMinutes: 60, logPurgeEveryHours: 24 }),
+}).strict();
+export type StoreConfig = z.infer<typeof StoreConfigSchema>;
+
+export function parseStoreConfig(raw: unknown): StoreConfig {
+  const r = StoreConfigSchema.safeParse(raw);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    const keys = i.code === 'unrecognized_keys' ? ` (${i.keys.join(', ')})` : '';
+    throw new ConfigError(`config.${i.path.join('.') || '(root)'}: ${i.message}${keys}`);
+  }
+  return r.data;
+}
+
+export class ConfigError extends Error {}
+
+export function loadStoreConfig(file: string): StoreConfig {
+  let raw: unknown;
+  try { raw = JSON.parse(readFileSync(file, 'utf8')); } catch (err) {
+    throw new ConfigError(`config: cannot read ${file} as JSON (${(err as Error).message})`);
+  }
+  const c = parseStoreConfig(raw);
+  // Relative paths are relative to the config file.
+  const base = path.dirname(path.resolve(file));
+  const abs = (p: string) => path.resolve(base, p);
+  return {
+    ...c, dataDir: abs(c.dataDir), exportsDir: c.exportsDir && abs(c.exportsDir), masterKeyFile: c.masterKeyFile && abs(c.masterKeyFile),
+    api: { ...c.api, tls: c.api.tls && { certPath: abs(c.api.tls.certPath), keyPath: abs(c.api.tls.keyPath) } },
+  };
+}
+
+export const storePaths = (c: Pick<StoreConfig, 'dataDir' | 'exportsDir'>) => ({
+  db: path.join(c.dataDir, 'central.db'),
+  blobs: path.join(c.dataDir, 'store'),
+  exports: c.exportsDir ?? path.join(c.dataDir, 'exports'),
+  signingKey: path.join(c.dataDir, 'signing-key.sealed.json'),
+  signingPub: path.join(c.dataDir, 'receipt-signing.pub.pem'),
+});

@@ -1,0 +1,42 @@
+// The store's Ed25519 signing key (storage receipts to docks, deletion receipts): generated on first
+// start and kept only sealed (AES-256-GCM) under the master key; the public half is written in clear
+// for docks and auditors.
+import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, open, rename } from 'node:fs/promises';
+import path from 'node:path';
+import { fsyncDir } from './blob-store.js';
+
+const AAD = Buffer.from('bodycam central store signing key v1', 'utf8');
+
+async function writeDurable(file: string, text: string, mode = 0o600): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${randomBytes(4).toString('hex')}`;
+  const fh = await open(tmp, 'wx', mode);
+  try { await fh.writeFile(text); await fh.sync(); } finally { await fh.close(); }
+  await rename(tmp, file);
+  await fsyncDir(path.dirname(file));
+}
+
+export async function loadOrCreateSigningKey(file: string, pubFile: string, masterKey: Buffer): Promise<{ privateKey: KeyObject; publicKey: KeyObject }> {
+  if (existsSync(file)) {
+    const s = JSON.parse(readFileSync(file, 'utf8')) as { iv: string; tag: string; ciphertext: string };
+    let der: Buffer;
+    try {
+      const d = createDecipheriv('aes-256-gcm', masterKey, Buffer.from(s.iv, 'base64'));
+      d.setAAD(AAD);
+      d.setAuthTag(Buffer.from(s.tag, 'base64'));
+      der = Buffer.concat([d.update(Buffer.from(s.ciphertext, 'base64')), d.final()]);
+    } catch { throw new Error(`signing key ${file}: does not open with this master key`); }
+    const privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+    return { privateKey, publicKey: createPublicKey(privateKey) };
+  }
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const iv = randomBytes(12);
+  const c = createCipheriv('aes-256-gcm', masterKey, iv);
+  c.setAAD(AAD);
+  const ct = Buffer.concat([c.update(privateKey.export({ type: 'pkcs8', format: 'der' })), c.final()]);
+  await writeDurable(file, JSON.stringify({ v: 1, alg: 'aes-256-gcm', iv: iv.toString('base64'), tag: c.getAuthTag().toString('base64'), ciphertext: ct.toString('base64') }));
+  await writeDurable(pubFile, publicKey.export({ type: 'spki', format: 'pem' }) as string, 0o644);
+  return { privateKey, publicKey };
+}
