@@ -1,0 +1,258 @@
+// The central store's evidence lifecycle behind one facade: search, verified viewing, holds, deletion
+// (retention and by hand) with receipts, epoch key custody and destruction, police/DSAR export.
+// Users, access log, API and CLI (part B) sit on top of this and log every call they make.
+import { KeyObject, createPrivateKey } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { z } from 'zod';
+import { ClipError, unwrapKey } from '../shared/clip/reader.js';
+import type { SignedDocument } from '../shared/evidence.js';
+import { createLogger, type Logger } from '../shared/log.js';
+import type { BlobStore } from './blob-store.js';
+import { openClipStream } from './clip-stream.js';
+import { migrateIngest, type ClipRow } from './clips-index.js';
+import type { Db } from './db.js';
+import { ReceiptBook, type DeletionReceipt } from './deletion-receipts.js';
+import { migrateExports, writePackage, type ExportItem, type ExportLabel, type ExportResult } from './export.js';
+import { getHold, getHoldWrap, holdHistory, liftHold, migrateHolds, placeHold, type Hold, type HoldEvent } from './holds.js';
+import { KeyStore } from './keys.js';
+import {
+  DAY_MS, deleteOne, destroyEpochKeys, migrateRetention, parseRetention, retentionDays, sweepExpired, unwrapHoldKey,
+  type RetentionConfig, type RetentionCtx,
+} from './retention.js';
+import { StoreError, badInput } from './store-error.js';
+import type { ZipOptions } from './zip-aes.js';
+
+export { StoreError } from './store-error.js';
+export type { DeletionReceipt, DeletionReceiptBody } from './deletion-receipts.js';
+export { verifyDeletionReceipt, verifyKeyDestruction } from './deletion-receipts.js';
+
+// A type (not an interface) so it also fits callers' index-signature shapes.
+export type ClipInfo = {
+  clipId: string; deviceId: string; dockId: string; purpose: string | null; bytes: number; sha256: string; epochId: string;
+  state: string; startedAt: string; stoppedAt: string | null; receivedAt: string;
+  /** When retention deletes it; null while on hold. */
+  deleteAfter: string | null;
+  hold: Hold | null;
+};
+
+export interface SearchCriteria { clipId?: string; deviceId?: string; purpose?: string; from?: string; to?: string; onHold?: boolean; limit?: number }
+
+const iso = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO 8601 date/time').transform((s) => new Date(s).toISOString());
+const SearchSchema = z.object({
+  clipId: z.string().min(1).max(200).optional(), deviceId: z.string().min(1).max(200).optional(), purpose: z.string().min(1).max(200).optional(),
+  from: iso.optional(), to: iso.optional(), onHold: z.boolean().optional(), limit: z.number().int().min(1).max(10_000).optional(),
+}).strict();
+const ReasonBy = z.object({ reason: z.string().trim().min(1, 'required').max(1000), by: z.string().trim().min(1, 'required').max(200) });
+const ExportIds = z.array(z.string().min(1).max(200)).min(1, 'at least one clip id').max(10_000)
+  .refine((a) => new Set(a).size === a.length, 'a clip id is listed twice');
+const PoliceOpts = z.object({ journalNumber: z.string().trim().min(1, 'required').max(100), recipient: z.string().trim().min(1, 'required').max(200),
+  by: z.string().trim().min(1, 'required').max(200), outPath: z.string().min(1, 'required') });
+const SubjectOpts = z.object({ subject: z.string().trim().min(1, 'required').max(200), by: z.string().trim().min(1, 'required').max(200), outPath: z.string().min(1, 'required') });
+
+function parse<T>(schema: z.ZodType<T>, v: unknown, field?: string): T {
+  const r = schema.safeParse(v);
+  if (!r.success) throw badInput(r.error.issues.map((i) => ({ ...i, path: field ? [field, ...i.path] : i.path })));
+  return r.data;
+}
+
+export interface EvidenceStoreOptions {
+  /** Data directory: keys/ (master-key encrypted) and receipts.db live here. */
+  dir: string; db: Db; blobs: BlobStore;
+  /** 32 bytes (scrypt of a passphrase, or a KMS-fetched key file; see keys.ts). Never stored in dir. */
+  masterKey: Buffer;
+  /** The store's signing key (Ed25519): deletion, key-destruction receipts and export manifests. */
+  signingKey: KeyObject;
+  storeId: string;
+  retention?: { defaultDays?: number; perPurpose?: Record<string, number>; staleEpochDays?: number };
+  now?: () => number;
+  log?: Logger;
+}
+
+type Row = ClipRow & { hold_reason: string | null; hold_case: string | null; hold_by: string | null; hold_at: string | null };
+const SELECT = `SELECT c.*, h.reason AS hold_reason, h.case_number AS hold_case, h.placed_by AS hold_by, h.placed_at AS hold_at
+  FROM clips c LEFT JOIN holds h ON h.clip_id = c.clip_id`;
+
+export class EvidenceStore {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<unknown> | null = null;
+
+  private constructor(private readonly db: Db, private readonly blobs: BlobStore, readonly keys: KeyStore, private readonly receipts: ReceiptBook,
+    readonly retention: RetentionConfig, private readonly o: EvidenceStoreOptions, private readonly now: () => number, private readonly log: Logger) {}
+
+  static async open(o: EvidenceStoreOptions): Promise<EvidenceStore> {
+    if (typeof o.dir !== 'string' || !o.dir) throw new StoreError('bad-input', 'dir: required');
+    if (typeof o.storeId !== 'string' || !o.storeId) throw new StoreError('bad-input', 'storeId: required');
+    if (!(o.signingKey instanceof KeyObject) || o.signingKey.type !== 'private') throw new StoreError('bad-input', 'signingKey: must be a private KeyObject');
+    // No soft delete: the index must zero deleted rows and keep no WAL of them.
+    if (o.db.pragma('secure_delete', { simple: true }) !== 1) throw new StoreError('bad-input', 'db: secure_delete must be ON (open it with openCentralDb)');
+    if (String(o.db.pragma('journal_mode', { simple: true })).toLowerCase() !== 'delete') throw new StoreError('bad-input', 'db: journal_mode must be DELETE (open it with openCentralDb)');
+    const retention = parseRetention(o.retention);
+    await mkdir(o.dir, { recursive: true, mode: 0o700 });
+    migrateIngest(o.db);
+    migrateRetention(o.db);
+    migrateHolds(o.db);
+    migrateExports(o.db);
+    const now = o.now ?? Date.now;
+    const receipts = ReceiptBook.open(o.dir, o.signingKey, o.storeId);
+    let keys: KeyStore;
+    try { keys = await KeyStore.open({ dir: o.dir, db: o.db, masterKey: o.masterKey, receipts, now }); }
+    catch (err) { receipts.close(); throw err; }
+    return new EvidenceStore(o.db, o.blobs, keys, receipts, retention, o, now, o.log ?? createLogger('evidence'));
+  }
+
+  private ctx(): RetentionCtx {
+    return { db: this.db, blobs: this.blobs, receipts: this.receipts, keys: this.keys, cfg: this.retention, now: this.now, log: this.log };
+  }
+
+  private info(r: Row): ClipInfo {
+    const hold = r.hold_case ? { reason: r.hold_reason!, caseNumber: r.hold_case, placedBy: r.hold_by!, placedAt: r.hold_at! } : null;
+    const start = Date.parse(r.started_at);
+    const base = Number.isFinite(start) ? start : Date.parse(r.received_at);
+    return {
+      clipId: r.clip_id, deviceId: r.device_id, dockId: r.dock_id, purpose: r.purpose ?? null, bytes: r.bytes, sha256: r.sha256,
+      epochId: r.epoch_id, state: r.clip_state, startedAt: r.started_at, stoppedAt: r.stopped_at, receivedAt: r.received_at,
+      deleteAfter: hold ? null : new Date(base + retentionDays(this.retention, r.purpose) * DAY_MS).toISOString(), hold,
+    };
+  }
+
+  /** Clips matching every given criterion, newest recording first (default limit 100). Clips being deleted are left out. */
+  search(c: SearchCriteria): ClipInfo[] {
+    const v = parse(SearchSchema, c ?? {});
+    const where: string[] = ['NOT EXISTS (SELECT 1 FROM pending_deletions p WHERE p.clip_id = c.clip_id)'];
+    const args: unknown[] = [];
+    if (v.clipId !== undefined) { where.push('c.clip_id = ?'); args.push(v.clipId); }
+    if (v.deviceId !== undefined) { where.push('c.device_id = ?'); args.push(v.deviceId); }
+    if (v.purpose !== undefined) { where.push('c.purpose = ?'); args.push(v.purpose); }
+    if (v.from !== undefined) { where.push('julianday(c.started_at) >= julianday(?)'); args.push(v.from); }
+    if (v.to !== undefined) { where.push('julianday(c.started_at) < julianday(?)'); args.push(v.to); }
+    if (v.onHold !== undefined) where.push(v.onHold ? 'h.clip_id IS NOT NULL' : 'h.clip_id IS NULL');
+    const rows = this.db.prepare(`${SELECT} WHERE ${where.join(' AND ')} ORDER BY c.started_at DESC, c.clip_id LIMIT ?`).all(...args, v.limit ?? 100) as Row[];
+    return rows.map((r) => this.info(r));
+  }
+
+  get(clipId: string): ClipInfo | undefined {
+    const r = this.db.prepare(`${SELECT} WHERE c.clip_id = ?`).get(clipId) as Row | undefined;
+    return r ? this.info(r) : undefined;
+  }
+
+  private row(clipId: string): Row {
+    if (typeof clipId !== 'string' || !clipId) throw new StoreError('bad-input', 'clipId: required');
+    const r = this.db.prepare(`${SELECT} WHERE c.clip_id = ?`).get(clipId) as Row | undefined;
+    if (!r) throw new StoreError('not-found', `clip ${clipId}: not in the store`);
+    return r;
+  }
+
+  /** Verified plaintext payloads: epoch key while it exists, else the hold re-wrap; the receipt hash is checked at the end. */
+  private async payloads(r: Row): Promise<AsyncGenerator<Buffer, void>> {
+    const epoch = this.keys.record(r.epoch_id);
+    const wrap = getHoldWrap(this.db, r.clip_id);
+    const dataKey = (h: Parameters<typeof unwrapKey>[0]): Buffer => {
+      if (epoch && !epoch.destroyedAt) return unwrapKey(h, this.keys.privateKey(r.epoch_id));
+      if (wrap) return unwrapHoldKey(this.keys, wrap.keyName, wrap.wrappedKey);
+      if (epoch) throw new StoreError('key-destroyed', `clip ${r.clip_id}: epoch key ${r.epoch_id} was destroyed at ${epoch.destroyedAt}; the clip can no longer be decrypted`);
+      throw new StoreError('key-missing', `clip ${r.clip_id}: this store holds no key for epoch ${r.epoch_id}`);
+    };
+    try {
+      const s = await openClipStream(this.blobs.read(r.blob_key), { dataKey, expectSha256: r.sha256, allowTruncated: r.clip_state === 'truncated' });
+      return s.payloads;
+    } catch (err) {
+      if (err instanceof ClipError) throw new StoreError('corrupt', `clip ${r.clip_id}: ${err.message}`);
+      throw err;
+    }
+  }
+
+  /** The clip's MPEG-TS, verified as it streams (a failure ends the stream with an error). */
+  async openPlaintext(clipId: string): Promise<Readable> {
+    return Readable.from(await this.payloads(this.row(clipId)), { objectMode: false });
+  }
+
+  placeHold(clipId: string, h: { reason: string; caseNumber: string; by: string }): ClipInfo {
+    placeHold(this.db, clipId, h, new Date(this.now()).toISOString());
+    return this.get(clipId)!;
+  }
+
+  liftHold(clipId: string, h: { reason: string; by: string }): ClipInfo {
+    liftHold(this.db, clipId, h, new Date(this.now()).toISOString());
+    return this.get(clipId)!;
+  }
+
+  holdHistory(clipId?: string): HoldEvent[] { return holdHistory(this.db, clipId); }
+
+  /** Delete a clip now (refused while held). The reason is for the caller's access log, not the receipt. */
+  async deleteNow(clipId: string, o: { reason: string; by: string }): Promise<DeletionReceipt> {
+    const v = parse(ReasonBy, o);
+    this.row(clipId);
+    if (getHold(this.db, clipId)) throw new StoreError('on-hold', `clip ${clipId}: on hold; lift the hold before deleting`);
+    return deleteOne(this.ctx(), clipId, v.by);
+  }
+
+  /** One retention run: finish interrupted deletions, delete expired unheld clips, destroy spent epoch keys. */
+  async runRetention(): Promise<{ deleted: DeletionReceipt[]; epochKeysDestroyed: string[] }> {
+    while (this.running) await this.running.catch(() => undefined);
+    const run = (async () => {
+      const deleted = await sweepExpired(this.ctx());
+      const epochKeysDestroyed = await destroyEpochKeys(this.ctx());
+      if (deleted.length || epochKeysDestroyed.length) this.log.info({ deleted: deleted.length, epochKeysDestroyed }, 'retention run');
+      return { deleted, epochKeysDestroyed };
+    })();
+    this.running = run;
+    try { return await run; } finally { this.running = null; }
+  }
+
+  /** Run retention now and then every `everyMs` (the job "on a schedule and at start"). */
+  startRetentionSchedule(everyMs = 3_600_000, onRun?: (r: { deleted: DeletionReceipt[]; epochKeysDestroyed: string[] } | Error) => void): void {
+    if (this.timer) return;
+    const tick = () => { this.runRetention().then((r) => onRun?.(r), (err: Error) => { this.log.error({ err: String(err) }, 'retention run failed'); onRun?.(err); }); };
+    tick();
+    this.timer = setInterval(tick, everyMs);
+    this.timer.unref();
+  }
+
+  deletionReceipts(o: { since?: string } = {}): DeletionReceipt[] {
+    const since = o.since === undefined ? undefined : parse(iso, o.since, 'since');
+    return this.receipts.deletions(since);
+  }
+
+  keyDestructionReceipts(): SignedDocument[] { return this.receipts.keyDestructions(); }
+
+  private items(ids: string[]): ExportItem[] {
+    return ids.map((id) => {
+      const r = this.row(id);
+      return {
+        clipId: r.clip_id, deviceId: r.device_id, purpose: r.purpose ?? null, startedAt: r.started_at, stoppedAt: r.stopped_at,
+        ciphertextBytes: r.bytes, ciphertextSha256: r.sha256, receipt: JSON.parse(r.receipt_json) as SignedDocument,
+        open: () => this.payloads(r),
+      };
+    });
+  }
+
+  private async pack(ids: string[], label: ExportLabel, by: string, outPath: string, zip?: ZipOptions): Promise<ExportResult> {
+    const items = this.items(ids);
+    return writePackage(items, label, { by, outPath, storeId: this.o.storeId, signingKey: this.o.signingKey, now: this.now, db: this.db, zip });
+  }
+
+  /** Encrypted package for the police; the password is returned once and stored nowhere. */
+  exportForPolice(clipIds: string[], o: { journalNumber: string; recipient: string; by: string; outPath: string; zip?: ZipOptions }): Promise<ExportResult> {
+    const ids = parse(ExportIds, clipIds, 'clipIds');
+    const v = parse(PoliceOpts, { journalNumber: o?.journalNumber, recipient: o?.recipient, by: o?.by, outPath: o?.outPath });
+    return this.pack(ids, { kind: 'police-export', journalNumber: v.journalNumber, recipient: v.recipient }, v.by, v.outPath, o.zip);
+  }
+
+  /** Data subject access copy: same format, labelled as such. */
+  exportForSubject(clipIds: string[], o: { subject: string; by: string; outPath: string; zip?: ZipOptions }): Promise<ExportResult> {
+    const ids = parse(ExportIds, clipIds, 'clipIds');
+    const v = parse(SubjectOpts, { subject: o?.subject, by: o?.by, outPath: o?.outPath });
+    return this.pack(ids, { kind: 'subject-access', subject: v.subject }, v.by, v.outPath, o.zip);
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.keys.close();
+    this.receipts.close();
+  }
+}
+
+/** Convenience for tests and the simulator: a private key object from PEM. */
+export const privateKeyFromPem = (pem: string): KeyObject => createPrivateKey(pem);

@@ -1,0 +1,96 @@
+// Police export and subject access copies (docs/police-export.md): a ZIP with WinZip AES-256 (AE-2)
+// encryption under a fresh random password, returned once and stored nowhere. Inside: each clip as
+// <clipId>.ts (verified, decrypted MPEG-TS) and manifest.json (+ manifest.sig, the store's signature).
+import { randomBytes, randomInt, type KeyObject } from 'node:crypto';
+import { rename } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { signDocument, type SignedDocument } from '../shared/evidence.js';
+import { fsyncDir, overwriteAndUnlink } from './blob-store.js';
+import { migrate, type Db } from './db.js';
+import { StoreError } from './store-error.js';
+import { ZipAesWriter, type ZipOptions } from './zip-aes.js';
+
+// No look-alikes (0/O, 1/l/I): the password is read out or typed by a person.
+const ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
+
+/** 24 characters from a 57-symbol alphabet (~140 bits), in groups of 4: e.g. "Xk7m-2Qab-...". */
+export function newExportPassword(): string {
+  const groups: string[] = [];
+  for (let g = 0; g < 6; g++) groups.push(Array.from({ length: 4 }, () => ALPHABET[randomInt(ALPHABET.length)]).join(''));
+  return groups.join('-');
+}
+
+export interface ExportItem {
+  clipId: string; deviceId: string; purpose: string | null; startedAt: string; stoppedAt: string | null;
+  ciphertextBytes: number; ciphertextSha256: string; receipt: SignedDocument;
+  /** Verified plaintext payloads; throws if the clip fails verification (the export is then abandoned). */
+  open(): Promise<AsyncIterable<Buffer>>;
+}
+
+export type ExportLabel =
+  | { kind: 'police-export'; journalNumber: string; recipient: string }
+  | { kind: 'subject-access'; subject: string };
+
+export interface ExportResult { path: string; password: string; sha256: string; clips: string[] }
+
+const MIGRATION = `
+CREATE TABLE exports (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL,
+  journal_number TEXT,
+  recipient TEXT,
+  subject TEXT,
+  exported_by TEXT NOT NULL,
+  exported_at TEXT NOT NULL,
+  clip_ids TEXT NOT NULL,
+  package_sha256 TEXT NOT NULL
+);`;
+export function migrateExports(db: Db): void { migrate(db, 'evidence-exports-1', MIGRATION); }
+
+export const NOTES = [
+  'Each <clipId>.ts is the clip\'s MPEG-TS exactly as recorded, verified segment by segment (AES-256-GCM) and against the SHA-256 in the store\'s receipt before export.',
+  'Bystanders are not blurred or removed in this copy; redaction is a separate step before disclosure to anyone else.',
+];
+
+/** Write the package to outPath (must not exist) via a temp file; nothing is left behind on failure. */
+export async function writePackage(items: ExportItem[], label: ExportLabel, o: {
+  by: string; outPath: string; storeId: string; signingKey: KeyObject; now: () => number; db: Db; zip?: ZipOptions;
+}): Promise<ExportResult> {
+  const out = path.resolve(o.outPath);
+  if (existsSync(out)) throw new StoreError('exists', `outPath: ${out} already exists (an export never overwrites)`);
+  if (!existsSync(path.dirname(out))) throw new StoreError('bad-input', `outPath: directory ${path.dirname(out)} does not exist`);
+  const tmp = `${out}.partial-${randomBytes(6).toString('hex')}`;
+  const password = newExportPassword();
+  const exportedAt = new Date(o.now()).toISOString();
+  const zip = await ZipAesWriter.create(tmp, password, { mtime: new Date(o.now()), ...o.zip });
+  try {
+    const clips = [];
+    for (const it of items) {
+      const r = await zip.add(`${it.clipId}.ts`, await it.open(), it.ciphertextBytes);
+      clips.push({
+        file: `${it.clipId}.ts`, clipId: it.clipId, deviceId: it.deviceId, purpose: it.purpose, startedAt: it.startedAt, stoppedAt: it.stoppedAt,
+        plaintextBytes: r.bytes, plaintextSha256: r.sha256, ciphertextBytes: it.ciphertextBytes, ciphertextSha256: it.ciphertextSha256, receipt: it.receipt,
+      });
+    }
+    const head = label.kind === 'police-export'
+      ? { v: 1, kind: 'police-export', title: 'Police export', journalNumber: label.journalNumber, recipient: label.recipient }
+      : { v: 1, kind: 'subject-access', title: 'Subject access copy (GDPR art. 15)', subject: label.subject };
+    const manifest = { ...head, exportedBy: o.by, exportedAt, storeId: o.storeId, clips, notes: NOTES };
+    const doc = signDocument(manifest, o.signingKey);
+    await zip.add('manifest.json', [Buffer.from(doc.body, 'utf8')]);
+    await zip.add('manifest.sig', [Buffer.from(JSON.stringify({ sig: doc.sig, keyId: doc.keyId }) + '\n', 'utf8')]);
+    const fin = await zip.finish();
+    await rename(tmp, out);
+    await fsyncDir(path.dirname(out));
+    o.db.prepare(`INSERT INTO exports (kind, journal_number, recipient, subject, exported_by, exported_at, clip_ids, package_sha256)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(label.kind, label.kind === 'police-export' ? label.journalNumber : null,
+      label.kind === 'police-export' ? label.recipient : null, label.kind === 'subject-access' ? label.subject : null,
+      o.by, exportedAt, JSON.stringify(items.map((i) => i.clipId)), fin.sha256);
+    return { path: out, password, sha256: fin.sha256, clips: items.map((i) => i.clipId) };
+  } catch (err) {
+    await zip.abort();
+    await overwriteAndUnlink(tmp);
+    throw err;
+  }
+}

@@ -1,0 +1,235 @@
+// Evidence-key custody (docs/retention-and-keys.md): RSA-2048 epoch key pairs and the long-lived hold
+// key. Private keys touch disk only AES-256-GCM encrypted under the master key, one file per key in
+// <dir>/keys; the master key itself is supplied at start and never stored here.
+import {
+  createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, generateKeyPair, randomBytes, scrypt,
+  type KeyLike, type KeyObject,
+} from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { keyIdOf, type EvidenceEpochBody, type SignedDocument } from '../shared/evidence.js';
+import { signEpoch } from '../shared/pki/ca.js';
+import { fsyncDir, overwriteAndUnlink } from './blob-store.js';
+import { migrate, type Db } from './db.js';
+import type { ReceiptBook } from './deletion-receipts.js';
+import { StoreError } from './store-error.js';
+
+export type KeyKind = 'epoch' | 'hold';
+export interface KeyRecord {
+  name: string; kind: KeyKind; keyId: string; publicKeyPem: string; notBefore: string | null; notAfter: string | null;
+  source: 'generated' | 'imported'; createdAt: string; destroyedAt: string | null;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+const CHECK_TEXT = 'bodycam evidence key store master key check v1';
+export const HOLD_KEY_NAME = 'hold-1';
+
+const MIGRATION = `
+CREATE TABLE evidence_keys (
+  name TEXT PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('epoch', 'hold')),
+  key_id TEXT NOT NULL UNIQUE,
+  public_pem TEXT NOT NULL,
+  not_before TEXT,
+  not_after TEXT,
+  source TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  destroyed_at TEXT
+);`;
+
+interface Sealed { v: 1; alg: 'aes-256-gcm'; iv: string; tag: string; ciphertext: string }
+
+function seal(master: Buffer, plain: Buffer, aad: string): Sealed {
+  const iv = randomBytes(12);
+  const c = createCipheriv('aes-256-gcm', master, iv);
+  c.setAAD(Buffer.from(aad, 'utf8'));
+  const ct = Buffer.concat([c.update(plain), c.final()]);
+  return { v: 1, alg: 'aes-256-gcm', iv: iv.toString('base64'), tag: c.getAuthTag().toString('base64'), ciphertext: ct.toString('base64') };
+}
+
+function unseal(master: Buffer, s: Sealed, aad: string): Buffer | null {
+  try {
+    const d = createDecipheriv('aes-256-gcm', master, Buffer.from(s.iv, 'base64'));
+    d.setAAD(Buffer.from(aad, 'utf8'));
+    d.setAuthTag(Buffer.from(s.tag, 'base64'));
+    return Buffer.concat([d.update(Buffer.from(s.ciphertext, 'base64')), d.final()]);
+  } catch { return null; }
+}
+
+async function writeDurable(file: string, text: string): Promise<void> {
+  const tmp = `${file}.tmp-${randomBytes(4).toString('hex')}`;
+  const fh = await open(tmp, 'wx', 0o600);
+  try { await fh.writeFile(text); await fh.sync(); } finally { await fh.close(); }
+  await rename(tmp, file);
+  await fsyncDir(path.dirname(file));
+}
+
+/** 32-byte master key from a passphrase (scrypt N=2^15 r=8 p=1); the salt lives in <dir>/keys/master.salt. */
+export async function masterKeyFromPassphrase(passphrase: string, dir: string): Promise<Buffer> {
+  if (passphrase.length < 12) throw new StoreError('bad-input', 'passphrase: at least 12 characters');
+  const keysDir = path.join(dir, 'keys');
+  await mkdir(keysDir, { recursive: true, mode: 0o700 });
+  const saltFile = path.join(keysDir, 'master.salt');
+  if (!existsSync(saltFile)) await writeDurable(saltFile, randomBytes(16).toString('hex'));
+  const salt = Buffer.from((await readFile(saltFile, 'utf8')).trim(), 'hex');
+  return new Promise((resolve, reject) => scrypt(passphrase, salt, 32, { N: 1 << 15, r: 8, p: 1, maxmem: 64 << 20 },
+    (err, key) => (err ? reject(err) : resolve(key))));
+}
+
+/** A KMS-style key file: 32 raw bytes or 64 hex characters. Refused when it sits under the store's dir. */
+export function readMasterKeyFile(file: string, storeDir: string): Buffer {
+  const rel = path.relative(path.resolve(storeDir), path.resolve(file));
+  if (!rel.startsWith('..') && !path.isAbsolute(rel)) throw new StoreError('bad-input', `master key file: must not be stored beside the keys (${file} is under ${storeDir})`);
+  const b = readFileSync(file);
+  const hex = b.toString('utf8').trim();
+  if (/^[0-9a-fA-F]{64}$/.test(hex)) return Buffer.from(hex, 'hex');
+  if (b.length === 32) return b;
+  throw new StoreError('bad-input', 'master key file: must hold 32 raw bytes or 64 hex characters');
+}
+
+export class KeyStore {
+  private cache = new Map<string, KeyObject>();
+  private constructor(private readonly dir: string, private readonly db: Db, private readonly master: Buffer,
+    private readonly receipts: ReceiptBook, private readonly now: () => number) {}
+
+  /** Open <dir>/keys; the first open records a check value, later opens refuse a different master key. */
+  static async open(o: { dir: string; db: Db; masterKey: Buffer; receipts: ReceiptBook; now?: () => number }): Promise<KeyStore> {
+    if (!Buffer.isBuffer(o.masterKey) || o.masterKey.length !== 32) throw new StoreError('bad-input', 'masterKey: must be a 32-byte Buffer');
+    const keysDir = path.join(o.dir, 'keys');
+    await mkdir(keysDir, { recursive: true, mode: 0o700 });
+    migrate(o.db, 'evidence-keys-1', MIGRATION);
+    const check = path.join(keysDir, 'master-check.json');
+    if (existsSync(check)) {
+      const plain = unseal(o.masterKey, JSON.parse(await readFile(check, 'utf8')) as Sealed, 'master-check');
+      if (!plain || plain.toString('utf8') !== CHECK_TEXT) throw new StoreError('bad-master-key', 'master key does not open this key store (wrong passphrase or key file)');
+    } else {
+      await writeDurable(check, JSON.stringify(seal(o.masterKey, Buffer.from(CHECK_TEXT, 'utf8'), 'master-check')));
+    }
+    return new KeyStore(keysDir, o.db, Buffer.from(o.masterKey), o.receipts, o.now ?? Date.now);
+  }
+
+  private file(kind: KeyKind, name: string): string { return path.join(this.dir, `${kind}.${name}.key`); }
+  private aad(kind: KeyKind, name: string, keyId: string): string { return `bodycam-evidence-key v1\n${kind}\n${name}\n${keyId}`; }
+
+  private async store(kind: KeyKind, name: string, priv: KeyObject, source: KeyRecord['source'], nb: string | null, na: string | null): Promise<KeyRecord> {
+    if (!NAME.test(name)) throw new StoreError('bad-input', `epochId: must match ${NAME.source}`);
+    if (priv.type !== 'private' || priv.asymmetricKeyType !== 'rsa') throw new StoreError('bad-input', 'privateKey: must be an RSA private key');
+    if ((priv.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) throw new StoreError('bad-input', 'privateKey: RSA modulus must be at least 2048 bits');
+    const pub = createPublicKey(priv);
+    const keyId = keyIdOf(pub);
+    const have = this.record(name);
+    if (have) {
+      if (have.keyId !== keyId) throw new StoreError('exists', `${name}: a different key is already stored under this name`);
+      return have;
+    }
+    const der = priv.export({ type: 'pkcs8', format: 'der' });
+    const sealed = seal(this.master, der, this.aad(kind, name, keyId));
+    der.fill(0);
+    await writeDurable(this.file(kind, name), JSON.stringify({ kind, name, keyId, ...sealed }));
+    this.db.prepare(`INSERT INTO evidence_keys (name, kind, key_id, public_pem, not_before, not_after, source, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(name, kind, keyId, pub.export({ type: 'spki', format: 'pem' }), nb, na, source, new Date(this.now()).toISOString());
+    return this.record(name)!;
+  }
+
+  private static window(notBefore: string, notAfter: string): [string, string] {
+    const nb = Date.parse(notBefore), na = Date.parse(notAfter);
+    if (!Number.isFinite(nb)) throw new StoreError('bad-input', 'notBefore: must be an ISO time');
+    if (!Number.isFinite(na) || na <= nb) throw new StoreError('bad-input', 'notAfter: must be an ISO time after notBefore');
+    return [new Date(nb).toISOString(), new Date(na).toISOString()];
+  }
+
+  /** Generate an epoch key pair here; returns the public half for the org CA to sign. */
+  async createEpoch(o: { epochId: string; notBefore: string; notAfter: string }): Promise<EvidenceEpochBody> {
+    const [nb, na] = KeyStore.window(o.notBefore, o.notAfter);
+    const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
+    await this.store('epoch', o.epochId, privateKey, 'generated', nb, na);
+    return this.epochBody(o.epochId);
+  }
+
+  /** Take custody of an epoch private key made elsewhere (e.g. the fleet simulator). Idempotent. */
+  async importEpoch(o: { epochId: string; privateKey: KeyLike; notBefore: string; notAfter: string }): Promise<EvidenceEpochBody> {
+    const [nb, na] = KeyStore.window(o.notBefore, o.notAfter);
+    let priv: KeyObject;
+    try { priv = typeof o.privateKey === 'object' && 'type' in o.privateKey ? o.privateKey as KeyObject : createPrivateKey(o.privateKey as string); }
+    catch (err) { throw new StoreError('bad-input', `privateKey: not a private key (${(err as Error).message})`); }
+    await this.store('epoch', o.epochId, priv, 'imported', nb, na);
+    return this.epochBody(o.epochId);
+  }
+
+  /** Epochs of one day each (UTC midnight) covering [fromMs, fromMs + days), created where missing. */
+  async ensureDailyEpochs(fromMs: number, days: number): Promise<EvidenceEpochBody[]> {
+    const out: EvidenceEpochBody[] = [];
+    const day0 = Math.floor(fromMs / 86_400_000) * 86_400_000;
+    for (let d = 0; d < days; d++) {
+      const nb = new Date(day0 + d * 86_400_000);
+      const id = `epoch-${nb.toISOString().slice(0, 10)}`;
+      out.push(this.record(id) ? this.epochBody(id) : await this.createEpoch({ epochId: id, notBefore: nb.toISOString(), notAfter: new Date(nb.getTime() + 86_400_000).toISOString() }));
+    }
+    return out;
+  }
+
+  epochBody(epochId: string): EvidenceEpochBody {
+    const r = this.record(epochId);
+    if (!r || r.kind !== 'epoch') throw new StoreError('not-found', `epoch ${epochId}: no such epoch key`);
+    return { v: 1, kind: 'evidence-epoch', epochId, publicKeyPem: r.publicKeyPem, notBefore: r.notBefore!, notAfter: r.notAfter! };
+  }
+
+  /** Sign the public half with the organisation root (in production the CA does this offline). */
+  static signEpoch(body: EvidenceEpochBody, caKey: KeyLike): SignedDocument { return signEpoch(body, caKey); }
+
+  record(name: string): KeyRecord | undefined {
+    const r = this.db.prepare('SELECT * FROM evidence_keys WHERE name = ?').get(name) as Record<string, string | null> | undefined;
+    return r ? {
+      name: r.name!, kind: r.kind as KeyKind, keyId: r.key_id!, publicKeyPem: r.public_pem!, notBefore: r.not_before ?? null,
+      notAfter: r.not_after ?? null, source: r.source as KeyRecord['source'], createdAt: r.created_at!, destroyedAt: r.destroyed_at ?? null,
+    } : undefined;
+  }
+
+  list(kind?: KeyKind): KeyRecord[] {
+    const names = (kind ? this.db.prepare('SELECT name FROM evidence_keys WHERE kind = ? ORDER BY name').all(kind)
+      : this.db.prepare('SELECT name FROM evidence_keys ORDER BY name').all()) as { name: string }[];
+    return names.map((n) => this.record(n.name)!);
+  }
+
+  /** The private key, decrypted under the master key. Throws key-destroyed / key-missing. */
+  privateKey(name: string): KeyObject {
+    const cached = this.cache.get(name);
+    if (cached) return cached;
+    const r = this.record(name);
+    if (!r) throw new StoreError('key-missing', `${name}: this store holds no such key`);
+    if (r.destroyedAt) throw new StoreError('key-destroyed', `${name}: private key was destroyed at ${r.destroyedAt} (retention ended)`);
+    let text: string;
+    try { text = readFileSync(this.file(r.kind, name), 'utf8'); } catch { throw new StoreError('key-missing', `${name}: key file is missing`); }
+    const der = unseal(this.master, JSON.parse(text) as Sealed, this.aad(r.kind, name, r.keyId));
+    if (!der) throw new StoreError('bad-master-key', `${name}: key file does not decrypt under the master key (wrong key, or file altered/swapped)`);
+    const key = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+    der.fill(0);
+    this.cache.set(name, key);
+    return key;
+  }
+
+  /** The long-lived hold key (created on first use). */
+  async holdKey(): Promise<{ name: string; keyId: string; publicKey: KeyObject }> {
+    if (!this.record(HOLD_KEY_NAME)) {
+      const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
+      await this.store('hold', HOLD_KEY_NAME, privateKey, 'generated', null, null);
+    }
+    const r = this.record(HOLD_KEY_NAME)!;
+    return { name: r.name, keyId: r.keyId, publicKey: createPublicKey(r.publicKeyPem) };
+  }
+
+  /** Overwrite and unlink the key file, mark it destroyed, keep a signed key-destruction receipt. Idempotent. */
+  async destroy(name: string, rule: string): Promise<SignedDocument> {
+    const r = this.record(name);
+    if (!r) throw new StoreError('key-missing', `${name}: this store holds no such key`);
+    this.cache.delete(name);
+    await overwriteAndUnlink(this.file(r.kind, name));
+    const at = r.destroyedAt ?? new Date(this.now()).toISOString();
+    this.db.prepare('UPDATE evidence_keys SET destroyed_at = ? WHERE name = ? AND destroyed_at IS NULL').run(at, name);
+    return this.receipts.recordKeyDestruction({ keyName: name, keyKind: r.kind, keyId: r.keyId, notBefore: r.notBefore, notAfter: r.notAfter, destroyedAt: at, rule });
+  }
+
+  close(): void { this.cache.clear(); this.master.fill(0); }
+}
