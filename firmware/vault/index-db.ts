@@ -1,6 +1,10 @@
 // The camera's clip index: better-sqlite3 on flash, secure_delete on, rollback journal (never WAL,
 // whose frames would keep deleted rows), synchronous=FULL so a state change is durable when it returns.
+// The journal is PERSIST, not DELETE: a deleted journal's blocks go back to the filesystem still holding
+// the pre-delete page (the wiped row), where a raw-image scan finds it (test/dock/forensic-wipe.test.ts).
+// A persistent journal is rewritten in place, and scrubJournal() zeroes it after every wipe.
 import Database from 'better-sqlite3';
+import { closeSync, fstatSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import type { ClipState } from '../../shared/evidence.js';
 
 export interface ClipRow {
@@ -19,13 +23,16 @@ export interface ClipRow {
 
 export class IndexDb {
   readonly db: Database.Database;
+  /** The rollback journal sqlite keeps beside the database (PERSIST mode). */
+  readonly journalPath: string;
 
   constructor(path: string) {
+    this.journalPath = `${path}-journal`;
     this.db = new Database(path);
     this.db.pragma('secure_delete = ON');
-    this.db.pragma('journal_mode = DELETE');
+    this.db.pragma('journal_mode = PERSIST');
     this.db.pragma('synchronous = FULL');
-    if (this.db.pragma('journal_mode', { simple: true }) !== 'delete') throw new Error('index db: journal_mode is not DELETE');
+    if (this.db.pragma('journal_mode', { simple: true }) !== 'persist') throw new Error('index db: journal_mode is not PERSIST');
     if (this.db.pragma('secure_delete', { simple: true }) !== 1) throw new Error('index db: secure_delete is not on');
     this.db.exec(`CREATE TABLE IF NOT EXISTS clips (
       clip_id TEXT PRIMARY KEY,
@@ -72,6 +79,28 @@ export class IndexDb {
   deleteForWipe(clipId: string): void {
     const res = this.db.prepare('DELETE FROM clips WHERE clip_id = ?').run(clipId);
     if (res.changes !== 1) throw new Error(`index: clip ${clipId} not found`);
+  }
+
+  /**
+   * Zero the persistent journal in place and fsync it (no transaction may be open: a zero header means
+   * "no hot journal", so sqlite ignores the file). Blocks stay allocated to it, so nothing is freed unwiped.
+   */
+  scrubJournal(): void {
+    let fd: number;
+    try {
+      fd = openSync(this.journalPath, 'r+');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    try {
+      const size = fstatSync(fd).size;
+      const zeros = Buffer.alloc(Math.min(size, 1 << 20));
+      for (let off = 0; off < size; off += zeros.length) writeSync(fd, zeros, 0, Math.min(zeros.length, size - off), off);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   close(): void {

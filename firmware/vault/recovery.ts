@@ -2,7 +2,7 @@
 // torn tail (a partial frame can never verify), fsync, and hash what remains. No key is needed: the
 // walk is structural; the central store verifies every segment when it decrypts.
 import { createHash } from 'node:crypto';
-import { closeSync, ftruncateSync, fsyncSync, openSync } from 'node:fs';
+import { closeSync, ftruncateSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { fdSource, walkStructure } from '../../shared/clip/reader.js';
 import type { ClipMeta } from '../../shared/clip/format.js';
@@ -51,6 +51,10 @@ export async function recoverClipFile(path: string): Promise<RecoveredClip> {
       if (s.tail) {
         problem = s.tail;
         cutBytes = src.size - s.completeEnd;
+        // Zero the torn tail before cutting it: ftruncate alone frees blocks that still hold ciphertext.
+        const zeros = Buffer.alloc(Math.min(cutBytes, 1 << 20));
+        for (let o = 0; o < cutBytes; o += zeros.length) writeSync(fd, zeros, 0, Math.min(zeros.length, cutBytes - o), s.completeEnd + o);
+        fsyncSync(fd);
         ftruncateSync(fd, s.completeEnd);
         fsyncSync(fd);
       }

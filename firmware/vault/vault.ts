@@ -55,6 +55,8 @@ export class Vault implements CameraVault {
     this.clipsDir = join(o.dir, 'clips');
     mkdirSync(this.clipsDir, { recursive: true, mode: 0o700 });
     this.index = new IndexDb(join(o.dir, 'index.db'));
+    // A power cut between a wipe's index delete and its journal scrub left the old row there.
+    this.index.scrubJournal();
     this.evidenceKey = o.evidenceKey;
   }
 
@@ -183,6 +185,7 @@ export class Vault implements CameraVault {
     await fsyncDir(this.clipsDir);
     steps.push('fsync-dir');
     this.index.deleteForWipe(clipId);
+    this.index.scrubJournal();
     steps.push('index-delete');
     steps.push(await (this.o.discard ?? fstrimDiscard)(this.o.dir));
     const cert: WipeCertificateBody = {
