@@ -99,6 +99,7 @@ function verify(v: Record<string, string | undefined>, file: string): number {
 
 export async function run(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
+  if (sub === 'flash') return (await import('./flash-cli.js')).run(rest);
   const { values: v, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
