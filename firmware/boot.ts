@@ -106,7 +106,7 @@ export async function bootCamera(config: FirmwareConfig, o: BootOptions): Promis
   const firmware = config.paths.slotsDir
     ? cameraFirmware({
       deviceId: config.deviceId, hardware: config.hardware, flashDir: config.paths.flashDir, slotsDir: config.paths.slotsDir,
-      releaseKeys: trust.firmwareKeys, log: deviceLog, now: () => clock.now(), isBusy: () => (app.status().recorder === 'recording' ? 'recording' : null),
+      releaseKeys: trust.firmwareKeys, log: deviceLog, runningSlot: process.env.BODYCAM_SLOT, now: () => clock.now(), isBusy: () => (app.status().recorder === 'recording' ? 'recording' : null),
     }).staging
     : undefined;
   const links = new Set<{ close(): void }>();
