@@ -2,6 +2,7 @@
 // checked with the same verifyHeader the installer uses, so a bundle the camera would refuse is
 // refused before its first byte is accepted.
 import { join } from 'node:path';
+import { readBootState } from './update/boot-state.js';
 import type { ByteSource } from './update/bundle.js';
 import { Updater, verifyHeader } from './update/install.js';
 import { FwStaging } from './fw-staging.js';
@@ -20,6 +21,8 @@ export interface CameraFirmwareOptions {
   log: { append(type: string, data: Record<string, unknown>): unknown };
   now?: () => number;
   maxBytes?: number;
+  /** The slot the launcher started this process from ($BODYCAM_SLOT), when known. */
+  runningSlot?: string;
   /** An updater already running on this camera (e.g. the one boot uses to mark slots good). */
   updater?: Updater;
 }
@@ -30,7 +33,11 @@ const headerSource = (header: Buffer, size: number): ByteSource => ({ size, read
 export function cameraFirmware(o: CameraFirmwareOptions): { staging: FwStaging; updater: Updater } {
   const log = (type: string, data: Record<string, unknown>) => void o.log.append(type, data);
   const updater = o.updater ?? new Updater({ slotsDir: o.slotsDir, trust: { releaseKeys: o.releaseKeys }, hardware: o.hardware, log, isBusy: o.isBusy });
+  // The version running is the one in the slot we were started from, read once at start.
+  const slot = o.runningSlot === 'a' || o.runningSlot === 'b' ? o.runningSlot : undefined;
+  const running = slot ? { slot, version: readBootState(o.slotsDir).slots[slot].version } : null;
   const staging = new FwStaging({
+    running: () => running,
     dir: join(o.flashDir, 'update'), deviceId: o.deviceId, hardware: o.hardware, updater, now: o.now, maxBytes: o.maxBytes, record: log,
     checkHeader(header, size) {
       const s = updater.status();

@@ -31,6 +31,8 @@ export interface FwStagingOptions {
   checkHeader(header: Buffer, size: number): Promise<{ version: string }> | { version: string };
   /** Largest bundle accepted (default 512 MiB). */
   maxBytes?: number;
+  /** The slot and version this process was started from (the launcher's choice), when known. */
+  running?: () => { slot: string; version: string | null } | null;
   /** Clock for install records (the camera's dock-set clock). */
   now?: () => number;
   /** Device log append. */
@@ -89,7 +91,10 @@ export class FwStaging {
   status(): FwStatus {
     const s = this.o.updater.status();
     const staged = this.staged ? { sha256: this.staged.sha256, size: this.staged.size, have: this.have, version: this.staged.version } : null;
-    return { hardware: this.o.hardware, version: s.version, floor: s.floor, active: s.active, trial: s.trial, bootCount: s.bootCount, pending: s.pending ?? null, staged, last: this.last() };
+    return {
+      hardware: this.o.hardware, version: s.version, floor: s.floor, active: s.active, trial: s.trial, bootCount: s.bootCount, pending: s.pending ?? null,
+      running: this.o.running?.() ?? null, staged, last: this.last(),
+    };
   }
 
   close(): void {

@@ -63,6 +63,8 @@ export interface FwStatus {
   trial: boolean;
   bootCount: number;
   pending: unknown;
+  /** Slot and version the camera's firmware process is running from (null: not known). */
+  running: { slot: string; version: string | null } | null;
   staged: { sha256: string; size: number; have: number; version: string } | null;
   last: FwInstallRecord | null;
 }
@@ -151,6 +153,7 @@ export function decodeFwStatus(p: Buffer): FwStatus {
   return {
     hardware: r.hardware as string, version: r.version as string, floor: r.floor as string, active: r.active as string,
     trial: r.trial === true, bootCount: typeof r.bootCount === 'number' ? r.bootCount : 0, pending: r.pending ?? null,
+    running: r.running && typeof r.running === 'object' && typeof (r.running as { slot?: unknown }).slot === 'string' ? (r.running as FwStatus['running']) : null,
     staged: (r.staged ?? null) as FwStatus['staged'], last: (r.last ?? null) as FwInstallRecord | null,
   };
 }

@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { startDockLink } from '../../firmware/dock-link.js';
 import { DeviceLog } from '../../firmware/device-log.js';
 import { cameraFirmware } from '../../firmware/fw-camera.js';
+import { readBootState } from '../../firmware/update/boot-state.js';
 import { packBundle, fdSource, readHeader } from '../../firmware/update/bundle.js';
 import { systemClock } from '../../shared/clock.js';
 import { createCA, issueCertificate, type KeyAndCert } from '../../shared/pki/ca.js';
@@ -83,8 +84,13 @@ export function makeCamera(pki: FwPki, id: string, o: { maxBytes?: number; dir?:
   const log = new DeviceLog({ path: join(flashDir, 'device-log.db'), clock: systemClock });
   const vault = new FakeVault(id);
   const installed: string[] = [];
+  // Each start() is a boot: the launcher starts the active slot (when it holds a version).
   const fw = () => {
-    const made = cameraFirmware({ deviceId: id, hardware: HW, flashDir, slotsDir, releaseKeys: pki.releaseKeys, log, maxBytes: o.maxBytes });
+    const st = readBootState(slotsDir);
+    const made = cameraFirmware({
+      deviceId: id, hardware: HW, flashDir, slotsDir, releaseKeys: pki.releaseKeys, log, maxBytes: o.maxBytes,
+      runningSlot: st.slots[st.active].version ? st.active : undefined,
+    });
     const install = made.updater.install.bind(made.updater);
     made.updater.install = (path, io) => {
       installed.push(sha256File(path));
