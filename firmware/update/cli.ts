@@ -1,7 +1,8 @@
 // `bodycam fw ...`: firmware signing keys, bundles and slot status (docs/firmware-bundle.md).
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync, createPrivateKey } from 'node:crypto';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { keyIdOf } from '../../shared/evidence.js';
@@ -64,9 +65,21 @@ function pack(v: Record<string, string | undefined>, files: string[]): number {
     }
     sources = ['firmware.js', 'firmware.js.map'].filter((f) => existsSync(join(dir, f))).map((f) => ({ path: f, source: join(dir, f) }));
   }
-  const m = packBundle({
-    version: need(v.version, '--version'), hardware: need(v.hardware, '--hardware'), channel, minFromVersion: v['min-from'], files: sources, key,
-  }, need(v.out, '--out'));
+  // The slot needs {"type":"module"} beside the ESM entry; signed like every other file.
+  let tmp: string | undefined;
+  if (!sources.some((s) => s.path === 'package.json')) {
+    tmp = mkdtempSync(join(tmpdir(), 'fw-pack-'));
+    writeFileSync(join(tmp, 'package.json'), '{"type":"module"}\n');
+    sources.push({ path: 'package.json', source: join(tmp, 'package.json') });
+  }
+  let m;
+  try {
+    m = packBundle({
+      version: need(v.version, '--version'), hardware: need(v.hardware, '--hardware'), channel, minFromVersion: v['min-from'], files: sources, key,
+    }, need(v.out, '--out'));
+  } finally {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  }
   process.stdout.write(`${JSON.stringify(m)}\n`);
   return 0;
 }

@@ -18,7 +18,7 @@ const trust = { releaseKeys: keysOf(release, rsa), hardware: HW, currentVersion:
 async function refused(t: import('ava').ExecutionContext, p: Promise<unknown>, code: string): Promise<BundleError> {
   const err = await t.throwsAsync(p);
   t.true(err instanceof BundleError, `not a BundleError: ${err?.message}`);
-  t.is((err as BundleError).code, code, err!.message);
+  t.is(String((err as BundleError).code), code, err!.message);
   return err as BundleError;
 }
 

@@ -1,6 +1,7 @@
 // Shared test fixtures for the firmware update tests: keys, tiny fake firmware, bundles, slot dirs.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -34,7 +35,7 @@ export function tmpDir(t: { teardown(f: () => void): void }, prefix = 'fwupd-'):
 export function fakeFirmware(version: string): string {
   const health = pathToFileURL(path.join(ROOT, 'test/update/fake-health.ts')).href;
   return `import { appendFileSync } from 'node:fs';
-appendFileSync(process.env.MARKER, JSON.stringify({ version: ${JSON.stringify(version)}, slot: process.env.BODYCAM_SLOT }) + '\\n');
+appendFileSync(process.env.MARKER, JSON.stringify({ version: ${JSON.stringify(version)}, slot: process.env.BODYCAM_SLOT, pid: process.pid }) + '\\n');
 const mode = process.env.FAKE_MODE ?? 'exit';
 if (mode === 'hang') setInterval(() => {}, 1000);
 else if (mode === 'exit') process.exit(0);
@@ -60,6 +61,8 @@ export function makeBundle(dir: string, s: BundleSpec): string {
     writeFileSync(path.join(src, p), bytes);
     files.push({ path: p, source: path.join(src, p) });
   }
+  writeFileSync(path.join(src, 'package.json'), '{"type":"module"}\n');
+  files.push({ path: 'package.json', source: path.join(src, 'package.json') });
   writeFileSync(path.join(src, 'firmware.js'), fakeFirmware(s.version));
   files.push({ path: 'firmware.js', source: path.join(src, 'firmware.js') });
   const out = path.join(dir, `fw-${s.version}-${Math.random().toString(36).slice(2, 8)}.bcfw`);
@@ -69,3 +72,19 @@ export function makeBundle(dir: string, s: BundleSpec): string {
 }
 
 export const keysOf = (...ss: Signer[]) => Object.fromEntries(ss.map((s) => [s.name, s.pubPem]));
+
+/** One boot: the real launcher as a child process (what systemd starts); resolves with its exit. */
+export function runLauncher(slotsDir: string, env: Record<string, string>, onSpawn?: (child: import('node:child_process').ChildProcess) => void) {
+  return new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', LAUNCHER, '--slots', slotsDir], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    onSpawn?.(child);
+    child.once('exit', (code) => resolve({ code, stderr }));
+  });
+}
+
+export function readLines<T = Record<string, unknown>>(file: string): T[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
+}
