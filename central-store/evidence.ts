@@ -153,13 +153,13 @@ export class EvidenceStore {
       if (epoch) throw new StoreError('key-destroyed', `clip ${r.clip_id}: epoch key ${r.epoch_id} was destroyed at ${epoch.destroyedAt}; the clip can no longer be decrypted`);
       throw new StoreError('key-missing', `clip ${r.clip_id}: this store holds no key for epoch ${r.epoch_id}`);
     };
+    const corrupt = (err: unknown) => err instanceof ClipError ? new StoreError('corrupt', `clip ${r.clip_id}: ${err.message}`) : err;
+    let s;
     try {
-      const s = await openClipStream(this.blobs.read(r.blob_key), { dataKey, expectSha256: r.sha256, allowTruncated: r.clip_state === 'truncated' });
-      return s.payloads;
-    } catch (err) {
-      if (err instanceof ClipError) throw new StoreError('corrupt', `clip ${r.clip_id}: ${err.message}`);
-      throw err;
-    }
+      s = await openClipStream(this.blobs.read(r.blob_key), { dataKey, expectSha256: r.sha256, allowTruncated: r.clip_state === 'truncated' });
+    } catch (err) { throw corrupt(err); }
+    const inner = s.payloads;
+    return (async function* () { try { yield* inner; } catch (err) { throw corrupt(err); } })();
   }
 
   /** The clip's MPEG-TS, verified as it streams (a failure ends the stream with an error). */
@@ -233,14 +233,14 @@ export class EvidenceStore {
   }
 
   /** Encrypted package for the police; the password is returned once and stored nowhere. */
-  exportForPolice(clipIds: string[], o: { journalNumber: string; recipient: string; by: string; outPath: string; zip?: ZipOptions }): Promise<ExportResult> {
+  async exportForPolice(clipIds: string[], o: { journalNumber: string; recipient: string; by: string; outPath: string; zip?: ZipOptions }): Promise<ExportResult> {
     const ids = parse(ExportIds, clipIds, 'clipIds');
     const v = parse(PoliceOpts, { journalNumber: o?.journalNumber, recipient: o?.recipient, by: o?.by, outPath: o?.outPath });
     return this.pack(ids, { kind: 'police-export', journalNumber: v.journalNumber, recipient: v.recipient }, v.by, v.outPath, o.zip);
   }
 
   /** Data subject access copy: same format, labelled as such. */
-  exportForSubject(clipIds: string[], o: { subject: string; by: string; outPath: string; zip?: ZipOptions }): Promise<ExportResult> {
+  async exportForSubject(clipIds: string[], o: { subject: string; by: string; outPath: string; zip?: ZipOptions }): Promise<ExportResult> {
     const ids = parse(ExportIds, clipIds, 'clipIds');
     const v = parse(SubjectOpts, { subject: o?.subject, by: o?.by, outPath: o?.outPath });
     return this.pack(ids, { kind: 'subject-access', subject: v.subject }, v.by, v.outPath, o.zip);
