@@ -28,7 +28,7 @@ test('a good bundle verifies (Ed25519 and RSA-PSS) and round-trips its manifest'
   const m = await verifyBundle(b, trust);
   t.is(m.version, '1.1.0');
   t.is(m.hardware, HW);
-  t.deepEqual(m.files.map((f) => f.path), ['firmware.js']);
+  t.deepEqual(m.files.map((f) => f.path), ['package.json', 'firmware.js']);
   const r = makeBundle(dir, { version: '1.1.0', signer: rsa });
   t.is(readHeader(bufferSource(readFileSync(r))).algorithm, 'rsa-pss-sha256');
   t.is((await verifyBundle(r, trust)).version, '1.1.0');
