@@ -1,0 +1,93 @@
+// The facade end to end: a real clip through real ingest (aedes) is indexed with its purpose and opens
+// verified; search criteria; bad input names the field; a damaged blob fails its stream.
+import test from 'ava';
+import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { Uploader } from '../../dock-agent/uploader.js';
+import { EvidenceStore } from '../../central-store/evidence.js';
+import { hashFile } from '../../central-store/ingest-assembly.js';
+import { createLogger } from '../../shared/log.js';
+import { startAedes } from '../helpers/aedes.js';
+import { makeCentral, quiet, tmpDir } from '../mqtt/setup.js';
+import { rsaPair, writeClip } from '../clip/helpers.js';
+import { DAY, T0, addClip, code, epochAt, iso, makeStore, readAll } from './store-helpers.js';
+
+test('a clip delivered through real ingest is indexed with its purpose and opens verified', async (t) => {
+  const b = await startAedes();
+  const central = await makeCentral(b.url);
+  const spool = await tmpDir('spool-');
+  t.teardown(async () => { await central.cleanup(); await b.stop(); await rm(spool, { recursive: true, force: true }); });
+  await central.start();
+  const epoch = rsaPair();
+  const file = path.join(spool, 'clip-1.bc');
+  const segs = await writeClip(file, epoch.publicKey, 5); // meta.purpose = 'crime-prevention', epoch 'epoch-1'
+  const up = new Uploader({ mqttUrl: b.url, dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: 16 * 1024, statusTimeoutMs: 1000, log: quiet('up') });
+  t.teardown(() => up.close());
+  await up.upload({ clipId: 'clip-1', deviceId: 'cam-1', state: 'closed', bytes: statSync(file).size, sha256: await hashFile(file),
+    startedAt: '2026-01-01T00:00:00.000Z', stoppedAt: '2026-01-01T00:00:05.000Z', epochId: 'epoch-1' }, file);
+
+  const s = await EvidenceStore.open({ dir: path.join(central.dir, 'evidence'), db: central.db, blobs: central.blobs, masterKey: Buffer.alloc(32, 1),
+    signingKey: generateKeyPairSync('ed25519').privateKey, storeId: 'store-1', now: () => Date.parse('2026-01-02T00:00:00Z'), log: createLogger('e', 'silent') });
+  t.teardown(() => s.close());
+  await s.keys.importEpoch({ epochId: 'epoch-1', privateKey: epoch.privateKey, notBefore: '2026-01-01T00:00:00Z', notAfter: '2026-01-02T00:00:00Z' });
+  const info = s.get('clip-1')!;
+  t.like(info, { clipId: 'clip-1', deviceId: 'cam-1', dockId: 'dock-1', purpose: 'crime-prevention', epochId: 'epoch-1', state: 'closed', hold: null,
+    deleteAfter: '2026-01-15T00:00:00.000Z' });
+  t.deepEqual(s.search({ purpose: 'crime-prevention' }).map((c) => c.clipId), ['clip-1']);
+  t.true((await readAll(await s.openPlaintext('clip-1'))).equals(Buffer.concat(segs)));
+});
+
+test('search: each criterion narrows, newest first, limit; bad criteria name the field', async (t) => {
+  const f = await makeStore(t);
+  const e = await epochAt(f, T0);
+  const c1 = await addClip(f, { epoch: e, startedAt: T0 + 1000, deviceId: 'cam-1', purpose: 'crime-prevention' });
+  const c2 = await addClip(f, { epoch: e, startedAt: T0 + 2000, deviceId: 'cam-2', purpose: 'work-environment' });
+  const c3 = await addClip(f, { epoch: e, startedAt: T0 + DAY, deviceId: 'cam-1', purpose: 'crime-prevention' });
+  const s = f.store;
+  const ids = (c: Parameters<typeof s.search>[0]) => s.search(c).map((x) => x.clipId);
+  t.deepEqual(ids({}), [c3.clipId, c2.clipId, c1.clipId]);
+  t.deepEqual(ids({ deviceId: 'cam-1' }), [c3.clipId, c1.clipId]);
+  t.deepEqual(ids({ purpose: 'work-environment' }), [c2.clipId]);
+  t.deepEqual(ids({ from: iso(T0 + 1500), to: iso(T0 + DAY) }), [c2.clipId]);
+  t.deepEqual(ids({ clipId: c1.clipId }), [c1.clipId]);
+  t.deepEqual(ids({ limit: 1 }), [c3.clipId]);
+  s.placeHold(c2.clipId, { reason: 'dispute', caseNumber: 'K-9', by: 'u' });
+  t.deepEqual(ids({ onHold: true }), [c2.clipId]);
+  t.deepEqual(ids({ onHold: false }), [c3.clipId, c1.clipId]);
+  t.like(s.get(c2.clipId)!.hold, { reason: 'dispute', caseNumber: 'K-9', placedBy: 'u', placedAt: iso(T0) });
+  t.regex(await code(() => s.search({ from: 'yesterday' })), /^bad-input: from: an ISO 8601/);
+  t.regex(await code(() => s.search({ limit: 0 })), /^bad-input: limit/);
+  t.regex(await code(() => s.search({ camera: 'x' } as never)), /^bad-input: .*camera/);
+  t.regex(await code(() => s.deletionReceipts({ since: 'soon' })), /^bad-input: since/);
+  t.is(s.get('nope'), undefined);
+  t.regex(await code(s.openPlaintext('nope')), /^not-found/);
+});
+
+test('openPlaintext: a damaged blob ends the stream with corrupt; a clip without its key is key-missing', async (t) => {
+  const f = await makeStore(t);
+  const e = await epochAt(f, T0);
+  const c = await addClip(f, { epoch: e, startedAt: T0, segments: 4 });
+  const blob = f.blobs.pathOf(c.clipId);
+  const bytes = readFileSync(blob);
+  bytes[bytes.length - 100] ^= 0x20;
+  writeFileSync(blob, bytes);
+  const stream = await f.store.openPlaintext(c.clipId);
+  t.regex(await code(readAll(stream)), /^corrupt: .*tampered/);
+  // Header damage is caught before any byte is streamed.
+  bytes[bytes.length - 100] ^= 0x20;
+  bytes[40] ^= 1;
+  writeFileSync(blob, bytes);
+  t.regex(await code(f.store.openPlaintext(c.clipId)), /^corrupt: /);
+  const other = { epochId: 'epoch-elsewhere', publicKeyPem: rsaPair().publicKey };
+  const d = await addClip(f, { epoch: other, startedAt: T0 });
+  t.regex(await code(f.store.openPlaintext(d.clipId)), /^key-missing: .*epoch-elsewhere/);
+});
+
+test('open refuses a db without secure_delete', async (t) => {
+  const f = await makeStore(t);
+  f.db.pragma('secure_delete = OFF');
+  t.regex(await code(f.open()), /^bad-input: db: secure_delete must be ON/);
+  f.db.pragma('secure_delete = ON');
+});
