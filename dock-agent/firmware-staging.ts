@@ -76,6 +76,9 @@ export class FirmwareDrop {
     this.watcher = w;
     w.on('add', (p) => this.consider(p));
     w.on('change', (p) => this.consider(p));
+    w.on('unlink', (p) => {
+      for (const [hw, r] of this.ready) if (r.path === p) this.ready.delete(hw);
+    });
     await new Promise<void>((resolve) => w.once('ready', () => resolve()));
   }
 

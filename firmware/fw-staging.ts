@@ -121,6 +121,8 @@ export class FwStaging {
     try {
       version = (await this.o.checkHeader(b.header, b.size)).version;
     } catch (err) {
+      // A staging of this very bundle can never install now (e.g. the camera moved past it): drop it.
+      if (this.staged?.sha256 === b.sha256) this.discard();
       this.finish({ by: peer, version: null, sha256: b.sha256, outcome: 'refused', reason: (err as Error).message });
       throw refused((err as Error).message);
     }
