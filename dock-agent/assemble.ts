@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { UsbHotplug } from '../shared/hal.js';
 import { DockAgent, type AgentEvent } from './agent.js';
-import { FirmwareDrop, loadReleaseKeys } from './firmware-staging.js';
+import { FirmwareDrop, loadReleaseKeys, trackDocked } from './firmware-staging.js';
 import { loadEpochsDir, type DockConfig } from './config.js';
 import { Journal } from './journal.js';
 import { openSerialLine } from './serial/opener.js';
@@ -28,15 +28,20 @@ export function assembleDock(config: DockConfig, o: { hotplug: UsbHotplug; log: 
   const identity = { keyPem: read('auth.keyPath', config.auth.keyPath), certPem: read('auth.certPath', config.auth.certPath) };
   const caCertPem = read('auth.caCertPath', config.auth.caCertPath);
 
+  // A bundle verified while cameras sit in the dock runs their bays again (offload first, then staging).
+  const tracked = trackDocked(o.hotplug);
   const firmware = config.firmware
-    ? new FirmwareDrop({ dropDir: config.firmware.dropDir, releaseKeys: loadReleaseKeys(config.firmware.keysDir), log })
+    ? new FirmwareDrop({
+      dropDir: config.firmware.dropDir, releaseKeys: loadReleaseKeys(config.firmware.keysDir), log,
+      onEvent: (e) => { if (e.type === 'fw-ready') for (const d of tracked.docked()) agent.attach(d); },
+    })
     : undefined;
   const journal = Journal.open(config.journalPath);
   const uploader = new Uploader({ mqttUrl: config.mqttUrl, dockId: config.dockId, centralPublicKey, chunkSize: config.chunkSize,
     inflight: config.inflight, statusTimeoutMs: config.statusTimeoutMs, maxBackoffMs: config.backoff.maxMs, log });
   const agent = new DockAgent({
     spoolDir: config.spoolDir, journal, uploader, centralPublicKey, backoff: config.backoff, parallelUploads: config.parallelUploads, bays: config.bays, log,
-    hotplug: o.hotplug,
+    hotplug: tracked.hotplug,
     afterOffload: firmware && ((session, signal) => firmware.afterOffload(session, signal)),
     loadEpochs: () => loadEpochsDir(config.epochsDir),
     async openSession(dev): Promise<CameraSession> {

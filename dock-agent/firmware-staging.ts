@@ -12,6 +12,7 @@ import { compareVersions, parseManifest, type Manifest } from '../firmware/updat
 import { FirmwareClient, type StageOptions } from '../shared/wire/fw-transfer.js';
 import { ErrorCode, WireError } from '../shared/wire/messages.js';
 import type { RpcClient } from '../shared/wire/link.js';
+import type { DockedDevice, UsbHotplug } from '../shared/hal.js';
 import type { CameraSession } from './types.js';
 
 export type FirmwareEvent =
@@ -141,4 +142,25 @@ export class FirmwareDrop {
       this.o.onEvent?.({ type: 'fw-staged', deviceId: session.deviceId, version, outcome: refused ? 'refused' : 'failed', reason });
     }
   }
+}
+
+/**
+ * Wrap the hotplug source to know which cameras sit in the dock, so that a bundle verified later
+ * still reaches them: `rerun` (DockAgent.attach) runs their bay again — offload first, then staging.
+ */
+export function trackDocked(hotplug: UsbHotplug): { hotplug: UsbHotplug; docked(): DockedDevice[] } {
+  const present = new Map<string, DockedDevice>();
+  return {
+    docked: () => [...present.values()],
+    hotplug: {
+      onAttach: (l) => hotplug.onAttach((d) => { present.set(d.ttyPath, d); l(d); }),
+      onDetach: (l) => hotplug.onDetach((d) => { present.delete(d.ttyPath); l(d); }),
+      async start() {
+        const found = await hotplug.start();
+        for (const d of found) present.set(d.ttyPath, d);
+        return found;
+      },
+      stop: () => hotplug.stop(),
+    },
+  };
 }

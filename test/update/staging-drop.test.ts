@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync, copyFileSync, mkdirSync } from
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { DockAgent, type AgentEvent } from '../../dock-agent/agent.js';
-import { FirmwareDrop, type FirmwareEvent } from '../../dock-agent/firmware-staging.js';
+import { FirmwareDrop, trackDocked, type FirmwareEvent } from '../../dock-agent/firmware-staging.js';
 import { Journal } from '../../dock-agent/journal.js';
 import { openSerialLine } from '../../dock-agent/serial/opener.js';
 import { openCameraSession } from '../../dock-agent/serial/session.js';
@@ -15,6 +15,7 @@ import { Uploader } from '../../dock-agent/uploader.js';
 import { startPtyPair } from '../../hardware-sim/serial.js';
 import { SimUsbHotplug } from '../../hardware-sim/usb.js';
 import { verifyReceipt } from '../../shared/mqtt/receipt-check.js';
+import { startAedes } from '../helpers/aedes.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { makeCentral, quiet, tmpDir } from '../mqtt/setup.js';
 import { makeBundle, makeCamera, makeFwPki, sha256File, type FwCamera } from './fw-fixtures.js';
@@ -101,4 +102,60 @@ test('drop folder → two docked cameras after their offload → both on the new
   for (const r of rows) t.like((JSON.parse(r.entry_json) as { data: object }).data, { version: '3.1.0', outcome: 'installed', by: { role: 'dock', id: 'dock-1' } });
   t.true(existsSync(path.join(dropDir, 'rejected', 'evil-3.2.0.bcfw')));
   t.regex(readFileSync(path.join(dropDir, 'rejected', 'evil-3.2.0.bcfw.reason.txt'), 'utf8'), /tampered/);
+});
+
+test('a bundle dropped while a camera sits in the dock (offload long done) reaches it: its bay runs again', async (t) => {
+  const broker = await startAedes();
+  const central = await makeCentral(broker.url);
+  const dir = await tmpDir('fwdrop2-');
+  t.teardown(async () => { await central.cleanup(); await broker.stop(); await rm(dir, { recursive: true, force: true }); });
+  await central.start();
+  const pki = makeFwPki();
+  const pair = await startPtyPair();
+  t.teardown(() => pair.stop());
+  const camLine = await openSerialLine(pair.b);
+  t.teardown(() => camLine.closeLine());
+  const camera = makeCamera(pki, 'cam-43');
+  const link = camera.start(camLine);
+  t.teardown(() => link.close());
+  const sim = new SimUsbHotplug();
+  sim.dock(0, 'cam-43', pair.a);
+  const tracked = trackDocked(sim);
+  const journal = Journal.open(path.join(dir, 'journal.db'));
+  const uploader = new Uploader({ mqttUrl: broker.url, dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: 64 * 1024, statusTimeoutMs: 1000, log: quiet('up') });
+  const events: AgentEvent[] = [];
+  const fwEvents: FirmwareEvent[] = [];
+  const dropDir = path.join(dir, 'drop');
+  let agent!: DockAgent;
+  const drop = new FirmwareDrop({
+    dropDir, releaseKeys: pki.releaseKeys, log: quiet('fw'), usePolling: true,
+    onEvent: (e) => { fwEvents.push(e); if (e.type === 'fw-ready') for (const d of tracked.docked()) agent.attach(d); },
+  });
+  agent = new DockAgent({
+    spoolDir: path.join(dir, 'spool'), hotplug: tracked.hotplug, journal, uploader, centralPublicKey: central.publicKey, log: quiet('agent'),
+    loadEpochs: async () => [], backoff: { initialMs: 100, maxMs: 500 }, onEvent: (e) => events.push(e),
+    afterOffload: (s, signal) => drop.afterOffload(s, signal),
+    async openSession(dev) {
+      const line = await openSerialLine(dev.ttyPath);
+      const s = await openCameraSession({ line, identity: pki.dock, caCertPem: pki.ca.certPem });
+      const close = s.close.bind(s);
+      return Object.assign(s, { close: async () => { await close(); await line.closeLine(); } });
+    },
+  });
+  t.teardown(async () => { await drop.stop(); await agent.stop(); await uploader.close(); journal.close(); });
+  await drop.start();
+  await agent.start();
+  const until = async (what: string, ok: () => boolean) => {
+    for (const end = Date.now() + 30_000; !ok(); await new Promise((r) => setTimeout(r, 50))) if (Date.now() > end) throw new Error(`timed out: ${what} ${JSON.stringify(fwEvents)}`);
+  };
+  await until('first bay done', () => events.some((e) => e.type === 'bay-done'));
+  await agent.idle();
+  t.is(camera.status().version, '0.0.0');
+  const bundle = makeBundle(pki, '1.5.0', { bytes: 100_000 });
+  copyFileSync(bundle.path, path.join(dropDir, 'bodycam-1.5.0.bcfw'));
+  await until('staged', () => fwEvents.some((e) => e.type === 'fw-staged'));
+  await agent.idle();
+  t.like(fwEvents.find((e) => e.type === 'fw-staged'), { deviceId: 'cam-43', version: '1.5.0', outcome: 'installed' });
+  t.is(camera.status().version, '1.5.0');
+  t.is(events.filter((e) => e.type === 'bay-done').length, 2);
 });
