@@ -99,7 +99,11 @@ async function clipCheck(flashDir: string, deviceId: string): Promise<string> {
 
 /** Remove probes a power cut left behind (random data or test clips to a key nobody kept). */
 function sweepProbes(dir: string): void {
-  for (const f of readdirSync(dir)) if (f.startsWith(PROBE_PREFIX)) unlinkSync(join(dir, f));
+  try {
+    for (const f of readdirSync(dir)) if (f.startsWith(PROBE_PREFIX)) unlinkSync(join(dir, f));
+  } catch {
+    // an unreadable flash fails the flash check below
+  }
 }
 
 export async function runHealthChecks(t: HealthTargets, o: HealthOptions = {}): Promise<HealthReport> {
