@@ -14,8 +14,8 @@ const SEG = '([^/]+)';
 const r = (method: string, p: string, action: string, run: (c: Ctx) => Promise<Out>): Route =>
   ({ method, path: new RegExp(`^${p.replaceAll(':x', SEG)}$`), action, run });
 
-/** A fresh file name in the exports directory; the evidence store writes the package there. */
-const outFile = (c: Ctx, kind: string) => path.join(c.exportsDir, `${kind}-${new Date().toISOString().replace(/[:.]/g, '')}-${randomBytes(4).toString('hex')}`);
+/** A fresh file name in the exports directory; the evidence store writes the package (AES-256 ZIP) there. */
+const outFile = (c: Ctx, kind: string) => path.join(c.exportsDir, `${kind}-${new Date().toISOString().replace(/[:.]/g, '')}-${randomBytes(4).toString('hex')}.zip`);
 const ONCE = 'The password is shown only in this response: deliver it separately from the package.';
 
 export const routes: Route[] = [

@@ -1,5 +1,164 @@
-// Not built yet: this subcommand's issue is still open.
-export async function run(_args: string[]): Promise<number> {
-  process.stderr.write('not built yet\n');
-  return 2;
+// `bodycam store ...`: the store's operations on a store directory directly, with the same permission
+// checks and access-log entries as the HTTP API (central-store/operations.ts). The user logs in on
+// every call: --user NAME, password from BODYCAM_PASSWORD or the first line of stdin.
+// Exit codes: 0 ok, 1 refused or failed (reason on stderr), 2 usage.
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadStoreConfig, parseStoreConfig, type StoreConfig } from './config.js';
+import { OpError } from './operations.js';
+import { reviewText } from './review.js';
+import { openStoreContext, resolveMasterKey, type StoreContext } from './store-context.js';
+
+export const USAGE = `usage: bodycam store <command> (--config FILE | --dir DATA_DIR) [--user NAME] ...
+
+  bootstrap-admin NAME                     create the first administrator (refused once one exists)
+  user list | add NAME --role ROLE | role NAME ROLE | unlock NAME | disable NAME
+  search [--device-id ID] [--clip-id ID] [--purpose P] [--from ISO] [--to ISO] [--on-hold true|false] [--limit N]
+  view CLIP -o FILE                        decrypt a clip to FILE (logged as a download)
+  hold CLIP --reason TEXT --case NUMBER    place an evidence hold
+  unhold CLIP --reason TEXT                lift it
+  delete CLIP --reason TEXT                delete now (refused while on hold)
+  export CLIP... --journal NUMBER --recipient TEXT -o FILE    encrypted police package
+  dsar CLIP... --subject TEXT -o FILE      copy for a data subject (access request)
+  review [--json]                          authorisation review (6-monthly control)
+  receipts [--since ISO]                   deletion receipts
+  log verify | log purge                   check the access-log chain / purge entries older than 6 months
+  retention run                            run the retention job now
+
+Passwords: BODYCAM_PASSWORD or stdin line 1 (the acting user); for bootstrap-admin and user add the new
+user's password is BODYCAM_NEW_PASSWORD or the next stdin line. Master key (for clip commands):
+--master-key-file FILE, config masterKeyFile, BODYCAM_MASTER_KEY_FILE or BODYCAM_MASTER_PASSPHRASE.
+`;
+
+class Usage extends Error {}
+
+const OPTIONS = {
+  config: { type: 'string' }, dir: { type: 'string' }, user: { type: 'string' }, 'master-key-file': { type: 'string' },
+  role: { type: 'string' }, 'device-id': { type: 'string' }, 'clip-id': { type: 'string' }, purpose: { type: 'string' },
+  from: { type: 'string' }, to: { type: 'string' }, 'on-hold': { type: 'string' }, limit: { type: 'string' },
+  reason: { type: 'string' }, case: { type: 'string' }, journal: { type: 'string' }, recipient: { type: 'string' },
+  subject: { type: 'string' }, out: { type: 'string', short: 'o' }, since: { type: 'string' }, json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Password lines from stdin, read once when first needed (never echoed, never logged). */
+function passwords(): () => Promise<string> {
+  let lines: Promise<string[]> | undefined;
+  let next = 0;
+  return async () => {
+    lines ??= (async () => {
+      if (process.stdin.isTTY) return [];
+      const parts: Buffer[] = [];
+      for await (const c of process.stdin) parts.push(c as Buffer);
+      return Buffer.concat(parts).toString('utf8').split(/\r?\n/);
+    })();
+    const l = (await lines)[next++];
+    if (!l) throw new OpError('bad-input', 'password: none given (BODYCAM_PASSWORD or a line on stdin)');
+    return l;
+  };
+}
+
+function loadConfig(v: { config?: string; dir?: string }): StoreConfig {
+  if (v.config) return loadStoreConfig(v.config);
+  const cfgEnv = process.env.BODYCAM_STORE_CONFIG;
+  if (!v.dir && cfgEnv) return loadStoreConfig(cfgEnv);
+  if (!v.dir) throw new Usage('--config FILE or --dir DATA_DIR is required');
+  // Only the store directory: defaults for the rest (the MQTT url is not used by the CLI).
+  return parseStoreConfig({ storeId: process.env.BODYCAM_STORE_ID ?? 'central', dataDir: path.resolve(v.dir), mqtt: { url: 'mqtt://127.0.0.1' } });
+}
+
+/** Write a stream to FILE via a temp name, so a failure leaves no partial file. */
+async function writeOut(src: Readable | ReadableStream, file: string): Promise<void> {
+  const tmp = `${file}.part-${process.pid}`;
+  try {
+    await pipeline(src instanceof Readable ? src : Readable.fromWeb(src as import('node:stream/web').ReadableStream), createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
+    await rename(tmp, file);
+  } catch (err) { await rm(tmp, { force: true }); throw err; }
+}
+
+const parse = (a: string[]) => parseArgs({ args: a, options: OPTIONS, allowPositionals: true, strict: true });
+
+export async function run(args: string[]): Promise<number> {
+  let v: ReturnType<typeof parse>['values'];
+  let pos: string[];
+  try { ({ values: v, positionals: pos } = parse(args)); } catch (err) {
+    process.stderr.write(`bodycam store: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (v.help || !pos.length) { process.stdout.write(USAGE); return v.help ? 0 : 2; }
+  let ctx: StoreContext | undefined;
+  try {
+    const config = loadConfig(v);
+    ctx = await openStoreContext(config, { masterKey: () => resolveMasterKey(config, process.env, v['master-key-file']) });
+    const out = await dispatch(ctx, pos, v, passwords());
+    if (out !== undefined) process.stdout.write(typeof out === 'string' ? out : `${JSON.stringify(out, null, 2)}\n`);
+    return 0;
+  } catch (err) {
+    if (err instanceof Usage) { process.stderr.write(`bodycam store: ${err.message}\n\n${USAGE}`); return 2; }
+    const code = err instanceof OpError || err instanceof ConfigError ? '' : ` (${(err as { code?: string }).code ?? 'error'})`;
+    process.stderr.write(`bodycam store: ${(err as Error).message}${code}\n`);
+    return 1;
+  } finally {
+    await ctx?.close();
+  }
+}
+
+type Values = Record<string, string | boolean | undefined>;
+const need = (v: string | undefined, what: string): string => { if (!v) throw new Usage(`${what} is required`); return v; };
+
+async function dispatch(ctx: StoreContext, pos: string[], v: Values, pw: () => Promise<string>): Promise<unknown> {
+  const [cmd, sub, ...rest] = pos;
+  const s = (k: string) => v[k] as string | undefined;
+  const secret = async (env: string) => process.env[env] || pw();
+  if (cmd === 'bootstrap-admin') {
+    const name = need(sub ?? s('user'), 'NAME');
+    const u = await ctx.ops.bootstrapAdmin(name, await secret('BODYCAM_PASSWORD'));
+    return { created: u.username, role: u.role };
+  }
+  const known = ['user', 'search', 'view', 'hold', 'unhold', 'delete', 'export', 'dsar', 'review', 'receipts', 'log', 'retention'];
+  if (!known.includes(cmd)) throw new Usage(`unknown command ${JSON.stringify(cmd)}`);
+  const subs: Record<string, string[]> = { user: ['list', 'add', 'role', 'unlock', 'disable'], log: ['verify', 'purge'], retention: ['run'] };
+  if (subs[cmd] && !subs[cmd].includes(sub)) throw new Usage(`${cmd}: one of ${subs[cmd].join(', ')}`);
+  const clip = () => need(sub, 'CLIP');
+  if (['view', 'export', 'dsar'].includes(cmd)) need(s('out'), '-o FILE');
+  // Log in (logged, lockout applies) before anything else.
+  const me = (await ctx.ops.login(need(s('user'), '--user NAME'), await secret('BODYCAM_PASSWORD'))).username;
+  const ops = ctx.ops;
+  switch (cmd) {
+    case 'user': {
+      const name = () => need(rest[0], 'NAME');
+      if (sub === 'list') return ops.listUsers(me);
+      if (sub === 'add') return ops.createUser(me, { username: name(), role: need(s('role'), '--role ROLE'), password: await secret('BODYCAM_NEW_PASSWORD') });
+      if (sub === 'role') return ops.setRole(me, name(), { role: need(rest[1], 'ROLE') });
+      if (sub === 'unlock') return ops.unlock(me, name());
+      return ops.disable(me, name());
+    }
+    case 'search': {
+      const q = Object.fromEntries(Object.entries({ clipId: s('clip-id'), deviceId: s('device-id'), purpose: s('purpose'), from: s('from'), to: s('to'), onHold: s('on-hold'), limit: s('limit') }).filter(([, x]) => x !== undefined));
+      return ops.search(me, q);
+    }
+    case 'view': {
+      const file = path.resolve(s('out')!);
+      await writeOut(await ops.video(me, clip(), 'download'), file);
+      return { clipId: sub, written: file };
+    }
+    case 'hold': return ops.hold(me, clip(), { reason: s('reason'), caseNumber: s('case') });
+    case 'unhold': return ops.unhold(me, clip(), { reason: s('reason') });
+    case 'delete': return ops.delete(me, clip(), { reason: s('reason') });
+    case 'export': return { ...await ops.exportPolice(me, { clipIds: [clip(), ...rest], journalNumber: s('journal'), recipient: s('recipient') }, path.resolve(s('out')!)), note: 'deliver the password separately from the package; it is not stored anywhere' };
+    case 'dsar': return { ...await ops.dsar(me, { clipIds: [clip(), ...rest], subject: s('subject') }, path.resolve(s('out')!)), note: 'deliver the password separately from the copy; it is not stored anywhere' };
+    case 'review': { const r = await ops.review(me); return v.json ? r : reviewText(r); }
+    case 'receipts': return ops.deletionReceipts(me, s('since') ? { since: s('since') } : {});
+    case 'log': {
+      if (sub === 'purge') return ops.purgeLog(me);
+      const r = await ops.verifyLog(me);
+      if (!r.ok) throw new OpError('conflict', `access log chain broken at seq ${r.badSeq}: ${r.reason}`);
+      return r;
+    }
+    default: return ops.runRetention(me);
+  }
 }

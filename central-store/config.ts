@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { RetentionConfigSchema } from './retention.js';
 
 const id = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'letters, digits and . _ : - only (1-128)');
 
@@ -30,8 +31,8 @@ export const StoreConfigSchema = z.object({
   lockoutAfter: z.number().int().min(1).max(100).default(5),
   /** Access-log entries older than this many months are purged. */
   accessLogMonths: z.number().int().min(1).max(120).default(6),
-  /** Passed to the evidence store as is (per-purpose retention; see docs/central-store.md). */
-  retention: z.record(z.string(), z.unknown()).optional(),
+  /** Per-purpose retention for the evidence store (docs/retention-and-keys.md). */
+  retention: RetentionConfigSchema.optional(),
   jobs: z.object({
     retentionEveryMinutes: z.number().int().min(1).default(60),
     logPurgeEveryHours: z.number().int().min(1).default(24),

@@ -22,6 +22,7 @@ test('errors name the field; the master key itself is refused in the config', (t
   t.throws(() => parseStoreConfig({ ...good, lockoutAfter: 0 }), { message: /^config\.lockoutAfter:/ });
   t.throws(() => parseStoreConfig({ ...good, masterKey: 'ab'.repeat(32) }), { message: /^config\.\(root\):.*masterKey/ });
   t.throws(() => parseStoreConfig({ ...good, api: { tls: { certPath: 'c' } } }), { message: /^config\.api\.tls\.keyPath:/ });
+  t.throws(() => parseStoreConfig({ ...good, retention: { defaultDays: 60 } }), { message: /^config\.retention\.defaultDays: at most 30 days/ });
   t.throws(() => loadStoreConfig('/nonexistent/store.json'), { message: /^config: cannot read/ });
 });
 

@@ -1,0 +1,76 @@
+// Central store server (tsup → dist/central-store.js). Usage: central-store [config.json]
+// (default $BODYCAM_STORE_CONFIG or /etc/bodycam/central-store.json). Opens the index, blobs and
+// evidence store, runs the MQTT ingest workers, the HTTP API and the scheduled jobs (retention at
+// start and every hour, access-log purge daily; the ingest sweeps stale partial clips itself).
+// Exit codes: 0 clean stop (SIGTERM/SIGINT), 78 bad config (names the field), 1 anything else.
+import { readFileSync } from 'node:fs';
+import { createLogger } from '../shared/log.js';
+import { createApi, type Api } from './api.js';
+import { ConfigError, loadStoreConfig, storePaths } from './config.js';
+import { startIngest, type Ingest } from './ingest.js';
+import { SYSTEM } from './operations.js';
+import { openStoreContext, resolveMasterKey, type StoreContext } from './store-context.js';
+
+const EX_CONFIG = 78;
+const log = createLogger('central-store');
+const configPath = process.argv[2] ?? process.env.BODYCAM_STORE_CONFIG ?? '/etc/bodycam/central-store.json';
+
+async function main(): Promise<void> {
+  let config;
+  try { config = loadStoreConfig(configPath); } catch (err) {
+    process.stderr.write(`central-store: ${(err as Error).message}\n`);
+    process.exit(err instanceof ConfigError ? EX_CONFIG : 1);
+  }
+  const ctx: StoreContext = await openStoreContext(config, { masterKey: () => resolveMasterKey(config, process.env) });
+  const evidence = await ctx.evidence();
+  const signing = await ctx.signingKey();
+  const ingests: Ingest[] = [];
+  for (let i = 0; i < config.mqtt.workers; i++) {
+    ingests.push(await startIngest({
+      mqttUrl: config.mqtt.url, db: ctx.db, blobs: ctx.blobs, receiptKey: signing.privateKey, storeId: config.storeId,
+      workerId: `${process.pid}-${i}`, subscription: config.mqtt.workers > 1 ? { mode: 'shared', group: config.mqtt.shareGroup } : { mode: 'all' },
+      log: log.child({ worker: i }),
+    }));
+  }
+  const tls = config.api.tls && { cert: readFileSync(config.api.tls.certPath), key: readFileSync(config.api.tls.keyPath) };
+  const api: Api = createApi({ ops: ctx.ops, exportsDir: storePaths(config).exports, sessionTtlMs: config.api.sessionTtlMinutes * 60_000, tls, log });
+  const port = await api.listen(config.api.port, config.api.host);
+
+  // Jobs run one at a time; each run is in the access log as done by 'system'.
+  let chain = Promise.resolve();
+  const job = (name: string, fn: () => Promise<unknown>) => {
+    chain = chain.then(fn).then((r) => log.info({ job: name, result: r }, 'job done'), (err) => log.error({ job: name, err: String(err) }, 'job failed'));
+    return chain;
+  };
+  const retention = () => job('retention', () => ctx.ops.runRetention(SYSTEM));
+  const purge = () => job('access-log purge', () => ctx.ops.purgeLog(SYSTEM));
+  await retention();
+  await purge();
+  const timers = [
+    setInterval(() => void retention(), config.jobs.retentionEveryMinutes * 60_000),
+    setInterval(() => void purge(), config.jobs.logPurgeEveryHours * 3_600_000),
+  ];
+  log.info({ storeId: config.storeId, port, tls: !!tls, workers: ingests.length, evidence: !!evidence }, 'central store running');
+  process.stdout.write(`${JSON.stringify({ ready: true, port, publicKey: storePaths(config).signingPub })}\n`);
+
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    for (const t of timers) clearInterval(t);
+    await api.close();
+    for (const i of ingests) await i.close();
+    await chain;
+    await ctx.close();
+    log.info('central store stopped');
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown());
+  process.once('SIGINT', () => void shutdown());
+}
+
+main().catch((err) => {
+  log.fatal({ err: String(err) }, 'central store failed to start');
+  process.stderr.write(`central-store: ${(err as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,57 @@
+// Opens one store from its configuration for the server and the CLI alike: index db, users, access log
+// and operations at once; the evidence store (which needs the master key) only when first asked for.
+import { mkdirSync } from 'node:fs';
+import type { KeyObject } from 'node:crypto';
+import { AccessLog } from './access-log.js';
+import { LocalBlobStore } from './blob-store.js';
+import { storePaths, type StoreConfig } from './config.js';
+import { openCentralDb, type Db } from './db.js';
+import { EvidenceStore } from './evidence.js';
+import { masterKeyFromPassphrase, readMasterKeyFile } from './keys.js';
+import { Operations } from './operations.js';
+import { loadOrCreateSigningKey } from './signing-key.js';
+import { Users, type ScryptParams } from './users.js';
+
+export interface StoreContext {
+  config: StoreConfig; db: Db; users: Users; log: AccessLog; ops: Operations; blobs: LocalBlobStore;
+  evidence(): Promise<EvidenceStore>;
+  signingKey(): Promise<{ privateKey: KeyObject; publicKey: KeyObject }>;
+  close(): Promise<void>;
+}
+
+/**
+ * The master key, in this order: an explicit key file (flag), config.masterKeyFile,
+ * env BODYCAM_MASTER_KEY_FILE, env BODYCAM_MASTER_PASSPHRASE. Never read from the config itself.
+ */
+export async function resolveMasterKey(config: StoreConfig, env: NodeJS.ProcessEnv, flagFile?: string): Promise<Buffer> {
+  const file = flagFile ?? config.masterKeyFile ?? env.BODYCAM_MASTER_KEY_FILE;
+  if (file) return readMasterKeyFile(file, config.dataDir);
+  if (env.BODYCAM_MASTER_PASSPHRASE) return masterKeyFromPassphrase(env.BODYCAM_MASTER_PASSPHRASE, config.dataDir);
+  throw Object.assign(new Error('master key: none given (masterKeyFile in the config, BODYCAM_MASTER_KEY_FILE or BODYCAM_MASTER_PASSPHRASE)'), { code: 'bad-input' });
+}
+
+export async function openStoreContext(config: StoreConfig, o: { masterKey: () => Promise<Buffer>; now?: () => number; scrypt?: ScryptParams }): Promise<StoreContext> {
+  const p = storePaths(config);
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  mkdirSync(p.exports, { recursive: true, mode: 0o700 });
+  const db = openCentralDb(p.db);
+  const blobs = await LocalBlobStore.open(p.blobs);
+  const users = new Users(db, { now: o.now, maxFailures: config.lockoutAfter, scrypt: o.scrypt });
+  const log = new AccessLog(db, { now: o.now });
+  let master: Promise<Buffer> | undefined;
+  let signing: Promise<{ privateKey: KeyObject; publicKey: KeyObject }> | undefined;
+  let evidence: Promise<EvidenceStore> | undefined;
+  const signingKey = () => signing ??= (master ??= o.masterKey()).then((m) => loadOrCreateSigningKey(p.signingKey, p.signingPub, m));
+  const openEvidence = () => evidence ??= (async () => EvidenceStore.open({
+    dir: config.dataDir, db, blobs, masterKey: await (master ??= o.masterKey()), signingKey: (await signingKey()).privateKey,
+    storeId: config.storeId, retention: config.retention, now: o.now,
+  }))();
+  const ops = new Operations({ db, users, log, evidence: openEvidence, now: o.now });
+  return {
+    config, db, users, log, ops, blobs, evidence: openEvidence, signingKey,
+    async close() {
+      if (evidence) await (await evidence.catch(() => undefined))?.close();
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,61 @@
+// `bodycam store` end to end as separate processes: bootstrap, users, lockout, review, log verify.
+import test from 'ava';
+import { AccessLog } from '../../central-store/access-log.js';
+import { openCentralDb } from '../../central-store/db.js';
+import { bodycam } from './cli-helpers.js';
+import { PW, tempDb } from './helpers.js';
+
+test('bootstrap once, users, lockout until unlocked, review, log verify; usage errors exit 2', async (t) => {
+  const { dir } = await tempDb(t);
+  const data = `${dir}/data`;
+  const as = (user: string, args: string[], o: { pw?: string; stdin?: string; env?: Record<string, string> } = {}) =>
+    bodycam([...args, '--dir', data, '--user', user], { env: { BODYCAM_PASSWORD: o.pw ?? PW, ...o.env }, stdin: o.stdin });
+
+  t.is((await bodycam(['--help'])).code, 0);
+  const u = await bodycam(['frobnicate', '--dir', data]);
+  t.is(u.code, 2); t.regex(u.stderr, /unknown command "frobnicate"/); t.regex(u.stderr, /usage: bodycam store/);
+  t.is((await bodycam(['search', '--dir', data, '--bogus'])).code, 2);
+  t.is((await bodycam(['search'])).code, 2);
+
+  // No users yet: nobody can log in; bootstrap takes the password from stdin.
+  const none = await as('root', ['user', 'list']);
+  t.is(none.code, 1); t.regex(none.stderr, /wrong username or password/);
+  const b = await bodycam(['bootstrap-admin', 'root', '--dir', data], { stdin: `${PW}\n` });
+  t.is(b.code, 0, b.stderr); t.deepEqual(b.json, { created: 'root', role: 'administrator' });
+  const again = await bodycam(['bootstrap-admin', 'root2', '--dir', data], { stdin: `${PW}\n` });
+  t.is(again.code, 1); t.regex(again.stderr, /an administrator already exists/);
+
+  // user add: acting password on stdin line 1, the new user's on line 2.
+  const add = await bodycam(['user', 'add', 'vera', '--role', 'viewer', '--dir', data, '--user', 'root'], { stdin: `${PW}\n${PW}-vera\n` });
+  t.is(add.code, 0, add.stderr); t.is(add.json.role, 'viewer');
+  const short = await as('root', ['user', 'add', 'sam', '--role', 'viewer'], { env: { BODYCAM_NEW_PASSWORD: 'short' } });
+  t.is(short.code, 1); t.regex(short.stderr, /^bodycam store: password: at least 12/m);
+
+  // A viewer may not administer users: refused, exit 1, logged.
+  const denied = await as('vera', ['user', 'list'], { pw: `${PW}-vera` });
+  t.is(denied.code, 1); t.regex(denied.stderr, /role viewer lacks the admin permission/);
+
+  // Five wrong passwords lock vera; the right one then fails too; root unlocks.
+  for (let i = 0; i < 5; i++) t.is((await as('vera', ['search'], { pw: 'wrong password!!' })).code, 1);
+  const locked = await as('vera', ['search'], { pw: `${PW}-vera` });
+  t.is(locked.code, 1); t.regex(locked.stderr, /account locked/);
+  t.is((await as('root', ['user', 'unlock', 'vera'])).code, 0);
+  const rev = await as('root', ['review']);
+  t.is(rev.code, 0); t.regex(rev.stdout, /^vera\s+viewer\s+search,view\s+active/m);
+
+  const v = await as('root', ['log', 'verify']);
+  t.is(v.code, 0, v.stderr); t.true(v.json.ok);
+  const db = openCentralDb(`${data}/central.db`);
+  const entries = new AccessLog(db).entries();
+  const actions = entries.map((e) => `${e.user}:${e.action}:${e.outcome}`);
+  for (const want of ['system:user-bootstrap:ok', 'system:user-bootstrap:error', 'root:user-create:ok', 'vera:user-list:denied', 'vera:login-failure:denied', 'system:lockout:ok', 'root:user-unlock:ok', 'root:review:ok', 'root:log-verify:ok']) {
+    t.true(actions.includes(want), want);
+  }
+  t.false(entries.some((e) => e.criterion.includes(PW)), 'no password in the log');
+  // Tamper with one row: verify exits 1 naming the seq.
+  const target = entries.find((e) => e.action === 'user-unlock')!;
+  db.exec(`DROP TRIGGER access_log_no_update; UPDATE access_log SET criterion = '{"username":"root"}' WHERE seq = ${target.seq}`);
+  db.close();
+  const bad = await as('root', ['log', 'verify']);
+  t.is(bad.code, 1); t.regex(bad.stderr, new RegExp(`chain broken at seq ${target.seq}`));
+});
