@@ -40,11 +40,12 @@ export interface Camera {
   stop(reason: string): Promise<void>;
 }
 
-/** The simulator's scaled clock; anchored at simEpochMs so a rebooted camera keeps the same time line. */
+/** The simulator's scaled clock; anchored at simEpochMs so a rebooted camera keeps the same time line
+ *  (off by simClockSkewMs, a board clock that drifted, until the dock sets it). */
 function simClock(config: FirmwareConfig): Clock | undefined {
-  if (config.simSpeed === 1) return undefined;
+  if (config.simSpeed === 1 && config.simClockSkewMs === 0) return undefined;
   const anchor = config.simEpochMs ?? Date.now();
-  return new ScaledClock(anchor + (Date.now() - anchor) * config.simSpeed, config.simSpeed);
+  return new ScaledClock(anchor + (Date.now() - anchor) * config.simSpeed + config.simClockSkewMs, config.simSpeed);
 }
 
 export async function bootCamera(config: FirmwareConfig, o: BootOptions): Promise<Camera> {

@@ -1,7 +1,7 @@
 // Composition of the camera: hardware (sim twins or real drivers), GPS guard, recorder.
 // The vault and device log are injected (firmware/main.ts opens them), so this runs with fakes in tests.
 import type { Logger } from 'pino';
-import type { ButtonInput, DigitalOutput, GpsModule, VideoSource } from '../shared/hal.js';
+import type { ButtonInput, DigitalOutput, FlashStorage, GpsModule, VideoSource } from '../shared/hal.js';
 import type { Clock } from '../shared/clock.js';
 import type { FirmwareConfig } from './config.js';
 import { Recorder, type ClipVault, type EventLog } from './recorder.js';
@@ -14,6 +14,8 @@ export interface Hardware {
   haptic: DigitalOutput;
   gps: GpsModule;
   camera: VideoSource;
+  /** Free-space accounting for the recorder (flash-full handling); absent in unit tests. */
+  flash?: FlashStorage;
 }
 
 export function simHardware(config: FirmwareConfig, clock: Clock) {
@@ -38,7 +40,7 @@ export class CameraApp {
     private readonly logger: Logger,
   ) {
     this.guard = new GpsGuard({ gps: hw.gps, led: hw.led, clock, deviceLog, logger });
-    this.recorder = new Recorder({ config, clock, button: hw.button, led: hw.led, haptic: hw.haptic, source: hw.camera, vault, deviceLog, logger });
+    this.recorder = new Recorder({ config, clock, button: hw.button, led: hw.led, haptic: hw.haptic, source: hw.camera, vault, deviceLog, logger, flash: hw.flash });
   }
 
   async start(): Promise<void> {

@@ -16,6 +16,8 @@ export const configSchema = z
     prerecordSeconds: z.number().int().min(0).max(120).default(60),
     prebufferBytes: z.number().int().positive().default(128 * 1024 * 1024),
     prebufferAudio: z.boolean().default(false),
+    /** Free flash below this closes the clip being recorded and refuses new ones (room for the index and log). */
+    flashReserveBytes: z.number().int().min(0).default(64 * 1024 * 1024),
     longPressMs: z.number().int().min(500).max(10_000).default(3000),
     maxClipSeconds: z.number().int().positive().nullable().default(null),
     reminderIntervalS: z.number().int().positive().default(30),
@@ -42,6 +44,10 @@ export const configSchema = z
       .optional(),
     /** Simulator only: run the camera's clock this many times faster than real time. */
     simSpeed: z.number().positive().max(1000).default(1),
+    /** Simulator only: the simulated flash's capacity in bytes (free = capacity - bytes under flashDir). */
+    simFlashBytes: z.number().int().positive().optional(),
+    /** Simulator only: the board clock is this far off (ms) until the dock sets it. */
+    simClockSkewMs: z.number().int().default(0),
     /** Simulator only: real time at which the scaled clock equals real time (keeps time across power cuts). */
     simEpochMs: z.number().int().positive().optional(),
     camera: z
@@ -58,7 +64,8 @@ export const configSchema = z
       .prefault({}),
   })
   .strict()
-  .refine((c) => c.hal === 'sim' || c.simSpeed === 1, { path: ['simSpeed'], message: 'only the simulator may run a scaled clock' });
+  .refine((c) => c.hal === 'sim' || c.simSpeed === 1, { path: ['simSpeed'], message: 'only the simulator may run a scaled clock' })
+  .refine((c) => c.hal === 'sim' || (c.simFlashBytes === undefined && c.simClockSkewMs === 0), { path: ['hal'], message: 'simFlashBytes and simClockSkewMs are for the simulator only' });
 
 export type FirmwareConfig = z.infer<typeof configSchema>;
 

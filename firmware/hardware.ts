@@ -5,6 +5,7 @@ import { ConfigError, type FirmwareConfig } from './config.js';
 import { simHardware, type Hardware } from './camera-app.js';
 import { PipelineCamera, DEFAULT_CAPTURE_COMMAND } from './drivers/camera.js';
 import { DirFlash } from './drivers/flash.js';
+import { SimFlash } from '../hardware-sim/flash.js';
 import { GpioButton, GpioOutput } from './drivers/gpio.js';
 import { SerialGps } from './drivers/gps.js';
 
@@ -14,7 +15,7 @@ export interface BoardHardware extends Hardware {
 }
 
 export function openHardware(config: FirmwareConfig, clock: Clock): BoardHardware {
-  const flash = new DirFlash(config.paths.flashDir);
+  const flash = config.hal === 'sim' && config.simFlashBytes ? new SimFlash(config.simFlashBytes, config.paths.flashDir) : new DirFlash(config.paths.flashDir);
   if (config.hal === 'sim') {
     const hw = simHardware(config, clock);
     return { ...hw, flash, close: async () => { await hw.button.close(); } };

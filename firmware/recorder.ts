@@ -1,6 +1,8 @@
 // Recorder state machine: idle (buffering into RAM) → recording → idle.
 // A press starts a clip with the pre-buffer prepended; only a long press stops (no accidental stops).
-import type { ButtonInput, DigitalOutput, VideoSegment, VideoSource } from '../shared/hal.js';
+// Flash below the reserve (config.flashReserveBytes) closes the clip cleanly with what it holds and
+// refuses new ones until space comes back (after a dock wipes), each time with a 'fault' in the log.
+import type { ButtonInput, DigitalOutput, FlashStorage, VideoSegment, VideoSource } from '../shared/hal.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from 'pino';
 import { RingBuffer } from './ring-buffer.js';
@@ -29,6 +31,8 @@ export interface RecorderDeps {
   vault: ClipVault;
   deviceLog: EventLog;
   logger: Logger;
+  /** Free-space accounting of the flash the vault writes to; absent = never checked. */
+  flash?: Pick<FlashStorage, 'freeBytes'>;
 }
 
 export type RecorderState = 'idle' | 'recording';
@@ -95,7 +99,35 @@ export class Recorder {
       this.openClip(s.startMs, [s], 0);
       return;
     }
-    this.enqueue(() => this.clip?.appendSegment(seg(s)));
+    this.enqueue(async () => {
+      if (!this.clip) return;
+      const free = await this.freeBelowReserve();
+      if (free !== null) return this.flashFull(this.clip, s.startMs, free);
+      await this.clip.appendSegment(seg(s));
+    });
+  }
+
+  /** Free bytes when below the reserve, else null (also null when the flash cannot say). */
+  private async freeBelowReserve(): Promise<number | null> {
+    if (!this.d.flash) return null;
+    const free = await this.d.flash.freeBytes().catch(() => Infinity);
+    return free < this.d.config.flashReserveBytes ? free : null;
+  }
+
+  /** Out of space mid-clip: close it with every segment it has (a valid, closed clip), then go idle. */
+  private async flashFull(w: ClipWriter, atMs: number, freeBytes: number): Promise<void> {
+    this.endRecordingState();
+    void this.pattern(5, 60);
+    await this.closeClip(w, atMs, 'flash-full');
+    this.d.deviceLog.append('fault', { kind: 'flash-full', clipId: w.clipId, freeBytes, reserveBytes: this.d.config.flashReserveBytes });
+    this.d.logger.error({ clipId: w.clipId, freeBytes }, 'flash full: clip closed');
+  }
+
+  private endRecordingState(): void {
+    this.state = 'idle';
+    if (this.reminder) this.d.clock.clearInterval(this.reminder);
+    this.reminder = undefined;
+    void this.d.led.set(false);
   }
 
   private beginRecording(at: number): Promise<unknown> {
@@ -123,6 +155,16 @@ export class Recorder {
       policyHash: this.policy,
     };
     return this.enqueue(async () => {
+      const free = await this.freeBelowReserve();
+      if (free !== null) {
+        // No room for a clip: say so (haptic, log) and keep the pre-record in RAM for the next press.
+        this.endRecordingState();
+        void this.pattern(5, 60);
+        for (const s of first) this.ring.push(s);
+        this.d.deviceLog.append('fault', { kind: 'flash-full', refused: true, atMs: pressedAtMs, freeBytes: free, reserveBytes: c.flashReserveBytes });
+        this.d.logger.error({ freeBytes: free }, 'flash full: recording refused');
+        return;
+      }
       const w = await this.d.vault.beginClip(meta);
       this.clip = w;
       this.clipIds.push(w.clipId);
@@ -142,9 +184,7 @@ export class Recorder {
   /** Stop the current clip (long press, SIGTERM). Resolves when the clip is closed on flash. */
   stopRecording(atMs: number, reason: string): Promise<unknown> {
     if (this.state !== 'recording') return this.chain;
-    this.state = 'idle';
-    if (this.reminder) this.d.clock.clearInterval(this.reminder);
-    void this.d.led.set(false);
+    this.endRecordingState();
     void this.pattern(3, 80);
     return this.enqueue(() => this.clip && this.closeClip(this.clip, atMs, reason));
   }
