@@ -138,6 +138,7 @@ export class Updater {
     this.running = true;
     let fh: FileHandle | undefined;
     let finished = true;
+    let switching = false;
     try {
       let s = this.state();
       if (s.trial) throw new BundleError('busy', `version ${s.slots[s.trial.slot].version} in slot ${s.trial.slot} is on trial (not yet marked good)`);
@@ -169,8 +170,10 @@ export class Updater {
         void sw.finally(() => { this.running = false; }).catch(() => undefined);
         return { version: manifest.version, slot, switched: false, waitingFor: this.pending.waitingFor };
       }
+      switching = true;
       return await sw;
     } catch (err) {
+      if (switching) throw err; // logged by the switch itself
       if (err instanceof BundleError) throw this.refuse(log, err);
       log('failed', { message: (err as Error).message });
       throw err;
