@@ -215,8 +215,9 @@ export function startDockLink(opts: DockLinkOptions): { close(): void } {
     throw new WireError(ErrorCode.UNSUPPORTED, `message type 0x${type.toString(16)} is not known`);
   }
 
-  // FW_COMMIT (0x43) installs: a retransmit must get the answer, not a second install.
-  const cacheable = (t: number) => t === MsgType.WIPE || t === MsgType.SET_CLOCK || t === MsgType.INSTALL_EPOCHS || t === 0x43;
+  // FW_COMMIT (0x43) installs: a retransmit must get the answer, not a second install. A HELLO
+  // retransmitted on a slow line must get the same nonce back, or the AUTH that follows fails.
+  const cacheable = (t: number) => t === MsgType.HELLO || t === MsgType.WIPE || t === MsgType.SET_CLOCK || t === MsgType.INSTALL_EPOCHS || t === 0x43;
   const server = new RpcServer(link, handle, cacheable);
   return {
     close() {
