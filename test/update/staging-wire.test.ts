@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openCameraSession } from '../../dock-agent/serial/session.js';
 import { openSerialLine } from '../../dock-agent/serial/opener.js';
-import { openMockPair, startPtyPair } from '../../hardware-sim/serial.js';
+import { duplexPair, openMockPair, startPtyPair } from '../../hardware-sim/serial.js';
 import { FirmwareClient } from '../../shared/wire/fw-transfer.js';
 import { makeBundle, makeCamera, makeFwPki, sha256File } from './fw-fixtures.js';
 
@@ -129,4 +129,32 @@ test('staging over @serialport/binding-mock ports by a technician', async (t) =>
   const rec = camera.log.since(0).find((e) => e.type === 'fw-flash')!;
   t.like(rec.data, { outcome: 'installed', by: { role: 'technician', id: 'tech-ann' } });
   t.regex(String((rec.data.by as { certSha256: string }).certSha256), /^[0-9a-f]{64}$/);
+});
+
+test('a slow HELLO response: the retransmitted HELLO gets the same nonce from the reply cache and AUTH succeeds', async (t) => {
+  const { Duplex } = await import('node:stream');
+  const [dockEnd, camEnd] = duplexPair();
+  // The camera's writes are held for 400 ms from its first one (a busy camera), in order: the dock
+  // times out, retransmits HELLO, and then gets the first answer.
+  let held: Buffer[] | null = null;
+  const camSide = new Duplex({
+    read() {},
+    write(chunk: Buffer, _e, cb) {
+      if (held === null) {
+        held = [chunk];
+        setTimeout(() => { for (const c of held!) camEnd.write(c); held = []; }, 400);
+      } else if (held.length > 0) held.push(chunk);
+      else camEnd.write(chunk);
+      cb();
+    },
+  });
+  camEnd.on('data', (d: Buffer) => camSide.push(d));
+  const camera = makeCamera(pki, 'cam-25');
+  const link = camera.start(camSide);
+  t.teardown(() => link.close());
+  const s = await openCameraSession({ line: dockEnd, identity: pki.technician, caCertPem: pki.ca.certPem, role: 'technician', timeoutMs: 150 });
+  t.teardown(() => s.close());
+  t.true(s.stats.retransmits >= 1);
+  t.is((await new FirmwareClient(s.rpc).status()).hardware, 'bodycam-sim-1');
+  t.is(camera.log.since(0).filter((e) => e.type === 'technician-authenticated').length, 1);
 });
