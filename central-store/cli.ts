@@ -2,8 +2,8 @@
 // checks and access-log entries as the HTTP API (central-store/operations.ts). The user logs in on
 // every call: --user NAME, password from BODYCAM_PASSWORD or the first line of stdin.
 // Exit codes: 0 ok, 1 refused or failed (reason on stderr), 2 usage.
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { createWriteStream, existsSync } from 'node:fs';
+import { link, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -71,13 +71,13 @@ function loadConfig(v: { config?: string; dir?: string }): StoreConfig {
   return parseStoreConfig({ storeId: process.env.BODYCAM_STORE_ID ?? 'central', dataDir: path.resolve(v.dir), mqtt: { url: 'mqtt://127.0.0.1' } });
 }
 
-/** Write a stream to FILE via a temp name, so a failure leaves no partial file. */
+/** Write a stream to FILE via a temp name, so a failure leaves no partial file (decrypted bytes only in FILE). */
 async function writeOut(src: Readable | ReadableStream, file: string): Promise<void> {
   const tmp = `${file}.part-${process.pid}`;
   try {
     await pipeline(src instanceof Readable ? src : Readable.fromWeb(src as import('node:stream/web').ReadableStream), createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
-    await rename(tmp, file);
-  } catch (err) { await rm(tmp, { force: true }); throw err; }
+    await link(tmp, file); // unlike rename, refuses to replace an existing file
+  } finally { await rm(tmp, { force: true }); }
 }
 
 const parse = (a: string[]) => parseArgs({ args: a, options: OPTIONS, allowPositionals: true, strict: true });
@@ -124,7 +124,7 @@ async function dispatch(ctx: StoreContext, pos: string[], v: Values, pw: () => P
   const subs: Record<string, string[]> = { user: ['list', 'add', 'role', 'unlock', 'disable'], log: ['verify', 'purge'], retention: ['run'] };
   if (subs[cmd] && !subs[cmd].includes(sub)) throw new Usage(`${cmd}: one of ${subs[cmd].join(', ')}`);
   const clip = () => need(sub, 'CLIP');
-  if (['view', 'export', 'dsar'].includes(cmd)) need(s('out'), '-o FILE');
+  if (['view', 'export', 'dsar'].includes(cmd) && existsSync(need(s('out'), '-o FILE'))) throw new OpError('bad-input', `-o ${s('out')}: exists (not overwritten)`);
   // Log in (logged, lockout applies) before anything else.
   const me = (await ctx.ops.login(need(s('user'), '--user NAME'), await secret('BODYCAM_PASSWORD'))).username;
   const ops = ctx.ops;

@@ -28,9 +28,11 @@ export function pick(body: unknown, keys: string[]): Record<string, unknown> {
   return Object.fromEntries(keys.filter((k) => k in o).map((k) => [k, o[k]]));
 }
 
+/** Missing → 'required' (zod's default message says 'expected string, received undefined'). */
+const str = () => z.string({ error: (i) => (i.input === undefined ? 'required' : 'must be a string') });
 const ID = /^[A-Za-z0-9._:-]{1,128}$/;
-export const ClipIdSchema = z.string().regex(ID, 'a clip id (letters, digits, . _ : -)');
-const text = (max: number) => z.string().trim().min(1, 'required').max(max, `at most ${max} characters`);
+export const ClipIdSchema = str().regex(ID, 'a clip id (letters, digits, . _ : -)');
+const text = (max: number) => str().trim().min(1, 'required').max(max, `at most ${max} characters`);
 const iso = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO 8601 date/time').transform((s) => new Date(s).toISOString());
 const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((s) => s === 'true')]);
 
@@ -47,9 +49,9 @@ export type SearchCriteria = z.infer<typeof SearchSchema>;
 
 export const HoldSchema = z.object({ reason: text(500), caseNumber: text(100) }).strict();
 export const ReasonSchema = z.object({ reason: text(500) }).strict();
-const clipIds = z.array(ClipIdSchema).min(1, 'at least one clip id').max(1000);
+const clipIds = z.array(ClipIdSchema, { error: (i) => (i.input === undefined ? 'required' : 'a list of clip ids') }).min(1, 'at least one clip id').max(1000);
 export const ExportSchema = z.object({ clipIds, journalNumber: text(100), recipient: text(200) }).strict();
 export const DsarSchema = z.object({ clipIds, subject: text(200) }).strict();
 export const SinceSchema = z.object({ since: iso.optional() }).strict();
-export const UserCreateSchema = z.object({ username: z.string(), role: z.string(), password: z.string() }).strict();
-export const RoleSchema = z.object({ role: z.string() }).strict();
+export const UserCreateSchema = z.object({ username: str(), role: str(), password: str() }).strict();
+export const RoleSchema = z.object({ role: str() }).strict();
