@@ -1,9 +1,10 @@
 // Documentation that deletion happened: signed deletion receipts (one per clip) and key-destruction
 // receipts (one per destroyed key), kept in their own sqlite file (<dir>/receipts.db) so that the
 // index file keeps no trace of a deleted clip. Receipts hold ids, hashes, times and rules only.
-import type { KeyObject, KeyLike } from 'node:crypto';
+import { createPublicKey, type KeyObject, type KeyLike } from 'node:crypto';
 import path from 'node:path';
-import { openDocument, signDocument, type SignedDocument } from '../shared/evidence.js';
+import { signData } from '../shared/crypto.js';
+import { keyIdOf, openDocument, type SignedDocument } from '../shared/evidence.js';
 import { migrate, openCentralDb, type Db } from './db.js';
 
 export interface DeletionReceiptBody {
@@ -75,7 +76,16 @@ export function verifyKeyDestruction(doc: SignedDocument, publicKey: KeyLike): K
 }
 
 export class ReceiptBook {
-  private constructor(readonly db: Db, private readonly key: KeyObject, readonly storeId: string) {}
+  private readonly keyId: string;
+  private constructor(readonly db: Db, private readonly key: KeyObject, readonly storeId: string) {
+    this.keyId = keyIdOf(createPublicKey(key));
+  }
+
+  /** shared/evidence.ts signDocument, with the key id computed once (a sweep signs thousands). */
+  private sign(body: object): SignedDocument {
+    const text = JSON.stringify(body);
+    return { body: text, sig: signData(this.key, Buffer.from(text, 'utf8')).toString('base64'), keyId: this.keyId };
+  }
 
   static open(dir: string, signingKey: KeyObject, storeId: string): ReceiptBook {
     const db = openCentralDb(path.join(dir, 'receipts.db'));
@@ -94,7 +104,7 @@ export class ReceiptBook {
     return this.db.transaction(() => items.map((i) => {
       const body: DeletionReceiptBody = { v: 1, kind: 'deletion-receipt', clipId: i.clipId, sha256: i.sha256, bytes: i.bytes,
         deletedAt: at, rule: i.rule, by: i.by, storeId: this.storeId, steps: DELETION_STEPS };
-      ins.run(i.clipId, at, JSON.stringify(signDocument(body, this.key)));
+      ins.run(i.clipId, at, JSON.stringify(this.sign(body)));
       return toReceipt(JSON.parse((get.get(i.clipId) as { doc_json: string }).doc_json) as SignedDocument);
     }))();
   }
@@ -110,7 +120,7 @@ export class ReceiptBook {
     const body: KeyDestructionBody = { v: 1, kind: 'key-destruction', keyName: b.keyName, keyKind: b.keyKind, keyId: b.keyId,
       notBefore: b.notBefore, notAfter: b.notAfter, destroyedAt: b.destroyedAt, rule: b.rule, storeId: this.storeId };
     this.db.prepare('INSERT OR IGNORE INTO key_destructions (key_name, destroyed_at, doc_json) VALUES (?, ?, ?)')
-      .run(b.keyName, b.destroyedAt, JSON.stringify(signDocument(body, this.key)));
+      .run(b.keyName, b.destroyedAt, JSON.stringify(this.sign(body)));
     return this.keyDestruction(b.keyName)!;
   }
 

@@ -45,7 +45,10 @@ CREATE TABLE pending_deletions (
   by TEXT NOT NULL,
   requested_at TEXT NOT NULL
 );`;
-export function migrateRetention(db: Db): void { migrate(db, 'evidence-retention-1', MIGRATION); }
+export function migrateRetention(db: Db): void {
+  migrate(db, 'evidence-retention-1', MIGRATION);
+  migrate(db, 'evidence-retention-2', 'CREATE INDEX IF NOT EXISTS clips_started ON clips(started_at); CREATE INDEX IF NOT EXISTS clips_epoch ON clips(epoch_id)');
+}
 
 /** SQL day count for a row's purpose, with its parameters (julianday arithmetic is in days). */
 function daysSql(c: RetentionConfig): { sql: string; params: (string | number)[] } {
