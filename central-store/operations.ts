@@ -119,15 +119,17 @@ export class Operations {
     return this.run(actor, kind, { clipId }, async () => (await this.o.evidence()).openPlaintext(parse(S.ClipIdSchema, clipId)));
   }
   async hold(actor: string, clipId: unknown, body: unknown) {
-    const ev = await this.o.evidence();
-    return this.run(actor, 'hold', { clipId, ...S.pick(body, ['reason', 'caseNumber']) }, () => {
+    const crit = { clipId, ...S.pick(body, ['reason', 'caseNumber']) };
+    const ev = await this.evidenceFor(actor, 'hold', crit);
+    return this.run(actor, 'hold', crit, () => {
       const b = parse(S.HoldSchema, body);
       return ev.placeHold(parse(S.ClipIdSchema, clipId), { ...b, by: actor });
     }, 'tx');
   }
   async unhold(actor: string, clipId: unknown, body: unknown) {
-    const ev = await this.o.evidence();
-    return this.run(actor, 'unhold', { clipId, ...S.pick(body, ['reason']) }, () => {
+    const crit = { clipId, ...S.pick(body, ['reason']) };
+    const ev = await this.evidenceFor(actor, 'unhold', crit);
+    return this.run(actor, 'unhold', crit, () => {
       const b = parse(S.ReasonSchema, body);
       return ev.liftHold(parse(S.ClipIdSchema, clipId), { ...b, by: actor });
     }, 'tx');
@@ -147,6 +149,10 @@ export class Operations {
     const crit = S.pick(body, ['clipIds', 'subject']);
     const b = await this.validated(actor, 'dsar', crit, () => parse(S.DsarSchema, body));
     return this.run(actor, 'dsar', crit, async () => (await this.o.evidence()).exportForSubject(b.clipIds, { subject: b.subject, by: actor, outPath }), 'before');
+  }
+  /** The evidence store for a synchronous (transactional) operation; failing to open it is logged like the operation failing. */
+  private async evidenceFor(actor: string, action: Action, crit: unknown): Promise<EvidenceApi> {
+    try { return await this.o.evidence(); } catch (err) { return this.run(actor, action, crit, () => { throw err; }); }
   }
   /** Validation as its own logged step, so a 'before' operation never logs 'ok' for input it then rejects. */
   private async validated<T>(actor: string, action: Action, crit: unknown, fn: () => T): Promise<T> {

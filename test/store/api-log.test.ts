@@ -136,3 +136,25 @@ test('a tampered log fails verify over the API, naming the seq', async (t) => {
   const rev = await s.call('GET', '/review?format=text', { token: aud });
   t.regex(rev.text, /^owen\s+evidence-officer/m);
 });
+
+test('TLS: with a certificate configured the API speaks HTTPS only, verified against the CA', async (t) => {
+  const { createCA, issueCertificate } = await import('../../shared/pki/ca.js');
+  const { createApi } = await import('../../central-store/api.js');
+  const https = await import('node:https');
+  const s = await setup(t);
+  const ca = createCA();
+  const leaf = issueCertificate({ role: 'central', id: 'store-1', ca });
+  const api = createApi({ ops: s.ops, exportsDir: s.dir, tls: { cert: leaf.certPem, key: leaf.keyPem }, log: (await import('../../shared/log.js')).createLogger('api', 'silent') });
+  const port = await api.listen(0);
+  t.teardown(() => api.close());
+  const post = (body: string) => new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = https.request({ host: '127.0.0.1', port, path: '/login', method: 'POST', ca: ca.certPem, checkServerIdentity: () => undefined }, (res) => {
+      let b = ''; res.on('data', (d) => { b += d; }); res.on('end', () => resolve({ status: res.statusCode!, body: b }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+  const r = await post(JSON.stringify({ username: 'owen', password: PW }));
+  t.is(r.status, 200); t.regex(JSON.parse(r.body).token, /^[A-Za-z0-9_-]{40,}$/);
+  await t.throwsAsync(fetch(`http://127.0.0.1:${port}/login`, { method: 'POST', body: '{}' }));
+});
