@@ -64,6 +64,8 @@ export class FirmwareDrop {
   /** Newest verified bundle per hardware string. */
   readonly ready = new Map<string, Ready>();
   private watcher?: FSWatcher;
+  /** "<deviceId> <file>" a camera refused: not offered again until the file changes. */
+  private readonly refused = new Set<string>();
 
   constructor(private readonly o: FirmwareDropOptions) {}
 
@@ -90,6 +92,7 @@ export class FirmwareDrop {
   /** Verify a dropped file; a bad one is moved to rejected/ with its reason beside it. */
   consider(path: string): void {
     const file = basename(path);
+    for (const k of [...this.refused]) if (k.endsWith(` ${path}`)) this.refused.delete(k);
     try {
       const r = verifyBundleFile(path, this.o.releaseKeys);
       const have = this.ready.get(r.manifest.hardware);
@@ -118,12 +121,15 @@ export class FirmwareDrop {
     if (!rpc || this.ready.size === 0 || signal?.aborted) return;
     const fw = new FirmwareClient(rpc);
     let version = '';
+    let offered: Ready | undefined;
     try {
       const st = await fw.status();
       const b = this.ready.get(st.hardware);
       if (!b || compareVersions(b.manifest.version, st.version) <= 0 || compareVersions(b.manifest.version, st.floor) < 0) return;
       if (st.pending === b.manifest.version) return; // installed, switch waiting for the camera to be idle
       version = b.manifest.version;
+      offered = b;
+      if (this.refused.has(`${session.deviceId} ${b.path}`)) return;
       if (st.trial) {
         this.o.log.info({ deviceId: session.deviceId, version }, 'camera is on a trial boot; firmware waits for the next docking');
         return;
@@ -138,6 +144,7 @@ export class FirmwareDrop {
       if (err instanceof WireError && err.code === ErrorCode.UNSUPPORTED) return; // firmware without staging
       const refused = err instanceof WireError && err.code === ErrorCode.FW_REFUSED;
       const reason = err instanceof WireError ? err.reason : (err as Error).message;
+      if (refused && offered) this.refused.add(`${session.deviceId} ${offered.path}`);
       this.o.log.warn({ deviceId: session.deviceId, version, reason }, refused ? 'camera refused the firmware' : 'firmware staging failed; resumes at the next docking');
       this.o.onEvent?.({ type: 'fw-staged', deviceId: session.deviceId, version, outcome: refused ? 'refused' : 'failed', reason });
     }

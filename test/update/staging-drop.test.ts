@@ -12,7 +12,7 @@ import { Journal } from '../../dock-agent/journal.js';
 import { openSerialLine } from '../../dock-agent/serial/opener.js';
 import { openCameraSession } from '../../dock-agent/serial/session.js';
 import { Uploader } from '../../dock-agent/uploader.js';
-import { startPtyPair } from '../../hardware-sim/serial.js';
+import { openMockPair, startPtyPair } from '../../hardware-sim/serial.js';
 import { SimUsbHotplug } from '../../hardware-sim/usb.js';
 import { verifyReceipt } from '../../shared/mqtt/receipt-check.js';
 import { startAedes } from '../helpers/aedes.js';
@@ -158,4 +158,36 @@ test('a bundle dropped while a camera sits in the dock (offload long done) reach
   t.like(fwEvents.find((e) => e.type === 'fw-staged'), { deviceId: 'cam-43', version: '1.5.0', outcome: 'installed' });
   t.is(camera.status().version, '1.5.0');
   t.is(events.filter((e) => e.type === 'bay-done').length, 2);
+});
+
+test('a bundle a camera refuses is not offered to it again until the file changes', async (t) => {
+  const pki = makeFwPki();
+  const { generateKeyPairSync } = await import('node:crypto');
+  const otherKey = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }) as string;
+  // The camera trusts another release key than the dock does.
+  const camera = makeCamera({ ...pki, releaseKeys: { 'release-9': otherKey } }, 'cam-44');
+  const [dockLine, camLine] = await openMockPair();
+  t.teardown(() => dockLine.closeLine());
+  t.teardown(() => camLine.closeLine());
+  const link = camera.start(camLine);
+  t.teardown(() => link.close());
+  const dir = await tmpDir('fwdrop3-');
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const fwEvents: FirmwareEvent[] = [];
+  const drop = new FirmwareDrop({ dropDir: dir, releaseKeys: pki.releaseKeys, log: quiet('fw'), onEvent: (e) => fwEvents.push(e) });
+  const bundle = makeBundle(pki, '2.0.0', { bytes: 20_000 });
+  const file = path.join(dir, 'b.bcfw');
+  copyFileSync(bundle.path, file);
+  drop.consider(file);
+  const s = await openCameraSession({ line: dockLine, identity: pki.dock, caCertPem: pki.ca.certPem });
+  t.teardown(() => s.close());
+  await drop.afterOffload(s);
+  await drop.afterOffload(s);
+  const staged = fwEvents.filter((e) => e.type === 'fw-staged');
+  t.is(staged.length, 1);
+  t.like(staged[0], { outcome: 'refused', deviceId: 'cam-44' });
+  t.regex(String((staged[0] as { reason?: string }).reason), /untrusted-key/);
+  drop.consider(file); // the file changed (re-verified): offered again
+  await drop.afterOffload(s);
+  t.is(fwEvents.filter((e) => e.type === 'fw-staged').length, 2);
 });
