@@ -1,0 +1,41 @@
+// Access-log cost: one durable append (hash chain + triggers + its own fsync'd transaction) vs a plain
+// durable INSERT of the same row in the same database (baseline, same run); verify() and the 6-month
+// purge over 100 000 entries.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { AccessLog } from '../../central-store/access-log.js';
+import { openCentralDb } from '../../central-store/db.js';
+
+const N = Number(process.env.ACCESS_LOG_BENCH_N ?? 400);
+const BIG = Number(process.env.ACCESS_LOG_BENCH_BIG ?? 100_000);
+const dir = mkdtempSync(path.join(os.tmpdir(), 'access-log-bench-'));
+try {
+  const db = openCentralDb(path.join(dir, 'central.db'));
+  let t = Date.parse('2026-01-01T00:00:00Z');
+  const log = new AccessLog(db, { now: () => t });
+  db.exec('CREATE TABLE plain (seq INTEGER PRIMARY KEY, at TEXT, user TEXT, action TEXT, criterion TEXT, outcome TEXT, reason TEXT, prev_hash TEXT, hash TEXT)');
+  const ins = db.prepare('INSERT INTO plain (at, user, action, criterion, outcome, reason, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const crit = JSON.stringify({ deviceId: 'cam-17', from: '2026-01-01T00:00:00.000Z', to: '2026-01-02T00:00:00.000Z' });
+  const time = (fn: () => void) => { const s = process.hrtime.bigint(); fn(); return Number(process.hrtime.bigint() - s) / 1e6; };
+  // Interleaved rounds so disk hiccups hit both sides alike.
+  let appendMs = 0; let plainMs = 0;
+  for (let r = 0; r < 4; r++) {
+    plainMs += time(() => { for (let i = 0; i < N / 4; i++) db.transaction(() => ins.run(new Date(t).toISOString(), 'owen', 'search', crit, 'ok', null, '0'.repeat(64), 'f'.repeat(64))).immediate(); });
+    appendMs += time(() => { for (let i = 0; i < N / 4; i++) log.append({ user: 'owen', action: 'search', criterion: crit, outcome: 'ok' }); });
+  }
+  // Bulk-fill to BIG entries (one transaction), one per minute of log time, then verify and purge.
+  db.transaction(() => { for (let i = N; i < BIG; i++) { t += 60_000; log.append({ user: 'owen', action: 'search', criterion: crit, outcome: 'ok' }); } })();
+  const verifyMs = time(() => { if (!log.verify().ok) throw new Error('chain broken'); });
+  t = Date.parse('2026-01-01T00:00:00Z') + 60_000 * BIG / 2 + 183 * 86_400_000; // about half is older than 6 months
+  let purged = 0;
+  const purgeMs = time(() => { purged = log.purge('system').deleted; });
+  const verifyAfter = log.verify().ok;
+  db.close();
+  console.log(JSON.stringify({
+    appends: N, appendPerSec: Math.round(N / (appendMs / 1000)), plainInsertPerSec: Math.round(N / (plainMs / 1000)),
+    ratioAppendToPlainInsert: Math.round((plainMs / appendMs) * 100) / 100,
+    entries: BIG, verifyMs: Math.round(verifyMs), verifyEntriesPerSec: Math.round(BIG / (verifyMs / 1000)),
+    purged, purgeMs: Math.round(purgeMs), verifyAfterPurge: verifyAfter,
+  }));
+} finally { rmSync(dir, { recursive: true, force: true }); }
