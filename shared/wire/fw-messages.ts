@@ -43,7 +43,7 @@ export interface FwPeer {
   id: string;
   certSha256: string;
 }
-/** One install attempt, as written to the device log (`fw-install`) and returned by FW_RESULT. */
+/** One install attempt, as written to the device log (`fw-flash`) and returned by FW_RESULT. */
 export interface FwInstallRecord {
   at: string;
   deviceId: string;
