@@ -35,6 +35,8 @@ export async function openStoreContext(config: StoreConfig, o: { masterKey: () =
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   mkdirSync(p.exports, { recursive: true, mode: 0o700 });
   const db = openCentralDb(p.db);
+  // The server and CLI calls share the file: wait for each other's write locks instead of failing.
+  db.pragma('busy_timeout = 10000');
   const blobs = await LocalBlobStore.open(p.blobs);
   const users = new Users(db, { now: o.now, maxFailures: config.lockoutAfter, scrypt: o.scrypt });
   const log = new AccessLog(db, { now: o.now });

@@ -11,11 +11,11 @@ test('bootstrap once, users, lockout until unlocked, review, log verify; usage e
   const as = (user: string, args: string[], o: { pw?: string; stdin?: string; env?: Record<string, string> } = {}) =>
     bodycam([...args, '--dir', data, '--user', user], { env: { BODYCAM_PASSWORD: o.pw ?? PW, ...o.env }, stdin: o.stdin });
 
-  t.is((await bodycam(['--help'])).code, 0);
+  const help = await bodycam(['--help']);
+  t.is(help.code, 0); t.regex(help.stdout, /bootstrap-admin NAME/);
   const u = await bodycam(['frobnicate', '--dir', data]);
   t.is(u.code, 2); t.regex(u.stderr, /unknown command "frobnicate"/); t.regex(u.stderr, /usage: bodycam store/);
   t.is((await bodycam(['search', '--dir', data, '--bogus'])).code, 2);
-  t.is((await bodycam(['search'])).code, 2);
 
   // No users yet: nobody can log in; bootstrap takes the password from stdin.
   const none = await as('root', ['user', 'list']);
@@ -36,7 +36,9 @@ test('bootstrap once, users, lockout until unlocked, review, log verify; usage e
   t.is(denied.code, 1); t.regex(denied.stderr, /role viewer lacks the admin permission/);
 
   // Five wrong passwords lock vera; the right one then fails too; root unlocks.
-  for (let i = 0; i < 5; i++) t.is((await as('vera', ['search'], { pw: 'wrong password!!' })).code, 1);
+  // Five processes at once: the counter is updated atomically, so all five count.
+  const tries = await Promise.all([1, 2, 3, 4, 5].map(() => as('vera', ['search'], { pw: 'wrong password!!' })));
+  t.deepEqual(tries.map((r) => r.code), [1, 1, 1, 1, 1]);
   const locked = await as('vera', ['search'], { pw: `${PW}-vera` });
   t.is(locked.code, 1); t.regex(locked.stderr, /account locked/);
   t.is((await as('root', ['user', 'unlock', 'vera'])).code, 0);
