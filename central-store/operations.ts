@@ -49,7 +49,7 @@ type Mode = 'after' | 'before' | 'tx' | 'self';
 export const SYSTEM = 'system';
 
 export class Operations {
-  constructor(private readonly o: { db: Db; users: Users; log: AccessLog; evidence: () => Promise<EvidenceApi>; now?: () => number }) {}
+  constructor(private readonly o: { db: Db; users: Users; log: AccessLog; evidence: () => Promise<EvidenceApi>; now?: () => number; logMonths?: number }) {}
   get log(): AccessLog { return this.o.log; }
   private now(): number { return (this.o.now ?? Date.now)(); }
 
@@ -170,7 +170,7 @@ export class Operations {
   /** The purge writes its own entry (AccessLog.purge); a refusal is logged like any other. */
   async purgeLog(actor: string) {
     return this.run(actor, 'log-purge', {}, () => {
-      const r = this.o.log.purge(actor);
+      const r = this.o.log.purge(actor, this.o.logMonths ?? 6);
       return { deleted: r.deleted, cutoff: r.cutoff, throughSeq: r.throughSeq, seq: r.entry.seq };
     }, 'self');
   }

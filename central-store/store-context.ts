@@ -48,7 +48,7 @@ export async function openStoreContext(config: StoreConfig, o: { masterKey: () =
     dir: config.dataDir, db, blobs, masterKey: await (master ??= o.masterKey()), signingKey: (await signingKey()).privateKey,
     storeId: config.storeId, retention: config.retention, now: o.now,
   }))();
-  const ops = new Operations({ db, users, log, evidence: openEvidence, now: o.now });
+  const ops = new Operations({ db, users, log, evidence: openEvidence, now: o.now, logMonths: config.accessLogMonths });
   return {
     config, db, users, log, ops, blobs, evidence: openEvidence, signingKey,
     async close() {

@@ -92,3 +92,23 @@ test('a purged entry is not left in the database file (secure_delete)', async (t
   const { readFileSync } = await import('node:fs');
   t.false(readFileSync(`${dir}/central.db`).includes('MARKER-7f3a9c'));
 });
+
+test('the purge age comes from the configuration (accessLogMonths); only an administrator may purge', async (t) => {
+  const { Operations } = await import('../../central-store/operations.js');
+  const { Users } = await import('../../central-store/users.js');
+  const { FAST_SCRYPT, PW } = await import('./helpers.js');
+  const { db } = await tempDb(t);
+  const clock = new TestClock(Date.parse('2026-01-01T00:00:00Z'));
+  const users = new Users(db, { now: clock.now, scrypt: FAST_SCRYPT });
+  const log = new AccessLog(db, { now: clock.now });
+  const ops = new Operations({ db, users, log, evidence: async () => { throw new Error('not used'); }, now: clock.now, logMonths: 1 });
+  await ops.bootstrapAdmin('root', PW);
+  await ops.createUser('root', { username: 'aud', role: 'auditor', password: PW });
+  clock.advance(40 * DAY);
+  await t.throwsAsync(ops.purgeLog('aud'), { message: /role auditor lacks the admin permission/ });
+  const r = await ops.purgeLog('root');
+  t.is(r.cutoff, '2026-01-10T00:00:00.000Z');
+  t.is(r.deleted, 2); // bootstrap and user-create; the refusal (day 40) stays
+  t.deepEqual(log.entries().map((e) => `${e.user}:${e.action}:${e.outcome}`), ['aud:log-purge:denied', 'root:log-purge:ok']);
+  t.true(log.verify().ok);
+});
