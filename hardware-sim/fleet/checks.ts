@@ -33,7 +33,7 @@ export interface RunReport {
   seed: number;
   cameras: CameraResult[];
   totals: Omit<CameraResult, 'deviceId'> & { unreadable: number; duplicates: number; wipedWithoutReceipt: number; plaintextFindings: number; truncatedAtCentral: number };
-  faults: { powerCuts: number; dockCrashes: number; brokerRestarts: number; centralCrashes: number; usbDetaches: number };
+  faults: { powerCuts: number; dockCrashes: number; brokerRestarts: number; centralCrashes: number; usbDetaches: number; flashNearlyFull: number; clockSkews: number };
   /** Seconds of video lost per power cut: cut time minus the end of the last durable segment. */
   secondsLostPerPowerCut: { max: number | null; mean: number | null };
   timing: { shiftSeconds: number; offloadSeconds: number; mbPerSec: number };
@@ -53,6 +53,8 @@ interface CollectInput {
   centralDir: string;
   dockDir: string;
   timing: { startedMs: number; shiftEndMs: number; offloadEndMs: number };
+  /** Cameras given a nearly full flash or a skewed clock, and the sim clock they run on. */
+  expect?: { flashNearlyFull: string[]; clockSkewMs: Map<string, number>; simEpochMs: number; speed: number };
 }
 
 interface CentralRow { clip_id: string; device_id: string; bytes: number; sha256: string; epoch_id: string; receipt_json: string; blob_key: string }
@@ -91,9 +93,17 @@ export async function collectReport(c: CollectInput): Promise<RunReport> {
   const cameras: CameraResult[] = [];
   let wipedWithoutReceipt = 0;
   let deviceLogsOk = true;
+  const flashFullSilent: string[] = [];
+  const skewUnset: string[] = [];
   for (const cam of c.cameras) {
     const log = new DeviceLog({ path: path.join(cam.flashDir, 'device-log.db'), clock: systemClock });
     const entries = log.since(0, 1_000_000);
+    if (c.expect?.flashNearlyFull.includes(cam.deviceId) && !entries.some((e) => e.type === 'fault' && e.data.kind === 'flash-full')) flashFullSilent.push(cam.deviceId);
+    const skew = c.expect?.clockSkewMs.get(cam.deviceId);
+    if (skew !== undefined) {
+      const problem = skewProblem(entries, skew, c.expect!);
+      if (problem) skewUnset.push(`${cam.deviceId}: ${problem}`);
+    }
     if (!log.verify().ok) deviceLogsOk = false;
     log.close();
     const started = new Set(entries.filter((e) => e.type === 'record-start').map((e) => String(e.data.clipId)));
@@ -142,6 +152,8 @@ export async function collectReport(c: CollectInput): Promise<RunReport> {
     { name: 'no plaintext video or key bytes at rest', ok: findings.length === 0, detail: findings.slice(0, 3).map((f) => `${f.what} in ${f.file}`).join('; ') },
     { name: 'device logs verify (on cameras and as received centrally)', ok: deviceLogsOk && logBroken === 0 },
   );
+  if (c.expect?.flashNearlyFull.length) inv.push({ name: 'a camera whose flash filled logged the flash-full fault', ok: flashFullSilent.length === 0, detail: flashFullSilent.join(', ') });
+  if (c.expect?.clockSkewMs.size) inv.push({ name: "a skewed camera's clock was set by the dock and logged", ok: skewUnset.length === 0, detail: skewUnset.join('; ') });
   const bytes = sum('bytes');
   const offloadSeconds = (c.timing.offloadEndMs - c.timing.shiftEndMs) / 1000;
   return {
@@ -157,4 +169,19 @@ export async function collectReport(c: CollectInput): Promise<RunReport> {
     ok: inv.every((i) => i.ok),
     ...(inv.every((i) => i.ok) ? {} : { events: c.events.slice(-40) }),
   };
+}
+
+/**
+ * The dock's first SET_CLOCK on a skewed camera must be in its device log ('clock-set') and correct the
+ * skew: the camera's time before it ('from') minus what the unskewed sim clock read at that moment
+ * ('to', the dock's real time, scaled) is the skew, give or take line latency times the sim speed.
+ */
+export function skewProblem(entries: { type: string; data: Record<string, unknown> }[], skewMs: number, e: { simEpochMs: number; speed: number }): string | null {
+  const set = entries.find((x) => x.type === 'clock-set');
+  if (!set) return 'no clock-set in its device log';
+  const from = Date.parse(String(set.data.from));
+  const to = Date.parse(String(set.data.to));
+  const seen = from - (e.simEpochMs + (to - e.simEpochMs) * e.speed);
+  const tolerance = Math.max(15_000, Math.abs(skewMs) * 0.05);
+  return Math.abs(seen - skewMs) <= tolerance ? null : `clock was off by ${seen} ms, expected ${skewMs} ms`;
 }

@@ -49,7 +49,7 @@ export async function runScenario(sc: Scenario, o: RunOptions = {}): Promise<Run
   const progress = o.progress;
   const started = Date.now();
   const cleanups: (() => Promise<unknown>)[] = [];
-  const counts = { powerCuts: 0, dockCrashes: 0, brokerRestarts: 0, centralCrashes: 0, usbDetaches: 0 };
+  const counts = { powerCuts: 0, dockCrashes: 0, brokerRestarts: 0, centralCrashes: 0, usbDetaches: 0, flashNearlyFull: 0, clockSkews: 0 };
   const powerCuts: PowerCut[] = [];
   const events: string[] = [];
 
@@ -96,6 +96,23 @@ export async function runScenario(sc: Scenario, o: RunOptions = {}): Promise<Run
     let dock: Child = await startDock();
     cleanups.push(() => dock.stop());
 
+    // Cameras with a nearly full flash or a skewed clock (no random draws when the scenario has none).
+    const affected = (kind: 'flash-nearly-full' | 'clock-skew') => {
+      const picked = new Set<number>();
+      while (picked.size < Math.min(faultCount(sc, kind), sc.cameras)) picked.add(Math.floor(rand() * sc.cameras));
+      return [...picked];
+    };
+    const faultOf = (kind: string) => sc.faults.find((f) => f.kind === kind);
+    const reserveBytes = 256 * 1024;
+    const flashBytes = new Map(affected('flash-nearly-full').map((i) => [i,
+      512 * 1024 + reserveBytes + Math.round(((faultOf('flash-nearly-full')?.freeSeconds ?? 20) * sc.bitrate) / 8)]));
+    const skewMs = new Map(affected('clock-skew').map((i) => {
+      const given = faultOf('clock-skew')?.skewSeconds;
+      return [i, Math.round((given ?? (rand() < 0.5 ? -1 : 1) * (300 + rand() * 10_500)) * 1000)];
+    }));
+    counts.flashNearlyFull = flashBytes.size;
+    counts.clockSkews = skewMs.size;
+
     // Cameras boot and go on duty.
     const simEpochMs = Date.now();
     const cams: Cam[] = await Promise.all(Array.from({ length: sc.cameras }, async (_, i) => {
@@ -104,7 +121,8 @@ export async function runScenario(sc: Scenario, o: RunOptions = {}): Promise<Run
       provisionCamera(pki, path.join(dir, 'trust'), deviceId, { epochs: 2 });
       const fps = 10;
       const config = {
-        deviceId, purpose: 'guarding', hal: 'sim', prerecordSeconds: sc.prerecordSeconds, longPressMs: 1500,
+        deviceId, purpose: 'guarding', hal: 'sim', prerecordSeconds: sc.prerecordSeconds, longPressMs: 1500, flashReserveBytes: reserveBytes,
+        ...(flashBytes.has(i) ? { simFlashBytes: flashBytes.get(i) } : {}), ...(skewMs.has(i) ? { simClockSkewMs: skewMs.get(i) } : {}),
         paths: { flashDir: path.join(dir, 'flash'), trustDir: path.join(dir, 'trust') },
         simSpeed: sc.speed, ...(sc.speed !== 1 ? { simEpochMs } : {}),
         camera: { synthetic: sc.source === 'synthetic', fps, gop: fps / 2, bitrateKbps: Math.round(sc.bitrate / 1000) },
@@ -134,11 +152,17 @@ export async function runScenario(sc: Scenario, o: RunOptions = {}): Promise<Run
         progress?.tick(cam.deviceId, 'recording');
         if (cutPlan.has(`${plan.i}:${k}`)) {
           await sleep(realMs(inc.seconds * (0.2 + 0.7 * inc.cutAt)));
+          const asked = Date.now();
           const st = await cam.proc.send({ op: 'status' });
-          const at = Date.now();
-          await cam.proc.kill9();
+          const answered = Date.now();
+          const killing = cam.proc.kill9();
+          // Camera time at the SIGKILL: its clock when it answered (taken as mid round trip) plus the
+          // time since, scaled. Not after the exit is reaped: under load that wait, x speed, reads as loss.
+          const cutAtMs = (st.now as number) + ((answered - asked) / 2 + (Date.now() - answered)) * sc.speed;
+          await killing;
           const ids = st.clipIds as string[];
-          powerCuts.push({ deviceId: cam.deviceId, clipId: ids[ids.length - 1]!, cutAtMs: (st.now as number) + (Date.now() - at) * sc.speed, flashDir: path.join(cam.dir, 'flash') });
+          // A camera that had stopped itself (flash full) loses no video to the cut: nothing to measure.
+          if (st.recorder === 'recording') powerCuts.push({ deviceId: cam.deviceId, clipId: ids[ids.length - 1]!, cutAtMs, flashDir: path.join(cam.dir, 'flash') });
           counts.powerCuts++;
           cam.proc = await startCameraProcess(cam.dir, cam.config);
         } else {
@@ -230,6 +254,10 @@ export async function runScenario(sc: Scenario, o: RunOptions = {}): Promise<Run
       sc, root, pki, counts, powerCuts, events,
       cameras: cams.map((c) => ({ deviceId: c.deviceId, flashDir: path.join(c.dir, 'flash') })),
       centralDir, dockDir: path.join(root, 'dock'),
+      expect: {
+        flashNearlyFull: [...flashBytes.keys()].map((i) => cams[i]!.deviceId),
+        clockSkewMs: new Map([...skewMs].map(([i, ms]) => [cams[i]!.deviceId, ms])), simEpochMs, speed: sc.speed,
+      },
       timing: { startedMs: started, shiftEndMs: shiftEnd, offloadEndMs: offloadEnd },
     });
   } finally {

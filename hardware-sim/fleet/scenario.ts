@@ -9,6 +9,8 @@ const faultKinds = [
   'broker-restart', // stop and start the MQTT broker mid-offload
   'central-crash', // kill the central store's ingest mid-offload
   'usb-detach', // camera pulled out of its bay mid-transfer, put back after a while
+  'flash-nearly-full', // a camera's flash has room for only freeSeconds of video above its reserve
+  'clock-skew', // a camera's board clock is off by skewSeconds until the dock sets it
 ] as const;
 
 export const scenarioSchema = z
@@ -33,7 +35,15 @@ export const scenarioSchema = z
     /** Serial line faults for every docked camera. */
     serial: z.object({ bitErrorRate: z.number().min(0).max(1e-2).default(0), dropRate: z.number().min(0).max(0.5).default(0) }).default({ bitErrorRate: 0, dropRate: 0 }),
     faults: z
-      .array(z.object({ kind: z.enum(faultKinds), count: z.number().int().min(0).max(1000).default(1) }))
+      .array(z.object({
+        kind: z.enum(faultKinds),
+        /** Power cuts / crashes / restarts / detaches; for flash-nearly-full and clock-skew: cameras affected. */
+        count: z.number().int().min(0).max(1000).default(1),
+        /** flash-nearly-full: seconds of video (at the scenario bitrate) that fit above the reserve. */
+        freeSeconds: z.number().positive().max(3600).optional(),
+        /** clock-skew: how far off (+ ahead, - behind); default seeded, 5 min to 3 h either way. */
+        skewSeconds: z.number().min(-86_400 * 30).max(86_400 * 30).optional(),
+      }).strict())
       .default([]),
     broker: z.enum(['aedes', 'mosquitto']).default('aedes'),
   })
