@@ -7,7 +7,7 @@ import { reviewText } from './review.js';
 import type { Operations } from './operations.js';
 
 export interface Ctx { ops: Operations; user: string; params: string[]; query: Record<string, string>; body: unknown; exportsDir: string }
-export interface Out { status?: number; body?: unknown; stream?: Readable | ReadableStream; filename?: string }
+export interface Out { status?: number; body?: unknown; stream?: Readable | ReadableStream; filename?: string; clipId?: string; kind?: 'view' | 'download' }
 export interface Route { method: string; path: RegExp; action: string; run(c: Ctx): Promise<Out> }
 
 const SEG = '([^/]+)';
@@ -25,7 +25,7 @@ export const routes: Route[] = [
   r('GET', '/clips/:x/video', 'view', async (c) => {
     const download = c.query.download === '1' || c.query.download === 'true';
     const stream = await c.ops.video(c.user, c.params[0], download ? 'download' : 'view');
-    return { stream, filename: download ? `${c.params[0]}.ts` : undefined };
+    return { stream, filename: download ? `${c.params[0]}.ts` : undefined, clipId: c.params[0], kind: download ? 'download' : 'view' };
   }),
   r('POST', '/clips/:x/hold', 'hold', async (c) => ({ body: await c.ops.hold(c.user, c.params[0], c.body) })),
   r('DELETE', '/clips/:x/hold', 'unhold', async (c) => ({ body: await c.ops.unhold(c.user, c.params[0], c.body) })),

@@ -110,7 +110,11 @@ export function createApi(o: ApiOptions): Api {
     if (out.stream) {
       const s = out.stream instanceof Readable ? out.stream : Readable.fromWeb(out.stream as import('node:stream/web').ReadableStream);
       res.writeHead(200, { 'content-type': 'video/mp2t', 'cache-control': 'no-store', ...(out.filename ? { 'content-disposition': `attachment; filename="${out.filename}"` } : {}) });
-      await pipeline(s, res).catch((err) => { log.warn({ err: String(err) }, 'video stream ended early'); res.destroy(); });
+      await pipeline(s, res).catch((err) => {
+        log.warn({ err: String(err) }, 'video stream ended early');
+        res.destroy();
+        if (out.clipId && out.kind) { try { o.ops.streamFailed(user, out.kind, out.clipId, err); } catch { /* already answered */ } }
+      });
       return;
     }
     send(res, out.status ?? 200, out.body);

@@ -143,7 +143,8 @@ async function dispatch(ctx: StoreContext, pos: string[], v: Values, pw: () => P
     }
     case 'view': {
       const file = path.resolve(s('out')!);
-      await writeOut(await ops.video(me, clip(), 'download'), file);
+      const stream = await ops.video(me, clip(), 'download');
+      await writeOut(stream, file).catch((err) => { ops.streamFailed(me, 'download', clip(), err); throw err; });
       return { clipId: sub, written: file };
     }
     case 'hold': return ops.hold(me, clip(), { reason: s('reason'), caseNumber: s('case') });

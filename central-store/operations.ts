@@ -118,6 +118,10 @@ export class Operations {
   async video(actor: string, clipId: unknown, kind: 'view' | 'download'): Promise<Readable | ReadableStream> {
     return this.run(actor, kind, { clipId }, async () => (await this.o.evidence()).openPlaintext(parse(S.ClipIdSchema, clipId)));
   }
+  /** A view/download stream that broke after it was handed out (e.g. verification failed mid-clip). */
+  streamFailed(actor: string, kind: 'view' | 'download', clipId: string, err: unknown): void {
+    this.write(actor, kind, JSON.stringify({ clipId }), 'error', `stream ended early: ${(err as Error)?.message ?? String(err)}`);
+  }
   async hold(actor: string, clipId: unknown, body: unknown) {
     const crit = { clipId, ...S.pick(body, ['reason', 'caseNumber']) };
     const ev = await this.evidenceFor(actor, 'hold', crit);

@@ -158,3 +158,21 @@ test('TLS: with a certificate configured the API speaks HTTPS only, verified aga
   t.is(r.status, 200); t.regex(JSON.parse(r.body).token, /^[A-Za-z0-9_-]{40,}$/);
   await t.throwsAsync(fetch(`http://127.0.0.1:${port}/login`, { method: 'POST', body: '{}' }));
 });
+
+test('a video stream that breaks mid-way is cut off and logged as an error after the view entry', async (t) => {
+  const { Readable } = await import('node:stream');
+  const s = await setup(t);
+  s.ev.openPlaintext = async () => Readable.from((async function* () {
+    yield Buffer.from('first segment ');
+    throw Object.assign(new Error('segment 2 does not verify'), { code: 'corrupt' });
+  })());
+  const token = await s.login('owen');
+  const res = await fetch(`${s.base}/clips/c1/video`, { headers: { authorization: `Bearer ${token}` } });
+  await t.throwsAsync(res.text());
+  // The server notices the broken pipe after the client does: wait for its entry (bounded).
+  for (let i = 0; i < 200 && s.log.entries().filter((x) => x.action === 'view').length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+  const e = s.log.entries().filter((x) => x.action === 'view');
+  t.deepEqual(e.map((x) => x.outcome), ['ok', 'error']);
+  t.regex(e[1].reason!, /stream ended early: segment 2 does not verify/);
+  t.true(s.log.verify().ok);
+});
