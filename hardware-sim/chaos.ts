@@ -1,5 +1,6 @@
 // `npm run chaos -- --runs N --seed S`: a fault campaign. Each run is a seeded shift with power cuts,
-// a dock crash, a broker restart, a central crash, a USB detach and a noisy serial line; the summary
+// a dock crash, a broker restart, a central crash, a USB detach, a camera with a nearly full flash, a
+// camera with a skewed clock and a noisy serial line; the summary
 // counts what survived and the campaign fails (exit 1) if any invariant broke in any run.
 // `--large` is the campaign recorded in docs/reliability.md: 50 runs of 4 cameras with 4 power cuts,
 // a dock crash and a central crash each (>= 200 power cuts, >= 100 dock/central kills) at BER 1e-4.
@@ -29,6 +30,7 @@ export function chaosScenario(runSeed: number, o: { cameras?: number; cuts?: num
     faults: [
       { kind: 'camera-power-cut', count: o.cuts ?? 2 }, { kind: 'dock-crash', count: 1 }, { kind: 'broker-restart', count: 1 },
       { kind: 'central-crash', count: 1 }, { kind: 'usb-detach', count: 1 },
+      { kind: 'flash-nearly-full', count: 1, freeSeconds: 30 }, { kind: 'clock-skew', count: 1 },
     ],
   });
 }
@@ -51,6 +53,7 @@ const summarize = () => ({
   cameras: opts.cameras ?? 3, bitErrorRate: opts.ber ?? 1e-5,
   dockCrashes: sum((r) => r.faults.dockCrashes), centralCrashes: sum((r) => r.faults.centralCrashes),
   brokerRestarts: sum((r) => r.faults.brokerRestarts), usbDetaches: sum((r) => r.faults.usbDetaches),
+  flashNearlyFull: sum((r) => r.faults.flashNearlyFull), clockSkews: sum((r) => r.faults.clockSkews),
   clipsRecorded: sum((r) => r.totals.recorded), clipsDeliveredHashExact: sum((r) => r.totals.delivered),
   clipsStillOnCamera: sum((r) => r.totals.onCamera), clipsLost: sum((r) => r.totals.lost),
   clipsWipedWithoutReceipt: sum((r) => r.totals.wipedWithoutReceipt), duplicateClipsAtCentral: sum((r) => r.totals.duplicates),
