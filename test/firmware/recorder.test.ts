@@ -32,14 +32,19 @@ function setup(over: Record<string, unknown> = {}, speed = 200) {
   const rec = new Recorder({ config, clock, button, led, haptic, source, vault, deviceLog: { append: (t) => void events.push(t) }, logger: pino({ level: 'silent' }) });
   rec.start();
   const wait = (ms: number) => new Promise((r) => clock.setTimeout(() => r(null), ms));
-  return { clock, clips, events, button, led, haptic, source, rec, wait };
+  /** Wait until the camera has produced `ms` more of video (not wall time: a loaded machine delays the source's ticks). */
+  const waitVideo = async (ms: number) => {
+    const until = rec.lastSegmentEndMs + ms;
+    while (rec.lastSegmentEndMs < until) await new Promise((r) => setTimeout(r, 5));
+  };
+  return { clock, clips, events, button, led, haptic, source, rec, wait, waitVideo };
 }
 
 test('clip holds the 60 s before the press, then live; long press stops', async (t) => {
   const s = setup({}, 100);
   t.teardown(() => s.source.stop());
   await s.source.start();
-  await s.wait(75_000);
+  await s.waitVideo(75_000);
   const pressAt = s.clock.now();
   const lastSeen = s.rec.lastSegmentEndMs;
   await s.button.press(100);
@@ -85,9 +90,9 @@ test('max clip length rolls over without a gap', async (t) => {
   const s = setup({ prerecordSeconds: 0, maxClipSeconds: 5 });
   t.teardown(() => s.source.stop());
   await s.source.start();
-  await s.wait(1500);
+  await s.waitVideo(1500);
   await s.button.press(100);
-  await s.wait(13_000);
+  await s.waitVideo(13_000);
   await s.rec.close();
   t.true(s.clips.length >= 2, `clips ${s.clips.length}`);
   const a = s.clips[0]!, b = s.clips[1]!;
