@@ -34,6 +34,7 @@ function setup(over: Record<string, unknown> = {}, speed = 200) {
   const wait = (ms: number) => new Promise((r) => clock.setTimeout(() => r(null), ms));
   /** Wait until the camera has produced `ms` more of video (not wall time: a loaded machine delays the source's ticks). */
   const waitVideo = async (ms: number) => {
+    while (rec.lastSegmentEndMs === 0) await new Promise((r) => setTimeout(r, 5));
     const until = rec.lastSegmentEndMs + ms;
     while (rec.lastSegmentEndMs < until) await new Promise((r) => setTimeout(r, 5));
   };
