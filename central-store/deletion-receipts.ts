@@ -49,9 +49,13 @@ export const DELETION_STEPS = ['blob-overwrite', 'fsync', 'unlink', 'index-delet
 const MIGRATION = `
 CREATE TABLE deletion_receipts (
   id INTEGER PRIMARY KEY,
-  clip_id TEXT NOT NULL UNIQUE,
+  clip_id TEXT NOT NULL,
+  -- When deletion was asked for (the pending marker's time): one receipt per request, however often
+  -- a crashed run is retried; a clip id delivered again later and deleted again gets its own.
+  requested_at TEXT NOT NULL,
   deleted_at TEXT NOT NULL,
-  doc_json TEXT NOT NULL
+  doc_json TEXT NOT NULL,
+  UNIQUE (clip_id, requested_at)
 );
 CREATE INDEX deletion_receipts_at ON deletion_receipts(deleted_at);
 CREATE TABLE key_destructions (
@@ -98,14 +102,14 @@ export class ReceiptBook {
    * Sign and keep receipts for clips whose deletion is complete. A clip that already has one keeps its
    * first (a re-run after a crash does not issue a second); returns the stored receipts.
    */
-  recordDeletions(items: { clipId: string; sha256: string; bytes: number; rule: string; by: string }[], at: string): DeletionReceipt[] {
-    const ins = this.db.prepare('INSERT OR IGNORE INTO deletion_receipts (clip_id, deleted_at, doc_json) VALUES (?, ?, ?)');
-    const get = this.db.prepare('SELECT doc_json FROM deletion_receipts WHERE clip_id = ?');
+  recordDeletions(items: { clipId: string; sha256: string; bytes: number; rule: string; by: string; requestedAt: string }[], at: string): DeletionReceipt[] {
+    const ins = this.db.prepare('INSERT OR IGNORE INTO deletion_receipts (clip_id, requested_at, deleted_at, doc_json) VALUES (?, ?, ?, ?)');
+    const get = this.db.prepare('SELECT doc_json FROM deletion_receipts WHERE clip_id = ? AND requested_at = ?');
     return this.db.transaction(() => items.map((i) => {
       const body: DeletionReceiptBody = { v: 1, kind: 'deletion-receipt', clipId: i.clipId, sha256: i.sha256, bytes: i.bytes,
         deletedAt: at, rule: i.rule, by: i.by, storeId: this.storeId, steps: DELETION_STEPS };
-      ins.run(i.clipId, at, JSON.stringify(this.sign(body)));
-      return toReceipt(JSON.parse((get.get(i.clipId) as { doc_json: string }).doc_json) as SignedDocument);
+      ins.run(i.clipId, i.requestedAt, at, JSON.stringify(this.sign(body)));
+      return toReceipt(JSON.parse((get.get(i.clipId, i.requestedAt) as { doc_json: string }).doc_json) as SignedDocument);
     }))();
   }
 

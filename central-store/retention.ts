@@ -61,7 +61,7 @@ export interface RetentionCtx {
   db: Db; blobs: BlobStore; receipts: ReceiptBook; keys: KeyStore; cfg: RetentionConfig; now: () => number; log: Logger;
 }
 
-interface Pending { clip_id: string; blob_key: string; sha256: string; bytes: number; rule: string; by: string }
+interface Pending { clip_id: string; blob_key: string; sha256: string; bytes: number; rule: string; by: string; requested_at: string }
 
 async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {
   let i = 0;
@@ -73,7 +73,7 @@ const BATCH = 500;
 /** Finish deletions whose marker is written: blob, receipt, index rows. Safe to repeat. */
 async function complete(ctx: RetentionCtx, items: Pending[]): Promise<DeletionReceipt[]> {
   await pool(items, 8, (p) => ctx.blobs.remove(p.blob_key));
-  const receipts = ctx.receipts.recordDeletions(items.map((p) => ({ clipId: p.clip_id, sha256: p.sha256, bytes: p.bytes, rule: p.rule, by: p.by })),
+  const receipts = ctx.receipts.recordDeletions(items.map((p) => ({ clipId: p.clip_id, sha256: p.sha256, bytes: p.bytes, rule: p.rule, by: p.by, requestedAt: p.requested_at })),
     new Date(ctx.now()).toISOString());
   const del = ['clips', 'hold_wraps', 'pending_deletions'].map((t) => ctx.db.prepare(`DELETE FROM ${t} WHERE clip_id = ?`));
   ctx.db.transaction(() => { for (const p of items) for (const d of del) d.run(p.clip_id); })();
@@ -84,7 +84,7 @@ async function complete(ctx: RetentionCtx, items: Pending[]): Promise<DeletionRe
 function mark(ctx: RetentionCtx, rows: { clip_id: string; rule: string }[], by: string): Pending[] {
   const ins = ctx.db.prepare(`INSERT OR IGNORE INTO pending_deletions (clip_id, blob_key, sha256, bytes, rule, by, requested_at)
     SELECT clip_id, blob_key, sha256, bytes, ?, ?, ? FROM clips c WHERE clip_id = ? AND NOT EXISTS (SELECT 1 FROM holds h WHERE h.clip_id = c.clip_id)`);
-  const get = ctx.db.prepare('SELECT clip_id, blob_key, sha256, bytes, rule, by FROM pending_deletions WHERE clip_id = ?');
+  const get = ctx.db.prepare('SELECT clip_id, blob_key, sha256, bytes, rule, by, requested_at FROM pending_deletions WHERE clip_id = ?');
   const at = new Date(ctx.now()).toISOString();
   return ctx.db.transaction(() => rows.flatMap((r) => {
     ins.run(r.rule, by, at, r.clip_id);
@@ -106,7 +106,7 @@ export async function deleteOne(ctx: RetentionCtx, clipId: string, by: string): 
 /** Every expired, unheld clip is deleted; interrupted deletions are finished first. */
 export async function sweepExpired(ctx: RetentionCtx): Promise<DeletionReceipt[]> {
   const out: DeletionReceipt[] = [];
-  const pending = ctx.db.prepare('SELECT clip_id, blob_key, sha256, bytes, rule, by FROM pending_deletions ORDER BY requested_at LIMIT ?');
+  const pending = ctx.db.prepare('SELECT clip_id, blob_key, sha256, bytes, rule, by, requested_at FROM pending_deletions ORDER BY requested_at LIMIT ?');
   for (let p = pending.all(BATCH) as Pending[]; p.length; p = pending.all(BATCH) as Pending[]) out.push(...await complete(ctx, p));
   const d = daysSql(ctx.cfg);
   const expired = ctx.db.prepare(`SELECT c.clip_id, c.purpose FROM clips c

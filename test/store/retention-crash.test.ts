@@ -68,6 +68,12 @@ test('deleteNow: refused while held, not-found for unknown ids, receipt with rul
   t.false(r.doc.body.includes('subject asked'), 'the free-text reason is not in the receipt');
   t.false(existsSync(f.blobs.pathOf(c.clipId)));
   t.regex(await code(s.deleteNow(c.clipId, { reason: 'x', by: 'admin' })), /^not-found/);
+  // The same clip delivered again later (a camera that missed its wipe) and deleted again: its own receipt.
+  await addClip(f, { epoch: e, startedAt: T0, clipId: c.clipId });
+  f.clock.now += 1000;
+  const r2 = await s.deleteNow(c.clipId, { reason: 'again', by: 'admin' });
+  t.not(r2.deletedAt, r.deletedAt);
+  t.deepEqual(s.deletionReceipts().map((d) => d.clipId), [c.clipId, c.clipId]);
 });
 
 test('placeHold: validation names the field; unknown clip is not-found', async (t) => {
