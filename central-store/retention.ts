@@ -72,7 +72,7 @@ const BATCH = 500;
 
 /** Finish deletions whose marker is written: blob, receipt, index rows. Safe to repeat. */
 async function complete(ctx: RetentionCtx, items: Pending[]): Promise<DeletionReceipt[]> {
-  await pool(items, 8, (p) => ctx.blobs.remove(p.blob_key));
+  await pool(items, 16, (p) => ctx.blobs.remove(p.blob_key));
   const receipts = ctx.receipts.recordDeletions(items.map((p) => ({ clipId: p.clip_id, sha256: p.sha256, bytes: p.bytes, rule: p.rule, by: p.by, requestedAt: p.requested_at })),
     new Date(ctx.now()).toISOString());
   const del = ['clips', 'hold_wraps', 'pending_deletions'].map((t) => ctx.db.prepare(`DELETE FROM ${t} WHERE clip_id = ?`));
