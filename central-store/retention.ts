@@ -143,13 +143,19 @@ export async function destroyEpochKeys(ctx: RetentionCtx): Promise<string[]> {
       continue;
     }
     const hold = await ctx.keys.holdKey();
-    for (const r of rows.filter((x) => !x.wrapped)) {
-      const h = await readStoredHeader(ctx.blobs, r.blob_key);
-      const dataKey = unwrapKey(h, ctx.keys.privateKey(e.name));
-      try {
-        const wrapped = publicEncrypt({ key: hold.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, dataKey);
-        putHoldWrap(ctx.db, r.clip_id, hold.name, wrapped, new Date(now).toISOString());
-      } finally { dataKey.fill(0); }
+    try {
+      for (const r of rows.filter((x) => !x.wrapped)) {
+        const h = await readStoredHeader(ctx.blobs, r.blob_key);
+        const dataKey = unwrapKey(h, ctx.keys.privateKey(e.name));
+        try {
+          const wrapped = publicEncrypt({ key: hold.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, dataKey);
+          putHoldWrap(ctx.db, r.clip_id, hold.name, wrapped, new Date(now).toISOString());
+        } finally { dataKey.fill(0); }
+      }
+    } catch (err) {
+      // A held clip we cannot re-wrap (blob unreadable or damaged) keeps its epoch key: never lose held evidence.
+      ctx.log.error({ epochId: e.name, err: String(err) }, 'hold re-wrap failed; epoch key kept');
+      continue;
     }
     await ctx.keys.destroy(e.name, `epoch ended ${e.notAfter}; +${ctx.cfg.staleEpochDays}d stale +${maxDays}d retention passed; ${rows.length} held clip(s) re-wrapped`);
     destroyed.push(e.name);

@@ -2,7 +2,7 @@
 // opens and exports after a restart (hold key re-wrap, hold key file under the master key).
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DeletionReceipt } from '../../central-store/evidence.js';
 import { DAY, T0, addClip, code, epochAt, makeStore, readAll } from './store-helpers.js';
@@ -38,4 +38,20 @@ test('after a restart, a held clip of a destroyed epoch opens and exports; an un
   t.regex(await code(s.openPlaintext(late.clipId)), /^key-destroyed/);
   t.regex(await code(s.exportForPolice([late.clipId], { journalNumber: 'J', recipient: 'R', by: 'u', outPath: path.join(f.dir, 'late.zip') })), /^key-destroyed/);
   t.false(existsSync(path.join(f.dir, 'late.zip')));
+});
+
+test('a held clip that cannot be re-wrapped keeps its epoch key; other epochs still go', async (t) => {
+  const f = await makeStore(t);
+  const e1 = await epochAt(f, T0);
+  const e2 = await epochAt(f, T0 + DAY);
+  const bad = await addClip(f, { epoch: e1, startedAt: T0 + 1000 });
+  f.store.placeHold(bad.clipId, { reason: 'r', caseNumber: 'K-1', by: 'u' });
+  const blob = f.blobs.pathOf(bad.clipId);
+  const bytes = readFileSync(blob);
+  bytes[30] ^= 1; // inside the wrapped data key
+  writeFileSync(blob, bytes);
+  f.clock.now = T0 + 17 * DAY + 1000;
+  t.deepEqual((await f.store.runRetention()).epochKeysDestroyed, [e2.epochId]);
+  t.truthy(f.store.keys.privateKey(e1.epochId), 'kept');
+  t.not(f.store.get(bad.clipId), undefined);
 });
