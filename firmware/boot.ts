@@ -13,6 +13,7 @@ import { ConfigError, type FirmwareConfig } from './config.js';
 import { DeviceLog } from './device-log.js';
 import { startDockLink } from './dock-link.js';
 import { cameraFirmware } from './fw-camera.js';
+import { Updater } from './update/install.js';
 import { pickEpoch, verifiedEpochs, type EvidenceKey } from './epochs.js';
 import { openHardware, type BoardHardware } from './hardware.js';
 import { Vault } from './vault/vault.js';
@@ -37,6 +38,8 @@ export interface Camera {
   /** Serve the dock protocol on `line` until it closes or detach() is called. */
   attachDock(line: Duplex): { detach(): void };
   status(): Record<string, unknown>;
+  /** Called once an installed update has switched the boot slot (the firmware must restart into it). */
+  onFirmwareSwitched(listener: () => void): void;
   stop(reason: string): Promise<void>;
 }
 
@@ -104,10 +107,17 @@ export async function bootCamera(config: FirmwareConfig, o: BootOptions): Promis
   await app.start();
 
   // Firmware staging over the dock link when the camera has A/B slots; slots switch only when not recording.
+  const switched = new Set<() => void>();
+  const isBusy = () => (app.status().recorder === 'recording' ? 'recording' : null);
   const firmware = config.paths.slotsDir
     ? cameraFirmware({
       deviceId: config.deviceId, hardware: config.hardware, flashDir: config.paths.flashDir, slotsDir: config.paths.slotsDir,
-      releaseKeys: trust.firmwareKeys, log: deviceLog, runningSlot: process.env.BODYCAM_SLOT, now: () => clock.now(), isBusy: () => (app.status().recorder === 'recording' ? 'recording' : null),
+      releaseKeys: trust.firmwareKeys, log: deviceLog, runningSlot: process.env.BODYCAM_SLOT, now: () => clock.now(), isBusy,
+      updater: new Updater({
+        slotsDir: config.paths.slotsDir, trust: { releaseKeys: trust.firmwareKeys }, hardware: config.hardware, isBusy,
+        log: (type, data) => void deviceLog.append(type, data),
+        onStep: (step) => { if (step === 'switched') for (const l of switched) l(); },
+      }),
     }).staging
     : undefined;
   const links = new Set<{ close(): void }>();
@@ -141,6 +151,9 @@ export async function bootCamera(config: FirmwareConfig, o: BootOptions): Promis
         deviceId: config.deviceId, now: clock.now(), ...app.status(), epoch: current!.key.epochId, epochStale: current!.stale,
         clipsOnFlash: clips.length, bytesOnFlash: clips.reduce((n, c) => n + c.bytes, 0), docked: links.size > 0,
       };
+    },
+    onFirmwareSwitched(listener) {
+      switched.add(listener);
     },
     async stop(reason) {
       clock.clearInterval(epochTimer);

@@ -12,6 +12,7 @@ import { afterBoot } from './update/health.js';
 const log = createLogger('firmware');
 const EX_CONFIG = 78;
 const EX_HEALTH = 70;
+const RESTART_GRACE_MS = Number(process.env.BODYCAM_RESTART_GRACE_MS ?? 3000);
 
 /** On the board the gadget tty is always there: serve the dock protocol on it, reopening after errors. */
 async function serveGadgetTty(camera: Camera, path: string, stopped: () => boolean): Promise<void> {
@@ -50,6 +51,12 @@ async function main(): Promise<number> {
       process.exit(code);
     }
   };
+  // A switched slot takes effect on restart: exit cleanly (the launcher, under systemd Restart=always,
+  // starts the new slot on trial). The grace lets the dock read the install result first.
+  camera.onFirmwareSwitched(() => {
+    camera.deviceLog.append('fw-restart', { reason: 'slot switched', inMs: RESTART_GRACE_MS });
+    setTimeout(() => void stop('firmware switched', 0), RESTART_GRACE_MS);
+  });
   process.once('SIGTERM', () => void stop('SIGTERM', 0));
   process.once('SIGINT', () => void stop('SIGINT', 0));
   if (config.hal === 'sim') serveSimControl(camera, log);
