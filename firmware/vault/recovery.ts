@@ -2,8 +2,7 @@
 // torn tail (a partial frame can never verify), fsync, and hash what remains. No key is needed: the
 // walk is structural; the central store verifies every segment when it decrypts.
 import { createHash } from 'node:crypto';
-import { closeSync, ftruncateSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { closeSync, ftruncateSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
 import { fdSource, walkStructure } from '../../shared/clip/reader.js';
 import type { ClipMeta } from '../../shared/clip/format.js';
 
@@ -18,20 +17,25 @@ export interface RecoveredClip {
   problem: string | null;
 }
 
+/**
+ * SHA-256 of a file. Synchronous 1 MiB reads (page cache, no thread-pool round trip per chunk: about a
+ * third faster, which the wipe's check against the receipt needs), yielding to the event loop every 8 MiB.
+ */
 export async function sha256File(path: string): Promise<{ sha256: string; bytes: number }> {
   const h = createHash('sha256');
-  const fh = await open(path, 'r');
+  const fd = openSync(path, 'r');
   let bytes = 0;
   try {
     const buf = Buffer.allocUnsafe(1024 * 1024);
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, buf.length, bytes);
-      if (bytesRead === 0) break;
-      h.update(buf.subarray(0, bytesRead));
-      bytes += bytesRead;
+    for (let n = 0; ; n++) {
+      const got = readSync(fd, buf, 0, buf.length, bytes);
+      if (got === 0) break;
+      h.update(buf.subarray(0, got));
+      bytes += got;
+      if (n % 8 === 7) await new Promise((r) => setImmediate(r));
     }
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
   return { sha256: h.digest('hex'), bytes };
 }
