@@ -1,0 +1,40 @@
+// The deployable bundles (tsup) build and start: each entry exists, runs from its own folder with only
+// node_modules beside it, and refuses a bad config with the field named instead of running.
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+const root = process.cwd();
+// Inside the repo so the bundles resolve the native externals from node_modules, as on a target.
+const out = mkdtempSync(path.join(root, 'dist-test-'));
+test.after.always(() => rmSync(out, { recursive: true, force: true }));
+
+const node = (file: string, args: string[], env: Record<string, string> = {}) =>
+  spawnSync(process.execPath, [path.join(out, file), ...args], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, LOG_LEVEL: 'silent', ...env } });
+
+test.serial.before(() => {
+  const r = spawnSync(process.execPath, [path.join(root, 'node_modules/tsup/dist/cli-default.js'), '--out-dir', out], { encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`tsup failed: ${r.stderr}`);
+});
+
+test.serial('every deployable entry is built', (t) => {
+  for (const f of ['firmware.js', 'launcher.js', 'dock-agent.js', 'central-store.js', 'bodycam.js']) t.true(existsSync(path.join(out, f)), f);
+});
+
+test.serial('bodycam lists its commands; an unknown one is a usage error', (t) => {
+  const ok = node('bodycam.js', []);
+  t.is(ok.status, 0);
+  for (const c of ['clip', 'pki', 'provision', 'fw', 'store']) t.regex(ok.stderr, new RegExp(`\\b${c}\\b`));
+  t.is(node('bodycam.js', ['nonsense']).status, 2);
+});
+
+test.serial('firmware and central store refuse a bad config naming the field (exit 78)', (t) => {
+  const bad = path.join(out, 'bad.json');
+  writeFileSync(bad, JSON.stringify({ deviceId: 'cam-1', purpose: 'guarding', prerecordSeconds: 500, paths: { flashDir: '/nonexistent', trustDir: '/nonexistent' } }));
+  const fw = node('firmware.js', [bad]);
+  t.is(fw.status, 78, fw.stderr);
+  t.regex(fw.stderr, /prerecordSeconds/);
+  const cs = node('central-store.js', [bad]);
+  t.is(cs.status, 78, cs.stderr);
+});
