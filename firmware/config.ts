@@ -50,6 +50,9 @@ export const configSchema = z
     simClockSkewMs: z.number().int().default(0),
     /** Simulator only: real time at which the scaled clock equals real time (keeps time across power cuts). */
     simEpochMs: z.number().int().positive().optional(),
+    /** Simulator only: serve the dock protocol on this tty as the board does on board.dockTty (a pty end),
+     *  for a camera started without an IPC channel (e.g. by the launcher). */
+    simDockTty: z.string().min(1).optional(),
     camera: z
       .object({
         command: z.array(z.string()).min(1).optional(),
@@ -65,7 +68,7 @@ export const configSchema = z
   })
   .strict()
   .refine((c) => c.hal === 'sim' || c.simSpeed === 1, { path: ['simSpeed'], message: 'only the simulator may run a scaled clock' })
-  .refine((c) => c.hal === 'sim' || (c.simFlashBytes === undefined && c.simClockSkewMs === 0), { path: ['hal'], message: 'simFlashBytes and simClockSkewMs are for the simulator only' });
+  .refine((c) => c.hal === 'sim' || (c.simFlashBytes === undefined && c.simClockSkewMs === 0 && c.simDockTty === undefined), { path: ['hal'], message: 'simFlashBytes, simClockSkewMs and simDockTty are for the simulator only' });
 
 export type FirmwareConfig = z.infer<typeof configSchema>;
 

@@ -60,7 +60,8 @@ async function main(): Promise<number> {
   process.once('SIGTERM', () => void stop('SIGTERM', 0));
   process.once('SIGINT', () => void stop('SIGINT', 0));
   if (config.hal === 'sim') serveSimControl(camera, log);
-  else void serveGadgetTty(camera, config.board!.dockTty, () => stopping);
+  const dockTty = config.hal === 'sim' ? config.simDockTty : config.board!.dockTty;
+  if (dockTty) void serveGadgetTty(camera, dockTty, () => stopping);
   log.info({ deviceId: config.deviceId, hal: config.hal, epoch: camera.evidenceKey() }, 'camera ready');
   process.send?.({ event: 'ready', status: camera.status() });
   return new Promise<number>(() => undefined); // runs until a signal
