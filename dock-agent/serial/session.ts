@@ -16,6 +16,9 @@ export interface UntrustedDevice {
   reason: string;
 }
 
+/** Device log entries one fetchLog may collect (a shift logs thousands; this bounds a faulty camera). */
+const MAX_LOG_ENTRIES = 500_000;
+
 export class UntrustedDeviceError extends Error {
   constructor(readonly device: UntrustedDevice) {
     super(`untrusted device ${device.claimed.id ?? '(unknown id)'}: ${device.reason}`);
@@ -114,7 +117,16 @@ export async function openCameraSession(opts: SessionOptions): Promise<SerialCam
       for (let since = sinceSeq; ; ) {
         const r = await call<{ entries?: DeviceLogEntry[]; more?: boolean }>(MsgType.GET_LOG, { sinceSeq: since }, 'GET_LOG response');
         if (!Array.isArray(r.entries)) throw new Error('GET_LOG response: entries is not an array');
+        // Each page must move forward, or a faulty camera answering "more" forever would keep the dock
+        // looping and growing `out` without end.
+        let last = out.length ? out[out.length - 1]!.seq : since;
+        for (const e of r.entries as unknown[]) {
+          const seq = (e as { seq?: unknown } | null)?.seq;
+          if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq <= last) throw new Error(`GET_LOG response: entry seq ${String(seq)} does not follow ${last}`);
+          last = seq;
+        }
         out.push(...r.entries);
+        if (out.length > MAX_LOG_ENTRIES) throw new Error(`GET_LOG: more than ${MAX_LOG_ENTRIES} device log entries in one fetch`);
         if (!r.more || r.entries.length === 0) return out;
         since = r.entries[r.entries.length - 1]!.seq;
       }
