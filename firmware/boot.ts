@@ -116,7 +116,8 @@ export async function bootCamera(config: FirmwareConfig, o: BootOptions): Promis
       updater: new Updater({
         slotsDir: config.paths.slotsDir, trust: { releaseKeys: trust.firmwareKeys }, hardware: config.hardware, isBusy,
         log: (type, data) => void deviceLog.append(type, data),
-        onStep: (step) => { if (step === 'switched') for (const l of switched) l(); },
+        // After the installer has logged the switch, so the device log reads switch → restart.
+        onStep: (step) => { if (step === 'switched') setImmediate(() => { for (const l of switched) l(); }); },
       }),
     }).staging
     : undefined;
