@@ -1,11 +1,11 @@
 // Streaming verify-and-decrypt of a stored clip from any BlobStore stream (the blob is never held whole):
 // header first, then one frame at a time, with the same rules as shared/clip/reader.ts decryptSource,
 // and at the end the ciphertext's SHA-256 against the hash in the clip's receipt.
-import { createDecipheriv, createHash } from 'node:crypto';
-import { ClipError } from '../shared/clip/reader.js';
+import { createHash } from 'node:crypto';
+import { ClipError, tryOpen } from '../shared/clip/reader.js';
 import {
-  FRAME_PREFIX_LEN, MAX_FRAME_LEN, MIN_FRAME_LEN, RECORD_FINAL, RECORD_VIDEO, TAG_LEN, decodeRecord, headerMacOk,
-  parseHeader, peekHeaderLen, segmentKey, segmentNonce, type ClipHeader,
+  FRAME_PREFIX_LEN, MAX_FRAME_LEN, MIN_FRAME_LEN, RECORD_FINAL, RECORD_VIDEO, decodeRecord, headerMacOk,
+  parseHeader, peekHeaderLen, segmentKey, type ClipHeader,
 } from '../shared/clip/format.js';
 import type { BlobStore } from './blob-store.js';
 
@@ -80,15 +80,6 @@ export async function storedPurpose(blobs: BlobStore, key: string): Promise<stri
   } catch { return null; }
 }
 
-function tryOpen(key: Buffer, prefix: Buffer, counter: number, last: boolean, body: Buffer): Buffer | null {
-  try {
-    const d = createDecipheriv('aes-256-gcm', key, segmentNonce(prefix, counter, last));
-    d.setAuthTag(body.subarray(body.length - TAG_LEN));
-    const out = d.update(body.subarray(0, body.length - TAG_LEN));
-    d.final();
-    return out;
-  } catch { return null; }
-}
 
 export interface OpenOptions {
   /** The clip's data key for this header (epoch unwrap or hold re-wrap); its header MAC is checked here. */

@@ -1,9 +1,10 @@
 // Firmware bundle container (byte layout: docs/firmware-bundle.md). One core reads any byte source
 // (a Buffer for fuzzing, a file descriptor for real bundles); every length is capped before use.
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
 import { signData } from '../../shared/crypto.js';
 import { keyIdOf } from '../../shared/evidence.js';
+import type { ByteSource } from '../../shared/clip/reader.js';
 import { BundleError, parseManifest, type Manifest } from './manifest.js';
 
 export const MAGIC = Buffer.from('BCFWBNDL', 'ascii');
@@ -15,26 +16,8 @@ export type Algorithm = keyof typeof ALG;
 const FIXED = MAGIC.length + 2 + 4; // magic, format, manifest length
 const SIG_FIXED = 1 + 32 + 2; // algorithm, key id, signature length
 
-export interface ByteSource {
-  size: number;
-  read(offset: number, length: number): Buffer;
-}
-export const bufferSource = (buf: Buffer): ByteSource => ({ size: buf.length, read: (o, l) => buf.subarray(o, o + l) });
-export function fdSource(fd: number): ByteSource {
-  return {
-    size: fstatSync(fd).size,
-    read(o, l) {
-      const b = Buffer.allocUnsafe(l);
-      let got = 0;
-      while (got < l) {
-        const n = readSync(fd, b, got, l - got, o + got);
-        if (n === 0) break;
-        got += n;
-      }
-      return b.subarray(0, got);
-    },
-  };
-}
+// Same byte-source shape as the clip reader's (a Buffer for fuzzing, a file descriptor for real files).
+export { bufferSource, fdSource, type ByteSource } from '../../shared/clip/reader.js';
 
 export interface BundleHeader {
   manifestBytes: Buffer;

@@ -135,7 +135,8 @@ export function unwrapKey(h: ClipHeader, privateKey: KeyLike): Buffer {
   return dataKey;
 }
 
-function tryOpen(key: Buffer, prefix: Buffer, counter: number, last: boolean, body: Buffer): Buffer | null {
+/** Open one sealed frame body (ciphertext + tag); null when it does not authenticate under this counter/flag. */
+export function tryOpen(key: Buffer, prefix: Buffer, counter: number, last: boolean, body: Buffer): Buffer | null {
   try {
     const d = createDecipheriv('aes-256-gcm', key, segmentNonce(prefix, counter, last));
     d.setAuthTag(body.subarray(body.length - TAG_LEN));
