@@ -8,6 +8,7 @@ import { openSerialLine } from '../../dock-agent/serial/opener.js';
 import { startPtyPair } from '../../hardware-sim/serial.js';
 import { FirmwareClient } from '../../shared/wire/fw-transfer.js';
 import { makeBundle, makeCamera, makeFwPki } from '../update/fw-fixtures.js';
+import { rawPtySeconds } from './pty-baseline.js';
 
 const { values } = parseArgs({ options: { mb: { type: 'string' }, chunk: { type: 'string' }, window: { type: 'string' } }, strict: false });
 const mb = Number(values.mb ?? 16);
@@ -21,29 +22,8 @@ const bytes = statSync(bundle.path).size;
 const pair = await startPtyPair();
 const [dock, cam] = await Promise.all([openSerialLine(pair.a), openSerialLine(pair.b)]);
 
-// Baseline: the same number of bytes dock -> camera, in 64 KiB pieces with backpressure.
-async function raw(): Promise<number> {
-  let got = 0;
-  const t0 = process.hrtime.bigint();
-  const done = new Promise<void>((resolve) => {
-    const onData = (d: Buffer) => {
-      got += d.length;
-      if (got >= bytes) {
-        cam.off('data', onData);
-        resolve();
-      }
-    };
-    cam.on('data', onData);
-  });
-  const piece = Buffer.alloc(64 * 1024, 0x5a);
-  for (let sent = 0; sent < bytes; sent += piece.length) {
-    if (!dock.write(piece.subarray(0, Math.min(piece.length, bytes - sent)))) await new Promise((r) => dock.once('drain', r));
-  }
-  await done;
-  return Number(process.hrtime.bigint() - t0) / 1e9;
-}
-
-const rawSec = await raw();
+// Baseline: the same number of bytes dock -> cam through the same pty pair, unframed.
+const rawSec = await rawPtySeconds(dock, cam, bytes);
 const camera = makeCamera(pki, 'cam-bench');
 const link = camera.start(cam);
 const session = await openCameraSession({ line: dock, identity: pki.dock, caCertPem: pki.ca.certPem });

@@ -9,6 +9,7 @@ import { openCameraSession } from '../../dock-agent/serial/session.js';
 import { openSerialLine } from '../../dock-agent/serial/opener.js';
 import { startPtyPair } from '../../hardware-sim/serial.js';
 import { FakeVault, makePki, startCamera } from '../wire/helpers.js';
+import { rawPtySeconds } from './pty-baseline.js';
 
 const { values } = parseArgs({ options: { mb: { type: 'string' }, chunk: { type: 'string' }, window: { type: 'string' } }, strict: false });
 const bytes = Math.round(Number(values.mb ?? 32) * 1024 * 1024);
@@ -19,29 +20,8 @@ const pki = makePki();
 const pair = await startPtyPair();
 const [dock, cam] = await Promise.all([openSerialLine(pair.a), openSerialLine(pair.b)]);
 
-// Baseline: the same number of bytes camera -> dock, written in 64 KiB pieces with backpressure.
-async function raw(): Promise<number> {
-  let got = 0;
-  const t0 = process.hrtime.bigint();
-  const done = new Promise<void>((resolve) => {
-    const onData = (d: Buffer) => {
-      got += d.length;
-      if (got >= bytes) {
-        dock.off('data', onData);
-        resolve();
-      }
-    };
-    dock.on('data', onData);
-  });
-  const piece = Buffer.alloc(64 * 1024, 0x5a);
-  for (let sent = 0; sent < bytes; sent += piece.length) {
-    if (!cam.write(piece.subarray(0, Math.min(piece.length, bytes - sent)))) await new Promise((r) => cam.once('drain', r));
-  }
-  await done;
-  return Number(process.hrtime.bigint() - t0) / 1e9;
-}
-
-const rawSec = await raw();
+// Baseline: the same number of bytes cam -> dock through the same pty pair, unframed.
+const rawSec = await rawPtySeconds(cam, dock, bytes);
 const vault = new FakeVault();
 vault.add('bench-clip', bytes);
 const link = startCamera(cam, pki, vault);
