@@ -50,7 +50,7 @@ export function createApi(o: ApiOptions): Api {
     send(res, STATUS[e.code], { error: e.code, message: e.message });
   };
 
-  const readBody = async (req: http.IncomingMessage): Promise<unknown> => {
+  const readBody = async (req: http.IncomingMessage): Promise<Buffer | undefined> => {
     const max = o.maxBodyBytes ?? 64 * 1024;
     const parts: Buffer[] = [];
     let n = 0;
@@ -59,8 +59,11 @@ export function createApi(o: ApiOptions): Api {
       if (n > max) throw new OpError('bad-input', `body: larger than ${max} bytes`);
       parts.push(c as Buffer);
     }
-    if (!n) return undefined;
-    try { return JSON.parse(Buffer.concat(parts).toString('utf8')); } catch { throw new OpError('bad-input', 'body: not valid JSON'); }
+    return n ? Buffer.concat(parts) : undefined;
+  };
+  const parseJson = (raw: Buffer | undefined): unknown => {
+    if (!raw) return undefined;
+    try { return JSON.parse(raw.toString('utf8')); } catch { throw new OpError('bad-input', 'body: not valid JSON'); }
   };
 
   const session = (req: http.IncomingMessage): string | undefined => {
@@ -74,9 +77,9 @@ export function createApi(o: ApiOptions): Api {
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://store');
-    const body = req.method === 'GET' ? undefined : await readBody(req);
+    const raw = req.method === 'GET' ? undefined : await readBody(req);
     if (req.method === 'POST' && url.pathname === '/login') {
-      const b = (body ?? {}) as Record<string, unknown>;
+      const b = (parseJson(raw) ?? {}) as Record<string, unknown>;
       const u = await o.ops.login(b.username, b.password);
       const token = randomBytes(32).toString('base64url');
       const expiresAt = now() + ttl;
@@ -103,7 +106,14 @@ export function createApi(o: ApiOptions): Api {
       send(res, 204);
       return;
     }
-    const params = route.path.exec(url.pathname)!.slice(1).map(decodeURIComponent);
+    // Input that cannot even be parsed is refused like failed validation: logged (or denied) first.
+    let params: string[], body: unknown;
+    try {
+      params = route.path.exec(url.pathname)!.slice(1).map((p) => {
+        try { return decodeURIComponent(p); } catch { throw new OpError('bad-input', `path: ${JSON.stringify(p)} is not valid URL encoding`); }
+      });
+      body = parseJson(raw);
+    } catch (err) { return o.ops.rejectInput(user, route.action, { path: url.pathname }, err as OpError); }
     const query = Object.fromEntries(url.searchParams);
     const ctx: Ctx = { ops: o.ops, user, params, query, body, exportsDir: o.exportsDir };
     const out = await route.run(ctx);

@@ -158,6 +158,11 @@ export class Operations {
   private async evidenceFor(actor: string, action: Action, crit: unknown): Promise<EvidenceApi> {
     try { return await this.o.evidence(); } catch (err) { return this.run(actor, action, crit, () => { throw err; }); }
   }
+  /** Input the API could not parse (bad JSON body, bad URL escape): denied or logged as an error like failed validation. */
+  async rejectInput(actor: string, action: string, criterion: unknown, err: OpError): Promise<never> {
+    if (!Object.hasOwn(ACTIONS, action)) throw err;
+    return this.run(actor, action as Action, criterion, () => { throw err; });
+  }
   /** Validation as its own logged step, so a 'before' operation never logs 'ok' for input it then rejects. */
   private async validated<T>(actor: string, action: Action, crit: unknown, fn: () => T): Promise<T> {
     try { return fn(); } catch (err) { return this.run(actor, action, crit, () => { throw err; }); }

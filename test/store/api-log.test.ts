@@ -176,3 +176,25 @@ test('a video stream that breaks mid-way is cut off and logged as an error after
   t.regex(e[1].reason!, /stream ended early: segment 2 does not verify/);
   t.true(s.log.verify().ok);
 });
+
+test('input the API cannot parse (bad JSON, bad URL escape) is refused 400 and logged; a role without the permission gets denied', async (t) => {
+  const s = await setup(t);
+  const owen = await s.login('owen');
+  const raw = (method: string, p: string, token: string, body?: string) =>
+    fetch(`${s.base}${p}`, { method, headers: { authorization: `Bearer ${token}` }, body });
+  const bad = await raw('POST', '/exports', owen, '{"clipIds":["c1"],');
+  t.is(bad.status, 400); t.regex((await bad.json() as { message: string }).message, /^body: not valid JSON/);
+  const esc = await raw('GET', '/clips/%E0%A4%A', owen);
+  t.is(esc.status, 400); t.regex((await esc.json() as { message: string }).message, /^path: .* not valid URL encoding/);
+  const vera = await s.login('vera');
+  t.is((await raw('POST', '/dsar', vera, '{nope')).status, 403);
+  const e = s.log.entries().filter((x) => ['export', 'metadata', 'dsar'].includes(x.action));
+  t.deepEqual(e.map((x) => [x.user, x.action, x.outcome, x.criterion]), [
+    ['owen', 'export', 'error', '{"path":"/exports"}'],
+    ['owen', 'metadata', 'error', '{"path":"/clips/%E0%A4%A"}'],
+    ['vera', 'dsar', 'denied', '{"path":"/dsar"}'],
+  ]);
+  t.regex(e[0].reason!, /body: not valid JSON/);
+  t.deepEqual(s.ev.calls, [], 'nothing reached the evidence store');
+  t.true(s.log.verify().ok);
+});
