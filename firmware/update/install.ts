@@ -1,7 +1,7 @@
 // Verify a firmware bundle and install it A/B: the inactive slot is marked not-bootable, written and
 // checked file by file, and the switch is one atomic boot-state write, held back while the camera is
 // busy (recording, offloading). Spec: docs/firmware-bundle.md.
-import { createPublicKey } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { verifyData } from '../../shared/crypto.js';
@@ -66,6 +66,23 @@ export async function verifyBundle(bundlePath: string, trust: VerifyTrust): Prom
     return verifyHeader(await handleSource(fh), trust).manifest;
   } finally {
     await fh.close();
+  }
+}
+
+/** Hash each file's bytes in the bundle (async reads, so a recording camera keeps running): 'tampered' on a mismatch. */
+async function checkPayloadOf(fh: FileHandle, payloadOffset: number, m: Manifest): Promise<void> {
+  const buf = Buffer.allocUnsafe(4 * 1024 * 1024);
+  let off = payloadOffset;
+  for (const f of m.files) {
+    const h = createHash('sha256');
+    for (let left = f.size; left > 0; ) {
+      const { bytesRead } = await fh.read(buf, 0, Math.min(left, buf.length), off);
+      if (bytesRead === 0) throw new BundleError('truncated', `bundle ends inside file ${f.path}`);
+      h.update(buf.subarray(0, bytesRead));
+      off += bytesRead;
+      left -= bytesRead;
+    }
+    if (h.digest('hex') !== f.sha256) throw new BundleError('tampered', `file ${f.path}: SHA-256 does not match the signed manifest`);
   }
 }
 
@@ -147,6 +164,8 @@ export class Updater {
       const { header, manifest } = verifyHeader(await handleSource(fh), {
         releaseKeys: this.o.trust.releaseKeys, hardware: this.o.hardware, currentVersion: cur.bootable ? cur.version ?? '0.0.0' : '0.0.0', floor: s.floor,
       });
+      // Every file's bytes against the signed manifest before the inactive slot (the fallback) is touched.
+      await checkPayloadOf(fh, header.payloadOffset, manifest);
       await this.o.onStep?.('verified');
       const slot = other(s.active);
       s = await writeBootState(this.o.slotsDir, { ...s, slots: { ...s.slots, [slot]: { version: null, bootable: false, good: false, manifestSha256: null } } });

@@ -1,5 +1,5 @@
-// Firmware install: verify + A/B install (per-file SHA-256 while writing, fsync of files and dirs,
-// atomic boot-state switch) of a 50 MB bundle, against `sha256sum` + `cp` + `sync` of the same bytes
+// Firmware install: verify + A/B install (every file hashed before the slot is touched and again while
+// writing, fsync of files and dirs, atomic boot-state switch) of a 50 MB bundle, against `sha256sum` + `cp` + `sync` of the same bytes
 // in the same run (the baseline also makes its copy durable, as the install does).
 // ratio = baseline time / install time (target ≥ 0.8). Flags: --mb N (default 50), --rounds N (3).
 import { execFileSync } from 'node:child_process';

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { readBootState } from '../../firmware/update/boot-state.js';
 import { readHeader, bufferSource } from '../../firmware/update/bundle.js';
 import { BundleError, Updater, verifyBundle } from '../../firmware/update/install.js';
+import { checkSlot } from '../../firmware/update/slots.js';
 import { HW, ROOT, keysOf, makeBundle, signer, tmpDir } from './fixtures.js';
 
 const release = signer('release-main');
@@ -89,11 +90,48 @@ test('refusals touch no slot and are logged with the reason; a tampered file byt
   writeFileSync(tb, bytes);
   await t.notThrowsAsync(verifyBundle(tb, { ...trust, releaseKeys: keysOf(release), currentVersion: '0.0.0', floor: '0.0.0' }), 'the header alone cannot see a payload byte');
   await refused(t, up.install(tb, { by: 'tech-7' }), 'tampered');
+  t.false(existsSync(slotsDir), 'a tampered payload is refused before any slot is touched');
+  t.like(events.at(-1), { type: 'fw-install', data: { outcome: 'refused', reason: 'tampered', by: 'tech-7' } });
+});
+
+test('a tampered bundle leaves the inactive slot (the fallback) as it was', async (t) => {
+  const dir = tmpDir(t);
+  const slotsDir = path.join(dir, 'slots');
+  const up = new Updater({ slotsDir, trust: { releaseKeys: keysOf(release) }, hardware: HW });
+  await up.install(makeBundle(dir, { version: '1.0.0', signer: release }));
+  await up.markGood('b');
+  await up.install(makeBundle(dir, { version: '1.1.0', signer: release }));
+  await up.markGood('a');
+  const before = readBootState(slotsDir);
+  const tb = makeBundle(dir, { version: '1.2.0', signer: release, extra: { 'assets.bin': Buffer.alloc(100_000, 1) } });
+  const bytes = readFileSync(tb);
+  bytes[bytes.length - 60_000] ^= 0xff; // inside assets.bin
+  writeFileSync(tb, bytes);
+  await refused(t, up.install(tb), 'tampered');
+  const s = readBootState(slotsDir);
+  t.deepEqual(s.slots.b, before.slots.b, 'slot b still holds 1.0.0, bootable');
+  t.is(s.generation, before.generation, 'no boot-state write');
+  t.true(checkSlot(path.join(slotsDir, 'b'), s.slots.b.manifestSha256).ok);
+});
+
+test('a bundle changed after verification is caught file by file while the slot is written', async (t) => {
+  const dir = tmpDir(t);
+  const slotsDir = path.join(dir, 'slots');
+  const tb = makeBundle(dir, { version: '1.0.0', signer: release, extra: { 'assets.bin': Buffer.alloc(100_000, 1) } });
+  const up = new Updater({
+    slotsDir, trust: { releaseKeys: keysOf(release) }, hardware: HW,
+    onStep: (step) => {
+      if (step !== 'verified') return;
+      const bytes = readFileSync(tb);
+      bytes[bytes.length - 60_000] ^= 0xff; // swapped underneath, after the full check
+      writeFileSync(tb, bytes);
+    },
+  });
+  await refused(t, up.install(tb), 'tampered');
   const s = readBootState(slotsDir);
   t.false(s.slots.b.bootable);
   t.is(s.trial, null);
   t.deepEqual(readdirSync(path.join(slotsDir, 'b')), [], 'the partial slot is cleared');
-  t.like(events.at(-1), { type: 'fw-install', data: { outcome: 'refused', reason: 'tampered', by: 'tech-7' } });
 });
 
 test('bodycam fw keygen / pack / verify: manifest JSON, or the refusal and exit 1', (t) => {
