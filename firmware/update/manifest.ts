@@ -47,6 +47,12 @@ export const manifestSchema = z
       if (seen.has(f.path)) ctx.addIssue({ code: 'custom', path: ['files'], message: `duplicate path ${f.path}` });
       seen.add(f.path);
     }
+    // A path that is also another's directory could not be written into the slot.
+    for (const f of m.files) {
+      for (let i = f.path.indexOf('/'); i > 0; i = f.path.indexOf('/', i + 1)) {
+        if (seen.has(f.path.slice(0, i))) ctx.addIssue({ code: 'custom', path: ['files'], message: `${f.path.slice(0, i)} is a file and the directory of ${f.path}` });
+      }
+    }
     if (!seen.has('firmware.js')) ctx.addIssue({ code: 'custom', path: ['files'], message: 'firmware.js (the entry the launcher starts) is missing' });
     const total = m.files.reduce((n, f) => n + f.size, 0);
     if (total > MAX_TOTAL_BYTES) ctx.addIssue({ code: 'custom', path: ['files'], message: `total size ${total} exceeds ${MAX_TOTAL_BYTES}` });

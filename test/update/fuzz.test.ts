@@ -102,4 +102,9 @@ test('manifest parser: arbitrary JSON values and field-level mutations are refus
     t.is(outcome(() => parseManifest(Buffer.from(JSON.stringify(m)))), 'malformed', p);
   }
   t.is(outcome(() => parseManifest(Buffer.from([0xff, 0xfe, 0x7b]))), 'malformed', 'invalid UTF-8');
+  // A file that is also another file's directory cannot be installed into a slot.
+  for (const order of [['lib', 'lib/x.js'], ['a/b/c', 'a/b']]) {
+    const m = { ...validManifest, files: [...order.map((p) => ({ path: p, size: 1, sha256: 'a'.repeat(64) })), ...validManifest.files] };
+    t.regex(String(t.throws(() => parseManifest(Buffer.from(JSON.stringify(m))))?.message), /malformed: manifest\.files: .* is a file and the directory of/);
+  }
 });
