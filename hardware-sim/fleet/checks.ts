@@ -34,6 +34,8 @@ export interface RunReport {
   cameras: CameraResult[];
   totals: Omit<CameraResult, 'deviceId'> & { unreadable: number; duplicates: number; wipedWithoutReceipt: number; plaintextFindings: number; truncatedAtCentral: number };
   faults: { powerCuts: number; dockCrashes: number; brokerRestarts: number; centralCrashes: number; usbDetaches: number; flashNearlyFull: number; clockSkews: number };
+  /** Cameras whose bay the dock had not finished (device log not collected) when the run moved on. */
+  logsNotCollected: number;
   /** Seconds of video lost per power cut: cut time minus the end of the last durable segment. */
   secondsLostPerPowerCut: { max: number | null; mean: number | null };
   timing: { shiftSeconds: number; offloadSeconds: number; mbPerSec: number };
@@ -49,6 +51,7 @@ interface CollectInput {
   counts: RunReport['faults'];
   powerCuts: PowerCut[];
   events: string[];
+  logsNotCollected?: number;
   cameras: { deviceId: string; flashDir: string }[];
   centralDir: string;
   dockDir: string;
@@ -163,6 +166,7 @@ export async function collectReport(c: CollectInput): Promise<RunReport> {
       bytes, unreadable, duplicates, wipedWithoutReceipt, plaintextFindings: findings.length, truncatedAtCentral,
     },
     faults: c.counts,
+    logsNotCollected: c.logsNotCollected ?? 0,
     secondsLostPerPowerCut: { max: maxLost, mean: lostSeconds.length ? lostSeconds.reduce((a, b) => a + b, 0) / lostSeconds.length : null },
     timing: { shiftSeconds: (c.timing.shiftEndMs - c.timing.startedMs) / 1000, offloadSeconds, mbPerSec: offloadSeconds > 0 ? bytes / 1e6 / offloadSeconds : 0 },
     invariants: inv,

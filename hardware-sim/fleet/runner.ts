@@ -23,6 +23,9 @@ export interface RunOptions {
   progress?: Progress;
   /** Give up waiting for the offload after this long (default 240 s); what is left counts as on-camera. */
   timeoutMs?: number;
+  /** Once a camera's flash is empty, wait at most this long for the dock to finish its bay (device log);
+   *  then move on and count the log as not collected (default: wait until timeoutMs). */
+  logGraceMs?: number;
   /** Called with the run's directories after every process has stopped and before the checks
    *  (tests plant damage here to show the checks catch it). */
   beforeChecks?: (dirs: { root: string; centralDir: string; cameraFlashDirs: string[] }) => Promise<void>;
@@ -229,17 +232,22 @@ export async function runScenario(sc: Scenario, o: RunOptions = {}): Promise<Run
     }
 
     // End of shift: into the dock, a bay each (in waves when there are more cameras than bays).
+    let logsNotCollected = 0;
     const deadline = Date.now() + (o.timeoutMs ?? 240_000);
     for (let w = 0; w < cams.length; w += sc.bays) {
       const wave = cams.slice(w, w + sc.bays);
       for (const cam of wave) { await dockCam(cam); progress?.tick(cam.deviceId, 'docked'); }
       for (const cam of wave) {
+        let emptySince: number | undefined;
         while (Date.now() < deadline) {
           const st = await cam.proc.send({ op: 'status' }).catch(() => ({ clipsOnFlash: -1 }));
           // Done when the flash is empty and the dock has finished the bay (wipe answers, device log).
           if (st.clipsOnFlash === 0 && cam.pty && bayDone.has(cam.pty.a)) break;
+          emptySince = st.clipsOnFlash === 0 ? (emptySince ?? Date.now()) : undefined;
+          if (emptySince !== undefined && o.logGraceMs !== undefined && Date.now() - emptySince > o.logGraceMs) break;
           await sleep(300);
         }
+        if (!cam.pty || !bayDone.has(cam.pty.a)) logsNotCollected++;
       }
       await faultChain;
       for (const cam of wave) await undockCam(cam);
@@ -251,7 +259,7 @@ export async function runScenario(sc: Scenario, o: RunOptions = {}): Promise<Run
     for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
     await o.beforeChecks?.({ root, centralDir, cameraFlashDirs: cams.map((c) => path.join(c.dir, 'flash')) });
     return await collectReport({
-      sc, root, pki, counts, powerCuts, events,
+      sc, root, pki, counts, powerCuts, events, logsNotCollected,
       cameras: cams.map((c) => ({ deviceId: c.deviceId, flashDir: path.join(c.dir, 'flash') })),
       centralDir, dockDir: path.join(root, 'dock'),
       expect: {
