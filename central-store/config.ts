@@ -31,6 +31,8 @@ export const StoreConfigSchema = z.object({
   lockoutAfter: z.number().int().min(1).max(100).default(5),
   /** Access-log entries older than this many months are purged. */
   accessLogMonths: z.number().int().min(1).max(120).default(6),
+  /** Daily evidence-key epochs kept generated ahead of today; public halves in <dataDir>/epochs for the CA to sign. */
+  epochDaysAhead: z.number().int().min(1).max(60).default(14),
   /** Per-purpose retention for the evidence store (docs/retention-and-keys.md). */
   retention: RetentionConfigSchema.optional(),
   jobs: z.object({
@@ -73,4 +75,5 @@ export const storePaths = (c: Pick<StoreConfig, 'dataDir' | 'exportsDir'>) => ({
   exports: c.exportsDir ?? path.join(c.dataDir, 'exports'),
   signingKey: path.join(c.dataDir, 'signing-key.sealed.json'),
   signingPub: path.join(c.dataDir, 'receipt-signing.pub.pem'),
+  epochs: path.join(c.dataDir, 'epochs'),
 });

@@ -4,7 +4,7 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import { createPublicKey, randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseStoreConfig, storePaths } from '../../central-store/config.js';
@@ -40,7 +40,7 @@ test('server: ingest over mosquitto, API search, start-up jobs logged, SIGTERM e
   const { dir } = await tempDb(t);
   const keyFile = path.join(dir, 'master.key');
   writeFileSync(keyFile, randomBytes(32));
-  const cfgObj = { storeId: 'store-srv', dataDir: 'data', mqtt: { url: b.url }, api: { port: 0 } };
+  const cfgObj = { storeId: 'store-srv', dataDir: 'data', mqtt: { url: b.url }, api: { port: 0 }, epochDaysAhead: 2 };
   const cfg = path.join(dir, 'store.json');
   writeFileSync(cfg, JSON.stringify(cfgObj));
   const config = parseStoreConfig({ ...cfgObj, dataDir: path.join(dir, 'data') });
@@ -57,6 +57,11 @@ test('server: ingest over mosquitto, API search, start-up jobs logged, SIGTERM e
     p.once('close', () => reject(new Error(`server exited: ${err}`)));
   });
   t.is(ready.publicKey, storePaths(config).signingPub);
+  // Upcoming epoch keys were made at start; their public halves wait for the CA to sign them.
+  const today = `epoch-${new Date().toISOString().slice(0, 10)}`;
+  const published = readdirSync(storePaths(config).epochs);
+  t.true(published.includes(`${today}.json`) && published.includes(`${today}.pub.pem`), published.join(' '));
+  t.is(published.filter((n) => n.endsWith('.json')).length, 2, 'epochDaysAhead: 2');
   const up = new Uploader({ mqttUrl: b.url, dockId: 'dock-1', centralPublicKey: createPublicKey(readFileSync(ready.publicKey)), statusTimeoutMs: 1000, log: quiet('up') });
   t.teardown(() => up.close());
   const c = await makeClip(dir, 50_000, 'cam-9');

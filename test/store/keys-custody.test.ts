@@ -2,7 +2,7 @@
 // the fleet simulator, epoch documents the org CA signs and cameras verify, destruction with a receipt.
 import test from 'ava';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { copyFileSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { KeyStore, masterKeyFromPassphrase, readMasterKeyFile } from '../../central-store/keys.js';
 import { verifyKeyDestruction } from '../../central-store/evidence.js';
@@ -10,6 +10,8 @@ import { openDocument, type EvidenceEpochBody } from '../../shared/evidence.js';
 import { createCA } from '../../shared/pki/ca.js';
 import { decryptBuffer } from '../../shared/clip/reader.js';
 import { createFleetPki } from '../../hardware-sim/fleet/pki.js';
+import { publishUpcomingEpochs } from '../../central-store/epochs.js';
+import { caPaths, run as pkiCli } from '../../shared/pki/cli.js';
 import { DAY, T0, addClip, code, epochAt, iso, makeStore, readAll } from './store-helpers.js';
 
 test('private keys are on disk only encrypted; reopening with the same master key opens them', async (t) => {
@@ -108,4 +110,26 @@ test('destroy: key file overwritten and unlinked, receipt signed, clip unreadabl
   f.store.close();
   const s = await f.open();
   t.regex(await code(() => s.keys.privateKey(e.epochId)), /^key-destroyed/);
+});
+
+test('upcoming epochs: made ahead at the store, public halves published, signed by bodycam pki sign-epoch, cameras\' clips open', async (t) => {
+  const f = await makeStore(t);
+  const out = path.join(f.dir, 'epochs');
+  t.deepEqual(await publishUpcomingEpochs(f.store.keys, T0 + 5 * 3600_000, 3, out), ['epoch-2026-03-02', 'epoch-2026-03-03', 'epoch-2026-03-04']);
+  t.deepEqual(await publishUpcomingEpochs(f.store.keys, T0 + DAY, 3, out), ['epoch-2026-03-05'], 'a day later only the new day');
+  for (const n of readdirSync(out)) t.false(readFileSync(path.join(out, n), 'utf8').includes('PRIVATE'), `${n}: public only`);
+  t.true(readdirSync(path.join(f.dir, 'keys')).includes('epoch.epoch-2026-03-05.key'), 'private half sealed in keys/');
+  // The CA operator signs a published epoch offline with the CLI, from the two published files.
+  const ca = createCA({ org: 'Test Org' });
+  const pki = path.join(f.dir, 'pki');
+  mkdirSync(pki);
+  writeFileSync(caPaths(pki).key, ca.keyPem); writeFileSync(caPaths(pki).cert, ca.certPem);
+  const body = JSON.parse(readFileSync(path.join(out, 'epoch-2026-03-03.json'), 'utf8')) as EvidenceEpochBody;
+  const signed = path.join(f.dir, 'signed.json');
+  t.is(await pkiCli(['sign-epoch', '--pki', pki, '--id', body.epochId, '--public-key', path.join(out, `${body.epochId}.pub.pem`),
+    '--not-before', body.notBefore, '--not-after', body.notAfter, '--out', signed]), 0);
+  t.deepEqual(openDocument<EvidenceEpochBody>(JSON.parse(readFileSync(signed, 'utf8')), createPublicKey(ca.keyPem), 'evidence-epoch'), body);
+  // A clip a camera wraps to that public key opens with the store's sealed private key.
+  const c = await addClip(f, { epoch: { epochId: body.epochId, publicKeyPem: body.publicKeyPem }, startedAt: T0 + DAY });
+  t.true((await readAll(await f.store.openPlaintext(c.clipId))).equals(c.plaintext));
 });
