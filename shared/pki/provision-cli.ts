@@ -1,9 +1,9 @@
 // `bodycam provision camera|dock|technician|central --id ID --pki PKI --out DIR [--force] ...`:
 // a fresh key and certificate per device (no defaults, nothing shared) plus its trust store.
-import { copyFileSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
 import { issueCertificate, ROLES, type Role } from './ca.js';
 import { loadCA } from './cli.js';
 import { hasIdentity, paths, writeDurable, writeEpoch, writeIdentity } from './trust-store.js';
@@ -12,6 +12,23 @@ import { openDocument, type EvidenceEpochBody, type SignedDocument } from '../ev
 const USAGE = `usage: bodycam provision camera|dock|technician|central --id ID --pki PKI --out DIR [--force]
          [--central-pub FILE] [--epoch FILE ...] [--firmware-key FILE ...]
 `;
+
+/** A public key file as SPKI PEM. A private key is refused: it must never be copied into a trust store. */
+function publicKeyFile(file: string, flag: string): string {
+  const text = readFileSync(file);
+  let isPrivate = true;
+  try {
+    createPrivateKey(text);
+  } catch {
+    isPrivate = false;
+  }
+  if (isPrivate) throw new Error(`${flag} ${file}: this is a private key; give the public key (.pub.pem)`);
+  try {
+    return createPublicKey(text).export({ type: 'spki', format: 'pem' }) as string;
+  } catch (err) {
+    throw new Error(`${flag} ${file}: not a public key (${(err as Error).message})`);
+  }
+}
 
 export async function run(args: string[]): Promise<number> {
   const [role, ...rest] = args;
@@ -43,16 +60,20 @@ export async function run(args: string[]): Promise<number> {
       throw new Error(`--epoch ${file}: ${(err as Error).message}`);
     }
   });
+  const centralPub = values['central-pub'] ? publicKeyFile(values['central-pub'], '--central-pub') : undefined;
+  const firmwareKeys = (values['firmware-key'] ?? []).map((f) => {
+    const pem = publicKeyFile(f, '--firmware-key');
+    const type = createPublicKey(pem).asymmetricKeyType;
+    if (type !== 'ed25519' && type !== 'rsa') throw new Error(`--firmware-key ${f}: a ${type} key cannot sign firmware (Ed25519 or RSA)`);
+    return { name: basename(f).replace(/\.pub\.pem$|\.pem$/, ''), pem };
+  });
   const issued = issueCertificate({ role: role as Role, id: values.id!, ca });
   const p = paths(out);
   writeIdentity(out, issued.keyPem, issued.certPem);
   writeDurable(p.ca, ca.certPem);
-  if (values['central-pub']) copyFileSync(values['central-pub'], p.centralReceiptPub);
+  if (centralPub) writeDurable(p.centralReceiptPub, centralPub);
   for (const e of epochs) writeEpoch(out, e.body.epochId, e.doc);
-  for (const f of values['firmware-key'] ?? []) {
-    const name = basename(f).replace(/\.pub\.pem$|\.pem$/, '');
-    writeDurable(join(p.firmware, `${name}.pub.pem`), readFileSync(f));
-  }
+  for (const k of firmwareKeys) writeDurable(join(p.firmware, `${k.name}.pub.pem`), k.pem);
   process.stdout.write(`${JSON.stringify({ role, id: values.id, dir: out, cert: p.cert })}\n`);
   return 0;
 }

@@ -97,3 +97,33 @@ test('CLI: provision without a CA or with a forged epoch names the problem and w
   t.regex(r.stderr, /--epoch .*forged\.json: evidence-epoch: signature does not verify/);
   t.throws(() => loadTrustStore(join(root, 'd')), { message: /missing/ });
 });
+
+test('CLI: provision refuses a private key, or a file that is no key, as a firmware or central key and writes nothing', (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'pkicli-'));
+  const pki = join(root, 'pki');
+  t.is(bodycam('pki', 'init', '--dir', pki).status, 0);
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const priv = join(root, 'release-abc.key.pem');
+  writeFileSync(priv, privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  writeFileSync(join(root, 'junk.pub.pem'), 'not a key\n');
+  const ec = join(root, 'release-ec.pub.pem');
+  writeFileSync(ec, generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }));
+  for (const [flag, file, reason] of [
+    ['--firmware-key', priv, /--firmware-key .*release-abc\.key\.pem: this is a private key/],
+    ['--central-pub', priv, /--central-pub .*: this is a private key/],
+    ['--firmware-key', join(root, 'junk.pub.pem'), /--firmware-key .*junk\.pub\.pem: not a public key/],
+    ['--firmware-key', ec, /--firmware-key .*: a ec key cannot sign firmware/],
+  ] as const) {
+    const dev = join(root, `cam-${flag.slice(2)}`);
+    const r = bodycam('provision', 'camera', '--id', 'cam-1', '--pki', pki, '--out', dev, flag, file);
+    t.is(r.status, 1, r.stdout);
+    t.regex(r.stderr, reason);
+    t.throws(() => loadTrustStore(dev), { message: /missing/ }, 'nothing written');
+  }
+  // A public key is stored under its name as SPKI PEM.
+  const pubPem = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }) as string;
+  writeFileSync(join(root, 'release-ok.pub.pem'), pubPem);
+  const dev = join(root, 'cam-ok');
+  t.is(bodycam('provision', 'camera', '--id', 'cam-2', '--pki', pki, '--out', dev, '--firmware-key', join(root, 'release-ok.pub.pem')).status, 0);
+  t.deepEqual(loadTrustStore(dev).firmwareKeys, { 'release-ok': pubPem });
+});
