@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
+import { overwriteAndUnlink } from './blob-store.js';
 import { ConfigError, loadStoreConfig, parseStoreConfig, type StoreConfig } from './config.js';
 import { OpError } from './operations.js';
 import { reviewText } from './review.js';
@@ -71,13 +72,23 @@ function loadConfig(v: { config?: string; dir?: string }): StoreConfig {
   return parseStoreConfig({ storeId: process.env.BODYCAM_STORE_ID ?? 'central', dataDir: path.resolve(v.dir), mqtt: { url: 'mqtt://127.0.0.1' } });
 }
 
-/** Write a stream to FILE via a temp name, so a failure leaves no partial file (decrypted bytes only in FILE). */
-async function writeOut(src: Readable | ReadableStream, file: string): Promise<void> {
+/**
+ * Write a stream to FILE via a temp name, so a failure leaves no partial file: the decrypted bytes
+ * already written are overwritten before the temp name is removed (decrypted bytes only ever in FILE).
+ */
+export async function writeOut(src: Readable | ReadableStream, file: string): Promise<void> {
   const tmp = `${file}.part-${process.pid}`;
+  const out = createWriteStream(tmp, { flags: 'wx', mode: 0o600 });
+  let created = false;
+  out.once('open', () => { created = true; });
   try {
-    await pipeline(src instanceof Readable ? src : Readable.fromWeb(src as import('node:stream/web').ReadableStream), createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
+    await pipeline(src instanceof Readable ? src : Readable.fromWeb(src as import('node:stream/web').ReadableStream), out);
     await link(tmp, file); // unlike rename, refuses to replace an existing file
-  } finally { await rm(tmp, { force: true }); }
+  } catch (err) {
+    if (created) await overwriteAndUnlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  await rm(tmp, { force: true }); // FILE now holds the bytes: only the second name goes
 }
 
 const parse = (a: string[]) => parseArgs({ args: a, options: OPTIONS, allowPositionals: true, strict: true });
