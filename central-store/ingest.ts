@@ -15,7 +15,7 @@ import type { BlobStore } from './blob-store.js';
 import { getClip, insertClip, insertDeviceLog, insertWipeCert, migrateIngest, type ClipRow } from './clips-index.js';
 import type { Db } from './db.js';
 import { Assembler, hashFile } from './ingest-assembly.js';
-import { storedPurpose } from './clip-stream.js';
+import { readStoredHeader, storedPurpose } from './clip-stream.js';
 import { signReceipt } from './receipts.js';
 
 export type Subscription = { mode: 'all' } | { mode: 'shared'; group?: string } | { mode: 'docks'; dockIds: string[] };
@@ -76,9 +76,13 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
 
   const storeClip = async (meta: ClipMeta, blobKey: string): Promise<ClipRow> => {
     const receipt = signReceipt(opts.receiptKey, { clipId: meta.clipId, deviceId: meta.deviceId, sha256: meta.sha256, bytes: meta.bytes, storeId: opts.storeId });
+    // The clip's own cleartext header says which epoch key it is really wrapped to: key destruction and
+    // hold re-wrap go by the index, so a wrong epochId in the dock's meta must not land there.
+    const header = await readStoredHeader(opts.blobs, blobKey).catch(() => null);
+    if (header && header.epochId !== meta.epochId) log.warn({ clipId: meta.clipId, meta: meta.epochId, header: header.epochId }, 'meta epochId differs from the clip header; indexing the header\'s');
     const row = insertClip(opts.db, {
       clip_id: meta.clipId, device_id: meta.deviceId, dock_id: meta.dockId, bytes: meta.bytes, sha256: meta.sha256,
-      epoch_id: meta.epochId, clip_state: meta.state, started_at: meta.startedAt, stopped_at: meta.stoppedAt,
+      epoch_id: header?.epochId ?? meta.epochId, clip_state: meta.state, started_at: meta.startedAt, stopped_at: meta.stoppedAt,
       received_at: new Date().toISOString(), blob_key: blobKey, receipt_json: JSON.stringify(receipt), worker_id: opts.workerId,
       purpose: await storedPurpose(opts.blobs, blobKey),
     });

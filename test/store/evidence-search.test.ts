@@ -37,6 +37,15 @@ test('a clip delivered through real ingest is indexed with its purpose and opens
     deleteAfter: '2026-01-15T00:00:00.000Z' });
   t.deepEqual(s.search({ purpose: 'crime-prevention' }).map((c) => c.clipId), ['clip-1']);
   t.true((await readAll(await s.openPlaintext('clip-1'))).equals(Buffer.concat(segs)));
+
+  // A dock whose meta names the wrong epoch: the index keeps the epoch the clip's header is wrapped to,
+  // so that epoch's key is not destroyed while the clip is within retention, and the clip opens.
+  const file2 = path.join(spool, 'clip-2.bc');
+  const segs2 = await writeClip(file2, epoch.publicKey, 2, { clipId: 'clip-2' });
+  await up.upload({ clipId: 'clip-2', deviceId: 'cam-1', state: 'closed', bytes: statSync(file2).size, sha256: await hashFile(file2),
+    startedAt: '2026-01-01T00:00:00.000Z', stoppedAt: '2026-01-01T00:00:02.000Z', epochId: 'epoch-other' }, file2);
+  t.is(s.get('clip-2')!.epochId, 'epoch-1');
+  t.true((await readAll(await s.openPlaintext('clip-2'))).equals(Buffer.concat(segs2)));
 });
 
 test('search: each criterion narrows, newest first, limit; bad criteria name the field', async (t) => {
