@@ -107,8 +107,9 @@ export class EvidenceStore {
 
   private info(r: Row): ClipInfo {
     const hold = r.hold_case ? { reason: r.hold_reason!, caseNumber: r.hold_case, placedBy: r.hold_by!, placedAt: r.hold_at! } : null;
-    const start = Date.parse(r.started_at);
-    const base = Number.isFinite(start) ? start : Date.parse(r.received_at);
+    // Counted from the recording start, but never from later than the clip reached the store (a camera clock running ahead).
+    const start = Date.parse(r.started_at), received = Date.parse(r.received_at);
+    const base = Number.isFinite(start) ? Math.min(start, received) : received;
     return {
       clipId: r.clip_id, deviceId: r.device_id, dockId: r.dock_id, purpose: r.purpose ?? null, bytes: r.bytes, sha256: r.sha256,
       epochId: r.epoch_id, state: r.clip_state, startedAt: r.started_at, stoppedAt: r.stopped_at, receivedAt: r.received_at,

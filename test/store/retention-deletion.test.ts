@@ -98,3 +98,16 @@ test('retention config: more than 30 days or a bad value is refused naming the f
   t.regex(await code(f.open({ retention: { defaultDays: 0 } })), /^bad-input: retention\.defaultDays/);
   t.regex(await code(f.open({ retention: { defaultDay: 14 } as never })), /^bad-input: retention/);
 });
+
+test('a camera clock running ahead does not stretch retention: days count from receipt at the latest', async (t) => {
+  const f = await makeStore(t);
+  const e = await epochAt(f, T0);
+  const c = await addClip(f, { epoch: e, startedAt: T0 }); // received at T0 + 1 h
+  f.db.prepare('UPDATE clips SET started_at = ? WHERE clip_id = ?').run(new Date(T0 + 300 * DAY).toISOString(), c.clipId);
+  t.is(f.store.get(c.clipId)!.deleteAfter, new Date(T0 + 3600_000 + 14 * DAY).toISOString());
+  f.clock.now = T0 + 3600_000 + 14 * DAY - 1;
+  t.deepEqual((await f.store.runRetention()).deleted, []);
+  f.clock.now += 1;
+  t.deepEqual((await f.store.runRetention()).deleted.map((d) => [d.clipId, d.rule]), [[c.clipId, 'retention:default:14d']]);
+  t.false(existsSync(f.blobs.pathOf(c.clipId)));
+});
