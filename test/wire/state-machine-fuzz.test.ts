@@ -165,6 +165,7 @@ test('dock session against a hostile camera: every call resolves or fails with a
     }), { maxLength: 2 }) }).map(encodeJson),
     fc.record({ entries: fc.array(fc.record({ seq: fc.integer({ min: 0, max: 3 }) }), { maxLength: 3 }), more: fc.boolean() }).map(encodeJson));
   let n = 0;
+  let opened = 0;
   await fc.assert(fc.asyncProperty(fc.array(reply, { minLength: 8, maxLength: 8 }), fc.boolean(), async (replies, honestReads) => {
     const [dockEnd, camEnd] = duplexPair();
     let k = 0;
@@ -178,7 +179,14 @@ test('dock session against a hostile camera: every call resolves or fails with a
       if (a === 'silence') return new Promise<Buffer>(() => undefined);
       return a;
     });
-    const s = await openCameraSession({ line: dockEnd, identity: pki.dock, caCertPem: pki.ca.certPem, timeoutMs: 150, retries: 0 });
+    // Short timeouts keep the silent answers cheap; on a loaded machine the (honest) handshake itself
+    // may then time out, which is an Error like any other: count the sessions that did open.
+    const s = await openCameraSession({ line: dockEnd, identity: pki.dock, caCertPem: pki.ca.certPem, timeoutMs: 150, retries: 0 }).catch((err: unknown) => {
+      if (err instanceof Error) return undefined;
+      throw err;
+    });
+    if (!s) return;
+    opened++;
     const settle = async (what: string, p: Promise<unknown>) => {
       try {
         return await p;
@@ -199,5 +207,5 @@ test('dock session against a hostile camera: every call resolves or fails with a
     await settle('setClock', s.setClock(Date.now()));
     await s.close();
   }), { numRuns: 15 });
-  t.pass();
+  t.true(opened > 0, 'no session ever opened');
 });
