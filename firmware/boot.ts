@@ -38,6 +38,8 @@ export interface Camera {
   /** Serve the dock protocol on `line` until it closes or detach() is called. */
   attachDock(line: Duplex): { detach(): void };
   status(): Record<string, unknown>;
+  /** Why the camera must not switch slots or restart now ('recording', 'offload'), or null. */
+  busy(): string | null;
   /** Called once an installed update has switched the boot slot (the firmware must restart into it). */
   onFirmwareSwitched(listener: () => void): void;
   stop(reason: string): Promise<void>;
@@ -108,7 +110,14 @@ export async function bootCamera(config: FirmwareConfig, o: BootOptions): Promis
 
   // Firmware staging over the dock link when the camera has A/B slots; slots switch only when not recording.
   const switched = new Set<() => void>();
-  const isBusy = () => (app.status().recorder === 'recording' ? 'recording' : null);
+  const links = new Set<{ close(): void; peer(): string | null }>();
+  // An offload is in progress while a dock is authenticated and clips are still on flash (it wipes each
+  // one once central has it); a technician's link is firmware only.
+  const isBusy = () => {
+    if (app.status().recorder === 'recording') return 'recording';
+    if ([...links].some((l) => l.peer() === 'dock') && vault.list().length > 0) return 'offload';
+    return null;
+  };
   const firmware = config.paths.slotsDir
     ? cameraFirmware({
       deviceId: config.deviceId, hardware: config.hardware, flashDir: config.paths.flashDir, slotsDir: config.paths.slotsDir,
@@ -121,7 +130,6 @@ export async function bootCamera(config: FirmwareConfig, o: BootOptions): Promis
       }),
     }).staging
     : undefined;
-  const links = new Set<{ close(): void }>();
   return {
     config, clock, hw, app, vault, deviceLog,
     evidenceKey: () => ({ epochId: current!.key.epochId, stale: current!.stale }),
@@ -153,6 +161,7 @@ export async function bootCamera(config: FirmwareConfig, o: BootOptions): Promis
         clipsOnFlash: clips.length, bytesOnFlash: clips.reduce((n, c) => n + c.bytes, 0), docked: links.size > 0,
       };
     },
+    busy: isBusy,
     onFirmwareSwitched(listener) {
       switched.add(listener);
     },

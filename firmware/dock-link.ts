@@ -50,7 +50,7 @@ const uint = (v: unknown, field: string): number => {
 /** Bytes of GET_LOG entries per response, well under the frame cap. */
 const LOG_BUDGET = 512 * 1024;
 
-export function startDockLink(opts: DockLinkOptions): { close(): void } {
+export function startDockLink(opts: DockLinkOptions): { close(): void; peer(): Peer | null } {
   const link = new FrameLink(opts.line);
   const key = createPrivateKey(opts.identity.keyPem);
   const ownDer = new X509Certificate(opts.identity.certPem).raw;
@@ -224,5 +224,7 @@ export function startDockLink(opts: DockLinkOptions): { close(): void } {
       state = { s: 'idle' };
       link.detach();
     },
+    /** The authenticated requester's role (a dock offloads, a technician flashes), null before AUTH or after BYE. */
+    peer: () => (state.s === 'ready' ? state.role : null),
   };
 }

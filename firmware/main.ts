@@ -52,10 +52,19 @@ async function main(): Promise<number> {
     }
   };
   // A switched slot takes effect on restart: exit cleanly (the launcher, under systemd Restart=always,
-  // starts the new slot on trial). The grace lets the dock read the install result first.
+  // starts the new slot on trial). The grace lets the dock read the install result first; a recording
+  // or offload begun meanwhile holds the restart until it ends (update lock).
   camera.onFirmwareSwitched(() => {
     camera.deviceLog.append('fw-restart', { reason: 'slot switched', inMs: RESTART_GRACE_MS });
-    setTimeout(() => void stop('firmware switched', 0), RESTART_GRACE_MS);
+    let waitingFor: string | null = null;
+    const restartWhenIdle = () => {
+      const busy = camera.busy();
+      if (!busy) return void stop('firmware switched', 0);
+      if (busy !== waitingFor) camera.deviceLog.append('fw-restart', { reason: 'slot switched', waitingFor: busy });
+      waitingFor = busy;
+      setTimeout(restartWhenIdle, 250);
+    };
+    setTimeout(restartWhenIdle, RESTART_GRACE_MS);
   });
   process.once('SIGTERM', () => void stop('SIGTERM', 0));
   process.once('SIGINT', () => void stop('SIGINT', 0));
