@@ -91,7 +91,10 @@ function b64(v: unknown, field: string, max: number): Buffer {
   if (typeof v !== 'string' || v.length === 0 || v.length > Math.ceil(max / 3) * 4 || !/^[A-Za-z0-9+/]*={0,2}$/.test(v) || v.length % 4 !== 0) {
     throw bad(`${field}: expected standard base64 of 1..${max} bytes`);
   }
-  return Buffer.from(v, 'base64');
+  // The length check above lets one byte past max through (4 characters carry 3 bytes).
+  const b = Buffer.from(v, 'base64');
+  if (b.length > max) throw bad(`${field}: expected standard base64 of 1..${max} bytes`);
+  return b;
 }
 
 export function decodeFwEmpty(p: Buffer, what: string): void {

@@ -10,7 +10,7 @@ import { cameraFirmware } from '../../firmware/fw-camera.js';
 import { systemClock } from '../../shared/clock.js';
 import {
   FwMsg, decodeFwBegin, decodeFwBeginResponse, decodeFwCommit, decodeFwCommitResponse, decodeFwEmpty, decodeFwHave, decodeFwResult,
-  decodeFwStatus, decodeFwWrite, encodeFwWrite,
+  decodeFwStatus, decodeFwWrite, encodeFwWrite, FW_MAX_HEADER,
 } from '../../shared/wire/fw-messages.js';
 import { WireError, encodeJson } from '../../shared/wire/messages.js';
 import { HW, makeBundle, makeFwPki, sha256File, tmp } from './fw-fixtures.js';
@@ -56,6 +56,10 @@ test('decoders: any payload is decoded or refused with a WireError', (t) => {
   // And what they accept is what was meant.
   t.deepEqual(decodeFwWrite(encodeFwWrite(123_456, Buffer.from('abc'))), { offset: 123_456, data: Buffer.from('abc') });
   t.is(decodeFwBegin(validBegin).size, bytes.length);
+  // The header bound is exact: FW_MAX_HEADER bytes pass, one more is refused.
+  const begin = (n: number) => encodeJson({ size: 2 * FW_MAX_HEADER, sha256: 'a'.repeat(64), header: Buffer.alloc(n, 1).toString('base64') });
+  t.is(decodeFwBegin(begin(FW_MAX_HEADER)).header.length, FW_MAX_HEADER);
+  t.throws(() => decodeFwBegin(begin(FW_MAX_HEADER + 1)), { instanceOf: WireError, message: /header: expected standard base64 of 1\.\.524288 bytes/ });
 });
 
 test('camera handler: random FW_ requests never crash it, and a staged prefix survives them', async (t) => {
