@@ -97,6 +97,8 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(USAGE);
     return 2;
   }
+  const waitTimeout = Number(v['wait-timeout'] ?? 300);
+  if (!Number.isFinite(waitTimeout) || waitTimeout <= 0) throw new Error(`--wait-timeout: expected a number of seconds > 0, got ${v['wait-timeout']}`);
   const trust = loadTrustStore(v.identity);
   verifyPeerCertificate(trust.certPem, trust.caCertPem, 'technician'); // throws: not a technician identity
   const local = readLocal(bundle, trust.firmwareKeys);
@@ -127,7 +129,7 @@ export async function run(args: string[]): Promise<number> {
     await c.close().catch(() => undefined);
   }
   if (v.wait && target) {
-    result.afterReboot = await awaitReboot(port, trust, target.slot, target.version, Number(v['wait-timeout'] ?? 300));
+    result.afterReboot = await awaitReboot(port, trust, target.slot, target.version, waitTimeout);
   }
   process.stdout.write(`${JSON.stringify(result)}\n`);
   const after = (result.afterReboot as { outcome?: string } | undefined)?.outcome;

@@ -90,3 +90,9 @@ test('a bundle for other hardware is refused by the camera; the CLI reports the 
   t.is(camera.status().version, '0.0.0');
   t.like(camera.log.since(0).find((e) => e.type === 'fw-flash')!.data, { outcome: 'refused', by: { role: 'technician' } });
 });
+
+test('a bad --wait-timeout is refused before anything is sent, naming the flag', async (t) => {
+  const r = await flash(['missing.bcfw', '--identity', technicianStore(), '--port', '/dev/null', '--wait', '--wait-timeout', 'soon']);
+  t.not(r.code, 0);
+  t.regex(r.err, /--wait-timeout: expected a number of seconds > 0, got soon/);
+});
