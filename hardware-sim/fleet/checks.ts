@@ -13,7 +13,8 @@ import { scanForPlaintext } from './plaintext-scan.js';
 import type { FleetPki } from './pki.js';
 import type { Scenario } from './scenario.js';
 
-export interface PowerCut { deviceId: string; clipId: string; cutAtMs: number; flashDir: string }
+/** cutAtMs is the camera time at the SIGKILL, known to ± uncertaintyMs (half the status round trip, scaled). */
+export interface PowerCut { deviceId: string; clipId: string; cutAtMs: number; uncertaintyMs?: number; flashDir: string }
 
 export interface CameraResult {
   deviceId: string;
@@ -37,7 +38,7 @@ export interface RunReport {
   /** Cameras whose bay the dock had not finished (device log not collected) when the run moved on. */
   logsNotCollected: number;
   /** Seconds of video lost per power cut: cut time minus the end of the last durable segment. */
-  secondsLostPerPowerCut: { max: number | null; mean: number | null };
+  secondsLostPerPowerCut: { max: number | null; mean: number | null; maxUncertainty: number | null };
   timing: { shiftSeconds: number; offloadSeconds: number; mbPerSec: number };
   invariants: Invariant[];
   ok: boolean;
@@ -131,13 +132,21 @@ export async function collectReport(c: CollectInput): Promise<RunReport> {
   }
 
   // Power cuts: the torn clip is truncated and reaches to within ~1 s of the cut (plus one GOP).
+  // A cut fails the bound only if the loss exceeds it even at the earliest moment the SIGKILL can have
+  // landed (a loaded machine answers the status call late; that delay is not lost video).
   const lostSeconds: number[] = [];
+  const surelyLost: number[] = [];
+  const uncertainty: number[] = [];
   for (const pc of c.powerCuts) {
     const end = lastEnd.get(pc.clipId);
-    if (end !== undefined) lostSeconds.push(Math.max(0, (pc.cutAtMs - end) / 1000));
+    if (end === undefined) continue;
+    lostSeconds.push(Math.max(0, (pc.cutAtMs - end) / 1000));
+    surelyLost.push(Math.max(0, (pc.cutAtMs - (pc.uncertaintyMs ?? 0) - end) / 1000));
+    uncertainty.push((pc.uncertaintyMs ?? 0) / 1000);
   }
   const gopSeconds = 0.5;
   const maxLost = lostSeconds.length ? Math.max(...lostSeconds) : null;
+  const maxSurelyLost = surelyLost.length ? Math.max(...surelyLost) : null;
 
   // No plaintext video and no private key bytes on any flash, spool or blob store.
   const secrets = c.pki.epochs.map((e) => e.privateKey.export({ type: 'pkcs8', format: 'der' }) as Buffer);
@@ -151,7 +160,8 @@ export async function collectReport(c: CollectInput): Promise<RunReport> {
     { name: 'no clip wiped without a valid receipt', ok: wipedWithoutReceipt === 0 && certsBad === 0, detail: `${wipedWithoutReceipt} wipes, ${certsBad} certificates` },
     { name: 'no clip stored twice at central', ok: duplicates === 0 },
     { name: 'every clip at central decrypts', ok: unreadable === 0, detail: `unreadable ${unreadable}` },
-    { name: 'power-cut clips reach to within 1 s + 1 GOP of the cut', ok: maxLost === null || maxLost <= 1 + gopSeconds, detail: `max ${maxLost?.toFixed(2) ?? '-'} s over ${lostSeconds.length} cuts` },
+    { name: 'power-cut clips reach to within 1 s + 1 GOP of the cut', ok: maxSurelyLost === null || maxSurelyLost <= 1 + gopSeconds,
+      detail: `max ${maxLost?.toFixed(2) ?? '-'} s (at least ${maxSurelyLost?.toFixed(2) ?? '-'} s) over ${lostSeconds.length} cuts` },
     { name: 'no plaintext video or key bytes at rest', ok: findings.length === 0, detail: findings.slice(0, 3).map((f) => `${f.what} in ${f.file}`).join('; ') },
     { name: 'device logs verify (on cameras and as received centrally)', ok: deviceLogsOk && logBroken === 0 },
   );
@@ -167,7 +177,10 @@ export async function collectReport(c: CollectInput): Promise<RunReport> {
     },
     faults: c.counts,
     logsNotCollected: c.logsNotCollected ?? 0,
-    secondsLostPerPowerCut: { max: maxLost, mean: lostSeconds.length ? lostSeconds.reduce((a, b) => a + b, 0) / lostSeconds.length : null },
+    secondsLostPerPowerCut: {
+      max: maxLost, mean: lostSeconds.length ? lostSeconds.reduce((a, b) => a + b, 0) / lostSeconds.length : null,
+      maxUncertainty: uncertainty.length ? Math.max(...uncertainty) : null,
+    },
     timing: { shiftSeconds: (c.timing.shiftEndMs - c.timing.startedMs) / 1000, offloadSeconds, mbPerSec: offloadSeconds > 0 ? bytes / 1e6 / offloadSeconds : 0 },
     invariants: inv,
     ok: inv.every((i) => i.ok),

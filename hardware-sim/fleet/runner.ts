@@ -165,7 +165,9 @@ export async function runScenario(sc: Scenario, o: RunOptions = {}): Promise<Run
           await killing;
           const ids = st.clipIds as string[];
           // A camera that had stopped itself (flash full) loses no video to the cut: nothing to measure.
-          if (st.recorder === 'recording') powerCuts.push({ deviceId: cam.deviceId, clipId: ids[ids.length - 1]!, cutAtMs, flashDir: path.join(cam.dir, 'flash') });
+          if (st.recorder === 'recording') {
+            powerCuts.push({ deviceId: cam.deviceId, clipId: ids[ids.length - 1]!, cutAtMs, uncertaintyMs: ((answered - asked) / 2) * sc.speed, flashDir: path.join(cam.dir, 'flash') });
+          }
           counts.powerCuts++;
           cam.proc = await startCameraProcess(cam.dir, cam.config);
         } else {
