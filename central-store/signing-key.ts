@@ -31,7 +31,15 @@ export async function loadOrCreateSigningKey(file: string, pubFile: string, mast
     const privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
     return { privateKey, publicKey: createPublicKey(privateKey) };
   }
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const { privateKey } = generateKeyPairSync('ed25519');
+  return sealSigningKey(file, pubFile, masterKey, privateKey);
+}
+
+/** Keep a given Ed25519 key as the store's signing key (e.g. the fleet simulator's receipt key), sealed as above. */
+export async function sealSigningKey(file: string, pubFile: string, masterKey: Buffer, privateKey: KeyObject): Promise<{ privateKey: KeyObject; publicKey: KeyObject }> {
+  if (privateKey.type !== 'private' || privateKey.asymmetricKeyType !== 'ed25519') throw new Error('signing key: must be an Ed25519 private key');
+  if (existsSync(file)) throw new Error(`signing key ${file}: already exists`);
+  const publicKey = createPublicKey(privateKey);
   const iv = randomBytes(12);
   const c = createCipheriv('aes-256-gcm', masterKey, iv);
   c.setAAD(AAD);
