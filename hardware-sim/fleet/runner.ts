@@ -11,7 +11,7 @@ import { startMosquitto } from '../mosquitto.js';
 import { startPtyPair, type PtyPair } from '../serial.js';
 import { startChild, scriptPath, type Child } from './child.js';
 import { collectReport, type RunReport, type PowerCut } from './checks.js';
-import { createFleetPki } from './pki.js';
+import { createFleetPki, type FleetPki } from './pki.js';
 import { pick, prng } from './prng.js';
 import type { Scenario } from './scenario.js';
 import { provisionCamera } from './pki.js';
@@ -29,6 +29,8 @@ export interface RunOptions {
   /** Called with the run's directories after every process has stopped and before the checks
    *  (tests plant damage here to show the checks catch it). */
   beforeChecks?: (dirs: { root: string; centralDir: string; cameraFlashDirs: string[] }) => Promise<void>;
+  /** Called after the checks, before the run's files are removed (the demo's evidence office works on centralDir). */
+  afterChecks?: (run: { root: string; centralDir: string; pki: FleetPki; report: RunReport }) => Promise<void>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -260,7 +262,7 @@ export async function runScenario(sc: Scenario, o: RunOptions = {}): Promise<Run
     await sleep(500);
     for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
     await o.beforeChecks?.({ root, centralDir, cameraFlashDirs: cams.map((c) => path.join(c.dir, 'flash')) });
-    return await collectReport({
+    const report = await collectReport({
       sc, root, pki, counts, powerCuts, events, logsNotCollected,
       cameras: cams.map((c) => ({ deviceId: c.deviceId, flashDir: path.join(c.dir, 'flash') })),
       centralDir, dockDir: path.join(root, 'dock'),
@@ -270,6 +272,8 @@ export async function runScenario(sc: Scenario, o: RunOptions = {}): Promise<Run
       },
       timing: { startedMs: started, shiftEndMs: shiftEnd, offloadEndMs: offloadEnd },
     });
+    await o.afterChecks?.({ root, centralDir, pki, report });
+    return report;
   } finally {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
     if (!o.keepDir) await rm(root, { recursive: true, force: true });
