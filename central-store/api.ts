@@ -13,7 +13,8 @@ import { OpError, type ErrCode, type Operations } from './operations.js';
 
 export const STATUS: Record<ErrCode, number> = {
   'bad-input': 400, unauthenticated: 401, forbidden: 403, disabled: 403, 'not-found': 404, 'on-hold': 409, conflict: 409,
-  'key-destroyed': 410, locked: 423, 'log-failed': 500, internal: 500,
+  // corrupt: the stored evidence failed verification — a server-side integrity fault, named as such.
+  'key-destroyed': 410, locked: 423, corrupt: 500, 'log-failed': 500, internal: 500,
 };
 
 export interface ApiOptions {
@@ -46,7 +47,7 @@ export function createApi(o: ApiOptions): Api {
   };
   const sendError = (res: http.ServerResponse, err: unknown) => {
     const e = err instanceof OpError ? err : new OpError('internal', 'internal error');
-    if (!(err instanceof OpError) || e.code === 'internal' || e.code === 'log-failed') log.error({ err: String(err) }, 'request failed');
+    if (!(err instanceof OpError) || e.code === 'internal' || e.code === 'log-failed' || e.code === 'corrupt') log.error({ err: String(err) }, 'request failed');
     send(res, STATUS[e.code], { error: e.code, message: e.message });
   };
 

@@ -5,7 +5,7 @@ import { KeyObject, createPrivateKey } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { ClipError, unwrapKey } from '../shared/clip/reader.js';
+import { ClipError, ClipFormatError, unwrapKey } from '../shared/clip/reader.js';
 import type { SignedDocument } from '../shared/evidence.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import type { BlobStore } from './blob-store.js';
@@ -154,7 +154,8 @@ export class EvidenceStore {
       if (epoch) throw new StoreError('key-destroyed', `clip ${r.clip_id}: epoch key ${r.epoch_id} was destroyed at ${epoch.destroyedAt}; the clip can no longer be decrypted`);
       throw new StoreError('key-missing', `clip ${r.clip_id}: this store holds no key for epoch ${r.epoch_id}`);
     };
-    const corrupt = (err: unknown) => err instanceof ClipError ? new StoreError('corrupt', `clip ${r.clip_id}: ${err.message}`) : err;
+    const corrupt = (err: unknown) => err instanceof ClipError || err instanceof ClipFormatError
+      ? new StoreError('corrupt', `clip ${r.clip_id}: stored copy fails verification: ${err.message}`) : err;
     let s;
     try {
       s = await openClipStream(this.blobs.read(r.blob_key), { dataKey, expectSha256: r.sha256, allowTruncated: r.clip_state === 'truncated' });

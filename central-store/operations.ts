@@ -20,14 +20,14 @@ export const ACTIONS = {
 } as const satisfies Record<string, Permission>;
 export type Action = keyof typeof ACTIONS;
 
-export type ErrCode = 'bad-input' | 'unauthenticated' | 'forbidden' | 'not-found' | 'on-hold' | 'conflict' | 'locked' | 'disabled' | 'key-destroyed' | 'log-failed' | 'internal';
+export type ErrCode = 'bad-input' | 'unauthenticated' | 'forbidden' | 'not-found' | 'on-hold' | 'conflict' | 'locked' | 'disabled' | 'key-destroyed' | 'corrupt' | 'log-failed' | 'internal';
 export class OpError extends Error {
   constructor(readonly code: ErrCode, message: string) { super(message); }
 }
 /** Error codes of the users module and the evidence store (store-error.ts), as operation errors. */
 const KNOWN: Record<string, ErrCode> = {
   'bad-input': 'bad-input', 'not-found': 'not-found', 'on-hold': 'on-hold', conflict: 'conflict', locked: 'locked', disabled: 'disabled',
-  'key-destroyed': 'key-destroyed', 'key-missing': 'key-destroyed', 'not-held': 'conflict', deleting: 'conflict', exists: 'conflict',
+  'key-destroyed': 'key-destroyed', 'key-missing': 'key-destroyed', 'not-held': 'conflict', deleting: 'conflict', exists: 'conflict', corrupt: 'corrupt',
 };
 function toOpError(err: unknown): OpError {
   if (err instanceof OpError) return err;

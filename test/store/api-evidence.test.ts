@@ -58,3 +58,22 @@ test('real store: search, view, hold blocks delete, unhold, delete with receipt,
   t.true(log.includes(`export:ok:{"clipIds":["${b.clipId}"],"journalNumber":"0100-12345-00042-26","recipient":"Politi"}`));
   t.true(s.log.verify().ok);
 });
+
+test('a stored clip damaged on disk is refused as corrupt, naming the reason, and the attempt is logged', async (t) => {
+  const f = await makeStore(t);
+  const e = await epochAt(f, T0);
+  const a = await addClip(f, { epoch: e, startedAt: T0, deviceId: 'cam-7' });
+  const clock = new TestClock(T0 + DAY);
+  f.clock.now = clock.t;
+  const s = await startApi(t, f.store, clock);
+  const officer = await s.login('owen');
+  const { openSync, writeSync, closeSync } = await import('node:fs');
+  const fd = openSync(f.blobs.pathOf(a.clipId), 'r+');
+  writeSync(fd, Buffer.alloc(4096), 0, 4096, 0);
+  closeSync(fd);
+  const video = await s.call('GET', `/clips/${a.clipId}/video`, { token: officer });
+  t.is(video.status, 500, video.text);
+  t.is(video.json.error, 'corrupt');
+  t.regex(video.json.message, /fails verification: .*magic/);
+  t.true(s.log.entries().some((x) => x.user === 'owen' && x.action === 'view' && x.outcome === 'error'));
+});
