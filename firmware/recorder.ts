@@ -101,17 +101,33 @@ export class Recorder {
     }
     this.enqueue(async () => {
       if (!this.clip) return;
-      const free = await this.freeBelowReserve();
-      if (free !== null) return this.flashFull(this.clip, s.startMs, free);
+      // The free space measured after the previous write: asking the flash here would put a round trip
+      // in front of every segment's write (a power cut loses what waits in this queue).
+      if (this.lowFree !== null) return this.flashFull(this.clip, s.startMs, this.lowFree);
       await this.clip.appendSegment(seg(s));
+      void this.measureFree();
     });
   }
 
-  /** Free bytes when below the reserve, else null (also null when the flash cannot say). */
+  /** Free bytes when below the reserve at the last measurement, else null. */
+  private lowFree: number | null = null;
+  private measuring: Promise<number | null> | undefined;
+
+  /** Measure free space (one measurement at a time); null when above the reserve or unknown. */
+  private measureFree(): Promise<number | null> {
+    if (!this.d.flash) return Promise.resolve(null);
+    this.measuring ??= this.d.flash.freeBytes().catch(() => Infinity).then((free) => {
+      this.measuring = undefined;
+      this.lowFree = free < this.d.config.flashReserveBytes ? free : null;
+      return this.lowFree;
+    });
+    return this.measuring;
+  }
+
+  /** A fresh measurement (before opening a clip). */
   private async freeBelowReserve(): Promise<number | null> {
-    if (!this.d.flash) return null;
-    const free = await this.d.flash.freeBytes().catch(() => Infinity);
-    return free < this.d.config.flashReserveBytes ? free : null;
+    await this.measuring;
+    return this.measureFree();
   }
 
   /** Out of space mid-clip: close it with every segment it has (a valid, closed clip), then go idle. */
