@@ -90,6 +90,8 @@ export async function openCameraSession(opts: SessionOptions): Promise<SerialCam
     throw err;
   }
 
+  // One READ size for the whole session, adapted by every pull (shared/wire/transfer.ts).
+  const adapt = { chunk: opts.chunkBytes ?? 64 * 1024 };
   const call = async <T extends object>(type: number, body: unknown, what: string): Promise<T> =>
     decodeJson<T>(await rpc.request(type, encodeJson(body)), what);
 
@@ -105,7 +107,7 @@ export async function openCameraSession(opts: SessionOptions): Promise<SerialCam
     },
     async pullClip(clip, destPath, onProgress) {
       if (clip.deviceId !== deviceId) throw new Error(`clip ${clip.clipId}: deviceId ${clip.deviceId} is not this camera (${deviceId})`);
-      await pullToFile(rpc, clip, destPath, { window: opts.window, chunkBytes: opts.chunkBytes, minChunkBytes: opts.minChunkBytes, onProgress });
+      await pullToFile(rpc, clip, destPath, { window: opts.window, chunkBytes: opts.chunkBytes, minChunkBytes: opts.minChunkBytes, onProgress, adapt });
     },
     async wipe(clipId: string, receipt: SignedDocument): Promise<SignedDocument> {
       const r = await call<{ certificate?: SignedDocument }>(MsgType.WIPE, { clipId, receipt }, 'WIPE response');

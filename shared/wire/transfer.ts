@@ -20,6 +20,9 @@ export interface PullOptions {
   /** Times a smallest-size READ may be re-issued before the pull fails. */
   maxReissues?: number;
   onProgress?: (bytesDone: number) => void;
+  /** The adaptive chunk size, carried from one pull to the next on the same line: a noisy line stays
+   *  noisy, and starting every clip at the largest size again wastes many failed large READs. */
+  adapt?: { chunk: number };
 }
 
 export async function pullToFile(rpc: RpcClient, clip: ClipSummary, destPath: string, opts: PullOptions = {}): Promise<void> {
@@ -48,12 +51,14 @@ export async function pullToFile(rpc: RpcClient, clip: ClipSummary, destPath: st
     }
     opts.onProgress?.(have);
 
-    let chunk = maxChunk;
+    let chunk = Math.max(minChunk, Math.min(maxChunk, opts.adapt?.chunk ?? maxChunk));
     let streak = 0;
+    const remember = () => { if (opts.adapt) opts.adapt.chunk = chunk; };
     rpc.onRetry = (type) => {
       if (type !== MsgType.READ) return;
       streak = 0;
       chunk = Math.max(minChunk, chunk >> 1);
+      remember();
     };
     let next = have;
     let writePos = have;
@@ -81,6 +86,7 @@ export async function pullToFile(rpc: RpcClient, clip: ClipSummary, destPath: st
           if (++streak >= 8 && chunk < maxChunk) {
             chunk = Math.min(maxChunk, chunk * 2);
             streak = 0;
+            remember();
           }
           writing = writing.then(flush).catch((err: Error) => {
             failure ??= err;
