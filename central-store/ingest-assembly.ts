@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, readFile, readdir, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { overwriteAndUnlink } from './blob-store.js';
+import { hashFileOffThread } from './hash-pool.js';
 import path from 'node:path';
 import type { DecodedChunk } from '../shared/mqtt/codec.js';
 
@@ -97,7 +98,7 @@ export class Assembler {
       await fh.sync();
     } finally { await fh.close(); }
     // Hash what is on disk after fsync, not what we meant to write.
-    const got = await hashFile(base + '.part');
+    const got = await hashFileOffThread(base + '.part');
     if (got === sha256) return { ok: true, path: base + '.part' };
     const have = await this.have(clipId, chunkSize);
     const bad: number[] = [];
