@@ -1,6 +1,7 @@
 // Shared plumbing for offload.bench.ts and ingest.bench.ts.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -46,3 +47,17 @@ export async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<unkno
 }
 
 export const r2 = (x: number) => Math.round(x * 100) / 100;
+
+/**
+ * Core-seconds the whole machine spent busy (all processes: broker, central, benches, kernel) since
+ * the last call, from /proc/stat. On 2 shared cores a phase that needs more CPU cannot run as fast:
+ * the ratio of two phases' core-seconds bounds their throughput ratio when the cores are saturated.
+ */
+export function cpuMeter(): () => number {
+  const busy = () => {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return (f[0] + f[1] + f[2] + f[5] + f[6] + f[7]) / 100; // user nice system irq softirq steal (USER_HZ 100)
+  };
+  let last = busy();
+  return () => { const b = busy(); const d = b - last; last = b; return r2(d); };
+}

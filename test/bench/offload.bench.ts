@@ -13,7 +13,7 @@ import { Uploader } from '../../dock-agent/uploader.js';
 import { encodeChunk } from '../../shared/mqtt/codec.js';
 import { createLogger } from '../../shared/log.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
-import { MB, arg, child, pool, r2, writeClip } from './mqtt-bench-lib.js';
+import { MB, arg, child, cpuMeter, pool, r2, writeClip } from './mqtt-bench-lib.js';
 
 const totalMB = process.argv.includes('--gb') ? 1024 : arg('total-mb', 200);
 const chunkSize = arg('chunk-kib', 256) * 1024;
@@ -32,6 +32,7 @@ try {
   const frameBytes = clips.reduce((s, c) => s + c.clip.bytes + 44 * Math.ceil(c.clip.bytes / chunkSize), 0);
   let sink = await child(['sink', mosq.url, 'bench/raw/#', String(frameBytes)]);
   const pub = await mqtt.connectAsync(mosq.url, { protocolVersion: 4, clean: true });
+  const cpu = cpuMeter();
   let t0 = performance.now();
   await pool(clips, parallel, async (c) => {
     const fh = await open(c.file, 'r');
@@ -45,10 +46,12 @@ try {
   });
   await sink.waitDone;
   const rawMqttjs = total / MB / ((performance.now() - t0) / 1000);
+  const rawMqttjsCpu = cpu();
   await pub.endAsync();
 
   // Baseline 2: mosquitto_pub -q 1 -f <clip file>, one process per clip.
   sink = await child(['sink', mosq.url, 'bench/pub/#', String(total)]);
+  cpu();
   t0 = performance.now();
   await pool(clips, parallel, (c) => new Promise<void>((resolve, reject) => {
     const p = spawn('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(mosq.port), '-q', '1', '-t', `bench/pub/${c.clip.clipId}`, '-f', c.file], { stdio: 'ignore' });
@@ -56,6 +59,7 @@ try {
   }));
   await sink.waitDone;
   const rawMosquittoPub = total / MB / ((performance.now() - t0) / 1000);
+  const rawMosquittoPubCpu = cpu();
 
   // The offload: uploader → mosquitto → ingest (separate process) → receipts back.
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -64,9 +68,11 @@ try {
   const central = await child(['central', mosq.url, dir, keyFile]);
   const up = new Uploader({ mqttUrl: mosq.url, dockId: 'bench-dock', centralPublicKey: publicKey, chunkSize, inflight, log: createLogger('up', 'warn') });
   await up.ready();
+  cpu();
   t0 = performance.now();
   await pool(clips, parallel, (c) => up.upload(c.clip, c.file));
   const offload = total / MB / ((performance.now() - t0) / 1000);
+  const offloadCpu = cpu();
   await up.close();
   central.proc.stdin!.end();
   await new Promise((r) => central.proc.once('exit', r));
@@ -75,7 +81,9 @@ try {
   process.stdout.write(JSON.stringify({
     bench: 'offload', totalMB: r2(total / MB), clips: clips.length, chunkKiB: chunkSize / 1024, inflight, parallel,
     offloadMBps: r2(offload), rawMqttjsMBps: r2(rawMqttjs), rawMosquittoPubMBps: r2(rawMosquittoPub),
-    ratioVsSlowerRaw: r2(offload / slower), target: { offloadMBps: 40, ratio: 0.6 },
+    ratioVsSlowerRaw: r2(offload / slower),
+    // Machine-wide busy core-seconds per phase (mqtt-bench-lib cpuMeter): what each path costs the 2 cores.
+    cpuCoreS: { rawMqttjs: rawMqttjsCpu, rawMosquittoPub: rawMosquittoPubCpu, offload: offloadCpu }, target: { offloadMBps: 40, ratio: 0.6 },
     meets: { offloadMBps: offload >= 40, ratio: offload / slower >= 0.6 },
   }) + '\n');
 } finally {
