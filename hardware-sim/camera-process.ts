@@ -2,7 +2,7 @@
 // HAL, driven over the IPC channel. Killing it with SIGKILL is a real power cut: whatever was not
 // fsynced is lost, exactly as on the board.
 import { fork, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { createWriteStream, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +35,7 @@ export async function startCameraProcess(dir: string, config: Record<string, unk
   let err = '';
   child.on('error', () => undefined); // a send racing a power cut; the request rejects on exit
   child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-8000)));
+  if (process.env.FLEET_LOG_DIR) child.stderr!.pipe(createWriteStream(path.join(process.env.FLEET_LOG_DIR, `camera-${String(config.deviceId)}-${child.pid}.log`)));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   let nextId = 1;
   const pending = new Map<number, { resolve(v: Record<string, unknown>): void; reject(e: Error): void }>();

@@ -1,6 +1,8 @@
 // A fleet component as its own OS process (so a crash is a real SIGKILL), talking over IPC:
 // it sends {event: ...} messages and answers {id, cmd} requests with {id, ok, result|error}.
 import { fork } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export interface Child {
@@ -20,6 +22,8 @@ export async function startChild(name: string, script: string, args: string[], o
   let err = '';
   child.on('error', () => undefined); // a send racing the child's death; the request rejects on exit
   child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-8000)));
+  // FLEET_LOG_DIR: keep every component's log (pino, stderr) as <dir>/<name>-<pid>.log for post-mortems.
+  if (process.env.FLEET_LOG_DIR) child.stderr!.pipe(createWriteStream(path.join(process.env.FLEET_LOG_DIR, `${name}-${child.pid}.log`)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   let nextId = 1;
