@@ -180,7 +180,12 @@ export class DockAgent {
           this.d.journal.markPulled(clip.clipId);
           this.emit({ type: 'pulled', clipId: clip.clipId, deviceId: clip.deviceId });
         }
-        tasks.push(this.deliver(clip.clipId).then((receipt) => signal.aborted ? undefined : lock(() => this.wipe(session, clip, receipt))));
+        const task = this.deliver(clip.clipId).then((receipt) => signal.aborted ? undefined : lock(() => this.wipe(session, clip, receipt)));
+        // A later pull can fail and end this docking before the task settles; its rejection (a wipe on
+        // the closed session) must not go unhandled, which kills the dock. The journal keeps the clip
+        // 'receipted', so the next session wipes it.
+        task.catch(() => undefined);
+        tasks.push(task);
       }
       const settled = await Promise.race([Promise.allSettled(tasks), aborted.then(() => null)]);
       if (!settled || signal.aborted) return;
