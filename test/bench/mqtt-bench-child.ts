@@ -1,7 +1,8 @@
 // Helper process for the MQTT benches (not a bench itself): runs the central ingest, or a sink that
 // only counts payload bytes (the broker-only baseline), in its own process like a real deployment.
-//   central <mqttUrl> <dir> <privateKeyPemFile> [workerId shared]  → prints {"ready":true}; exits when stdin closes
-//   sink <mqttUrl> <filter> <expectBytes>          → prints {"ready":true}, then {"done":true,"bytes":n}
+//   central <mqttUrl> <dir> <privateKeyPemFile> [workerId shared]  → prints {"ready":true}; when stdin closes
+//     prints {"cpuS":n} (its own CPU core-seconds since ready, all threads) and exits
+//   sink <mqttUrl> <filter> <expectBytes>          → prints {"ready":true}, then {"done":true,"bytes":n,"cpuS":n}
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,23 +14,26 @@ import { createLogger } from '../../shared/log.js';
 
 const [mode, url, a, b, workerId = 'w0', shared] = process.argv.slice(2);
 const say = (o: object) => process.stdout.write(JSON.stringify(o) + '\n');
+const cpuS = (since: NodeJS.CpuUsage) => { const u = process.cpuUsage(since); return Math.round((u.user + u.system) / 1e4) / 100; };
 
 if (mode === 'central') {
   const db = openCentralDb(path.join(a, 'central.db'));
   const blobs = await LocalBlobStore.open(path.join(a, 'store'));
   const ingest = await startIngest({ mqttUrl: url, db, blobs, receiptKey: createPrivateKey(readFileSync(b)), storeId: 'bench', workerId, subscription: shared === 'shared' ? { mode: 'shared' } : { mode: 'all' }, log: createLogger('ingest', 'warn') });
   say({ ready: true });
+  const cpu0 = process.cpuUsage();
   process.stdin.resume();
-  process.stdin.on('end', async () => { await ingest.close(); db.close(); process.exit(0); });
+  process.stdin.on('end', async () => { say({ cpuS: cpuS(cpu0) }); await ingest.close(); db.close(); process.exit(0); });
 } else if (mode === 'sink') {
   const expect = Number(b);
   let got = 0;
   const client = mqtt.connect(url, { protocolVersion: 4, clean: true, clientId: `sink-${process.pid}` });
   client.on('message', (_t, payload) => {
     got += payload.length;
-    if (got >= expect) { say({ done: true, bytes: got }); client.end(true, () => process.exit(0)); }
+    if (got >= expect) { say({ done: true, bytes: got, cpuS: cpuS(cpu0) }); client.end(true, () => process.exit(0)); }
   });
-  client.on('connect', () => client.subscribe(a, { qos: 1 }, () => say({ ready: true })));
+  let cpu0 = process.cpuUsage();
+  client.on('connect', () => client.subscribe(a, { qos: 1 }, () => { cpu0 = process.cpuUsage(); say({ ready: true }); }));
 } else {
   process.stderr.write('usage: mqtt-bench-child central|sink ...\n');
   process.exit(2);

@@ -14,19 +14,23 @@ export function arg(name: string, def: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : def;
 }
 
-/** Start mqtt-bench-child.ts; resolves once it printed {"ready":true}. `waitDone` resolves on {"done":true}. */
-export async function child(args: string[]): Promise<{ proc: ChildProcess; waitDone: Promise<void> }> {
+/**
+ * Start mqtt-bench-child.ts; resolves once it printed {"ready":true}. `waitDone` resolves on {"done":true};
+ * cpuS() is the last CPU core-seconds it reported (its own process, all threads), NaN before any.
+ */
+export async function child(args: string[]): Promise<{ proc: ChildProcess; waitDone: Promise<void>; cpuS: () => number }> {
+  let cpuS = NaN;
   const proc = spawn(process.execPath, [...(process.env.BENCH_CHILD_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import=tsx', path.join(import.meta.dirname, 'mqtt-bench-child.ts'), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   let ready!: () => void;
   let done!: () => void;
   const readyP = new Promise<void>((r) => { ready = r; });
   const waitDone = new Promise<void>((r) => { done = r; });
   readline.createInterface({ input: proc.stdout! }).on('line', (l) => {
-    try { const m = JSON.parse(l); if (m.ready) ready(); if (m.done) done(); } catch { /* ignore */ }
+    try { const m = JSON.parse(l); if (typeof m.cpuS === 'number') cpuS = m.cpuS; if (m.ready) ready(); if (m.done) done(); } catch { /* ignore */ }
   });
   proc.once('exit', () => { ready(); done(); });
   await readyP;
-  return { proc, waitDone };
+  return { proc, waitDone, cpuS: () => cpuS };
 }
 
 export async function writeClip(dir: string, id: string, bytes: number): Promise<{ clip: ClipSummary; file: string }> {
