@@ -58,7 +58,7 @@ interface CollectInput {
   dockDir: string;
   timing: { startedMs: number; shiftEndMs: number; offloadEndMs: number };
   /** Cameras given a nearly full flash or a skewed clock, and the sim clock they run on. */
-  expect?: { flashNearlyFull: string[]; clockSkewMs: Map<string, number>; simEpochMs: number; speed: number };
+  expect?: { flashNearlyFull: Map<string, number>; clockSkewMs: Map<string, number>; simEpochMs: number; speed: number };
 }
 
 interface CentralRow { clip_id: string; device_id: string; bytes: number; sha256: string; epoch_id: string; receipt_json: string; blob_key: string }
@@ -102,7 +102,6 @@ export async function collectReport(c: CollectInput): Promise<RunReport> {
   for (const cam of c.cameras) {
     const log = new DeviceLog({ path: path.join(cam.flashDir, 'device-log.db'), clock: systemClock });
     const entries = log.since(0, 1_000_000);
-    if (c.expect?.flashNearlyFull.includes(cam.deviceId) && !entries.some((e) => e.type === 'fault' && e.data.kind === 'flash-full')) flashFullSilent.push(cam.deviceId);
     const skew = c.expect?.clockSkewMs.get(cam.deviceId);
     if (skew !== undefined) {
       const problem = skewProblem(entries, skew, c.expect!);
@@ -119,11 +118,18 @@ export async function collectReport(c: CollectInput): Promise<RunReport> {
     }
     // Still on the camera: indexed, not being wiped, file matching its recorded hash.
     const idx = new Database(path.join(cam.flashDir, 'index.db'), { readonly: true });
-    const left = idx.prepare('SELECT clip_id, path, sha256, state FROM clips WHERE wipe_receipt IS NULL').all() as { clip_id: string; path: string; sha256: string | null; state: string }[];
+    const left = idx.prepare('SELECT clip_id, path, sha256, state, bytes FROM clips WHERE wipe_receipt IS NULL').all() as { clip_id: string; path: string; sha256: string | null; state: string; bytes: number }[];
     idx.close();
     const intact = new Set(left.filter((l) => l.sha256 && existsSync(path.join(cam.flashDir, l.path)) && fileSha(path.join(cam.flashDir, l.path)) === l.sha256).map((l) => l.clip_id));
     const mine = rows.filter((r) => r.device_id === cam.deviceId);
     const lost = [...started].filter((id) => !centralOk.has(id) && !intact.has(id));
+    // A nearly full flash must have said so once its clips outgrew the room (a camera whose incidents
+    // were cut short by power cuts may never have filled it).
+    const fullAt = c.expect?.flashNearlyFull.get(cam.deviceId);
+    const clipBytes = [...started].reduce((n, id) => n + (central.get(id)?.bytes ?? left.find((l) => l.clip_id === id)?.bytes ?? 0), 0);
+    if (fullAt !== undefined && clipBytes >= fullAt && !entries.some((e) => e.type === 'fault' && e.data.kind === 'flash-full')) {
+      flashFullSilent.push(`${cam.deviceId} (${clipBytes} clip bytes, full at ${fullAt})`);
+    }
     cameras.push({
       deviceId: cam.deviceId, recorded: started.size, delivered: mine.filter((r) => centralOk.has(r.clip_id)).length,
       receipted: mine.length, wiped: wipes.length, onCamera: intact.size, lost: lost.length, bytes: mine.reduce((n, r) => n + r.bytes, 0),
@@ -165,7 +171,7 @@ export async function collectReport(c: CollectInput): Promise<RunReport> {
     { name: 'no plaintext video or key bytes at rest', ok: findings.length === 0, detail: findings.slice(0, 3).map((f) => `${f.what} in ${f.file}`).join('; ') },
     { name: 'device logs verify (on cameras and as received centrally)', ok: deviceLogsOk && logBroken === 0 },
   );
-  if (c.expect?.flashNearlyFull.length) inv.push({ name: 'a camera whose flash filled logged the flash-full fault', ok: flashFullSilent.length === 0, detail: flashFullSilent.join(', ') });
+  if (c.expect?.flashNearlyFull.size) inv.push({ name: 'a camera whose flash filled logged the flash-full fault', ok: flashFullSilent.length === 0, detail: flashFullSilent.join(', ') });
   if (c.expect?.clockSkewMs.size) inv.push({ name: "a skewed camera's clock was set by the dock and logged", ok: skewUnset.length === 0, detail: skewUnset.join('; ') });
   const bytes = sum('bytes');
   const offloadSeconds = (c.timing.offloadEndMs - c.timing.shiftEndMs) / 1000;
