@@ -33,7 +33,6 @@ function slot(): Slot {
   if (slots.length < size) {
     slots = [...slots, ...Array.from({ length: size - slots.length }, () => {
       const s: Slot = { w: new Worker(WORKER, { eval: true }), busy: 0 };
-      s.w.unref();
       s.w.on('message', (m: { id: number; hex?: string; err?: string }) => {
         s.busy--;
         if (s.busy === 0) s.w.unref();
@@ -46,6 +45,9 @@ function slot(): Slot {
         slots = slots.filter((x) => x !== s);
         for (const [id, j] of jobs) if (j.slot === s) { jobs.delete(id); j.reject(new Error(`hash worker: ${err.message}`)); }
       });
+      // After the listeners: attaching 'message' refs the worker's port again, and an idle pool
+      // would then keep the process alive for ever.
+      s.w.unref();
       return s;
     })];
   }
