@@ -32,7 +32,7 @@ let seq = 0;
 function slot(): Slot {
   if (slots.length < size) {
     slots = [...slots, ...Array.from({ length: size - slots.length }, () => {
-      const s: Slot = { w: new Worker(WORKER, { eval: true }), busy: 0 };
+      const s: Slot = { w: new Worker(WORKER, { eval: true, execArgv: [] }), busy: 0 };
       s.w.on('message', (m: { id: number; hex?: string; err?: string }) => {
         s.busy--;
         if (s.busy === 0) s.w.unref();
