@@ -74,12 +74,20 @@ export function encodeJson(value: unknown): Buffer {
 /** Chunk payload: "BCC1" | u32 BE index | u32 BE chunkSize | 32-byte SHA-256 of data | data. */
 export function encodeChunk(index: number, chunkSize: number, data: Buffer): Buffer {
   const out = Buffer.allocUnsafe(CHUNK_HEADER_BYTES + data.length);
-  CHUNK_MAGIC.copy(out, 0);
-  out.writeUInt32BE(index, 4);
-  out.writeUInt32BE(chunkSize, 8);
-  createHash('sha256').update(data).digest().copy(out, 12);
   data.copy(out, CHUNK_HEADER_BYTES);
-  return out;
+  return sealChunk(out, index, chunkSize);
+}
+
+/**
+ * The same payload built in place: `frame` already holds the data from offset CHUNK_HEADER_BYTES on
+ * (read straight into it, no copy); writes the header in front of it and returns frame.
+ */
+export function sealChunk(frame: Buffer, index: number, chunkSize: number): Buffer {
+  CHUNK_MAGIC.copy(frame, 0);
+  frame.writeUInt32BE(index, 4);
+  frame.writeUInt32BE(chunkSize, 8);
+  createHash('sha256').update(frame.subarray(CHUNK_HEADER_BYTES)).digest().copy(frame, 12);
+  return frame;
 }
 
 export interface DecodedChunk { index: number; chunkSize: number; sha256: Buffer; data: Buffer }

@@ -1,7 +1,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
-import { ClipMetaSchema, decodeChunk, decodeJson, encodeChunk, encodeJson, missingRanges } from '../../shared/mqtt/codec.js';
+import { CHUNK_HEADER_BYTES, ClipMetaSchema, decodeChunk, decodeJson, encodeChunk, encodeJson, missingRanges, sealChunk } from '../../shared/mqtt/codec.js';
 import { checkId, parseTopic, topics } from '../../shared/mqtt/topics.js';
 
 test('chunk frame round-trips; header is 44 bytes, big-endian', (t) => {
@@ -62,4 +62,15 @@ test('meta: chunkCount must be ceil(bytes / chunkSize); errors name the field', 
   t.throws(() => decodeJson(ClipMetaSchema, encodeJson({ ...meta, sha256: 'XYZ' }), 'meta'), { message: /^meta: sha256:/ });
   t.throws(() => decodeJson(ClipMetaSchema, encodeJson({ ...meta, state: 'recording' }), 'meta'), { message: /^meta: state:/ });
   t.throws(() => decodeJson(ClipMetaSchema, Buffer.from('{'), 'meta'), { message: /not JSON/ });
+});
+
+test('sealChunk over data read into place gives the same payload as encodeChunk, and it decodes', (t) => {
+  const data = randomBytes(5000);
+  const frame = Buffer.alloc(CHUNK_HEADER_BYTES + data.length, 0xaa); // header bytes start as garbage
+  data.copy(frame, CHUNK_HEADER_BYTES);
+  const sealed = sealChunk(frame, 7, 4096 * 2);
+  t.true(sealed.equals(encodeChunk(7, 4096 * 2, data)));
+  const d = decodeChunk(sealed);
+  t.is(d.index, 7);
+  t.true(d.data.equals(data));
 });
