@@ -6,7 +6,7 @@ import { open } from 'node:fs/promises';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { ClipSummary, DeviceLogEntry, SignedDocument } from '../shared/evidence.js';
 import { createLogger, type Logger } from '../shared/log.js';
-import { AckSchema, DEFAULT_CHUNK_SIZE, StatusSchema, chunkCountOf, decodeJson, encodeChunk, encodeJson, type Ack, type ClipMeta, type Status } from '../shared/mqtt/codec.js';
+import { AckSchema, CHUNK_HEADER_BYTES, DEFAULT_CHUNK_SIZE, StatusSchema, chunkCountOf, decodeJson, encodeJson, sealChunk, type Ack, type ClipMeta, type Status } from '../shared/mqtt/codec.js';
 import { verifyReceipt } from '../shared/mqtt/receipt-check.js';
 import { dockFilters, parseTopic, topics } from '../shared/mqtt/topics.js';
 
@@ -137,10 +137,11 @@ export class Uploader {
       while (next < indices.length && !this.closed) {
         const i = indices[next++];
         const len = Math.min(this.chunkSize, bytes - i * this.chunkSize);
-        const buf = Buffer.allocUnsafe(len);
-        const { bytesRead } = await fh.read(buf, 0, len, i * this.chunkSize);
+        // Read straight into the payload behind its header: no second 256 KiB copy per chunk.
+        const frame = Buffer.allocUnsafe(CHUNK_HEADER_BYTES + len);
+        const { bytesRead } = await fh.read(frame, CHUNK_HEADER_BYTES, len, i * this.chunkSize);
         if (bytesRead !== len) throw new Error(`clip ${clipId}: spool file shorter than ${bytes} bytes`);
-        await this.client.publishAsync(topics.chunk(this.opts.dockId, clipId, i), encodeChunk(i, this.chunkSize, buf), { qos: 1 });
+        await this.client.publishAsync(topics.chunk(this.opts.dockId, clipId, i), sealChunk(frame, i, this.chunkSize), { qos: 1 });
         done();
       }
     };
