@@ -241,7 +241,8 @@ export async function runScenario(sc: Scenario, o: RunOptions = {}): Promise<Run
     for (let w = 0; w < cams.length; w += sc.bays) {
       const wave = cams.slice(w, w + sc.bays);
       for (const cam of wave) { await dockCam(cam); progress?.tick(cam.deviceId, 'docked'); }
-      for (const cam of wave) {
+      // Every camera of the wave is watched at once, so one camera's grace does not wait on another's.
+      await Promise.all(wave.map(async (cam) => {
         let emptySince: number | undefined;
         while (Date.now() < deadline) {
           const st = await cam.proc.send({ op: 'status' }).catch(() => ({ clipsOnFlash: -1 }));
@@ -252,7 +253,7 @@ export async function runScenario(sc: Scenario, o: RunOptions = {}): Promise<Run
           await sleep(300);
         }
         if (!cam.pty || !bayDone.has(cam.pty.a)) logsNotCollected++;
-      }
+      }));
       await faultChain;
       for (const cam of wave) await undockCam(cam);
     }
