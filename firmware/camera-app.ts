@@ -59,6 +59,8 @@ export class CameraApp {
       led: this.hw.led.get(),
       haptic: this.hw.haptic.get(),
       recorder: this.recorder.state,
+      /** Camera time at the end of the newest segment captured (what a power cut would be measured against). */
+      lastSegmentEndMs: this.recorder.lastSegmentEndMs,
       clipIds: [...this.recorder.clipIds],
       gpsFault: this.guard.fault ?? null,
     };
