@@ -182,8 +182,10 @@ export async function runScenario(sc: Scenario, o: RunOptions = {}): Promise<Run
     }));
     const shiftEnd = Date.now();
 
-    // Offload faults fire at seeded numbers of pulled clips, one at a time.
-    const expected = Math.max(1, sc.cameras * sc.incidentsPerCamera);
+    // Offload faults fire at seeded numbers of pulled clips, one at a time. Counted from the clips really
+    // on the cameras (a power cut can cost an incident; a fault planned past the last pull would never fire).
+    const onFlash = await Promise.all(cams.map((c) => c.proc.send({ op: 'status' }).then((st) => Number(st.clipsOnFlash) || 0, () => 0)));
+    const expected = Math.max(1, Math.min(sc.cameras * sc.incidentsPerCamera, onFlash.reduce((a, b) => a + b, 0)));
     const offloadFaults = (['dock-crash', 'broker-restart', 'central-crash', 'usb-detach'] as const).flatMap((kind) =>
       Array.from({ length: faultCount(sc, kind) }, () => ({ kind, at: 1 + Math.floor(rand() * expected), done: false })));
     let faultChain: Promise<void> = Promise.resolve();
