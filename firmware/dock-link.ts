@@ -147,13 +147,16 @@ export function startDockLink(opts: DockLinkOptions): { close(): void; peer(): P
   }
 
   function getLog(p: Buffer): Buffer {
-    const sinceSeq = uint(decodeJson<{ sinceSeq?: unknown }>(p, 'GET_LOG').sinceSeq, 'sinceSeq');
+    const req = decodeJson<{ sinceSeq?: unknown; maxBytes?: unknown }>(p, 'GET_LOG');
+    const sinceSeq = uint(req.sinceSeq, 'sinceSeq');
+    // The dock shrinks its page on a noisy line, as it does for READ: a big frame rarely crosses intact.
+    const budget = req.maxBytes === undefined ? LOG_BUDGET : Math.min(LOG_BUDGET, Math.max(1, uint(req.maxBytes, 'maxBytes')));
     const all = opts.log.since(sinceSeq);
     const entries: DeviceLogEntry[] = [];
     let size = 0;
     for (const e of all) {
       size += JSON.stringify(e).length + 1;
-      if (entries.length > 0 && size > LOG_BUDGET) break;
+      if (entries.length > 0 && size > budget) break;
       entries.push(e);
     }
     return encodeJson({ entries, more: entries.length < all.length });

@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { signData, verifyData } from '../../shared/crypto.js';
 import type { ClipSummary, DeviceLogEntry, SignedDocument } from '../../shared/evidence.js';
 import { claimedIdentity, verifyPeerCertificate } from '../../shared/pki/verify.js';
-import { FrameLink, RpcClient, type RpcStats } from '../../shared/wire/link.js';
+import { FrameLink, RequestTimeoutError, RpcClient, type RpcStats } from '../../shared/wire/link.js';
 import { MsgType, NONCE_BYTES, authInput, decodeJson, encodeJson, type HelloResponse } from '../../shared/wire/messages.js';
 import { pullToFile } from '../../shared/wire/transfer.js';
 import type { CameraSession } from '../types.js';
@@ -18,6 +18,9 @@ export interface UntrustedDevice {
 
 /** Device log entries one fetchLog may collect (a shift logs thousands; this bounds a faulty camera). */
 const MAX_LOG_ENTRIES = 500_000;
+/** GET_LOG page sizes asked for (bytes of entry JSON; the camera caps at 512 KiB and always sends one entry). */
+const MAX_LOG_PAGE = 512 * 1024;
+const MIN_LOG_PAGE = 1024;
 
 export class UntrustedDeviceError extends Error {
   constructor(readonly device: UntrustedDevice) {
@@ -116,8 +119,23 @@ export async function openCameraSession(opts: SessionOptions): Promise<SerialCam
     },
     async fetchLog(sinceSeq: number): Promise<DeviceLogEntry[]> {
       const out: DeviceLogEntry[] = [];
+      // Page size follows the session's adapted READ size, and shrinks again when a page does not get
+      // through: on a noisy line a 512 KiB answer never arrives intact however often it is resent.
+      let maxBytes = Math.min(MAX_LOG_PAGE, Math.max(MIN_LOG_PAGE, adapt.chunk));
+      const page = async (since: number) => {
+        for (;;) {
+          try {
+            // Few retransmits while a smaller page is still possible: shrinking helps more than resending.
+            const raw = await rpc.request(MsgType.GET_LOG, encodeJson({ sinceSeq: since, maxBytes }), maxBytes > MIN_LOG_PAGE ? { retries: 3 } : {});
+            return decodeJson<{ entries?: DeviceLogEntry[]; more?: boolean }>(raw, 'GET_LOG response');
+          } catch (err) {
+            if (!(err instanceof RequestTimeoutError) || maxBytes <= MIN_LOG_PAGE) throw err;
+            maxBytes = Math.max(MIN_LOG_PAGE, maxBytes >> 2);
+          }
+        }
+      };
       for (let since = sinceSeq; ; ) {
-        const r = await call<{ entries?: DeviceLogEntry[]; more?: boolean }>(MsgType.GET_LOG, { sinceSeq: since }, 'GET_LOG response');
+        const r = await page(since);
         if (!Array.isArray(r.entries)) throw new Error('GET_LOG response: entries is not an array');
         // Each page must move forward, or a faulty camera answering "more" forever would keep the dock
         // looping and growing `out` without end.
