@@ -9,12 +9,17 @@ import { FakeVault, fakeLog, makePki, startCamera } from './helpers.js';
 
 const pki = makePki();
 
-test('a 400-entry device log is collected whole over a socat pty at BER 1e-4', async (t) => {
+async function ptyLines(t: { teardown(f: () => Promise<void> | void): void }) {
   const pair = await startPtyPair();
   t.teardown(() => pair.stop());
   const [dock, cam] = await Promise.all([openSerialLine(pair.a), openSerialLine(pair.b)]);
   t.teardown(() => dock.closeLine());
   t.teardown(() => cam.closeLine());
+  return { dock, cam };
+}
+
+test('a 400-entry device log is collected whole over a socat pty at BER 1e-4', async (t) => {
+  const { dock, cam } = await ptyLines(t);
   const log = fakeLog(400);
   const noisy = new FaultyLine(cam, { ber: 1e-4, dropRate: 0.01, seed: 7 });
   const link = startCamera(noisy, pki, new FakeVault(), { log });
@@ -28,11 +33,7 @@ test('a 400-entry device log is collected whole over a socat pty at BER 1e-4', a
 });
 
 test('the camera honours maxBytes but always sends one entry', async (t) => {
-  const pair = await startPtyPair();
-  t.teardown(() => pair.stop());
-  const [dock, cam] = await Promise.all([openSerialLine(pair.a), openSerialLine(pair.b)]);
-  t.teardown(() => dock.closeLine());
-  t.teardown(() => cam.closeLine());
+  const { dock, cam } = await ptyLines(t);
   const link = startCamera(cam, pki, new FakeVault(), { log: fakeLog(50) });
   t.teardown(() => link.close());
   const s = await openCameraSession({ line: dock, identity: pki.dock, caCertPem: pki.ca.certPem });
