@@ -161,9 +161,12 @@ export async function runScenario(sc: Scenario, o: RunOptions = {}): Promise<Run
           const st = await cam.proc.send({ op: 'status' });
           const answered = Date.now();
           const killing = cam.proc.kill9();
-          // Camera time at the SIGKILL: its clock when it answered (taken as mid round trip) plus the
-          // time since, scaled. Not after the exit is reaped: under load that wait, x speed, reads as loss.
-          const cutAtMs = (st.now as number) + ((answered - asked) / 2 + (Date.now() - answered)) * sc.speed;
+          // Camera time at the SIGKILL: the end of the newest segment it had captured when it answered
+          // (taken as mid round trip) plus the time since, scaled. Not its clock: on a loaded machine the
+          // simulated capture lags the clock, and video never captured is not lost to the cut. Not after the
+          // exit is reaped either: under load that wait, x speed, would read as loss.
+          const capturedMs = Number(st.lastSegmentEndMs) > 0 ? Number(st.lastSegmentEndMs) : (st.now as number);
+          const cutAtMs = capturedMs + ((answered - asked) / 2 + (Date.now() - answered)) * sc.speed;
           await killing;
           const ids = st.clipIds as string[];
           // A camera that had stopped itself (flash full) loses no video to the cut: nothing to measure.
