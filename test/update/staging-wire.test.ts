@@ -4,22 +4,13 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openCameraSession } from '../../dock-agent/serial/session.js';
-import { openSerialLine } from '../../dock-agent/serial/opener.js';
-import { duplexPair, openMockPair, startPtyPair } from '../../hardware-sim/serial.js';
+import { duplexPair, openMockPair } from '../../hardware-sim/serial.js';
 import { FirmwareClient } from '../../shared/wire/fw-transfer.js';
 import { makeBundle, makeCamera, makeFwPki, sha256File } from './fw-fixtures.js';
+import { ptyLines } from '../wire/helpers.js';
 
 const pki = makeFwPki();
-type T = { teardown(f: () => Promise<void> | void): void };
 
-async function ptyLines(t: T) {
-  const pair = await startPtyPair();
-  t.teardown(() => pair.stop());
-  const [dock, cam] = await Promise.all([openSerialLine(pair.a), openSerialLine(pair.b)]);
-  t.teardown(() => dock.closeLine());
-  t.teardown(() => cam.closeLine());
-  return { pair, dock, cam };
-}
 
 test('a bundle staged over a socat pty arrives byte-exact, installs, and is recorded', async (t) => {
   const { dock, cam } = await ptyLines(t);

@@ -5,6 +5,8 @@ import { sha256Hex } from '../../shared/crypto.js';
 import { signDocument, type CameraVault, type ClipSummary, type DeviceLogEntry, type SignedDocument } from '../../shared/evidence.js';
 import { createCA, issueCertificate, type KeyAndCert } from '../../shared/pki/ca.js';
 import { startDockLink, type DockLinkOptions } from '../../firmware/dock-link.js';
+import { openSerialLine } from '../../dock-agent/serial/opener.js';
+import { startPtyPair } from '../../hardware-sim/serial.js';
 
 export interface Pki {
   ca: KeyAndCert;
@@ -59,4 +61,14 @@ export function fakeLog(n: number): { since(seq: number): DeviceLogEntry[] } {
 
 export function startCamera(line: Duplex, pki: Pki, vault: CameraVault, extra: Partial<DockLinkOptions> = {}) {
   return startDockLink({ line, identity: pki.camera, caCertPem: pki.ca.certPem, vault, log: fakeLog(3), ...extra });
+}
+
+/** A socat pty pair opened with serialport on both ends (dock end a, camera end b), closed at teardown. */
+export async function ptyLines(t: { teardown(f: () => Promise<void> | void): void }) {
+  const pair = await startPtyPair();
+  t.teardown(() => pair.stop());
+  const [dock, cam] = await Promise.all([openSerialLine(pair.a), openSerialLine(pair.b)]);
+  t.teardown(() => dock.closeLine());
+  t.teardown(() => cam.closeLine());
+  return { pair, dock, cam };
 }

@@ -2,21 +2,11 @@
 // line intact, so the dock asks for smaller pages (GET_LOG maxBytes) until they get through.
 import test from 'ava';
 import { openCameraSession } from '../../dock-agent/serial/session.js';
-import { openSerialLine } from '../../dock-agent/serial/opener.js';
 import { FaultyLine } from '../../hardware-sim/faulty-line.js';
-import { startPtyPair } from '../../hardware-sim/serial.js';
-import { FakeVault, fakeLog, makePki, startCamera } from './helpers.js';
+import { FakeVault, fakeLog, makePki, startCamera, ptyLines } from './helpers.js';
 
 const pki = makePki();
 
-async function ptyLines(t: { teardown(f: () => Promise<void> | void): void }) {
-  const pair = await startPtyPair();
-  t.teardown(() => pair.stop());
-  const [dock, cam] = await Promise.all([openSerialLine(pair.a), openSerialLine(pair.b)]);
-  t.teardown(() => dock.closeLine());
-  t.teardown(() => cam.closeLine());
-  return { dock, cam };
-}
 
 test('a 400-entry device log is collected whole over a socat pty at BER 1e-4', async (t) => {
   const { dock, cam } = await ptyLines(t);

@@ -5,21 +5,12 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { openCameraSession } from '../../dock-agent/serial/session.js';
-import { openSerialLine } from '../../dock-agent/serial/opener.js';
 import { FaultyLine } from '../../hardware-sim/faulty-line.js';
-import { openMockPair, startPtyPair } from '../../hardware-sim/serial.js';
-import { FakeVault, makePki, startCamera } from './helpers.js';
+import { openMockPair } from '../../hardware-sim/serial.js';
+import { FakeVault, makePki, startCamera, ptyLines } from './helpers.js';
 
 const pki = makePki();
 
-async function ptyLines(t: { teardown(f: () => Promise<void> | void): void }) {
-  const pair = await startPtyPair();
-  t.teardown(() => pair.stop());
-  const [dock, cam] = await Promise.all([openSerialLine(pair.a), openSerialLine(pair.b)]);
-  t.teardown(() => dock.closeLine());
-  t.teardown(() => cam.closeLine());
-  return { pair, dock, cam };
-}
 
 test('clip pull over a socat pty with BER 1e-4 and 2% dropped frames is hash-exact', async (t) => {
   const { dock, cam } = await ptyLines(t);
