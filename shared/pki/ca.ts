@@ -4,7 +4,7 @@ import { generateKeyPairSync, randomBytes, createPrivateKey, createPublicKey, ty
 import forge from 'node-forge';
 import { signDocument, type EvidenceEpochBody, type SignedDocument } from '../evidence.js';
 
-export const ROLES = ['camera', 'dock', 'technician', 'central'] as const;
+export const ROLES = ['camera', 'dock', 'technician', 'central', 'broker'] as const;
 export type Role = (typeof ROLES)[number];
 export const ORG_DEFAULT = 'Open Bodycam Organisation';
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -67,9 +67,11 @@ export function createCA(opts: { org?: string; days?: number } = {}): KeyAndCert
  * Issue a leaf identity: subject CN=<id>, OU=<role>, O=<org of the CA>; SAN URI
  * urn:bodycam:<role>:<id>; not a CA; digitalSignature only. A fresh key per identity.
  */
-export function issueCertificate(opts: { role: Role; id: string; ca: KeyAndCert; days?: number }): KeyAndCert {
+export function issueCertificate(opts: { role: Role; id: string; ca: KeyAndCert; days?: number; hosts?: string[] }): KeyAndCert {
   if (!ROLES.includes(opts.role)) throw new Error(`role: must be one of ${ROLES.join(', ')}`);
   assertId(opts.id);
+  // Only the MQTT broker is a TLS server by name: its certificate also names the hosts it serves.
+  if (opts.hosts?.length && opts.role !== 'broker') throw new Error('hosts: only a broker certificate names hosts');
   const caCert = forge.pki.certificateFromPem(opts.ca.certPem);
   const caKey = forge.pki.privateKeyFromPem(opts.ca.keyPem);
   const org = caCert.subject.getField('O')?.value ?? ORG_DEFAULT;
@@ -84,11 +86,18 @@ export function issueCertificate(opts: { role: Role; id: string; ca: KeyAndCert;
   cert.setExtensions([
     { name: 'basicConstraints', cA: false, critical: true },
     { name: 'keyUsage', digitalSignature: true, critical: true },
-    { name: 'subjectAltName', altNames: [{ type: 6, value: `urn:bodycam:${opts.role}:${opts.id}` }] },
+    { name: 'subjectAltName', altNames: [{ type: 6, value: `urn:bodycam:${opts.role}:${opts.id}` }, ...(opts.hosts ?? []).map(hostAltName)] },
     { name: 'subjectKeyIdentifier' },
   ]);
   cert.sign(caKey, forge.md.sha256.create());
   return { keyPem: key.privatePem, certPem: forge.pki.certificateToPem(cert) };
+}
+
+/** A SAN entry for a host name or IP address (forge: type 2 dNSName, type 7 iPAddress). */
+function hostAltName(h: string): { type: number; value?: string; ip?: string } {
+  if (/^[0-9.]+$/.test(h) || h.includes(':')) return { type: 7, ip: h };
+  if (!/^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$/.test(h)) throw new Error(`hosts: "${h}" is not a host name or IP address`);
+  return { type: 2, value: h };
 }
 
 /** Sign an evidence-key epoch document with the organisation root (the CA key). */
