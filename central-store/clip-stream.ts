@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { ClipError, tryOpen } from '../shared/clip/reader.js';
 import {
-  FRAME_PREFIX_LEN, MAX_FRAME_LEN, MIN_FRAME_LEN, RECORD_FINAL, RECORD_VIDEO, decodeRecord, headerMacOk,
+  FRAME_PREFIX_LEN, MAX_FRAME_LEN, MAX_SIG_BLOCK_LEN, MIN_FRAME_LEN, RECORD_FINAL, SIG_BLOCK_FLAG, VERSION_SIGNED, RECORD_VIDEO, decodeRecord, headerMacOk,
   parseHeader, peekHeaderLen, segmentKey, type ClipHeader,
 } from '../shared/clip/format.js';
 import type { BlobStore } from './blob-store.js';
@@ -113,9 +113,20 @@ export async function openClipStream(src: AsyncIterable<unknown>, o: OpenOptions
       for (let i = 0; ; i++) {
         const have = await q.fill(FRAME_PREFIX_LEN);
         if (have === 0) break;
-        if (final) throw new ClipError('trailing-data', `data after the final segment (segment ${i})`, i);
+        if (final && have < FRAME_PREFIX_LEN) throw new ClipError('trailing-data', `data after the final segment (segment ${i})`, i);
         if (have < FRAME_PREFIX_LEN) { if (o.allowTruncated) break; throw new ClipError('truncated', `segment ${i} is torn`, i); }
-        const len = q.take(FRAME_PREFIX_LEN).readUInt32BE(0);
+        const raw = q.take(FRAME_PREFIX_LEN).readUInt32BE(0);
+        if (h.version === VERSION_SIGNED && raw & SIG_BLOCK_FLAG) {
+          // A signature block (checked at ingest by verifyClipFile): skip it; it is not a sealed frame.
+          const n = raw & ~SIG_BLOCK_FLAG;
+          if (n < 2 || n > MAX_SIG_BLOCK_LEN) throw new ClipError('bad-frame', `signature block after segment ${i} has an impossible length ${n}`, i);
+          if (await q.fill(n) < n) { if (o.allowTruncated) break; throw new ClipError('truncated', `signature block after segment ${i} is torn`, i); }
+          q.take(n);
+          i--;
+          continue;
+        }
+        if (final) throw new ClipError('trailing-data', `data after the final segment (segment ${i})`, i);
+        const len = raw;
         if (len < MIN_FRAME_LEN || len > MAX_FRAME_LEN) throw new ClipError('bad-frame', `segment ${i} has an impossible length ${len}`, i);
         if (await q.fill(len) < len) { if (o.allowTruncated) break; throw new ClipError('truncated', `segment ${i} is torn`, i); }
         const body = q.take(len);

@@ -51,15 +51,19 @@ export async function recoverClipFile(path: string): Promise<RecoveredClip> {
     try {
       const s = walkStructure(src);
       meta = s.header.meta;
-      frames = s.frames.length;
-      if (s.tail) {
-        problem = s.tail;
-        cutBytes = src.size - s.completeEnd;
+      // A signed clip keeps only what its last checkpoint covers: a whole frame whose checkpoint was
+      // torn off could never be shown to be this camera's, so it goes with the torn tail.
+      const keep = s.signedEnd ?? s.completeEnd;
+      frames = s.frames.filter((f) => f.offset < keep).length;
+      if (s.tail) problem = s.tail;
+      else if (keep < src.size) problem = `segment ${frames} has no checkpoint`;
+      if (keep < src.size) {
+        cutBytes = src.size - keep;
         // Zero the torn tail before cutting it: ftruncate alone frees blocks that still hold ciphertext.
         const zeros = Buffer.alloc(Math.min(cutBytes, 1 << 20));
-        for (let o = 0; o < cutBytes; o += zeros.length) writeSync(fd, zeros, 0, Math.min(zeros.length, cutBytes - o), s.completeEnd + o);
+        for (let o = 0; o < cutBytes; o += zeros.length) writeSync(fd, zeros, 0, Math.min(zeros.length, cutBytes - o), keep + o);
         fsyncSync(fd);
-        ftruncateSync(fd, s.completeEnd);
+        ftruncateSync(fd, keep);
         fsyncSync(fd);
       }
     } catch (err) {

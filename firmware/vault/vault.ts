@@ -27,7 +27,11 @@ export interface VaultOptions {
   evidenceKey: { epochId: string; publicKey: KeyLike };
   /** Central store's key that signs clip receipts. */
   receiptPublicKey: KeyLike;
-  /** Camera identity key; signs wipe certificates. Without it the camera refuses to wipe. */
+  /**
+   * Camera identity key (identity/key.pem): seals every clip's header (clips are then format version 2,
+   * docs/clip-format.md §7) and signs wipe certificates. Without it clips are unsigned and the camera
+   * refuses to wipe.
+   */
   deviceKey?: KeyLike;
   log: VaultLog;
   /** How freed blocks are discarded after a wipe (default: fstrim on the mount when root). */
@@ -71,7 +75,7 @@ export class Vault implements CameraVault {
     const startedAt = new Date(startedAtMs).toISOString();
     const path = join(this.clipsDir, `${clipId}.bcc`);
     const { epochId, publicKey } = this.evidenceKey;
-    const writer = await ClipWriter.create(path, { meta: { ...meta, clipId, deviceId: this.o.deviceId, startedAt }, epochId, publicKey });
+    const writer = await ClipWriter.create(path, { meta: { ...meta, clipId, deviceId: this.o.deviceId, startedAt }, epochId, publicKey, deviceKey: this.o.deviceKey });
     // File first, row second: a crash in between leaves an orphan file that recover() indexes.
     this.index.insert({
       clip_id: clipId, state: 'recording', path: `clips/${clipId}.bcc`, bytes: writer.bytes, sha256: null,

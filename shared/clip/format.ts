@@ -1,9 +1,11 @@
 // Clip container format v1 (docs/clip-format.md is the normative description; keep them in step).
 // Pure functions only: header encode/parse, key derivation, nonces, segment records.
-import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, createPublicKey, hkdfSync, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 export const MAGIC = Buffer.from('BCCLIP', 'ascii');
+/** Version 1: unsigned (still read, reported "unsigned"). Version 2: signed by the camera (§7 of the doc). */
 export const VERSION = 1;
+export const VERSION_SIGNED = 2;
 export const NONCE_PREFIX_LEN = 7;
 export const KEY_ID_LEN = 32;
 export const MAC_LEN = 32;
@@ -30,6 +32,8 @@ const INFO_HEADER = Buffer.from('bodycam-clip v1 header mac key', 'ascii');
 /** Cleartext header metadata (authenticated by the header MAC, never encrypted: no secrets, no location). */
 export interface ClipMeta {
   v: 1;
+  /** Version 2 only: the clip's Ed25519 checkpoint key, 64 hex chars (raw 32-byte public key). */
+  clipKey?: string;
   clipId: string;
   deviceId: string;
   startedAt: string;
@@ -54,7 +58,7 @@ export interface ClipHeader {
 
 export class ClipFormatError extends Error {}
 
-export function encodeHeaderBody(p: { noncePrefix: Buffer; wrappedKey: Buffer; keyId: Buffer; epochId: string; meta: ClipMeta }): Buffer {
+export function encodeHeaderBody(p: { noncePrefix: Buffer; wrappedKey: Buffer; keyId: Buffer; epochId: string; meta: ClipMeta; version?: number }): Buffer {
   const epoch = Buffer.from(p.epochId, 'utf8');
   const meta = Buffer.from(JSON.stringify(p.meta), 'utf8');
   if (p.noncePrefix.length !== NONCE_PREFIX_LEN) throw new ClipFormatError('nonce prefix must be 7 bytes');
@@ -67,7 +71,7 @@ export function encodeHeaderBody(p: { noncePrefix: Buffer; wrappedKey: Buffer; k
   const b = Buffer.alloc(total - MAC_LEN);
   let o = 0;
   o += MAGIC.copy(b, o);
-  b[o++] = VERSION;
+  b[o++] = p.version ?? VERSION;
   b[o++] = 0;
   o = b.writeUInt32BE(total, o);
   o += p.noncePrefix.copy(b, o);
@@ -85,7 +89,7 @@ export function encodeHeaderBody(p: { noncePrefix: Buffer; wrappedKey: Buffer; k
 export function peekHeaderLen(buf: Buffer): number {
   if (buf.length < 12) throw new ClipFormatError('bad header: file shorter than the 12-byte fixed header');
   if (!buf.subarray(0, 6).equals(MAGIC)) throw new ClipFormatError('bad magic: not a bodycam clip');
-  if (buf[6] !== VERSION) throw new ClipFormatError(`unsupported version ${buf[6]}`);
+  if (buf[6] !== VERSION && buf[6] !== VERSION_SIGNED) throw new ClipFormatError(`unsupported version ${buf[6]}`);
   if (buf[7] !== 0) throw new ClipFormatError('bad header: reserved byte is not 0');
   const len = buf.readUInt32BE(8);
   if (len < 12 + NONCE_PREFIX_LEN + 2 + KEY_ID_LEN + 2 + 1 + 4 + 2 + MAC_LEN || len > MAX_HEADER_LEN) {
@@ -134,9 +138,13 @@ export function parseHeader(buf: Buffer): ClipHeader {
   if (!meta || typeof meta !== 'object' || Array.isArray(meta)) throw new ClipFormatError('bad header: metadata is not an object');
   if (typeof meta.clipId !== 'string') throw new ClipFormatError('bad header: metadata.clipId missing');
   if (meta.epochId !== epochId) throw new ClipFormatError('bad header: metadata.epochId differs from the header epochId');
+  const version = buf[6]!;
+  if (version === VERSION_SIGNED && (typeof meta.clipKey !== 'string' || !/^[0-9a-f]{64}$/.test(meta.clipKey))) {
+    throw new ClipFormatError('bad header: metadata.clipKey (64 lower-case hex) is required in a version 2 clip');
+  }
   const whole = buf.subarray(0, headerLen);
   return {
-    version: VERSION,
+    version,
     headerLen,
     noncePrefix,
     wrappedKey,
@@ -219,4 +227,103 @@ export function assertNoLocation(obj: unknown, path = 'meta'): void {
     if (FORBIDDEN.test(k)) throw new ClipFormatError(`${path}.${k}: location fields are not allowed in clip metadata`);
     assertNoLocation(v, `${path}.${k}`);
   }
+}
+
+// ---- Signatures (version 2, docs/clip-format.md §7) ----
+
+/** Set in a block's 4-byte length prefix: a cleartext signature block, not a sealed frame. */
+export const SIG_BLOCK_FLAG = 0x80000000;
+export const SIG_HEADER_SEAL = 1;
+export const SIG_CHECKPOINT = 2;
+/** Checkpoint flag bit 0: the final record is the last frame covered (the clip is closed). */
+export const CHECKPOINT_CLOSED = 1;
+export const CHAIN_LEN = 32;
+export const ED25519_SIG_LEN = 64;
+/** type + flags + frames + endMs + chain + signature. */
+export const CHECKPOINT_BODY_LEN = 1 + 1 + 4 + 8 + CHAIN_LEN + ED25519_SIG_LEN;
+export const MAX_SEAL_SIG_LEN = 1024;
+export const MAX_SIG_BLOCK_LEN = 1 + MAX_SEAL_SIG_LEN;
+
+const SEAL_DOMAIN = Buffer.from('bodycam-clip v2 header seal', 'ascii');
+const CHECKPOINT_DOMAIN = Buffer.from('bodycam-clip v2 checkpoint', 'ascii');
+
+/** What the device key signs: domain || SHA-256 of the whole header. */
+export function headerSealMessage(headerHash: Buffer): Buffer {
+  return Buffer.concat([SEAL_DOMAIN, headerHash]);
+}
+
+/** chain(i+1) = SHA-256(chain(i) || the frame's bytes as stored: length prefix, ciphertext, tag); chain(0) = headerHash. */
+export function chainStep(prev: Buffer, frameParts: Buffer[]): Buffer {
+  const h = createHash('sha256').update(prev);
+  for (const p of frameParts) h.update(p);
+  return h.digest();
+}
+
+export interface Checkpoint {
+  /** Sealed frames covered (the counter of the next frame). */
+  frames: number;
+  flags: number;
+  /** Closing checkpoint: the stop time; otherwise the end of the last video record (ms since the epoch). */
+  endMs: number;
+  chain: Buffer;
+  sig: Buffer;
+}
+
+/** What the clip key signs: domain || frames u32 || flags u8 || endMs u64 || chain. */
+export function checkpointMessage(c: Omit<Checkpoint, 'sig'>): Buffer {
+  const b = Buffer.allocUnsafe(CHECKPOINT_DOMAIN.length + 4 + 1 + 8 + CHAIN_LEN);
+  let o = CHECKPOINT_DOMAIN.copy(b, 0);
+  o = b.writeUInt32BE(c.frames, o);
+  o = b.writeUInt8(c.flags, o);
+  o = b.writeBigUInt64BE(BigInt(Math.max(0, Math.round(c.endMs))), o);
+  c.chain.copy(b, o);
+  return b;
+}
+
+/** A whole signature block as stored: prefix (flag | body length) then the body. */
+export function encodeSigBlock(body: Buffer): Buffer {
+  const prefix = Buffer.allocUnsafe(FRAME_PREFIX_LEN);
+  prefix.writeUInt32BE((SIG_BLOCK_FLAG | body.length) >>> 0, 0);
+  return Buffer.concat([prefix, body]);
+}
+
+export function encodeHeaderSeal(sig: Buffer): Buffer {
+  if (sig.length === 0 || sig.length > MAX_SEAL_SIG_LEN) throw new ClipFormatError('header seal signature must be 1..1024 bytes');
+  return encodeSigBlock(Buffer.concat([Buffer.from([SIG_HEADER_SEAL]), sig]));
+}
+
+export function encodeCheckpoint(c: Checkpoint): Buffer {
+  const b = Buffer.allocUnsafe(CHECKPOINT_BODY_LEN);
+  let o = b.writeUInt8(SIG_CHECKPOINT, 0);
+  o = b.writeUInt8(c.flags, o);
+  o = b.writeUInt32BE(c.frames, o);
+  o = b.writeBigUInt64BE(BigInt(Math.max(0, Math.round(c.endMs))), o);
+  o += c.chain.copy(b, o);
+  c.sig.copy(b, o);
+  return encodeSigBlock(b);
+}
+
+export type SigBlock = { type: typeof SIG_HEADER_SEAL; sig: Buffer } | ({ type: typeof SIG_CHECKPOINT } & Checkpoint);
+
+/** Decode a signature block body (without its prefix); throws naming what is wrong. */
+export function decodeSigBlock(body: Buffer): SigBlock {
+  if (body.length < 2) throw new ClipFormatError('signature block shorter than 2 bytes');
+  if (body[0] === SIG_HEADER_SEAL) return { type: SIG_HEADER_SEAL, sig: Buffer.from(body.subarray(1)) };
+  if (body[0] !== SIG_CHECKPOINT) throw new ClipFormatError(`unknown signature block type ${body[0]}`);
+  if (body.length !== CHECKPOINT_BODY_LEN) throw new ClipFormatError(`checkpoint is ${body.length} bytes, not ${CHECKPOINT_BODY_LEN}`);
+  const flags = body[1]!;
+  if ((flags & ~CHECKPOINT_CLOSED) !== 0) throw new ClipFormatError('checkpoint flags: reserved bits set');
+  const endMs = body.readBigUInt64BE(6);
+  if (endMs > BigInt(Number.MAX_SAFE_INTEGER)) throw new ClipFormatError('checkpoint endMs too large');
+  return {
+    type: SIG_CHECKPOINT, flags, frames: body.readUInt32BE(2), endMs: Number(endMs),
+    chain: Buffer.from(body.subarray(14, 14 + CHAIN_LEN)), sig: Buffer.from(body.subarray(14 + CHAIN_LEN)),
+  };
+}
+
+/** The Ed25519 public key object of a header's clipKey (raw 32 bytes, hex). */
+export function clipKeyObject(hex: string): KeyObject {
+  // SPKI DER of an Ed25519 key is this fixed 12-byte prefix followed by the raw key.
+  const der = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(hex, 'hex')]);
+  return createPublicKey({ key: der, format: 'der', type: 'spki' });
 }

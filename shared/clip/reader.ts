@@ -4,13 +4,16 @@
 import { KeyObject, constants, createDecipheriv, createHash, createPrivateKey, createPublicKey, privateDecrypt, type KeyLike } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import {
-  ClipFormatError, FRAME_PREFIX_LEN, MAX_FRAME_LEN, MAX_HEADER_LEN, MIN_FRAME_LEN, RECORD_FINAL, RECORD_VIDEO, TAG_LEN,
+  ClipFormatError, FRAME_PREFIX_LEN, MAX_FRAME_LEN, MAX_HEADER_LEN, MAX_SIG_BLOCK_LEN, MIN_FRAME_LEN, RECORD_FINAL, RECORD_VIDEO,
+  SIG_BLOCK_FLAG, SIG_CHECKPOINT, TAG_LEN, VERSION_SIGNED, decodeSigBlock,
   decodeRecord, headerMacOk, parseHeader, peekHeaderLen, segmentKey, segmentNonce, type ClipHeader, type ClipMeta,
 } from './format.js';
 
 export type ClipErrorReason =
   | 'bad-magic' | 'bad-header' | 'wrong-key' | 'key-wrap' | 'header-tampered' | 'tampered' | 'reordered'
-  | 'truncated' | 'trailing-data' | 'bad-frame' | 'bad-record';
+  | 'truncated' | 'trailing-data' | 'bad-frame' | 'bad-record'
+  /** Signatures (docs/clip-format.md §7): a version 1 clip, a signature or chain that fails, bytes no checkpoint covers. */
+  | 'unsigned' | 'bad-signature' | 'unsigned-tail';
 
 export class ClipError extends Error {
   constructor(readonly reason: ClipErrorReason, message: string, readonly segment?: number) {
@@ -61,9 +64,21 @@ export interface FrameInfo {
   length: number;
 }
 
+export interface BlockInfo {
+  offset: number;
+  /** Block body length, without the 4-byte prefix. */
+  length: number;
+  /** Sealed frames before it. */
+  afterFrames: number;
+}
+
 export interface Structure {
   header: ClipHeader;
   frames: FrameInfo[];
+  /** Signature blocks (version 2 only), in file order. */
+  blocks: BlockInfo[];
+  /** Version 2: offset just past the last checkpoint (or the header seal if none); null for version 1. */
+  signedEnd: number | null;
   /** Offset just past the last whole frame: where a torn tail starts. */
   completeEnd: number;
   /** Why the walk stopped before the end of the input (torn tail or a bad length), if it did. */
@@ -73,7 +88,10 @@ export interface Structure {
 /** Walk the frames without a key: header plus every whole frame, and where a torn tail begins. */
 export function walkStructure(src: ByteSource): Structure {
   const header = readHeader(src);
+  const signed = header.version === VERSION_SIGNED;
   const frames: FrameInfo[] = [];
+  const blocks: BlockInfo[] = [];
+  let signedEnd: number | null = null;
   let off = header.headerLen;
   let tail: string | null = null;
   while (off < src.size) {
@@ -82,7 +100,24 @@ export function walkStructure(src: ByteSource): Structure {
       tail = `segment ${frames.length} is torn (${left}-byte partial length prefix)`;
       break;
     }
-    const len = src.read(off, FRAME_PREFIX_LEN).readUInt32BE(0);
+    const raw = src.read(off, FRAME_PREFIX_LEN).readUInt32BE(0);
+    if (signed && raw & SIG_BLOCK_FLAG) {
+      const len = raw & ~SIG_BLOCK_FLAG;
+      if (len < 2 || len > MAX_SIG_BLOCK_LEN) {
+        tail = `signature block after segment ${frames.length} has an impossible length ${len}`;
+        break;
+      }
+      if (left - FRAME_PREFIX_LEN < len) {
+        tail = `signature block after segment ${frames.length} is torn (${left - FRAME_PREFIX_LEN} of ${len} bytes)`;
+        break;
+      }
+      blocks.push({ offset: off, length: len, afterFrames: frames.length });
+      off += FRAME_PREFIX_LEN + len;
+      // Structural only (no signature check): the seal is the block at the header's end.
+      if (blocks.length === 1 || src.read(off - len, 1)[0] === SIG_CHECKPOINT) signedEnd = off;
+      continue;
+    }
+    const len = raw;
     if (len < MIN_FRAME_LEN || len > MAX_FRAME_LEN) {
       tail = `segment ${frames.length} has an impossible length ${len}`;
       break;
@@ -94,7 +129,7 @@ export function walkStructure(src: ByteSource): Structure {
     frames.push({ index: frames.length, offset: off, length: len });
     off += FRAME_PREFIX_LEN + len;
   }
-  return { header, frames, completeEnd: off, tail };
+  return { header, frames, blocks, signedEnd: signed ? signedEnd ?? header.headerLen : null, completeEnd: off, tail };
 }
 
 export interface DecryptOptions {
@@ -112,6 +147,8 @@ export interface DecryptStats {
   truncated: boolean;
   /** Why the clip is incomplete, when truncated. */
   truncatedReason: string | null;
+  /** false for a version 1 clip: nothing proves which camera wrote it (verify a version 2 clip with verifyClipSignature). */
+  signed: boolean;
 }
 
 /** The clip's 32-byte data key, unwrapped with the epoch private key and checked against the header MAC. */
@@ -172,7 +209,7 @@ export function decryptSource(src: ByteSource, privateKey: KeyLike, sink: (paylo
   dataKey.fill(0);
   const st: DecryptStats = {
     meta: h.meta, finalMeta: null, segments: 0, keyframes: 0, payloadBytes: 0,
-    firstStartMs: null, lastEndMs: null, truncated: false, truncatedReason: null,
+    firstStartMs: null, lastEndMs: null, truncated: false, truncatedReason: null, signed: h.version === VERSION_SIGNED,
   };
   try {
     for (const f of s.frames) {
@@ -236,6 +273,8 @@ export function parseClipBuffer(buf: Buffer): Structure {
 
 export interface Inspection {
   version: number;
+  /** 'unsigned' for version 1; 'signed' means signature blocks are present (not that they verify). */
+  signature: 'signed' | 'unsigned';
   headerLen: number;
   epochId: string;
   keyId: string;
@@ -255,7 +294,7 @@ export function inspectClip(path: string): Inspection {
     const s = walkStructure(src);
     const h = s.header;
     return {
-      version: h.version, headerLen: h.headerLen, epochId: h.epochId, keyId: h.keyId, wrappedKeyBytes: h.wrappedKey.length,
+      version: h.version, signature: h.version === VERSION_SIGNED ? 'signed' : 'unsigned', headerLen: h.headerLen, epochId: h.epochId, keyId: h.keyId, wrappedKeyBytes: h.wrappedKey.length,
       meta: h.meta, fileBytes: src.size, segmentFrames: s.frames.length, tail: s.tail,
     };
   } finally {

@@ -1,12 +1,16 @@
 // Streaming clip writer: header once, then one encrypted frame per segment, each fsync'd, so a power
 // cut loses at most the segment being written. The data key lives only in RAM and is wiped from the
 // buffer once the segment key is derived; nothing in plaintext is ever written.
-import { KeyObject, constants, createCipheriv, createHash, createPublicKey, publicEncrypt, randomBytes, type Hash, type KeyLike } from 'node:crypto';
+import {
+  KeyObject, constants, createCipheriv, createHash, createPublicKey, generateKeyPairSync, publicEncrypt, randomBytes, sign, type Hash, type KeyLike,
+} from 'node:crypto';
+import { signData } from '../crypto.js';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
-  ClipFormatError, FRAME_PREFIX_LEN, MAX_FRAME_LEN, MAX_SEGMENTS, NONCE_PREFIX_LEN, RECORD_FINAL, RECORD_HEADER_LEN, RECORD_VIDEO, TAG_LEN,
-  assertNoLocation, encodeHeaderBody, encodeRecordHeader, headerMac, segmentKey, segmentNonce, type ClipMeta,
+  CHECKPOINT_CLOSED, ClipFormatError, FRAME_PREFIX_LEN, MAX_FRAME_LEN, MAX_SEGMENTS, NONCE_PREFIX_LEN, RECORD_FINAL, RECORD_HEADER_LEN, RECORD_VIDEO,
+  TAG_LEN, VERSION, VERSION_SIGNED, assertNoLocation, chainStep, checkpointMessage, encodeCheckpoint, encodeHeaderBody, encodeHeaderSeal,
+  encodeRecordHeader, headerMac, headerSealMessage, segmentKey, segmentNonce, type ClipMeta,
 } from './format.js';
 
 export interface ClipWriterOptions {
@@ -17,7 +21,16 @@ export interface ClipWriterOptions {
   publicKey: KeyLike;
   /** fsync after each segment (default true; only benchmarks turn it off to measure). */
   sync?: boolean;
+  /**
+   * The camera's identity key (identity/key.pem): the clip is written as version 2, its header sealed
+   * with this key and every frame followed by a checkpoint signed with a fresh per-clip Ed25519 key.
+   * Without it the clip is version 1 (unsigned; readers flag it).
+   */
+  deviceKey?: KeyLike;
 }
+
+/** Per-clip signing state: the Ed25519 key lives only in RAM; the chain runs over every stored frame. */
+interface Signing { clipKey: KeyObject; chain: Buffer }
 
 export interface SegmentInput {
   startMs: number;
@@ -56,11 +69,23 @@ export class ClipWriter {
     private readonly noncePrefix: Buffer,
     private readonly sync: boolean,
     readonly meta: ClipMeta,
+    private readonly signing: Signing | null,
   ) {}
+
+  /** Version 2 (signed) or 1. */
+  get signed(): boolean {
+    return this.signing !== null;
+  }
 
   /** Create the clip file (must not exist), write and fsync the header and the directory entry. */
   static async create(path: string, o: ClipWriterOptions): Promise<ClipWriter> {
-    const meta = { ...o.meta, v: 1, epochId: o.epochId } as ClipMeta;
+    let clip: { privateKey: KeyObject; publicKey: KeyObject } | null = null;
+    const extra: Record<string, unknown> = {};
+    if (o.deviceKey) {
+      clip = generateKeyPairSync('ed25519');
+      extra.clipKey = Buffer.from(clip.publicKey.export({ format: 'jwk' }).x!, 'base64url').toString('hex');
+    }
+    const meta = { ...o.meta, ...extra, v: 1, epochId: o.epochId } as ClipMeta;
     assertNoLocation(meta);
     for (const f of ['clipId', 'deviceId', 'startedAt'] as const) {
       if (typeof meta[f] !== 'string' || !meta[f]) throw new ClipFormatError(`meta.${f} is required`);
@@ -71,15 +96,19 @@ export class ClipWriter {
     const noncePrefix = randomBytes(NONCE_PREFIX_LEN);
     const wrappedKey = publicEncrypt({ key: pub, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, dataKey);
     const keyId = createHash('sha256').update(pub.export({ type: 'spki', format: 'der' })).digest();
-    const body = encodeHeaderBody({ noncePrefix, wrappedKey, keyId, epochId: o.epochId, meta });
+    const body = encodeHeaderBody({ noncePrefix, wrappedKey, keyId, epochId: o.epochId, meta, version: clip ? VERSION_SIGNED : VERSION });
     const mac = headerMac(dataKey, body);
     const header = Buffer.concat([body, mac]);
-    const key = segmentKey(dataKey, createHash('sha256').update(header).digest());
+    const headerHash = createHash('sha256').update(header).digest();
+    const key = segmentKey(dataKey, headerHash);
     dataKey.fill(0);
+    // The device key signs the header (which names the clip key) once; per-frame checkpoints use the
+    // cheap per-clip key, so an RSA signature is paid once per clip, not once per second.
+    const first = clip ? [header, encodeHeaderSeal(signData(o.deviceKey!, headerSealMessage(headerHash)))] : [header];
     const fh = await open(path, 'wx', 0o600);
-    const w = new ClipWriter(fh, key, noncePrefix, o.sync !== false, meta);
+    const w = new ClipWriter(fh, key, noncePrefix, o.sync !== false, meta, clip ? { clipKey: clip.privateKey, chain: headerHash } : null);
     try {
-      await w.writeFrame([header]);
+      await w.writeFrame(first);
       await fsyncDir(dirname(path));
     } catch (err) {
       await fh.close().catch(() => undefined);
@@ -111,7 +140,8 @@ export class ClipWriter {
       assertNoLocation(finalMeta, 'finalMeta');
       const payload = Buffer.from(JSON.stringify({ ...finalMeta, segments: this.counter }), 'utf8');
       const rec = encodeRecordHeader(RECORD_FINAL, false, this.lastEndMs, 0);
-      await this.sealAndWrite(rec, payload, true);
+      const stopMs = typeof finalMeta.stoppedAtMs === 'number' ? finalMeta.stoppedAtMs : this.lastEndMs;
+      await this.sealAndWrite(rec, payload, true, stopMs);
       this.done = true;
       this.key.fill(0);
       await this.fh.close();
@@ -137,17 +167,25 @@ export class ClipWriter {
     return run;
   }
 
-  private async sealAndWrite(rec: Buffer, data: Buffer, last: boolean): Promise<void> {
+  private async sealAndWrite(rec: Buffer, data: Buffer, last: boolean, stopMs = 0): Promise<void> {
     if (this.counter >= MAX_SEGMENTS) throw new ClipFormatError('too many segments for one clip');
     const len = RECORD_HEADER_LEN + data.length + TAG_LEN;
     if (len > MAX_FRAME_LEN) throw new ClipFormatError(`segment too large: ${data.length} bytes`);
     const c = createCipheriv('aes-256-gcm', this.key, segmentNonce(this.noncePrefix, this.counter, last));
     const prefix = Buffer.allocUnsafe(FRAME_PREFIX_LEN);
     prefix.writeUInt32BE(len, 0);
-    const parts = [prefix, c.update(rec), c.update(data)];
+    const parts: Buffer[] = [prefix, c.update(rec), c.update(data)];
     c.final();
     parts.push(c.getAuthTag());
-    await this.writeFrame(parts);
+    if (this.signing) {
+      // Frame and its checkpoint go out in one writev: after a power cut the recovery keeps only what a
+      // checkpoint covers, so every whole frame kept is signed.
+      const chain = chainStep(this.signing.chain, parts);
+      const cp = { frames: this.counter + 1, flags: last ? CHECKPOINT_CLOSED : 0, endMs: last ? stopMs : this.lastEndMs, chain };
+      parts.push(encodeCheckpoint({ ...cp, sig: sign(null, checkpointMessage(cp), this.signing.clipKey) }));
+      await this.writeFrame(parts);
+      this.signing.chain = chain;
+    } else await this.writeFrame(parts);
     this.counter++;
   }
 

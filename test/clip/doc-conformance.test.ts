@@ -1,9 +1,10 @@
 // An independent decoder written only from docs/clip-format.md, run on the writer's output: if the
 // doc and the code drift apart, this fails.
 import test from 'ava';
-import { constants, createDecipheriv, createHash, createHmac, createPublicKey, hkdfSync, privateDecrypt } from 'node:crypto';
+import { constants, createDecipheriv, createHash, createHmac, createPublicKey, generateKeyPairSync, hkdfSync, privateDecrypt, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ClipWriter } from '../../shared/clip/writer.js';
 import { rsaPair, tempDir, writeClip } from './helpers.js';
 
 const key = rsaPair();
@@ -62,4 +63,56 @@ test('docs/clip-format.md describes the bytes the writer produces', async (t) =>
   const fm = JSON.parse(fin.subarray(14).toString('utf8'));
   t.is(fm.segments, 3);
   t.is(fm.stoppedAtMs, 1_003_000);
+});
+
+test('docs/clip-format.md §7 describes the signatures of a version 2 clip', async (t) => {
+  const path = join(tempDir(t), 's.bcc');
+  const identity = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const w = await ClipWriter.create(path, {
+    meta: { clipId: 'clip-2', deviceId: 'cam-1', startedAt: '2026-01-01T00:00:00.000Z' }, epochId: 'epoch-1', publicKey: key.publicKey,
+    deviceKey: identity.privateKey,
+  });
+  for (let i = 0; i < 2; i++) await w.appendSegment({ startMs: 5000 + i * 1000, durationMs: 1000, keyframe: true, data: Buffer.alloc(500, i) });
+  await w.finish({ stoppedAtMs: 7400 });
+  const f = readFileSync(path);
+  t.is(f[6], 2);
+  const H = f.readUInt32BE(8);
+  const W = f.readUInt16BE(19);
+  const E = f.readUInt16BE(53 + W);
+  const M = f.readUInt32BE(55 + W + E);
+  const meta = JSON.parse(f.subarray(59 + W + E, 59 + W + E + M).toString('utf8'));
+  t.regex(meta.clipKey, /^[0-9a-f]{64}$/);
+  const headerHash = createHash('sha256').update(f.subarray(0, H)).digest();
+  // Header seal at H: prefix 0x80000000 | B, type 1, RSA-PSS SHA-256 salt 32.
+  const sealPrefix = f.readUInt32BE(H);
+  t.is(sealPrefix >>> 31, 1);
+  const B = sealPrefix & 0x7fffffff;
+  t.is(B, 257);
+  t.is(f[H + 4], 1);
+  const sealMsg = Buffer.concat([Buffer.from('bodycam-clip v2 header seal', 'ascii'), headerHash]);
+  t.true(verify('sha256', sealMsg, { key: identity.publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, f.subarray(H + 5, H + 4 + B)));
+  const clipKey = createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(meta.clipKey, 'hex')]), format: 'der', type: 'spki' });
+  let chain = headerHash;
+  let n = 0;
+  const checkpoints: { n: number; flags: number; endMs: number }[] = [];
+  for (let off = H + 4 + B; off < f.length;) {
+    const p = f.readUInt32BE(off);
+    if (p >>> 31) {
+      const body = f.subarray(off + 4, off + 4 + (p & 0x7fffffff));
+      t.is(body.length, 110);
+      t.is(body[0], 2);
+      const cp = { n: body.readUInt32BE(2), flags: body[1]!, endMs: Number(body.readBigUInt64BE(6)) };
+      t.is(cp.n, n);
+      t.deepEqual(body.subarray(14, 46), chain);
+      const msg = Buffer.concat([Buffer.from('bodycam-clip v2 checkpoint', 'ascii'), body.subarray(2, 6), body.subarray(1, 2), body.subarray(6, 14), chain]);
+      t.true(verify(null, msg, clipKey, body.subarray(46)));
+      checkpoints.push(cp);
+      off += 4 + body.length;
+    } else {
+      chain = createHash('sha256').update(chain).update(f.subarray(off, off + 4 + p)).digest();
+      n++;
+      off += 4 + p;
+    }
+  }
+  t.deepEqual(checkpoints, [{ n: 1, flags: 0, endMs: 6000 }, { n: 2, flags: 0, endMs: 7000 }, { n: 3, flags: 1, endMs: 7400 }]);
 });

@@ -1,0 +1,126 @@
+// Keyless check of a clip's camera signature (docs/clip-format.md §7): the header seal with the
+// camera's identity key, then the hash chain over every stored frame and each checkpoint signed with
+// the clip key the sealed header names. Needs no evidence key: central verifies before it stores.
+import { createPublicKey, verify, type KeyLike } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import { verifyData } from '../crypto.js';
+import {
+  CHECKPOINT_CLOSED, ClipFormatError, FRAME_PREFIX_LEN, MAX_FRAME_LEN, MAX_HEADER_LEN, MAX_SIG_BLOCK_LEN, MIN_FRAME_LEN, SIG_BLOCK_FLAG,
+  SIG_HEADER_SEAL, VERSION_SIGNED, chainStep, checkpointMessage, clipKeyObject, decodeSigBlock, headerSealMessage, parseHeader,
+  peekHeaderLen, type ClipHeader,
+} from './format.js';
+import { ClipError } from './reader.js';
+
+export interface SignedFacts {
+  header: ClipHeader;
+  /** Sealed frames the last checkpoint covers (video records plus the final record when closed). */
+  frames: number;
+  /** The last checkpoint says its last frame is the final record. */
+  closed: boolean;
+  /** The last checkpoint's time: the stop time when closed, else the end of the last video record. */
+  endMs: number;
+  checkpoints: number;
+}
+
+/** Reads `length` bytes at `offset` (fewer only at the end of the input). */
+export type ReadAt = (offset: number, length: number) => Promise<Buffer>;
+
+/**
+ * Verify every signature and the chain over the whole input; resolves with what the signed clip says
+ * about itself, or throws a ClipError: 'unsigned' (version 1), 'bad-signature' (seal, checkpoint or
+ * chain fails), 'unsigned-tail' (bytes no checkpoint covers), 'bad-header' / 'bad-frame'.
+ */
+export async function verifyClipSignature(read: ReadAt, size: number, signerKey: KeyLike): Promise<SignedFacts> {
+  let header: ClipHeader;
+  try {
+    const first = await read(0, 12);
+    const len = peekHeaderLen(first);
+    header = parseHeader(await read(0, Math.min(len, MAX_HEADER_LEN)));
+  } catch (err) {
+    const m = (err as Error).message;
+    throw new ClipError(m.startsWith('bad magic') ? 'bad-magic' : 'bad-header', m);
+  }
+  if (header.version !== VERSION_SIGNED) throw new ClipError('unsigned', `clip format version ${header.version} carries no camera signature`);
+  const clipKey = clipKeyObject(header.meta.clipKey!);
+  const signer = typeof signerKey === 'string' || Buffer.isBuffer(signerKey) ? createPublicKey(signerKey) : signerKey;
+  let off = header.headerLen;
+  let chain = header.headerHash;
+  let frames = 0;
+  let sealed = false;
+  let sealEnd = 0;
+  let last: { frames: number; closed: boolean; endMs: number; end: number } | null = null;
+  let checkpoints = 0;
+  while (off < size) {
+    if (size - off < FRAME_PREFIX_LEN) break;
+    const prefix = await read(off, FRAME_PREFIX_LEN);
+    const raw = prefix.readUInt32BE(0);
+    if (raw & SIG_BLOCK_FLAG) {
+      const len = raw & ~SIG_BLOCK_FLAG;
+      if (len < 2 || len > MAX_SIG_BLOCK_LEN || size - off - FRAME_PREFIX_LEN < len) break;
+      let b;
+      try {
+        b = decodeSigBlock(await read(off + FRAME_PREFIX_LEN, len));
+      } catch (err) {
+        throw new ClipError('bad-signature', `signature block at offset ${off}: ${(err as ClipFormatError).message}`, frames);
+      }
+      if (b.type === SIG_HEADER_SEAL) {
+        if (sealed || off !== header.headerLen) throw new ClipError('bad-signature', `header seal at offset ${off}: only one, right after the header`);
+        if (!verifyData(signer, headerSealMessage(header.headerHash), b.sig)) {
+          throw new ClipError('bad-signature', 'header seal does not verify with the camera certificate (not written by this camera, or header altered)');
+        }
+        sealed = true;
+        sealEnd = off + FRAME_PREFIX_LEN + len;
+      } else {
+        if (!sealed) throw new ClipError('bad-signature', 'checkpoint before the header seal');
+        if (last?.closed) throw new ClipError('bad-signature', 'checkpoint after the closing checkpoint');
+        if (b.frames !== frames) throw new ClipError('bad-signature', `checkpoint says ${b.frames} frames, ${frames} precede it`, frames);
+        if (!b.chain.equals(chain)) throw new ClipError('bad-signature', `chain at frame ${frames} does not match the checkpoint (a frame was altered, dropped or inserted)`, frames);
+        if (!verify(null, checkpointMessage(b), clipKey, b.sig)) throw new ClipError('bad-signature', `checkpoint after frame ${frames} does not verify with the clip key`, frames);
+        checkpoints++;
+        last = { frames, closed: (b.flags & CHECKPOINT_CLOSED) !== 0, endMs: b.endMs, end: off + FRAME_PREFIX_LEN + len };
+      }
+      off += FRAME_PREFIX_LEN + len;
+      continue;
+    }
+    if (!sealed) throw new ClipError('bad-signature', 'no header seal after the header');
+    if (raw < MIN_FRAME_LEN || raw > MAX_FRAME_LEN) throw new ClipError('bad-frame', `segment ${frames} has an impossible length ${raw}`, frames);
+    if (size - off - FRAME_PREFIX_LEN < raw) break;
+    if (last?.closed) throw new ClipError('trailing-data', `segment ${frames} after the closing checkpoint`, frames);
+    chain = chainStep(chain, [prefix, await read(off + FRAME_PREFIX_LEN, raw)]);
+    frames++;
+    off += FRAME_PREFIX_LEN + raw;
+  }
+  if (!sealed) throw new ClipError('bad-signature', 'no header seal after the header');
+  const coveredEnd = last?.end ?? sealEnd;
+  if (size !== coveredEnd) {
+    throw new ClipError('unsigned-tail', `${size - coveredEnd} bytes after offset ${coveredEnd} are covered by no checkpoint`, frames);
+  }
+  if (!last) return { header, frames: 0, closed: false, endMs: 0, checkpoints: 0 };
+  return { header, frames: last.frames, closed: last.closed, endMs: last.endMs, checkpoints };
+}
+
+/** verifyClipSignature over a file, read frame by frame. */
+export async function verifyClipFile(path: string, signerKey: KeyLike): Promise<SignedFacts> {
+  const fh = await open(path, 'r');
+  try {
+    const { size } = await fh.stat();
+    const read: ReadAt = async (o, l) => {
+      const b = Buffer.allocUnsafe(l);
+      let got = 0;
+      while (got < l) {
+        const { bytesRead } = await fh.read(b, got, l - got, o + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      return b.subarray(0, got);
+    };
+    return await verifyClipSignature(read, size, signerKey);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** verifyClipSignature over a Buffer. */
+export function verifyClipBuffer(buf: Buffer, signerKey: KeyLike): Promise<SignedFacts> {
+  return verifyClipSignature(async (o, l) => buf.subarray(o, o + l), buf.length, signerKey);
+}
