@@ -1,9 +1,12 @@
 import { defineConfig } from 'tsup';
 
 // Deployable bundles. Native addons stay external: they are installed per target with npm ci.
+// camera-sim is not deployed: the firmware on the simulator's twins, for a launcher slot in tests
+// (dist/firmware.js carries no simulator code; test/build.test.ts checks).
 export default defineConfig({
   entry: {
     firmware: 'firmware/main.ts',
+    'camera-sim': 'hardware-sim/camera-main.ts',
     launcher: 'firmware/update/launcher.ts',
     'dock-agent': 'dock-agent/main.ts',
     'central-store': 'central-store/main.ts',

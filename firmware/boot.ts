@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { systemClock, ScaledClock, type Clock } from '../shared/clock.js';
+import { systemClock, type Clock } from '../shared/clock.js';
 import { loadTrustStore } from '../shared/pki/trust-store.js';
 import { CameraApp } from './camera-app.js';
 import { AdjustableClock } from './clock-sync.js';
@@ -21,9 +21,11 @@ import type { DiscardResult } from './vault/wipe.js';
 
 export interface BootOptions {
   logger: Logger;
-  /** Base clock (default: the system clock, scaled by config.simSpeed in the simulator). */
+  /** Base clock (default: the system clock; the simulator passes its scaled one). */
   clock?: Clock;
-  hardware?: BoardHardware;
+  /** The board's parts on the camera's clock (default: the real drivers from config; the simulator
+   *  passes its twins). A factory, because that clock is made here and set by the dock. */
+  hardware?: (clock: Clock) => BoardHardware;
   discard?: (dir: string) => Promise<DiscardResult>;
 }
 
@@ -45,17 +47,9 @@ export interface Camera {
   stop(reason: string): Promise<void>;
 }
 
-/** The simulator's scaled clock; anchored at simEpochMs so a rebooted camera keeps the same time line
- *  (off by simClockSkewMs, a board clock that drifted, until the dock sets it). */
-function simClock(config: FirmwareConfig): Clock | undefined {
-  if (config.simSpeed === 1 && config.simClockSkewMs === 0) return undefined;
-  const anchor = config.simEpochMs ?? Date.now();
-  return new ScaledClock(anchor + (Date.now() - anchor) * config.simSpeed + config.simClockSkewMs, config.simSpeed);
-}
-
 export async function bootCamera(config: FirmwareConfig, o: BootOptions): Promise<Camera> {
   const log = o.logger;
-  const base = o.clock ?? simClock(config) ?? systemClock;
+  const base = o.clock ?? systemClock;
   const clock = new AdjustableClock(base);
   const trust = (() => {
     try {
@@ -104,7 +98,7 @@ export async function bootCamera(config: FirmwareConfig, o: BootOptions): Promis
   // Epochs roll over (daily by default) while the camera is off the dock.
   const epochTimer = clock.setInterval(reselect, 60_000);
 
-  const hw = o.hardware ?? openHardware(config, clock);
+  const hw = o.hardware ? o.hardware(clock) : openHardware(config, clock);
   const app = new CameraApp(config, hw, vault, deviceLog, clock, log);
   await app.start();
 

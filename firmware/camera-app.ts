@@ -1,12 +1,11 @@
-// Composition of the camera: hardware (sim twins or real drivers), GPS guard, recorder.
-// The vault and device log are injected (firmware/main.ts opens them), so this runs with fakes in tests.
+// Composition of the camera: hardware (real drivers, or the simulator's twins injected), GPS guard,
+// recorder. The vault and device log are injected (firmware/boot.ts opens them), so this runs with fakes in tests.
 import type { Logger } from 'pino';
 import type { ButtonInput, DigitalOutput, FlashStorage, GpsModule, VideoSource } from '../shared/hal.js';
 import type { Clock } from '../shared/clock.js';
 import type { FirmwareConfig } from './config.js';
 import { Recorder, type ClipVault, type EventLog } from './recorder.js';
 import { GpsGuard } from './gps-guard.js';
-import { SimButton, SimOutput, SimGps, createSimCamera } from '../hardware-sim/index.js';
 
 export interface Hardware {
   button: ButtonInput;
@@ -16,16 +15,6 @@ export interface Hardware {
   camera: VideoSource;
   /** Free-space accounting for the recorder (flash-full handling); absent in unit tests. */
   flash?: FlashStorage;
-}
-
-export function simHardware(config: FirmwareConfig, clock: Clock) {
-  return {
-    button: new SimButton(clock),
-    led: new SimOutput('led', clock),
-    haptic: new SimOutput('haptic', clock),
-    gps: new SimGps(clock),
-    camera: createSimCamera({ ...config.camera, clock }),
-  };
 }
 
 export class CameraApp {

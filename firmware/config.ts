@@ -27,6 +27,8 @@ export const configSchema = z
     paths: z.object({ flashDir: z.string().min(1), trustDir: z.string().min(1), slotsDir: z.string().min(1).optional() }).strict(),
     /** Hardware compatibility string a firmware bundle must name. */
     hardware: z.string().min(1).max(64).regex(/^[A-Za-z0-9._:-]+$/).default('bodycam-v1'),
+    /** 'real': this build's GPIO/serial drivers. 'sim': the hardware is injected by the simulator
+     *  (hardware-sim/camera-main.ts, whose schema adds the sim-only fields); firmware/main.ts refuses it. */
     hal: z.enum(['real', 'sim']).default('real'),
     /** Real board wiring (sysfs GPIO numbers, tty paths); required when hal is 'real'. */
     board: z
@@ -42,17 +44,6 @@ export const configSchema = z
       })
       .strict()
       .optional(),
-    /** Simulator only: run the camera's clock this many times faster than real time. */
-    simSpeed: z.number().positive().max(1000).default(1),
-    /** Simulator only: the simulated flash's capacity in bytes (free = capacity - bytes under flashDir). */
-    simFlashBytes: z.number().int().positive().optional(),
-    /** Simulator only: the board clock is this far off (ms) until the dock sets it. */
-    simClockSkewMs: z.number().int().default(0),
-    /** Simulator only: real time at which the scaled clock equals real time (keeps time across power cuts). */
-    simEpochMs: z.number().int().positive().optional(),
-    /** Simulator only: serve the dock protocol on this tty as the board does on board.dockTty (a pty end),
-     *  for a camera started without an IPC channel (e.g. by the launcher). */
-    simDockTty: z.string().min(1).optional(),
     camera: z
       .object({
         command: z.array(z.string()).min(1).optional(),
@@ -66,17 +57,15 @@ export const configSchema = z
       .strict()
       .prefault({}),
   })
-  .strict()
-  .refine((c) => c.hal === 'sim' || c.simSpeed === 1, { path: ['simSpeed'], message: 'only the simulator may run a scaled clock' })
-  .refine((c) => c.hal === 'sim' || (c.simFlashBytes === undefined && c.simClockSkewMs === 0 && c.simDockTty === undefined), { path: ['hal'], message: 'simFlashBytes, simClockSkewMs and simDockTty are for the simulator only' });
+  .strict();
 
 export type FirmwareConfig = z.infer<typeof configSchema>;
 
 export class ConfigError extends Error {}
 
-/** Validate an already-parsed object; throws ConfigError naming every bad field as `config.<path>`. */
-export function parseConfig(raw: unknown): FirmwareConfig {
-  const r = configSchema.safeParse(raw);
+/** Validate an already-parsed object against `schema`; throws ConfigError naming every bad field as `config.<path>`. */
+export function parseConfigWith<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
+  const r = schema.safeParse(raw);
   if (!r.success) {
     const msg = r.error.issues.map((i) => `config.${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
     throw new ConfigError(msg);
@@ -84,14 +73,21 @@ export function parseConfig(raw: unknown): FirmwareConfig {
   return r.data;
 }
 
-export function loadConfig(file: string): FirmwareConfig {
-  let raw: unknown;
+export function parseConfig(raw: unknown): FirmwareConfig {
+  return parseConfigWith(configSchema, raw);
+}
+
+/** The JSON of a config file; an unreadable or malformed file is a ConfigError. */
+export function readConfigFile(file: string): unknown {
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
+    return JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
     throw new ConfigError(`config: cannot read ${file}: ${(e as Error).message}`);
   }
-  return parseConfig(raw);
+}
+
+export function loadConfig(file: string): FirmwareConfig {
+  return parseConfigWith(configSchema, readConfigFile(file));
 }
 
 /** sha256 of the canonical policy {prerecordSeconds, prebufferAudio, gps}; keys sorted. */

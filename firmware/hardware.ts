@@ -1,11 +1,11 @@
-// The camera's hardware from config: real drivers on the board, or the simulator's twins.
+// The board's hardware from config: the real drivers (GPIO, serial GPS, capture pipeline, flash dir).
+// The simulator injects its twins instead (BootOptions.hardware, hardware-sim/camera-main.ts).
 import type { Clock } from '../shared/clock.js';
 import type { FlashStorage } from '../shared/hal.js';
 import { ConfigError, type FirmwareConfig } from './config.js';
-import { simHardware, type Hardware } from './camera-app.js';
+import type { Hardware } from './camera-app.js';
 import { PipelineCamera, DEFAULT_CAPTURE_COMMAND } from './drivers/camera.js';
 import { DirFlash } from './drivers/flash.js';
-import { SimFlash } from '../hardware-sim/flash.js';
 import { GpioButton, GpioOutput } from './drivers/gpio.js';
 import { SerialGps } from './drivers/gps.js';
 
@@ -15,13 +15,10 @@ export interface BoardHardware extends Hardware {
 }
 
 export function openHardware(config: FirmwareConfig, clock: Clock): BoardHardware {
-  const flash = config.hal === 'sim' && config.simFlashBytes ? new SimFlash(config.simFlashBytes, config.paths.flashDir) : new DirFlash(config.paths.flashDir);
-  if (config.hal === 'sim') {
-    const hw = simHardware(config, clock);
-    return { ...hw, flash, close: async () => { await hw.button.close(); } };
-  }
+  if (config.hal !== 'real') throw new ConfigError(`config.hal: '${config.hal}' hardware must be injected; this build drives the real board only`);
   const b = config.board;
   if (!b) throw new ConfigError("config.board: required when hal is 'real' (GPIO pins and ttys)");
+  const flash = new DirFlash(config.paths.flashDir);
   const button = new GpioButton(b.buttonPin, b.debounceMs, true, clock);
   const led = new GpioOutput(b.ledPin);
   const haptic = new GpioOutput(b.hapticPin);

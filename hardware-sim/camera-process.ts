@@ -1,14 +1,14 @@
-// A simulated camera as its own OS process: the real firmware entry (firmware/main.ts) on the sim
-// HAL, driven over the IPC channel. Killing it with SIGKILL is a real power cut: whatever was not
+// A simulated camera as its own OS process: the real firmware on the sim twins (hardware-sim/camera-main.ts),
+// driven over the IPC channel. Killing it with SIGKILL is a real power cut: whatever was not
 // fsynced is lost, exactly as on the board.
 import { fork, type ChildProcess } from 'node:child_process';
 import { createWriteStream, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { SimCommand } from '../firmware/sim-control.js';
+import type { SimCommand } from './sim-control.js';
 
-const MAIN = fileURLToPath(new URL('../firmware/main.ts', import.meta.url));
+const MAIN = fileURLToPath(new URL('./camera-main.ts', import.meta.url));
 
 export interface CameraProcess {
   readonly deviceId: string;

@@ -2,7 +2,7 @@
 // node_modules beside it, and refuses a bad config with the field named instead of running.
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const root = process.cwd();
@@ -22,6 +22,21 @@ test.serial('every deployable entry is built', (t) => {
   for (const f of ['firmware.js', 'launcher.js', 'dock-agent.js', 'central-store.js', 'bodycam.js']) t.true(existsSync(path.join(out, f)), f);
 });
 
+test.serial('the camera-sim bundle (firmware on the simulator twins, for tests) is built too', (t) => {
+  t.true(existsSync(path.join(out, 'camera-sim.js')));
+});
+
+// Names only hardware-sim/ defines: the twins, the sim control channel, the sim-only config fields.
+const SIM_ONLY = ['SimButton', 'SimOutput', 'SimGps', 'SimFlash', 'createSimCamera', 'SyntheticSource', 'FaultyLine', 'serveSimControl', 'simBoard', 'simSpeed', 'simFlashBytes', 'simDockTty', 'testsrc2'];
+
+test.serial('the camera firmware bundle carries no simulator code', (t) => {
+  const fw = readFileSync(path.join(out, 'firmware.js'), 'utf8');
+  t.deepEqual(SIM_ONLY.filter((s) => fw.includes(s)), []);
+  // The check can fail: the sim bundle, which wraps the same firmware, has them all.
+  const sim = readFileSync(path.join(out, 'camera-sim.js'), 'utf8');
+  t.deepEqual(SIM_ONLY.filter((s) => !sim.includes(s)), []);
+});
+
 test.serial('bodycam lists its commands; an unknown one is a usage error', (t) => {
   const ok = node('bodycam.js', []);
   t.is(ok.status, 0);
@@ -37,4 +52,18 @@ test.serial('firmware and central store refuse a bad config naming the field (ex
   t.regex(fw.stderr, /prerecordSeconds/);
   const cs = node('central-store.js', [bad]);
   t.is(cs.status, 78, cs.stderr);
+});
+
+test.serial('the firmware refuses sim config; the sim camera refuses a bad sim field (exit 78, field named)', (t) => {
+  const base = { deviceId: 'cam-1', purpose: 'guarding', paths: { flashDir: '/nonexistent', trustDir: '/nonexistent' } };
+  const write = (name: string, c: object) => { const f = path.join(out, name); writeFileSync(f, JSON.stringify(c)); return f; };
+  const simField = node('firmware.js', [write('sim-field.json', { ...base, hal: 'real', simSpeed: 10 })]);
+  t.is(simField.status, 78, simField.stderr);
+  t.regex(simField.stderr, /simSpeed/);
+  const simHal = node('firmware.js', [write('sim-hal.json', { ...base, hal: 'sim' })]);
+  t.is(simHal.status, 78, simHal.stderr);
+  t.regex(simHal.stderr, /config\.hal/);
+  const badSim = node('camera-sim.js', [write('bad-sim.json', { ...base, hal: 'sim', simSpeed: 0 })]);
+  t.is(badSim.status, 78, badSim.stderr);
+  t.regex(badSim.stderr, /config\.simSpeed/);
 });

@@ -1,6 +1,7 @@
 import test from 'ava';
 import pino from 'pino';
-import { CameraApp, simHardware } from '../../firmware/camera-app.js';
+import { CameraApp } from '../../firmware/camera-app.js';
+import { simHardware } from '../../hardware-sim/board.js';
 import { parseConfig } from '../../firmware/config.js';
 import type { ClipVault } from '../../firmware/recorder.js';
 import { ScaledClock } from '../../shared/clock.js';

@@ -1,5 +1,6 @@
 import test from 'ava';
 import { parseConfig, policyHash, ConfigError } from '../../firmware/config.js';
+import { parseSimConfig } from '../../hardware-sim/sim-config.js';
 
 const base = { deviceId: 'cam-1', purpose: 'patrol', paths: { flashDir: '/tmp/f', trustDir: '/tmp/t' } };
 
@@ -28,4 +29,21 @@ test('policy hash depends on policy only', (t) => {
   t.is(policyHash(a), policyHash(b));
   t.not(policyHash(a), policyHash(c));
   t.regex(policyHash(a), /^[0-9a-f]{64}$/);
+});
+
+test('sim-only fields are not firmware config: the firmware refuses them, the sim schema takes them apart', (t) => {
+  const e = t.throws(() => parseConfig({ ...base, hal: 'sim', simSpeed: 10 }), { instanceOf: ConfigError });
+  t.regex(e!.message, /simSpeed/);
+  const { firmware, sim } = parseSimConfig({ ...base, simSpeed: 10, simFlashBytes: 4096 });
+  t.is(firmware.hal, 'sim');
+  t.false('simSpeed' in firmware);
+  t.like(sim, { simSpeed: 10, simFlashBytes: 4096, simClockSkewMs: 0 });
+  t.notThrows(() => parseConfig(firmware), 'what the firmware gets is valid firmware config');
+});
+
+test('a bad sim field is named like a firmware one', (t) => {
+  const e = t.throws(() => parseSimConfig({ ...base, simSpeed: 0 }), { instanceOf: ConfigError });
+  t.regex(e!.message, /config\.simSpeed: /);
+  t.regex(t.throws(() => parseSimConfig({ ...base, hal: 'real' }))!.message, /config\.hal: /);
+  t.regex(t.throws(() => parseSimConfig({ ...base, prerecordSeconds: 500 }))!.message, /config\.prerecordSeconds: /);
 });

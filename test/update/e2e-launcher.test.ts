@@ -1,13 +1,13 @@
 // The technician path end to end on real processes: the tsup build packed into signed bundles by
 // `bodycam fw pack`; the built launcher kept running by this test as systemd would (Restart=always),
-// booting the built firmware from slot a on the sim HAL with its dock link on one end of a socat pty;
+// booting the built firmware from slot a on the sim HAL (the camera-sim bundle as the slot's firmware.js) with its dock link on one end of a socat pty;
 // `bodycam fw flash --wait` on the other end installs a newer version into slot b, the firmware
 // restarts, the launcher boots slot b on trial, its health checks pass, it marks itself good, and the
 // CLI reports the new version running.
 import test from 'ava';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DeviceLog } from '../../firmware/device-log.js';
@@ -25,12 +25,17 @@ const HW = 'bodycam-sim-1';
 // The slots resolve the native addons from node_modules above them, as on the OS image.
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fw-e2e-'));
 const build = path.join(dir, 'build');
+const simBuild = path.join(dir, 'build-sim');
 test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 
 test.before(() => {
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
   const r = spawnSync('nice', ['-n', '10', process.execPath, path.join(ROOT, 'node_modules/tsup/dist/cli-default.js'), '--out-dir', build], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
   if (r.status !== 0) throw new Error(`tsup failed: ${r.stderr}`);
+  // The board's firmware.js drives real GPIO; the slots get the same firmware built on the sim twins.
+  mkdirSync(simBuild);
+  copyFileSync(path.join(build, 'camera-sim.js'), path.join(simBuild, 'firmware.js'));
+  copyFileSync(path.join(build, 'camera-sim.js.map'), path.join(simBuild, 'firmware.js.map'));
 });
 
 function run(file: string, args: string[]): Promise<{ code: number | null; out: string; err: string }> {
@@ -99,7 +104,7 @@ test('technician flash over a pty: verify, install to slot b, restart by the lau
 
   const bundle = async (version: string) => {
     const out = path.join(dir, `bodycam-${version}.bcfw`);
-    const r = await run('bodycam.js', ['fw', 'pack', '--from', build, '--version', version, '--hardware', HW, '--key', keyFile, '--out', out]);
+    const r = await run('bodycam.js', ['fw', 'pack', '--from', simBuild, '--version', version, '--hardware', HW, '--key', keyFile, '--out', out]);
     if (r.code !== 0) throw new Error(`fw pack: ${r.err}`);
     return out;
   };
@@ -144,7 +149,7 @@ test('technician flash over a pty: verify, install to slot b, restart by the lau
   const s = readBootState(slotsDir);
   t.like(s, { active: 'b', trial: null, floor: '1.1.0', lastRollback: null });
   t.like(s.slots, { a: { version: '1.0.0', bootable: true, good: true }, b: { version: '1.1.0', bootable: true, good: true } });
-  t.is(sha256File(path.join(slotsDir, 'b', 'firmware.js')), sha256File(path.join(build, 'firmware.js')), 'slot b holds the built firmware');
+  t.is(sha256File(path.join(slotsDir, 'b', 'firmware.js')), sha256File(path.join(simBuild, 'firmware.js')), 'slot b holds the built firmware');
 
   const log = new DeviceLog({ path: path.join(flashDir, 'device-log.db'), clock: systemClock });
   t.teardown(() => log.close());

@@ -1,11 +1,11 @@
-// Simulator control channel (hal 'sim' only): the fleet runner and tests drive the camera's twins
-// over the Node IPC channel, as a guard and a dock would drive the real board.
+// Simulator control channel: the fleet runner and tests drive the camera's twins over the Node IPC
+// channel, as a guard and a dock would drive the real board.
 import type { Logger } from 'pino';
-import type { SimButton, SimGps } from '../hardware-sim/index.js';
 import { openSerialLine } from '../shared/serial-port.js';
 import type { SerialLine } from '../shared/hal.js';
-import type { Camera } from './boot.js';
-import { FaultyLine, type FaultOptions } from '../hardware-sim/faulty-line.js';
+import type { Camera } from '../firmware/boot.js';
+import type { SimBoard } from './board.js';
+import { FaultyLine, type FaultOptions } from './faulty-line.js';
 
 export type SimCommand =
   | { op: 'press'; holdMs?: number }
@@ -16,9 +16,9 @@ export type SimCommand =
   | { op: 'skew'; ms: number }
   | { op: 'status' };
 
-export function serveSimControl(camera: Camera, log: Logger): void {
+export function serveSimControl(camera: Camera, board: SimBoard, log: Logger): void {
   if (!process.send) return;
-  const button = camera.hw.button as SimButton;
+  const button = board.button;
   let dock: { line: SerialLine; detach(): void } | undefined;
   const undock = async () => {
     if (!dock) return;
@@ -38,7 +38,7 @@ export function serveSimControl(camera: Camera, log: Logger): void {
         await camera.app.recorder.idle();
         return camera.status();
       case 'gps-chatter':
-        (camera.hw.gps as SimGps).chatter(cmd.on);
+        board.gps.chatter(cmd.on);
         return camera.status();
       case 'dock': {
         await undock();
