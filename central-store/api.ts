@@ -9,7 +9,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createLogger, type Logger } from '../shared/log.js';
 import { routes, type Ctx } from './api-routes.js';
-import { OpError, type ErrCode, type Operations } from './operations.js';
+import { LoginGuard, LoginRefused, sourceKey, type LoginGuardOptions } from './login-guard.js';
+import { OpError, SYSTEM, type ErrCode, type Operations } from './operations.js';
 
 export const STATUS: Record<ErrCode, number> = {
   'bad-input': 400, unauthenticated: 401, forbidden: 403, disabled: 403, 'not-found': 404, 'on-hold': 409, conflict: 409,
@@ -26,9 +27,14 @@ export interface ApiOptions {
   tls?: { cert: string | Buffer; key: string | Buffer };
   maxBodyBytes?: number;
   log?: Logger;
+  /** Login throttling and the scrypt work queue (login-guard.ts); defaults LOGIN_GUARD_DEFAULTS. */
+  login?: Partial<LoginGuardOptions>;
 }
 
-export interface Api { server: http.Server; listen(port: number, host?: string): Promise<number>; close(): Promise<void> }
+export interface Api { server: http.Server; guard: LoginGuard; listen(port: number, host?: string): Promise<number>; close(): Promise<void> }
+
+/** Failed password checks that count towards a source's delay: a wrong or refused login, not bad input. */
+const countsAsFailure = (err: unknown) => err instanceof OpError && ['unauthenticated', 'locked', 'disabled'].includes(err.code);
 
 interface Session { username: string; expiresAt: number }
 
@@ -39,6 +45,19 @@ export function createApi(o: ApiOptions): Api {
   // Only the token's hash is kept, so a memory dump does not hand out live sessions.
   const sessions = new Map<string, Session>();
   const tokenKey = (t: string) => createHash('sha256').update(t).digest('hex');
+  const guard = new LoginGuard(o.login, now);
+  const audit = (action: string, criterion: unknown, reason: string) => {
+    try { o.ops.log.append({ user: SYSTEM, action, criterion: JSON.stringify(criterion), outcome: 'ok', reason }); } catch (err) { log.error({ err: String(err) }, 'access log write failed'); }
+  };
+  guard.onDelay = (source, failures, delayMs) => audit('login-throttle', { source, failures, delayMs }, `${failures} failed logins from ${source}: next check not before ${delayMs} ms`);
+  // Refusals before any check are counted, and summarised in the log at most once a minute.
+  let refusedAt = -Infinity; const refused = { throttled: 0, busy: 0 };
+  const noteRefusal = (code: 'throttled' | 'busy') => {
+    refused[code]++;
+    if (now() - refusedAt < 60_000) return;
+    audit('login-refused', { ...refused }, 'logins refused before any password check since the last such entry (throttled: per source; busy: queue full)');
+    refusedAt = now(); refused.throttled = 0; refused.busy = 0;
+  };
 
   const send = (res: http.ServerResponse, status: number, body?: unknown) => {
     if (body === undefined) { res.writeHead(status).end(); return; }
@@ -81,7 +100,16 @@ export function createApi(o: ApiOptions): Api {
     const raw = req.method === 'GET' ? undefined : await readBody(req);
     if (req.method === 'POST' && url.pathname === '/login') {
       const b = (parseJson(raw) ?? {}) as Record<string, unknown>;
-      const u = await o.ops.login(b.username, b.password);
+      let u: { username: string; role: string };
+      try {
+        u = await guard.check(sourceKey(req.socket.remoteAddress), () => o.ops.login(b.username, b.password), countsAsFailure);
+      } catch (err) {
+        if (!(err instanceof LoginRefused)) throw err;
+        noteRefusal(err.code);
+        res.setHeader('retry-after', String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))));
+        send(res, err.code === 'busy' ? 503 : 429, { error: err.code, message: err.message, retryAfterMs: err.retryAfterMs });
+        return;
+      }
       const token = randomBytes(32).toString('base64url');
       const expiresAt = now() + ttl;
       sessions.set(tokenKey(token), { username: u.username, expiresAt });
@@ -137,6 +165,7 @@ export function createApi(o: ApiOptions): Api {
   const server = o.tls ? https.createServer({ cert: o.tls.cert, key: o.tls.key, minVersion: 'TLSv1.2' }, listener) : http.createServer(listener);
   return {
     server,
+    guard,
     listen: (port, host = '127.0.0.1') => new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => resolve((server.address() as AddressInfo).port));

@@ -4,19 +4,23 @@
 // Exit codes: 0 ok, 1 refused or failed (reason on stderr), 2 usage.
 import { createWriteStream, existsSync } from 'node:fs';
 import { link, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { overwriteAndUnlink } from './blob-store.js';
-import { ConfigError, loadStoreConfig, parseStoreConfig, type StoreConfig } from './config.js';
+import { ConfigError, loadStoreConfig, parseStoreConfig, storePaths, type StoreConfig } from './config.js';
 import { OpError } from './operations.js';
 import { reviewText } from './review.js';
+import { openSigningKey } from './signing-key.js';
 import { openStoreContext, resolveMasterKey, type StoreContext } from './store-context.js';
 
 export const USAGE = `usage: bodycam store <command> (--config FILE | --dir DATA_DIR) [--user NAME] ...
 
   bootstrap-admin NAME                     create the first administrator (refused once one exists)
+  break-glass unlock NAME --reason TEXT    on the store host: unlock an account without logging in;
+                                           needs the master key, always logged (docs/central-store.md)
   user list | add NAME --role ROLE | role NAME ROLE | unlock NAME | disable NAME
   search [--device-id ID] [--clip-id ID] [--purpose P] [--from ISO] [--to ISO] [--on-hold true|false] [--limit N]
   view CLIP -o FILE                        decrypt a clip to FILE (logged as a download)
@@ -118,6 +122,27 @@ export async function run(args: string[]): Promise<number> {
   }
 }
 
+/**
+ * Unlock an account with the master key instead of an administrator's login: the way back in when every
+ * administrator is locked. It works only on the store's own files (there is no HTTP route for it) and
+ * only after the master key has opened the store's sealed signing key.
+ */
+async function breakGlass(ctx: StoreContext, sub: string | undefined, rest: string[], reason: string | undefined, keyFile: string | undefined): Promise<unknown> {
+  if (sub !== 'unlock') throw new Usage('break-glass: unlock NAME --reason TEXT');
+  const name = need(rest[0], 'NAME');
+  const why = need(reason?.trim(), '--reason TEXT');
+  const me = os.userInfo();
+  const operator = `${me.username} (uid ${me.uid})${process.env.SUDO_USER ? ` via sudo from ${process.env.SUDO_USER}` : ''} on ${os.hostname()}`;
+  const prove = async () => {
+    const sealed = storePaths(ctx.config).signingKey;
+    if (!existsSync(sealed)) throw new OpError('conflict', `break-glass: ${sealed} does not exist, so the master key cannot be checked (start the server once first)`);
+    const master = await resolveMasterKey(ctx.config, process.env, keyFile);
+    try { openSigningKey(sealed, master); } catch { throw new OpError('forbidden', 'break-glass: refused: the master key given does not open this store'); }
+  };
+  const u = await ctx.ops.breakGlassUnlock(name, { reason: why.slice(0, 500), operator, prove });
+  return { unlocked: u.username, role: u.role, by: 'break-glass', operator };
+}
+
 type Values = Record<string, string | boolean | undefined>;
 const need = (v: string | undefined, what: string): string => { if (!v) throw new Usage(`${what} is required`); return v; };
 
@@ -130,6 +155,7 @@ async function dispatch(ctx: StoreContext, pos: string[], v: Values, pw: () => P
     const u = await ctx.ops.bootstrapAdmin(name, await secret('BODYCAM_PASSWORD'));
     return { created: u.username, role: u.role };
   }
+  if (cmd === 'break-glass') return breakGlass(ctx, sub, rest, s('reason'), s('master-key-file'));
   const known = ['user', 'search', 'view', 'hold', 'unhold', 'delete', 'export', 'dsar', 'review', 'receipts', 'log', 'retention'];
   if (!known.includes(cmd)) throw new Usage(`unknown command ${JSON.stringify(cmd)}`);
   const subs: Record<string, string[]> = { user: ['list', 'add', 'role', 'unlock', 'disable'], log: ['verify', 'purge'], retention: ['run'] };

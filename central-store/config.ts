@@ -3,7 +3,16 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { LOGIN_GUARD_DEFAULTS } from './login-guard.js';
 import { RetentionConfigSchema } from './retention.js';
+
+const int = (min: number, max: number, d: number) => z.number().int().min(min).max(max).default(d);
+const G = LOGIN_GUARD_DEFAULTS;
+const LoginGuardSchema = z.object({
+  freeFailures: int(0, 100, G.freeFailures), baseDelayMs: int(1, 3_600_000, G.baseDelayMs), maxDelayMs: int(1, 86_400_000, G.maxDelayMs),
+  forgetAfterMs: int(1, 86_400_000, G.forgetAfterMs), maxSources: int(1, 1_000_000, G.maxSources), perSourceInFlight: int(1, 64, G.perSourceInFlight),
+  maxConcurrent: int(1, 64, G.maxConcurrent), maxQueued: int(0, 10_000, G.maxQueued), queueTimeoutMs: int(1, 600_000, G.queueTimeoutMs),
+}).strict();
 
 const id = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'letters, digits and . _ : - only (1-128)');
 
@@ -26,7 +35,9 @@ export const StoreConfigSchema = z.object({
     port: z.number().int().min(0).max(65535).default(8443),
     tls: z.object({ certPath: z.string().min(1), keyPath: z.string().min(1) }).strict().optional(),
     sessionTtlMinutes: z.number().int().min(1).max(24 * 60).default(30),
-  }).strict().default({ host: '127.0.0.1', port: 8443, sessionTtlMinutes: 30 }),
+    /** Login throttling and the scrypt work queue (docs/central-store.md, "Login throttling"). */
+    login: LoginGuardSchema.default(LOGIN_GUARD_DEFAULTS),
+  }).strict().default({ host: '127.0.0.1', port: 8443, sessionTtlMinutes: 30, login: LOGIN_GUARD_DEFAULTS }),
   /** Consecutive failed logins that lock an account (until an administrator unlocks it). */
   lockoutAfter: z.number().int().min(1).max(100).default(5),
   /** Access-log entries older than this many months are purged. */

@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     }));
   }
   const tls = config.api.tls && { cert: readFileSync(config.api.tls.certPath), key: readFileSync(config.api.tls.keyPath) };
-  const api: Api = createApi({ ops: ctx.ops, exportsDir: storePaths(config).exports, sessionTtlMs: config.api.sessionTtlMinutes * 60_000, tls, log });
+  const api: Api = createApi({ ops: ctx.ops, exportsDir: storePaths(config).exports, sessionTtlMs: config.api.sessionTtlMinutes * 60_000, tls, log, login: config.api.login });
   const port = await api.listen(config.api.port, config.api.host);
 
   // Jobs run one at a time; each run is in the access log as done by 'system'.

@@ -47,6 +47,10 @@ export function parse<T extends z.ZodType>(schema: T, input: unknown): z.infer<T
 /** When the 'ok' entry is written: after the work, before it, in its transaction, or by the work itself. */
 type Mode = 'after' | 'before' | 'tx' | 'self';
 export const SYSTEM = 'system';
+/** The actor named in the log for a break-glass unlock on the store host (needs the master key, not a login). */
+export const BREAK_GLASS = 'break-glass';
+export const WRONG_LOGIN = 'wrong username or password';
+const lockedOr = (now: boolean) => now ? ' (locked by this failure, wrong password)' : ' (wrong password)';
 
 export class Operations {
   constructor(private readonly o: { db: Db; users: Users; log: AccessLog; evidence: () => Promise<EvidenceApi>; now?: () => number; logMonths?: number }) {}
@@ -63,7 +67,7 @@ export class Operations {
   async run<T>(actor: string, action: Action, criterion: unknown, fn: () => T | Promise<T>, mode: Mode = 'after'): Promise<T> {
     const crit = JSON.stringify(criterion ?? null);
     const need = ACTIONS[action];
-    if (actor !== SYSTEM) {
+    if (actor !== SYSTEM && actor !== BREAK_GLASS) {
       const u = this.o.users.get(actor);
       const why = !u ? 'no such user' : u.disabledAt ? 'account disabled' : u.lockedAt ? 'account locked' : !can(u.role, need) ? `role ${u.role} lacks the ${need} permission` : null;
       if (why) {
@@ -85,7 +89,12 @@ export class Operations {
     } catch (err) { return fail(err); }
   }
 
-  /** Check a password; logs 'login', or 'login-failure' (and 'lockout' when this failure locked the account). */
+  /**
+   * Check a password; logs 'login', or 'login-failure' (and 'lockout' when this failure locked the account).
+   * The log gets the true reason; the caller gets the same 'wrong username or password' for an unknown
+   * name, a wrong password, and a locked or disabled account, unless the password was right: only then
+   * is it told the account is locked (423) or disabled (403).
+   */
   async login(username: unknown, password: unknown): Promise<{ username: string; role: string }> {
     const name = typeof username === 'string' ? username.slice(0, 64) : '';
     const crit = JSON.stringify({ username: name });
@@ -95,12 +104,27 @@ export class Operations {
     }
     const r = await this.o.users.login(name, password);
     if (r.ok) { this.write(name, 'login', crit, 'ok'); return { username: name, role: r.user.role }; }
-    const reason = r.code === 'bad-credentials' ? `wrong username or password (${r.failedLogins} consecutive)` : `account ${r.code}`;
+    const reason = r.code === 'bad-credentials' ? `wrong username or password (${r.failedLogins} consecutive)`
+      : `account ${r.code}${r.proved ? ' (right password)' : lockedOr(r.lockedNow)}`;
     this.write(name, 'login-failure', crit, 'denied', reason);
     if (r.lockedNow) this.write(SYSTEM, 'lockout', JSON.stringify({ username: name, failedLogins: r.failedLogins }), 'ok', `${r.failedLogins} consecutive failed logins`);
-    if (r.code === 'locked') throw new OpError('locked', 'account locked after repeated failed logins: an administrator must unlock it');
-    if (r.code === 'disabled') throw new OpError('disabled', 'account disabled');
-    throw new OpError('unauthenticated', 'wrong username or password');
+    if (r.proved && r.code === 'locked') throw new OpError('locked', 'account locked after repeated failed logins: an administrator must unlock it');
+    if (r.proved && r.code === 'disabled') throw new OpError('disabled', 'account disabled');
+    throw new OpError('unauthenticated', WRONG_LOGIN);
+  }
+
+  /**
+   * Break-glass unlock, for the store host only (`bodycam store break-glass unlock`, never over HTTP):
+   * the caller has already proved it holds the master key. The unlock and its log entry are one transaction.
+   */
+  async breakGlassUnlock(username: string, o: { reason: string; operator: string; prove: () => Promise<void> }) {
+    const crit = { username, operator: o.operator, reason: o.reason };
+    try { await o.prove(); } catch (err) {
+      const e = toOpError(err);
+      this.write(BREAK_GLASS, 'user-unlock', JSON.stringify(crit), 'denied', e.message);
+      throw e;
+    }
+    return this.run(BREAK_GLASS, 'user-unlock', crit, () => this.o.users.unlock(BREAK_GLASS, username), 'tx');
   }
 
   async search(actor: string, q: unknown) {

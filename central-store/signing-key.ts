@@ -19,20 +19,23 @@ async function writeDurable(file: string, text: string, mode = 0o600): Promise<v
 }
 
 export async function loadOrCreateSigningKey(file: string, pubFile: string, masterKey: Buffer): Promise<{ privateKey: KeyObject; publicKey: KeyObject }> {
-  if (existsSync(file)) {
-    const s = JSON.parse(readFileSync(file, 'utf8')) as { iv: string; tag: string; ciphertext: string };
-    let der: Buffer;
-    try {
-      const d = createDecipheriv('aes-256-gcm', masterKey, Buffer.from(s.iv, 'base64'));
-      d.setAAD(AAD);
-      d.setAuthTag(Buffer.from(s.tag, 'base64'));
-      der = Buffer.concat([d.update(Buffer.from(s.ciphertext, 'base64')), d.final()]);
-    } catch { throw new Error(`signing key ${file}: does not open with this master key`); }
-    const privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
-    return { privateKey, publicKey: createPublicKey(privateKey) };
-  }
+  if (existsSync(file)) return openSigningKey(file, masterKey);
   const { privateKey } = generateKeyPairSync('ed25519');
   return sealSigningKey(file, pubFile, masterKey, privateKey);
+}
+
+/** Open the sealed key; throws when it does not open with `masterKey` (so this also proves a master key). */
+export function openSigningKey(file: string, masterKey: Buffer): { privateKey: KeyObject; publicKey: KeyObject } {
+  const s = JSON.parse(readFileSync(file, 'utf8')) as { iv: string; tag: string; ciphertext: string };
+  let der: Buffer;
+  try {
+    const d = createDecipheriv('aes-256-gcm', masterKey, Buffer.from(s.iv, 'base64'));
+    d.setAAD(AAD);
+    d.setAuthTag(Buffer.from(s.tag, 'base64'));
+    der = Buffer.concat([d.update(Buffer.from(s.ciphertext, 'base64')), d.final()]);
+  } catch { throw new Error(`signing key ${file}: does not open with this master key`); }
+  const privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  return { privateKey, publicKey: createPublicKey(privateKey) };
 }
 
 /** Keep a given Ed25519 key as the store's signing key (e.g. the fleet simulator's receipt key), sealed as above. */

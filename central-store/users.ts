@@ -21,7 +21,7 @@ export const can = (role: Role, p: Permission): boolean => ROLE_PERMISSIONS[role
 export const USERNAME = /^[a-z0-9][a-z0-9._-]{1,62}$/;
 export const MIN_PASSWORD = 12;
 /** Names the log uses for the store itself. */
-export const RESERVED = ['system', 'bootstrap'];
+export const RESERVED = ['system', 'bootstrap', 'break-glass'];
 
 export interface User {
   username: string; role: Role; failedLogins: number; lockedAt: string | null; disabledAt: string | null;
@@ -76,19 +76,29 @@ export function checkRole(r: unknown): Role {
   return r as Role;
 }
 
-export type LoginResult = { ok: true; user: User } | { ok: false; code: 'bad-credentials' | 'locked' | 'disabled'; lockedNow: boolean; failedLogins: number };
+/**
+ * `proved`: the password was right. Only then may the caller tell the client that the account is locked
+ * or disabled; without it unknown, wrong-password, locked and disabled must all look the same.
+ */
+export type LoginResult = { ok: true; user: User } | { ok: false; code: 'bad-credentials' | 'locked' | 'disabled'; proved: boolean; lockedNow: boolean; failedLogins: number };
+
+/** A hash in the stored format that no password matches: checking against it costs what a real check costs. */
+export function dummyHash(s: ScryptParams): string {
+  return `scrypt$${s.N}$${s.r}$${s.p}$${randomBytes(16).toString('base64')}$${randomBytes(32).toString('base64')}`;
+}
 
 export class Users {
   private readonly now: () => number;
   readonly maxFailures: number;
   private readonly scrypt: ScryptParams;
-  private dummy?: Promise<string>;
+  private readonly dummy: string;
 
   constructor(private readonly db: Db, opts: { now?: () => number; maxFailures?: number; scrypt?: ScryptParams } = {}) {
     this.now = opts.now ?? Date.now;
     this.maxFailures = opts.maxFailures ?? 5;
     this.scrypt = opts.scrypt ?? DEFAULT_SCRYPT;
     if (!Number.isInteger(this.maxFailures) || this.maxFailures < 1) throw new UserError('bad-input', 'maxFailures: a whole number >= 1');
+    this.dummy = dummyHash(this.scrypt);
     migrate(db, 'users-1', MIGRATION);
   }
   private iso(): string { return new Date(this.now()).toISOString(); }
@@ -163,21 +173,17 @@ export class Users {
   /**
    * Check a password. A failure counts (atomically) towards the lockout; reaching maxFailures locks the
    * account until unlock(). A locked or disabled account is refused even with the right password.
+   * Every path does exactly one scrypt check (unknown names against a dummy hash, locked and disabled
+   * accounts against their own), so the time taken does not tell them apart.
    */
   async login(username: string, password: string): Promise<LoginResult> {
     const row = typeof username === 'string' ? this.db.prepare('SELECT * FROM users WHERE username = ?').get(username) as Row | undefined : undefined;
-    if (!row) {
-      // Same work as a real check, so response time does not reveal which usernames exist.
-      this.dummy ??= hashPassword('not-a-password', this.scrypt);
-      await checkPassword(String(password), await this.dummy);
-      return { ok: false, code: 'bad-credentials', lockedNow: false, failedLogins: 0 };
-    }
-    if (row.disabled_at) return { ok: false, code: 'disabled', lockedNow: false, failedLogins: row.failed_logins };
-    if (row.locked_at) return { ok: false, code: 'locked', lockedNow: false, failedLogins: row.failed_logins };
-    const good = typeof password === 'string' && await checkPassword(password, row.password_hash);
+    const good = await checkPassword(String(password), row?.password_hash ?? this.dummy) && typeof password === 'string';
+    if (!row) return { ok: false, code: 'bad-credentials', proved: false, lockedNow: false, failedLogins: 0 };
     return this.db.transaction((): LoginResult => {
       const cur = this.db.prepare('SELECT * FROM users WHERE username = ?').get(username) as Row;
-      if (cur.locked_at) return { ok: false, code: 'locked', lockedNow: false, failedLogins: cur.failed_logins };
+      if (cur.disabled_at) return { ok: false, code: 'disabled', proved: good, lockedNow: false, failedLogins: cur.failed_logins };
+      if (cur.locked_at) return { ok: false, code: 'locked', proved: good, lockedNow: false, failedLogins: cur.failed_logins };
       if (good) {
         this.db.prepare('UPDATE users SET failed_logins = 0, last_login_at = ? WHERE username = ?').run(this.iso(), username);
         return { ok: true, user: this.must(username) };
@@ -185,7 +191,7 @@ export class Users {
       const n = cur.failed_logins + 1;
       const lock = n >= this.maxFailures;
       this.db.prepare('UPDATE users SET failed_logins = ?, locked_at = ? WHERE username = ?').run(n, lock ? this.iso() : null, username);
-      return { ok: false, code: lock ? 'locked' : 'bad-credentials', lockedNow: lock, failedLogins: n };
+      return { ok: false, code: lock ? 'locked' : 'bad-credentials', proved: false, lockedNow: lock, failedLogins: n };
     }).immediate();
   }
 }

@@ -58,11 +58,15 @@ test('view streams the plaintext; export shows the password once and records the
   t.regex(logged[0].criterion, /J-77/);
 });
 
-test('lockout over HTTP: 5 failures → 423, still locked days later, every failure and the lockout logged; admin unlock', async (t) => {
+test('lockout over HTTP: 5 failures lock (answered 401 like any wrong password), right password → 423, still locked days later, logged; admin unlock', async (t) => {
   const s = await setup(t);
-  for (let i = 1; i <= 4; i++) t.is((await s.call('POST', '/login', { body: { username: 'vera', password: 'wrong-wrong-wrong' } })).status, 401);
+  for (let i = 1; i <= 4; i++) {
+    t.is((await s.call('POST', '/login', { body: { username: 'vera', password: 'wrong-wrong-wrong' } })).status, 401);
+    s.clock.advance(60_000); // past this source's throttle delay
+  }
   const fifth = await s.call('POST', '/login', { body: { username: 'vera', password: 'wrong-wrong-wrong' } });
-  t.is(fifth.status, 423); t.is(fifth.json.error, 'locked');
+  t.is(fifth.status, 401); t.is(fifth.json.error, 'unauthenticated');
+  t.truthy(s.users.get('vera')!.lockedAt);
   s.clock.advance(10 * DAY);
   t.is((await s.call('POST', '/login', { body: { username: 'vera', password: PW } })).status, 423);
   const fails = s.log.entries().filter((e) => e.action === 'login-failure' && e.user === 'vera');

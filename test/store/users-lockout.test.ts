@@ -43,16 +43,19 @@ test('5 failures lock the account; days later it is still locked, even with the 
   const { clock, users } = await setup(t);
   for (let i = 1; i <= 4; i++) {
     const r = await users.login('ann', 'wrong password!');
-    t.deepEqual(r, { ok: false, code: 'bad-credentials', lockedNow: false, failedLogins: i });
+    t.deepEqual(r, { ok: false, code: 'bad-credentials', proved: false, lockedNow: false, failedLogins: i });
   }
   const fifth = await users.login('ann', 'wrong password!');
-  t.deepEqual(fifth, { ok: false, code: 'locked', lockedNow: true, failedLogins: 5 });
+  t.deepEqual(fifth, { ok: false, code: 'locked', proved: false, lockedNow: true, failedLogins: 5 });
+  // Locked: a wrong password is not "proved"; the right one is (only then may the caller say "locked").
+  t.deepEqual(await users.login('ann', 'wrong password!'), { ok: false, code: 'locked', proved: false, lockedNow: false, failedLogins: 5 });
   t.truthy(users.get('ann')!.lockedAt);
   for (const days of [1, 30, 400]) {
     clock.advance(days * DAY);
     const r = await users.login('ann', PW);
     t.false(r.ok, `still locked after +${days} days`);
     t.is(!r.ok && r.code, 'locked');
+    t.true(!r.ok && r.proved);
   }
   users.unlock('root', 'ann');
   const ok = await users.login('ann', PW);
@@ -79,7 +82,9 @@ test('unknown user and disabled user are refused; the last active administrator 
   t.is(!r.ok && r.code, 'bad-credentials');
   users.disable('root', 'ann');
   const d = await users.login('ann', PW);
-  t.is(!d.ok && d.code, 'disabled');
+  t.is(!d.ok && d.code, 'disabled'); t.true(!d.ok && d.proved);
+  const dw = await users.login('ann', 'not her password');
+  t.is(!dw.ok && dw.code, 'disabled'); t.false(!dw.ok && dw.proved);
   t.throws(() => users.disable('root', 'root'), { message: /last active administrator/ });
   t.throws(() => users.setRole('root', 'root', 'viewer'), { message: /last active administrator/ });
   t.throws(() => users.setRole('root', 'ann', 'boss'), { message: /^role: one of/ });
