@@ -1,7 +1,8 @@
 // What stands in front of POST /login so guessing is slow and a flood cannot starve real users
 // (docs/central-store.md, "Login throttling"): per-source failure counts with growing delays, refused
 // before any password is checked; a cap on checks in flight per source; and a bounded queue in front
-// of the scrypt work (a few at a time), so excess is refused at once instead of piling up.
+// of the scrypt work (a few at a time, clean sources first), so excess is refused at once instead of
+// piling up, and a real user is not starved by sources that keep failing.
 import { isIPv6 } from 'node:net';
 
 export interface LoginGuardOptions {
@@ -45,7 +46,10 @@ export function sourceKey(address: string | undefined): string {
   return `${full.slice(0, 4).map((x) => x.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
 
-interface Source { failures: number; lastFailureAt: number; notBefore: number; inFlight: number }
+/** `shed`: this source's checks refused or dropped as busy; with failures and checks in flight, its queue priority. */
+interface Source { failures: number; shed: number; lastFailureAt: number; notBefore: number; inFlight: number }
+interface Waiting { prio: number; seq: number; start: () => void; refuse: () => void; timer: NodeJS.Timeout }
+const busy = () => new LoginRefused('busy', 1000, 'too many logins being checked: retry in 1 s');
 
 export class LoginGuard {
   readonly o: LoginGuardOptions;
@@ -53,7 +57,9 @@ export class LoginGuard {
   /** Map order = least recently failed first (an entry is re-inserted on each failure). */
   private readonly sources = new Map<string, Source>();
   private running = 0;
-  private readonly queue: { start: () => void; timer: NodeJS.Timeout }[] = [];
+  /** Waiting checks; the one whose source has the fewest failures goes first (then the oldest). */
+  private readonly queue: Waiting[] = [];
+  private seq = 0;
   /** Counts for the log and for tests. */
   readonly stats = { checked: 0, throttled: 0, busy: 0 };
 
@@ -86,14 +92,13 @@ export class LoginGuard {
   private entry(key: string): Source {
     let s = this.live(key);
     if (!s) {
-      // Bounded: drop forgotten entries first, then the least recently failed ones.
-      for (const k of this.sources.keys()) {
+      // Forgotten entries sit at the old end: drop them; if still full, drop the least recently failed.
+      for (const k of this.sources.keys()) if (this.live(k)) break;
+      for (const [k, v] of this.sources) {
         if (this.sources.size < this.o.maxSources) break;
-        if (!this.live(k)) continue;
-        const v = this.sources.get(k)!;
         if (v.inFlight === 0) this.sources.delete(k);
       }
-      s = { failures: 0, lastFailureAt: this.now(), notBefore: 0, inFlight: 0 };
+      s = { failures: 0, shed: 0, lastFailureAt: this.now(), notBefore: 0, inFlight: 0 };
       this.sources.set(key, s);
     }
     return s;
@@ -117,12 +122,13 @@ export class LoginGuard {
     }
     s.inFlight++;
     try {
-      await this.slot();
+      // A source that keeps failing or keeps being shed waits behind cleaner ones.
+      await this.slot(s.failures + s.shed + s.inFlight - 1).catch((err) => { s.shed++; throw err; });
       try {
         this.stats.checked++;
         const r = await fn();
         this.sources.delete(key); // a right password clears the source's count
-        s.failures = 0; s.notBefore = 0;
+        s.failures = 0; s.shed = 0; s.notBefore = 0;
         return r;
       } catch (err) {
         if (failed(err)) {
@@ -137,24 +143,28 @@ export class LoginGuard {
       } finally { this.release(); }
     } finally {
       s.inFlight--;
-      if (s.failures === 0 && s.inFlight === 0 && this.sources.get(key) === s) this.sources.delete(key);
+      if (s.failures === 0 && s.shed === 0 && s.inFlight === 0 && this.sources.get(key) === s) this.sources.delete(key);
     }
   }
 
-  private slot(): Promise<void> {
+  /**
+   * A slot to run a check. When all are taken the check waits in a bounded queue ordered by its source's
+   * failures, so a source with a clean record (a real user) goes before a flood's dirty sources; when
+   * the queue is full the newest waiting check of the dirtiest source makes way for a cleaner one.
+   */
+  private slot(prio: number): Promise<void> {
     if (this.running < this.o.maxConcurrent) { this.running++; return Promise.resolve(); }
     if (this.queue.length >= this.o.maxQueued) {
-      this.stats.busy++;
-      return Promise.reject(new LoginRefused('busy', 1000, 'too many logins being checked: retry in 1 s'));
+      const worst = this.queue.reduce<Waiting | undefined>((w, x) => (!w || x.prio > w.prio || (x.prio === w.prio && x.seq > w.seq) ? x : w), undefined);
+      if (!worst || worst.prio <= prio) { this.stats.busy++; return Promise.reject(busy()); }
+      worst.refuse();
     }
     return new Promise((resolve, reject) => {
-      const item = {
+      const item: Waiting = {
+        prio, seq: this.seq++,
         start: () => { clearTimeout(item.timer); this.running++; resolve(); },
-        timer: setTimeout(() => {
-          this.queue.splice(this.queue.indexOf(item), 1);
-          this.stats.busy++;
-          reject(new LoginRefused('busy', 1000, 'too many logins being checked: retry in 1 s'));
-        }, this.o.queueTimeoutMs),
+        refuse: () => { clearTimeout(item.timer); this.queue.splice(this.queue.indexOf(item), 1); this.stats.busy++; reject(busy()); },
+        timer: setTimeout(() => item.refuse(), this.o.queueTimeoutMs),
       };
       this.queue.push(item);
     });
@@ -162,6 +172,9 @@ export class LoginGuard {
 
   private release(): void {
     this.running--;
-    this.queue.shift()?.start();
+    if (!this.queue.length) return;
+    const best = this.queue.reduce((b, x) => (x.prio < b.prio || (x.prio === b.prio && x.seq < b.seq) ? x : b));
+    this.queue.splice(this.queue.indexOf(best), 1);
+    best.start();
   }
 }

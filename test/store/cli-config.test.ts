@@ -50,3 +50,11 @@ test('signing key: generated once, stored only sealed, reopened with the master 
   t.true(verifyData(a.publicKey, Buffer.from('x'), sig));
   await t.throwsAsync(loadOrCreateSigningKey(file, pub, randomBytes(32)), { message: /does not open with this master key/ });
 });
+
+test('api.login: defaults for throttling and the scrypt queue; a bad value names the field', (t) => {
+  const c = parseStoreConfig(good);
+  t.deepEqual(c.api.login, { freeFailures: 3, baseDelayMs: 1000, maxDelayMs: 60_000, forgetAfterMs: 900_000, maxSources: 10_000, perSourceInFlight: 2, maxConcurrent: 2, maxQueued: 32, queueTimeoutMs: 5000 });
+  t.is(parseStoreConfig({ ...good, api: { login: { maxConcurrent: 4 } } }).api.login.maxQueued, 32);
+  t.throws(() => parseStoreConfig({ ...good, api: { login: { maxConcurrent: 0 } } }), { message: /^config\.api\.login\.maxConcurrent:/ });
+  t.throws(() => parseStoreConfig({ ...good, api: { login: { bogus: 1 } } }), { message: /^config\.api\.login/ });
+});
