@@ -12,12 +12,13 @@ import { checkPayload, fdSource, packBundle, readHeader } from './bundle.js';
 import { BundleError, keyRole, verifyHeader } from './install.js';
 import { parseManifest } from './manifest.js';
 
-const USAGE = `usage:
+export const USAGE = `usage:
   bodycam fw keygen --out DIR [--role release|development]
   bodycam fw pack --version V --hardware H --key KEY.pem --out FILE [--min-from V] [--channel release|development]
                   [--from DIR | FILE ...]        (default: the tsup build, dist/firmware.js + .map)
   bodycam fw verify FILE --trust DIR [--hardware H] [--current V] [--floor V]
   bodycam fw status --slots DIR
+  bodycam fw flash BUNDLE --identity DIR [--port TTY | --usb VID:PID] [--wait] ...   (bench flashing; run without arguments for all options)
 `;
 
 function need(v: string | undefined, flag: string): string {

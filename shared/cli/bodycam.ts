@@ -1,6 +1,8 @@
 // `bodycam` command-line tool: one entry, each area owns its subcommands.
-// Each module exports `run(args: string[]): Promise<number>` (the exit code).
-const commands: Record<string, { about: string; load: () => Promise<{ run(args: string[]): Promise<number> }> }> = {
+// Each module exports `run(args: string[]): Promise<number>` (the exit code) and its usage text.
+// `bodycam --help` and `bodycam AREA [SUB] --help` print usage on stdout and exit 0.
+interface Area { run(args: string[]): Promise<number>; USAGE?: string; usage?: string }
+const commands: Record<string, { about: string; load: () => Promise<Area> }> = {
   clip: { about: 'inspect / decrypt clip files', load: () => import('../clip/cli.js') },
   pki: { about: 'organisation CA and evidence key epochs', load: () => import('../pki/cli.js') },
   provision: { about: 'issue camera / dock / technician identities', load: () => import('../pki/provision-cli.js') },
@@ -8,16 +10,24 @@ const commands: Record<string, { about: string; load: () => Promise<{ run(args: 
   store: { about: 'central evidence store: users, clips, hold, export, access log', load: () => import('../../central-store/cli.js') },
 };
 
+const isHelp = (a: string) => a === '--help' || a === '-h';
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   const cmd = name ? commands[name] : undefined;
   if (!cmd) {
     const lines = Object.entries(commands).map(([k, v]) => `  ${k.padEnd(10)} ${v.about}`);
-    process.stderr.write(`usage: bodycam <command> ...\n\ncommands:\n${lines.join('\n')}\n`);
+    const text = `usage: bodycam <command> ...   (bodycam <command> --help for its usage)\n\ncommands:\n${lines.join('\n')}\n`;
+    if (name && isHelp(name)) { process.stdout.write(text); return 0; }
+    process.stderr.write(text);
     return name ? 2 : 0;
   }
   try {
-    return await (await cmd.load()).run(rest);
+    const area = await cmd.load();
+    const flags = rest.indexOf('--') === -1 ? rest : rest.slice(0, rest.indexOf('--'));
+    const usage = area.USAGE ?? area.usage;
+    if (flags.some(isHelp) && usage) { process.stdout.write(usage); return 0; }
+    return await area.run(rest);
   } catch (err) {
     process.stderr.write(`bodycam ${name}: ${(err as Error).message}\n`);
     return 1;

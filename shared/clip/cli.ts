@@ -2,7 +2,7 @@
 import { readFileSync, renameSync, rmSync } from 'node:fs';
 import { ClipError, decryptClip, inspectClip } from './reader.js';
 
-const usage = `usage:
+export const usage = `usage:
   bodycam clip inspect FILE
   bodycam clip decrypt --key PRIVATE.pem FILE -o OUT.ts [--allow-truncated]
 `;

@@ -6,7 +6,7 @@ import { createCA, signEpoch, ROLES, type Role } from './ca.js';
 import { verifyPeerCertificate } from './verify.js';
 import { writeDurable } from './trust-store.js';
 
-const USAGE = `usage:
+export const USAGE = `usage:
   bodycam pki init --dir PKI [--org NAME] [--force]
   bodycam pki sign-epoch --pki PKI --id EPOCH_ID --public-key FILE --not-before ISO --not-after ISO --out FILE
   bodycam pki verify CERT --pki PKI --role camera|dock|technician|central

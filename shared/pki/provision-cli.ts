@@ -9,7 +9,7 @@ import { loadCA } from './cli.js';
 import { hasIdentity, paths, writeDurable, writeEpoch, writeIdentity } from './trust-store.js';
 import { openDocument, type EvidenceEpochBody, type SignedDocument } from '../evidence.js';
 
-const USAGE = `usage: bodycam provision camera|dock|technician|central --id ID --pki PKI --out DIR [--force]
+export const USAGE = `usage: bodycam provision camera|dock|technician|central --id ID --pki PKI --out DIR [--force]
          [--central-pub FILE] [--epoch FILE ...] [--firmware-key FILE ...]
 `;
 
