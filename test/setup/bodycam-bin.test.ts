@@ -15,6 +15,7 @@ function readmeCommands(): [string, string | undefined][] {
   for (const span of spans) {
     const words = span.slice(1, -1).replace(/\s*\/\s*/g, '/').split(/\s+/);
     const area = words[1]!;
+    if (!/^[a-z]+$/.test(area)) continue; // `bodycam --help`, `bodycam AREA --help`
     const subs = words[2] && /^[a-z][a-z/-]*$/.test(words[2]) ? words[2].split('/') : [undefined];
     for (const sub of subs) out.set(`${area} ${sub ?? ''}`, [area, sub]);
   }
