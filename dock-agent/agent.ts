@@ -10,6 +10,7 @@ import type { DockedDevice, UsbHotplug } from '../shared/hal.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import { verifyReceipt } from '../shared/mqtt/receipt-check.js';
 import { checkId } from '../shared/mqtt/topics.js';
+import { ErrorCode, WireError } from '../shared/wire/messages.js';
 import type { Journal } from './journal.js';
 import type { CameraSession } from './types.js';
 import type { Uploader } from './uploader.js';
@@ -166,7 +167,9 @@ export class DockAgent {
       await session.setClock((this.d.now ?? Date.now)());
       // One epoch per request: each ~1 KB frame survives a noisy line (BER 1e-4) far more often than one 3+ KB batch.
       for (const epoch of await this.d.loadEpochs()) await session.installEpochs([epoch]);
-      const clips = (await session.listClips()).filter((c) => c.state !== 'recording' && c.sha256);
+      const listed = await session.listClips();
+      await this.finishUnansweredWipes(session, listed);
+      const clips = listed.filter((c) => c.state !== 'recording' && c.sha256);
       const tasks: Promise<void>[] = [];
       for (const clip of clips) {
         if (signal.aborted) break;
@@ -243,6 +246,30 @@ export class DockAgent {
     this.emit({ type: 'wiped', clipId: clip.clipId, deviceId: clip.deviceId });
     await this.removeSpool(clip.clipId, this.d.journal.get(clip.clipId)!.spoolPath);
     this.forwardCert(clip.clipId, clip.deviceId, cert);
+  }
+
+  /**
+   * A receipted clip this camera no longer lists had its WIPE executed, but the answer never reached
+   * the journal (line cut, or the agent killed between the camera's wipe and markWiped), or the
+   * camera's own wipe was cut short (the vault hides it until the same receipt finishes it). No later
+   * docking lists it again, so without this the row and its spool copy would stay forever. WIPE again
+   * with the receipt: the camera finishes its wipe and answers a certificate, or refuses because the
+   * clip is gone (its device log holds the wipe entry).
+   */
+  private async finishUnansweredWipes(session: CameraSession, listed: ClipSummary[]): Promise<void> {
+    const onCamera = new Set(listed.map((c) => c.clipId));
+    for (const j of this.d.journal.all()) {
+      if (j.deviceId !== session.deviceId || j.state !== 'receipted' || !j.receipt || onCamera.has(j.clipId)) continue;
+      try {
+        await this.wipe(session, j.summary, j.receipt);
+      } catch (err) {
+        if (!(err instanceof WireError && err.code === ErrorCode.WIPE_REFUSED)) throw err;
+        this.log.warn({ clipId: j.clipId, deviceId: session.deviceId, reason: err.reason }, 'receipted clip already wiped on the camera; its certificate was lost with the connection');
+        this.d.journal.markWipedUnanswered(j.clipId);
+        this.emit({ type: 'wiped', clipId: j.clipId, deviceId: session.deviceId });
+        await this.removeSpool(j.clipId, j.spoolPath);
+      }
+    }
   }
 
   private async removeSpool(clipId: string, spoolPath: string): Promise<void> {

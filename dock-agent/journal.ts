@@ -83,6 +83,12 @@ export class Journal {
   markUploading(clipId: string, chunksSent: number): void { this.set(clipId, { state: 'uploading', chunks_sent: chunksSent }); }
   markReceipted(clipId: string, receipt: SignedDocument): void { this.set(clipId, { state: 'receipted', receipt_json: JSON.stringify(receipt) }); }
   markWiped(clipId: string, cert: SignedDocument): void { this.set(clipId, { state: 'wiped', wipe_cert_json: JSON.stringify(cert) }); }
+  /**
+   * The camera no longer holds a receipted clip whose wipe the dock never saw answered (line cut or
+   * dock killed after the camera wiped): no certificate to forward; the camera's own device log
+   * records the wipe. The row finishes once the spool copy is removed.
+   */
+  markWipedUnanswered(clipId: string): void { this.set(clipId, { state: 'wiped', cert_forwarded: 1 }); }
   markSpoolRemoved(clipId: string): void { this.set(clipId, { spool_removed: 1 }); this.finishIfDone(clipId); }
   markCertForwarded(clipId: string): void { this.set(clipId, { cert_forwarded: 1 }); this.finishIfDone(clipId); }
 

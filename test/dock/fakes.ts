@@ -7,6 +7,7 @@ import { GENESIS_HASH, entryHash } from '../../firmware/device-log.js';
 import { signDocument, type ClipSummary, type DeviceLogEntry, type SignedDocument, type WipeCertificateBody } from '../../shared/evidence.js';
 import type { DockedDevice, UsbHotplug } from '../../shared/hal.js';
 import { verifyReceipt } from '../../shared/mqtt/receipt-check.js';
+import { ErrorCode, MsgType, WireError } from '../../shared/wire/messages.js';
 
 export class FakeCamera {
   readonly clips = new Map<string, { summary: ClipSummary; data: Buffer }>();
@@ -65,7 +66,7 @@ export class FakeCamera {
       async wipe(clipId, receipt) {
         live(`wipe:${clipId}`);
         const c = cam.clips.get(clipId);
-        if (!c) throw new Error('no such clip');
+        if (!c) throw new WireError(ErrorCode.WIPE_REFUSED, `wipe refused: no clip ${clipId} on this camera`, MsgType.WIPE);
         verifyReceipt(receipt, cam.centralKey, { clipId, sha256: c.summary.sha256!, bytes: c.summary.bytes });
         cam.beforeWipe?.(clipId);
         cam.clips.delete(clipId);

@@ -8,13 +8,13 @@ import Database from 'better-sqlite3';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { blobBytes, makeCentral, tmpDir } from '../mqtt/setup.js';
 
-function runChild(args: string[], onEvent: (e: { type: string }, child: ChildProcess) => void): { child: ChildProcess; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import=tsx', path.join(import.meta.dirname, 'fixtures', 'agent-child.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+function runChild(args: string[], onEvent: (e: { type: string }, child: ChildProcess) => void, env: Record<string, string> = {}): { child: ChildProcess; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--import=tsx', path.join(import.meta.dirname, 'fixtures', 'agent-child.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   readline.createInterface({ input: child.stdout! }).on('line', (l) => { try { onEvent(JSON.parse(l), child); } catch { /* not an event */ } });
   return { child, exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
 }
 
-test('dock agent killed -9 mid-upload: restarts from the journal, no re-pull, no duplicates', async (t) => {
+async function setup(t: import('ava').ExecutionContext) {
   const b = await startMosquitto();
   const central = await makeCentral(b.url);
   const dir = await tmpDir('kill9-');
@@ -32,7 +32,11 @@ test('dock agent killed -9 mid-upload: restarts from the journal, no re-pull, no
     await writeFile(path.join(dir, 'camera', `${clipId}.json`), JSON.stringify({ clipId, deviceId: 'cam-1', state: 'closed', bytes: data.length,
       sha256: createHash('sha256').update(data).digest('hex'), startedAt: new Date().toISOString(), stoppedAt: new Date().toISOString(), epochId: 'e1' }));
   }
-  const args = [b.url, pubPath, dir];
+  return { central, dir, originals, args: [b.url, pubPath, dir] };
+}
+
+test('dock agent killed -9 mid-upload: restarts from the journal, no re-pull, no duplicates', async (t) => {
+  const { central, dir, originals, args } = await setup(t);
 
   const first = runChild(args, (e, child) => { if (e.type === 'receipted') child.kill('SIGKILL'); });
   t.teardown(() => { first.child.kill('SIGKILL'); });
@@ -57,4 +61,30 @@ test('dock agent killed -9 mid-upload: restarts from the journal, no re-pull, no
   for (const [id, data] of originals) t.true((await blobBytes(central, id)).equals(data));
   t.is((central.db.prepare('SELECT COUNT(*) AS n FROM clips').get() as { n: number }).n, 4);
   t.is((central.db.prepare('SELECT COUNT(*) AS n FROM wipe_certificates WHERE receipt_matches = 1').get() as { n: number }).n, 4);
+});
+
+// The cause of the old one-in-three failure above, driven exactly: the camera finished a WIPE and the
+// agent died before markWiped. The restarted agent no longer sees the clip listed; it must still finish
+// the journal row and remove the spool copy (before the fix it reported journal: 1, every time).
+test('dock agent killed -9 between the camera\'s wipe and its journal entry: the restart finishes that clip', async (t) => {
+  const { central, dir, originals, args } = await setup(t);
+  const first = runChild(args, () => undefined, { KILL_AFTER_CAMERA_WIPE: '1' });
+  t.teardown(() => { first.child.kill('SIGKILL'); });
+  t.is(await first.exited, null, 'first agent killed itself right after the camera wiped');
+  const jdb = new Database(path.join(dir, 'journal.db'), { readonly: true });
+  const atKill = jdb.prepare("SELECT clip_id FROM clips WHERE state = 'receipted'").all() as { clip_id: string }[];
+  jdb.close();
+  const gone = atKill.map((r) => r.clip_id);
+  const camNow = new Set((await readdir(path.join(dir, 'camera'))).map((f) => f.replace(/\.(bin|json)$/, '')));
+  t.true(gone.some((id) => !camNow.has(id)), 'a receipted clip is already gone from the camera');
+
+  let done: { type: string; journal?: number } | null = null;
+  const second = runChild(args, (e) => { if (e.type === 'all-done') done = e; });
+  t.teardown(() => { second.child.kill('SIGKILL'); });
+  t.is(await second.exited, 0);
+  t.deepEqual(done, { type: 'all-done', journal: 0 });
+  t.deepEqual(await readdir(path.join(dir, 'camera')), [], 'camera wiped');
+  t.deepEqual(await readdir(path.join(dir, 'spool')), [], 'no spool copy left on the dock');
+  for (const [id, data] of originals) t.true((await blobBytes(central, id)).equals(data));
+  t.is((central.db.prepare('SELECT COUNT(*) AS n FROM wipe_certificates WHERE receipt_matches = 1').get() as { n: number }).n, 3, 'the lost certificate is not invented');
 });
