@@ -16,7 +16,7 @@ import type { CameraSession } from './types.js';
 import type { Uploader } from './uploader.js';
 
 export type AgentEvent =
-  | { type: 'pulled' | 'receipted' | 'wiped' | 'cert-forwarded'; clipId: string; deviceId: string }
+  | { type: 'pulled' | 'receipted' | 'wiped' | 'wipe-unanswered' | 'cert-forwarded'; clipId: string; deviceId: string }
   | { type: 'log-forwarded'; deviceId: string; seq: number }
   | { type: 'bay-done' | 'bay-error'; ttyPath: string; error?: string };
 
@@ -266,7 +266,7 @@ export class DockAgent {
         if (!(err instanceof WireError && err.code === ErrorCode.WIPE_REFUSED)) throw err;
         this.log.warn({ clipId: j.clipId, deviceId: session.deviceId, reason: err.reason }, 'receipted clip already wiped on the camera; its certificate was lost with the connection');
         this.d.journal.markWipedUnanswered(j.clipId);
-        this.emit({ type: 'wiped', clipId: j.clipId, deviceId: session.deviceId });
+        this.emit({ type: 'wipe-unanswered', clipId: j.clipId, deviceId: session.deviceId });
         await this.removeSpool(j.clipId, j.spoolPath);
       }
     }
