@@ -1,0 +1,101 @@
+// The import boundary between programs (issue 13): the camera (firmware/), the dock (dock-agent/) and the
+// central store (central-store/) each import only shared/ and their own folder. Never the simulator
+// (hardware-sim/ wraps the programs, not the other way round) nor the host tools (tools/); shared/, the
+// ground floor, imports none of them. Every import is read by esbuild's parser, type-only ones included.
+import test from 'ava';
+import { build } from 'esbuild';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const ROOT = process.cwd();
+const PROGRAMS = ['firmware', 'dock-agent', 'central-store'];
+const NEVER = ['hardware-sim', 'tools'];
+
+// Cross-program imports that exist today, importer → imported (repo paths). Shrink it to empty, never
+// grow it: the shared formats go to shared/ and the technician's flash tool to tools/ (issue 13).
+const KNOWN_CROSS_PROGRAM = new Set([
+  // The dock verifies and stages firmware bundles with the camera's bundle/manifest reader.
+  'dock-agent/firmware-staging.ts → firmware/update/bundle.ts',
+  'dock-agent/firmware-staging.ts → firmware/update/install.ts',
+  'dock-agent/firmware-staging.ts → firmware/update/manifest.ts',
+  // The dock deletes its spool file with the store's overwrite-and-unlink.
+  'dock-agent/agent.ts → central-store/blob-store.ts',
+  // The index checks the device-log hash chain with the camera's rule.
+  'central-store/clips-index.ts → firmware/device-log.ts',
+  // The technician's flash tool (a host tool, not camera code) speaks the dock's serial session.
+  'firmware/update/flash-cli.ts → dock-agent/serial/session.ts',
+  'firmware/update/flash-cli.ts → dock-agent/usb-watch.ts',
+  // The bodycam CLI loads the firmware and store sub-CLIs (they belong in tools/).
+  'shared/cli/bodycam.ts → firmware/update/cli.ts',
+  'shared/cli/bodycam.ts → central-store/cli.ts',
+]);
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((e) => {
+    const rel = path.join(dir, e.name);
+    if (e.isDirectory()) return e.name === 'node_modules' ? [] : tsFiles(rel);
+    return e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [rel] : [];
+  });
+}
+
+interface Edge { from: string; spec: string; to: string | null }
+
+/** Every import/export-from/import()/require of `files`, with the repo path it names (null: a package). */
+async function importsOf(files: string[]): Promise<Edge[]> {
+  const edges: Edge[] = [];
+  await build({
+    entryPoints: files.map((f) => path.join(ROOT, f)), bundle: true, write: false, outdir: path.join(ROOT, 'unused'),
+    platform: 'node', format: 'esm', logLevel: 'silent',
+    // Keep imports whose bindings are only types: they are dependencies too.
+    tsconfigRaw: { compilerOptions: { verbatimModuleSyntax: true } },
+    plugins: [{
+      name: 'record-imports',
+      setup(b) {
+        b.onLoad({ filter: /\.ts$/ }, (a) => ({
+          loader: 'ts',
+          contents: readFileSync(a.path, 'utf8')
+            .replace(/\bimport\s+type\s+(?=[\w{*])/g, 'import ')
+            .replace(/\bexport\s+type\s+(?=(\{[^}]*\}|\*)\s*from\b)/g, 'export '),
+        }));
+        b.onResolve({ filter: /.*/ }, (a) => {
+          if (a.kind === 'entry-point') return undefined;
+          const from = path.relative(ROOT, a.importer);
+          const to = a.path.startsWith('.') ? path.relative(ROOT, path.resolve(path.dirname(a.importer), a.path)).replace(/\.js$/, '.ts') : null;
+          edges.push({ from, spec: a.path, to });
+          return { path: a.path, external: true };
+        });
+      },
+    }],
+  });
+  return edges;
+}
+
+const top = (p: string) => p.split(path.sep)[0]!;
+
+const edges = importsOf([...PROGRAMS, 'shared'].flatMap(tsFiles));
+
+test('the parser sees imports, type-only ones included', async (t) => {
+  const all = await edges;
+  const has = (from: string, to: string) => all.some((e) => e.from === from && e.to === to);
+  t.true(has('firmware/boot.ts', 'firmware/camera-app.ts'));
+  t.true(has('firmware/camera-app.ts', 'shared/hal.ts'), 'import type { ... } from shared/hal');
+  t.true(all.length > 200, `${all.length} imports`);
+});
+
+test('no program (nor shared/) imports the simulator or the host tools', async (t) => {
+  const bad = (await edges).filter((e) => e.to !== null && NEVER.includes(top(e.to))).map((e) => `${e.from} → ${e.to}`);
+  t.deepEqual(bad, []);
+});
+
+test('no program imports another program, nor shared/ a program, beyond the known ones listed here', async (t) => {
+  const cross = [...new Set((await edges)
+    .filter((e) => e.to !== null && PROGRAMS.includes(top(e.to)) && top(e.to) !== top(e.from))
+    .map((e) => `${e.from} → ${e.to}`))];
+  t.deepEqual(cross.filter((c) => !KNOWN_CROSS_PROGRAM.has(c)), [], 'new cross-program imports: move what both need to shared/');
+  t.deepEqual([...KNOWN_CROSS_PROGRAM].filter((k) => !cross.includes(k)), [], 'gone: remove these from KNOWN_CROSS_PROGRAM');
+});
+
+test('programs import only their own folder, shared/ and packages', async (t) => {
+  const outside = (await edges).filter((e) => e.to !== null && ![top(e.from), 'shared', ...PROGRAMS, ...NEVER].includes(top(e.to)));
+  t.deepEqual(outside.map((e) => `${e.from} → ${e.spec}`), []);
+});
