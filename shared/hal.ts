@@ -1,6 +1,8 @@
 // Hardware abstraction: every hardware dependency of the camera and the dock sits behind one of these
-// small interfaces. Real drivers live in firmware/drivers and dock-agent/drivers, simulator twins in
-// hardware-sim/. Both run the same contract tests (test/contract/).
+// small interfaces. Real drivers: the camera's in firmware/drivers/, the dock's USB hotplug in
+// dock-agent/usb-watch.ts, the serial line of both in shared/serial-port.ts. Simulator twins live in
+// hardware-sim/ and are injected by it (the camera's board: hardware-sim/board.ts); the camera's twins
+// and drivers run the same contract tests (test/contract/).
 import type { Duplex } from 'node:stream';
 
 export type Unsubscribe = () => void;
