@@ -1,11 +1,12 @@
 // `bodycam fw ...`: firmware signing keys, bundles and slot status (docs/firmware-bundle.md).
 import { spawnSync } from 'node:child_process';
-import { generateKeyPairSync, createPrivateKey } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { keyIdOf } from '../../shared/evidence.js';
+import { encryptPrivateKey, passphraseFrom, readEncryptedKey } from '../../shared/pki/key-file.js';
 import { writeDurable } from '../../shared/pki/trust-store.js';
 import { readBootState } from './boot-state.js';
 import { checkPayload, fdSource, packBundle, readHeader } from './bundle.js';
@@ -13,13 +14,18 @@ import { BundleError, keyRole, verifyHeader } from './install.js';
 import { parseManifest } from './manifest.js';
 
 export const USAGE = `usage:
-  bodycam fw keygen --out DIR [--role release|development]
+  bodycam fw keygen --out DIR [--role release|development] [--passphrase-file FILE]
   bodycam fw pack --version V --hardware H --key KEY.pem --out FILE [--min-from V] [--channel release|development]
-                  [--from DIR | FILE ...]        (default: the tsup build, dist/firmware.js + .map)
+                  [--passphrase-file FILE] [--from DIR | FILE ...]   (default: the tsup build, dist/firmware.js + .map)
   bodycam fw verify FILE --trust DIR [--hardware H] [--current V] [--floor V]
   bodycam fw status --slots DIR
   bodycam fw flash BUNDLE --identity DIR [--port TTY | --usb VID:PID] [--wait] ...   (bench flashing; run without arguments for all options)
+
+Signing keys are stored encrypted (scrypt); the passphrase comes from --passphrase-file FILE (first
+line) or the environment variable BODYCAM_FW_KEY_PASSPHRASE, never from the command line.
 `;
+
+const fwPassphrase = (file?: string) => passphraseFrom({ file, envName: 'BODYCAM_FW_KEY_PASSPHRASE', what: 'firmware signing key' });
 
 function need(v: string | undefined, flag: string): string {
   if (!v) throw new Error(`${flag} is required\n${USAGE}`);
@@ -40,10 +46,11 @@ function keygen(v: Record<string, string | undefined>): number {
   const role = v.role ?? 'release';
   if (role !== 'release' && role !== 'development') throw new Error('--role: release or development');
   const out = need(v.out, '--out');
+  const passphrase = fwPassphrase(v['passphrase-file']);
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
   const name = `${role}-${keyIdOf(publicKey).slice(0, 12)}`;
-  // The signing key stays with the build machine (0600); only the .pub.pem goes into trust stores.
-  writeDurable(join(out, `${name}.key.pem`), privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, 0o600);
+  // The signing key stays with the build machine, encrypted (0600); only the .pub.pem goes into trust stores.
+  writeDurable(join(out, `${name}.key.pem`), encryptPrivateKey(privateKey, passphrase), 0o600);
   writeDurable(join(out, `${name}.pub.pem`), publicKey.export({ type: 'spki', format: 'pem' }) as string);
   process.stdout.write(`${JSON.stringify({ role, key: join(out, `${name}.key.pem`), pub: join(out, `${name}.pub.pem`), keyId: keyIdOf(publicKey) })}\n`);
   return 0;
@@ -51,7 +58,7 @@ function keygen(v: Record<string, string | undefined>): number {
 
 function pack(v: Record<string, string | undefined>, files: string[]): number {
   const keyFile = need(v.key, '--key');
-  const key = createPrivateKey(readFileSync(keyFile));
+  const key = readEncryptedKey(keyFile, fwPassphrase(v['passphrase-file']));
   const channel = v.channel ?? keyRole(basename(keyFile));
   if (channel !== 'release' && channel !== 'development') throw new Error('--channel: release or development');
   let sources: { path: string; source: string }[];
@@ -120,7 +127,7 @@ export async function run(args: string[]): Promise<number> {
     options: {
       out: { type: 'string' }, role: { type: 'string' }, version: { type: 'string' }, hardware: { type: 'string' }, key: { type: 'string' },
       'min-from': { type: 'string' }, channel: { type: 'string' }, from: { type: 'string' }, trust: { type: 'string' },
-      current: { type: 'string' }, floor: { type: 'string' }, slots: { type: 'string' },
+      current: { type: 'string' }, floor: { type: 'string' }, slots: { type: 'string' }, 'passphrase-file': { type: 'string' },
     },
   });
   if (sub === 'keygen') return keygen(v);

@@ -5,22 +5,26 @@ import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
 import { issueCertificate, ROLES, type Role } from './ca.js';
-import { loadCA } from './cli.js';
+import { caPassphrase, loadCA } from './cli.js';
 import { hasIdentity, paths, writeDurable, writeEpoch, writeIdentity } from './trust-store.js';
 import { openDocument, type EvidenceEpochBody, type SignedDocument } from '../evidence.js';
 
 export const USAGE = `usage: bodycam provision camera|dock|technician|central --id ID --pki PKI --out DIR [--force]
-         [--central-pub FILE] [--epoch FILE ...] [--firmware-key FILE ...]
+         [--central-pub FILE] [--epoch FILE ...] [--firmware-key FILE ...] [--passphrase-file FILE]
+  (the CA key's passphrase: --passphrase-file FILE or BODYCAM_CA_PASSPHRASE)
 `;
 
 /** A public key file as SPKI PEM. A private key is refused: it must never be copied into a trust store. */
 function publicKeyFile(file: string, flag: string): string {
   const text = readFileSync(file);
-  let isPrivate = true;
-  try {
-    createPrivateKey(text);
-  } catch {
-    isPrivate = false;
+  let isPrivate = text.includes('ENCRYPTED PRIVATE KEY');
+  if (!isPrivate) {
+    try {
+      createPrivateKey(text);
+      isPrivate = true;
+    } catch {
+      isPrivate = false;
+    }
   }
   if (isPrivate) throw new Error(`${flag} ${file}: this is a private key; give the public key (.pub.pem)`);
   try {
@@ -41,6 +45,7 @@ export async function run(args: string[]): Promise<number> {
     options: {
       id: { type: 'string' }, pki: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' },
       'central-pub': { type: 'string' }, epoch: { type: 'string', multiple: true }, 'firmware-key': { type: 'string', multiple: true },
+      'passphrase-file': { type: 'string' },
     },
   });
   for (const f of ['id', 'pki', 'out'] as const) if (!values[f]) throw new Error(`--${f} is required\n${USAGE}`);
@@ -49,7 +54,7 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`refusing to overwrite the identity in ${out} (use --force to issue a new one)\n`);
     return 1;
   }
-  const ca = loadCA(values.pki!);
+  const ca = loadCA(values.pki!, caPassphrase(values['passphrase-file']));
   const caPub = new X509Certificate(ca.certPem).publicKey;
   // Check every input before writing anything, so a bad epoch file leaves no half-provisioned device.
   const epochs = (values.epoch ?? []).map((file) => {

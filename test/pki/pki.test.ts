@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { createCA, issueCertificate, signEpoch } from '../../shared/pki/ca.js';
 import { verifyPeerCertificate } from '../../shared/pki/verify.js';
 import { loadTrustStore } from '../../shared/pki/trust-store.js';
@@ -38,8 +38,12 @@ test('signEpoch produces a document the CA public key opens; rejects a bad body'
   t.throws(() => signEpoch({ v: 1, kind: 'evidence-epoch', epochId: 'e2', publicKeyPem: pub, notBefore: '2026-03-01T00:00:00Z', notAfter: '2026-02-01T00:00:00Z' }, ca.keyPem), { message: /notBefore/ });
 });
 
+const CA_PASS = 'test CA passphrase, long enough';
 function bodycam(...args: string[]) {
-  return spawnSync(process.execPath, ['--import=tsx', 'shared/cli/bodycam.ts', ...args], { encoding: 'utf8' });
+  return bodycamEnv({ BODYCAM_CA_PASSPHRASE: CA_PASS }, ...args);
+}
+function bodycamEnv(env: Record<string, string>, ...args: string[]) {
+  return spawnSync(process.execPath, ['--import=tsx', 'shared/cli/bodycam.ts', ...args], { encoding: 'utf8', env: { ...process.env, BODYCAM_CA_PASSPHRASE: '', ...env } });
 }
 
 test('CLI: pki init, provision camera with epoch + central key; both refuse to overwrite without --force', (t) => {
@@ -126,4 +130,48 @@ test('CLI: provision refuses a private key, or a file that is no key, as a firmw
   const dev = join(root, 'cam-ok');
   t.is(bodycam('provision', 'camera', '--id', 'cam-2', '--pki', pki, '--out', dev, '--firmware-key', join(root, 'release-ok.pub.pem')).status, 0);
   t.deepEqual(loadTrustStore(dev).firmwareKeys, { 'release-ok': pubPem });
+});
+
+test('CA key at rest: encrypted PKCS#8 (scrypt), no clear key on disk; no, wrong or short passphrase is a clear error; passphrase file works', (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'pkicli-'));
+  const pki = join(root, 'pki');
+  const none = bodycamEnv({}, 'pki', 'init', '--dir', pki);
+  t.is(none.status, 1);
+  t.regex(none.stderr, /CA key passphrase: none given \(--passphrase-file FILE or BODYCAM_CA_PASSPHRASE\)/);
+  t.throws(() => statSync(join(pki, 'ca.key.pem')), undefined, 'nothing written without a passphrase');
+  t.regex(bodycamEnv({ BODYCAM_CA_PASSPHRASE: 'short' }, 'pki', 'init', '--dir', pki).stderr, /passphrase: at least 12 characters/);
+  const passFile = join(root, 'ca.pass');
+  writeFileSync(passFile, `${CA_PASS}\n`, { mode: 0o600 });
+  const init = bodycamEnv({}, 'pki', 'init', '--dir', pki, '--passphrase-file', passFile);
+  t.is(init.status, 0, init.stderr);
+  const text = readFileSync(join(pki, 'ca.key.pem'), 'utf8');
+  t.regex(text, /^-----BEGIN ENCRYPTED PRIVATE KEY-----\n/);
+  t.false(/-----BEGIN (RSA )?PRIVATE KEY-----/.test(text), 'no clear PEM');
+  // Scan the DER for a clear PKCS#8 (version 0 + rsaEncryption OID) or an RSA key's header.
+  const der = Buffer.from(text.replace(/-----[^-]+-----|\s/g, ''), 'base64');
+  t.is(der.indexOf(Buffer.from('06092a864886f70d010101', 'hex')), -1, 'no rsaEncryption OID in clear');
+  t.not(der.indexOf(Buffer.from('06092a864886f70d01050d', 'hex')), -1, 'PBES2');
+  t.not(der.indexOf(Buffer.from('06092b06010401da47040b', 'hex')), -1, 'scrypt KDF');
+  t.throws(() => createPrivateKey(text), undefined, 'unusable without the passphrase');
+  t.throws(() => createPrivateKey({ key: text, passphrase: 'wrong wrong wrong' }));
+  const key = createPrivateKey({ key: text, passphrase: CA_PASS });
+  t.true(createPublicKey(key).export({ type: 'spki', format: 'der' }).equals(new X509Certificate(readFileSync(join(pki, 'ca.cert.pem'))).publicKey.export({ type: 'spki', format: 'der' })), 'the key of the CA certificate');
+  // Every command that signs with it needs the passphrase; a wrong one says so.
+  const pub = join(root, 'epoch.pub.pem');
+  writeFileSync(pub, generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }));
+  const epoch = ['pki', 'sign-epoch', '--pki', pki, '--id', 'e', '--public-key', pub, '--not-before', '2026-01-01T00:00:00Z', '--not-after', '2026-02-01T00:00:00Z', '--out', join(root, 'e.json')];
+  const wrong = bodycamEnv({ BODYCAM_CA_PASSPHRASE: 'not the passphrase' }, ...epoch);
+  t.is(wrong.status, 1);
+  t.regex(wrong.stderr, /ca\.key\.pem: wrong passphrase/);
+  t.false(wrong.stderr.includes('not the passphrase'), 'the passphrase is never printed');
+  t.regex(bodycamEnv({}, 'provision', 'dock', '--id', 'd1', '--pki', pki, '--out', join(root, 'd')).stderr, /CA key passphrase: none given/);
+  t.is(bodycam(...epoch).status, 0);
+  t.is(bodycam('provision', 'dock', '--id', 'd1', '--pki', pki, '--out', join(root, 'd')).status, 0);
+  // A CA key left in clear (an old PKI dir) is refused, naming why.
+  writeFileSync(join(pki, 'ca.key.pem'), key.export({ type: 'pkcs8', format: 'pem' }));
+  const clear = bodycam(...epoch);
+  t.is(clear.status, 1);
+  t.regex(clear.stderr, /not an encrypted private key \(it is stored in clear/);
+  // Verifying a certificate needs only the CA certificate.
+  t.is(bodycamEnv({}, 'pki', 'verify', join(root, 'd', 'identity', 'cert.pem'), '--pki', pki, '--role', 'dock').status, 0);
 });

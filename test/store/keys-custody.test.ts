@@ -11,7 +11,7 @@ import { createCA } from '../../shared/pki/ca.js';
 import { decryptBuffer } from '../../shared/clip/reader.js';
 import { createFleetPki } from '../../hardware-sim/fleet/pki.js';
 import { publishUpcomingEpochs } from '../../central-store/epochs.js';
-import { caPaths, run as pkiCli } from '../../shared/pki/cli.js';
+import { run as pkiCli, writeCA } from '../../shared/pki/cli.js';
 import { DAY, T0, addClip, code, epochAt, iso, makeStore, readAll } from './store-helpers.js';
 
 test('private keys are on disk only encrypted; reopening with the same master key opens them', async (t) => {
@@ -123,11 +123,13 @@ test('upcoming epochs: made ahead at the store, public halves published, signed 
   const ca = createCA({ org: 'Test Org' });
   const pki = path.join(f.dir, 'pki');
   mkdirSync(pki);
-  writeFileSync(caPaths(pki).key, ca.keyPem); writeFileSync(caPaths(pki).cert, ca.certPem);
+  const passFile = path.join(f.dir, 'ca.pass');
+  writeFileSync(passFile, 'CA passphrase for this test\n');
+  writeCA(pki, ca, 'CA passphrase for this test');
   const body = JSON.parse(readFileSync(path.join(out, 'epoch-2026-03-03.json'), 'utf8')) as EvidenceEpochBody;
   const signed = path.join(f.dir, 'signed.json');
   t.is(await pkiCli(['sign-epoch', '--pki', pki, '--id', body.epochId, '--public-key', path.join(out, `${body.epochId}.pub.pem`),
-    '--not-before', body.notBefore, '--not-after', body.notAfter, '--out', signed]), 0);
+    '--not-before', body.notBefore, '--not-after', body.notAfter, '--out', signed, '--passphrase-file', passFile]), 0);
   t.deepEqual(openDocument<EvidenceEpochBody>(JSON.parse(readFileSync(signed, 'utf8')), createPublicKey(ca.keyPem), 'evidence-epoch'), body);
   // A clip a camera wraps to that public key opens with the store's sealed private key.
   const c = await addClip(f, { epoch: { epochId: body.epochId, publicKeyPem: body.publicKeyPem }, startedAt: T0 + DAY });

@@ -2,6 +2,7 @@
 // touched, and logged; a tampered file byte is caught while writing and leaves the slot not bootable.
 import test from 'ava';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createPrivateKey } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { readBootState } from '../../firmware/update/boot-state.js';
@@ -136,7 +137,12 @@ test('a bundle changed after verification is caught file by file while the slot 
 
 test('bodycam fw keygen / pack / verify: manifest JSON, or the refusal and exit 1', (t) => {
   const dir = tmpDir(t);
-  const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'shared/cli/bodycam.ts'), 'fw', ...args], { encoding: 'utf8' });
+  const PASS = 'release key passphrase';
+  const cliEnv = (env: Record<string, string>, ...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'shared/cli/bodycam.ts'), 'fw', ...args], { encoding: 'utf8', env: { ...process.env, BODYCAM_FW_KEY_PASSPHRASE: '', ...env } });
+  const cli = (...args: string[]) => cliEnv({ BODYCAM_FW_KEY_PASSPHRASE: PASS }, ...args);
+  const noPass = cliEnv({}, 'keygen', '--out', path.join(dir, 'keys'));
+  t.is(noPass.status, 1);
+  t.regex(noPass.stderr, /firmware signing key passphrase: none given \(--passphrase-file FILE or BODYCAM_FW_KEY_PASSPHRASE\)/);
   t.is(cli('keygen', '--out', path.join(dir, 'keys')).status, 0);
   t.is(cli('keygen', '--out', path.join(dir, 'devkeys'), '--role', 'development').status, 0);
   const key = readdirSync(path.join(dir, 'keys')).find((f) => f.endsWith('.key.pem'))!;
@@ -144,7 +150,20 @@ test('bodycam fw keygen / pack / verify: manifest JSON, or the refusal and exit 
   t.is(execFileSync('stat', ['-c', '%a', path.join(dir, 'keys', key)], { encoding: 'utf8' }).trim(), '600');
   writeFileSync(path.join(dir, 'firmware.js'), 'console.log(1)\n');
   const out = path.join(dir, 'b.bcfw');
-  const p = cli('pack', '--version', '2.0.0', '--hardware', HW, '--key', path.join(dir, 'keys', key), '--out', out, path.join(dir, 'firmware.js'));
+  // The signing key is on disk only encrypted (scrypt PKCS#8): unusable without the passphrase.
+  const keyText = readFileSync(path.join(dir, 'keys', key), 'utf8');
+  t.regex(keyText, /^-----BEGIN ENCRYPTED PRIVATE KEY-----\n/);
+  t.false(keyText.includes('-----BEGIN PRIVATE KEY-----'));
+  t.is(Buffer.from(keyText.replace(/-----[^-]+-----|\s/g, ''), 'base64').indexOf(Buffer.from('06032b6570', 'hex')), -1, 'no Ed25519 OID in clear');
+  t.throws(() => createPrivateKey(keyText));
+  const pack = ['pack', '--version', '2.0.0', '--hardware', HW, '--key', path.join(dir, 'keys', key), '--out', out, path.join(dir, 'firmware.js')];
+  const wrong = cliEnv({ BODYCAM_FW_KEY_PASSPHRASE: 'not the passphrase' }, ...pack);
+  t.is(wrong.status, 1);
+  t.regex(wrong.stderr, /\.key\.pem: wrong passphrase/);
+  t.false(existsSync(out), 'nothing packed');
+  const passFile = path.join(dir, 'fw.pass');
+  writeFileSync(passFile, `${PASS}\n`);
+  const p = cliEnv({}, ...pack, '--passphrase-file', passFile);
   t.is(p.status, 0, p.stderr);
   const ok = cli('verify', out, '--trust', path.join(dir, 'keys'), '--hardware', HW);
   t.is(ok.status, 0, ok.stderr);

@@ -17,6 +17,7 @@ import { createFleetPki, provisionCamera } from '../../hardware-sim/fleet/pki.js
 import { startPtyPair } from '../../hardware-sim/serial.js';
 import { systemClock } from '../../shared/clock.js';
 import { issueCertificate } from '../../shared/pki/ca.js';
+import { encryptPrivateKey } from '../../shared/pki/key-file.js';
 import { paths, writeDurable, writeIdentity } from '../../shared/pki/trust-store.js';
 import { ROOT } from './fixtures.js';
 import { sha256File } from './fw-fixtures.js';
@@ -95,7 +96,9 @@ test('technician flash over a pty: verify, install to slot b, restart by the lau
   writeDurable(path.join(paths(trustDir).firmware, 'release-1.pub.pem'), releasePub);
   const keyFile = path.join(dir, 'keys', 'release-1.key.pem');
   mkdirSync(path.dirname(keyFile));
-  writeDurable(keyFile, release.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, 0o600);
+  writeDurable(keyFile, encryptPrivateKey(release.privateKey, 'release key passphrase'), 0o600);
+  const passFile = path.join(dir, 'keys', 'release.pass');
+  writeFileSync(passFile, 'release key passphrase\n');
   const techDir = path.join(dir, 'tech');
   const tech = issueCertificate({ role: 'technician', id: 'tech-e2e', ca: pki.ca });
   writeIdentity(techDir, tech.keyPem, tech.certPem);
@@ -104,7 +107,7 @@ test('technician flash over a pty: verify, install to slot b, restart by the lau
 
   const bundle = async (version: string) => {
     const out = path.join(dir, `bodycam-${version}.bcfw`);
-    const r = await run('bodycam.js', ['fw', 'pack', '--from', simBuild, '--version', version, '--hardware', HW, '--key', keyFile, '--out', out]);
+    const r = await run('bodycam.js', ['fw', 'pack', '--from', simBuild, '--version', version, '--hardware', HW, '--key', keyFile, '--passphrase-file', passFile, '--out', out]);
     if (r.code !== 0) throw new Error(`fw pack: ${r.err}`);
     return out;
   };
