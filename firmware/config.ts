@@ -9,6 +9,9 @@ const gps = z.discriminatedUnion('policy', [
   z.object({ policy: z.literal('enabled'), justification: z.string().min(10) }),
 ]);
 
+/** The capture pipeline: a command writing MPEG-TS to stdout (default: drivers/camera.ts). */
+export const cameraSchema = z.object({ command: z.array(z.string()).min(1).optional() }).strict();
+
 export const configSchema = z
   .object({
     deviceId: z.string().min(1),
@@ -44,18 +47,7 @@ export const configSchema = z
       })
       .strict()
       .optional(),
-    camera: z
-      .object({
-        command: z.array(z.string()).min(1).optional(),
-        width: z.number().int().positive().default(320),
-        height: z.number().int().positive().default(240),
-        fps: z.number().int().positive().default(25),
-        gop: z.number().int().positive().default(25),
-        bitrateKbps: z.number().int().positive().default(500),
-        synthetic: z.boolean().default(false),
-      })
-      .strict()
-      .prefault({}),
+    camera: cameraSchema.prefault({}),
   })
   .strict();
 

@@ -9,6 +9,7 @@ import { createSimCamera } from './camera.js';
 import { SimFlash } from './flash.js';
 import { SimGps } from './gps.js';
 import { SimOutput } from './output.js';
+import type { SimCameraConfig, SimFields } from './sim-config.js';
 
 export interface SimBoard extends BoardHardware {
   button: SimButton;
@@ -18,19 +19,19 @@ export interface SimBoard extends BoardHardware {
 }
 
 /** Button, LED, haptic, GPS and camera twins (no flash: for tests that give the app no flash). */
-export function simHardware(config: Pick<FirmwareConfig, 'camera'>, clock: Clock) {
+export function simHardware(camera: SimCameraConfig, clock: Clock) {
   return {
     button: new SimButton(clock),
     led: new SimOutput('led', clock),
     haptic: new SimOutput('haptic', clock),
     gps: new SimGps(clock),
-    camera: createSimCamera({ ...config.camera, clock }),
+    camera: createSimCamera({ ...camera, clock }),
   };
 }
 
-/** The whole board; flash is a capped SimFlash when flashBytes is given, else the real flash dir. */
-export function simBoard(config: FirmwareConfig, flashBytes: number | undefined, clock: Clock): SimBoard {
-  const hw = simHardware(config, clock);
-  const flash = flashBytes ? new SimFlash(flashBytes, config.paths.flashDir) : new DirFlash(config.paths.flashDir);
+/** The whole board; flash is a capped SimFlash when simFlashBytes is given, else the real flash dir. */
+export function simBoard(config: FirmwareConfig, sim: SimFields, clock: Clock): SimBoard {
+  const hw = simHardware(sim.camera, clock);
+  const flash = sim.simFlashBytes ? new SimFlash(sim.simFlashBytes, config.paths.flashDir) : new DirFlash(config.paths.flashDir);
   return { ...hw, flash, close: async () => { await hw.button.close(); } };
 }

@@ -16,7 +16,7 @@ async function main(): Promise<never> {
   let board: SimBoard | undefined;
   return runCamera({
     config, log, clock: simClock(sim),
-    hardware: (clock) => (board = simBoard(config, sim.simFlashBytes, clock)),
+    hardware: (clock) => (board = simBoard(config, sim, clock)),
     dockTty: sim.simDockTty,
     onReady: (camera) => serveSimControl(camera, board!, log),
   });

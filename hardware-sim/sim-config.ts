@@ -2,9 +2,19 @@
 // simulator reads. A bad one is refused like the firmware's (ConfigError, exit 78, field named).
 import { z } from 'zod';
 import { ScaledClock, type Clock } from '../shared/clock.js';
-import { configSchema, parseConfigWith, readConfigFile, type FirmwareConfig } from '../firmware/config.js';
+import { cameraSchema, configSchema, parseConfigWith, readConfigFile, type FirmwareConfig } from '../firmware/config.js';
 
 export const simConfigSchema = configSchema.extend({
+  /** The test picture (hardware-sim/camera.ts); a capture `command` is accepted and not used. */
+  camera: cameraSchema.extend({
+    width: z.number().int().positive().default(320),
+    height: z.number().int().positive().default(240),
+    fps: z.number().int().positive().default(25),
+    gop: z.number().int().positive().default(25),
+    bitrateKbps: z.number().int().positive().default(500),
+    /** The synthetic generator instead of ffmpeg's testsrc2. */
+    synthetic: z.boolean().default(false),
+  }).prefault({}),
   hal: z.literal('sim', { error: "the simulator runs hal 'sim' (the board's firmware is dist/firmware.js)" }).default('sim'),
   /** Run the camera's clock this many times faster than real time. */
   simSpeed: z.number().positive().max(1000).default(1),
@@ -20,12 +30,14 @@ export const simConfigSchema = configSchema.extend({
 });
 
 export type SimConfig = z.output<typeof simConfigSchema>;
-export type SimFields = Pick<SimConfig, 'simSpeed' | 'simFlashBytes' | 'simClockSkewMs' | 'simEpochMs' | 'simDockTty'>;
+export type SimCameraConfig = Omit<SimConfig['camera'], 'command'>;
+export type SimFields = Pick<SimConfig, 'simSpeed' | 'simFlashBytes' | 'simClockSkewMs' | 'simEpochMs' | 'simDockTty'> & { camera: SimCameraConfig };
 
 /** Validate a sim camera config; the firmware gets its own fields only, the simulator the rest. */
 export function parseSimConfig(raw: unknown): { firmware: FirmwareConfig; sim: SimFields } {
-  const { simSpeed, simFlashBytes, simClockSkewMs, simEpochMs, simDockTty, ...firmware } = parseConfigWith(simConfigSchema, raw);
-  return { firmware, sim: { simSpeed, simFlashBytes, simClockSkewMs, simEpochMs, simDockTty } };
+  const { simSpeed, simFlashBytes, simClockSkewMs, simEpochMs, simDockTty, camera: { command, ...camera }, ...rest } = parseConfigWith(simConfigSchema, raw);
+  const firmware: FirmwareConfig = { ...rest, camera: command ? { command } : {} };
+  return { firmware, sim: { simSpeed, simFlashBytes, simClockSkewMs, simEpochMs, simDockTty, camera } };
 }
 
 export function loadSimConfig(file: string): { firmware: FirmwareConfig; sim: SimFields } {

@@ -2,18 +2,18 @@ import test from 'ava';
 import pino from 'pino';
 import { CameraApp } from '../../firmware/camera-app.js';
 import { simHardware } from '../../hardware-sim/board.js';
-import { parseConfig } from '../../firmware/config.js';
+import { parseSimConfig } from '../../hardware-sim/sim-config.js';
 import type { ClipVault } from '../../firmware/recorder.js';
 import { ScaledClock } from '../../shared/clock.js';
 import type { SimButton, SimGps } from '../../hardware-sim/index.js';
 
 test('sim camera app: boot, gps chatter fault, press records, stop closes the clip', async (t) => {
   const clock = new ScaledClock(Date.now(), 20);
-  const config = parseConfig({ deviceId: 'cam-3', purpose: 'patrol', prerecordSeconds: 5, hal: 'sim', camera: { synthetic: true, gop: 25, fps: 25, bitrateKbps: 100 }, paths: { flashDir: '/x', trustDir: '/y' } });
+  const { firmware: config, sim } = parseSimConfig({ deviceId: 'cam-3', purpose: 'patrol', prerecordSeconds: 5, hal: 'sim', camera: { synthetic: true, gop: 25, fps: 25, bitrateKbps: 100 }, paths: { flashDir: '/x', trustDir: '/y' } });
   const events: string[] = [];
   let closed = 0;
   const vault: ClipVault = { beginClip: () => ({ clipId: 'k1', appendSegment: () => {}, close: () => void closed++ }) };
-  const hw = simHardware(config, clock);
+  const hw = simHardware(sim.camera, clock);
   const app = new CameraApp(config, hw, vault, { append: (type) => void events.push(type) }, clock, pino({ level: 'silent' }));
   await app.start();
   t.teardown(() => app.stop());

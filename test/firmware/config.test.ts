@@ -10,7 +10,7 @@ test('defaults applied', (t) => {
   t.false(c.prebufferAudio);
   t.is(c.longPressMs, 3000);
   t.deepEqual(c.gps, { policy: 'disabled' });
-  t.is(c.camera.width, 320);
+  t.deepEqual(c.camera, {});
 });
 
 test('bad field is named', (t) => {
@@ -34,10 +34,12 @@ test('policy hash depends on policy only', (t) => {
 test('sim-only fields are not firmware config: the firmware refuses them, the sim schema takes them apart', (t) => {
   const e = t.throws(() => parseConfig({ ...base, hal: 'sim', simSpeed: 10 }), { instanceOf: ConfigError });
   t.regex(e!.message, /simSpeed/);
-  const { firmware, sim } = parseSimConfig({ ...base, simSpeed: 10, simFlashBytes: 4096 });
+  t.regex(t.throws(() => parseConfig({ ...base, camera: { synthetic: true } }))!.message, /synthetic/);
+  const { firmware, sim } = parseSimConfig({ ...base, simSpeed: 10, simFlashBytes: 4096, camera: { fps: 10, synthetic: true } });
   t.is(firmware.hal, 'sim');
   t.false('simSpeed' in firmware);
-  t.like(sim, { simSpeed: 10, simFlashBytes: 4096, simClockSkewMs: 0 });
+  t.deepEqual(firmware.camera, {});
+  t.like(sim, { simSpeed: 10, simFlashBytes: 4096, simClockSkewMs: 0, camera: { fps: 10, synthetic: true, width: 320 } });
   t.notThrows(() => parseConfig(firmware), 'what the firmware gets is valid firmware config');
 });
 
