@@ -1,6 +1,8 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { FrameDecoder, MAX_FRAME, encodeFrame, type Frame } from '../../shared/wire/frame.js';
+import { crc32 } from 'node:zlib';
+import { FrameDecoder, MAX_FRAME, MAX_PAYLOAD, encodeFrame, type Frame } from '../../shared/wire/frame.js';
+import { stackedHeader, stackedHeaders } from './adversarial.js';
 
 function decodeAll(chunks: Buffer[]): { frames: Frame[]; dec: FrameDecoder; maxHeld: number } {
   const dec = new FrameDecoder();
@@ -76,4 +78,99 @@ test('property: random and mutated bytes never crash, never hold more than one m
   // Unmutated input must decode both frames after any garbage.
   const { frames } = decodeAll([Buffer.from([0xb0, 0xca, 0, 0, 0xff]), valid]);
   t.deepEqual(frames.map((f) => f.seq), [5, 6]);
+});
+
+/** The spec's receiver (section 2.1) run one step at a time over the whole input: the reference. */
+function specDecode(buf: Buffer): { seqs: number[]; corrupt: number[] } {
+  const seqs: number[] = [];
+  const corrupt: number[] = [];
+  let pos = 0;
+  for (;;) {
+    const idx = buf.indexOf(Buffer.from([0xb0, 0xca]), pos);
+    if (idx < 0 || buf.length - idx < 18) return { seqs, corrupt };
+    const length = buf.readUInt32BE(idx + 10);
+    if (buf[idx + 2] !== 1 || length > MAX_PAYLOAD || buf.readUInt32BE(idx + 14) !== crc32(buf.subarray(idx, idx + 14))) { pos = idx + 1; continue; }
+    const end = idx + 18 + length;
+    if (buf.length < end + 4) return { seqs, corrupt };
+    if (buf.readUInt32BE(end) !== crc32(buf.subarray(idx, end))) { corrupt.push(buf.readUInt32BE(idx + 6)); pos = idx + 1; continue; }
+    seqs.push(buf.readUInt32BE(idx + 6));
+    pos = end + 4;
+  }
+}
+
+test('property: frames, lost bytes, flipped bytes and stacked headers decode exactly as the spec\'s one-at-a-time receiver', (t) => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.nat(40), fc.integer({ min: 0, max: 3000 })), { minLength: 1, maxLength: 12 }),
+      fc.array(fc.tuple(fc.nat(), fc.oneof(fc.constant(-1), fc.integer({ min: 0, max: 255 }))), { maxLength: 6 }),
+      fc.array(fc.integer({ min: 1, max: 5000 }), { minLength: 1, maxLength: 6 }),
+      (specs, edits, cuts) => {
+        const parts: Buffer[] = [];
+        for (const [i, [kind, n]] of specs.entries()) {
+          // Some frames, some stacked headers that claim more than follows, some embedded in another payload.
+          if (kind < 4) parts.push(stackedHeader(1000 + i, n));
+          else if (kind < 8) parts.push(encodeFrame(0x11, 1, 2000 + i, encodeFrame(0x10, 0, 3000 + i, Buffer.alloc(n, i))));
+          else parts.push(encodeFrame(0x11, 1, i, Buffer.alloc(n, kind)));
+        }
+        let buf = Buffer.concat(parts);
+        for (const [p, v] of edits) {
+          const at = p % buf.length;
+          buf = v < 0 ? Buffer.concat([buf.subarray(0, at), buf.subarray(at + 1 + (p % 300))]) : (buf[at] = v, buf);
+        }
+        const chunks: Buffer[] = [];
+        for (let off = 0, k = 0; off < buf.length; off += cuts[k++ % cuts.length]!) chunks.push(buf.subarray(off, off + cuts[k % cuts.length]!));
+        const dec = new FrameDecoder();
+        const seqs: number[] = [];
+        const corrupt: number[] = [];
+        dec.on('data', (f: Frame) => seqs.push(f.seq));
+        dec.on('corrupt', (c: { seq: number }) => corrupt.push(c.seq));
+        for (const c of chunks) dec.write(c);
+        dec.destroy();
+        const want = specDecode(buf);
+        t.deepEqual({ seqs, corrupt }, want);
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+test('adversarial: 2 MiB of stacked 1 MiB headers 18 bytes apart, then a real frame: decoded once the stack is checked', (t) => {
+  const dec = new FrameDecoder();
+  const seqs: number[] = [];
+  dec.on('data', (f: Frame) => seqs.push(f.seq));
+  const attack = stackedHeaders(2 * 1024 * 1024);
+  for (let off = 0; off < attack.length; off += 4096) dec.write(attack.subarray(off, off + 4096));
+  // Every candidate that has its bytes is decided; the rest wait at most one frame's worth.
+  t.true(dec.bufferedBytes() <= MAX_FRAME + 4096, `${dec.bufferedBytes()} bytes held`);
+  t.true(dec.stats.badPayloads > 50_000, `${dec.stats.badPayloads} candidates checked`);
+  dec.destroy();
+});
+
+test('a partial frame is dropped when the line goes quiet, and the frame after it decodes (18-byte stall)', async (t) => {
+  const dec = new FrameDecoder({ idleMs: 100 });
+  const seqs: number[] = [];
+  dec.on('data', (f: Frame) => seqs.push(f.seq));
+  dec.write(stackedHeader(1)); // claims 1 MiB, then silence
+  await new Promise((r) => setTimeout(r, 300));
+  t.is(dec.stats.timeouts, 1);
+  t.is(dec.bufferedBytes(), 0);
+  dec.write(encodeFrame(0x01, 0, 7, Buffer.from('{}')));
+  t.deepEqual(seqs, [7]);
+  dec.destroy();
+});
+
+test('a partial frame kept alive by trickled bytes is dropped at its deadline; frames inside it are then found', async (t) => {
+  const dec = new FrameDecoder({ idleMs: 10_000, deadlineBaseMs: 150, deadlineBytesPerMs: 1e9 });
+  const seqs: number[] = [];
+  dec.on('data', (f: Frame) => seqs.push(f.seq));
+  dec.write(stackedHeader(1));
+  const real = encodeFrame(0x01, 0, 9, Buffer.from('{"v":1}'));
+  const started = Date.now();
+  while (seqs.length === 0 && Date.now() - started < 5000) {
+    dec.write(real);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  t.true(seqs.length > 0 && seqs.every((s) => s === 9));
+  t.is(dec.stats.timeouts, 1);
+  dec.destroy();
 });

@@ -1,0 +1,23 @@
+import test from 'ava';
+import { randomBytes } from 'node:crypto';
+import { crc32 } from 'node:zlib';
+import { crcOfRange, crcUpdate } from '../../shared/wire/crc-shift.js';
+
+test('CRC of a range from two running CRCs equals zlib over the range, through table builds and evictions', (t) => {
+  const b = randomBytes(40_000);
+  let checked = 0;
+  // Runs of one length (tables get built), then lengths that change every time (no table), more
+  // lengths than the cache holds (evictions), then the first lengths again.
+  for (const lens of [[1, 2, 3, 4, 5, 6], [7, 8], [1, 2]]) {
+    for (const len of lens) {
+      for (let r = 0; r < 70; r++) {
+        const a = (r * 37) % 1000;
+        const e = a + len * 3000 + (lens.length === 2 ? r % 3 : 0);
+        t.is(crcOfRange(crc32(b.subarray(0, a)), crc32(b.subarray(0, e)), e - a), crc32(b.subarray(a, e)));
+        checked++;
+      }
+    }
+  }
+  t.is(crcUpdate(crc32(b.subarray(0, 10)), b, 10, 500), crc32(b.subarray(0, 500)));
+  t.true(checked > 600);
+});
