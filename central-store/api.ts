@@ -33,8 +33,8 @@ export interface ApiOptions {
 
 export interface Api { server: http.Server; guard: LoginGuard; listen(port: number, host?: string): Promise<number>; close(): Promise<void> }
 
-/** Failed password checks that count towards a source's delay: a wrong or refused login, not bad input. */
-const countsAsFailure = (err: unknown) => err instanceof OpError && ['unauthenticated', 'locked', 'disabled'].includes(err.code);
+/** Failed password checks that count towards a source's delay: the 401 answer, not bad input (and not the right password for a locked or disabled account). */
+const countsAsFailure = (err: unknown) => err instanceof OpError && err.code === 'unauthenticated';
 
 interface Session { username: string; expiresAt: number }
 
@@ -52,11 +52,14 @@ export function createApi(o: ApiOptions): Api {
   guard.onDelay = (source, failures, delayMs) => audit('login-throttle', { source, failures, delayMs }, `${failures} failed logins from ${source}: next check not before ${delayMs} ms`);
   // Refusals before any check are counted, and summarised in the log at most once a minute.
   let refusedAt = -Infinity; const refused = { throttled: 0, busy: 0 };
-  const noteRefusal = (code: 'throttled' | 'busy') => {
-    refused[code]++;
-    if (now() - refusedAt < 60_000) return;
+  const flushRefusals = () => {
+    if (!refused.throttled && !refused.busy) return;
     audit('login-refused', { ...refused }, 'logins refused before any password check since the last such entry (throttled: per source; busy: queue full)');
     refusedAt = now(); refused.throttled = 0; refused.busy = 0;
+  };
+  const noteRefusal = (code: 'throttled' | 'busy') => {
+    refused[code]++;
+    if (now() - refusedAt >= 60_000) flushRefusals();
   };
 
   const send = (res: http.ServerResponse, status: number, body?: unknown) => {
@@ -170,6 +173,6 @@ export function createApi(o: ApiOptions): Api {
       server.once('error', reject);
       server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
     }),
-    close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(() => resolve()); }),
+    close: () => new Promise((resolve) => { flushRefusals(); server.closeAllConnections?.(); server.close(() => resolve()); }),
   };
 }
