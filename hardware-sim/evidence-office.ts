@@ -5,7 +5,7 @@
 // the access log. Every outcome is checked from outside (files, signatures, ffprobe, 7-Zip).
 import { createHash, createPublicKey, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { rename } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createApi } from '../central-store/api.js';
 import { parseStoreConfig, storePaths } from '../central-store/config.js';
@@ -41,9 +41,13 @@ export interface OfficeOptions {
   /** The pictures are real video (ffmpeg source), so ffprobe must find a video stream. */
   realVideo: boolean;
   say?: (line: string) => void;
+  /** The run's kept directory (demo --keep): the store's master key, the officer's password and a store
+   *  config go there so `bodycam store` can open the kept store afterwards (docs/fleet-sim.md). */
+  keepDir?: string;
 }
 
 const DAY = 86_400_000;
+const STORE_ID = 'central-sim';
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 export async function runEvidenceOffice(o: OfficeOptions): Promise<OfficeReport> {
@@ -64,10 +68,12 @@ async function office(o: OfficeOptions, r: OfficeReport, say: (line: string) => 
 
   // The fleet's ingest keeps blobs in blobs/ (checks.ts reads them there); the server's layout calls
   // that directory store/. Its receipt key becomes the store's signing key, sealed as the server keeps it.
-  const config = parseStoreConfig({ storeId: 'central-sim', dataDir: o.centralDir, mqtt: { url: 'mqtt://127.0.0.1:1883' } });
+  const config = parseStoreConfig({ storeId: STORE_ID, dataDir: o.centralDir, mqtt: { url: 'mqtt://127.0.0.1:1883' } });
   const paths = storePaths(config);
   if (existsSync(path.join(o.centralDir, 'blobs')) && !existsSync(paths.blobs)) await rename(path.join(o.centralDir, 'blobs'), paths.blobs);
   const master = randomBytes(32);
+  const pw = { admin: randomBytes(18).toString('base64url'), officer: randomBytes(18).toString('base64url'), auditor: randomBytes(18).toString('base64url') };
+  if (o.keepDir) await keepForLater(o.keepDir, master, pw.officer);
   await sealSigningKey(paths.signingKey, paths.signingPub, master, o.pki.receiptKey.privateKey);
   let offset = 0;
   const now = () => Date.now() + offset;
@@ -80,10 +86,9 @@ async function office(o: OfficeOptions, r: OfficeReport, say: (line: string) => 
     }
     const port = await api.listen(0, '127.0.0.1');
     const { must, login } = apiClient(`http://127.0.0.1:${port}`);
-    say(`office: store opened over the shift's central data (${o.pki.epochs.length} epoch keys imported, sealed under a fresh master key), API on 127.0.0.1:${port}`);
+    say(`office: store opened over the shift's central data (${o.pki.epochs.length} epoch keys imported, sealed under a fresh master key${o.keepDir ? ' kept in keys/store-master.key' : ' never written'}), API on 127.0.0.1:${port}`);
 
     // People: the bootstrap command makes the first administrator, who creates the others.
-    const pw = { admin: randomBytes(18).toString('base64url'), officer: randomBytes(18).toString('base64url'), auditor: randomBytes(18).toString('base64url') };
     await ctx.ops.bootstrapAdmin(USERS.admin, pw.admin);
     const admin = await login(USERS.admin, pw.admin);
     await must('POST', '/users', { token: admin, body: { username: USERS.officer, role: 'evidence-officer', password: pw.officer } });
@@ -164,4 +169,14 @@ async function office(o: OfficeOptions, r: OfficeReport, say: (line: string) => 
     await ctx.close();
     master.fill(0);
   }
+}
+
+/** What opening the kept store takes: its config (absolute paths), master key and the officer's password (0600). */
+async function keepForLater(dir: string, master: Buffer, officerPassword: string): Promise<void> {
+  const abs = path.resolve(dir);
+  const masterKeyFile = path.join(abs, 'keys', 'store-master.key');
+  await writeFile(masterKeyFile, `${master.toString('hex')}\n`, { mode: 0o600 });
+  await writeFile(path.join(abs, 'keys', `${USERS.officer}.password`), `${officerPassword}\n`, { mode: 0o600 });
+  const config = { storeId: STORE_ID, dataDir: path.join(abs, 'central'), mqtt: { url: 'mqtt://127.0.0.1:1883' }, masterKeyFile };
+  await writeFile(path.join(abs, 'central-store.json'), `${JSON.stringify(config, null, 2)}\n`);
 }

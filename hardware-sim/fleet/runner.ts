@@ -1,14 +1,15 @@
 // Runs a scenario (hardware-sim/fleet/scenario.ts) on real parts: each camera is the firmware in its
 // own process on the sim HAL, the dock agent and the central ingest are processes too (so crashes are
-// SIGKILLs), the serial links are socat pty pairs and the broker is aedes or mosquitto. Faults fire at
-// seeded points; afterwards checks.ts counts what survived.
+// SIGKILLs), the serial links are socat pty pairs (or Unix sockets relayed here: socket-line.ts) and the
+// broker is aedes or mosquitto. Faults fire at seeded points; afterwards checks.ts counts what survived.
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startAedes } from '../aedes.js';
 import { startCameraProcess, type CameraProcess } from '../camera-process.js';
 import { startMosquitto } from '../mosquitto.js';
-import { startPtyPair, type PtyPair } from '../serial.js';
+import { startPtyPair } from '../serial.js';
+import { startSocketLinePair, type LinePair } from '../socket-line.js';
 import { startChild, scriptPath, type Child } from './child.js';
 import { collectReport, type RunReport, type PowerCut } from './checks.js';
 import { createFleetPki, type FleetPki } from './pki.js';
@@ -42,7 +43,7 @@ interface Cam {
   config: Record<string, unknown>;
   proc: CameraProcess;
   bay: number;
-  pty?: PtyPair;
+  pty?: LinePair;
 }
 
 export async function runScenario(sc: Scenario, o: RunOptions = {}): Promise<RunReport> {
@@ -194,7 +195,7 @@ export async function runScenario(sc: Scenario, o: RunOptions = {}): Promise<Run
     let faultChain: Promise<void> = Promise.resolve();
     const docked = new Set<Cam>();
     const dockCam = async (cam: Cam) => {
-      cam.pty = await startPtyPair();
+      cam.pty = sc.line === 'socket' ? await startSocketLinePair() : await startPtyPair();
       bayDone.delete(cam.pty.a);
       const faults = sc.serial.bitErrorRate > 0 || sc.serial.dropRate > 0 ? { ber: sc.serial.bitErrorRate, dropRate: sc.serial.dropRate, seed: Math.floor(rand() * 2 ** 31) } : undefined;
       await cam.proc.send({ op: 'dock', tty: cam.pty.b, faults });

@@ -46,6 +46,8 @@ export const scenarioSchema = z
       }).strict())
       .default([]),
     broker: z.enum(['aedes', 'mosquitto']).default('aedes'),
+    /** Camera-dock serial line: a socat pty pair, or Unix sockets relayed in the runner (no socat needed). */
+    line: z.enum(['pty', 'socket']).default('pty'),
   })
   .strict()
   .refine((s) => s.source !== 'ffmpeg' || s.speed === 1, { path: ['speed'], message: "must be 1 with source 'ffmpeg' (ffmpeg runs in real time)" });
@@ -68,11 +70,13 @@ export function loadScenario(path: string): Scenario {
 
 export const defaultScenario: Scenario = parseScenario({ name: 'short shift', cameras: 3, incidentsPerCamera: 2 });
 
-/** What `npm run demo` runs: a short shift, three cameras, one dock, no faults. */
-export function demoScenario(ffmpeg: boolean): Scenario {
+/** What `npm run demo` runs: a short shift, three cameras, one dock, no faults, on the real parts installed. */
+export function demoScenario(parts: { ffmpeg: boolean; socat: boolean; mosquitto: boolean }): Scenario {
+  const { ffmpeg } = parts;
   return parseScenario({
     name: 'demo: short shift', cameras: 3, incidentsPerCamera: 2, prerecordSeconds: ffmpeg ? 10 : 60,
     incidentSeconds: ffmpeg ? [4, 8] : [20, 90], gapSeconds: ffmpeg ? [1, 3] : [10, 60],
     bitrate: ffmpeg ? 800_000 : 2_000_000, source: ffmpeg ? 'ffmpeg' : 'synthetic', speed: ffmpeg ? 1 : 20,
+    line: parts.socat ? 'pty' : 'socket', broker: parts.mosquitto ? 'mosquitto' : 'aedes',
   });
 }
