@@ -73,7 +73,7 @@ export async function bootCamera(config: FirmwareConfig, o: BootOptions): Promis
   };
   const choose = () => {
     const next = pickEpoch(epochs, clock.now());
-    if (!next) throw new ConfigError('config.paths.trustDir: no evidence-key epoch signed by the CA (dock the camera or provision it with --epoch)');
+    if (!next) throw new ConfigError('config.paths.trustDir: no evidence-key epoch signed by the CA (provision the camera with --epoch: it cannot reach a dock without one)');
     if (next.key.epochId !== current?.key.epochId || next.stale !== current.stale) {
       deviceLog.append('config', { evidenceEpoch: next.key.epochId, stale: next.stale });
       if (next.stale) log.warn({ epochId: next.key.epochId }, 'no current evidence epoch; using the latest one');

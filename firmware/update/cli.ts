@@ -88,7 +88,7 @@ function pack(v: Record<string, string | undefined>, files: string[]): number {
   } finally {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   }
-  process.stdout.write(`${JSON.stringify(m)}\n`);
+  process.stdout.write(`${JSON.stringify({ written: v.out, ...m })}\n`);
   return 0;
 }
 

@@ -82,7 +82,9 @@ export async function run(args: string[]): Promise<number> {
       },
       ca.keyPem,
     );
-    writeDurable(need(values.out, '--out'), JSON.stringify(doc));
+    const out = need(values.out, '--out');
+    writeDurable(out, JSON.stringify(doc));
+    process.stdout.write(`${JSON.stringify({ written: out, epochId: values.id, notBefore: values['not-before'], notAfter: values['not-after'] })}\n`);
     return 0;
   }
   if (sub === 'verify') {

@@ -1,6 +1,6 @@
 // `bodycam provision camera|dock|technician|central --id ID --pki PKI --out DIR [--force] ...`:
 // a fresh key and certificate per device (no defaults, nothing shared) plus its trust store.
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
@@ -31,6 +31,18 @@ function publicKeyFile(file: string, flag: string): string {
     return createPublicKey(text).export({ type: 'spki', format: 'pem' }) as string;
   } catch (err) {
     throw new Error(`${flag} ${file}: not a public key (${(err as Error).message})`);
+  }
+}
+
+/** The firmware refuses to start without the receipt key and an epoch (firmware/boot.ts): refuse here,
+ *  at the bench, unless the camera's trust store already holds them (a --force re-issue). */
+function requireCameraTrust(out: string, centralPub: string | undefined, epochsGiven: number): void {
+  const p = paths(out);
+  if (!centralPub && !existsSync(p.centralReceiptPub)) {
+    throw new Error("--central-pub is required for a camera: its firmware will not start without the central store's receipt key (docs/pki.md)");
+  }
+  if (epochsGiven === 0 && !(existsSync(p.epochs) && readdirSync(p.epochs).some((f) => f.endsWith('.json')))) {
+    throw new Error('--epoch is required for a camera: its firmware will not start without a CA-signed evidence-key epoch (docs/pki.md)');
   }
 }
 
@@ -72,6 +84,7 @@ export async function run(args: string[]): Promise<number> {
     if (type !== 'ed25519' && type !== 'rsa') throw new Error(`--firmware-key ${f}: a ${type} key cannot sign firmware (Ed25519 or RSA)`);
     return { name: basename(f).replace(/\.pub\.pem$|\.pem$/, ''), pem };
   });
+  if (role === 'camera') requireCameraTrust(out, centralPub, epochs.length);
   const issued = issueCertificate({ role: role as Role, id: values.id!, ca });
   const p = paths(out);
   writeIdentity(out, issued.keyPem, issued.certPem);

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
@@ -62,7 +62,17 @@ test('CLI: pki init, provision camera with epoch + central key; both refuse to o
   writeFileSync(pub, publicKey.export({ type: 'spki', format: 'pem' }));
   writeFileSync(join(root, 'central.pub.pem'), generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }));
   writeFileSync(join(root, 'release.pub.pem'), generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }));
-  t.is(bodycam('pki', 'sign-epoch', '--pki', pki, '--id', '2026-01', '--public-key', pub, '--not-before', '2026-01-01T00:00:00Z', '--not-after', '2026-02-01T00:00:00Z', '--out', join(root, 'e.json')).status, 0);
+  const signed = bodycam('pki', 'sign-epoch', '--pki', pki, '--id', '2026-01', '--public-key', pub, '--not-before', '2026-01-01T00:00:00Z', '--not-after', '2026-02-01T00:00:00Z', '--out', join(root, 'e.json'));
+  t.is(signed.status, 0, signed.stderr);
+  t.like(JSON.parse(signed.stdout), { written: join(root, 'e.json'), epochId: '2026-01' }, 'sign-epoch says what it wrote');
+  // A camera's firmware will not start without the receipt key and an epoch: provision refuses, writes nothing.
+  for (const [given, missing] of [[['--epoch', join(root, 'e.json')], '--central-pub'], [['--central-pub', join(root, 'central.pub.pem')], '--epoch']] as const) {
+    const bare = join(root, `cam-without${missing.slice(1)}`);
+    const r = bodycam('provision', 'camera', '--id', 'cam-x', '--pki', pki, '--out', bare, ...given);
+    t.is(r.status, 1, r.stdout);
+    t.regex(r.stderr, new RegExp(`${missing} is required for a camera`));
+    t.false(existsSync(bare), 'nothing written');
+  }
 
   const dev = join(root, 'cam');
   const r = bodycam('provision', 'camera', '--id', 'cam-42', '--pki', pki, '--out', dev, '--central-pub', join(root, 'central.pub.pem'), '--epoch', join(root, 'e.json'), '--firmware-key', join(root, 'release.pub.pem'));
@@ -128,7 +138,7 @@ test('CLI: provision refuses a private key, or a file that is no key, as a firmw
   const pubPem = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }) as string;
   writeFileSync(join(root, 'release-ok.pub.pem'), pubPem);
   const dev = join(root, 'cam-ok');
-  t.is(bodycam('provision', 'camera', '--id', 'cam-2', '--pki', pki, '--out', dev, '--firmware-key', join(root, 'release-ok.pub.pem')).status, 0);
+  t.is(bodycam('provision', 'technician', '--id', 'tech-2', '--pki', pki, '--out', dev, '--firmware-key', join(root, 'release-ok.pub.pem')).status, 0);
   t.deepEqual(loadTrustStore(dev).firmwareKeys, { 'release-ok': pubPem });
 });
 

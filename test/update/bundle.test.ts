@@ -165,6 +165,7 @@ test('bodycam fw keygen / pack / verify: manifest JSON, or the refusal and exit 
   writeFileSync(passFile, `${PASS}\n`);
   const p = cliEnv({}, ...pack, '--passphrase-file', passFile);
   t.is(p.status, 0, p.stderr);
+  t.is(JSON.parse(p.stdout).written, out, 'pack says what it wrote');
   const ok = cli('verify', out, '--trust', path.join(dir, 'keys'), '--hardware', HW);
   t.is(ok.status, 0, ok.stderr);
   t.is(JSON.parse(ok.stdout).version, '2.0.0');
