@@ -73,7 +73,7 @@ function loadConfig(v: { config?: string; dir?: string }): StoreConfig {
   if (!v.dir && cfgEnv) return loadStoreConfig(cfgEnv);
   if (!v.dir) throw new Usage('--config FILE or --dir DATA_DIR is required');
   // Only the store directory: defaults for the rest (the MQTT url is not used by the CLI).
-  return parseStoreConfig({ storeId: process.env.BODYCAM_STORE_ID ?? 'central', dataDir: path.resolve(v.dir), mqtt: { url: 'mqtt://127.0.0.1' } });
+  return parseStoreConfig({ storeId: process.env.BODYCAM_STORE_ID ?? 'central', dataDir: path.resolve(v.dir), mqtt: { url: 'mqtts://127.0.0.1', tls: { caPath: 'unused', certPath: 'unused', keyPath: 'unused' } } /* no MQTT here */ });
 }
 
 /**

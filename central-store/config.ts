@@ -5,6 +5,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { LOGIN_GUARD_DEFAULTS } from './login-guard.js';
 import { RetentionConfigSchema } from './retention.js';
+import { mqttsUrl } from '../shared/mqtt/config-schema.js';
 
 const int = (min: number, max: number, d: number) => z.number().int().min(min).max(max).default(d);
 const G = LOGIN_GUARD_DEFAULTS;
@@ -25,11 +26,17 @@ export const StoreConfigSchema = z.object({
   /** File holding the 32-byte master key (raw or hex), outside dataDir. Or env BODYCAM_MASTER_KEY_FILE / BODYCAM_MASTER_PASSPHRASE. */
   masterKeyFile: z.string().min(1).optional(),
   mqtt: z.object({
-    url: z.string().regex(/^(mqtts?|tcp|ssl|wss?):\/\//, 'an mqtt://, mqtts://, tcp://, ssl:// or ws(s):// URL'),
+    /** TLS only, no credentials inside (the client certificate authenticates). */
+    url: mqttsUrl,
+    /** The organisation CA, and the central store's identity (`bodycam provision central`: OU=central) as client certificate. */
+    tls: z.object({
+      caPath: z.string().min(1), certPath: z.string().min(1), keyPath: z.string().min(1),
+      serverName: z.string().min(1).max(253).optional(),
+    }).strict(),
     /** Ingest workers in this process; more than one share the broker's $share/<group>/ subscription. */
     workers: z.number().int().min(1).max(64).default(1),
     shareGroup: id.default('central'),
-  }),
+  }).strict(),
   api: z.object({
     host: z.string().min(1).default('127.0.0.1'),
     port: z.number().int().min(0).max(65535).default(8443),
@@ -75,7 +82,8 @@ export function loadStoreConfig(file: string): StoreConfig {
   const base = path.dirname(path.resolve(file));
   const abs = (p: string) => path.resolve(base, p);
   return {
-    ...c, dataDir: abs(c.dataDir), exportsDir: c.exportsDir && abs(c.exportsDir), masterKeyFile: c.masterKeyFile && abs(c.masterKeyFile),
+    ...c, dataDir: abs(c.dataDir),
+    mqtt: { ...c.mqtt, tls: { ...c.mqtt.tls, caPath: abs(c.mqtt.tls.caPath), certPath: abs(c.mqtt.tls.certPath), keyPath: abs(c.mqtt.tls.keyPath) } }, exportsDir: c.exportsDir && abs(c.exportsDir), masterKeyFile: c.masterKeyFile && abs(c.masterKeyFile),
     api: { ...c.api, tls: c.api.tls && { certPath: abs(c.api.tls.certPath), keyPath: abs(c.api.tls.keyPath) } },
   };
 }

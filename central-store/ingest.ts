@@ -4,13 +4,13 @@
 import type { KeyLike } from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
-import mqtt from 'mqtt';
 import { openDocument, type SignedDocument, type WipeCertificateBody } from '../shared/evidence.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import {
   ClipMetaSchema, DeviceLogMessageSchema, WipeCertMessageSchema, decodeChunk, decodeJson, encodeJson, missingRanges,
   type Ack, type ClipMeta, type Status,
 } from '../shared/mqtt/codec.js';
+import { connectMqtt, type MqttEndpoint } from '../shared/mqtt/connect.js';
 import { centralFilters, parseTopic, topics } from '../shared/mqtt/topics.js';
 import type { BlobStore } from './blob-store.js';
 import { getClip, insertClip, insertDeviceLog, insertWipeCert, migrateIngest, type ClipRow } from './clips-index.js';
@@ -23,7 +23,8 @@ import { signReceipt } from './receipts.js';
 export type Subscription = { mode: 'all' } | { mode: 'shared'; group?: string } | { mode: 'docks'; dockIds: string[] };
 
 export interface IngestOptions {
-  mqttUrl: string;
+  /** The broker, and the central store's client certificate (OU = central). */
+  mqtt: MqttEndpoint;
   db: Db;
   blobs: BlobStore;
   /** The central store's private signing key (Ed25519). */
@@ -71,8 +72,8 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   const MAX_WRITING = 32;
   let slotFreed: (() => void)[] = [];
   const filters = subscriptionFilters(opts.subscription ?? { mode: 'all' });
-  const client = mqtt.connect(opts.mqttUrl, {
-    protocolVersion: 4, clean: true, clientId: `central-${opts.storeId}-${opts.workerId}`, reconnectPeriod: 500,
+  const client = connectMqtt(opts.mqtt, {
+    clean: true, clientId: `central-${opts.storeId}-${opts.workerId}`, reconnectPeriod: 500,
     connectTimeout: 5000, resubscribe: false,
   });
   let subscribed: () => void = () => undefined;

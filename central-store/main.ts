@@ -22,13 +22,23 @@ async function main(): Promise<void> {
     process.stderr.write(`central-store: ${(err as Error).message}\n`);
     process.exit(err instanceof ConfigError ? EX_CONFIG : 1);
   }
+  let mqttTls;
+  try {
+    const read = (k: 'caPath' | 'certPath' | 'keyPath') => {
+      try { return readFileSync(config.mqtt.tls[k]); } catch (err) { throw new ConfigError(`config.mqtt.tls.${k}: cannot read ${config.mqtt.tls[k]} (${(err as NodeJS.ErrnoException).code ?? 'error'})`); }
+    };
+    mqttTls = { ca: read('caPath'), cert: read('certPath'), key: read('keyPath'), serverName: config.mqtt.tls.serverName };
+  } catch (err) {
+    process.stderr.write(`central-store: ${(err as Error).message}\n`);
+    process.exit(EX_CONFIG);
+  }
   const ctx: StoreContext = await openStoreContext(config, { masterKey: () => resolveMasterKey(config, process.env) });
   const evidence = await ctx.evidence();
   const signing = await ctx.signingKey();
   const ingests: Ingest[] = [];
   for (let i = 0; i < config.mqtt.workers; i++) {
     ingests.push(await startIngest({
-      mqttUrl: config.mqtt.url, db: ctx.db, blobs: ctx.blobs, receiptKey: signing.privateKey, storeId: config.storeId,
+      mqtt: { url: config.mqtt.url, tls: mqttTls }, db: ctx.db, blobs: ctx.blobs, receiptKey: signing.privateKey, storeId: config.storeId,
       workerId: `${process.pid}-${i}`, subscription: config.mqtt.workers > 1 ? { mode: 'shared', group: config.mqtt.shareGroup } : { mode: 'all' },
       log: log.child({ worker: i }),
     }));

@@ -6,7 +6,9 @@ import type { Logger } from 'pino';
 import type { UsbHotplug } from '../shared/hal.js';
 import { DockAgent, type AgentEvent } from './agent.js';
 import { FirmwareDrop, loadReleaseKeys, trackDocked } from './firmware-staging.js';
-import { loadEpochsDir, type DockConfig } from './config.js';
+import { dockMqttTlsFiles, loadEpochsDir, type DockConfig } from './config.js';
+import { X509Certificate } from 'node:crypto';
+import { subjectField } from '../shared/pki/verify.js';
 import { Journal } from './journal.js';
 import { openSerialLine } from './serial/opener.js';
 import { openCameraSession } from './serial/session.js';
@@ -27,6 +29,16 @@ export function assembleDock(config: DockConfig, o: { hotplug: UsbHotplug; log: 
   const centralPublicKey = createPublicKey(read('centralPublicKeyPath', config.centralPublicKeyPath));
   const identity = { keyPem: read('auth.keyPath', config.auth.keyPath), certPem: read('auth.certPath', config.auth.certPath) };
   const caCertPem = read('auth.caCertPath', config.auth.caCertPath);
+  const mt = dockMqttTlsFiles(config);
+  const field = (k: 'caPath' | 'certPath' | 'keyPath', dflt: string) => (config.mqttTls[k] ? `mqttTls.${k}` : dflt);
+  const mqttTls = {
+    ca: read(field('caPath', 'auth.caCertPath'), mt.caPath), cert: read(field('certPath', 'auth.certPath'), mt.certPath),
+    key: read(field('keyPath', 'auth.keyPath'), mt.keyPath), serverName: mt.serverName,
+  };
+  // The broker grants topics by the certificate's subject: a certificate for another dock would only be refused there.
+  let cn: string | undefined;
+  try { cn = subjectField(new X509Certificate(mqttTls.cert), 'CN'); } catch { throw new Error(`config.${field('certPath', 'auth.certPath')}: not a certificate`); }
+  if (cn !== config.dockId) throw new Error(`config.${field('certPath', 'auth.certPath')}: certificate is for ${cn ?? '(no CN)'}, not dockId ${config.dockId}`);
 
   // A bundle verified while cameras sit in the dock runs their bays again (offload first, then staging).
   const tracked = trackDocked(o.hotplug);
@@ -37,7 +49,7 @@ export function assembleDock(config: DockConfig, o: { hotplug: UsbHotplug; log: 
     })
     : undefined;
   const journal = Journal.open(config.journalPath);
-  const uploader = new Uploader({ mqttUrl: config.mqttUrl, dockId: config.dockId, centralPublicKey, chunkSize: config.chunkSize,
+  const uploader = new Uploader({ mqtt: { url: config.mqttUrl, tls: mqttTls }, dockId: config.dockId, centralPublicKey, chunkSize: config.chunkSize,
     inflight: config.inflight, statusTimeoutMs: config.statusTimeoutMs, maxBackoffMs: config.backoff.maxMs, log });
   const agent = new DockAgent({
     spoolDir: config.spoolDir, journal, uploader, centralPublicKey, backoff: config.backoff, parallelUploads: config.parallelUploads, bays: config.bays, log,

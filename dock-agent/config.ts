@@ -5,12 +5,20 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { SignedDocument } from '../shared/evidence.js';
 import { DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE } from '../shared/mqtt/codec.js';
+import { mqttsUrl } from '../shared/mqtt/config-schema.js';
 
 const id = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'letters, digits and . _ : - only (1-128)');
 
 export const DockConfigSchema = z.object({
   dockId: id,
-  mqttUrl: z.string().regex(/^(mqtts?|tcp|ssl|wss?):\/\//, 'an mqtt://, mqtts://, tcp://, ssl:// or ws(s):// URL'),
+  /** The broker, TLS only; no credentials in it (the client certificate authenticates). */
+  mqttUrl: mqttsUrl,
+  /** MQTT TLS: by default the dock's own identity (auth.*) is its client certificate and auth.caCertPath the CA. */
+  mqttTls: z.object({
+    caPath: z.string().min(1).optional(), certPath: z.string().min(1).optional(), keyPath: z.string().min(1).optional(),
+    /** The name in the broker's certificate, when the URL's host differs (e.g. an IP). */
+    serverName: z.string().min(1).max(253).optional(),
+  }).strict().default({}),
   /** PEM of the central store's receipt-signing public key: the only key receipts are accepted from. */
   centralPublicKeyPath: z.string().min(1),
   spoolDir: z.string().min(1),
@@ -40,6 +48,11 @@ export function parseDockConfig(raw: unknown): DockConfig {
     throw new Error(`config.${i.path.join('.') || '(root)'}: ${i.message}`);
   }
   return r.data;
+}
+
+/** The MQTT TLS file paths after defaults: the dock's identity and CA unless overridden. */
+export function dockMqttTlsFiles(c: DockConfig): { caPath: string; certPath: string; keyPath: string; serverName?: string } {
+  return { caPath: c.mqttTls.caPath ?? c.auth.caCertPath, certPath: c.mqttTls.certPath ?? c.auth.certPath, keyPath: c.mqttTls.keyPath ?? c.auth.keyPath, serverName: c.mqttTls.serverName };
 }
 
 export function loadDockConfig(file: string): DockConfig {

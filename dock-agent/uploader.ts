@@ -3,15 +3,17 @@
 // bounded window of QoS 1 publishes, and asks again until the answer is a receipt it can verify.
 import type { KeyLike } from 'node:crypto';
 import { open } from 'node:fs/promises';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import type { ClipSummary, DeviceLogEntry, SignedDocument } from '../shared/evidence.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import { AckSchema, CHUNK_HEADER_BYTES, DEFAULT_CHUNK_SIZE, StatusSchema, chunkCountOf, decodeJson, encodeJson, sealChunk, type Ack, type ClipMeta, type Status } from '../shared/mqtt/codec.js';
+import { connectMqtt, type MqttEndpoint } from '../shared/mqtt/connect.js';
 import { verifyReceipt } from '../shared/mqtt/receipt-check.js';
 import { dockFilters, parseTopic, topics } from '../shared/mqtt/topics.js';
 
 export interface UploaderOptions {
-  mqttUrl: string;
+  /** The broker, and this dock's client certificate (its identity: CN = dockId, OU = dock). */
+  mqtt: MqttEndpoint;
   dockId: string;
   centralPublicKey: KeyLike;
   chunkSize?: number;
@@ -44,8 +46,8 @@ export class Uploader {
     this.inflight = opts.inflight ?? 32;
     this.timeoutMs = opts.statusTimeoutMs ?? 3000;
     this.maxBackoffMs = opts.maxBackoffMs ?? 30000;
-    this.client = mqtt.connect(opts.mqttUrl, {
-      protocolVersion: 4, clean: true, clientId: `dock-${opts.dockId}-${process.pid}`, reconnectPeriod: 500, connectTimeout: 5000, resubscribe: false,
+    this.client = connectMqtt(opts.mqtt, {
+      clean: true, clientId: `dock-${opts.dockId}-${process.pid}`, reconnectPeriod: 500, connectTimeout: 5000, resubscribe: false,
     });
     let subscribed!: () => void;
     this.subscribed = new Promise((r) => { subscribed = r; });

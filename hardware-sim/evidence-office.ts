@@ -68,7 +68,7 @@ async function office(o: OfficeOptions, r: OfficeReport, say: (line: string) => 
 
   // The fleet's ingest keeps blobs in blobs/ (checks.ts reads them there); the server's layout calls
   // that directory store/. Its receipt key becomes the store's signing key, sealed as the server keeps it.
-  const config = parseStoreConfig({ storeId: STORE_ID, dataDir: o.centralDir, mqtt: { url: 'mqtt://127.0.0.1:1883' } });
+  const config = parseStoreConfig({ storeId: STORE_ID, dataDir: o.centralDir, mqtt: { url: 'mqtts://127.0.0.1', tls: { caPath: 'unused', certPath: 'unused', keyPath: 'unused' } } /* no MQTT here */ });
   const paths = storePaths(config);
   if (existsSync(path.join(o.centralDir, 'blobs')) && !existsSync(paths.blobs)) await rename(path.join(o.centralDir, 'blobs'), paths.blobs);
   const master = randomBytes(32);

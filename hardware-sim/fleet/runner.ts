@@ -71,12 +71,14 @@ export async function runScenario(sc: Scenario, o: RunOptions = {}): Promise<Run
   for (const e of pki.epochs) await writeFile(path.join(keys, 'epochs', `${e.epochId}.json`), JSON.stringify(e.doc));
 
   try {
-    const broker = sc.broker === 'mosquitto' ? await startMosquitto() : await startAedes();
+    // The broker trusts the fleet's CA: the dock's identity is its MQTT client certificate.
+    const broker = sc.broker === 'mosquitto' ? await startMosquitto({ ca: pki.ca, docks: ['dock-1'], centrals: ['central-sim'] }) : await startAedes(0, { ca: pki.ca });
+    const centralTls = broker.files('central-sim', 'central');
     cleanups.push(() => broker.stop());
     const centralDir = path.join(root, 'central');
     await mkdir(centralDir, { recursive: true });
     const startCentral = () => startChild('central', scriptPath('./central-process.ts', import.meta.url),
-      [centralDir, broker.url, path.join(keys, 'receipt.key.pem')], () => undefined);
+      [centralDir, broker.url, path.join(keys, 'receipt.key.pem'), centralTls.caPath, centralTls.certPath, centralTls.keyPath], () => undefined);
     let central: Child = await startCentral();
     cleanups.push(() => central.stop());
 

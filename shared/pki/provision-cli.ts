@@ -12,6 +12,8 @@ import { openDocument, type EvidenceEpochBody, type SignedDocument } from '../ev
 export const USAGE = `usage: bodycam provision camera|dock|technician|central --id ID --pki PKI --out DIR [--force]
          [--central-pub FILE] [--epoch FILE ...] [--firmware-key FILE ...] [--passphrase-file FILE]
   (the CA key's passphrase: --passphrase-file FILE or BODYCAM_CA_PASSPHRASE)
+       bodycam provision broker --pki PKI --out DIR --docks ID,ID... --central ID[,ID...] --host NAME [--host NAME ...]
+         [--port 8883] [--bind ADDR] [--crl FILE] [--new-server-cert] [--passphrase-file FILE]
 `;
 
 /** A public key file as SPKI PEM. A private key is refused: it must never be copied into a trust store. */
@@ -48,6 +50,7 @@ function requireCameraTrust(out: string, centralPub: string | undefined, epochsG
 
 export async function run(args: string[]): Promise<number> {
   const [role, ...rest] = args;
+  if (role === 'broker') return runBroker(rest);
   if (!role || !ROLES.includes(role as Role)) {
     process.stderr.write(USAGE);
     return 2;
@@ -93,5 +96,37 @@ export async function run(args: string[]): Promise<number> {
   for (const e of epochs) writeEpoch(out, e.body.epochId, e.doc);
   for (const k of firmwareKeys) writeDurable(join(p.firmware, `${k.name}.pub.pem`), k.pem);
   process.stdout.write(`${JSON.stringify({ role, id: values.id, dir: out, cert: p.cert })}\n`);
+  return 0;
+}
+
+/** `bodycam provision broker`: mosquitto.conf, ACL and server certificate (docs/mqtt-topics.md). */
+async function runBroker(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      pki: { type: 'string' }, out: { type: 'string' }, docks: { type: 'string' }, central: { type: 'string' },
+      host: { type: 'string', multiple: true }, port: { type: 'string' }, bind: { type: 'string' }, crl: { type: 'string' },
+      'new-server-cert': { type: 'boolean' }, 'passphrase-file': { type: 'string' },
+    },
+  });
+  for (const f of ['pki', 'out', 'central'] as const) if (!values[f]) throw new Error(`--${f} is required\n${USAGE}`);
+  const list = (v: string | undefined) => (v ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+  const port = values.port === undefined ? 8883 : Number(values.port);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`--port: ${values.port} is not a TCP port`);
+  const ca = loadCA(values.pki!, caPassphrase(values['passphrase-file']));
+  const { provisionBroker } = await import('./broker-provision.js');
+  const { openRevocationList, RevocationSet } = await import('./revocation.js');
+  let revocation;
+  if (values.crl) {
+    try { revocation = new RevocationSet(openRevocationList(JSON.parse(readFileSync(values.crl, 'utf8')), ca.certPem)); } catch (err) {
+      throw new Error(`--crl ${values.crl}: ${(err as Error).message}`);
+    }
+  }
+  const r = provisionBroker({
+    ca, out: values.out!, docks: list(values.docks), centrals: list(values.central), hosts: values.host ?? [], port, bind: values.bind,
+    revocation, newServerCert: values['new-server-cert'],
+  });
+  for (const s of r.skipped) process.stderr.write(`left out of the ACL: ${s}\n`);
+  process.stdout.write(`${JSON.stringify({ conf: r.conf, acl: r.acl, cert: r.cert, skipped: r.skipped })}\n`);
   return 0;
 }

@@ -4,6 +4,7 @@
 import { X509Certificate, createPrivateKey, type KeyLike } from 'node:crypto';
 import { z } from 'zod';
 import { openDocument, signDocument, type SignedDocument } from '../evidence.js';
+import { ROLES, type Role } from './ca.js';
 
 export const REVOCATION_KIND = 'revocation-list';
 /** Bounds what a peer must hold in memory for one list (a fleet's lost devices over its lifetime). */
@@ -15,8 +16,9 @@ const EntrySchema = z.object({
   serial: z.string().regex(SERIAL, 'lower-case hex without leading zeros'),
   reason: z.string().min(1).max(200),
   revokedAt: z.string().datetime(),
-  /** What the certificate named when it was revoked (CN/OU), for people reading the list. */
-  subject: z.string().max(300).optional(),
+  /** The certificate's role (OU) and id (CN) when known: a revoked dock's id loses its broker rights too. */
+  role: z.enum(ROLES).optional(),
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/).optional(),
 }).strict();
 const BodySchema = z.object({
   v: z.literal(1),
@@ -68,4 +70,8 @@ export class RevocationSet {
   }
   get number(): number { return this.list?.number ?? 0; }
   lookup(cert: X509Certificate): RevocationEntry | undefined { return this.bySerial.get(serialOf(cert)); }
+  /** A revoked identity by name (docks on the broker, where only the topic's dock id is seen). */
+  revokedId(role: Role, id: string): RevocationEntry | undefined {
+    return this.list?.revoked.find((e) => e.role === role && e.id === id);
+  }
 }

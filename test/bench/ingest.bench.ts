@@ -11,8 +11,8 @@ import mqtt from 'mqtt';
 import { Uploader } from '../../dock-agent/uploader.js';
 import { encodeChunk } from '../../shared/mqtt/codec.js';
 import { createLogger } from '../../shared/log.js';
-import { startMosquitto } from '../helpers/mosquitto.js';
-import { MB, arg, child, cpuMeter, pool, r2, writeClip } from './mqtt-bench-lib.js';
+import { mqttTlsOptions } from '../../shared/mqtt/connect.js';
+import { MB, arg, child, cpuMeter, pool, r2, startBenchMosquitto, writeClip } from './mqtt-bench-lib.js';
 
 const docks = arg('docks', 50);
 const perDock = arg('per-dock-mb', 4) * MB;
@@ -21,7 +21,7 @@ const inflight = arg('inflight', 4);
 const workers = arg('workers', 1);
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'ingest-bench-'));
-const mosq = await startMosquitto();
+const mosq = await startBenchMosquitto(Array.from({ length: docks }, (_, d) => `dock-${d}`));
 try {
   const clips = [];
   for (let d = 0; d < docks; d++) clips.push(await writeClip(dir, randomUUID(), perDock));
@@ -30,7 +30,7 @@ try {
 
   // Broker-only: 50 raw publishers, same frames, same window, to a sink process.
   const sink = await child(['sink', mosq.url, 'bench/raw/#', String(total + docks * frames * 44)]);
-  const pubs = await Promise.all(clips.map(() => mqtt.connectAsync(mosq.url, { protocolVersion: 4, clean: true })));
+  const pubs = await Promise.all(clips.map(() => mqtt.connectAsync(mosq.url, { protocolVersion: 4, clean: true, ...mqttTlsOptions(mosq.endpoint('bench-raw').tls) })));
   const cpu = cpuMeter();
   let t0 = performance.now();
   await Promise.all(clips.map(async (c, d) => {
@@ -52,7 +52,7 @@ try {
   await writeFile(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
   const centrals = await Promise.all(Array.from({ length: workers }, (_, w) => child(['central', mosq.url, dir, keyFile, `w${w}`, workers > 1 ? 'shared' : 'all'])));
   const log = createLogger('up', 'warn');
-  const ups = clips.map((_, d) => new Uploader({ mqttUrl: mosq.url, dockId: `dock-${d}`, centralPublicKey: publicKey, chunkSize, inflight, log }));
+  const ups = clips.map((_, d) => new Uploader({ mqtt: mosq.endpoint(`dock-${d}`), dockId: `dock-${d}`, centralPublicKey: publicKey, chunkSize, inflight, log }));
   await Promise.all(ups.map((u) => u.ready()));
   cpu();
   t0 = performance.now();

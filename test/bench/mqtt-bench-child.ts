@@ -7,19 +7,25 @@ import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import mqtt from 'mqtt';
+import { mqttTlsOptions, type MqttTls } from '../../shared/mqtt/connect.js';
 import { LocalBlobStore } from '../../central-store/blob-store.js';
 import { openCentralDb } from '../../central-store/db.js';
 import { startIngest } from '../../central-store/ingest.js';
 import { createLogger } from '../../shared/log.js';
 
 const [mode, url, a, b, workerId = 'w0', shared] = process.argv.slice(2);
+/** TLS identity files from the parent: {caPath, certPath, keyPath} (see benchTlsEnv in mqtt-bench-lib.ts). */
+const tlsFrom = (env: string): MqttTls => {
+  const f = JSON.parse(process.env[env] ?? '{}') as { caPath: string; certPath: string; keyPath: string };
+  return { ca: readFileSync(f.caPath), cert: readFileSync(f.certPath), key: readFileSync(f.keyPath) };
+};
 const say = (o: object) => process.stdout.write(JSON.stringify(o) + '\n');
 const cpuS = (since: NodeJS.CpuUsage) => { const u = process.cpuUsage(since); return Math.round((u.user + u.system) / 1e4) / 100; };
 
 if (mode === 'central') {
   const db = openCentralDb(path.join(a, 'central.db'));
   const blobs = await LocalBlobStore.open(path.join(a, 'store'));
-  const ingest = await startIngest({ mqttUrl: url, db, blobs, receiptKey: createPrivateKey(readFileSync(b)), storeId: 'bench', workerId, subscription: shared === 'shared' ? { mode: 'shared' } : { mode: 'all' }, log: createLogger('ingest', 'warn') });
+  const ingest = await startIngest({ mqtt: { url, tls: tlsFrom('BENCH_MQTT_CENTRAL_TLS') }, db, blobs, receiptKey: createPrivateKey(readFileSync(b)), storeId: 'bench', workerId, subscription: shared === 'shared' ? { mode: 'shared' } : { mode: 'all' }, log: createLogger('ingest', 'warn') });
   say({ ready: true });
   const cpu0 = process.cpuUsage();
   process.stdin.resume();
@@ -27,7 +33,7 @@ if (mode === 'central') {
 } else if (mode === 'sink') {
   const expect = Number(b);
   let got = 0;
-  const client = mqtt.connect(url, { protocolVersion: 4, clean: true, clientId: `sink-${process.pid}` });
+  const client = mqtt.connect(url, { protocolVersion: 4, clean: true, clientId: `sink-${process.pid}`, ...mqttTlsOptions(tlsFrom('BENCH_MQTT_SINK_TLS')) });
   client.on('message', (_t, payload) => {
     got += payload.length;
     if (got >= expect) { say({ done: true, bytes: got, cpuS: cpuS(cpu0) }); client.end(true, () => process.exit(0)); }

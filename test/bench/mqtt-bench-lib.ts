@@ -1,5 +1,6 @@
 // Shared plumbing for offload.bench.ts and ingest.bench.ts.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { startMosquitto, type Mosquitto } from '../../hardware-sim/mosquitto.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -64,4 +65,19 @@ export function cpuMeter(): () => number {
   };
   let last = busy();
   return () => { const b = busy(); const d = b - last; last = b; return r2(d); };
+}
+
+/**
+ * The bench broker: TLS and ACL as in production, plus one extra identity (dock "bench-raw") that may
+ * use bench/# for the raw baselines. Children get their identity files through the environment.
+ */
+export async function startBenchMosquitto(docks: string[]): Promise<Mosquitto> {
+  const { brokerUsername } = await import('../../shared/mqtt/acl.js');
+  const { orgOf } = await import('../../shared/pki/broker-provision.js');
+  const { defaultTestCa } = await import('../../hardware-sim/broker-pki.js');
+  const ca = defaultTestCa();
+  const mosq = await startMosquitto({ ca, docks, centrals: ['central-1'], extraAcl: [`user ${brokerUsername(orgOf(ca.certPem), 'dock', 'bench-raw')}`, 'topic readwrite bench/#'] });
+  process.env.BENCH_MQTT_CENTRAL_TLS = JSON.stringify(mosq.files('central-1', 'central'));
+  process.env.BENCH_MQTT_SINK_TLS = JSON.stringify(mosq.files('bench-raw'));
+  return mosq;
 }

@@ -12,8 +12,8 @@ import mqtt from 'mqtt';
 import { Uploader } from '../../dock-agent/uploader.js';
 import { encodeChunk } from '../../shared/mqtt/codec.js';
 import { createLogger } from '../../shared/log.js';
-import { startMosquitto } from '../helpers/mosquitto.js';
-import { MB, arg, child, cpuMeter, pool, r2, writeClip } from './mqtt-bench-lib.js';
+import { mqttTlsOptions } from '../../shared/mqtt/connect.js';
+import { MB, arg, child, cpuMeter, pool, r2, startBenchMosquitto, writeClip } from './mqtt-bench-lib.js';
 
 const totalMB = process.argv.includes('--gb') ? 1024 : arg('total-mb', 200);
 const chunkSize = arg('chunk-kib', 256) * 1024;
@@ -22,7 +22,7 @@ const parallel = arg('parallel', 4);
 const clipMB = Math.min(20, totalMB);
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'offload-bench-'));
-const mosq = await startMosquitto();
+const mosq = await startBenchMosquitto(['bench-dock']);
 try {
   const clips = [];
   for (let left = totalMB * MB; left > 0; left -= clipMB * MB) clips.push(await writeClip(dir, randomUUID(), Math.min(clipMB * MB, left)));
@@ -32,7 +32,7 @@ try {
   const frameBytes = clips.reduce((s, c) => s + c.clip.bytes + 44 * Math.ceil(c.clip.bytes / chunkSize), 0);
   let sink = await child(['sink', mosq.url, 'bench/raw/#', String(frameBytes)]);
   const rawSink = sink;
-  const pub = await mqtt.connectAsync(mosq.url, { protocolVersion: 4, clean: true });
+  const pub = await mqtt.connectAsync(mosq.url, { protocolVersion: 4, clean: true, ...mqttTlsOptions(mosq.endpoint('bench-raw').tls) });
   const cpu = cpuMeter();
   let t0 = performance.now();
   await pool(clips, parallel, async (c) => {
@@ -50,12 +50,14 @@ try {
   const rawMqttjsCpu = cpu();
   await pub.endAsync();
 
-  // Baseline 2: mosquitto_pub -q 1 -f <clip file>, one process per clip.
+  // Baseline 2: mosquitto_pub -q 1 -f <clip file>, one process per clip (TLS, as the bench-raw identity).
+  const rawFiles = mosq.files('bench-raw');
+  const rawTlsArgs = ['--cafile', rawFiles.caPath, '--cert', rawFiles.certPath, '--key', rawFiles.keyPath];
   sink = await child(['sink', mosq.url, 'bench/pub/#', String(total)]);
   cpu();
   t0 = performance.now();
   await pool(clips, parallel, (c) => new Promise<void>((resolve, reject) => {
-    const p = spawn('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(mosq.port), '-q', '1', '-t', `bench/pub/${c.clip.clipId}`, '-f', c.file], { stdio: 'ignore' });
+    const p = spawn('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(mosq.port), ...rawTlsArgs, '-q', '1', '-t', `bench/pub/${c.clip.clipId}`, '-f', c.file], { stdio: 'ignore' });
     p.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`mosquitto_pub exit ${code}`))));
   }));
   await sink.waitDone;
@@ -67,7 +69,7 @@ try {
   const keyFile = path.join(dir, 'central.key.pem');
   await writeFile(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
   const central = await child(['central', mosq.url, dir, keyFile]);
-  const up = new Uploader({ mqttUrl: mosq.url, dockId: 'bench-dock', centralPublicKey: publicKey, chunkSize, inflight, log: createLogger('up', 'warn') });
+  const up = new Uploader({ mqtt: mosq.endpoint('bench-dock'), dockId: 'bench-dock', centralPublicKey: publicKey, chunkSize, inflight, log: createLogger('up', 'warn') });
   await up.ready();
   cpu();
   t0 = performance.now();

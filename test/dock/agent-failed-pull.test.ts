@@ -14,12 +14,12 @@ import { FakeCamera, FakeHotplug, device } from './fakes.js';
 
 test('a pull failing while an earlier clip is in delivery: no crash, the next session delivers and wipes both', async (t) => {
   const broker = await startAedes();
-  const central = await makeCentral(broker.url);
+  const central = await makeCentral(broker);
   const dir = await tmpDir('dock-');
   t.teardown(async () => { await central.cleanup(); await broker.stop(); await rm(dir, { recursive: true, force: true }); });
   await central.start();
   const journal = Journal.open(path.join(dir, 'journal.db'));
-  const uploader = new Uploader({ mqttUrl: broker.url, dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: 64 * 1024, statusTimeoutMs: 500, log: quiet('up') });
+  const uploader = new Uploader({ mqtt: broker.endpoint('dock-1'), dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: 64 * 1024, statusTimeoutMs: 500, log: quiet('up') });
   const cam = new FakeCamera('cam-a', central.publicKey);
   const first = cam.addClip(300_000);
   const second = cam.addClip(100_000);

@@ -13,12 +13,12 @@ import { FakeCamera, FakeHotplug, device } from './fakes.js';
 
 async function setup(t: import('ava').ExecutionContext, opts: { rogueCentral?: boolean } = {}) {
   const broker = await startAedes();
-  const central = await makeCentral(broker.url);
+  const central = await makeCentral(broker);
   const dir = await tmpDir('dock-');
   t.teardown(async () => { await central.cleanup(); await broker.stop(); await rm(dir, { recursive: true, force: true }); });
   await central.start(opts.rogueCentral ? { receiptKey: generateKeyPairSync('ed25519').privateKey } : {});
   const journal = Journal.open(path.join(dir, 'journal.db'));
-  const uploader = new Uploader({ mqttUrl: broker.url, dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: 64 * 1024, statusTimeoutMs: 500, log: quiet('up') });
+  const uploader = new Uploader({ mqtt: broker.endpoint('dock-1'), dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: 64 * 1024, statusTimeoutMs: 500, log: quiet('up') });
   const hotplug = new FakeHotplug();
   const cameras = new Map<string, FakeCamera>();
   const sessions: CameraSession[] = [];

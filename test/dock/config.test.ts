@@ -5,7 +5,7 @@ import { loadDockConfig, loadEpochsDir, parseDockConfig } from '../../dock-agent
 import { tmpDir } from '../mqtt/setup.js';
 
 const good = {
-  dockId: 'dock-1', mqttUrl: 'mqtt://127.0.0.1:1883', centralPublicKeyPath: '/k.pem', spoolDir: '/s', journalPath: '/j.db', epochsDir: '/e',
+  dockId: 'dock-1', mqttUrl: 'mqtts://broker.example:8883', centralPublicKeyPath: '/k.pem', spoolDir: '/s', journalPath: '/j.db', epochsDir: '/e',
   usb: { vendorId: 0x1d6b, productId: 0x0104 }, auth: { certPath: 'c', keyPath: 'k', caCertPath: 'ca' },
 };
 
@@ -18,6 +18,10 @@ test('defaults: 256 KiB chunks, 8 bays, back-off', (t) => {
 
 test('errors name the field', (t) => {
   t.throws(() => parseDockConfig({ ...good, mqttUrl: 'http://x' }), { message: /^config\.mqttUrl:/ });
+  t.throws(() => parseDockConfig({ ...good, mqttUrl: 'mqtt://127.0.0.1:1883' }), { message: /^config\.mqttUrl: an mqtts:\/\/ URL \(TLS; plaintext MQTT is refused\)/ });
+  t.throws(() => parseDockConfig({ ...good, mqttUrl: 'mqtts://dock:pw@broker:8883' }), { message: /^config\.mqttUrl: a URL without credentials/ });
+  t.throws(() => parseDockConfig({ ...good, mqttTls: { serverName: '' } }), { message: /^config\.mqttTls\.serverName:/ });
+  t.throws(() => parseDockConfig({ ...good, mqttTls: { username: 'x' } }), { message: /^config\.mqttTls:.*username/ });
   t.throws(() => parseDockConfig({ ...good, chunkSize: 100 }), { message: /^config\.chunkSize:/ });
   t.throws(() => parseDockConfig({ ...good, dockId: 'a/b' }), { message: /^config\.dockId:/ });
   t.throws(() => parseDockConfig({ ...good, usb: { vendorId: 1 } }), { message: /^config\.usb\.productId:/ });

@@ -15,8 +15,8 @@ function runChild(args: string[], onEvent: (e: { type: string }, child: ChildPro
 }
 
 async function setup(t: import('ava').ExecutionContext) {
-  const b = await startMosquitto();
-  const central = await makeCentral(b.url);
+  const b = await startMosquitto({ docks: ['dock-k'] });
+  const central = await makeCentral(b);
   const dir = await tmpDir('kill9-');
   t.teardown(async () => { await central.cleanup(); await b.stop(); await rm(dir, { recursive: true, force: true }); });
   await central.start();
@@ -32,7 +32,8 @@ async function setup(t: import('ava').ExecutionContext) {
     await writeFile(path.join(dir, 'camera', `${clipId}.json`), JSON.stringify({ clipId, deviceId: 'cam-1', state: 'closed', bytes: data.length,
       sha256: createHash('sha256').update(data).digest('hex'), startedAt: new Date().toISOString(), stoppedAt: new Date().toISOString(), epochId: 'e1' }));
   }
-  return { central, dir, originals, args: [b.url, pubPath, dir] };
+  const id = b.files('dock-k');
+  return { central, dir, originals, args: [b.url, pubPath, dir, id.caPath, id.certPath, id.keyPath] };
 }
 
 test('dock agent killed -9 mid-upload: restarts from the journal, no re-pull, no duplicates', async (t) => {

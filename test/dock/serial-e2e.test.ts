@@ -19,7 +19,7 @@ import { FakeVault, fakeLog, makePki } from '../wire/helpers.js';
 
 test('two cameras over socat ptys → dock agent → mosquitto → central: delivered, receipted, wiped', async (t) => {
   const b = await startMosquitto();
-  const central = await makeCentral(b.url);
+  const central = await makeCentral(b);
   const dir = await tmpDir('e2e-');
   t.teardown(async () => { await central.cleanup(); await b.stop(); await rm(dir, { recursive: true, force: true }); });
   await central.start();
@@ -48,7 +48,7 @@ test('two cameras over socat ptys → dock agent → mosquitto → central: deli
     hotplug.dock(bay, id, pair.a);
   }
   const journal = Journal.open(path.join(dir, 'journal.db'));
-  const uploader = new Uploader({ mqttUrl: b.url, dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: 128 * 1024, statusTimeoutMs: 1000, log: quiet('up') });
+  const uploader = new Uploader({ mqtt: b.endpoint('dock-1'), dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: 128 * 1024, statusTimeoutMs: 1000, log: quiet('up') });
   const events: AgentEvent[] = [];
   const agent = new DockAgent({
     spoolDir: path.join(dir, 'spool'), hotplug, journal, uploader, centralPublicKey: central.publicKey, log: quiet('agent'),

@@ -6,6 +6,7 @@ import { Uploader } from '../../dock-agent/uploader.js';
 import { encodeChunk } from '../../shared/mqtt/codec.js';
 import { topics } from '../../shared/mqtt/topics.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
+import { mqttTlsOptions } from '../../shared/mqtt/connect.js';
 import { blobBytes, makeCentral, makeClip, quiet, tmpDir } from './setup.js';
 
 const CS = 64 * 1024;
@@ -17,12 +18,12 @@ async function until(cond: () => Promise<boolean>, ms = 10000) {
 
 test('bad chunk frames are dropped, bytes damaged in the partial file are found and re-requested', async (t) => {
   const b = await startMosquitto();
-  const central = await makeCentral(b.url);
+  const central = await makeCentral(b);
   const spool = await tmpDir('spool-');
   t.teardown(async () => { await central.cleanup(); await b.stop(); await rm(spool, { recursive: true, force: true }); });
   await central.start();
   const c = await makeClip(spool, 5 * CS + 100);
-  const raw = await mqtt.connectAsync(b.url, { protocolVersion: 4 });
+  const raw = await mqtt.connectAsync(b.url, { protocolVersion: 4, ...mqttTlsOptions(b.endpoint('dock-1').tls) });
   t.teardown(() => raw.endAsync());
   // All chunks but the last, each correct; plus a frame whose data does not match its hash (dropped).
   for (let i = 0; i < 5; i++) await raw.publishAsync(topics.chunk('dock-1', c.clip.clipId, i), encodeChunk(i, CS, c.data.subarray(i * CS, (i + 1) * CS)), { qos: 1 });
@@ -37,7 +38,7 @@ test('bad chunk frames are dropped, bytes damaged in the partial file are found 
   await fh.close();
 
   const sent: number[] = [];
-  const up = new Uploader({ mqttUrl: b.url, dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: CS, statusTimeoutMs: 1000, log: quiet('up') });
+  const up = new Uploader({ mqtt: b.endpoint('dock-1'), dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: CS, statusTimeoutMs: 1000, log: quiet('up') });
   t.teardown(() => up.close());
   const origPublish = (up as unknown as { client: mqtt.MqttClient }).client.publishAsync.bind((up as unknown as { client: mqtt.MqttClient }).client);
   (up as unknown as { client: { publishAsync: typeof origPublish } }).client.publishAsync = ((topic: string, ...rest: unknown[]) => {
@@ -52,7 +53,7 @@ test('bad chunk frames are dropped, bytes damaged in the partial file are found 
 
 test('partial clips left untouched past the TTL are removed when ingest starts; fresh ones stay', async (t) => {
   const b = await startMosquitto();
-  const central = await makeCentral(b.url);
+  const central = await makeCentral(b);
   t.teardown(async () => { await central.cleanup(); await b.stop(); });
   const { writeFile, utimes, readdir } = await import('node:fs/promises');
   const work = central.blobs.workDir();

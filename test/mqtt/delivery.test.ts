@@ -10,11 +10,11 @@ import { blobBytes, makeCentral, makeClip, quiet, tmpDir } from './setup.js';
 for (const broker of ['mosquitto', 'aedes'] as const) {
   test(`${broker}: clips arrive hash-exact, indexed once, receipted by the central key`, async (t) => {
     const b = broker === 'mosquitto' ? await startMosquitto() : await startAedes();
-    const central = await makeCentral(b.url);
+    const central = await makeCentral(b);
     const spool = await tmpDir('spool-');
     t.teardown(async () => { await central.cleanup(); await b.stop(); await rm(spool, { recursive: true, force: true }); });
     await central.start();
-    const up = new Uploader({ mqttUrl: b.url, dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: 128 * 1024, statusTimeoutMs: 1000, log: quiet('up') });
+    const up = new Uploader({ mqtt: b.endpoint('dock-1'), dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: 128 * 1024, statusTimeoutMs: 1000, log: quiet('up') });
     t.teardown(() => up.close());
     const clips = await Promise.all([3 * 1024 * 1024 + 17, 128 * 1024, 1, 0].map((n) => makeClip(spool, n)));
     const receipts = await Promise.all(clips.map((c) => up.upload(c.clip, c.file)));
@@ -35,12 +35,12 @@ for (const broker of ['mosquitto', 'aedes'] as const) {
 
 test('mosquitto: a receipt signed by another key is refused by the dock', async (t) => {
   const b = await startMosquitto();
-  const central = await makeCentral(b.url);
+  const central = await makeCentral(b);
   const spool = await tmpDir('spool-');
   t.teardown(async () => { await central.cleanup(); await b.stop(); await rm(spool, { recursive: true, force: true }); });
   const rogue = generateKeyPairSync('ed25519');
   await central.start({ receiptKey: rogue.privateKey });
-  const up = new Uploader({ mqttUrl: b.url, dockId: 'dock-1', centralPublicKey: central.publicKey, statusTimeoutMs: 1000, log: quiet('up') });
+  const up = new Uploader({ mqtt: b.endpoint('dock-1'), dockId: 'dock-1', centralPublicKey: central.publicKey, statusTimeoutMs: 1000, log: quiet('up') });
   t.teardown(() => up.close());
   const c = await makeClip(spool, 300 * 1024);
   await t.throwsAsync(up.upload(c.clip, c.file), { message: /signature does not verify/ });
@@ -48,13 +48,13 @@ test('mosquitto: a receipt signed by another key is refused by the dock', async 
 
 test('aedes: workers partitioned by dock id each store their own docks\' clips', async (t) => {
   const b = await startAedes();
-  const central = await makeCentral(b.url);
+  const central = await makeCentral(b);
   const spool = await tmpDir('spool-');
   t.teardown(async () => { await central.cleanup(); await b.stop(); await rm(spool, { recursive: true, force: true }); });
   const byWorker: Record<string, string[]> = { a: [], b: [] };
   await central.start({ workerId: 'a', subscription: { mode: 'docks', dockIds: ['dock-1'] }, onStored: (r) => byWorker.a.push(r.dock_id) });
   await central.start({ workerId: 'b', subscription: { mode: 'docks', dockIds: ['dock-2'] }, onStored: (r) => byWorker.b.push(r.dock_id) });
-  const ups = ['dock-1', 'dock-2'].map((d) => new Uploader({ mqttUrl: b.url, dockId: d, centralPublicKey: central.publicKey, statusTimeoutMs: 1000, log: quiet('up') }));
+  const ups = ['dock-1', 'dock-2'].map((d) => new Uploader({ mqtt: b.endpoint(d), dockId: d, centralPublicKey: central.publicKey, statusTimeoutMs: 1000, log: quiet('up') }));
   t.teardown(async () => { for (const u of ups) await u.close(); });
   const clips = await Promise.all([0, 1, 2, 3].map(() => makeClip(spool, 400_000)));
   await Promise.all(clips.map((c, i) => ups[i % 2].upload(c.clip, c.file)));

@@ -8,6 +8,7 @@ import { openCentralDb, type Db } from '../../central-store/db.js';
 import { startIngest, type IngestOptions, type Ingest } from '../../central-store/ingest.js';
 import type { ClipSummary } from '../../shared/evidence.js';
 import { createLogger } from '../../shared/log.js';
+import type { BrokerAccess } from '../../hardware-sim/broker-pki.js';
 
 export const quiet = (name: string) => createLogger(name, process.env.LOG_LEVEL ?? 'silent');
 
@@ -21,7 +22,8 @@ export interface Central {
   cleanup(): Promise<void>;
 }
 
-export async function makeCentral(mqttUrl: string): Promise<Central> {
+/** A central store whose ingest connects to the broker as central-1 (role central). */
+export async function makeCentral(broker: Pick<BrokerAccess, 'endpoint'>): Promise<Central> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'central-'));
   const db = openCentralDb(path.join(dir, 'central.db'));
   const blobs = await LocalBlobStore.open(path.join(dir, 'store'));
@@ -30,7 +32,7 @@ export async function makeCentral(mqttUrl: string): Promise<Central> {
   return {
     dir, db, blobs, privateKey, publicKey,
     async start(extra = {}) {
-      const ing = await startIngest({ mqttUrl, db, blobs, receiptKey: privateKey, storeId: 'store-1', workerId: `w${running.length}`, log: quiet('ingest'), ...extra });
+      const ing = await startIngest({ mqtt: broker.endpoint('central-1', 'central'), db, blobs, receiptKey: privateKey, storeId: 'store-1', workerId: `w${running.length}`, log: quiet('ingest'), ...extra });
       running.push(ing);
       return ing;
     },

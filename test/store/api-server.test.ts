@@ -27,7 +27,12 @@ test('bad config: exit 78 naming the field; missing master key: exit 1 saying so
   let err = ''; p.stderr.on('data', (d) => { err += d; });
   t.is(await exited(p), 78);
   t.regex(err, /config\.mqtt\.url:/);
-  writeFileSync(cfg, JSON.stringify({ storeId: 's', dataDir: 'd', mqtt: { url: 'mqtt://127.0.0.1:1' } }));
+  writeFileSync(cfg, JSON.stringify({ storeId: 's', dataDir: 'd', mqtt: { url: 'mqtts://127.0.0.1:1', tls: { caPath: 'ca', certPath: 'c', keyPath: 'k' } } }));
+  const r = server(cfg);
+  let err1 = ''; r.stderr.on('data', (d) => { err1 += d; });
+  t.is(await exited(r), 78);
+  t.regex(err1, /config\.mqtt\.tls\.caPath: cannot read/);
+  for (const f of ['ca', 'c', 'k']) writeFileSync(path.join(dir, f), 'x');
   const q = server(cfg, { BODYCAM_MASTER_KEY_FILE: '', BODYCAM_MASTER_PASSPHRASE: '' });
   let err2 = ''; q.stderr.on('data', (d) => { err2 += d; });
   t.is(await exited(q), 1);
@@ -40,7 +45,7 @@ test('server: ingest over mosquitto, API search, start-up jobs logged, SIGTERM e
   const { dir } = await tempDb(t);
   const keyFile = path.join(dir, 'master.key');
   writeFileSync(keyFile, randomBytes(32));
-  const cfgObj = { storeId: 'store-srv', dataDir: 'data', mqtt: { url: b.url }, api: { port: 0 }, epochDaysAhead: 2 };
+  const cfgObj = { storeId: 'store-srv', dataDir: 'data', mqtt: { url: b.url, tls: b.files('central-1', 'central') }, api: { port: 0 }, epochDaysAhead: 2 };
   const cfg = path.join(dir, 'store.json');
   writeFileSync(cfg, JSON.stringify(cfgObj));
   const config = parseStoreConfig({ ...cfgObj, dataDir: path.join(dir, 'data') });
@@ -62,7 +67,7 @@ test('server: ingest over mosquitto, API search, start-up jobs logged, SIGTERM e
   const published = readdirSync(storePaths(config).epochs);
   t.true(published.includes(`${today}.json`) && published.includes(`${today}.pub.pem`), published.join(' '));
   t.is(published.filter((n) => n.endsWith('.json')).length, 2, 'epochDaysAhead: 2');
-  const up = new Uploader({ mqttUrl: b.url, dockId: 'dock-1', centralPublicKey: createPublicKey(readFileSync(ready.publicKey)), statusTimeoutMs: 1000, log: quiet('up') });
+  const up = new Uploader({ mqtt: b.endpoint('dock-1'), dockId: 'dock-1', centralPublicKey: createPublicKey(readFileSync(ready.publicKey)), statusTimeoutMs: 1000, log: quiet('up') });
   t.teardown(() => up.close());
   const c = await makeClip(dir, 50_000, 'cam-9');
   const receipt = await up.upload(c.clip, c.file);

@@ -7,7 +7,7 @@ import { loadOrCreateSigningKey } from '../../central-store/signing-key.js';
 import { signData, verifyData } from '../../shared/crypto.js';
 import { tempDb } from './helpers.js';
 
-const good = { storeId: 'store-1', dataDir: '/srv/bodycam', mqtt: { url: 'mqtt://127.0.0.1:1883' } };
+const good = { storeId: 'store-1', dataDir: '/srv/bodycam', mqtt: { url: 'mqtts://127.0.0.1:8883', tls: { caPath: 'ca.pem', certPath: 'c.pem', keyPath: 'k.pem' } } };
 
 test('defaults: lockout 5, log kept 6 months, retention hourly, purge daily, API on localhost', (t) => {
   const c = parseStoreConfig(good);
@@ -17,7 +17,13 @@ test('defaults: lockout 5, log kept 6 months, retention hourly, purge daily, API
 });
 
 test('errors name the field; the master key itself is refused in the config', (t) => {
-  t.throws(() => parseStoreConfig({ ...good, mqtt: { url: 'http://x' } }), { message: /^config\.mqtt\.url:/ });
+  t.throws(() => parseStoreConfig({ ...good, mqtt: { ...good.mqtt, url: 'http://x' } }), { message: /^config\.mqtt\.url:/ });
+  // Plaintext MQTT, credentials in the URL, or no client certificate: refused, naming the field.
+  t.throws(() => parseStoreConfig({ ...good, mqtt: { ...good.mqtt, url: 'mqtt://127.0.0.1:1883' } }), { message: /^config\.mqtt\.url: an mqtts:\/\/ URL \(TLS; plaintext MQTT is refused\)/ });
+  t.throws(() => parseStoreConfig({ ...good, mqtt: { ...good.mqtt, url: 'mqtts://central:secret@broker:8883' } }), { message: /^config\.mqtt\.url: a URL without credentials/ });
+  t.throws(() => parseStoreConfig({ ...good, mqtt: { url: good.mqtt.url } }), { message: /^config\.mqtt\.tls:/ });
+  t.throws(() => parseStoreConfig({ ...good, mqtt: { ...good.mqtt, tls: { caPath: 'ca.pem', certPath: 'c.pem' } } }), { message: /^config\.mqtt\.tls\.keyPath:/ });
+  t.throws(() => parseStoreConfig({ ...good, mqtt: { ...good.mqtt, password: 'x' } }), { message: /^config\.mqtt:.*password/ });
   t.throws(() => parseStoreConfig({ ...good, api: { port: 70000 } }), { message: /^config\.api\.port:/ });
   t.throws(() => parseStoreConfig({ ...good, lockoutAfter: 0 }), { message: /^config\.lockoutAfter:/ });
   t.throws(() => parseStoreConfig({ ...good, masterKey: 'ab'.repeat(32) }), { message: /^config\.\(root\):.*masterKey/ });

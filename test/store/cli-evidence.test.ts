@@ -16,10 +16,10 @@ test('CLI on a real store: search, view -o, hold, delete refused on hold, export
   writeFileSync(keyFile, randomBytes(32).toString('hex'), { mode: 0o600 });
   const data = path.join(dir, 'data');
   const cfgFile = path.join(dir, 'store.json');
-  writeFileSync(cfgFile, JSON.stringify({ storeId: 'store-e2e', dataDir: 'data', masterKeyFile: 'master.key', mqtt: { url: 'mqtt://127.0.0.1:1' } }));
+  writeFileSync(cfgFile, JSON.stringify({ storeId: 'store-e2e', dataDir: 'data', masterKeyFile: 'master.key', mqtt: { url: 'mqtts://127.0.0.1', tls: { caPath: 'unused', certPath: 'unused', keyPath: 'unused' } } }));
   // Set up users and two clips in-process (fast scrypt here; the CLI reads any parameters).
   const now = Date.now();
-  const ctx = await openStoreContext(parseStoreConfig({ storeId: 'store-e2e', dataDir: data, masterKeyFile: keyFile, mqtt: { url: 'mqtt://x' } }),
+  const ctx = await openStoreContext(parseStoreConfig({ storeId: 'store-e2e', dataDir: data, masterKeyFile: keyFile, mqtt: { url: 'mqtts://127.0.0.1', tls: { caPath: 'unused', certPath: 'unused', keyPath: 'unused' } } }),
     { masterKey: async () => Buffer.from(readFileSync(keyFile, 'utf8'), 'hex'), scrypt: FAST_SCRYPT });
   await ctx.ops.bootstrapAdmin('root', PW);
   await ctx.ops.createUser('root', { username: 'owen', role: 'evidence-officer', password: PW });
@@ -71,7 +71,7 @@ test('CLI on a real store: search, view -o, hold, delete refused on hold, export
   t.is(verify.code, 0); t.true(verify.json.ok);
 
   // Every one of those calls is in the log with user, action and criterion.
-  const c2 = await openStoreContext(parseStoreConfig({ storeId: 'store-e2e', dataDir: data, mqtt: { url: 'mqtt://x' } }), { masterKey: async () => { throw new Error('not needed'); } });
+  const c2 = await openStoreContext(parseStoreConfig({ storeId: 'store-e2e', dataDir: data, mqtt: { url: 'mqtts://127.0.0.1', tls: { caPath: 'unused', certPath: 'unused', keyPath: 'unused' } } }), { masterKey: async () => { throw new Error('not needed'); } });
   t.teardown(() => c2.close());
   const lines = c2.log.entries().map((e) => `${e.user}|${e.action}|${e.outcome}|${e.criterion}`);
   for (const want of [

@@ -16,14 +16,14 @@ import { DAY, T0, addClip, code, epochAt, iso, makeStore, readAll } from './stor
 
 test('a clip delivered through real ingest is indexed with its purpose and opens verified', async (t) => {
   const b = await startAedes();
-  const central = await makeCentral(b.url);
+  const central = await makeCentral(b);
   const spool = await tmpDir('spool-');
   t.teardown(async () => { await central.cleanup(); await b.stop(); await rm(spool, { recursive: true, force: true }); });
   await central.start();
   const epoch = rsaPair();
   const file = path.join(spool, 'clip-1.bc');
   const segs = await writeClip(file, epoch.publicKey, 5); // meta.purpose = 'crime-prevention', epoch 'epoch-1'
-  const up = new Uploader({ mqttUrl: b.url, dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: 16 * 1024, statusTimeoutMs: 1000, log: quiet('up') });
+  const up = new Uploader({ mqtt: b.endpoint('dock-1'), dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: 16 * 1024, statusTimeoutMs: 1000, log: quiet('up') });
   t.teardown(() => up.close());
   await up.upload({ clipId: 'clip-1', deviceId: 'cam-1', state: 'closed', bytes: statSync(file).size, sha256: await hashFile(file),
     startedAt: '2026-01-01T00:00:00.000Z', stoppedAt: '2026-01-01T00:00:05.000Z', epochId: 'epoch-1' }, file);

@@ -22,7 +22,7 @@ import { makeBundle, makeCamera, makeFwPki, sha256File, type FwCamera } from './
 
 test('drop folder → two docked cameras after their offload → both on the new version, records at central', async (t) => {
   const b = await startMosquitto();
-  const central = await makeCentral(b.url);
+  const central = await makeCentral(b);
   const dir = await tmpDir('fwdrop-');
   t.teardown(async () => { await central.cleanup(); await b.stop(); await rm(dir, { recursive: true, force: true }); });
   await central.start();
@@ -71,7 +71,7 @@ test('drop folder → two docked cameras after their offload → both on the new
   await until('bundle verified', () => fwEvents.some((e) => e.type === 'fw-ready') && fwEvents.some((e) => e.type === 'fw-rejected'));
 
   const journal = Journal.open(path.join(dir, 'journal.db'));
-  const uploader = new Uploader({ mqttUrl: b.url, dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: 64 * 1024, statusTimeoutMs: 1000, log: quiet('up') });
+  const uploader = new Uploader({ mqtt: b.endpoint('dock-1'), dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: 64 * 1024, statusTimeoutMs: 1000, log: quiet('up') });
   const events: AgentEvent[] = [];
   const agent = new DockAgent({
     spoolDir: path.join(dir, 'spool'), hotplug, journal, uploader, centralPublicKey: central.publicKey, log: quiet('agent'),
@@ -106,7 +106,7 @@ test('drop folder → two docked cameras after their offload → both on the new
 
 test('a bundle dropped while a camera sits in the dock (offload long done) reaches it: its bay runs again', async (t) => {
   const broker = await startAedes();
-  const central = await makeCentral(broker.url);
+  const central = await makeCentral(broker);
   const dir = await tmpDir('fwdrop2-');
   t.teardown(async () => { await central.cleanup(); await broker.stop(); await rm(dir, { recursive: true, force: true }); });
   await central.start();
@@ -122,7 +122,7 @@ test('a bundle dropped while a camera sits in the dock (offload long done) reach
   sim.dock(0, 'cam-43', pair.a);
   const tracked = trackDocked(sim);
   const journal = Journal.open(path.join(dir, 'journal.db'));
-  const uploader = new Uploader({ mqttUrl: broker.url, dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: 64 * 1024, statusTimeoutMs: 1000, log: quiet('up') });
+  const uploader = new Uploader({ mqtt: broker.endpoint('dock-1'), dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: 64 * 1024, statusTimeoutMs: 1000, log: quiet('up') });
   const events: AgentEvent[] = [];
   const fwEvents: FirmwareEvent[] = [];
   const dropDir = path.join(dir, 'drop');

@@ -1,0 +1,112 @@
+// Who may publish and subscribe what on the broker (docs/mqtt-topics.md, "Authentication and ACL").
+// One rule table: rendered as a mosquitto acl_file by `bodycam provision broker`, and evaluated
+// directly by the embedded aedes broker. Identities come from the TLS client certificate only.
+import { TOPIC_ROOT, checkId } from './topics.js';
+
+/** Verified from the client certificate: its single role (OU) and id (CN). */
+export interface BrokerIdentity { role: string; id: string }
+
+/** Retained, CA-signed revocation list: only central publishes it, every dock reads it. */
+export const CRL_TOPIC = `${TOPIC_ROOT}/crl`;
+
+interface Rule { access: 'read' | 'write'; topic: string }
+
+/** The topic patterns an identity may write (publish) or read (subscribe/receive). Nothing for other roles. */
+export function rulesFor(who: BrokerIdentity): Rule[] {
+  const r = (access: Rule['access'], topic: string): Rule => ({ access, topic });
+  if (who.role === 'dock') {
+    const d = `${TOPIC_ROOT}/${checkId('dockId', who.id)}`;
+    return [r('write', `${d}/clip/+/meta`), r('write', `${d}/clip/+/chunk/+`), r('write', `${d}/wipe-cert`), r('write', `${d}/device-log`),
+      r('read', `${d}/status/+`), r('read', `${d}/ack`), r('read', CRL_TOPIC)];
+  }
+  if (who.role === 'central') {
+    const a = `${TOPIC_ROOT}/+`;
+    return [r('read', `${a}/clip/+/meta`), r('read', `${a}/clip/+/chunk/+`), r('read', `${a}/wipe-cert`), r('read', `${a}/device-log`),
+      r('write', `${a}/status/+`), r('write', `${a}/ack`), r('write', CRL_TOPIC)];
+  }
+  return [];
+}
+
+/** MQTT topic-filter match of a concrete topic against a pattern with + and # (no $-topics via wildcards). */
+export function topicMatches(pattern: string, topic: string): boolean {
+  const p = pattern.split('/');
+  const t = topic.split('/');
+  if (t[0]?.startsWith('$') && (p[0] === '+' || p[0] === '#')) return false;
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] === '#') return true;
+    if (i >= t.length) return false;
+    if (p[i] !== '+' && p[i] !== t[i]) return false;
+  }
+  return p.length === t.length;
+}
+
+/**
+ * A subscription filter is allowed only when every topic it could match is readable: each level of
+ * the filter must equal the rule's level, or be '+' where the rule has '+'. So `#`, `bodycam/v1/#`
+ * or another dock's status are refused outright, not merely filtered.
+ */
+export function filterCovered(rule: string, filter: string): boolean {
+  const r = rule.split('/');
+  const f = filter.split('/');
+  if (f.length !== r.length) return false;
+  return f.every((lvl, i) => lvl === r[i] || (r[i] === '+' && lvl === '+') || (r[i] === '+' && lvl !== '#' && lvl !== '+' && lvl !== ''));
+}
+
+/** Strip a shared-subscription prefix ($share/<group>/<filter>). */
+export function unshare(filter: string): string {
+  const m = /^\$share\/[^/#+]+\/(.+)$/.exec(filter);
+  return m ? m[1]! : filter;
+}
+
+export function mayPublish(who: BrokerIdentity | null, topic: string): boolean {
+  return !!who && rulesFor(who).some((r) => r.access === 'write' && topicMatches(r.topic, topic));
+}
+
+export function maySubscribe(who: BrokerIdentity | null, filter: string): boolean {
+  const f = unshare(filter);
+  return !!who && rulesFor(who).some((r) => r.access === 'read' && filterCovered(r.topic, f));
+}
+
+/** Delivery check: a message reaches a client only on a topic it may read (defence in depth). */
+export function mayReceive(who: BrokerIdentity | null, topic: string): boolean {
+  return !!who && rulesFor(who).some((r) => r.access === 'read' && topicMatches(r.topic, topic));
+}
+
+/** RFC 2253 escaping of one attribute value, as OpenSSL prints it (XN_FLAG_RFC2253, so non-ASCII as \XX). */
+export function rfc2253Value(v: string): string {
+  let out = '';
+  const bytes = Buffer.from(v, 'utf8');
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    const ch = String.fromCharCode(b);
+    if (b >= 0x80 || b < 0x20 || b === 0x7f) out += '\\' + b.toString(16).toUpperCase().padStart(2, '0');
+    else if (',+"\\<>;'.includes(ch) || (i === 0 && (ch === '#' || ch === ' ')) || (i === bytes.length - 1 && ch === ' ')) out += '\\' + ch;
+    else out += ch;
+  }
+  return out;
+}
+
+/**
+ * The mosquitto username of a certificate under `use_subject_as_username true`: its whole subject
+ * in RFC 2253 order, e.g. `O=Org,OU=dock,CN=dock-1`. The role (OU) is part of the name, so a camera
+ * or technician certificate whose CN equals a dock id gets none of that dock's rights (with
+ * `use_identity_as_username` the username would be the CN alone).
+ */
+export function brokerUsername(org: string, role: string, id: string): string {
+  return `O=${rfc2253Value(org)},OU=${role},CN=${rfc2253Value(id)}`;
+}
+
+/** The mosquitto acl_file for these docks and central stores of the organisation `org`. */
+export function renderMosquittoAcl(org: string, docks: string[], centrals: string[]): string {
+  const out = ['# Generated by `bodycam provision broker`; re-run it when a dock is added or revoked. Do not edit.',
+    '# Username = the subject of the client certificate (use_subject_as_username). No rule: no access.', ''];
+  for (const [role, ids] of [['dock', docks], ['central', centrals]] as const) {
+    for (const id of ids) {
+      checkId(`${role} id`, id);
+      out.push(`user ${brokerUsername(org, role, id)}`);
+      for (const r of rulesFor({ role, id })) out.push(`topic ${r.access} ${r.topic}`);
+      out.push('');
+    }
+  }
+  return out.join('\n');
+}
