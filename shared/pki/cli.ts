@@ -12,6 +12,8 @@ export const USAGE = `usage:
   bodycam pki init --dir PKI [--org NAME] [--force] [--passphrase-file FILE]
   bodycam pki sign-epoch --pki PKI --id EPOCH_ID --public-key FILE --not-before ISO --not-after ISO --out FILE [--passphrase-file FILE]
   bodycam pki verify CERT --pki PKI --role camera|dock|technician|central
+  bodycam pki revoke CERT|SERIAL --pki PKI --reason TEXT [--role ROLE --id ID]
+  bodycam pki crl --pki PKI [--out FILE] [--passphrase-file FILE]
 
 The CA key is stored encrypted (scrypt); its passphrase comes from --passphrase-file FILE (first line)
 or the environment variable BODYCAM_CA_PASSPHRASE, never from the command line.
@@ -51,6 +53,7 @@ function need(v: string | undefined, flag: string): string {
 
 export async function run(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
+  if (sub === 'revoke' || sub === 'crl') return (await import('./revoke-cli.js')).run(sub, rest);
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,

@@ -70,3 +70,43 @@ test('only a higher number replaces a list; serials are normalised the way node 
   t.is(serialOf(c.certPem), new X509Certificate(c.certPem).serialNumber.toLowerCase().replace(/^0+/, ''));
   t.throws(() => normalSerial('xyz'), { message: /not a hex certificate serial/ });
 });
+
+test('CLI: pki revoke CERT|SERIAL records, pki crl issues numbered signed lists, provision broker --crl leaves a revoked dock out', async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const { mkdtempSync, readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const root = mkdtempSync(join(tmpdir(), 'revoke-cli-'));
+  const bodycam = (...args: string[]) => spawnSync(process.execPath, ['--import=tsx', 'shared/cli/bodycam.ts', ...args],
+    { encoding: 'utf8', env: { ...process.env, BODYCAM_CA_PASSPHRASE: 'revocation test passphrase' } });
+  const pki = join(root, 'pki');
+  t.is(bodycam('pki', 'init', '--dir', pki).status, 0);
+  for (const id of ['dock-1', 'dock-2']) t.is(bodycam('provision', 'dock', '--id', id, '--pki', pki, '--out', join(root, id)).status, 0);
+  const cert1 = join(root, 'dock-1', 'identity', 'cert.pem');
+  t.regex(bodycam('pki', 'revoke', cert1, '--pki', pki).stderr, /--reason is required/);
+  t.is(bodycam('pki', 'revoke', cert1, '--pki', pki, '--reason', 'dock stolen from site B').status, 0);
+  t.regex(bodycam('pki', 'revoke', cert1, '--pki', pki, '--reason', 'again').stderr, /already revoked/);
+  t.is(bodycam('pki', 'revoke', 'ABCDEF01', '--pki', pki, '--reason', 'technician left', '--role', 'technician', '--id', 'tech-3').status, 0);
+  const other = join(root, 'other-ca');
+  t.is(bodycam('pki', 'init', '--dir', other).status, 0);
+  t.is(bodycam('provision', 'dock', '--id', 'dock-x', '--pki', other, '--out', join(root, 'dock-x')).status, 0);
+  t.regex(bodycam('pki', 'revoke', join(root, 'dock-x', 'identity', 'cert.pem'), '--pki', pki, '--reason', 'x').stderr, /not issued by the CA/);
+
+  const out = join(root, 'crl.json');
+  const r1 = bodycam('pki', 'crl', '--pki', pki, '--out', out);
+  t.is(r1.status, 0, r1.stderr);
+  const caPem = readFileSync(join(pki, 'ca.cert.pem'), 'utf8');
+  const l1 = openRevocationList(JSON.parse(readFileSync(out, 'utf8')), caPem);
+  t.is(l1.number, 1);
+  t.deepEqual(l1.revoked.map((e) => [e.serial, e.role, e.id, e.reason]), [
+    [serialOf(readFileSync(cert1, 'utf8')), 'dock', 'dock-1', 'dock stolen from site B'], ['abcdef01', 'technician', 'tech-3', 'technician left']]);
+  t.is(bodycam('pki', 'crl', '--pki', pki, '--out', out).status, 0);
+  t.is(openRevocationList(JSON.parse(readFileSync(out, 'utf8')), caPem).number, 2, 'every issue gets the next number');
+
+  const b = bodycam('provision', 'broker', '--pki', pki, '--out', join(root, 'broker'), '--docks', 'dock-1,dock-2', '--central', 'central-1', '--host', 'localhost', '--crl', out);
+  t.is(b.status, 0, b.stderr);
+  t.regex(b.stderr, /left out of the ACL: dock dock-1 \(revoked: dock stolen from site B\)/);
+  const acl = readFileSync(join(root, 'broker', 'acl'), 'utf8');
+  t.false(acl.includes('CN=dock-1\n'));
+  t.true(acl.includes('CN=dock-2\n'));
+});
