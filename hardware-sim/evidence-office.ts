@@ -177,6 +177,7 @@ async function keepForLater(dir: string, master: Buffer, officerPassword: string
   const masterKeyFile = path.join(abs, 'keys', 'store-master.key');
   await writeFile(masterKeyFile, `${master.toString('hex')}\n`, { mode: 0o600 });
   await writeFile(path.join(abs, 'keys', `${USERS.officer}.password`), `${officerPassword}\n`, { mode: 0o600 });
-  const config = { storeId: STORE_ID, dataDir: path.join(abs, 'central'), mqtt: { url: 'mqtt://127.0.0.1:1883' }, masterKeyFile };
+  // The kept store is opened by the CLI only; MQTT settings are required by the schema but unused here.
+  const config = { storeId: STORE_ID, dataDir: path.join(abs, 'central'), mqtt: { url: 'mqtts://127.0.0.1:8883', tls: { caPath: 'keys/mqtt-ca.pem', certPath: 'keys/mqtt-central.cert.pem', keyPath: 'keys/mqtt-central.key.pem' } }, masterKeyFile };
   await writeFile(path.join(abs, 'central-store.json'), `${JSON.stringify(config, null, 2)}\n`);
 }
