@@ -51,6 +51,8 @@ export const StoreConfigSchema = z.object({
   accessLogMonths: z.number().int().min(1).max(120).default(6),
   /** Daily evidence-key epochs kept generated ahead of today; public halves in <dataDir>/epochs for the CA to sign. */
   epochDaysAhead: z.number().int().min(1).max(60).default(14),
+  /** The CA-signed revocation list from `bodycam pki crl`: checked at ingest and published to docks (re-read when it changes). */
+  revocationListPath: z.string().min(1).optional(),
   /** Per-purpose retention for the evidence store (docs/retention-and-keys.md). */
   retention: RetentionConfigSchema.optional(),
   jobs: z.object({
@@ -83,7 +85,7 @@ export function loadStoreConfig(file: string): StoreConfig {
   const abs = (p: string) => path.resolve(base, p);
   return {
     ...c, dataDir: abs(c.dataDir),
-    mqtt: { ...c.mqtt, tls: { ...c.mqtt.tls, caPath: abs(c.mqtt.tls.caPath), certPath: abs(c.mqtt.tls.certPath), keyPath: abs(c.mqtt.tls.keyPath) } }, exportsDir: c.exportsDir && abs(c.exportsDir), masterKeyFile: c.masterKeyFile && abs(c.masterKeyFile),
+    mqtt: { ...c.mqtt, tls: { ...c.mqtt.tls, caPath: abs(c.mqtt.tls.caPath), certPath: abs(c.mqtt.tls.certPath), keyPath: abs(c.mqtt.tls.keyPath) } }, exportsDir: c.exportsDir && abs(c.exportsDir), masterKeyFile: c.masterKeyFile && abs(c.masterKeyFile), revocationListPath: c.revocationListPath && abs(c.revocationListPath),
     api: { ...c.api, tls: c.api.tls && { certPath: abs(c.api.tls.certPath), keyPath: abs(c.api.tls.keyPath) } },
   };
 }

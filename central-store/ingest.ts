@@ -19,6 +19,7 @@ import { Assembler, hashFile } from './ingest-assembly.js';
 import { readStoredHeader } from './clip-stream.js';
 import { MAX_HEADER_LEN, parseHeader, type ClipHeader } from '../shared/clip/format.js';
 import { signReceipt } from './receipts.js';
+import type { RevocationSet } from '../shared/pki/revocation.js';
 
 export type Subscription = { mode: 'all' } | { mode: 'shared'; group?: string } | { mode: 'docks'; dockIds: string[] };
 
@@ -37,6 +38,8 @@ export interface IngestOptions {
   workDir?: string;
   /** Public key of a camera, when known, to verify its wipe certificates. */
   deviceKey?: (deviceId: string) => KeyLike | undefined;
+  /** The current verified revocation list, consulted at every certificate check. */
+  revocation?: () => RevocationSet | null | undefined;
   onStored?: (row: ClipRow) => void;
   /** Partial clips untouched this long are securely removed (default 7 days; checked at start and hourly). */
   partialTtlMs?: number;
@@ -179,6 +182,9 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   const handle = async (topic: string, payload: Buffer): Promise<void> => {
     const t = parseTopic(topic);
     if (!t) return;
+    // A revoked dock's id is refused outright (its certificate may still open a broker that was not re-provisioned).
+    const revoked = opts.revocation?.()?.revokedId('dock', t.dockId);
+    if (revoked) throw new Error(`dock ${t.dockId} is revoked (${revoked.reason}); message dropped`);
     if (t.kind === 'chunk') {
       if (getClip(opts.db, t.clipId)) return; // already stored: a late duplicate
       const c = decodeChunk(payload);

@@ -9,6 +9,7 @@ import { createApi, type Api } from './api.js';
 import { ConfigError, loadStoreConfig, storePaths } from './config.js';
 import { publishUpcomingEpochs } from './epochs.js';
 import { startIngest, type Ingest } from './ingest.js';
+import { startCrlPublisher } from './crl-publisher.js';
 import { SYSTEM } from './operations.js';
 import { openStoreContext, resolveMasterKey, type StoreContext } from './store-context.js';
 
@@ -35,10 +36,12 @@ async function main(): Promise<void> {
   const ctx: StoreContext = await openStoreContext(config, { masterKey: () => resolveMasterKey(config, process.env) });
   const evidence = await ctx.evidence();
   const signing = await ctx.signingKey();
+  const mqttEndpoint = { url: config.mqtt.url, tls: mqttTls };
+  const crl = config.revocationListPath ? startCrlPublisher({ mqtt: mqttEndpoint, file: config.revocationListPath, storeId: config.storeId, log }) : undefined;
   const ingests: Ingest[] = [];
   for (let i = 0; i < config.mqtt.workers; i++) {
     ingests.push(await startIngest({
-      mqtt: { url: config.mqtt.url, tls: mqttTls }, db: ctx.db, blobs: ctx.blobs, receiptKey: signing.privateKey, storeId: config.storeId,
+      mqtt: mqttEndpoint, revocation: crl && (() => crl.current()), db: ctx.db, blobs: ctx.blobs, receiptKey: signing.privateKey, storeId: config.storeId,
       workerId: `${process.pid}-${i}`, subscription: config.mqtt.workers > 1 ? { mode: 'shared', group: config.mqtt.shareGroup } : { mode: 'all' },
       log: log.child({ worker: i }),
     }));
@@ -73,6 +76,7 @@ async function main(): Promise<void> {
     for (const t of timers) clearInterval(t);
     await api.close();
     for (const i of ingests) await i.close();
+    await crl?.close();
     await chain;
     await ctx.close();
     log.info('central store stopped');

@@ -9,6 +9,8 @@ import { FirmwareDrop, loadReleaseKeys, trackDocked } from './firmware-staging.j
 import { dockMqttTlsFiles, loadEpochsDir, type DockConfig } from './config.js';
 import { X509Certificate } from 'node:crypto';
 import { subjectField } from '../shared/pki/verify.js';
+import { RevocationStore } from '../shared/pki/revocation-store.js';
+import path from 'node:path';
 import { Journal } from './journal.js';
 import { openSerialLine } from './serial/opener.js';
 import { openCameraSession } from './serial/session.js';
@@ -49,8 +51,16 @@ export function assembleDock(config: DockConfig, o: { hotplug: UsbHotplug; log: 
     })
     : undefined;
   const journal = Journal.open(config.journalPath);
+  // The newest CA-signed revocation list: from central (retained MQTT message), checked at every handshake, passed to cameras.
+  const revocation = new RevocationStore(config.revocationListPath ?? path.join(path.dirname(config.journalPath), 'revocation-list.json'), caCertPem);
   const uploader = new Uploader({ mqtt: { url: config.mqttUrl, tls: mqttTls }, dockId: config.dockId, centralPublicKey, chunkSize: config.chunkSize,
-    inflight: config.inflight, statusTimeoutMs: config.statusTimeoutMs, maxBackoffMs: config.backoff.maxMs, log });
+    inflight: config.inflight,
+    onRevocationList: (doc) => {
+      try {
+        const r = revocation.offer(doc);
+        if (r.installed) log.info({ number: r.number }, 'revocation list installed');
+      } catch (err) { log.warn({ err: String(err) }, 'revocation list refused'); }
+    }, statusTimeoutMs: config.statusTimeoutMs, maxBackoffMs: config.backoff.maxMs, log });
   const agent = new DockAgent({
     spoolDir: config.spoolDir, journal, uploader, centralPublicKey, backoff: config.backoff, parallelUploads: config.parallelUploads, bays: config.bays, log,
     hotplug: tracked.hotplug,

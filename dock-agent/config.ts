@@ -23,6 +23,8 @@ export const DockConfigSchema = z.object({
   centralPublicKeyPath: z.string().min(1),
   spoolDir: z.string().min(1),
   journalPath: z.string().min(1),
+  /** Where the newest verified revocation list from central is kept (default: revocation-list.json beside the journal). */
+  revocationListPath: z.string().min(1).optional(),
   /** Directory of *.json SignedDocuments (evidence epochs) handed to every docked camera. */
   epochsDir: z.string().min(1),
   chunkSize: z.number().int().min(1024).max(MAX_CHUNK_SIZE).default(DEFAULT_CHUNK_SIZE),

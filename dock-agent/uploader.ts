@@ -9,7 +9,7 @@ import { createLogger, type Logger } from '../shared/log.js';
 import { AckSchema, CHUNK_HEADER_BYTES, DEFAULT_CHUNK_SIZE, StatusSchema, chunkCountOf, decodeJson, encodeJson, sealChunk, type Ack, type ClipMeta, type Status } from '../shared/mqtt/codec.js';
 import { connectMqtt, type MqttEndpoint } from '../shared/mqtt/connect.js';
 import { verifyReceipt } from '../shared/mqtt/receipt-check.js';
-import { dockFilters, parseTopic, topics } from '../shared/mqtt/topics.js';
+import { CRL_TOPIC, dockFilters, parseTopic, topics } from '../shared/mqtt/topics.js';
 
 export interface UploaderOptions {
   /** The broker, and this dock's client certificate (its identity: CN = dockId, OU = dock). */
@@ -22,6 +22,8 @@ export interface UploaderOptions {
   /** First wait for a status/ack before asking again; doubles per silent try up to maxBackoffMs. */
   statusTimeoutMs?: number;
   maxBackoffMs?: number;
+  /** The retained revocation list from central (unverified JSON: the receiver verifies it against the CA). */
+  onRevocationList?: (doc: unknown) => void;
   log?: Logger;
 }
 
@@ -64,6 +66,7 @@ export class Uploader {
   private onMessage(topic: string, payload: Buffer): void {
     const t = parseTopic(topic);
     try {
+      if (topic === CRL_TOPIC) { this.opts.onRevocationList?.(JSON.parse(payload.toString('utf8'))); return; }
       if (t?.kind === 'status') {
         const s = decodeJson(StatusSchema, payload, 'status');
         this.statusWaiters.get(`${s.clipId}:${s.req}`)?.(s);

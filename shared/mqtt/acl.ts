@@ -1,13 +1,12 @@
 // Who may publish and subscribe what on the broker (docs/mqtt-topics.md, "Authentication and ACL").
 // One rule table: rendered as a mosquitto acl_file by `bodycam provision broker`, and evaluated
 // directly by the embedded aedes broker. Identities come from the TLS client certificate only.
-import { TOPIC_ROOT, checkId } from './topics.js';
+import { CRL_TOPIC, TOPIC_ROOT, checkId } from './topics.js';
 
 /** Verified from the client certificate: its single role (OU) and id (CN). */
 export interface BrokerIdentity { role: string; id: string }
 
-/** Retained, CA-signed revocation list: only central publishes it, every dock reads it. */
-export const CRL_TOPIC = `${TOPIC_ROOT}/crl`;
+export { CRL_TOPIC };
 
 interface Rule { access: 'read' | 'write'; topic: string }
 

@@ -8,6 +8,9 @@ export function checkId(field: string, value: string): string {
   return value;
 }
 
+/** Retained, CA-signed revocation list: published by central only, read by every dock. */
+export const CRL_TOPIC = `${TOPIC_ROOT}/crl`;
+
 export const topics = {
   meta: (dockId: string, clipId: string) => `${TOPIC_ROOT}/${dockId}/clip/${clipId}/meta`,
   chunk: (dockId: string, clipId: string, index: number) => `${TOPIC_ROOT}/${dockId}/clip/${clipId}/chunk/${index}`,
@@ -24,7 +27,7 @@ export function centralFilters(dock = '+'): string[] {
 }
 /** What a dock subscribes to. */
 export function dockFilters(dockId: string): string[] {
-  return [`${TOPIC_ROOT}/${dockId}/status/+`, `${TOPIC_ROOT}/${dockId}/ack`];
+  return [`${TOPIC_ROOT}/${dockId}/status/+`, `${TOPIC_ROOT}/${dockId}/ack`, CRL_TOPIC];
 }
 
 export type ParsedTopic =

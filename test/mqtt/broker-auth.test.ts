@@ -15,10 +15,10 @@ const brokers: Record<string, () => Promise<Broker>> = { mosquitto: () => startM
 
 /** Connect once, no reconnect: 'connected' or the reason it failed. */
 async function tryConnect(url: string, o: IClientOptions): Promise<{ client?: MqttClient; error?: string }> {
-  const c = mqtt.connect(url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 4000, ...o });
+  const c = mqtt.connect(url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 20_000, ...o });
   return new Promise((resolve) => {
     const done = (r: { client?: MqttClient; error?: string }) => { clearTimeout(timer); resolve(r); };
-    const timer = setTimeout(() => { c.end(true); done({ error: 'timeout' }); }, 6000);
+    const timer = setTimeout(() => { c.end(true); done({ error: 'timeout' }); }, 25_000);
     c.once('connect', () => done({ client: c }));
     c.once('error', (err) => { c.end(true); done({ error: err.message }); });
     c.once('close', () => { if (!c.connected) done({ error: 'closed' }); });
