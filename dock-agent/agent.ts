@@ -27,6 +27,8 @@ export interface AgentDeps {
   journal: Journal;
   uploader: Pick<Uploader, 'upload' | 'forwardWipeCert' | 'forwardDeviceLog'>;
   loadEpochs(): Promise<SignedDocument[]>;
+  /** The newest CA-signed revocation list the dock holds, passed to every camera after AUTH. */
+  revocationList?: () => SignedDocument | null;
   /** Receipts are checked again before they are shown to a camera. */
   centralPublicKey: KeyLike;
   backoff?: { initialMs: number; maxMs: number };
@@ -167,6 +169,11 @@ export class DockAgent {
       await session.setClock((this.d.now ?? Date.now)());
       // One epoch per request: each ~1 KB frame survives a noisy line (BER 1e-4) far more often than one 3+ KB batch.
       for (const epoch of await this.d.loadEpochs()) await session.installEpochs([epoch]);
+      const crl = this.d.revocationList?.();
+      if (crl && session.installRevocationList) {
+        // A camera that refuses it (older firmware: UNSUPPORTED) still offloads: the list protects it, not the evidence.
+        await session.installRevocationList(crl).catch((err) => this.log.warn({ err: String(err) }, 'revocation list not installed on camera'));
+      }
       const listed = await session.listClips();
       await this.finishUnansweredWipes(session, listed);
       const clips = listed.filter((c) => c.state !== 'recording' && c.sha256);

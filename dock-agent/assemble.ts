@@ -66,11 +66,12 @@ export function assembleDock(config: DockConfig, o: { hotplug: UsbHotplug; log: 
     hotplug: tracked.hotplug,
     afterOffload: firmware && ((session, signal) => firmware.afterOffload(session, signal)),
     loadEpochs: () => loadEpochsDir(config.epochsDir),
+    revocationList: () => revocation.document(),
     async openSession(dev): Promise<CameraSession> {
       const line = await openSerialLine(dev.ttyPath, config.serial.baudRate);
       try {
         const session = await openCameraSession({
-          line, identity, caCertPem,
+          line, identity, caCertPem, revocation: () => revocation.current(),
           onEvent: (type, data) => log.warn({ type, tty: dev.ttyPath, ...data }, 'camera not trusted'),
         });
         const close = session.close.bind(session);

@@ -18,5 +18,7 @@ export interface CameraSession {
   setClock(epochMs: number): Promise<void>;
   /** Hand the camera upcoming evidence-key epochs (SignedDocument of EvidenceEpochBody). */
   installEpochs(epochs: SignedDocument[]): Promise<void>;
+  /** Hand the camera the newest CA-signed revocation list (it keeps it only if newer than its own). */
+  installRevocationList?(list: SignedDocument): Promise<{ installed: boolean; number: number }>;
   close(): Promise<void>;
 }

@@ -13,6 +13,8 @@ import {
 import { claimedIdentity, verifyPeerCertificate } from '../shared/pki/verify.js';
 import type { FwPeer } from '../shared/wire/fw-messages.js';
 import { writeEpoch } from '../shared/pki/trust-store.js';
+import { RevocationStore } from '../shared/pki/revocation-store.js';
+import path from 'node:path';
 
 export interface DockLinkOptions {
   line: Duplex;
@@ -56,6 +58,9 @@ export function startDockLink(opts: DockLinkOptions): { close(): void; peer(): P
   const ownDer = new X509Certificate(opts.identity.certPem).raw;
   const caPublicKey = new X509Certificate(opts.caCertPem).publicKey;
   const event = opts.onEvent ?? (() => undefined);
+  // The newest CA-signed revocation list this camera was given (trust/crl.json): consulted for every
+  // dock and technician at HELLO; replaced only by a higher-numbered list (INSTALL_CRL).
+  const revocation = new RevocationStore(opts.trustDir ? path.join(opts.trustDir, 'trust', 'crl.json') : null, opts.caCertPem);
   let state: State = { s: 'idle' };
 
   // Closed clips never change, so READs look them up in the last listing instead of asking the
@@ -83,7 +88,7 @@ export function startDockLink(opts: DockLinkOptions): { close(): void; peer(): P
     let peer;
     const role: Peer = claimedIdentity(dockDer).role === 'technician' ? 'technician' : 'dock';
     try {
-      peer = verifyPeerCertificate(dockDer, opts.caCertPem, role);
+      peer = verifyPeerCertificate(dockDer, opts.caCertPem, role, Date.now(), revocation.current());
     } catch (err) {
       event('dock-auth-failed', { reason: (err as Error).message, certSha256: sha256Hex(dockDer) });
       // Deliberately vague: an untrusted dock learns nothing, not even our certificate.
@@ -182,6 +187,18 @@ export function startDockLink(opts: DockLinkOptions): { close(): void; peer(): P
     return encodeJson({ installed: verified.map((v) => v.body.epochId) });
   }
 
+  function installCrl(p: Buffer): Buffer {
+    const { list } = decodeJson<{ list?: unknown }>(p, 'INSTALL_CRL');
+    try {
+      const r = revocation.offer(list);
+      if (r.installed) event('crl-installed', { number: r.number, revoked: revocation.current().list?.revoked.length ?? 0 });
+      return encodeJson({ installed: r.installed, number: r.number });
+    } catch (err) {
+      event('crl-refused', { reason: (err as Error).message });
+      throw new WireError(ErrorCode.CRL_REFUSED, `list: ${(err as Error).message}`);
+    }
+  }
+
   async function handle(type: number, p: Buffer): Promise<Buffer> {
     if (type === MsgType.HELLO) return hello(p);
     if (type === MsgType.AUTH) return auth(p);
@@ -209,6 +226,8 @@ export function startDockLink(opts: DockLinkOptions): { close(): void; peer(): P
       }
       case MsgType.INSTALL_EPOCHS:
         return installEpochs(p);
+      case MsgType.INSTALL_CRL:
+        return installCrl(p);
       case MsgType.BYE:
         state = { s: 'idle' };
         server.clearCache();

@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { signData, verifyData } from '../../shared/crypto.js';
 import type { ClipSummary, DeviceLogEntry, SignedDocument } from '../../shared/evidence.js';
 import { claimedIdentity, verifyPeerCertificate } from '../../shared/pki/verify.js';
+import type { RevocationSet } from '../../shared/pki/revocation.js';
 import { FrameLink, RequestTimeoutError, RpcClient, type RpcStats } from '../../shared/wire/link.js';
 import { MsgType, NONCE_BYTES, authInput, decodeJson, encodeJson, type HelloResponse } from '../../shared/wire/messages.js';
 import { pullToFile } from '../../shared/wire/transfer.js';
@@ -42,6 +43,8 @@ export interface SessionOptions {
   minChunkBytes?: number;
   /** Which of our certificates this is: a dock (default) or a technician's bench tool (firmware only). */
   role?: 'dock' | 'technician';
+  /** The dock's newest verified revocation list: a revoked camera is refused at HELLO. */
+  revocation?: () => RevocationSet | null | undefined;
   /** 'untrusted-device' when the camera's certificate or signature does not verify. */
   onEvent?: (type: 'untrusted-device', data: UntrustedDevice) => void;
 }
@@ -52,6 +55,7 @@ export interface SerialCameraSession extends CameraSession {
   readonly fingerprint: string;
   /** The authenticated request channel, for messages beyond CameraSession (firmware staging). */
   readonly rpc: RpcClient;
+  installRevocationList(list: SignedDocument): Promise<{ installed: boolean; number: number }>;
 }
 
 export async function openCameraSession(opts: SessionOptions): Promise<SerialCameraSession> {
@@ -76,7 +80,7 @@ export async function openCameraSession(opts: SessionOptions): Promise<SerialCam
     };
     let peer;
     try {
-      peer = verifyPeerCertificate(camDer, opts.caCertPem, 'camera');
+      peer = verifyPeerCertificate(camDer, opts.caCertPem, 'camera', Date.now(), opts.revocation?.());
     } catch (err) {
       throw untrusted((err as Error).message);
     }
@@ -156,6 +160,9 @@ export async function openCameraSession(opts: SessionOptions): Promise<SerialCam
     },
     async installEpochs(epochs: SignedDocument[]): Promise<void> {
       await call(MsgType.INSTALL_EPOCHS, { epochs }, 'INSTALL_EPOCHS response');
+    },
+    async installRevocationList(list: SignedDocument): Promise<{ installed: boolean; number: number }> {
+      return call(MsgType.INSTALL_CRL, { list }, 'INSTALL_CRL response');
     },
     async close(): Promise<void> {
       if (!link.isClosed) await rpc.request(MsgType.BYE, encodeJson({}), { retries: 1, timeoutMs: 500 }).catch(() => undefined);

@@ -7,6 +7,9 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { openCameraSession, type SerialCameraSession } from '../../dock-agent/serial/session.js';
 import { UsbWatch } from '../../dock-agent/usb-watch.js';
+import { join } from 'node:path';
+import { RevocationStore } from '../../shared/pki/revocation-store.js';
+import type { RevocationSet } from '../../shared/pki/revocation.js';
 import { loadTrustStore } from '../../shared/pki/trust-store.js';
 import { verifyPeerCertificate } from '../../shared/pki/verify.js';
 import { openSerialLine } from '../../shared/serial-port.js';
@@ -52,10 +55,10 @@ async function findPort(usb: string): Promise<string> {
 
 type Trust = ReturnType<typeof loadTrustStore>;
 
-async function connect(port: string, trust: Trust): Promise<{ s: SerialCameraSession; close(): Promise<void> }> {
+async function connect(port: string, trust: Trust, revocation?: RevocationSet): Promise<{ s: SerialCameraSession; close(): Promise<void> }> {
   const line = await openSerialLine(port);
   try {
-    const s = await openCameraSession({ line, identity: { keyPem: trust.keyPem, certPem: trust.certPem }, caCertPem: trust.caCertPem, role: 'technician' });
+    const s = await openCameraSession({ line, identity: { keyPem: trust.keyPem, certPem: trust.certPem }, caCertPem: trust.caCertPem, role: 'technician', revocation: () => revocation });
     return { s, close: async () => { await s.close(); await line.closeLine(); } };
   } catch (err) {
     await line.closeLine();
@@ -100,10 +103,12 @@ export async function run(args: string[]): Promise<number> {
   const waitTimeout = Number(v['wait-timeout'] ?? 300);
   if (!Number.isFinite(waitTimeout) || waitTimeout <= 0) throw new Error(`--wait-timeout: expected a number of seconds > 0, got ${v['wait-timeout']}`);
   const trust = loadTrustStore(v.identity);
-  verifyPeerCertificate(trust.certPem, trust.caCertPem, 'technician'); // throws: not a technician identity
+  // The bench's revocation list (trust/crl.json, when given): a revoked camera is not flashed, a revoked technician stops here.
+  const revocation = new RevocationStore(join(v.identity, 'trust', 'crl.json'), trust.caCertPem).current();
+  verifyPeerCertificate(trust.certPem, trust.caCertPem, 'technician', Date.now(), revocation); // throws: not a technician identity, or revoked
   const local = readLocal(bundle, trust.firmwareKeys);
   const port = v.port ?? (await findPort(v.usb ?? '1d6b:0104'));
-  const c = await connect(port, trust);
+  const c = await connect(port, trust, revocation);
   const fw = new FirmwareClient(c.s.rpc);
   let result: Record<string, unknown>;
   let target: { slot: string; version: string } | undefined;

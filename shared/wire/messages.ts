@@ -12,6 +12,7 @@ export const MsgType = {
   GET_LOG: 0x14,
   SET_CLOCK: 0x15,
   INSTALL_EPOCHS: 0x16,
+  INSTALL_CRL: 0x17,
   BYE: 0x1f,
 } as const;
 export type MsgTypeName = keyof typeof MsgType;
@@ -31,6 +32,7 @@ export const ErrorCode = {
   EPOCH_REFUSED: 8,
   INTERNAL: 9,
   FW_REFUSED: 10,
+  CRL_REFUSED: 11,
 } as const;
 export type ErrorCodeName = keyof typeof ErrorCode;
 
