@@ -149,3 +149,17 @@ test('a broker certificate of another role (a dock identity) is refused by the c
   const r = await tryConnect(`mqtts://127.0.0.1:${port}`, mqttTlsOptions(b.endpoint('dock-1').tls));
   t.regex(r.error ?? '', /mqtt broker certificate: peer certificate: role is dock, expected broker/);
 });
+
+test('aedes: a revoked dock certificate is refused at connect; the others still connect', async (t) => {
+  const { RevocationSet, serialOf } = await import('../../shared/pki/revocation.js');
+  const { identityFor } = await import('../../hardware-sim/broker-pki.js');
+  const b = await startAedes();
+  t.teardown(() => b.stop());
+  b.setRevocation(new RevocationSet({ v: 1, kind: 'revocation-list', number: 4, issuedAt: new Date().toISOString(),
+    revoked: [{ serial: serialOf(identityFor(b.ca, 'dock', 'dock-2').certPem), reason: 'stolen', revokedAt: new Date().toISOString() }] }));
+  const revoked = await tryConnect(b.url, mqttTlsOptions(b.endpoint('dock-2').tls));
+  t.regex(revoked.error ?? '', /Not authorized|not authori[sz]ed/i);
+  const ok = await tryConnect(b.url, mqttTlsOptions(b.endpoint('dock-1').tls));
+  t.truthy(ok.client, ok.error);
+  await ok.client?.endAsync(true);
+});
