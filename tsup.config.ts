@@ -19,5 +19,7 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   banner: { js: '#!/usr/bin/env node' },
+  // firmware/build-info.ts: SET_CLOCK refuses times before the build (SOURCE_DATE_EPOCH for reproducible builds).
+  define: { __BODYCAM_BUILD_TIME_MS__: String(process.env.SOURCE_DATE_EPOCH ? Number(process.env.SOURCE_DATE_EPOCH) * 1000 : Date.now()) },
   external: ['better-sqlite3', 'serialport', '@serialport/bindings-cpp', 'onoff', 'epoll', 'usb', 'aedes', 'mqtt'],
 });

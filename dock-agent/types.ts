@@ -15,7 +15,8 @@ export interface CameraSession {
   wipe(clipId: string, receipt: SignedDocument): Promise<SignedDocument>;
   /** Device log entries with seq > sinceSeq. */
   fetchLog(sinceSeq: number): Promise<DeviceLogEntry[]>;
-  setClock(epochMs: number): Promise<void>;
+  /** `force` (a technician only): set a clock far from the camera's own, with the reason logged. */
+  setClock(epochMs: number, force?: { reason: string }): Promise<void>;
   /** Hand the camera upcoming evidence-key epochs (SignedDocument of EvidenceEpochBody). */
   installEpochs(epochs: SignedDocument[]): Promise<void>;
   /** Hand the camera the newest CA-signed revocation list (it keeps it only if newer than its own). */

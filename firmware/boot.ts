@@ -8,7 +8,8 @@ import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { loadTrustStore } from '../shared/pki/trust-store.js';
 import { CameraApp } from './camera-app.js';
-import { AdjustableClock } from './clock-sync.js';
+import { AdjustableClock, MAX_EPOCH_MS, checkClockSet } from './clock-sync.js';
+import { BUILD_TIME_MS } from './build-info.js';
 import { ConfigError, type FirmwareConfig } from './config.js';
 import { DeviceLog } from './device-log.js';
 import { startDockLink } from './dock-link.js';
@@ -131,11 +132,22 @@ export async function bootCamera(config: FirmwareConfig, o: BootOptions): Promis
       const link = startDockLink({
         line, identity: { keyPem: trust.keyPem, certPem: trust.certPem }, caCertPem: trust.caCertPem, vault, log: deviceLog,
         trustDir: config.paths.trustDir, firmware,
-        onSetClock: (ms) => {
+        sessionIdleMs: config.dockSessionIdleMs,
+        onSetClock: (ms, { by, force }) => {
           const before = clock.now();
+          let basis;
+          try {
+            basis = checkClockSet(ms, before, by, force, { buildTimeMs: BUILD_TIME_MS, maxForwardMs: config.clockMaxForwardMs, maxBackwardMs: config.clockMaxBackwardMs });
+          } catch (err) {
+            deviceLog.append('clock-refused', { requestedMs: ms, by, reason: (err as Error).message });
+            throw err;
+          }
           const skew = clock.set(ms);
-          // Sub-second corrections are line latency, not news.
-          if (Math.abs(skew) >= 1000) deviceLog.append('clock-set', { from: new Date(before).toISOString(), to: new Date(ms).toISOString(), skewMs: skew });
+          // Every accepted change, with who set it and on what basis (a forced set carries its reason).
+          deviceLog.append('clock-set', {
+            from: Number.isFinite(before) && Math.abs(before) <= MAX_EPOCH_MS ? new Date(before).toISOString() : String(before),
+            to: new Date(ms).toISOString(), skewMs: skew, by, basis, ...(force ? { reason: force.reason } : {}),
+          });
         },
         onInstallEpochs: (list) => {
           deviceLog.append('config', { epochsInstalled: list.map((e) => e.body.epochId) });

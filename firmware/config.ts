@@ -26,6 +26,11 @@ export const configSchema = z
     reminderIntervalS: z.number().int().positive().default(30),
     gps: gps.default({ policy: 'disabled' }),
     gpsWatchMs: z.number().int().positive().default(5000),
+    /** A dock session with no request for this long ends: the next request needs a fresh HELLO + AUTH. */
+    dockSessionIdleMs: z.number().int().min(100).max(600_000).default(20_000),
+    /** SET_CLOCK from a dock may move the clock this far (ms); further needs a technician's forced set. */
+    clockMaxForwardMs: z.number().int().min(0).default(24 * 3600 * 1000),
+    clockMaxBackwardMs: z.number().int().min(0).default(4 * 3600 * 1000),
     /** slotsDir: A/B firmware slots and boot state (docs/firmware-bundle.md); absent = no A/B, no trial checks. */
     paths: z.object({ flashDir: z.string().min(1), trustDir: z.string().min(1), slotsDir: z.string().min(1).optional() }).strict(),
     /** Hardware compatibility string a firmware bundle must name. */

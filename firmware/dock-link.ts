@@ -15,6 +15,29 @@ import type { FwPeer } from '../shared/wire/fw-messages.js';
 import { writeEpoch } from '../shared/pki/trust-store.js';
 import { RevocationStore } from '../shared/pki/revocation-store.js';
 import path from 'node:path';
+import type { Frame } from '../shared/wire/frame.js';
+import { ClockRefused, MAX_EPOCH_MS, type ClockSetter } from './clock-sync.js';
+
+/**
+ * What a peer that has not authenticated may send: requests per second and request payload bytes per
+ * second, each with a burst. Frames over budget are dropped unanswered (they cost no reply and no
+ * queue), so a flood costs the camera only the decoding.
+ */
+export const UNAUTH_BUDGET = { requestsPerS: 10, requestBurst: 20, bytesPerS: 64 * 1024, byteBurst: 128 * 1024 };
+
+/** Token bucket: `rate` per second up to `burst`. */
+function bucket(rate: number, burst: number, now: () => number) {
+  let tokens = burst;
+  let at = now();
+  return (cost: number): boolean => {
+    const t = now();
+    tokens = Math.min(burst, tokens + ((t - at) / 1000) * rate);
+    at = t;
+    if (tokens < cost) return false;
+    tokens -= cost;
+    return true;
+  };
+}
 
 export interface DockLinkOptions {
   line: Duplex;
@@ -22,7 +45,12 @@ export interface DockLinkOptions {
   caCertPem: string;
   vault: CameraVault;
   log: { since(seq: number): DeviceLogEntry[] };
-  onSetClock?: (epochMs: number) => void | Promise<void>;
+  /** Apply a SET_CLOCK; throw ClockRefused (firmware/clock-sync.ts) to refuse it as BAD_REQUEST. */
+  onSetClock?: (epochMs: number, ctx: { by: ClockSetter; force?: { reason: string } }) => void | Promise<void>;
+  /** A session with no request for this long ends (default 20 s): a fresh HELLO + AUTH is needed. */
+  sessionIdleMs?: number;
+  /** Budgets for a peer that has not authenticated (defaults UNAUTH_BUDGET). */
+  unauthBudget?: Partial<typeof UNAUTH_BUDGET>;
   /** Called with epochs whose CA signature verified (after they were stored when trustDir is set). */
   onInstallEpochs?: (epochs: { doc: SignedDocument; body: EvidenceEpochBody }[]) => void | Promise<void>;
   /** Device trust store directory: verified epochs are written to trust/epochs/<epochId>.json. */
@@ -44,6 +72,14 @@ const bad = (reason: string) => new WireError(ErrorCode.BAD_REQUEST, reason);
 const str = (v: unknown, field: string): string => {
   if (typeof v !== 'string' || v.length === 0 || v.length > 16384) throw bad(`${field}: expected a non-empty string`);
   return v;
+};
+/** Request payloads are JSON objects; anything else is the requester's fault (BAD_REQUEST), never INTERNAL. */
+const json = <T extends object>(p: Buffer, what: string): T => {
+  try {
+    return decodeJson<T>(p, what);
+  } catch (err) {
+    throw bad((err as Error).message);
+  }
 };
 const uint = (v: unknown, field: string): number => {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw bad(`${field}: expected a non-negative integer`);
@@ -80,7 +116,7 @@ export function startDockLink(opts: DockLinkOptions): { close(): void; peer(): P
   async function hello(p: Buffer): Promise<Buffer> {
     state = { s: 'idle' };
     server.clearCache();
-    const req = decodeJson<Partial<HelloRequest>>(p, 'HELLO');
+    const req = json<Partial<HelloRequest>>(p, 'HELLO');
     if (req.v !== 1) throw new WireError(ErrorCode.UNSUPPORTED, 'v: only protocol version 1 is spoken');
     const dockNonce = Buffer.from(str(req.nonce, 'nonce'), 'base64');
     if (dockNonce.length !== NONCE_BYTES) throw bad(`nonce: expected ${NONCE_BYTES} bytes`);
@@ -101,7 +137,7 @@ export function startDockLink(opts: DockLinkOptions): { close(): void; peer(): P
   }
 
   function auth(p: Buffer): Buffer {
-    const { sig } = decodeJson<Partial<AuthRequest>>(p, 'AUTH');
+    const { sig } = json<Partial<AuthRequest>>(p, 'AUTH');
     const sigText = str(sig, 'sig');
     if (state.s === 'ready' && state.authSig === sigText) return encodeJson({ ok: true }); // retransmitted AUTH
     if (state.s !== 'challenged') throw new WireError(ErrorCode.AUTH_REQUIRED, 'send HELLO first');
@@ -118,7 +154,7 @@ export function startDockLink(opts: DockLinkOptions): { close(): void; peer(): P
   }
 
   async function read(p: Buffer): Promise<Buffer> {
-    const r = decodeJson<Partial<ReadRequest>>(p, 'READ');
+    const r = json<Partial<ReadRequest>>(p, 'READ');
     const clip = findClip(str(r.clipId, 'clipId'));
     const offset = uint(r.offset, 'offset');
     const length = uint(r.length, 'length');
@@ -128,7 +164,7 @@ export function startDockLink(opts: DockLinkOptions): { close(): void; peer(): P
   }
 
   async function hashRange(p: Buffer): Promise<Buffer> {
-    const r = decodeJson<Partial<HashRangeRequest>>(p, 'HASH_RANGE');
+    const r = json<Partial<HashRangeRequest>>(p, 'HASH_RANGE');
     const clip = findClip(str(r.clipId, 'clipId'));
     const length = uint(r.length, 'length');
     if (length > clip.bytes) throw new WireError(ErrorCode.RANGE, `length: ${length} is past the clip's ${clip.bytes} bytes`);
@@ -138,7 +174,7 @@ export function startDockLink(opts: DockLinkOptions): { close(): void; peer(): P
   }
 
   async function wipe(p: Buffer): Promise<Buffer> {
-    const r = decodeJson<{ clipId?: unknown; receipt?: SignedDocument }>(p, 'WIPE');
+    const r = json<{ clipId?: unknown; receipt?: SignedDocument }>(p, 'WIPE');
     const clipId = str(r.clipId, 'clipId');
     if (!r.receipt || typeof r.receipt !== 'object') throw bad('receipt: expected a signed document');
     try {
@@ -152,7 +188,7 @@ export function startDockLink(opts: DockLinkOptions): { close(): void; peer(): P
   }
 
   function getLog(p: Buffer): Buffer {
-    const req = decodeJson<{ sinceSeq?: unknown; maxBytes?: unknown }>(p, 'GET_LOG');
+    const req = json<{ sinceSeq?: unknown; maxBytes?: unknown }>(p, 'GET_LOG');
     const sinceSeq = uint(req.sinceSeq, 'sinceSeq');
     // The dock shrinks its page on a noisy line, as it does for READ: a big frame rarely crosses intact.
     const budget = req.maxBytes === undefined ? LOG_BUDGET : Math.min(LOG_BUDGET, Math.max(1, uint(req.maxBytes, 'maxBytes')));
@@ -168,7 +204,7 @@ export function startDockLink(opts: DockLinkOptions): { close(): void; peer(): P
   }
 
   async function installEpochs(p: Buffer): Promise<Buffer> {
-    const { epochs } = decodeJson<{ epochs?: unknown }>(p, 'INSTALL_EPOCHS');
+    const { epochs } = json<{ epochs?: unknown }>(p, 'INSTALL_EPOCHS');
     if (!Array.isArray(epochs)) throw bad('epochs: expected an array of signed documents');
     const verified: { doc: SignedDocument; body: EvidenceEpochBody }[] = [];
     for (const [i, doc] of (epochs as SignedDocument[]).entries()) {
@@ -188,7 +224,7 @@ export function startDockLink(opts: DockLinkOptions): { close(): void; peer(): P
   }
 
   function installCrl(p: Buffer): Buffer {
-    const { list } = decodeJson<{ list?: unknown }>(p, 'INSTALL_CRL');
+    const { list } = json<{ list?: unknown }>(p, 'INSTALL_CRL');
     try {
       const r = revocation.offer(list);
       if (r.installed) event('crl-installed', { number: r.number, revoked: revocation.current().list?.revoked.length ?? 0 });
@@ -199,7 +235,51 @@ export function startDockLink(opts: DockLinkOptions): { close(): void; peer(): P
     }
   }
 
+  async function setClock(p: Buffer, by: ClockSetter): Promise<Buffer> {
+    const r = json<{ epochMs?: unknown; force?: unknown }>(p, 'SET_CLOCK');
+    const epochMs = uint(r.epochMs, 'epochMs');
+    if (epochMs > MAX_EPOCH_MS) throw bad(`epochMs: expected at most ${MAX_EPOCH_MS}`);
+    let force: { reason: string } | undefined;
+    if (r.force !== undefined) {
+      const reason = (r.force as { reason?: unknown } | null)?.reason;
+      if (typeof reason !== 'string' || reason.trim().length === 0 || reason.length > 500) throw bad('force.reason: expected a non-empty string of at most 500 characters');
+      force = { reason };
+    }
+    try {
+      await opts.onSetClock?.(epochMs, { by, force });
+    } catch (err) {
+      if (err instanceof ClockRefused) throw bad(err.message);
+      throw err;
+    }
+    return encodeJson({ ok: true });
+  }
+
+  // The session ends when no request came for sessionIdleMs (the dock left without BYE), when the line
+  // closes, or on a HELLO: whoever speaks next must authenticate again.
+  const idleMs = opts.sessionIdleMs ?? 20_000;
+  let lastRequestAt = Date.now();
+  const endSession = (reason: string) => {
+    if (state.s === 'idle') return;
+    if (state.s === 'ready') event('dock-session-ended', { reason, peer: state.dockId, role: state.role });
+    state = { s: 'idle' };
+    server.clearCache();
+  };
+  const idleTimer = setInterval(() => {
+    if (Date.now() - lastRequestAt >= idleMs) endSession('idle');
+  }, Math.max(50, Math.min(1000, idleMs / 4)));
+  idleTimer.unref();
+  link.once('closed', () => {
+    clearInterval(idleTimer);
+    endSession('line closed');
+  });
+
+  const budget = { ...UNAUTH_BUDGET, ...opts.unauthBudget };
+  const requests = bucket(budget.requestsPerS, budget.requestBurst, Date.now);
+  const bytes = bucket(budget.bytesPerS, budget.byteBurst, Date.now);
+  const admit = (f: Frame): boolean => state.s === 'ready' || (requests(1) && bytes(f.payload.length));
+
   async function handle(type: number, p: Buffer): Promise<Buffer> {
+    lastRequestAt = Date.now();
     if (type === MsgType.HELLO) return hello(p);
     if (type === MsgType.AUTH) return auth(p);
     if (state.s !== 'ready') throw new WireError(ErrorCode.AUTH_REQUIRED, 'not authenticated');
@@ -207,7 +287,9 @@ export function startDockLink(opts: DockLinkOptions): { close(): void; peer(): P
       return opts.firmware.handle(type, p, { role: state.role, id: state.dockId, certSha256: state.certSha256 });
     }
     // A technician's certificate is for firmware only: no clips, log, clock or keys.
-    if (state.role === 'technician' && type !== MsgType.BYE) throw new WireError(ErrorCode.AUTH_REQUIRED, 'a technician certificate may only use firmware messages');
+    if (state.role === 'technician' && type !== MsgType.BYE && type !== MsgType.SET_CLOCK) {
+      throw new WireError(ErrorCode.AUTH_REQUIRED, 'a technician certificate may only use firmware messages and SET_CLOCK');
+    }
     switch (type) {
       case MsgType.LIST_CLIPS:
         return encodeJson({ clips: listClips() });
@@ -219,11 +301,8 @@ export function startDockLink(opts: DockLinkOptions): { close(): void; peer(): P
         return wipe(p);
       case MsgType.GET_LOG:
         return getLog(p);
-      case MsgType.SET_CLOCK: {
-        const epochMs = uint(decodeJson<{ epochMs?: unknown }>(p, 'SET_CLOCK').epochMs, 'epochMs');
-        await opts.onSetClock?.(epochMs);
-        return encodeJson({ ok: true });
-      }
+      case MsgType.SET_CLOCK:
+        return setClock(p, { role: state.role, id: state.dockId });
       case MsgType.INSTALL_EPOCHS:
         return installEpochs(p);
       case MsgType.INSTALL_CRL:
@@ -240,9 +319,10 @@ export function startDockLink(opts: DockLinkOptions): { close(): void; peer(): P
   // FW_COMMIT (0x43) installs: a retransmit must get the answer, not a second install. A HELLO
   // retransmitted on a slow line must get the same nonce back, or the AUTH that follows fails.
   const cacheable = (t: number) => t === MsgType.HELLO || t === MsgType.WIPE || t === MsgType.SET_CLOCK || t === MsgType.INSTALL_EPOCHS || t === 0x43;
-  const server = new RpcServer(link, handle, cacheable);
+  const server = new RpcServer(link, handle, cacheable, { admit });
   return {
     close() {
+      clearInterval(idleTimer);
       state = { s: 'idle' };
       link.detach();
     },

@@ -63,10 +63,9 @@ export async function openCameraSession(opts: SessionOptions): Promise<SerialCam
   const rpc = new RpcClient(link, { timeoutMs: opts.timeoutMs ?? 2000, retries: opts.retries ?? 8 });
   const key = createPrivateKey(opts.identity.keyPem);
   const dockDer = new X509Certificate(opts.identity.certPem).raw;
-  const nonce = randomBytes(NONCE_BYTES);
-  let deviceId: string;
-  let fingerprint: string;
-  try {
+  // HELLO + AUTH; run again whenever the camera ends the session (idle, line break): see RpcClient.reauthenticate.
+  const handshake = async (): Promise<{ deviceId: string; fingerprint: string }> => {
+    const nonce = randomBytes(NONCE_BYTES);
     const hello = decodeJson<Partial<HelloResponse>>(
       await rpc.request(MsgType.HELLO, encodeJson({ v: 1, cert: dockDer.toString('base64'), nonce: nonce.toString('base64') })),
       'HELLO response',
@@ -90,12 +89,21 @@ export async function openCameraSession(opts: SessionOptions): Promise<SerialCam
     }
     const sig = signData(key, authInput(opts.role ?? 'dock', camNonce, nonce, dockDer, camDer));
     await rpc.request(MsgType.AUTH, encodeJson({ sig: sig.toString('base64') }));
-    deviceId = peer.id;
-    fingerprint = peer.fingerprint;
+    return { deviceId: peer.id, fingerprint: peer.fingerprint };
+  };
+  let deviceId: string;
+  let fingerprint: string;
+  try {
+    ({ deviceId, fingerprint } = await handshake());
   } catch (err) {
     link.detach();
     throw err;
   }
+  rpc.reauthenticate = async () => {
+    const again = await handshake();
+    // The same camera, or nothing: another device on this line gets no request of this session.
+    if (again.fingerprint !== fingerprint) throw new Error(`re-authentication: the device on the line is now ${again.deviceId}, not ${deviceId}`);
+  };
 
   // One READ size for the whole session, adapted by every pull (shared/wire/transfer.ts).
   const adapt = { chunk: opts.chunkBytes ?? 64 * 1024 };
@@ -155,8 +163,8 @@ export async function openCameraSession(opts: SessionOptions): Promise<SerialCam
         since = r.entries[r.entries.length - 1]!.seq;
       }
     },
-    async setClock(epochMs: number): Promise<void> {
-      await call(MsgType.SET_CLOCK, { epochMs: Math.round(epochMs) }, 'SET_CLOCK response');
+    async setClock(epochMs: number, force?: { reason: string }): Promise<void> {
+      await call(MsgType.SET_CLOCK, { epochMs: Math.round(epochMs), ...(force ? { force } : {}) }, 'SET_CLOCK response');
     },
     async installEpochs(epochs: SignedDocument[]): Promise<void> {
       await call(MsgType.INSTALL_EPOCHS, { epochs }, 'INSTALL_EPOCHS response');

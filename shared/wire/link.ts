@@ -5,18 +5,19 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { randomInt } from 'node:crypto';
-import { FLAG_ERROR, FLAG_RESPONSE, FrameDecoder, encodeFrame, type CorruptFrame, type Frame } from './frame.js';
+import { FLAG_ERROR, FLAG_RESPONSE, FrameDecoder, encodeFrame, type CorruptFrame, type DecoderOptions, type Frame } from './frame.js';
 import { ErrorCode, MsgType, WireError, decodeError, encodeError, typeName } from './messages.js';
 
 /** Frames over a byte duplex, with write backpressure. */
 export class FrameLink extends EventEmitter {
-  readonly decoder = new FrameDecoder();
+  readonly decoder: FrameDecoder;
   private closed = false;
   private readonly onClose = () => this.shutdown(new Error('serial line closed'));
   private readonly onError = (err: Error) => this.shutdown(err);
 
-  constructor(readonly line: Duplex) {
+  constructor(readonly line: Duplex, decoderOptions: DecoderOptions = {}) {
     super();
+    this.decoder = new FrameDecoder(decoderOptions);
     line.pipe(this.decoder);
     this.decoder.on('data', (f: Frame) => this.emit('frame', f));
     this.decoder.on('corrupt', (c: CorruptFrame) => this.emit('corrupt', c));
@@ -27,6 +28,23 @@ export class FrameLink extends EventEmitter {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** Bytes written but not yet taken by the line (the peer is not reading when this grows). */
+  writeBacklog(): number {
+    return this.line.writableLength;
+  }
+
+  /**
+   * Back-pressure on the peer: stop taking frames, so the decoder, then the line, then the kernel's
+   * tty buffer fill and the peer's own writes block. Only this line stalls.
+   */
+  pauseInput(): void {
+    this.decoder.pause();
+  }
+
+  resumeInput(): void {
+    if (!this.closed) this.decoder.resume();
   }
 
   private drained?: Promise<void>;
@@ -115,7 +133,27 @@ export class RpcClient {
     });
   }
 
-  request(type: number, payload: Buffer, opts: RequestOptions = {}): Promise<Buffer> {
+  /**
+   * Runs a fresh HELLO + AUTH when the responder answers AUTH_REQUIRED (its session ended: line idle,
+   * a HELLO from elsewhere): the request is then sent once more. One handshake serves every request
+   * that hit the end of the session at once.
+   */
+  reauthenticate?: () => Promise<void>;
+  private reauthing?: Promise<void>;
+
+  async request(type: number, payload: Buffer, opts: RequestOptions = {}): Promise<Buffer> {
+    try {
+      return await this.requestOnce(type, payload, opts);
+    } catch (err) {
+      if (!(err instanceof WireError) || err.code !== ErrorCode.AUTH_REQUIRED || !this.reauthenticate) throw err;
+      if (type === MsgType.HELLO || type === MsgType.AUTH || type === MsgType.BYE) throw err;
+      this.reauthing ??= this.reauthenticate().finally(() => { this.reauthing = undefined; });
+      await this.reauthing;
+      return this.requestOnce(type, payload, opts);
+    }
+  }
+
+  private requestOnce(type: number, payload: Buffer, opts: RequestOptions): Promise<Buffer> {
     if (this.link.isClosed) return Promise.reject(new Error('serial line closed'));
     const seq = (this.seq = (this.seq + 1) >>> 0);
     this.stats.requests++;
@@ -170,16 +208,42 @@ export class RpcClient {
 
 export type RequestHandler = (type: number, payload: Buffer) => Promise<Buffer>;
 
-/** Responder: one request at a time in arrival order, NAKs for corrupt requests, reply cache. */
+export interface RpcServerLimits {
+  /** Requests waiting for their turn (default 16); more are dropped (the requester retransmits) and input pauses. */
+  maxQueued?: number;
+  /** Payload bytes of the waiting requests (default 4 MiB). */
+  maxQueuedBytes?: number;
+  /** Unsent bytes in the line's write buffer above which NAKs and cached replies are not sent (default 256 KiB). */
+  maxBacklogBytes?: number;
+  /** Called for every request frame before it is queued; false drops it unanswered (budgets). */
+  admit?: (f: Frame) => boolean;
+}
+
+export interface RpcServerStats {
+  dropped: number;
+  pauses: number;
+}
+
+/**
+ * Responder: one request at a time in arrival order, NAKs for corrupt requests, reply cache. Memory is
+ * bounded whatever the peer does: at most `maxQueued` requests wait, at most one response is being
+ * written, and when the peer does not read its answers, input stops (back-pressure) instead of queueing.
+ */
 export class RpcServer {
+  readonly stats: RpcServerStats = { dropped: 0, pauses: 0 };
   private readonly cache = new Map<number, { type: number; flags: number; payload: Buffer }>();
   private readonly inFlight = new Set<number>();
   private chain: Promise<void> = Promise.resolve();
+  private queued = 0;
+  private queuedBytes = 0;
+  private paused = false;
+  private readonly limits: Required<Omit<RpcServerLimits, 'admit'>> & Pick<RpcServerLimits, 'admit'>;
 
-  constructor(readonly link: FrameLink, private readonly handler: RequestHandler, private readonly cacheable: (type: number) => boolean) {
+  constructor(readonly link: FrameLink, private readonly handler: RequestHandler, private readonly cacheable: (type: number) => boolean, limits: RpcServerLimits = {}) {
+    this.limits = { maxQueued: 16, maxQueuedBytes: 4 * 1024 * 1024, maxBacklogBytes: 256 * 1024, ...limits };
     link.on('frame', (f: Frame) => this.onFrame(f));
     link.on('corrupt', (c: CorruptFrame) => {
-      if (!(c.flags & FLAG_RESPONSE)) this.link.send(MsgType.NAK, 0, c.seq).catch(() => undefined);
+      if (!(c.flags & FLAG_RESPONSE)) this.sendSpare(MsgType.NAK, 0, c.seq);
     });
   }
 
@@ -187,15 +251,39 @@ export class RpcServer {
     this.cache.clear();
   }
 
+  /** Requests waiting or running, for tests and budgets. */
+  queueLength(): number {
+    return this.queued;
+  }
+
+  /** A send nobody waits for (NAK, cached reply): skipped while the peer is not reading. */
+  private sendSpare(type: number, flags: number, seq: number, payload?: Buffer): void {
+    if (this.link.writeBacklog() > this.limits.maxBacklogBytes) return;
+    this.link.send(type, flags, seq, payload).catch(() => undefined);
+  }
+
   private onFrame(f: Frame): void {
     if (f.flags & FLAG_RESPONSE || f.type === MsgType.NAK) return;
+    if (this.limits.admit && !this.limits.admit(f)) {
+      this.stats.dropped++;
+      return;
+    }
     const cached = this.cache.get(f.seq);
     if (cached && cached.type === f.type) {
-      this.link.send(cached.type, cached.flags, f.seq, cached.payload).catch(() => undefined);
+      this.sendSpare(cached.type, cached.flags, f.seq, cached.payload);
       return;
     }
     if (this.inFlight.has(f.seq)) return; // its answer is on the way
+    if (this.queued >= this.limits.maxQueued || this.queuedBytes + f.payload.length > this.limits.maxQueuedBytes) {
+      // Full: drop it (ARQ resends it) and stop reading until the queue has room again.
+      this.stats.dropped++;
+      this.pause();
+      return;
+    }
     this.inFlight.add(f.seq);
+    this.queued++;
+    this.queuedBytes += f.payload.length;
+    if (this.queued >= this.limits.maxQueued) this.pause();
     // Requests run one at a time so responses leave in order and a WIPE never races a READ.
     this.chain = this.chain.then(async () => {
       let flags = FLAG_RESPONSE;
@@ -213,6 +301,19 @@ export class RpcServer {
         if (this.cache.size > 32) this.cache.delete(this.cache.keys().next().value!);
       }
       if (!this.link.isClosed) await this.link.send(f.type, flags, f.seq, out).catch(() => undefined);
+      this.queued--;
+      this.queuedBytes -= f.payload.length;
+      if (this.paused && this.queued <= this.limits.maxQueued / 2) {
+        this.paused = false;
+        this.link.resumeInput();
+      }
     });
+  }
+
+  private pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.stats.pauses++;
+    this.link.pauseInput();
   }
 }

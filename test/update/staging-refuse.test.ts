@@ -127,10 +127,10 @@ test('no authentication, a camera certificate, or a technician asking for clips:
   const imposter = openCameraSession({ line: dock, identity: pki.camera('cam-99'), caCertPem: pki.ca.certPem });
   t.is(code(await t.throwsAsync(imposter, { instanceOf: WireError })), ErrorCode.AUTH_FAILED);
   t.false(existsSync(join(camera.flashDir, 'update', 'staging.json')));
-  // A technician: firmware yes, clips and the log no.
+  // A technician: firmware (and SET_CLOCK, docs/wire-protocol.md 4.1) yes, clips and the log no.
   const tech = await openCameraSession({ line: dock, identity: pki.technician, caCertPem: pki.ca.certPem, role: 'technician' });
   t.teardown(() => tech.close());
-  for (const [type, body] of [[MsgType.LIST_CLIPS, {}], [MsgType.READ, { clipId: 'clip-1', offset: 0, length: 10 }], [MsgType.GET_LOG, { sinceSeq: 0 }], [MsgType.SET_CLOCK, { epochMs: 1 }]] as const) {
+  for (const [type, body] of [[MsgType.LIST_CLIPS, {}], [MsgType.READ, { clipId: 'clip-1', offset: 0, length: 10 }], [MsgType.GET_LOG, { sinceSeq: 0 }], [MsgType.INSTALL_EPOCHS, { epochs: [] }]] as const) {
     const err = await t.throwsAsync(tech.rpc.request(type, encodeJson(body)), { instanceOf: WireError });
     t.is(code(err), ErrorCode.AUTH_REQUIRED);
     t.regex(err!.message, /technician certificate may only use firmware/);
