@@ -1,5 +1,6 @@
-// The real firmware (firmware/main.ts on the sim HAL) with paths.slotsDir: on a trial boot it runs its
-// health checks, marks itself good (floor raised) and reports the launcher's earlier rollback once.
+// The real firmware on the sim twins (hardware-sim/camera-main.ts) with paths.slotsDir: on a trial
+// boot it runs its health checks, marks itself good (floor raised) and reports the launcher's earlier
+// rollback once.
 import test from 'ava';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';

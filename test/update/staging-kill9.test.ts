@@ -1,6 +1,7 @@
-// The real firmware process (firmware/main.ts on the sim HAL, A/B slots configured) docked on a socat
-// pty: a technician's staging is cut by a power cut (SIGKILL) of the camera; after it boots again the
-// staging resumes from the prefix the camera kept (checked by hash), installs, and is in the log.
+// The real firmware process (on the sim twins, hardware-sim/camera-main.ts; A/B slots configured)
+// docked on a socat pty: a technician's staging is cut by a power cut (SIGKILL) of the camera; after
+// it boots again the staging resumes from the prefix the camera kept (checked by hash), installs, and
+// is in the log.
 import test from 'ava';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';

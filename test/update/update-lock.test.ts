@@ -1,6 +1,7 @@
-// Update lock on the real firmware process (firmware/main.ts on the sim HAL, dock link over a socat
-// pty): a switched camera does not restart while a recording begun after the switch runs, and an
-// install committed while a dock still has clips to offload waits for the offload before switching.
+// Update lock on the real firmware process (on the sim twins, hardware-sim/camera-main.ts; dock link
+// over a socat pty): a switched camera does not restart while a recording begun after the switch
+// runs, and an install committed while a dock still has clips to offload waits for the offload before
+// switching.
 import test from 'ava';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
