@@ -1,16 +1,21 @@
 // `bodycam clip inspect FILE` and `bodycam clip decrypt --key PRIVATE.pem FILE -o OUT.ts [--allow-truncated]`.
 import { readFileSync, renameSync, rmSync } from 'node:fs';
-import { ClipError, decryptClip, inspectClip } from './reader.js';
+import { ClipError, INSPECT_NOTE, decryptClip, inspectClip } from './reader.js';
 
 export const usage = `usage:
   bodycam clip inspect FILE
   bodycam clip decrypt --key PRIVATE.pem FILE -o OUT.ts [--allow-truncated]
+
+inspect prints the header and cleartext metadata as JSON; they are NOT authenticated without the key.
+Exit codes (docs/clip-format.md §8): 0 done; 1 unreadable file or bad header (inspect), other error
+(decrypt); 2 usage; 3 decrypt refused the clip (reason on stderr, nothing written).
 `;
 
 export async function run(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === 'inspect' && rest.length === 1) {
     process.stdout.write(JSON.stringify(inspectClip(rest[0]!), null, 2) + '\n');
+    process.stderr.write(`note: ${INSPECT_NOTE}\n`);
     return 0;
   }
   if (sub === 'decrypt') return decrypt(rest);
@@ -45,7 +50,8 @@ function decrypt(args: string[]): number {
     const st = decryptClip(file, pem, tmp, { allowTruncated });
     renameSync(tmp, out);
     if (st.truncated) process.stderr.write(`warning: ${st.truncatedReason}; wrote the verified prefix (${st.segments} segments)\n`);
-    process.stdout.write(JSON.stringify({ out, segments: st.segments, payloadBytes: st.payloadBytes, truncated: st.truncated, meta: st.meta, finalMeta: st.finalMeta }) + '\n');
+    if (st.payloadsNotWholeTs) process.stderr.write(`warning: ${st.payloadsNotWholeTs} segment payloads are not whole MPEG-TS packets (written as stored)\n`);
+    process.stdout.write(JSON.stringify({ out, segments: st.segments, payloadBytes: st.payloadBytes, truncated: st.truncated, payloadsNotWholeTs: st.payloadsNotWholeTs, meta: st.meta, finalMeta: st.finalMeta }) + '\n');
     return 0;
   } catch (err) {
     rmSync(tmp, { force: true });

@@ -15,6 +15,8 @@ export const FRAME_PREFIX_LEN = 4;
 
 // Caps: a parser never allocates more than these, whatever the input says.
 export const MAX_HEADER_LEN = 64 * 1024;
+/** Smallest header the field caps allow: 91 fixed bytes + W = 1 + E = 1 + M = 0 (such a header then fails on its metadata). */
+export const MIN_HEADER_LEN = 93;
 export const MAX_WRAP_LEN = 1024;
 export const MAX_EPOCH_ID_LEN = 256;
 export const MAX_META_LEN = 32 * 1024;
@@ -92,7 +94,7 @@ export function peekHeaderLen(buf: Buffer): number {
   if (buf[6] !== VERSION && buf[6] !== VERSION_SIGNED) throw new ClipFormatError(`unsupported version ${buf[6]}`);
   if (buf[7] !== 0) throw new ClipFormatError('bad header: reserved byte is not 0');
   const len = buf.readUInt32BE(8);
-  if (len < 12 + NONCE_PREFIX_LEN + 2 + KEY_ID_LEN + 2 + 1 + 4 + 2 + MAC_LEN || len > MAX_HEADER_LEN) {
+  if (len < MIN_HEADER_LEN || len > MAX_HEADER_LEN) {
     throw new ClipFormatError(`bad header: header length ${len} out of range`);
   }
   return len;
@@ -122,22 +124,21 @@ export function parseHeader(buf: Buffer): ClipHeader {
   o += 2;
   if (epochLen === 0 || epochLen > MAX_EPOCH_ID_LEN) throw new ClipFormatError(`bad header: epochId length ${epochLen} out of range`);
   need(epochLen + 4, 'epochId');
-  const epochId = buf.subarray(o, o + epochLen).toString('utf8');
+  const epochId = utf8(buf.subarray(o, o + epochLen), 'epochId');
   o += epochLen;
   const metaLen = buf.readUInt32BE(o);
   o += 4;
   if (metaLen > MAX_META_LEN) throw new ClipFormatError(`bad header: metadata length ${metaLen} out of range`);
   need(metaLen, 'metadata');
   if (o + metaLen !== end) throw new ClipFormatError('bad header: field lengths do not add up to the header length');
+  const metaText = utf8(buf.subarray(o, o + metaLen), 'metadata');
   let meta: ClipMeta;
   try {
-    meta = JSON.parse(buf.subarray(o, o + metaLen).toString('utf8')) as ClipMeta;
+    meta = JSON.parse(metaText) as ClipMeta;
   } catch {
     throw new ClipFormatError('bad header: metadata is not JSON');
   }
-  if (!meta || typeof meta !== 'object' || Array.isArray(meta)) throw new ClipFormatError('bad header: metadata is not an object');
-  if (typeof meta.clipId !== 'string') throw new ClipFormatError('bad header: metadata.clipId missing');
-  if (meta.epochId !== epochId) throw new ClipFormatError('bad header: metadata.epochId differs from the header epochId');
+  checkHeaderMeta(meta, epochId);
   const version = buf[6]!;
   if (version === VERSION_SIGNED && (typeof meta.clipKey !== 'string' || !/^[0-9a-f]{64}$/.test(meta.clipKey))) {
     throw new ClipFormatError('bad header: metadata.clipKey (64 lower-case hex) is required in a version 2 clip');
@@ -155,6 +156,36 @@ export function parseHeader(buf: Buffer): ClipHeader {
     mac: Buffer.from(buf.subarray(end, headerLen)),
     headerHash: createHash('sha256').update(whole).digest(),
   };
+}
+
+/** UTF-8 text, refusing invalid sequences instead of replacing them (a lossy decode could make two ids equal). */
+function utf8(b: Buffer, what: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(b);
+  } catch {
+    throw new ClipFormatError(`bad header: ${what} is not valid UTF-8`);
+  }
+}
+
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+
+/** The header metadata rules a reader must hold (docs/clip-format.md §1.1); throws 'bad header: metadata.<member> …'. */
+export function checkHeaderMeta(meta: unknown, epochId: string): asserts meta is ClipMeta {
+  if (!meta || typeof meta !== 'object' || Array.isArray(meta)) throw new ClipFormatError('bad header: metadata is not an object');
+  const m = meta as Record<string, unknown>;
+  if (m.v !== 1) throw new ClipFormatError(`bad header: metadata.v must be 1 (is ${JSON.stringify(m.v)})`);
+  for (const k of ['clipId', 'deviceId'] as const) {
+    if (typeof m[k] !== 'string' || m[k] === '') throw new ClipFormatError(`bad header: metadata.${k} missing or not a non-empty string`);
+  }
+  if (typeof m.startedAt !== 'string' || !ISO_UTC.test(m.startedAt) || Number.isNaN(Date.parse(m.startedAt))) {
+    throw new ClipFormatError('bad header: metadata.startedAt missing or not an ISO-8601 UTC time (YYYY-MM-DDTHH:MM:SS[.fff]Z)');
+  }
+  if (m.epochId !== epochId) throw new ClipFormatError('bad header: metadata.epochId differs from the header epochId');
+  try {
+    assertNoLocation(m);
+  } catch (err) {
+    throw new ClipFormatError(`bad header: ${(err as Error).message}`);
+  }
 }
 
 export function headerMacKey(dataKey: Buffer): Buffer {

@@ -5,7 +5,7 @@ import { KeyObject, constants, createDecipheriv, createHash, createPrivateKey, c
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import {
   ClipFormatError, FRAME_PREFIX_LEN, MAX_FRAME_LEN, MAX_HEADER_LEN, MAX_SIG_BLOCK_LEN, MIN_FRAME_LEN, RECORD_FINAL, RECORD_VIDEO,
-  SIG_BLOCK_FLAG, SIG_CHECKPOINT, TAG_LEN, VERSION_SIGNED, decodeSigBlock,
+  SIG_BLOCK_FLAG, SIG_CHECKPOINT, TAG_LEN, VERSION_SIGNED, assertNoLocation, decodeSigBlock,
   decodeRecord, headerMacOk, parseHeader, peekHeaderLen, segmentKey, segmentNonce, type ClipHeader, type ClipMeta,
 } from './format.js';
 
@@ -149,6 +149,8 @@ export interface DecryptStats {
   truncatedReason: string | null;
   /** false for a version 1 clip: nothing proves which camera wrote it (verify a version 2 clip with verifyClipSignature). */
   signed: boolean;
+  /** Video payloads that are not whole 188-byte MPEG-TS packets (sync byte 0x47 at every 188): reported, not refused (§4). */
+  payloadsNotWholeTs: number;
 }
 
 /** The clip's 32-byte data key, unwrapped with the epoch private key and checked against the header MAC. */
@@ -209,7 +211,7 @@ export function decryptSource(src: ByteSource, privateKey: KeyLike, sink: (paylo
   dataKey.fill(0);
   const st: DecryptStats = {
     meta: h.meta, finalMeta: null, segments: 0, keyframes: 0, payloadBytes: 0,
-    firstStartMs: null, lastEndMs: null, truncated: false, truncatedReason: null, signed: h.version === VERSION_SIGNED,
+    firstStartMs: null, lastEndMs: null, truncated: false, truncatedReason: null, signed: h.version === VERSION_SIGNED, payloadsNotWholeTs: 0,
   };
   try {
     for (const f of s.frames) {
@@ -237,18 +239,17 @@ export function decryptSource(src: ByteSource, privateKey: KeyLike, sink: (paylo
         st.payloadBytes += rec.payload.length;
         st.firstStartMs ??= rec.startMs;
         st.lastEndMs = Math.max(st.lastEndMs ?? 0, rec.startMs + rec.durationMs);
+        if (!wholeTs(rec.payload)) st.payloadsNotWholeTs++;
       } else {
-        try {
-          st.finalMeta = JSON.parse(rec.payload.toString('utf8')) as Record<string, unknown>;
-        } catch {
-          throw new ClipError('bad-record', `segment ${f.index}: final metadata is not JSON`, f.index);
-        }
+        st.finalMeta = checkFinal(rec, st, f.index);
       }
     }
     if (s.tail && st.finalMeta) throw new ClipError('trailing-data', `bytes after the final segment (${s.tail})`, s.frames.length);
     if (s.tail && !s.tail.includes('torn')) throw new ClipError('bad-frame', s.tail, s.frames.length);
     if (!st.finalMeta) {
-      const why = s.tail ? `truncated: ${s.tail}` : `truncated after segment ${s.frames.length - 1} (no final segment)`;
+      // N names the last whole frame by its counter i (§3); a header-only file has none.
+      const n = s.frames.length;
+      const why = s.tail ? `truncated: ${s.tail}` : n === 0 ? 'truncated before segment 0 (no frame, no final segment)' : `truncated after segment ${n - 1} (no final segment)`;
       if (!o.allowTruncated) throw new ClipError('truncated', why.replace(/^truncated: /, ''), s.frames.length);
       st.truncated = true;
       st.truncatedReason = why;
@@ -257,6 +258,37 @@ export function decryptSource(src: ByteSource, privateKey: KeyLike, sink: (paylo
   } finally {
     key.fill(0);
   }
+}
+
+/** MPEG-TS framing: whole 188-byte packets, each starting with the sync byte 0x47. */
+function wholeTs(p: Buffer): boolean {
+  if (p.length === 0 || p.length % 188 !== 0) return false;
+  for (let o = 0; o < p.length; o += 188) if (p[o] !== 0x47) return false;
+  return true;
+}
+
+/** The final record must agree with the clip it closes (docs/clip-format.md §3.1); returns its metadata. */
+function checkFinal(rec: ReturnType<typeof decodeRecord>, st: DecryptStats, index: number): Record<string, unknown> {
+  const bad = (what: string) => new ClipError('bad-record', `segment ${index} (final): ${what}`, index);
+  if (rec.keyframe) throw bad('flags must be 0');
+  if (rec.durationMs !== 0) throw bad(`durationMs must be 0 (is ${rec.durationMs})`);
+  const end = st.lastEndMs ?? 0;
+  if (rec.startMs !== end) throw bad(`startMs ${rec.startMs} is not the end of the last video record (${end})`);
+  let meta: unknown;
+  try {
+    meta = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(rec.payload));
+  } catch {
+    throw bad('metadata is not UTF-8 JSON');
+  }
+  if (!meta || typeof meta !== 'object' || Array.isArray(meta)) throw bad('metadata is not a JSON object');
+  const m = meta as Record<string, unknown>;
+  if (m.segments !== st.segments) throw bad(`segments ${JSON.stringify(m.segments)} but the clip has ${st.segments} video records`);
+  try {
+    assertNoLocation(m, 'finalMeta');
+  } catch (err) {
+    throw bad((err as Error).message);
+  }
+  return m;
 }
 
 /** Pure, in-memory: decrypt a whole clip held in a Buffer (fuzzing, small clips). */
@@ -284,7 +316,13 @@ export interface Inspection {
   segmentFrames: number;
   /** null when the file ends on a whole frame; otherwise why it does not. */
   tail: string | null;
+  /** Always false: nothing here is checked against a key (§8). */
+  metadataAuthenticated: false;
+  note: string;
 }
+
+export const INSPECT_NOTE = 'metadata NOT authenticated: anyone can write these bytes; the header MAC is checked only with the epoch private key '
+  + '(bodycam clip decrypt), and a version 2 header seal only with the camera\'s certificate';
 
 /** Header and cleartext metadata of a clip file (no key, no secrets). */
 export function inspectClip(path: string): Inspection {
@@ -295,7 +333,7 @@ export function inspectClip(path: string): Inspection {
     const h = s.header;
     return {
       version: h.version, signature: h.version === VERSION_SIGNED ? 'signed' : 'unsigned', headerLen: h.headerLen, epochId: h.epochId, keyId: h.keyId, wrappedKeyBytes: h.wrappedKey.length,
-      meta: h.meta, fileBytes: src.size, segmentFrames: s.frames.length, tail: s.tail,
+      meta: h.meta, fileBytes: src.size, segmentFrames: s.frames.length, tail: s.tail, metadataAuthenticated: false, note: INSPECT_NOTE,
     };
   } finally {
     closeSync(fd);

@@ -129,7 +129,8 @@ export class ClipWriter {
     return this.enqueue(() => {
       if (!Buffer.isBuffer(s.data)) throw new ClipFormatError('segment data must be a Buffer');
       const rec = encodeRecordHeader(RECORD_VIDEO, s.keyframe, s.startMs, s.durationMs);
-      this.lastEndMs = Math.max(this.lastEndMs, s.startMs + s.durationMs);
+      // From the stored (rounded) values, as a reader computes it (docs/clip-format.md §3.1).
+      this.lastEndMs = Math.max(this.lastEndMs, Math.round(s.startMs) + Math.round(s.durationMs));
       return this.sealAndWrite(rec, s.data, false);
     });
   }
