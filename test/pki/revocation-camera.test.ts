@@ -18,12 +18,13 @@ import { loadTrustStore } from '../../shared/pki/trust-store.js';
 
 const fleet = createFleetPki();
 const dock2 = issueCertificate({ role: 'dock', id: 'dock-2', ca: fleet.ca });
+const tech = issueCertificate({ role: 'technician', id: 'tech-gone', ca: fleet.ca });
 const list = (number: number, serials: string[]): RevocationListBody => ({
   v: 1, kind: 'revocation-list', number, issuedAt: new Date().toISOString(),
   revoked: serials.map((serial) => ({ serial, reason: 'dock stolen', revokedAt: new Date().toISOString() })),
 });
 
-test('camera process: installs only a newer verified list, then refuses the revoked dock; a dock refuses a revoked camera', async (t) => {
+test('camera process: installs only a newer verified list, then refuses the revoked dock and technician; a dock refuses a revoked camera', async (t) => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'crl-cam-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const trustDir = path.join(dir, 'trust');
@@ -34,25 +35,28 @@ test('camera process: installs only a newer verified list, then refuses the revo
   });
   let stopped = false;
   t.teardown(async () => { if (!stopped) await cam.stop(); });
-  const dockAs = async (identity: { keyPem: string; certPem: string }, revocation?: RevocationSet) => {
+  const dockAs = async (identity: { keyPem: string; certPem: string }, revocation?: RevocationSet, role?: 'technician') => {
     const pair = await startPtyPair();
     t.teardown(() => pair.stop());
     await cam.send({ op: 'dock', tty: pair.b });
     const line = await openSerialLine(pair.a);
     t.teardown(() => line.closeLine());
-    return openCameraSession({ line, identity, caCertPem: fleet.ca.certPem, timeoutMs: 1000, retries: 3, revocation: () => revocation });
+    return openCameraSession({ line, identity, caCertPem: fleet.ca.certPem, timeoutMs: 1000, retries: 3, revocation: () => revocation, role });
   };
 
   // dock-1 is trusted before the list arrives.
   const s1 = await dockAs(fleet.dock);
   await s1.close();
+  const t1 = await dockAs(tech, undefined, 'technician');
+  await t1.close();
   const s2 = await dockAs(dock2);
-  t.deepEqual(await s2.installRevocationList(signRevocationList(list(2, [serialOf(fleet.dock.certPem)]), fleet.ca.keyPem)), { installed: true, number: 2 });
+  t.deepEqual(await s2.installRevocationList(signRevocationList(list(2, [serialOf(fleet.dock.certPem), serialOf(tech.certPem)]), fleet.ca.keyPem)), { installed: true, number: 2 });
   t.deepEqual(await s2.installRevocationList(signRevocationList(list(1, []), fleet.ca.keyPem)), { installed: false, number: 2 }, 'an older list never replaces it');
   await t.throwsAsync(s2.installRevocationList(signRevocationList(list(9, []), createCA().keyPem)), { message: /CRL_REFUSED|signature does not verify/ });
   await s2.close();
 
   await t.throwsAsync(dockAs(fleet.dock), { message: /not trusted|AUTH_FAILED/ }, 'the revoked dock is refused at HELLO');
+  await t.throwsAsync(dockAs(tech, undefined, 'technician'), { message: /not trusted|AUTH_FAILED/ }, 'a revoked technician cannot flash firmware');
   const s3 = await dockAs(dock2);
   t.is(s3.deviceId, 'cam-r1', 'another dock still offloads');
   await s3.close();
