@@ -9,7 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { renderMosquittoAcl } from '../shared/mqtt/acl.js';
 import type { KeyAndCert } from '../shared/pki/ca.js';
-import { mosquittoConfLines, orgOf } from '../shared/pki/broker-provision.js';
+import { mosquittoConfLines, orgOf, type ListenerFiles } from '../shared/pki/broker-provision.js';
+import type { RevocationListBody } from '../shared/pki/revocation.js';
+import { x509Crl } from '../shared/pki/x509-crl.js';
 import { brokerAccess, defaultTestCa, identityFor, type BrokerAccess } from './broker-pki.js';
 
 export async function freePort(): Promise<number> {
@@ -62,6 +64,8 @@ export interface BrokerOptions {
   docks?: string[];
   /** Central store ids given ACL entries (default central-1). */
   centrals?: string[];
+  /** A verified revocation list: its serials go to mosquitto as an X.509 CRL (refused at the TLS handshake). */
+  revocation?: RevocationListBody;
 }
 
 export const DEFAULT_DOCKS = ['dock-1', 'dock-2', 'dock-3'];
@@ -73,11 +77,15 @@ export async function startMosquitto(opts: BrokerOptions & { extraConfig?: strin
   const port = await freePort();
   const ca = opts.ca ?? defaultTestCa();
   const server = identityFor(ca, 'broker', 'localhost');
-  const f = { port, bind: '127.0.0.1', caPath: path.join(dir, 'ca.pem'), certPath: path.join(dir, 'broker.cert.pem'), keyPath: path.join(dir, 'broker.key.pem'), aclPath: path.join(dir, 'acl') };
+  const f: ListenerFiles = { port, bind: '127.0.0.1', caPath: path.join(dir, 'ca.pem'), certPath: path.join(dir, 'broker.cert.pem'), keyPath: path.join(dir, 'broker.key.pem'), aclPath: path.join(dir, 'acl') };
   await writeFile(f.caPath, ca.certPem);
   await writeFile(f.certPath, server.certPem);
   await writeFile(f.keyPath, server.keyPem, { mode: 0o600 });
   await writeFile(f.aclPath, renderMosquittoAcl(orgOf(ca.certPem), opts.docks ?? DEFAULT_DOCKS, opts.centrals ?? DEFAULT_CENTRALS) + (opts.extraAcl ?? []).join('\n') + '\n');
+  if (opts.revocation) {
+    f.crlPath = path.join(dir, 'crl.pem');
+    await writeFile(f.crlPath, x509Crl(opts.revocation, ca));
+  }
   await handToBrokerUser(dir, Object.values(f).filter((v): v is string => typeof v === 'string' && v.startsWith(dir)));
   const conf = path.join(dir, 'mosquitto.conf');
   const lines = [...mosquittoConfLines(f), 'persistence false', process.env.MOSQ_DEBUG ? 'log_dest stderr' : 'log_dest none', 'max_queued_messages 10000', ...(opts.extraConfig ?? [])];

@@ -163,3 +163,18 @@ test('aedes: a revoked dock certificate is refused at connect; the others still 
   t.truthy(ok.client, ok.error);
   await ok.client?.endAsync(true);
 });
+
+test('mosquitto: a revoked dock certificate is refused in the TLS handshake (X.509 CRL from the signed list)', async (t) => {
+  const { serialOf } = await import('../../shared/pki/revocation.js');
+  const { identityFor } = await import('../../hardware-sim/broker-pki.js');
+  const ca = defaultTestCa();
+  const b = await startMosquitto({ ca, revocation: { v: 1, kind: 'revocation-list', number: 4, issuedAt: new Date().toISOString(),
+    revoked: [{ serial: serialOf(identityFor(ca, 'dock', 'dock-2').certPem), reason: 'stolen', revokedAt: new Date().toISOString() }] } });
+  t.teardown(() => b.stop());
+  const revoked = await tryConnect(b.url, mqttTlsOptions(b.endpoint('dock-2').tls));
+  t.truthy(revoked.error, 'the revoked dock-2 certificate was let in');
+  t.falsy(revoked.client);
+  const ok = await tryConnect(b.url, mqttTlsOptions(b.endpoint('dock-1').tls));
+  t.truthy(ok.client, ok.error);
+  await ok.client?.endAsync(true);
+});

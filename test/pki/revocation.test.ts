@@ -107,6 +107,12 @@ test('CLI: pki revoke CERT|SERIAL records, pki crl issues numbered signed lists,
   t.is(b.status, 0, b.stderr);
   t.regex(b.stderr, /left out of the ACL: dock dock-1 \(revoked: dock stolen from site B\)/);
   const acl = readFileSync(join(root, 'broker', 'acl'), 'utf8');
+  // The same serials as an X.509 CRL for mosquitto's crlfile; openssl reads it as signed by the CA.
+  t.regex(readFileSync(join(root, 'broker', 'mosquitto.conf'), 'utf8'), /^crlfile .*crl\.pem$/m);
+  const ossl = spawnSync('openssl', ['crl', '-in', join(root, 'broker', 'crl.pem'), '-CAfile', join(pki, 'ca.cert.pem'), '-noout', '-text'], { encoding: 'utf8' });
+  t.regex(ossl.stderr + ossl.stdout, /verify OK/);
+  t.regex(ossl.stdout, new RegExp(`Serial Number: 0*${serialOf(readFileSync(cert1, 'utf8')).toUpperCase()}`));
+  t.regex(ossl.stdout, /CRL Number: \s*2/);
   t.false(acl.includes('CN=dock-1\n'));
   t.true(acl.includes('CN=dock-2\n'));
 });
