@@ -6,9 +6,9 @@ import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, 
 import { basename, join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
-import { checkPayload, fdSource, readHeader } from '../firmware/update/bundle.js';
-import { verifyHeader } from '../firmware/update/install.js';
-import { compareVersions, parseManifest, type Manifest } from '../firmware/update/manifest.js';
+import { checkPayload, fdSource, readHeader } from '../shared/firmware-bundle/bundle.js';
+import { compareVersions, parseManifest, type Manifest } from '../shared/firmware-bundle/manifest.js';
+import { verifyHeader } from '../shared/firmware-bundle/verify.js';
 import { FirmwareClient, type StageOptions } from '../shared/wire/fw-transfer.js';
 import { ErrorCode, WireError } from '../shared/wire/messages.js';
 import type { RpcClient } from '../shared/wire/link.js';

@@ -3,8 +3,9 @@
 // refused before its first byte is accepted.
 import { join } from 'node:path';
 import { readBootState } from './update/boot-state.js';
-import type { ByteSource } from './update/bundle.js';
-import { Updater, verifyHeader } from './update/install.js';
+import type { ByteSource } from '../shared/firmware-bundle/bundle.js';
+import { verifyHeader } from '../shared/firmware-bundle/verify.js';
+import { Updater } from './update/install.js';
 import { FwStaging } from './fw-staging.js';
 
 export interface CameraFirmwareOptions {

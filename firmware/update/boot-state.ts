@@ -4,7 +4,7 @@
 import { closeSync, existsSync, mkdirSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { compareVersions } from './manifest.js';
+import { compareVersions } from '../../shared/firmware-bundle/manifest.js';
 
 export type Slot = 'a' | 'b';
 export const other = (s: Slot): Slot => (s === 'a' ? 'b' : 'a');

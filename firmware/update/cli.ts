@@ -9,9 +9,9 @@ import { keyIdOf } from '../../shared/evidence.js';
 import { encryptPrivateKey, passphraseFrom, readEncryptedKey } from '../../shared/pki/key-file.js';
 import { writeDurable } from '../../shared/pki/trust-store.js';
 import { readBootState } from './boot-state.js';
-import { checkPayload, fdSource, packBundle, readHeader } from './bundle.js';
-import { BundleError, keyRole, verifyHeader } from './install.js';
-import { parseManifest } from './manifest.js';
+import { checkPayload, fdSource, packBundle, readHeader } from '../../shared/firmware-bundle/bundle.js';
+import { BundleError, parseManifest } from '../../shared/firmware-bundle/manifest.js';
+import { keyRole, verifyHeader } from '../../shared/firmware-bundle/verify.js';
 
 export const USAGE = `usage:
   bodycam fw keygen --out DIR [--role release|development] [--passphrase-file FILE]

@@ -15,9 +15,9 @@ import { verifyPeerCertificate } from '../../shared/pki/verify.js';
 import { openSerialLine } from '../../shared/serial-port.js';
 import { FirmwareClient } from '../../shared/wire/fw-transfer.js';
 import { ErrorCode, WireError } from '../../shared/wire/messages.js';
-import { checkPayload, fdSource, readHeader } from './bundle.js';
-import { verifyHeader } from './install.js';
-import { parseManifest, type Manifest } from './manifest.js';
+import { checkPayload, fdSource, readHeader } from '../../shared/firmware-bundle/bundle.js';
+import { parseManifest, type Manifest } from '../../shared/firmware-bundle/manifest.js';
+import { verifyHeader } from '../../shared/firmware-bundle/verify.js';
 
 const USAGE = `usage: bodycam fw flash BUNDLE --identity DIR [--port TTY | --usb VID:PID] [--wait] [--wait-timeout S] [--no-progress]
   --identity DIR   technician trust store (bodycam provision technician)

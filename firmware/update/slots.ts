@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, openSync, readSy
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fsyncPath } from './boot-state.js';
-import { BundleError, parseManifest, type Manifest } from './manifest.js';
+import { BundleError, parseManifest, type Manifest } from '../../shared/firmware-bundle/manifest.js';
 
 export const SLOT_MANIFEST = '.manifest.json';
 const CHUNK = 4 * 1024 * 1024;

@@ -14,10 +14,6 @@ const NEVER = ['hardware-sim', 'tools'];
 // Cross-program imports that exist today, importer → imported (repo paths). Shrink it to empty, never
 // grow it: the shared formats go to shared/ and the technician's flash tool to tools/ (issue 13).
 const KNOWN_CROSS_PROGRAM = new Set([
-  // The dock verifies and stages firmware bundles with the camera's bundle/manifest reader.
-  'dock-agent/firmware-staging.ts → firmware/update/bundle.ts',
-  'dock-agent/firmware-staging.ts → firmware/update/install.ts',
-  'dock-agent/firmware-staging.ts → firmware/update/manifest.ts',
   // The dock deletes its spool file with the store's overwrite-and-unlink.
   'dock-agent/agent.ts → central-store/blob-store.ts',
   // The index checks the device-log hash chain with the camera's rule.

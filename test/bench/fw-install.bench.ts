@@ -7,7 +7,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { packBundle } from '../../firmware/update/bundle.js';
+import { packBundle } from '../../shared/firmware-bundle/bundle.js';
 import { Updater, verifyBundle } from '../../firmware/update/install.js';
 
 const arg = (name: string, d: number) => {

@@ -6,8 +6,9 @@ import { createPrivateKey } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { readBootState } from '../../firmware/update/boot-state.js';
-import { readHeader, bufferSource } from '../../firmware/update/bundle.js';
-import { BundleError, Updater, verifyBundle } from '../../firmware/update/install.js';
+import { readHeader, bufferSource } from '../../shared/firmware-bundle/bundle.js';
+import { BundleError } from '../../shared/firmware-bundle/manifest.js';
+import { Updater, verifyBundle } from '../../firmware/update/install.js';
 import { checkSlot } from '../../firmware/update/slots.js';
 import { HW, ROOT, keysOf, makeBundle, signer, tmpDir } from './fixtures.js';
 

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { packBundle, type PackInput } from '../../firmware/update/bundle.js';
+import { packBundle, type PackInput } from '../../shared/firmware-bundle/bundle.js';
 
 export const HW = 'bodycam-v1';
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -3,9 +3,9 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
-import { bufferSource, checkPayload } from '../../firmware/update/bundle.js';
-import { BundleError, verifyHeader } from '../../firmware/update/install.js';
-import { parseManifest } from '../../firmware/update/manifest.js';
+import { bufferSource, checkPayload } from '../../shared/firmware-bundle/bundle.js';
+import { verifyHeader } from '../../shared/firmware-bundle/verify.js';
+import { BundleError, parseManifest } from '../../shared/firmware-bundle/manifest.js';
 import { HW, keysOf, makeBundle, signer, tmpDir } from './fixtures.js';
 
 const release = signer('release-main');

@@ -9,7 +9,7 @@ import { startDockLink } from '../../firmware/dock-link.js';
 import { DeviceLog } from '../../firmware/device-log.js';
 import { cameraFirmware } from '../../firmware/fw-camera.js';
 import { readBootState } from '../../firmware/update/boot-state.js';
-import { packBundle, fdSource, readHeader } from '../../firmware/update/bundle.js';
+import { packBundle, fdSource, readHeader } from '../../shared/firmware-bundle/bundle.js';
 import { systemClock } from '../../shared/clock.js';
 import { createCA, issueCertificate, type KeyAndCert } from '../../shared/pki/ca.js';
 import { FakeVault } from '../wire/helpers.js';

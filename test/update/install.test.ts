@@ -4,7 +4,8 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { readBootState, withGood } from '../../firmware/update/boot-state.js';
-import { BundleError, Updater } from '../../firmware/update/install.js';
+import { BundleError } from '../../shared/firmware-bundle/manifest.js';
+import { Updater } from '../../firmware/update/install.js';
 import { checkSlot } from '../../firmware/update/slots.js';
 import { HW, keysOf, makeBundle, signer, tmpDir } from './fixtures.js';
 

@@ -2,9 +2,9 @@
 // (a Buffer for fuzzing, a file descriptor for real bundles); every length is capped before use.
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
-import { signData } from '../../shared/crypto.js';
-import { keyIdOf } from '../../shared/evidence.js';
-import type { ByteSource } from '../../shared/clip/reader.js';
+import { signData } from '../crypto.js';
+import { keyIdOf } from '../evidence.js';
+import type { ByteSource } from '../clip/reader.js';
 import { BundleError, parseManifest, type Manifest } from './manifest.js';
 
 export const MAGIC = Buffer.from('BCFWBNDL', 'ascii');
@@ -17,7 +17,7 @@ const FIXED = MAGIC.length + 2 + 4; // magic, format, manifest length
 const SIG_FIXED = 1 + 32 + 2; // algorithm, key id, signature length
 
 // Same byte-source shape as the clip reader's (a Buffer for fuzzing, a file descriptor for real files).
-export { bufferSource, fdSource, type ByteSource } from '../../shared/clip/reader.js';
+export { bufferSource, fdSource, type ByteSource } from '../clip/reader.js';
 
 export interface BundleHeader {
   manifestBytes: Buffer;
