@@ -43,7 +43,8 @@ test('dock agent killed -9 mid-upload: restarts from the journal, no re-pull, no
   t.teardown(() => { first.child.kill('SIGKILL'); });
   const code1 = await first.exited;
   t.is(code1, null, 'first agent was killed');
-  const jdb = new Database(path.join(dir, 'journal.db'), { readonly: true });
+  // Read-write: a kill mid-transaction leaves a hot rollback journal that a read-only handle cannot roll back (SQLITE_READONLY_ROLLBACK).
+  const jdb = new Database(path.join(dir, 'journal.db'));
   const atKill = jdb.prepare('SELECT clip_id, state FROM clips').all() as { clip_id: string; state: string }[];
   jdb.close();
   const pulledBefore = atKill.filter((r) => r.state !== 'pulling').map((r) => r.clip_id);
@@ -76,7 +77,8 @@ test('dock agent killed -9 between the camera\'s wipe and its journal entry: the
   const first = runChild(args, () => undefined, { KILL_AFTER_CAMERA_WIPE: '1' });
   t.teardown(() => { first.child.kill('SIGKILL'); });
   t.is(await first.exited, null, 'first agent killed itself right after the camera wiped');
-  const jdb = new Database(path.join(dir, 'journal.db'), { readonly: true });
+  // Read-write: a kill mid-transaction leaves a hot rollback journal that a read-only handle cannot roll back (SQLITE_READONLY_ROLLBACK).
+  const jdb = new Database(path.join(dir, 'journal.db'));
   const atKill = jdb.prepare("SELECT clip_id FROM clips WHERE state = 'receipted'").all() as { clip_id: string }[];
   jdb.close();
   const gone = atKill.map((r) => r.clip_id);
