@@ -277,6 +277,8 @@ export function startDockLink(opts: DockLinkOptions): { close(): void; peer(): P
   const requests = bucket(budget.requestsPerS, budget.requestBurst, Date.now);
   const bytes = bucket(budget.bytesPerS, budget.byteBurst, Date.now);
   const admit = (f: Frame): boolean => state.s === 'ready' || (requests(1) && bytes(f.payload.length));
+  // A NAK answers a corrupt frame: before auth it spends the same request budget (stacked headers are all corrupt).
+  const admitNak = (): boolean => state.s === 'ready' || requests(1);
 
   async function handle(type: number, p: Buffer): Promise<Buffer> {
     lastRequestAt = Date.now();
@@ -319,7 +321,7 @@ export function startDockLink(opts: DockLinkOptions): { close(): void; peer(): P
   // FW_COMMIT (0x43) installs: a retransmit must get the answer, not a second install. A HELLO
   // retransmitted on a slow line must get the same nonce back, or the AUTH that follows fails.
   const cacheable = (t: number) => t === MsgType.HELLO || t === MsgType.WIPE || t === MsgType.SET_CLOCK || t === MsgType.INSTALL_EPOCHS || t === 0x43;
-  const server = new RpcServer(link, handle, cacheable, { admit });
+  const server = new RpcServer(link, handle, cacheable, { admit, admitNak });
   return {
     close() {
       clearInterval(idleTimer);

@@ -356,7 +356,7 @@ export class FrameDecoder extends Transform {
       this.popHead();
       if (state === BAD) {
         this.stats.badPayloads++;
-        this.emit('corrupt', { type, flags, seq } satisfies CorruptFrame);
+        if (this.listenerCount('corrupt') > 0) this.emit('corrupt', { type, flags, seq } satisfies CorruptFrame);
       }
     }
     if (this.count === 0 && this.scanPos > this.cursor) {

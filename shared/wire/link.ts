@@ -217,6 +217,8 @@ export interface RpcServerLimits {
   maxBacklogBytes?: number;
   /** Called for every request frame before it is queued; false drops it unanswered (budgets). */
   admit?: (f: Frame) => boolean;
+  /** Called before a NAK is sent for a corrupt request; false sends none (budgets). */
+  admitNak?: () => boolean;
 }
 
 export interface RpcServerStats {
@@ -237,13 +239,13 @@ export class RpcServer {
   private queued = 0;
   private queuedBytes = 0;
   private paused = false;
-  private readonly limits: Required<Omit<RpcServerLimits, 'admit'>> & Pick<RpcServerLimits, 'admit'>;
+  private readonly limits: Required<Omit<RpcServerLimits, 'admit' | 'admitNak'>> & Pick<RpcServerLimits, 'admit' | 'admitNak'>;
 
   constructor(readonly link: FrameLink, private readonly handler: RequestHandler, private readonly cacheable: (type: number) => boolean, limits: RpcServerLimits = {}) {
     this.limits = { maxQueued: 16, maxQueuedBytes: 4 * 1024 * 1024, maxBacklogBytes: 256 * 1024, ...limits };
     link.on('frame', (f: Frame) => this.onFrame(f));
     link.on('corrupt', (c: CorruptFrame) => {
-      if (!(c.flags & FLAG_RESPONSE)) this.sendSpare(MsgType.NAK, 0, c.seq);
+      if (!(c.flags & FLAG_RESPONSE) && (this.limits.admitNak?.() ?? true)) this.sendSpare(MsgType.NAK, 0, c.seq);
     });
   }
 
