@@ -50,6 +50,15 @@ export function migrateIngest(db: Db): void {
   migrate(db, 'ingest-1', INGEST_MIGRATION);
   // The purpose tag from the clip's cleartext header: retention is per purpose (central-store/retention.ts).
   migrate(db, 'ingest-2', 'ALTER TABLE clips ADD COLUMN purpose TEXT');
+  // Issue 11: what the signed clip says, who signed it, and what was refused (docs/mqtt-topics.md).
+  migrate(db, 'ingest-3', `
+    ALTER TABLE clips ADD COLUMN camera_cert_sha256 TEXT;
+    ALTER TABLE clips ADD COLUMN clock_note TEXT;
+    CREATE TABLE camera_certs (sha256 TEXT PRIMARY KEY, device_id TEXT NOT NULL, cert_der TEXT NOT NULL, first_seen TEXT NOT NULL);
+    CREATE TABLE ingest_incidents (
+      id INTEGER PRIMARY KEY, kind TEXT NOT NULL, dock_id TEXT NOT NULL, device_id TEXT NOT NULL, clip_id TEXT NOT NULL,
+      reason TEXT NOT NULL, first_at TEXT NOT NULL, last_at TEXT NOT NULL, count INTEGER NOT NULL,
+      UNIQUE(kind, dock_id, device_id, clip_id, reason));`);
   db.pragma('busy_timeout = 5000');
 }
 
@@ -57,6 +66,10 @@ export interface ClipRow {
   clip_id: string; device_id: string; dock_id: string; bytes: number; sha256: string; epoch_id: string;
   clip_state: string; started_at: string; stopped_at: string | null; received_at: string; blob_key: string;
   receipt_json: string; worker_id: string; purpose?: string | null;
+  /** SHA-256 hex of the camera certificate whose key sealed the clip. */
+  camera_cert_sha256?: string | null;
+  /** Set when the signed recording time cannot be right (camera clock far off); retention then counts from received_at. */
+  clock_note?: string | null;
 }
 
 // Prepared once per connection: preparing is far dearer than running these.
@@ -76,8 +89,9 @@ export function getClip(db: Db, clipId: string): ClipRow | undefined {
 /** Insert unless the clip id is already indexed; returns the row that is stored. */
 export function insertClip(db: Db, row: ClipRow): ClipRow {
   stmt(db, `INSERT OR IGNORE INTO clips (clip_id, device_id, dock_id, bytes, sha256, epoch_id, clip_state, started_at,
-    stopped_at, received_at, blob_key, receipt_json, worker_id, purpose) VALUES (@clip_id, @device_id, @dock_id, @bytes, @sha256,
-    @epoch_id, @clip_state, @started_at, @stopped_at, @received_at, @blob_key, @receipt_json, @worker_id, @purpose)`).run({ ...row, purpose: row.purpose ?? null });
+    stopped_at, received_at, blob_key, receipt_json, worker_id, purpose, camera_cert_sha256, clock_note) VALUES (@clip_id, @device_id,
+    @dock_id, @bytes, @sha256, @epoch_id, @clip_state, @started_at, @stopped_at, @received_at, @blob_key, @receipt_json, @worker_id,
+    @purpose, @camera_cert_sha256, @clock_note)`).run({ ...row, purpose: row.purpose ?? null, camera_cert_sha256: row.camera_cert_sha256 ?? null, clock_note: row.clock_note ?? null });
   return getClip(db, row.clip_id)!;
 }
 
@@ -89,22 +103,67 @@ export function insertWipeCert(db: Db, r: { clipId: string; deviceId: string; do
 export interface LogEntryIn { seq: number; at: string; type: string; data: Record<string, unknown>; prevHash: string; hash: string; json: string }
 
 /**
- * Store device log entries (duplicates ignored). chain_ok: the entry's hash is right for its content
- * and prevHash (firmware/device-log.ts rule) and prevHash links to the previous entry (genesis for seq 1).
+ * Store a run of a camera's device log entries, already verified as one chain ending at the camera's
+ * signed head (ingest.ts). Entries already stored with the same hash are ignored. chain_ok = 1 when the
+ * entry links to the stored previous entry (genesis for seq 1): always inside the run, and for the first
+ * entry when nothing is missing before it. A gap (entries before the run never arrived) is stored and
+ * named; a fork (a seq already stored with another hash) stores nothing and is named.
  */
-export function insertDeviceLog(db: Db, deviceId: string, dockId: string, entries: LogEntryIn[]): number {
-  const prev = db.prepare('SELECT entry_json FROM device_log_entries WHERE device_id = ? AND seq = ?');
+export function storeDeviceLog(db: Db, deviceId: string, dockId: string, entries: LogEntryIn[]): { gap: string | null; fork: string | null } {
+  const at = db.prepare('SELECT entry_json FROM device_log_entries WHERE device_id = ? AND seq = ?');
+  const hashAt = (seq: number): string | undefined => {
+    const r = at.get(deviceId, seq) as { entry_json: string } | undefined;
+    return r && (JSON.parse(r.entry_json) as { hash: string }).hash;
+  };
   const ins = db.prepare(`INSERT OR IGNORE INTO device_log_entries (device_id, seq, at, type, entry_json, chain_ok, dock_id, received_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
-  let maxSeq = -1;
-  db.transaction(() => {
-    for (const e of [...entries].sort((a, b) => a.seq - b.seq)) {
-      const p = prev.get(deviceId, e.seq - 1) as { entry_json: string } | undefined;
-      const linked = e.seq === 1 ? e.prevHash === GENESIS_HASH : p ? (JSON.parse(p.entry_json) as { hash: string }).hash === e.prevHash : false;
-      const chainOk = linked && entryHash(e.prevHash, e) === e.hash;
-      ins.run(deviceId, e.seq, e.at, e.type, e.json, chainOk ? 1 : 0, dockId, new Date().toISOString());
-      maxSeq = Math.max(maxSeq, e.seq);
+  const relink = db.prepare('UPDATE device_log_entries SET chain_ok = 1 WHERE device_id = ? AND seq = ? AND chain_ok = 0');
+  return db.transaction(() => {
+    for (const e of entries) {
+      const h = hashAt(e.seq);
+      if (h !== undefined && h !== e.hash) return { gap: null, fork: `seq ${e.seq} is stored with hash ${h.slice(0, 16)}…, this run has ${e.hash.slice(0, 16)}…: the camera's log forked` };
     }
+    const first = entries[0]!;
+    const before = first.seq === 1 ? GENESIS_HASH : hashAt(first.seq - 1);
+    if (before !== undefined && before !== first.prevHash) {
+      return { gap: null, fork: `seq ${first.seq} follows hash ${first.prevHash.slice(0, 16)}…, the stored seq ${first.seq - 1} is ${before.slice(0, 16)}…: the camera's log forked` };
+    }
+    let gap: string | null = null;
+    if (before === undefined) {
+      const max = (db.prepare('SELECT MAX(seq) AS m FROM device_log_entries WHERE device_id = ? AND seq < ?').get(deviceId, first.seq) as { m: number | null }).m ?? 0;
+      gap = `entries ${max + 1}..${first.seq - 1} never arrived`;
+    }
+    const now = new Date().toISOString();
+    for (const [i, e] of entries.entries()) ins.run(deviceId, e.seq, e.at, e.type, e.json, i > 0 || before !== undefined ? 1 : 0, dockId, now);
+    // A late run that fills a gap links the entry after it.
+    const last = entries[entries.length - 1]!;
+    const next = at.get(deviceId, last.seq + 1) as { entry_json: string } | undefined;
+    if (next && (JSON.parse(next.entry_json) as { prevHash: string }).prevHash === last.hash) relink.run(deviceId, last.seq + 1);
+    return { gap, fork: null };
   })();
-  return maxSeq;
+}
+
+/** Keep a camera certificate that sealed stored clips (an auditor re-verifies them with it). */
+export function rememberCameraCert(db: Db, sha256: string, deviceId: string, derB64: string): void {
+  stmt(db, 'INSERT OR IGNORE INTO camera_certs (sha256, device_id, cert_der, first_seen) VALUES (?, ?, ?, ?)').run(sha256, deviceId, derB64, new Date().toISOString());
+}
+
+export type IncidentKind = 'upload-refused' | 'clip-refused' | 'clip-conflict' | 'wipe-cert-refused' | 'device-log-refused' | 'device-log-gap' | 'device-log-fork';
+
+export interface Incident { kind: IncidentKind; dock_id: string; device_id: string; clip_id: string; reason: string; first_at: string; last_at: string; count: number }
+
+/**
+ * Something refused or inconsistent, for the evidence officer: one row per distinct (kind, dock,
+ * device, clip, reason), counted, so a flood of the same forgery cannot grow the table without bound.
+ */
+export function recordIncident(db: Db, i: { kind: IncidentKind; dockId?: string; deviceId?: string; clipId?: string; reason: string }): void {
+  const now = new Date().toISOString();
+  stmt(db, `INSERT INTO ingest_incidents (kind, dock_id, device_id, clip_id, reason, first_at, last_at, count) VALUES (?, ?, ?, ?, ?, ?, ?, 1)
+    ON CONFLICT(kind, dock_id, device_id, clip_id, reason) DO UPDATE SET last_at = excluded.last_at, count = count + 1`)
+    .run(i.kind, i.dockId ?? '', i.deviceId ?? '', i.clipId ?? '', i.reason.slice(0, 500), now, now);
+}
+
+export function incidents(db: Db, o: { kind?: IncidentKind; clipId?: string } = {}): Incident[] {
+  return db.prepare(`SELECT kind, dock_id, device_id, clip_id, reason, first_at, last_at, count FROM ingest_incidents
+    WHERE (@kind IS NULL OR kind = @kind) AND (@clip IS NULL OR clip_id = @clip) ORDER BY id`).all({ kind: o.kind ?? null, clip: o.clipId ?? null }) as Incident[];
 }

@@ -31,6 +31,8 @@ export { verifyDeletionReceipt, verifyKeyDestruction } from './deletion-receipts
 export type ClipInfo = {
   clipId: string; deviceId: string; dockId: string; purpose: string | null; bytes: number; sha256: string; epochId: string;
   state: string; startedAt: string; stoppedAt: string | null; receivedAt: string;
+  /** Why central thinks the camera's clock was far off when it recorded (the times are the camera's signed word), or null. */
+  clockNote: string | null;
   /** When retention deletes it; null while on hold. */
   deleteAfter: string | null;
   hold: Hold | null;
@@ -107,12 +109,13 @@ export class EvidenceStore {
 
   private info(r: Row): ClipInfo {
     const hold = r.hold_case ? { reason: r.hold_reason!, caseNumber: r.hold_case, placedBy: r.hold_by!, placedAt: r.hold_at! } : null;
-    // Counted from the recording start, but never from later than the clip reached the store (a camera clock running ahead).
+    // Counted from the recording start, but never from later than the clip reached the store (a camera clock running ahead),
+    // and from the receipt when central flagged the camera's clock as far off (a clock reset to 1970 must not expire evidence at once).
     const start = Date.parse(r.started_at), received = Date.parse(r.received_at);
-    const base = Number.isFinite(start) ? Math.min(start, received) : received;
+    const base = Number.isFinite(start) && !r.clock_note ? Math.min(start, received) : received;
     return {
       clipId: r.clip_id, deviceId: r.device_id, dockId: r.dock_id, purpose: r.purpose ?? null, bytes: r.bytes, sha256: r.sha256,
-      epochId: r.epoch_id, state: r.clip_state, startedAt: r.started_at, stoppedAt: r.stopped_at, receivedAt: r.received_at,
+      epochId: r.epoch_id, state: r.clip_state, startedAt: r.started_at, stoppedAt: r.stopped_at, receivedAt: r.received_at, clockNote: r.clock_note ?? null,
       deleteAfter: hold ? null : new Date(base + retentionDays(this.retention, r.purpose) * DAY_MS).toISOString(), hold,
     };
   }

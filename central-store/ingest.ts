@@ -4,20 +4,24 @@
 import type { KeyLike } from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
-import { openDocument, type SignedDocument, type WipeCertificateBody } from '../shared/evidence.js';
+import { openDocument, type DeviceLogHeadBody, type SignedDocument, type WipeCertificateBody } from '../shared/evidence.js';
+import { verifyChain } from '../firmware/device-log.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import {
-  ClipMetaSchema, DeviceLogMessageSchema, WipeCertMessageSchema, decodeChunk, decodeJson, encodeJson, missingRanges,
+  ClipMetaSchema, DeviceLogMessageSchema, WipeCertMessageSchema, decodeChunk, decodeJson, deviceLogFacts, docRef, encodeJson, metaFacts,
+  missingRanges, wipeCertFacts,
   type Ack, type ClipMeta, type Status,
 } from '../shared/mqtt/codec.js';
 import { connectMqtt, type MqttEndpoint } from '../shared/mqtt/connect.js';
 import { centralFilters, parseTopic, topics } from '../shared/mqtt/topics.js';
 import type { BlobStore } from './blob-store.js';
-import { getClip, insertClip, insertDeviceLog, insertWipeCert, migrateIngest, type ClipRow } from './clips-index.js';
+import { getClip, insertClip, insertWipeCert, storeDeviceLog, migrateIngest, recordIncident, rememberCameraCert, type ClipRow } from './clips-index.js';
+import { clockNote } from './clock-note.js';
+import { verifyDockAuth, type AuthTrust, type VerifiedAuth } from '../shared/mqtt/dock-auth.js';
+import { ClipError } from '../shared/clip/reader.js';
+import { verifyClipFile, verifyClipStream, type SignedFacts } from '../shared/clip/signature.js';
 import type { Db } from './db.js';
-import { Assembler, hashFile } from './ingest-assembly.js';
-import { readStoredHeader } from './clip-stream.js';
-import { MAX_HEADER_LEN, parseHeader, type ClipHeader } from '../shared/clip/format.js';
+import { Assembler } from './ingest-assembly.js';
 import { signReceipt } from './receipts.js';
 import type { RevocationSet } from '../shared/pki/revocation.js';
 
@@ -36,8 +40,8 @@ export interface IngestOptions {
   subscription?: Subscription;
   /** Scratch dir for assembly; default blobs.workDir(). Must be shared by workers of one store. */
   workDir?: string;
-  /** Public key of a camera, when known, to verify its wipe certificates. */
-  deviceKey?: (deviceId: string) => KeyLike | undefined;
+  /** The organisation CA certificate (PEM) camera and dock certificates are verified to; default: the broker endpoint's CA. */
+  caCertPem?: string | Buffer;
   /** The current verified revocation list, consulted at every certificate check. */
   revocation?: () => RevocationSet | null | undefined;
   onStored?: (row: ClipRow) => void;
@@ -52,16 +56,6 @@ export function subscriptionFilters(sub: Subscription): string[] {
   if (sub.mode === 'docks') return sub.dockIds.flatMap((d) => centralFilters(d));
   if (sub.mode === 'shared') return centralFilters().map((f) => `$share/${sub.group ?? 'central'}/${f}`);
   return centralFilters();
-}
-
-/** The cleartext header at the start of a clip file, or null when there is none that parses. */
-async function headerOf(file: string): Promise<ClipHeader | null> {
-  const fh = await open(file, 'r');
-  try {
-    const buf = Buffer.alloc(MAX_HEADER_LEN);
-    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    return parseHeader(buf.subarray(0, bytesRead));
-  } catch { return null; } finally { await fh.close(); }
 }
 
 export async function startIngest(opts: IngestOptions): Promise<Ingest> {
@@ -90,59 +84,117 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   const publish = (topic: string, body: Status | Ack) =>
     client.publishAsync(topic, encodeJson(body), { qos: 1 }).catch((err) => log.warn({ err, topic }, 'publish failed'));
 
-  /** `header`: the stored clip's cleartext header, null when it has none that parses. */
-  const storeClip = async (meta: ClipMeta, blobKey: string, header: ClipHeader | null): Promise<ClipRow> => {
-    const receipt = signReceipt(opts.receiptKey, { clipId: meta.clipId, deviceId: meta.deviceId, sha256: meta.sha256, bytes: meta.bytes, storeId: opts.storeId });
-    // The clip's own cleartext header says which epoch key it is really wrapped to: key destruction and
-    // hold re-wrap go by the index, so a wrong epochId in the dock's meta must not land there.
-    if (header && header.epochId !== meta.epochId) log.warn({ clipId: meta.clipId, meta: meta.epochId, header: header.epochId }, 'meta epochId differs from the clip header; indexing the header\'s');
+  const trust: AuthTrust = { caCertPem: String(opts.caCertPem ?? opts.mqtt.tls.ca), revocation: opts.revocation };
+  const incident = (i: Parameters<typeof recordIncident>[1]) => {
+    log.warn({ incident: i.kind, dockId: i.dockId, deviceId: i.deviceId, clipId: i.clipId, reason: i.reason }, 'ingest incident');
+    recordIncident(opts.db, i);
+  };
+  /** Partial uploads are kept apart per dock: another dock's bytes under the same clip id never mix in. */
+  const asmId = (dockId: string, clipId: string) => `${dockId}.${clipId}`;
+
+  /** What the clip itself proves, checked against who forwarded it; throws naming what is wrong. */
+  const checkFacts = (f: SignedFacts, meta: ClipMeta, auth: VerifiedAuth): void => {
+    const m = f.header.meta;
+    if (m.clipId !== meta.clipId) throw new ClipError('bad-header', `the signed clip is ${String(m.clipId)}, uploaded as ${meta.clipId}`);
+    if (m.deviceId !== auth.camera.id) throw new ClipError('bad-header', `the signed clip names device ${String(m.deviceId)}, sealed by ${auth.camera.id}'s key`);
+    if (typeof m.startedAt !== 'string' || Number.isNaN(Date.parse(m.startedAt))) throw new ClipError('bad-header', 'the signed startedAt is not a time');
+  };
+
+  /** Index the signed facts (never the meta's) and sign the receipt. */
+  const storeClip = async (meta: ClipMeta, blobKey: string, f: SignedFacts, auth: VerifiedAuth, certB64: string): Promise<ClipRow> => {
+    const m = f.header.meta;
+    const receivedMs = Date.now();
+    const startedMs = Date.parse(m.startedAt);
+    const stoppedMs = f.endMs > 0 ? f.endMs : null;
+    const receipt = signReceipt(opts.receiptKey, { clipId: m.clipId, deviceId: auth.camera.id, sha256: meta.sha256, bytes: meta.bytes, storeId: opts.storeId });
+    const note = clockNote(startedMs, stoppedMs, receivedMs, Date.parse(auth.camera.cert.validFrom));
+    if (note) log.warn({ clipId: m.clipId, deviceId: auth.camera.id, note }, 'camera clock far off');
+    rememberCameraCert(opts.db, auth.cameraCertSha256, auth.camera.id, certB64);
     const row = insertClip(opts.db, {
-      clip_id: meta.clipId, device_id: meta.deviceId, dock_id: meta.dockId, bytes: meta.bytes, sha256: meta.sha256,
-      epoch_id: header?.epochId ?? meta.epochId, clip_state: meta.state, started_at: meta.startedAt, stopped_at: meta.stoppedAt,
-      received_at: new Date().toISOString(), blob_key: blobKey, receipt_json: JSON.stringify(receipt), worker_id: opts.workerId,
-      purpose: typeof header?.meta.purpose === 'string' && header.meta.purpose ? header.meta.purpose : null,
+      clip_id: m.clipId, device_id: auth.camera.id, dock_id: auth.dock.id, bytes: meta.bytes, sha256: meta.sha256,
+      epoch_id: f.header.epochId, clip_state: f.closed ? 'closed' : 'truncated', started_at: new Date(startedMs).toISOString(),
+      stopped_at: stoppedMs === null ? null : new Date(stoppedMs).toISOString(), received_at: new Date(receivedMs).toISOString(),
+      blob_key: blobKey, receipt_json: JSON.stringify(receipt), worker_id: opts.workerId,
+      purpose: typeof m.purpose === 'string' && m.purpose ? m.purpose : null, camera_cert_sha256: auth.cameraCertSha256, clock_note: note,
     });
-    opts.onStored?.(row);
+    // Another worker may have indexed the same clip a moment earlier (its row, its receipt, stands).
+    if (row.receipt_json === JSON.stringify(receipt)) opts.onStored?.(row);
     return row;
   };
 
-  const answerStored = (row: ClipRow, meta: ClipMeta): Status => row.sha256 === meta.sha256 && row.bytes === meta.bytes
-    ? { v: 1, clipId: meta.clipId, req: meta.req, state: 'complete', receipt: JSON.parse(row.receipt_json) as SignedDocument }
-    : { v: 1, clipId: meta.clipId, req: meta.req, state: 'rejected', reason: 'clip id already stored with a different sha256/bytes' };
+  const reject = (meta: ClipMeta, reason: string): Status => ({ v: 1, clipId: meta.clipId, req: meta.req, state: 'rejected', reason });
 
-  const handleMeta = async (meta: ClipMeta): Promise<Status> => {
+  // Only authentic clips are ever indexed, so the stored one is the real one: a different upload under its
+  // id is an incident and gets no receipt, whoever sent it first.
+  const answerStored = (row: ClipRow, meta: ClipMeta, auth: VerifiedAuth): Status => {
+    if (row.sha256 === meta.sha256 && row.bytes === meta.bytes) {
+      return { v: 1, clipId: meta.clipId, req: meta.req, state: 'complete', receipt: JSON.parse(row.receipt_json) as SignedDocument };
+    }
+    incident({ kind: 'clip-conflict', dockId: auth.dock.id, deviceId: auth.camera.id, clipId: meta.clipId, reason: `upload of sha256 ${meta.sha256} (${meta.bytes} bytes) under an id stored with ${row.sha256}` });
+    return reject(meta, 'clip id already stored with a different sha256/bytes (an authentic clip holds this id; incident logged)');
+  };
+
+  const refuseClip = async (meta: ClipMeta, auth: VerifiedAuth, aid: string, err: unknown): Promise<Status> => {
+    await asm.discard(aid, meta.chunkSize);
+    const reason = (err as Error).message;
+    incident({ kind: 'clip-refused', dockId: auth.dock.id, deviceId: auth.camera.id, clipId: meta.clipId, reason });
+    return reject(meta, `clip refused: ${reason}`);
+  };
+
+  const handleMeta = async (dockId: string, meta: ClipMeta): Promise<Status> => {
+    let auth: VerifiedAuth;
+    try {
+      auth = verifyDockAuth(meta, 'upload', metaFacts(meta), dockId, trust);
+    } catch (err) {
+      incident({ kind: 'upload-refused', dockId, clipId: meta.clipId, reason: (err as Error).message });
+      return reject(meta, `upload refused: ${(err as Error).message}`);
+    }
+    const aid = asmId(dockId, meta.clipId);
     // Chunks that arrived before this meta are still being written: let them land first.
-    while (writes.get(meta.clipId)?.size) await Promise.allSettled([...writes.get(meta.clipId)!]);
+    while (writes.get(aid)?.size) await Promise.allSettled([...writes.get(aid)!]);
     const stored = getClip(opts.db, meta.clipId);
-    if (stored) return answerStored(stored, meta);
+    if (stored) return answerStored(stored, meta, auth);
     const key = meta.clipId;
     if (await opts.blobs.has(key)) {
       // Crashed between blob rename and index insert: the blob is there; check it and index it.
       const h = createHash('sha256');
       for await (const b of opts.blobs.read(key)) h.update(b as Buffer);
       if (h.digest('hex') === meta.sha256) {
-        await asm.discard(meta.clipId, meta.chunkSize);
-        return answerStored(await storeClip(meta, key, await readStoredHeader(opts.blobs, key).catch(() => null)), meta);
+        await asm.discard(aid, meta.chunkSize);
+        let facts: SignedFacts;
+        try {
+          facts = await verifyClipStream(opts.blobs.read(key), await opts.blobs.size(key), auth.camera.cert.publicKey);
+          checkFacts(facts, meta, auth);
+        } catch (err) {
+          await opts.blobs.remove(key);
+          return refuseClip(meta, auth, aid, err);
+        }
+        return answerStored(await storeClip(meta, key, facts, auth, meta.cameraCert), meta, auth);
       }
       await opts.blobs.remove(key);
     }
-    const have = await asm.have(meta.clipId, meta.chunkSize);
+    const have = await asm.have(aid, meta.chunkSize);
     const missing = missingRanges(meta.chunkCount, (i) => have.has(i));
     if (missing.length) return { v: 1, clipId: meta.clipId, req: meta.req, state: 'missing', missing, have: have.size };
-    const r = await asm.finalize(meta.clipId, meta.chunkSize, meta.bytes, meta.sha256);
+    const r = await asm.finalize(aid, meta.chunkSize, meta.bytes, meta.sha256);
     if (!r.ok && 'bad' in r) return { v: 1, clipId: meta.clipId, req: meta.req, state: 'missing', missing: missingRanges(meta.chunkCount, (i) => !r.bad.includes(i)), have: have.size - r.bad.length };
     if (!r.ok) {
-      await asm.discard(meta.clipId, meta.chunkSize);
-      return { v: 1, clipId: meta.clipId, req: meta.req, state: 'rejected', reason: 'sha256 in meta does not match the verified chunks' };
+      await asm.discard(aid, meta.chunkSize);
+      return reject(meta, 'sha256 in meta does not match the verified chunks');
     }
-    // The header from the verified, fsync'd file, reading only its bytes (reading the blob back through
-    // a stream cost 1 MiB of read and hash per clip, twice).
-    const header = await headerOf(r.path);
+    // The camera's signature, before anything is stored, indexed or receipted.
+    let facts: SignedFacts;
+    try {
+      facts = await verifyClipFile(r.path, auth.camera.cert.publicKey);
+      checkFacts(facts, meta, auth);
+    } catch (err) {
+      return refuseClip(meta, auth, aid, err);
+    }
     await opts.blobs.putFile(key, r.path);
-    const row = await storeClip(meta, key, header);
-    await asm.discard(meta.clipId, meta.chunkSize);
-    log.info({ clipId: meta.clipId, bytes: meta.bytes }, 'clip stored');
-    return answerStored(row, meta);
+    const row = await storeClip(meta, key, facts, auth, meta.cameraCert);
+    await asm.discard(aid, meta.chunkSize);
+    log.info({ clipId: meta.clipId, bytes: meta.bytes, frames: facts.frames, closed: facts.closed }, 'clip stored');
+    return answerStored(row, meta, auth);
   };
 
   const onMeta = (dockId: string, clipId: string, payload: Buffer) => {
@@ -150,7 +202,7 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     if (meta.dockId !== dockId || meta.clipId !== clipId) throw new Error('meta: dockId/clipId do not match the topic');
     // One meta at a time per clip in this worker; answered in the background so chunks keep flowing.
     const prev = perClip.get(clipId) ?? Promise.resolve();
-    const next = prev.then(() => handleMeta(meta)).then(
+    const next = prev.then(() => handleMeta(dockId, meta)).then(
       (status) => publish(topics.status(dockId, clipId), status),
       (err) => log.warn({ err: String(err), clipId }, 'meta handling failed; the dock will ask again'),
     ).then(() => { if (perClip.get(clipId) === next) perClip.delete(clipId); });
@@ -159,24 +211,55 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
 
   const onWipeCert = (dockId: string, payload: Buffer) => {
     const m = decodeJson(WipeCertMessageSchema, payload, 'wipe-cert');
-    const stored = getClip(opts.db, m.clipId);
+    const ref = docRef(m.cert);
+    const ack = (refused?: string) => void publish(topics.ack(dockId), { v: 1, kind: 'wipe-cert', clipId: m.clipId, ref, ...(refused ? { refused } : {}) });
     let body: WipeCertificateBody;
-    try { body = JSON.parse(m.cert.body) as WipeCertificateBody; } catch { throw new Error('wipe-cert: cert.body is not JSON'); }
+    let auth: VerifiedAuth;
+    try {
+      auth = verifyDockAuth(m, 'wipe-cert', wipeCertFacts(dockId, m), dockId, trust);
+      if (auth.camera.id !== m.deviceId) throw new Error(`forwarded with ${auth.camera.id}'s certificate but names device ${m.deviceId}`);
+      body = openDocument<WipeCertificateBody>(m.cert, auth.camera.cert.publicKey, 'wipe-certificate');
+      if (body.deviceId !== auth.camera.id || body.clipId !== m.clipId) throw new Error(`certificate names ${String(body.deviceId)}/${String(body.clipId)}, the message ${m.deviceId}/${m.clipId}`);
+    } catch (err) {
+      incident({ kind: 'wipe-cert-refused', dockId, deviceId: m.deviceId, clipId: m.clipId, reason: (err as Error).message });
+      return ack((err as Error).message);
+    }
+    const stored = getClip(opts.db, m.clipId);
     const receiptSha = stored ? createHash('sha256').update((JSON.parse(stored.receipt_json) as SignedDocument).body, 'utf8').digest('hex') : null;
-    const key = opts.deviceKey?.(m.deviceId);
-    let sigOk = false;
-    if (key) { try { openDocument(m.cert, key, 'wipe-certificate'); sigOk = true; } catch { sigOk = false; } }
     insertWipeCert(opts.db, {
-      clipId: m.clipId, deviceId: m.deviceId, dockId, certJson: JSON.stringify(m.cert),
-      receiptMatches: body.clipId === m.clipId && receiptSha !== null && body.receiptSha256 === receiptSha, signatureVerified: sigOk,
+      clipId: m.clipId, deviceId: auth.camera.id, dockId: auth.dock.id, certJson: JSON.stringify(m.cert),
+      receiptMatches: receiptSha !== null && body.receiptSha256 === receiptSha && stored?.device_id === auth.camera.id, signatureVerified: true,
     });
-    void publish(topics.ack(dockId), { v: 1, kind: 'wipe-cert', clipId: m.clipId });
+    ack();
   };
 
   const onDeviceLog = (dockId: string, payload: Buffer) => {
     const m = decodeJson(DeviceLogMessageSchema, payload, 'device-log');
-    const seq = insertDeviceLog(opts.db, m.deviceId, dockId, m.entries.map((e) => ({ ...e, json: JSON.stringify(e) })));
-    void publish(topics.ack(dockId), { v: 1, kind: 'device-log', deviceId: m.deviceId, seq });
+    const ref = docRef(m.head);
+    const entries = [...m.entries].sort((a, b) => a.seq - b.seq);
+    const top = entries[entries.length - 1]!.seq;
+    const ack = (refused?: string) => void publish(topics.ack(dockId), { v: 1, kind: 'device-log', deviceId: m.deviceId, seq: top, ref, ...(refused ? { refused } : {}) });
+    let auth: VerifiedAuth;
+    try {
+      auth = verifyDockAuth(m, 'device-log', deviceLogFacts(dockId, m), dockId, trust);
+      if (auth.camera.id !== m.deviceId) throw new Error(`forwarded with ${auth.camera.id}'s certificate but names device ${m.deviceId}`);
+      const head = openDocument<DeviceLogHeadBody>(m.head, auth.camera.cert.publicKey, 'device-log-head');
+      if (head.deviceId !== auth.camera.id) throw new Error(`the signed head names device ${String(head.deviceId)}`);
+      const chain = verifyChain(entries, entries[0]!.prevHash);
+      if (!chain.ok) throw new Error(`entries do not form one chain (broken at seq ${chain.brokenAt})`);
+      const last = entries[entries.length - 1]!;
+      if (last.seq !== head.seq || last.hash !== head.hash) throw new Error(`entries end at seq ${last.seq}, the camera signed seq ${String(head.seq)}: not the camera's entries`);
+    } catch (err) {
+      incident({ kind: 'device-log-refused', dockId, deviceId: m.deviceId, reason: (err as Error).message });
+      return ack((err as Error).message);
+    }
+    const r = storeDeviceLog(opts.db, auth.camera.id, auth.dock.id, entries.map((e) => ({ ...e, json: JSON.stringify(e) })));
+    if (r.fork) {
+      incident({ kind: 'device-log-fork', dockId, deviceId: auth.camera.id, reason: r.fork });
+      return ack(r.fork);
+    }
+    if (r.gap) incident({ kind: 'device-log-gap', dockId, deviceId: auth.camera.id, reason: r.gap });
+    ack();
   };
 
   const handle = async (topic: string, payload: Buffer): Promise<void> => {
@@ -189,11 +272,12 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
       if (getClip(opts.db, t.clipId)) return; // already stored: a late duplicate
       const c = decodeChunk(payload);
       if (c.index !== t.index) throw new Error(`chunk: header index ${c.index} differs from topic ${t.index}`);
-      let set = writes.get(t.clipId);
-      if (!set) writes.set(t.clipId, set = new Set());
-      const p: Promise<void> = asm.writeChunk(t.clipId, c).finally(() => {
+      const aid = asmId(t.dockId, t.clipId);
+      let set = writes.get(aid);
+      if (!set) writes.set(aid, set = new Set());
+      const p: Promise<void> = asm.writeChunk(aid, c).finally(() => {
         set.delete(p);
-        if (!set.size && writes.get(t.clipId) === set) writes.delete(t.clipId);
+        if (!set.size && writes.get(aid) === set) writes.delete(aid);
         writing--;
         const w = slotFreed; slotFreed = []; for (const f of w) f();
       });

@@ -110,7 +110,8 @@ export async function sweepExpired(ctx: RetentionCtx): Promise<DeletionReceipt[]
   for (let p = pending.all(BATCH) as Pending[]; p.length; p = pending.all(BATCH) as Pending[]) out.push(...await complete(ctx, p));
   const d = daysSql(ctx.cfg);
   const expired = ctx.db.prepare(`SELECT c.clip_id, c.purpose FROM clips c
-    WHERE min(coalesce(julianday(c.started_at), julianday(c.received_at)), julianday(c.received_at)) + ${d.sql} <= julianday(?)
+    WHERE (CASE WHEN c.clock_note IS NOT NULL THEN julianday(c.received_at)
+      ELSE min(coalesce(julianday(c.started_at), julianday(c.received_at)), julianday(c.received_at)) END) + ${d.sql} <= julianday(?)
       AND NOT EXISTS (SELECT 1 FROM holds h WHERE h.clip_id = c.clip_id)`);
   // One scan for the whole run (ids only), then batches: re-scanning per batch is quadratic.
   const all = expired.all(...d.params, new Date(ctx.now()).toISOString()) as { clip_id: string; purpose: string | null }[];

@@ -162,6 +162,7 @@ export class DockAgent {
   private async offload(bay: Bay, signal: AbortSignal): Promise<void> {
     const session = await this.d.openSession(bay.device);
     bay.session = session;
+    this.d.journal.setCameraCert(session.deviceId, session.cameraCert);
     if (signal.aborted) { await session.close().catch(() => undefined); return; }
     const lock = mutex();
     const aborted = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
@@ -286,15 +287,17 @@ export class DockAgent {
 
   private forwardCert(clipId: string, deviceId: string, cert: SignedDocument): void {
     this.track(this.d.uploader.forwardWipeCert(deviceId, clipId, cert).then(() => {
+      // Stored, or refused for good (central logged an incident and the uploader the reason): done either way.
       this.d.journal.markCertForwarded(clipId);
       this.emit({ type: 'cert-forwarded', clipId, deviceId });
     }, (err) => this.log.warn({ err: String(err), clipId }, 'wipe certificate not forwarded yet')));
   }
 
   private async collectLog(session: CameraSession): Promise<void> {
-    const entries = await session.fetchLog(this.d.journal.logSeq(session.deviceId));
+    const { entries, head } = await session.fetchSignedLog(this.d.journal.logSeq(session.deviceId));
     if (!entries.length) return;
-    this.track(this.d.uploader.forwardDeviceLog(session.deviceId, entries).then((seq) => {
+    if (!head) throw new Error(`device log of ${session.deviceId}: the camera sent no signed head`);
+    this.track(this.d.uploader.forwardDeviceLog(session.deviceId, entries, head).then((seq) => {
       this.d.journal.setLogSeq(session.deviceId, seq);
       this.emit({ type: 'log-forwarded', deviceId: session.deviceId, seq });
     }, (err) => this.log.warn({ err: String(err) }, 'device log not forwarded yet')));

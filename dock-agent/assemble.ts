@@ -53,7 +53,8 @@ export function assembleDock(config: DockConfig, o: { hotplug: UsbHotplug; log: 
   const journal = Journal.open(config.journalPath);
   // The newest CA-signed revocation list: from central (retained MQTT message), checked at every handshake, passed to cameras.
   const revocation = new RevocationStore(config.revocationListPath ?? path.join(path.dirname(config.journalPath), 'revocation-list.json'), caCertPem);
-  const uploader = new Uploader({ mqtt: { url: config.mqttUrl, tls: mqttTls }, dockId: config.dockId, centralPublicKey, chunkSize: config.chunkSize,
+  const uploader = new Uploader({ mqtt: { url: config.mqttUrl, tls: mqttTls }, dockId: config.dockId, centralPublicKey, identity,
+    cameraCert: (deviceId) => journal.cameraCert(deviceId), chunkSize: config.chunkSize,
     inflight: config.inflight,
     onRevocationList: (doc) => {
       try {

@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS clips (
   updated_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS device_logs (device_id TEXT PRIMARY KEY, forwarded_seq INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS camera_certs (device_id TEXT PRIMARY KEY, cert_der TEXT NOT NULL);
 `;
 
 const toClip = (r: Row): JournalClip => ({
@@ -111,6 +112,14 @@ export class Journal {
   setLogSeq(deviceId: string, seq: number): void {
     this.db.prepare(`INSERT INTO device_logs (device_id, forwarded_seq) VALUES (?, ?)
       ON CONFLICT(device_id) DO UPDATE SET forwarded_seq = MAX(forwarded_seq, excluded.forwarded_seq)`).run(deviceId, seq);
+  }
+
+  /** The certificate a camera presented in its last verified handshake (DER base64), forwarded with its clips, certificates and log. */
+  setCameraCert(deviceId: string, certB64: string): void {
+    this.db.prepare('INSERT INTO camera_certs (device_id, cert_der) VALUES (?, ?) ON CONFLICT(device_id) DO UPDATE SET cert_der = excluded.cert_der').run(deviceId, certB64);
+  }
+  cameraCert(deviceId: string): string | undefined {
+    return (this.db.prepare('SELECT cert_der FROM camera_certs WHERE device_id = ?').get(deviceId) as { cert_der: string } | undefined)?.cert_der;
   }
 
   close(): void { this.db.close(); }

@@ -5,6 +5,8 @@ import type { ClipSummary, DeviceLogEntry, SignedDocument } from '../shared/evid
 export interface CameraSession {
   /** Device id taken from the camera's verified certificate (never from what it merely claims). */
   readonly deviceId: string;
+  /** The camera's certificate from the handshake (DER base64): forwarded to central with everything from this camera. */
+  readonly cameraCert: string;
   listClips(): Promise<ClipSummary[]>;
   /**
    * Pull a clip's ciphertext into destPath, resuming from the bytes already in destPath when they
@@ -15,6 +17,8 @@ export interface CameraSession {
   wipe(clipId: string, receipt: SignedDocument): Promise<SignedDocument>;
   /** Device log entries with seq > sinceSeq. */
   fetchLog(sinceSeq: number): Promise<DeviceLogEntry[]>;
+  /** The same, with the camera's signed head over the last entry (null when there is no entry). */
+  fetchSignedLog(sinceSeq: number): Promise<{ entries: DeviceLogEntry[]; head: SignedDocument | null }>;
   /** `force` (a technician only): set a clock far from the camera's own, with the reason logged. */
   setClock(epochMs: number, force?: { reason: string }): Promise<void>;
   /** Hand the camera upcoming evidence-key epochs (SignedDocument of EvidenceEpochBody). */

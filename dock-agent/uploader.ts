@@ -6,8 +6,12 @@ import { open } from 'node:fs/promises';
 import type { MqttClient } from 'mqtt';
 import type { ClipSummary, DeviceLogEntry, SignedDocument } from '../shared/evidence.js';
 import { createLogger, type Logger } from '../shared/log.js';
-import { AckSchema, CHUNK_HEADER_BYTES, DEFAULT_CHUNK_SIZE, StatusSchema, chunkCountOf, decodeJson, encodeJson, sealChunk, type Ack, type ClipMeta, type Status } from '../shared/mqtt/codec.js';
+import {
+  AckSchema, CHUNK_HEADER_BYTES, DEFAULT_CHUNK_SIZE, StatusSchema, chunkCountOf, decodeJson, deviceLogFacts, docRef, encodeJson, metaFacts,
+  sealChunk, wipeCertFacts, type Ack, type ClipMeta, type Status,
+} from '../shared/mqtt/codec.js';
 import { connectMqtt, type MqttEndpoint } from '../shared/mqtt/connect.js';
+import { signDockAuth, type DockIdentity } from '../shared/mqtt/dock-auth.js';
 import { verifyReceipt } from '../shared/mqtt/receipt-check.js';
 import { CRL_TOPIC, dockFilters, parseTopic, topics } from '../shared/mqtt/topics.js';
 
@@ -16,6 +20,10 @@ export interface UploaderOptions {
   mqtt: MqttEndpoint;
   dockId: string;
   centralPublicKey: KeyLike;
+  /** The dock's key and certificate: every message is signed with it (docs/mqtt-topics.md, "Dock signature"). */
+  identity: DockIdentity;
+  /** The camera certificate (DER base64) this dock got in its serial handshake with deviceId, if any. */
+  cameraCert: (deviceId: string) => string | undefined;
   chunkSize?: number;
   /** QoS 1 publishes awaiting PUBACK at once. */
   inflight?: number;
@@ -115,9 +123,10 @@ export class Uploader {
     if (!clip.sha256) throw new Error(`clip ${clip.clipId}: no sha256 (still recording?)`);
     if (clip.state === 'recording') throw new Error(`clip ${clip.clipId}: still recording`);
     const chunkCount = chunkCountOf(clip.bytes, this.chunkSize);
+    const facts = { dockId: this.opts.dockId, clipId: clip.clipId, bytes: clip.bytes, sha256: clip.sha256, chunkSize: this.chunkSize };
+    // Transport facts only: central reads what the clip is from the clip's own signature.
     const meta: Omit<ClipMeta, 'req'> = {
-      v: 1, dockId: this.opts.dockId, clipId: clip.clipId, deviceId: clip.deviceId, state: clip.state, bytes: clip.bytes,
-      sha256: clip.sha256, startedAt: clip.startedAt, stoppedAt: clip.stoppedAt, epochId: clip.epochId, chunkSize: this.chunkSize, chunkCount,
+      v: 2, ...facts, chunkCount, ...signDockAuth(this.opts.identity, 'upload', metaFacts(facts), this.camCert(clip.deviceId)),
     };
     const fh = await open(file, 'r');
     try {
@@ -153,23 +162,44 @@ export class Uploader {
     await Promise.all(Array.from({ length: Math.min(this.inflight, indices.length) }, worker));
   }
 
-  /** Forward a camera's wipe certificate; resolves when the central store has stored it. */
-  async forwardWipeCert(deviceId: string, clipId: string, cert: SignedDocument): Promise<void> {
-    await this.ask<Ack>(
-      async () => { await this.client.publishAsync(topics.wipeCert(this.opts.dockId), encodeJson({ v: 1, deviceId, clipId, cert }), { qos: 1 }); },
-      (resolve) => this.onAck((a) => a.kind === 'wipe-cert' && a.clipId === clipId, resolve),
-    );
+  private camCert(deviceId: string): string {
+    const c = this.opts.cameraCert(deviceId);
+    if (!c) throw new Error(`no certificate of camera ${deviceId} on this dock (it is kept from the serial handshake)`);
+    return c;
   }
 
-  /** Forward device log entries; resolves with the highest seq the central store has stored. */
-  async forwardDeviceLog(deviceId: string, entries: DeviceLogEntry[]): Promise<number> {
+  /**
+   * Forward a camera's wipe certificate; resolves when the central store has answered for exactly this
+   * certificate (stored, or refused for good: then the reason is logged and returned).
+   */
+  async forwardWipeCert(deviceId: string, clipId: string, cert: SignedDocument): Promise<string | undefined> {
+    const m = { deviceId, clipId, cert };
+    const payload = encodeJson({ v: 2, ...m, ...signDockAuth(this.opts.identity, 'wipe-cert', wipeCertFacts(this.opts.dockId, m), this.camCert(deviceId)) });
+    const ref = docRef(cert);
+    const a = await this.ask<Ack>(
+      async () => { await this.client.publishAsync(topics.wipeCert(this.opts.dockId), payload, { qos: 1 }); },
+      (resolve) => this.onAck((x) => x.kind === 'wipe-cert' && x.clipId === clipId && x.ref === ref, resolve),
+    );
+    if (a.refused) this.log.warn({ clipId, reason: a.refused }, 'central refused the wipe certificate');
+    return a.refused;
+  }
+
+  /**
+   * Forward device log entries with the camera's signed head; resolves with the highest seq central
+   * answered for (it also answers a batch it refused for good, naming why, so the dock moves on).
+   */
+  async forwardDeviceLog(deviceId: string, entries: DeviceLogEntry[], head: SignedDocument): Promise<number> {
     if (entries.length === 0) return -1;
     const top = Math.max(...entries.map((e) => e.seq));
+    const m = { deviceId, head };
+    const payload = encodeJson({ v: 2, deviceId, entries, head, ...signDockAuth(this.opts.identity, 'device-log', deviceLogFacts(this.opts.dockId, m), this.camCert(deviceId)) });
+    const ref = docRef(head);
     const a = await this.ask<Ack>(
-      async () => { await this.client.publishAsync(topics.deviceLog(this.opts.dockId), encodeJson({ v: 1, deviceId, entries }), { qos: 1 }); },
-      (resolve) => this.onAck((x) => x.kind === 'device-log' && x.deviceId === deviceId && x.seq >= top, resolve),
+      async () => { await this.client.publishAsync(topics.deviceLog(this.opts.dockId), payload, { qos: 1 }); },
+      (resolve) => this.onAck((x) => x.kind === 'device-log' && x.deviceId === deviceId && x.ref === ref, resolve),
     );
-    return a.kind === 'device-log' ? a.seq : top;
+    if (a.refused) this.log.warn({ deviceId, reason: a.refused }, 'central refused the device log');
+    return a.kind === 'device-log' ? Math.max(a.seq, top) : top;
   }
 
   private onAck(match: (a: Ack) => boolean, resolve: (a: Ack) => void): () => void {

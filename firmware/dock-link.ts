@@ -3,14 +3,16 @@
 import { X509Certificate, createHash, randomBytes, createPrivateKey, type KeyObject } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { sha256Hex, signData, verifyData } from '../shared/crypto.js';
-import { openDocument, type CameraVault, type ClipSummary, type DeviceLogEntry, type EvidenceEpochBody, type SignedDocument } from '../shared/evidence.js';
+import {
+  openDocument, signDocument, type CameraVault, type ClipSummary, type DeviceLogEntry, type DeviceLogHeadBody, type EvidenceEpochBody, type SignedDocument,
+} from '../shared/evidence.js';
 import { MAX_PAYLOAD } from '../shared/wire/frame.js';
 import { FrameLink, RpcServer } from '../shared/wire/link.js';
 import {
   ErrorCode, FIRMWARE_TYPE_FIRST, FIRMWARE_TYPE_LAST, MsgType, NONCE_BYTES, WireError, authInput, decodeJson, encodeJson,
   type AuthRequest, type HashRangeRequest, type HelloRequest, type HelloResponse, type ReadRequest,
 } from '../shared/wire/messages.js';
-import { claimedIdentity, verifyPeerCertificate } from '../shared/pki/verify.js';
+import { claimedIdentity, subjectField, verifyPeerCertificate } from '../shared/pki/verify.js';
 import type { FwPeer } from '../shared/wire/fw-messages.js';
 import { writeEpoch } from '../shared/pki/trust-store.js';
 import { RevocationStore } from '../shared/pki/revocation-store.js';
@@ -92,6 +94,7 @@ export function startDockLink(opts: DockLinkOptions): { close(): void; peer(): P
   const link = new FrameLink(opts.line);
   const key = createPrivateKey(opts.identity.keyPem);
   const ownDer = new X509Certificate(opts.identity.certPem).raw;
+  const ownId = subjectField(new X509Certificate(opts.identity.certPem), 'CN') ?? '';
   const caPublicKey = new X509Certificate(opts.caCertPem).publicKey;
   const event = opts.onEvent ?? (() => undefined);
   // The newest CA-signed revocation list this camera was given (trust/crl.json): consulted for every
@@ -200,7 +203,11 @@ export function startDockLink(opts: DockLinkOptions): { close(): void; peer(): P
       if (entries.length > 0 && size > budget) break;
       entries.push(e);
     }
-    return encodeJson({ entries, more: entries.length < all.length });
+    // The camera signs the head of what it hands over: the last entry's hash chains back over the rest,
+    // so central can tell these entries from any a broker client makes up (docs/device-log.md).
+    const last = entries[entries.length - 1];
+    const head = last && signDocument({ v: 1, kind: 'device-log-head', deviceId: ownId, seq: last.seq, hash: last.hash } satisfies DeviceLogHeadBody, key);
+    return encodeJson({ entries, more: entries.length < all.length, ...(head ? { head } : {}) });
   }
 
   async function installEpochs(p: Buffer): Promise<Buffer> {

@@ -105,6 +105,16 @@ export interface EvidenceEpochBody {
   notAfter: string;
 }
 
+/** The camera's signature over the head of its device log, sent with every GET_LOG page (docs/device-log.md). */
+export interface DeviceLogHeadBody {
+  v: 1;
+  kind: 'device-log-head';
+  deviceId: string;
+  /** The last entry of the page: its seq and hash (which chains back to every entry before it). */
+  seq: number;
+  hash: string;
+}
+
 /** One entry of a hash-chained log (the camera's device log; the central access log has its own). */
 export interface DeviceLogEntry {
   seq: number;

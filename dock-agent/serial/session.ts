@@ -64,7 +64,7 @@ export async function openCameraSession(opts: SessionOptions): Promise<SerialCam
   const key = createPrivateKey(opts.identity.keyPem);
   const dockDer = new X509Certificate(opts.identity.certPem).raw;
   // HELLO + AUTH; run again whenever the camera ends the session (idle, line break): see RpcClient.reauthenticate.
-  const handshake = async (): Promise<{ deviceId: string; fingerprint: string }> => {
+  const handshake = async (): Promise<{ deviceId: string; fingerprint: string; cameraCert: string }> => {
     const nonce = randomBytes(NONCE_BYTES);
     const hello = decodeJson<Partial<HelloResponse>>(
       await rpc.request(MsgType.HELLO, encodeJson({ v: 1, cert: dockDer.toString('base64'), nonce: nonce.toString('base64') })),
@@ -89,12 +89,13 @@ export async function openCameraSession(opts: SessionOptions): Promise<SerialCam
     }
     const sig = signData(key, authInput(opts.role ?? 'dock', camNonce, nonce, dockDer, camDer));
     await rpc.request(MsgType.AUTH, encodeJson({ sig: sig.toString('base64') }));
-    return { deviceId: peer.id, fingerprint: peer.fingerprint };
+    return { deviceId: peer.id, fingerprint: peer.fingerprint, cameraCert: camDer.toString('base64') };
   };
   let deviceId: string;
   let fingerprint: string;
+  let cameraCert: string;
   try {
-    ({ deviceId, fingerprint } = await handshake());
+    ({ deviceId, fingerprint, cameraCert } = await handshake());
   } catch (err) {
     link.detach();
     throw err;
@@ -110,8 +111,11 @@ export async function openCameraSession(opts: SessionOptions): Promise<SerialCam
   const call = async <T extends object>(type: number, body: unknown, what: string): Promise<T> =>
     decodeJson<T>(await rpc.request(type, encodeJson(body)), what);
 
-  return {
+  /** The camera's signed head of the last GET_LOG page: its hash chains back over every entry fetched. */
+  let head: SignedDocument | null = null;
+  const session: SerialCameraSession = {
     deviceId,
+    cameraCert,
     fingerprint,
     rpc,
     stats: rpc.stats,
@@ -131,6 +135,7 @@ export async function openCameraSession(opts: SessionOptions): Promise<SerialCam
     },
     async fetchLog(sinceSeq: number): Promise<DeviceLogEntry[]> {
       const out: DeviceLogEntry[] = [];
+      head = null;
       // Page size follows the session's adapted READ size, and shrinks again when a page does not get
       // through: on a noisy line a 512 KiB answer never arrives intact however often it is resent.
       let maxBytes = Math.min(MAX_LOG_PAGE, Math.max(MIN_LOG_PAGE, adapt.chunk));
@@ -139,7 +144,7 @@ export async function openCameraSession(opts: SessionOptions): Promise<SerialCam
           try {
             // Few retransmits while a smaller page is still possible: shrinking helps more than resending.
             const raw = await rpc.request(MsgType.GET_LOG, encodeJson({ sinceSeq: since, maxBytes }), maxBytes > MIN_LOG_PAGE ? { retries: 3 } : {});
-            return decodeJson<{ entries?: DeviceLogEntry[]; more?: boolean }>(raw, 'GET_LOG response');
+            return decodeJson<{ entries?: DeviceLogEntry[]; more?: boolean; head?: SignedDocument }>(raw, 'GET_LOG response');
           } catch (err) {
             if (!(err instanceof RequestTimeoutError) || maxBytes <= MIN_LOG_PAGE) throw err;
             maxBytes = Math.max(MIN_LOG_PAGE, maxBytes >> 2);
@@ -158,10 +163,15 @@ export async function openCameraSession(opts: SessionOptions): Promise<SerialCam
           last = seq;
         }
         out.push(...r.entries);
+        if (r.entries.length) head = r.head && typeof r.head.body === 'string' ? r.head : null;
         if (out.length > MAX_LOG_ENTRIES) throw new Error(`GET_LOG: more than ${MAX_LOG_ENTRIES} device log entries in one fetch`);
         if (!r.more || r.entries.length === 0) return out;
         since = r.entries[r.entries.length - 1]!.seq;
       }
+    },
+    async fetchSignedLog(sinceSeq: number) {
+      const entries = await session.fetchLog(sinceSeq);
+      return { entries, head: entries.length ? head : null };
     },
     async setClock(epochMs: number, force?: { reason: string }): Promise<void> {
       await call(MsgType.SET_CLOCK, { epochMs: Math.round(epochMs), ...(force ? { force } : {}) }, 'SET_CLOCK response');
@@ -177,4 +187,5 @@ export async function openCameraSession(opts: SessionOptions): Promise<SerialCam
       link.detach();
     },
   };
+  return session;
 }

@@ -70,7 +70,10 @@ export async function collectReport(c: CollectInput): Promise<RunReport> {
   const db = new Database(path.join(c.centralDir, 'central.db'), { readonly: true });
   const rows = db.prepare('SELECT clip_id, device_id, bytes, sha256, epoch_id, receipt_json, blob_key FROM clips').all() as CentralRow[];
   const logBroken = (db.prepare('SELECT COUNT(*) AS n FROM device_log_entries WHERE chain_ok = 0').get() as { n: number }).n;
-  const certsBad = (db.prepare('SELECT COUNT(*) AS n FROM wipe_certificates WHERE receipt_matches = 0').get() as { n: number }).n;
+  const certsBad = (db.prepare('SELECT COUNT(*) AS n FROM wipe_certificates WHERE receipt_matches = 0 OR signature_verified = 0').get() as { n: number }).n;
+  // Issue 11: every clip, certificate and log entry of the run is the cameras' own, so nothing is refused.
+  const incidents = db.prepare('SELECT kind, device_id, clip_id, reason FROM ingest_incidents').all() as { kind: string; device_id: string; clip_id: string; reason: string }[];
+  const unsignedRows = (db.prepare('SELECT COUNT(*) AS n FROM clips WHERE camera_cert_sha256 IS NULL').get() as { n: number }).n;
   db.close();
   const central = new Map(rows.map((r) => [r.clip_id, r]));
   const blobs = new LocalBlobStore(path.join(c.centralDir, 'blobs'));
@@ -170,6 +173,10 @@ export async function collectReport(c: CollectInput): Promise<RunReport> {
       detail: `max ${maxLost?.toFixed(2) ?? '-'} s (at least ${maxSurelyLost?.toFixed(2) ?? '-'} s) over ${lostSeconds.length} cuts` },
     { name: 'no plaintext video or key bytes at rest', ok: findings.length === 0, detail: findings.slice(0, 3).map((f) => `${f.what} in ${f.file}`).join('; ') },
     { name: 'device logs verify (on cameras and as received centrally)', ok: deviceLogsOk && logBroken === 0 },
+    {
+      name: 'every stored clip sealed by its camera; nothing authentic refused (no ingest incident)', ok: unsignedRows === 0 && incidents.length === 0,
+      detail: `${unsignedRows} unsigned rows; ${incidents.slice(0, 3).map((i) => `${i.kind} ${i.device_id} ${i.clip_id}: ${i.reason}`).join('; ')}`,
+    },
   );
   if (c.expect?.flashNearlyFull.size) inv.push({ name: 'a camera whose flash filled logged the flash-full fault', ok: flashFullSilent.length === 0, detail: flashFullSilent.join(', ') });
   if (c.expect?.clockSkewMs.size) inv.push({ name: "a skewed camera's clock was set by the dock and logged", ok: skewUnset.length === 0, detail: skewUnset.join('; ') });

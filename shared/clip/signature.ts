@@ -22,7 +22,7 @@ export interface SignedFacts {
   checkpoints: number;
 }
 
-/** Reads `length` bytes at `offset` (fewer only at the end of the input). */
+/** Reads `length` bytes at `offset` (fewer only at the end of the input); offsets only ever grow. */
 export type ReadAt = (offset: number, length: number) => Promise<Buffer>;
 
 /**
@@ -33,9 +33,9 @@ export type ReadAt = (offset: number, length: number) => Promise<Buffer>;
 export async function verifyClipSignature(read: ReadAt, size: number, signerKey: KeyLike): Promise<SignedFacts> {
   let header: ClipHeader;
   try {
-    const first = await read(0, 12);
+    const first = Buffer.from(await read(0, 12));
     const len = peekHeaderLen(first);
-    header = parseHeader(await read(0, Math.min(len, MAX_HEADER_LEN)));
+    header = parseHeader(Buffer.concat([first, await read(12, Math.min(len, MAX_HEADER_LEN) - 12)]));
   } catch (err) {
     const m = (err as Error).message;
     throw new ClipError(m.startsWith('bad magic') ? 'bad-magic' : 'bad-header', m);
@@ -117,6 +117,31 @@ export async function verifyClipFile(path: string, signerKey: KeyLike): Promise<
     return await verifyClipSignature(read, size, signerKey);
   } finally {
     await fh.close();
+  }
+}
+
+/** verifyClipSignature over a stream (a stored blob): reads are sequential, nothing is held but one frame. */
+export async function verifyClipStream(src: AsyncIterable<unknown>, size: number, signerKey: KeyLike): Promise<SignedFacts> {
+  const it = src[Symbol.asyncIterator]();
+  let buf: Buffer = Buffer.alloc(0);
+  let pos = 0; // file offset of buf[0]
+  const read: ReadAt = async (o, l) => {
+    if (o < pos) throw new Error('verifyClipStream: reads must move forward');
+    while (pos + buf.length < o + l) {
+      const r = await it.next();
+      if (r.done) break;
+      buf = buf.length ? Buffer.concat([buf, r.value as Buffer]) : (r.value as Buffer);
+    }
+    const from = o - pos;
+    const out = buf.subarray(from, from + l);
+    buf = buf.subarray(Math.min(buf.length, from + l));
+    pos = o + out.length;
+    return out;
+  };
+  try {
+    return await verifyClipSignature(read, size, signerKey);
+  } finally {
+    await it.return?.();
   }
 }
 

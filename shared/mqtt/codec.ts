@@ -10,23 +10,28 @@ export const CHUNK_HEADER_BYTES = 44;
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'lower-case hex SHA-256');
 const signedDocument = z.object({ body: z.string(), sig: z.string(), keyId: z.string() });
 
+/** Dock certificate, camera certificate and the dock's signature (shared/mqtt/dock-auth.ts). */
+const dockAuth = { dockCert: z.string().max(16384), cameraCert: z.string().max(16384), dockSig: z.string().max(4096) };
+
+/**
+ * Transport facts only: what the clip is (device, times, state, purpose) central reads from the clip's
+ * own signed header and checkpoints, never from here.
+ */
 export const ClipMetaSchema = z.object({
-  v: z.literal(1),
+  v: z.literal(2),
   dockId: z.string(),
   clipId: z.string(),
-  deviceId: z.string(),
-  state: z.enum(['closed', 'truncated']),
   bytes: z.number().int().nonnegative(),
   sha256: hex64,
-  startedAt: z.string(),
-  stoppedAt: z.string().nullable(),
-  epochId: z.string(),
+  ...dockAuth,
   chunkSize: z.number().int().min(1024).max(MAX_CHUNK_SIZE),
   chunkCount: z.number().int().nonnegative(),
   /** Request number, echoed in the status answering this meta. */
   req: z.number().int().nonnegative(),
 }).refine((m) => m.chunkCount === chunkCountOf(m.bytes, m.chunkSize), { message: 'chunkCount must be ceil(bytes / chunkSize)', path: ['chunkCount'] });
 export type ClipMeta = z.infer<typeof ClipMetaSchema>;
+/** The facts of a meta the dock signs (with kind 'upload'). */
+export const metaFacts = (m: Pick<ClipMeta, 'dockId' | 'clipId' | 'bytes' | 'sha256' | 'chunkSize'>) => [m.dockId, m.clipId, m.bytes, m.sha256, m.chunkSize];
 
 export const StatusSchema = z.discriminatedUnion('state', [
   z.object({ v: z.literal(1), clipId: z.string(), req: z.number().int(), state: z.literal('missing'), missing: z.array(z.tuple([z.number().int(), z.number().int()])), have: z.number().int() }),
@@ -35,16 +40,22 @@ export const StatusSchema = z.discriminatedUnion('state', [
 ]);
 export type Status = z.infer<typeof StatusSchema>;
 
-export const WipeCertMessageSchema = z.object({ v: z.literal(1), deviceId: z.string(), clipId: z.string(), cert: signedDocument });
+export const WipeCertMessageSchema = z.object({ v: z.literal(2), deviceId: z.string(), clipId: z.string(), cert: signedDocument, ...dockAuth });
 export type WipeCertMessage = z.infer<typeof WipeCertMessageSchema>;
+/** SHA-256 hex of a signed document's body: how an ack names what it answers. */
+export const docRef = (d: { body: string }) => createHash('sha256').update(d.body, 'utf8').digest('hex');
+export const wipeCertFacts = (dockId: string, m: Pick<WipeCertMessage, 'deviceId' | 'clipId' | 'cert'>) => [dockId, m.deviceId, m.clipId, docRef(m.cert)];
 
 const logEntry = z.object({ seq: z.number().int().nonnegative(), at: z.string(), type: z.string(), data: z.record(z.string(), z.unknown()), prevHash: z.string(), hash: z.string() });
-export const DeviceLogMessageSchema = z.object({ v: z.literal(1), deviceId: z.string(), entries: z.array(logEntry) });
+/** entries: a contiguous run; head: the camera's signature over the last entry's seq and hash (DeviceLogHeadBody). */
+export const DeviceLogMessageSchema = z.object({ v: z.literal(2), deviceId: z.string(), entries: z.array(logEntry).min(1), head: signedDocument, ...dockAuth });
 export type DeviceLogMessage = z.infer<typeof DeviceLogMessageSchema>;
+export const deviceLogFacts = (dockId: string, m: Pick<DeviceLogMessage, 'deviceId' | 'head'>) => [dockId, m.deviceId, docRef(m.head)];
 
+/** ref: docRef of the certificate / log head answered; refused: why central did not store it (it never will). */
 export const AckSchema = z.discriminatedUnion('kind', [
-  z.object({ v: z.literal(1), kind: z.literal('wipe-cert'), clipId: z.string() }),
-  z.object({ v: z.literal(1), kind: z.literal('device-log'), deviceId: z.string(), seq: z.number().int() }),
+  z.object({ v: z.literal(1), kind: z.literal('wipe-cert'), clipId: z.string(), ref: hex64, refused: z.string().optional() }),
+  z.object({ v: z.literal(1), kind: z.literal('device-log'), deviceId: z.string(), seq: z.number().int(), ref: hex64, refused: z.string().optional() }),
 ]);
 export type Ack = z.infer<typeof AckSchema>;
 

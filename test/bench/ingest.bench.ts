@@ -13,6 +13,7 @@ import { encodeChunk } from '../../shared/mqtt/codec.js';
 import { createLogger } from '../../shared/log.js';
 import { mqttTlsOptions } from '../../shared/mqtt/connect.js';
 import { MB, arg, child, cpuMeter, pool, r2, startBenchMosquitto, writeClip } from './mqtt-bench-lib.js';
+import { dockAuthFor } from '../helpers/pki.js';
 
 const docks = arg('docks', 50);
 const perDock = arg('per-dock-mb', 4) * MB;
@@ -52,7 +53,7 @@ try {
   await writeFile(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
   const centrals = await Promise.all(Array.from({ length: workers }, (_, w) => child(['central', mosq.url, dir, keyFile, `w${w}`, workers > 1 ? 'shared' : 'all'])));
   const log = createLogger('up', 'warn');
-  const ups = clips.map((_, d) => new Uploader({ mqtt: mosq.endpoint(`dock-${d}`), dockId: `dock-${d}`, centralPublicKey: publicKey, chunkSize, inflight, log }));
+  const ups = clips.map((_, d) => new Uploader({ ...dockAuthFor(`dock-${d}`), mqtt: mosq.endpoint(`dock-${d}`), dockId: `dock-${d}`, centralPublicKey: publicKey, chunkSize, inflight, log }));
   await Promise.all(ups.map((u) => u.ready()));
   cpu();
   t0 = performance.now();

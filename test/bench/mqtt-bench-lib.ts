@@ -1,7 +1,7 @@
 // Shared plumbing for offload.bench.ts and ingest.bench.ts.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { startMosquitto, type Mosquitto } from '../../hardware-sim/mosquitto.js';
-import { createHash, randomBytes } from 'node:crypto';
+import { buildSignedClip } from '../helpers/pki.js';
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -34,15 +34,12 @@ export async function child(args: string[]): Promise<{ proc: ChildProcess; waitD
   return { proc, waitDone, cpuS: () => cpuS };
 }
 
+/** A real clip sealed by the test camera cam-bench (1 MB segments, as a camera writes them), about `bytes` long. */
 export async function writeClip(dir: string, id: string, bytes: number): Promise<{ clip: ClipSummary; file: string }> {
-  const data = randomBytes(bytes);
+  const { clip, data } = buildSignedClip(bytes, { deviceId: 'cam-bench', clipId: id, segmentBytes: 1_000_000 });
   const file = path.join(dir, `${id}.bin`);
   await writeFile(file, data);
-  return {
-    file,
-    clip: { clipId: id, deviceId: 'cam-bench', state: 'closed', bytes, sha256: createHash('sha256').update(data).digest('hex'),
-      startedAt: new Date().toISOString(), stoppedAt: new Date().toISOString(), epochId: 'e1' },
-  };
+  return { file, clip };
 }
 
 /** Run fn with at most n at once. */

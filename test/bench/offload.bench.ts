@@ -14,6 +14,7 @@ import { encodeChunk } from '../../shared/mqtt/codec.js';
 import { createLogger } from '../../shared/log.js';
 import { mqttTlsOptions } from '../../shared/mqtt/connect.js';
 import { MB, arg, child, cpuMeter, pool, r2, startBenchMosquitto, writeClip } from './mqtt-bench-lib.js';
+import { dockAuthFor } from '../helpers/pki.js';
 
 const totalMB = process.argv.includes('--gb') ? 1024 : arg('total-mb', 200);
 const chunkSize = arg('chunk-kib', 256) * 1024;
@@ -69,7 +70,7 @@ try {
   const keyFile = path.join(dir, 'central.key.pem');
   await writeFile(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
   const central = await child(['central', mosq.url, dir, keyFile]);
-  const up = new Uploader({ mqtt: mosq.endpoint('bench-dock'), dockId: 'bench-dock', centralPublicKey: publicKey, chunkSize, inflight, log: createLogger('up', 'warn') });
+  const up = new Uploader({ ...dockAuthFor('bench-dock'), mqtt: mosq.endpoint('bench-dock'), dockId: 'bench-dock', centralPublicKey: publicKey, chunkSize, inflight, log: createLogger('up', 'warn') });
   await up.ready();
   cpu();
   t0 = performance.now();

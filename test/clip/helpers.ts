@@ -26,11 +26,12 @@ export function tempDir(t: { teardown(fn: () => void): void }): string {
   return d;
 }
 
-export async function writeClip(path: string, publicKey: string, n: number, o: { finish?: boolean; bytes?: number; tag?: string; clipId?: string } = {}): Promise<Buffer[]> {
+export async function writeClip(path: string, publicKey: string, n: number, o: { finish?: boolean; bytes?: number; tag?: string; clipId?: string; deviceKey?: string; startedAt?: string } = {}): Promise<Buffer[]> {
   const w = await ClipWriter.create(path, {
-    meta: { clipId: o.clipId ?? 'clip-1', deviceId: 'cam-1', startedAt: '2026-01-01T00:00:00.000Z', purpose: 'crime-prevention' },
+    meta: { clipId: o.clipId ?? 'clip-1', deviceId: 'cam-1', startedAt: o.startedAt ?? '2026-01-01T00:00:00.000Z', purpose: 'crime-prevention' },
     epochId: 'epoch-1',
     publicKey,
+    deviceKey: o.deviceKey,
   });
   const segs: Buffer[] = [];
   for (let i = 0; i < n; i++) {

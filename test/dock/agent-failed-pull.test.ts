@@ -11,6 +11,7 @@ import { Uploader } from '../../dock-agent/uploader.js';
 import { startAedes } from '../helpers/aedes.js';
 import { makeCentral, quiet, tmpDir } from '../mqtt/setup.js';
 import { FakeCamera, FakeHotplug, device } from './fakes.js';
+import { dockAuthFor } from '../helpers/pki.js';
 
 test('a pull failing while an earlier clip is in delivery: no crash, the next session delivers and wipes both', async (t) => {
   const broker = await startAedes();
@@ -19,7 +20,7 @@ test('a pull failing while an earlier clip is in delivery: no crash, the next se
   t.teardown(async () => { await central.cleanup(); await broker.stop(); await rm(dir, { recursive: true, force: true }); });
   await central.start();
   const journal = Journal.open(path.join(dir, 'journal.db'));
-  const uploader = new Uploader({ mqtt: broker.endpoint('dock-1'), dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: 64 * 1024, statusTimeoutMs: 500, log: quiet('up') });
+  const uploader = new Uploader({ ...dockAuthFor('dock-1'), mqtt: broker.endpoint('dock-1'), dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: 64 * 1024, statusTimeoutMs: 500, log: quiet('up') });
   const cam = new FakeCamera('cam-a', central.publicKey);
   const first = cam.addClip(300_000);
   const second = cam.addClip(100_000);

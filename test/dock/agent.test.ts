@@ -10,6 +10,7 @@ import type { CameraSession } from '../../dock-agent/types.js';
 import { startAedes } from '../helpers/aedes.js';
 import { blobBytes, makeCentral, quiet, tmpDir } from '../mqtt/setup.js';
 import { FakeCamera, FakeHotplug, device } from './fakes.js';
+import { dockAuthFor } from '../helpers/pki.js';
 
 async function setup(t: import('ava').ExecutionContext, opts: { rogueCentral?: boolean } = {}) {
   const broker = await startAedes();
@@ -18,7 +19,7 @@ async function setup(t: import('ava').ExecutionContext, opts: { rogueCentral?: b
   t.teardown(async () => { await central.cleanup(); await broker.stop(); await rm(dir, { recursive: true, force: true }); });
   await central.start(opts.rogueCentral ? { receiptKey: generateKeyPairSync('ed25519').privateKey } : {});
   const journal = Journal.open(path.join(dir, 'journal.db'));
-  const uploader = new Uploader({ mqtt: broker.endpoint('dock-1'), dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: 64 * 1024, statusTimeoutMs: 500, log: quiet('up') });
+  const uploader = new Uploader({ ...dockAuthFor('dock-1'), mqtt: broker.endpoint('dock-1'), dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: 64 * 1024, statusTimeoutMs: 500, log: quiet('up') });
   const hotplug = new FakeHotplug();
   const cameras = new Map<string, FakeCamera>();
   const sessions: CameraSession[] = [];

@@ -1,12 +1,13 @@
 // In-memory stand-ins for the serial link (CameraSession) and USB hotplug, for orchestration tests.
 // The fake camera checks receipts the way the real one must: signature by the central key, exact clip id and hash.
-import { createHash, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, type KeyObject } from 'node:crypto';
 import { open, readFile, stat } from 'node:fs/promises';
 import type { CameraSession } from '../../dock-agent/types.js';
 import { GENESIS_HASH, entryHash } from '../../firmware/device-log.js';
 import { signDocument, type ClipSummary, type DeviceLogEntry, type SignedDocument, type WipeCertificateBody } from '../../shared/evidence.js';
 import type { DockedDevice, UsbHotplug } from '../../shared/hal.js';
 import { verifyReceipt } from '../../shared/mqtt/receipt-check.js';
+import { buildSignedClip, cameraIdentity, certB64, type BuildOptions } from '../helpers/pki.js';
 import { ErrorCode, MsgType, WireError } from '../../shared/wire/messages.js';
 
 export class FakeCamera {
@@ -14,7 +15,9 @@ export class FakeCamera {
   readonly log: DeviceLogEntry[] = [];
   readonly calls: string[] = [];
   readonly pulls = new Map<string, number>();
-  readonly key = generateKeyPairSync('ed25519');
+  /** The camera's identity from the test CA: seals its clips, signs wipe certificates and log heads. */
+  readonly key: { privateKey: KeyObject };
+  readonly certB64: string;
   /** Delay per 64 KiB pulled, to let tests undock mid-transfer. */
   pullDelayMs = 0;
   epochs: SignedDocument[] = [];
@@ -22,14 +25,15 @@ export class FakeCamera {
   /** Called before a wipe is done, e.g. to check the central store really has the clip. */
   beforeWipe?: (clipId: string) => void;
 
-  constructor(readonly deviceId: string, private readonly centralKey: KeyObject) {}
+  constructor(readonly deviceId: string, private readonly centralKey: KeyObject) {
+    const id = cameraIdentity(deviceId);
+    this.key = { privateKey: createPrivateKey(id.keyPem) };
+    this.certB64 = certB64(id.certPem);
+  }
 
-  addClip(bytes: number): ClipSummary {
-    const data = randomBytes(bytes);
-    const summary: ClipSummary = {
-      clipId: randomUUID(), deviceId: this.deviceId, state: 'closed', bytes, sha256: createHash('sha256').update(data).digest('hex'),
-      startedAt: new Date().toISOString(), stoppedAt: new Date().toISOString(), epochId: 'epoch-1',
-    };
+  /** A real signed clip of about `bytes` (summary.bytes is exact). */
+  addClip(bytes: number, o: BuildOptions = {}): ClipSummary {
+    const { clip: summary, data } = buildSignedClip(bytes, { deviceId: this.deviceId, ...o });
     this.clips.set(summary.clipId, { summary, data });
     return summary;
   }
@@ -44,8 +48,10 @@ export class FakeCamera {
     let closed = false;
     const live = (what: string) => { if (closed) throw new Error(`session closed (${what})`); this.calls.push(what); };
     const cam = this;
+    const fetchLog = async (since: number) => { live('fetchLog'); return cam.log.filter((e) => e.seq > since); };
     return {
       deviceId: cam.deviceId,
+      cameraCert: cam.certB64,
       async listClips() { live('listClips'); return [...cam.clips.values()].map((c) => c.summary); },
       async pullClip(clip, dest) {
         live(`pull:${clip.clipId}`);
@@ -76,7 +82,12 @@ export class FakeCamera {
         cam.appendLog('wipe', { clipId });
         return signDocument(body, cam.key.privateKey);
       },
-      async fetchLog(since) { live('fetchLog'); return cam.log.filter((e) => e.seq > since); },
+      fetchLog,
+      async fetchSignedLog(since) {
+        const entries = await fetchLog(since);
+        const last = entries[entries.length - 1];
+        return { entries, head: last ? signDocument({ v: 1, kind: 'device-log-head', deviceId: cam.deviceId, seq: last.seq, hash: last.hash }, cam.key.privateKey) : null };
+      },
       async setClock(ms) { live('setClock'); cam.clock = ms; },
       async installEpochs(e) { live('installEpochs'); cam.epochs = e; },
       async close() { closed = true; },

@@ -7,6 +7,7 @@ import readline from 'node:readline';
 import Database from 'better-sqlite3';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { blobBytes, makeCentral, tmpDir } from '../mqtt/setup.js';
+import { buildSignedClip, cameraIdentity } from '../helpers/pki.js';
 
 function runChild(args: string[], onEvent: (e: { type: string }, child: ChildProcess) => void, env: Record<string, string> = {}): { child: ChildProcess; exited: Promise<number | null> } {
   const child = spawn(process.execPath, ['--import=tsx', path.join(import.meta.dirname, 'fixtures', 'agent-child.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
@@ -25,12 +26,12 @@ async function setup(t: import('ava').ExecutionContext) {
   await mkdir(path.join(dir, 'camera'));
   const originals = new Map<string, Buffer>();
   for (let i = 0; i < 4; i++) {
-    const data = randomBytes(1_500_000 + i);
-    const clipId = randomUUID();
+    const { clip, data } = buildSignedClip(1_500_000 + i, { deviceId: 'cam-1' });
+    const clipId = clip.clipId;
     originals.set(clipId, data);
     await writeFile(path.join(dir, 'camera', `${clipId}.bin`), data);
-    await writeFile(path.join(dir, 'camera', `${clipId}.json`), JSON.stringify({ clipId, deviceId: 'cam-1', state: 'closed', bytes: data.length,
-      sha256: createHash('sha256').update(data).digest('hex'), startedAt: new Date().toISOString(), stoppedAt: new Date().toISOString(), epochId: 'e1' }));
+    await writeFile(path.join(dir, 'camera', `${clipId}.json`), JSON.stringify(clip));
+    await writeFile(path.join(dir, 'camera-identity.json'), JSON.stringify(cameraIdentity('cam-1')), { mode: 0o600 });
   }
   const id = b.files('dock-k');
   return { central, dir, originals, args: [b.url, pubPath, dir, id.caPath, id.certPath, id.keyPath] };

@@ -11,11 +11,11 @@ import { Uploader } from '../../dock-agent/uploader.js';
 import { startDockLink } from '../../firmware/dock-link.js';
 import { startPtyPair } from '../../hardware-sim/serial.js';
 import { SimUsbHotplug } from '../../hardware-sim/usb.js';
-import { issueCertificate } from '../../shared/pki/ca.js';
 import { verifyReceipt } from '../../shared/mqtt/receipt-check.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { blobBytes, makeCentral, quiet, tmpDir } from '../mqtt/setup.js';
-import { FakeVault, fakeLog, makePki } from '../wire/helpers.js';
+import { FakeVault, fakeLog } from '../wire/helpers.js';
+import { cameraIdentity, dockAuthFor, dockIdentity, testCa } from '../helpers/pki.js';
 
 test('two cameras over socat ptys → dock agent → mosquitto → central: delivered, receipted, wiped', async (t) => {
   const b = await startMosquitto();
@@ -23,7 +23,8 @@ test('two cameras over socat ptys → dock agent → mosquitto → central: deli
   const dir = await tmpDir('e2e-');
   t.teardown(async () => { await central.cleanup(); await b.stop(); await rm(dir, { recursive: true, force: true }); });
   await central.start();
-  const pki = makePki();
+  // The test organisation's CA (the broker's): central verifies the cameras' and the dock's certificates to it.
+  const pki = { ca: testCa(), dock: dockIdentity('dock-1') };
   const hotplug = new SimUsbHotplug();
   const originals = new Map<string, Buffer>();
   const vaults: FakeVault[] = [];
@@ -32,7 +33,8 @@ test('two cameras over socat ptys → dock agent → mosquitto → central: deli
     t.teardown(() => pair.stop());
     const camLine = await openSerialLine(pair.b);
     t.teardown(() => camLine.closeLine());
-    const vault = new FakeVault(id);
+    const identity = cameraIdentity(id);
+    const vault = new FakeVault(id, identity.keyPem);
     const wipe = vault.wipe.bind(vault);
     // The camera checks the receipt with the central store's key, as the real vault does.
     vault.wipe = async (clipId, receipt) => {
@@ -40,15 +42,14 @@ test('two cameras over socat ptys → dock agent → mosquitto → central: deli
       verifyReceipt(receipt, central.publicKey, { clipId, sha256: c.sha256!, bytes: c.bytes });
       return wipe(clipId, receipt);
     };
-    for (let i = 0; i < 2; i++) originals.set(`${id}-clip-${i}`, vault.add(`${id}-clip-${i}`, 120_000 + i));
+    for (let i = 0; i < 2; i++) originals.set(`${id}-clip-${i}`, vault.addSigned(`${id}-clip-${i}`, 120_000 + i));
     vaults.push(vault);
-    const identity = id === 'cam-7' ? pki.camera : issueCertificate({ role: 'camera', id, ca: pki.ca });
     const link = startDockLink({ line: camLine, identity, caCertPem: pki.ca.certPem, vault, log: fakeLog(2) });
     t.teardown(() => link.close());
     hotplug.dock(bay, id, pair.a);
   }
   const journal = Journal.open(path.join(dir, 'journal.db'));
-  const uploader = new Uploader({ mqtt: b.endpoint('dock-1'), dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: 128 * 1024, statusTimeoutMs: 1000, log: quiet('up') });
+  const uploader = new Uploader({ ...dockAuthFor('dock-1'), mqtt: b.endpoint('dock-1'), dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: 128 * 1024, statusTimeoutMs: 1000, log: quiet('up') });
   const events: AgentEvent[] = [];
   const agent = new DockAgent({
     spoolDir: path.join(dir, 'spool'), hotplug, journal, uploader, centralPublicKey: central.publicKey, log: quiet('agent'),
@@ -70,7 +71,8 @@ test('two cameras over socat ptys → dock agent → mosquitto → central: deli
   await agent.idle();
   for (const v of vaults) t.is(v.clips.size, 0, `${v.deviceId} wiped`);
   for (const [id, data] of originals) t.true((await blobBytes(central, id)).equals(data), id);
-  t.is((central.db.prepare('SELECT COUNT(*) AS n FROM wipe_certificates WHERE receipt_matches = 1').get() as { n: number }).n, 4);
-  t.is((central.db.prepare('SELECT COUNT(*) AS n FROM device_log_entries').get() as { n: number }).n, 4);
+  t.is((central.db.prepare('SELECT COUNT(*) AS n FROM wipe_certificates WHERE receipt_matches = 1 AND signature_verified = 1').get() as { n: number }).n, 4);
+  t.is((central.db.prepare('SELECT COUNT(*) AS n FROM device_log_entries WHERE chain_ok = 1').get() as { n: number }).n, 4);
+  t.deepEqual(central.db.prepare('SELECT * FROM ingest_incidents').all(), []);
   t.deepEqual(journal.all(), []);
 });

@@ -55,12 +55,14 @@ test('topics parse back; ids with separators or wildcards are refused', (t) => {
 });
 
 test('meta: chunkCount must be ceil(bytes / chunkSize); errors name the field', (t) => {
-  const meta = { v: 1, dockId: 'd', clipId: 'c', deviceId: 'x', state: 'closed', bytes: 300000, sha256: 'a'.repeat(64), startedAt: 's',
-    stoppedAt: null, epochId: 'e', chunkSize: 131072, chunkCount: 3, req: 1 };
+  const meta = { v: 2, dockId: 'd', clipId: 'c', bytes: 300000, sha256: 'a'.repeat(64), dockCert: 'x', cameraCert: 'y', dockSig: 'z',
+    chunkSize: 131072, chunkCount: 3, req: 1 };
   t.is(decodeJson(ClipMetaSchema, encodeJson(meta), 'meta').chunkCount, 3);
   t.throws(() => decodeJson(ClipMetaSchema, encodeJson({ ...meta, chunkCount: 2 }), 'meta'), { message: /^meta: chunkCount:/ });
   t.throws(() => decodeJson(ClipMetaSchema, encodeJson({ ...meta, sha256: 'XYZ' }), 'meta'), { message: /^meta: sha256:/ });
-  t.throws(() => decodeJson(ClipMetaSchema, encodeJson({ ...meta, state: 'recording' }), 'meta'), { message: /^meta: state:/ });
+  t.throws(() => decodeJson(ClipMetaSchema, encodeJson({ ...meta, dockSig: undefined }), 'meta'), { message: /^meta: dockSig:/ });
+  // Anything else a meta says about the clip is not even read: it comes from the signed clip.
+  t.false('startedAt' in decodeJson(ClipMetaSchema, encodeJson({ ...meta, startedAt: '1970-01-01T00:00:00.000Z' }), 'meta'));
   t.throws(() => decodeJson(ClipMetaSchema, Buffer.from('{'), 'meta'), { message: /not JSON/ });
 });
 

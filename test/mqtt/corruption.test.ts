@@ -8,6 +8,7 @@ import { topics } from '../../shared/mqtt/topics.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { mqttTlsOptions } from '../../shared/mqtt/connect.js';
 import { blobBytes, makeCentral, makeClip, quiet, tmpDir } from './setup.js';
+import { dockAuthFor } from '../helpers/pki.js';
 
 const CS = 64 * 1024;
 
@@ -30,7 +31,7 @@ test('bad chunk frames are dropped, bytes damaged in the partial file are found 
   const evil = encodeChunk(5, CS, c.data.subarray(5 * CS));
   evil[evil.length - 1] ^= 0xff;
   await raw.publishAsync(topics.chunk('dock-1', c.clip.clipId, 5), evil, { qos: 1 });
-  const base = path.join(central.blobs.workDir(), `${c.clip.clipId}.${CS}`);
+  const base = path.join(central.blobs.workDir(), `dock-1.${c.clip.clipId}.${CS}`);
   await until(async () => (await stat(base + '.chunks').then((s) => s.size, () => 0)) === 5 * 36);
   // Damage chunk 2's bytes on disk after it was recorded (e.g. a torn write).
   const fh = await open(base + '.part', 'r+');
@@ -38,7 +39,7 @@ test('bad chunk frames are dropped, bytes damaged in the partial file are found 
   await fh.close();
 
   const sent: number[] = [];
-  const up = new Uploader({ mqtt: b.endpoint('dock-1'), dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: CS, statusTimeoutMs: 1000, log: quiet('up') });
+  const up = new Uploader({ ...dockAuthFor('dock-1'), mqtt: b.endpoint('dock-1'), dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: CS, statusTimeoutMs: 1000, log: quiet('up') });
   t.teardown(() => up.close());
   const origPublish = (up as unknown as { client: mqtt.MqttClient }).client.publishAsync.bind((up as unknown as { client: mqtt.MqttClient }).client);
   (up as unknown as { client: { publishAsync: typeof origPublish } }).client.publishAsync = ((topic: string, ...rest: unknown[]) => {

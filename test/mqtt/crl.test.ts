@@ -15,6 +15,7 @@ import { RevocationStore } from '../../shared/pki/revocation-store.js';
 import { RevocationSet, serialOf, signRevocationList, type RevocationListBody } from '../../shared/pki/revocation.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { makeCentral, makeClip, quiet } from './setup.js';
+import { dockAuthFor } from '../helpers/pki.js';
 
 const ca = defaultTestCa();
 const list = (number: number, entries: RevocationListBody['revoked'] = []): RevocationListBody =>
@@ -57,7 +58,7 @@ test('mosquitto: central publishes the list retained, a dock installs it; a dock
   const seen: number[] = [];
   let got!: () => void;
   const installed = new Promise<void>((r) => { got = r; });
-  const up = new Uploader({ mqtt: b.endpoint('dock-2'), dockId: 'dock-2', centralPublicKey: identityFor(ca, 'central', 'x').certPem, log: quiet('up'),
+  const up = new Uploader({ ...dockAuthFor('dock-2'), mqtt: b.endpoint('dock-2'), dockId: 'dock-2', centralPublicKey: identityFor(ca, 'central', 'x').certPem, log: quiet('up'),
     onRevocationList: (doc) => { const r = store.offer(doc); seen.push(r.number); if (store.number === 4) got(); } });
   t.teardown(() => up.close());
   await up.ready();
@@ -78,8 +79,8 @@ test('central drops every message of a revoked dock id; other docks deliver', as
   await central.start({ revocation: () => revoked });
   const good = await makeClip(dir, 100_000);
   const bad = await makeClip(dir, 100_000);
-  const up1 = new Uploader({ mqtt: b.endpoint('dock-1'), dockId: 'dock-1', centralPublicKey: central.publicKey, statusTimeoutMs: 500, log: quiet('up1') });
-  const up2 = new Uploader({ mqtt: b.endpoint('dock-2'), dockId: 'dock-2', centralPublicKey: central.publicKey, statusTimeoutMs: 500, maxBackoffMs: 500, log: quiet('up2') });
+  const up1 = new Uploader({ ...dockAuthFor('dock-1'), mqtt: b.endpoint('dock-1'), dockId: 'dock-1', centralPublicKey: central.publicKey, statusTimeoutMs: 500, log: quiet('up1') });
+  const up2 = new Uploader({ ...dockAuthFor('dock-2'), mqtt: b.endpoint('dock-2'), dockId: 'dock-2', centralPublicKey: central.publicKey, statusTimeoutMs: 500, maxBackoffMs: 500, log: quiet('up2') });
   t.teardown(async () => { await up1.close(); await up2.close(); });
   const stuck = up2.upload(bad.clip, bad.file).then(() => 'receipted', () => 'closed');
   await up1.upload(good.clip, good.file);

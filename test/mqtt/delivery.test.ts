@@ -6,6 +6,7 @@ import { openDocument, type ReceiptBody } from '../../shared/evidence.js';
 import { startAedes } from '../helpers/aedes.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { blobBytes, makeCentral, makeClip, quiet, tmpDir } from './setup.js';
+import { dockAuthFor } from '../helpers/pki.js';
 
 for (const broker of ['mosquitto', 'aedes'] as const) {
   test(`${broker}: clips arrive hash-exact, indexed once, receipted by the central key`, async (t) => {
@@ -14,7 +15,7 @@ for (const broker of ['mosquitto', 'aedes'] as const) {
     const spool = await tmpDir('spool-');
     t.teardown(async () => { await central.cleanup(); await b.stop(); await rm(spool, { recursive: true, force: true }); });
     await central.start();
-    const up = new Uploader({ mqtt: b.endpoint('dock-1'), dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: 128 * 1024, statusTimeoutMs: 1000, log: quiet('up') });
+    const up = new Uploader({ ...dockAuthFor('dock-1'), mqtt: b.endpoint('dock-1'), dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: 128 * 1024, statusTimeoutMs: 1000, log: quiet('up') });
     t.teardown(() => up.close());
     const clips = await Promise.all([3 * 1024 * 1024 + 17, 128 * 1024, 1, 0].map((n) => makeClip(spool, n)));
     const receipts = await Promise.all(clips.map((c) => up.upload(c.clip, c.file)));
@@ -40,7 +41,7 @@ test('mosquitto: a receipt signed by another key is refused by the dock', async 
   t.teardown(async () => { await central.cleanup(); await b.stop(); await rm(spool, { recursive: true, force: true }); });
   const rogue = generateKeyPairSync('ed25519');
   await central.start({ receiptKey: rogue.privateKey });
-  const up = new Uploader({ mqtt: b.endpoint('dock-1'), dockId: 'dock-1', centralPublicKey: central.publicKey, statusTimeoutMs: 1000, log: quiet('up') });
+  const up = new Uploader({ ...dockAuthFor('dock-1'), mqtt: b.endpoint('dock-1'), dockId: 'dock-1', centralPublicKey: central.publicKey, statusTimeoutMs: 1000, log: quiet('up') });
   t.teardown(() => up.close());
   const c = await makeClip(spool, 300 * 1024);
   await t.throwsAsync(up.upload(c.clip, c.file), { message: /signature does not verify/ });
@@ -54,7 +55,7 @@ test('aedes: workers partitioned by dock id each store their own docks\' clips',
   const byWorker: Record<string, string[]> = { a: [], b: [] };
   await central.start({ workerId: 'a', subscription: { mode: 'docks', dockIds: ['dock-1'] }, onStored: (r) => byWorker.a.push(r.dock_id) });
   await central.start({ workerId: 'b', subscription: { mode: 'docks', dockIds: ['dock-2'] }, onStored: (r) => byWorker.b.push(r.dock_id) });
-  const ups = ['dock-1', 'dock-2'].map((d) => new Uploader({ mqtt: b.endpoint(d), dockId: d, centralPublicKey: central.publicKey, statusTimeoutMs: 1000, log: quiet('up') }));
+  const ups = ['dock-1', 'dock-2'].map((d) => new Uploader({ ...dockAuthFor(d), mqtt: b.endpoint(d), dockId: d, centralPublicKey: central.publicKey, statusTimeoutMs: 1000, log: quiet('up') }));
   t.teardown(async () => { for (const u of ups) await u.close(); });
   const clips = await Promise.all([0, 1, 2, 3].map(() => makeClip(spool, 400_000)));
   await Promise.all(clips.map((c, i) => ups[i % 2].upload(c.clip, c.file)));

@@ -18,13 +18,13 @@ const sha = 'ab'.repeat(32);
 const receiptBody: ReceiptBody = { v: 1, kind: 'clip-receipt', clipId: 'c1', deviceId: 'cam-1', sha256: sha, bytes: 300000, storedAt: '2026-01-01T00:00:00Z', storeId: 'central-1' };
 const receipt = signDocument(receiptBody, central.privateKey);
 const valid: [string, z.ZodType<unknown>, Record<string, unknown>][] = [
-  ['meta', ClipMetaSchema, { v: 1, dockId: 'd', clipId: 'c1', deviceId: 'cam-1', state: 'closed', bytes: 300000, sha256: sha, startedAt: 's', stoppedAt: null, epochId: 'e', chunkSize: 131072, chunkCount: 3, req: 1 }],
+  ['meta', ClipMetaSchema, { v: 2, dockId: 'd', clipId: 'c1', bytes: 300000, sha256: sha, dockCert: 'c', cameraCert: 'k', dockSig: 's', chunkSize: 131072, chunkCount: 3, req: 1 }],
   ['status', StatusSchema, { v: 1, clipId: 'c1', req: 1, state: 'missing', missing: [[0, 2]], have: 0 }],
   ['status', StatusSchema, { v: 1, clipId: 'c1', req: 2, state: 'complete', receipt }],
   ['status', StatusSchema, { v: 1, clipId: 'c1', req: 3, state: 'rejected', reason: 'hash' }],
-  ['wipe-cert', WipeCertMessageSchema, { v: 1, deviceId: 'cam-1', clipId: 'c1', cert: receipt }],
-  ['device-log', DeviceLogMessageSchema, { v: 1, deviceId: 'cam-1', entries: [{ seq: 1, at: 'a', type: 't', data: {}, prevHash: '', hash: 'h' }] }],
-  ['ack', AckSchema, { v: 1, kind: 'device-log', deviceId: 'cam-1', seq: 4 }],
+  ['wipe-cert', WipeCertMessageSchema, { v: 2, deviceId: 'cam-1', clipId: 'c1', cert: receipt, dockCert: 'c', cameraCert: 'k', dockSig: 's' }],
+  ['device-log', DeviceLogMessageSchema, { v: 2, deviceId: 'cam-1', entries: [{ seq: 1, at: 'a', type: 't', data: {}, prevHash: '', hash: 'h' }], head: receipt, dockCert: 'c', cameraCert: 'k', dockSig: 's' }],
+  ['ack', AckSchema, { v: 1, kind: 'device-log', deviceId: 'cam-1', seq: 4, ref: sha }],
 ];
 const anyValue = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constant(undefined), fc.constant(-1), fc.constant(1e300), fc.constant('x'.repeat(5000)));
 

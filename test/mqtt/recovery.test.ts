@@ -4,6 +4,7 @@ import { Uploader } from '../../dock-agent/uploader.js';
 import type { Ingest } from '../../central-store/ingest.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { blobBytes, makeCentral, makeClip, quiet, tmpDir } from './setup.js';
+import { dockAuthFor } from '../helpers/pki.js';
 
 const MB = 1024 * 1024;
 
@@ -13,7 +14,7 @@ test('broker restarted mid-upload (queued messages lost): the upload completes h
   const spool = await tmpDir('spool-');
   t.teardown(async () => { await central.cleanup(); await b.stop(); await rm(spool, { recursive: true, force: true }); });
   await central.start();
-  const up = new Uploader({ mqtt: b.endpoint('dock-1'), dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: 128 * 1024, statusTimeoutMs: 800, log: quiet('up') });
+  const up = new Uploader({ ...dockAuthFor('dock-1'), mqtt: b.endpoint('dock-1'), dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: 128 * 1024, statusTimeoutMs: 800, log: quiet('up') });
   t.teardown(() => up.close());
   const c = await makeClip(spool, 8 * MB + 5);
   let restarted: Promise<void> | null = null;
@@ -29,7 +30,7 @@ test('central ingest restarted mid-upload: completes from its partial state, one
   const spool = await tmpDir('spool-');
   t.teardown(async () => { await central.cleanup(); await b.stop(); await rm(spool, { recursive: true, force: true }); });
   let ingest: Ingest = await central.start();
-  const up = new Uploader({ mqtt: b.endpoint('dock-1'), dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: 128 * 1024, statusTimeoutMs: 800, log: quiet('up') });
+  const up = new Uploader({ ...dockAuthFor('dock-1'), mqtt: b.endpoint('dock-1'), dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: 128 * 1024, statusTimeoutMs: 800, log: quiet('up') });
   t.teardown(() => up.close());
   const c = await makeClip(spool, 8 * MB);
   const stored: string[] = [];
@@ -53,7 +54,7 @@ test('two workers behind one mosquitto with a shared subscription: all clips sto
   t.teardown(async () => { await central.cleanup(); await b.stop(); await rm(spool, { recursive: true, force: true }); });
   const byWorker: Record<string, number> = {};
   for (const w of ['a', 'b']) await central.start({ workerId: w, subscription: { mode: 'shared' }, onStored: (r) => { byWorker[r.worker_id] = (byWorker[r.worker_id] ?? 0) + 1; } });
-  const ups = ['dock-1', 'dock-2', 'dock-3'].map((d) => new Uploader({ mqtt: b.endpoint(d), dockId: d, centralPublicKey: central.publicKey, chunkSize: 128 * 1024, statusTimeoutMs: 800, log: quiet('up') }));
+  const ups = ['dock-1', 'dock-2', 'dock-3'].map((d) => new Uploader({ ...dockAuthFor(d), mqtt: b.endpoint(d), dockId: d, centralPublicKey: central.publicKey, chunkSize: 128 * 1024, statusTimeoutMs: 800, log: quiet('up') }));
   t.teardown(async () => { for (const u of ups) await u.close(); });
   const clips = await Promise.all(Array.from({ length: 6 }, (_, i) => makeClip(spool, 1 * MB + i * 1000)));
   await Promise.all(clips.map((c, i) => ups[i % 3].upload(c.clip, c.file)));

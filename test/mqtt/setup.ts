@@ -1,5 +1,5 @@
-// Shared fixtures for the MQTT tests: a central store (db + blobs + key) and random "ciphertext" clips.
-import { createHash, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+// Shared fixtures for the MQTT tests: a central store (db + blobs + key) and real clips signed by test cameras.
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtemp, readFile, writeFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +8,9 @@ import { openCentralDb, type Db } from '../../central-store/db.js';
 import { startIngest, type IngestOptions, type Ingest } from '../../central-store/ingest.js';
 import type { ClipSummary } from '../../shared/evidence.js';
 import { createLogger } from '../../shared/log.js';
+import { buildSignedClip, type BuildOptions } from '../helpers/pki.js';
+
+export { dockAuthFor } from '../helpers/pki.js';
 import type { BrokerAccess } from '../../hardware-sim/broker-pki.js';
 
 export const quiet = (name: string) => createLogger(name, process.env.LOG_LEVEL ?? 'silent');
@@ -44,15 +47,11 @@ export async function makeCentral(broker: Pick<BrokerAccess, 'endpoint'>): Promi
   };
 }
 
-export async function makeClip(dir: string, bytes: number, deviceId = 'cam-1'): Promise<{ clip: ClipSummary; file: string; data: Buffer }> {
-  const data = randomBytes(bytes);
-  const clipId = randomUUID();
-  const file = path.join(dir, `${clipId}.bin`);
+/** A real clip signed by deviceId's camera key (test CA), about `bytes` long (ClipSummary.bytes is exact). */
+export async function makeClip(dir: string, bytes: number, deviceId = 'cam-1', o: BuildOptions = {}): Promise<{ clip: ClipSummary; file: string; data: Buffer }> {
+  const { clip, data } = buildSignedClip(bytes, { deviceId, ...o });
+  const file = path.join(dir, `${clip.clipId}.bin`);
   await writeFile(file, data);
-  const clip: ClipSummary = {
-    clipId, deviceId, state: 'closed', bytes, sha256: createHash('sha256').update(data).digest('hex'),
-    startedAt: new Date(Date.now() - 60000).toISOString(), stoppedAt: new Date().toISOString(), epochId: 'epoch-1',
-  };
   return { clip, file, data };
 }
 

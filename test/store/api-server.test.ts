@@ -13,6 +13,7 @@ import { Uploader } from '../../dock-agent/uploader.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { makeClip, quiet } from '../mqtt/setup.js';
 import { FAST_SCRYPT, PW, tempDb } from './helpers.js';
+import { dockAuthFor } from '../helpers/pki.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const server = (cfg: string, env: Record<string, string> = {}) =>
@@ -67,7 +68,7 @@ test('server: ingest over mosquitto, API search, start-up jobs logged, SIGTERM e
   const published = readdirSync(storePaths(config).epochs);
   t.true(published.includes(`${today}.json`) && published.includes(`${today}.pub.pem`), published.join(' '));
   t.is(published.filter((n) => n.endsWith('.json')).length, 2, 'epochDaysAhead: 2');
-  const up = new Uploader({ mqtt: b.endpoint('dock-1'), dockId: 'dock-1', centralPublicKey: createPublicKey(readFileSync(ready.publicKey)), statusTimeoutMs: 1000, log: quiet('up') });
+  const up = new Uploader({ ...dockAuthFor('dock-1'), mqtt: b.endpoint('dock-1'), dockId: 'dock-1', centralPublicKey: createPublicKey(readFileSync(ready.publicKey)), statusTimeoutMs: 1000, log: quiet('up') });
   t.teardown(() => up.close());
   const c = await makeClip(dir, 50_000, 'cam-9');
   const receipt = await up.upload(c.clip, c.file);

@@ -13,6 +13,7 @@ import { startAedes } from '../helpers/aedes.js';
 import { makeCentral, quiet, tmpDir } from '../mqtt/setup.js';
 import { rsaPair, writeClip } from '../clip/helpers.js';
 import { DAY, T0, addClip, code, epochAt, iso, makeStore, readAll } from './store-helpers.js';
+import { cameraIdentity, dockAuthFor } from '../helpers/pki.js';
 
 test('a clip delivered through real ingest is indexed with its purpose and opens verified', async (t) => {
   const b = await startAedes();
@@ -22,26 +23,28 @@ test('a clip delivered through real ingest is indexed with its purpose and opens
   await central.start();
   const epoch = rsaPair();
   const file = path.join(spool, 'clip-1.bc');
-  const segs = await writeClip(file, epoch.publicKey, 5); // meta.purpose = 'crime-prevention', epoch 'epoch-1'
-  const up = new Uploader({ mqtt: b.endpoint('dock-1'), dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: 16 * 1024, statusTimeoutMs: 1000, log: quiet('up') });
+  // Sealed by cam-1's key (test CA); meta.purpose = 'crime-prevention', epoch 'epoch-1'.
+  const signed = { deviceKey: cameraIdentity('cam-1').keyPem, startedAt: new Date(Date.now() - 60_000).toISOString() };
+  const segs = await writeClip(file, epoch.publicKey, 5, signed);
+  const up = new Uploader({ ...dockAuthFor('dock-1'), mqtt: b.endpoint('dock-1'), dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: 16 * 1024, statusTimeoutMs: 1000, log: quiet('up') });
   t.teardown(() => up.close());
   await up.upload({ clipId: 'clip-1', deviceId: 'cam-1', state: 'closed', bytes: statSync(file).size, sha256: await hashFile(file),
     startedAt: '2026-01-01T00:00:00.000Z', stoppedAt: '2026-01-01T00:00:05.000Z', epochId: 'epoch-1' }, file);
 
   const s = await EvidenceStore.open({ dir: path.join(central.dir, 'evidence'), db: central.db, blobs: central.blobs, masterKey: Buffer.alloc(32, 1),
-    signingKey: generateKeyPairSync('ed25519').privateKey, storeId: 'store-1', now: () => Date.parse('2026-01-02T00:00:00Z'), log: createLogger('e', 'silent') });
+    signingKey: generateKeyPairSync('ed25519').privateKey, storeId: 'store-1', now: () => Date.now(), log: createLogger('e', 'silent') });
   t.teardown(() => s.close());
   await s.keys.importEpoch({ epochId: 'epoch-1', privateKey: epoch.privateKey, notBefore: '2026-01-01T00:00:00Z', notAfter: '2026-01-02T00:00:00Z' });
   const info = s.get('clip-1')!;
   t.like(info, { clipId: 'clip-1', deviceId: 'cam-1', dockId: 'dock-1', purpose: 'crime-prevention', epochId: 'epoch-1', state: 'closed', hold: null,
-    deleteAfter: '2026-01-15T00:00:00.000Z' });
+    startedAt: signed.startedAt, clockNote: null, deleteAfter: new Date(Date.parse(signed.startedAt) + 14 * DAY).toISOString() });
   t.deepEqual(s.search({ purpose: 'crime-prevention' }).map((c) => c.clipId), ['clip-1']);
   t.true((await readAll(await s.openPlaintext('clip-1'))).equals(Buffer.concat(segs)));
 
   // A dock whose meta names the wrong epoch: the index keeps the epoch the clip's header is wrapped to,
   // so that epoch's key is not destroyed while the clip is within retention, and the clip opens.
   const file2 = path.join(spool, 'clip-2.bc');
-  const segs2 = await writeClip(file2, epoch.publicKey, 2, { clipId: 'clip-2' });
+  const segs2 = await writeClip(file2, epoch.publicKey, 2, { clipId: 'clip-2', ...signed });
   await up.upload({ clipId: 'clip-2', deviceId: 'cam-1', state: 'closed', bytes: statSync(file2).size, sha256: await hashFile(file2),
     startedAt: '2026-01-01T00:00:00.000Z', stoppedAt: '2026-01-01T00:00:02.000Z', epochId: 'epoch-other' }, file2);
   t.is(s.get('clip-2')!.epochId, 'epoch-1');

@@ -13,6 +13,7 @@ import { packBundle, fdSource, readHeader } from '../../shared/firmware-bundle/b
 import { systemClock } from '../../shared/clock.js';
 import { createCA, issueCertificate, type KeyAndCert } from '../../shared/pki/ca.js';
 import { FakeVault } from '../wire/helpers.js';
+import { cameraIdentity, dockIdentity, testCa } from '../helpers/pki.js';
 
 export const HW = 'bodycam-sim-1';
 
@@ -26,14 +27,14 @@ export interface FwPki {
 }
 
 export function makeFwPki(): FwPki {
-  const ca = createCA();
+  // The test organisation (test/helpers/pki.ts), so what these cameras offload is accepted by central.
+  const ca = testCa();
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const publicPem = publicKey.export({ type: 'spki', format: 'pem' }) as string;
-  const cams = new Map<string, KeyAndCert>();
   return {
-    ca, dock: issueCertificate({ role: 'dock', id: 'dock-1', ca }), technician: issueCertificate({ role: 'technician', id: 'tech-ann', ca }),
+    ca, dock: dockIdentity('dock-1'), technician: issueCertificate({ role: 'technician', id: 'tech-ann', ca }),
     release: { privateKey, publicPem }, releaseKeys: { 'release-1': publicPem },
-    camera: (id) => cams.get(id) ?? cams.set(id, issueCertificate({ role: 'camera', id, ca })).get(id)!,
+    camera: (id) => cameraIdentity(id),
   };
 }
 
@@ -82,7 +83,7 @@ export function makeCamera(pki: FwPki, id: string, o: { maxBytes?: number; dir?:
   mkdirSync(flashDir, { recursive: true });
   mkdirSync(slotsDir, { recursive: true });
   const log = new DeviceLog({ path: join(flashDir, 'device-log.db'), clock: systemClock });
-  const vault = new FakeVault(id);
+  const vault = new FakeVault(id, pki.camera(id).keyPem);
   const installed: string[] = [];
   // Each start() is a boot: the launcher starts the active slot (when it holds a version).
   const fw = () => {

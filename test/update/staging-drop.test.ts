@@ -19,6 +19,7 @@ import { startAedes } from '../helpers/aedes.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { makeCentral, quiet, tmpDir } from '../mqtt/setup.js';
 import { makeBundle, makeCamera, makeFwPki, sha256File, type FwCamera } from './fw-fixtures.js';
+import { dockAuthFor } from '../helpers/pki.js';
 
 test('drop folder → two docked cameras after their offload → both on the new version, records at central', async (t) => {
   const b = await startMosquitto();
@@ -52,7 +53,7 @@ test('drop folder → two docked cameras after their offload → both on the new
       verifyReceipt(receipt, central.publicKey, { clipId, sha256: c.sha256!, bytes: c.bytes });
       return wipe(clipId, receipt);
     };
-    for (let i = 0; i < 2; i++) camera.vault.add(`${id}-clip-${i}`, 80_000 + i);
+    for (let i = 0; i < 2; i++) camera.vault.addSigned(`${id}-clip-${i}`, 80_000 + i);
     cameras.push(camera);
     const link = camera.start(camLine);
     t.teardown(() => link.close());
@@ -71,7 +72,7 @@ test('drop folder → two docked cameras after their offload → both on the new
   await until('bundle verified', () => fwEvents.some((e) => e.type === 'fw-ready') && fwEvents.some((e) => e.type === 'fw-rejected'));
 
   const journal = Journal.open(path.join(dir, 'journal.db'));
-  const uploader = new Uploader({ mqtt: b.endpoint('dock-1'), dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: 64 * 1024, statusTimeoutMs: 1000, log: quiet('up') });
+  const uploader = new Uploader({ ...dockAuthFor('dock-1'), mqtt: b.endpoint('dock-1'), dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: 64 * 1024, statusTimeoutMs: 1000, log: quiet('up') });
   const events: AgentEvent[] = [];
   const agent = new DockAgent({
     spoolDir: path.join(dir, 'spool'), hotplug, journal, uploader, centralPublicKey: central.publicKey, log: quiet('agent'),
@@ -122,7 +123,7 @@ test('a bundle dropped while a camera sits in the dock (offload long done) reach
   sim.dock(0, 'cam-43', pair.a);
   const tracked = trackDocked(sim);
   const journal = Journal.open(path.join(dir, 'journal.db'));
-  const uploader = new Uploader({ mqtt: broker.endpoint('dock-1'), dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: 64 * 1024, statusTimeoutMs: 1000, log: quiet('up') });
+  const uploader = new Uploader({ ...dockAuthFor('dock-1'), mqtt: broker.endpoint('dock-1'), dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: 64 * 1024, statusTimeoutMs: 1000, log: quiet('up') });
   const events: AgentEvent[] = [];
   const fwEvents: FirmwareEvent[] = [];
   const dropDir = path.join(dir, 'drop');

@@ -1,5 +1,7 @@
 // Shared fixtures for the wire tests: an in-memory CameraVault fake and a small PKI.
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, type KeyLike } from 'node:crypto';
+import { GENESIS_HASH, entryHash } from '../../firmware/device-log.js';
+import { buildSignedClip } from '../helpers/pki.js';
 import type { Duplex } from 'node:stream';
 import { sha256Hex } from '../../shared/crypto.js';
 import { signDocument, type CameraVault, type ClipSummary, type DeviceLogEntry, type SignedDocument } from '../../shared/evidence.js';
@@ -22,10 +24,15 @@ export class FakeVault implements CameraVault {
   readonly clips = new Map<string, Buffer>();
   readonly calls: string[] = [];
   readonly wipes: { clipId: string; receipt: SignedDocument }[] = [];
-  private readonly key = generateKeyPairSync('ed25519').privateKey;
-  constructor(readonly deviceId = 'cam-7') {}
+  constructor(readonly deviceId = 'cam-7', private readonly key: KeyLike = generateKeyPairSync('ed25519').privateKey) {}
   add(clipId: string, bytes: number): Buffer {
     const data = randomBytes(bytes);
+    this.clips.set(clipId, data);
+    return data;
+  }
+  /** A real clip sealed by this camera's test-CA identity (what central accepts), about `bytes` long. */
+  addSigned(clipId: string, bytes: number): Buffer {
+    const { data } = buildSignedClip(bytes, { deviceId: this.deviceId, clipId });
     this.clips.set(clipId, data);
     return data;
   }
@@ -54,8 +61,14 @@ export class FakeVault implements CameraVault {
   }
 }
 
+/** n entries chained by the device-log rule (docs/device-log.md). */
 export function fakeLog(n: number): { since(seq: number): DeviceLogEntry[] } {
-  const entries: DeviceLogEntry[] = Array.from({ length: n }, (_, i) => ({ seq: i + 1, at: new Date(0).toISOString(), type: 't', data: { i }, prevHash: '', hash: String(i) }));
+  const entries: DeviceLogEntry[] = [];
+  for (let i = 0; i < n; i++) {
+    const e = { seq: i + 1, at: new Date(0).toISOString(), type: 't', data: { i } };
+    const prevHash = entries[i - 1]?.hash ?? GENESIS_HASH;
+    entries.push({ ...e, prevHash, hash: entryHash(prevHash, e) });
+  }
   return { since: (seq) => entries.filter((e) => e.seq > seq) };
 }
 
