@@ -75,7 +75,8 @@ export const DECODER_DEFAULTS = { idleMs: 500, deadlineBaseMs: 1000, deadlineByt
 
 /** Candidate frames (verified headers) tracked at once; more drops the oldest. Real traffic has a few. */
 const MAX_CANDIDATES = 1 << 16;
-const RING_MASK = MAX_CANDIDATES - 1;
+/** The candidate ring starts small and doubles when full (a real line has a few candidates at a time). */
+const FIRST_CANDIDATES = 256;
 /** Input is processed in slices of at most this many bytes, so the window stays bounded whatever is written. */
 const SLICE = 256 * 1024;
 /** Running CRC segments longer than this go to zlib; shorter ones are cheaper in a byte loop. */
@@ -120,13 +121,15 @@ export class FrameDecoder extends Transform {
   private crcPos = 0;
   private crcVal = 0;
   // Candidates, a ring in stream order (struct of arrays: no allocation per candidate).
-  private readonly cA = new Float64Array(MAX_CANDIDATES);
-  private readonly cLen = new Uint32Array(MAX_CANDIDATES);
-  private readonly cSeq = new Uint32Array(MAX_CANDIDATES);
-  private readonly cTypeFlags = new Uint16Array(MAX_CANDIDATES);
-  private readonly cCrc = new Uint32Array(MAX_CANDIDATES);
-  private readonly cAt = new Float64Array(MAX_CANDIDATES);
-  private readonly cState = new Uint8Array(MAX_CANDIDATES);
+  private cap = FIRST_CANDIDATES;
+  private mask = FIRST_CANDIDATES - 1;
+  private cA = new Float64Array(FIRST_CANDIDATES);
+  private cLen = new Uint32Array(FIRST_CANDIDATES);
+  private cSeq = new Uint32Array(FIRST_CANDIDATES);
+  private cTypeFlags = new Uint16Array(FIRST_CANDIDATES);
+  private cCrc = new Uint32Array(FIRST_CANDIDATES);
+  private cAt = new Float64Array(FIRST_CANDIDATES);
+  private cState = new Uint8Array(FIRST_CANDIDATES);
   private head = 0;
   private count = 0;
   private pending = 0;
@@ -136,8 +139,8 @@ export class FrameDecoder extends Transform {
   private heapSlot = new Int32Array(1024);
   private heapN = 0;
   // Ends usually come in stream order: those go to a FIFO (O(1)); only out-of-order ends use the heap.
-  private readonly fifoA = new Float64Array(MAX_CANDIDATES);
-  private readonly fifoSlot = new Int32Array(MAX_CANDIDATES);
+  private fifoA = new Float64Array(FIRST_CANDIDATES);
+  private fifoSlot = new Int32Array(FIRST_CANDIDATES);
   private fifoHead = 0;
   private fifoN = 0;
   private fifoLastE = -1;
@@ -258,13 +261,13 @@ export class FrameDecoder extends Transform {
   }
 
   private fifoPop(): void {
-    this.fifoHead = (this.fifoHead + 1) & RING_MASK;
+    this.fifoHead = (this.fifoHead + 1) & this.mask;
     this.fifoN--;
   }
 
   private pushEnd(e: number, a: number, slot: number): void {
-    if (this.fifoN < MAX_CANDIDATES && (this.fifoN === 0 || e >= this.fifoLastE)) {
-      const k = (this.fifoHead + this.fifoN) & RING_MASK;
+    if (this.fifoN < this.cap && (this.fifoN === 0 || e >= this.fifoLastE)) {
+      const k = (this.fifoHead + this.fifoN) & this.mask;
       this.fifoA[k] = a;
       this.fifoSlot[k] = slot;
       this.fifoN++;
@@ -290,8 +293,11 @@ export class FrameDecoder extends Transform {
       this.crcPos = a;
       this.crcVal = 0;
     } else this.advanceCrc(a);
-    if (this.count === MAX_CANDIDATES) this.give(this.head, true);
-    const slot = (this.head + this.count) & RING_MASK;
+    if (this.count === this.cap) {
+      if (this.cap < MAX_CANDIDATES) this.grow();
+      else this.give(this.head, true);
+    }
+    const slot = (this.head + this.count) & this.mask;
     this.count++;
     this.pending++;
     this.cA[slot] = a;
@@ -365,10 +371,32 @@ export class FrameDecoder extends Transform {
     }
   }
 
+  /** Double the candidate ring; FIFO and heap entries are re-pointed by start position (unique per candidate). */
+  private grow(): void {
+    const cap = this.cap * 2;
+    const moved = new Map<number, number>();
+    const cA = new Float64Array(cap), cLen = new Uint32Array(cap), cSeq = new Uint32Array(cap), cTypeFlags = new Uint16Array(cap);
+    const cCrc = new Uint32Array(cap), cAt = new Float64Array(cap), cState = new Uint8Array(cap);
+    for (let k = 0; k < this.count; k++) {
+      const o = (this.head + k) & this.mask;
+      cA[k] = this.cA[o]!; cLen[k] = this.cLen[o]!; cSeq[k] = this.cSeq[o]!; cTypeFlags[k] = this.cTypeFlags[o]!;
+      cCrc[k] = this.cCrc[o]!; cAt[k] = this.cAt[o]!; cState[k] = this.cState[o]!;
+      moved.set(this.cA[o]!, k);
+    }
+    const fifoA = new Float64Array(cap), fifoSlot = new Int32Array(cap);
+    for (let k = 0; k < this.fifoN; k++) {
+      const o = (this.fifoHead + k) & this.mask;
+      fifoA[k] = this.fifoA[o]!;
+      fifoSlot[k] = moved.get(this.fifoA[o]!) ?? -1;
+    }
+    for (let h = 0; h < this.heapN; h++) this.heapSlot[h] = moved.get(this.heapA[h]!) ?? -1;
+    Object.assign(this, { cA, cLen, cSeq, cTypeFlags, cCrc, cAt, cState, fifoA, fifoSlot, cap, mask: cap - 1, head: 0, fifoHead: 0 });
+  }
+
   private popHead(): void {
     if (this.cState[this.head] === PENDING) this.pending--;
     this.cState[this.head] = DROPPED;
-    this.head = (this.head + 1) & RING_MASK;
+    this.head = (this.head + 1) & this.mask;
     this.count--;
   }
 
@@ -381,7 +409,7 @@ export class FrameDecoder extends Transform {
     if (slot === this.head) {
       this.stats.skippedBytes += this.cA[slot]! - this.cursor + 1;
       this.cursor = this.cA[slot]! + 1;
-      this.head = (this.head + 1) & RING_MASK;
+      this.head = (this.head + 1) & this.mask;
       this.count--;
     }
   }
@@ -403,7 +431,7 @@ export class FrameDecoder extends Transform {
     if (this.pending === 0 || this.destroyed) return this.armTimer();
     const now = this.o.now();
     const idle = now - this.lastByteAt >= this.o.idleMs;
-    for (let k = 0, slot = this.head; k < this.count; k++, slot = (slot + 1) & RING_MASK) {
+    for (let k = 0, slot = this.head; k < this.count; k++, slot = (slot + 1) & this.mask) {
       if (this.cState[slot] !== PENDING) continue;
       if (idle || now - this.cAt[slot]! >= this.o.deadlineBaseMs + this.cLen[slot]! / this.o.deadlineBytesPerMs) this.give(slot);
     }

@@ -174,3 +174,24 @@ test('a partial frame kept alive by trickled bytes is dropped at its deadline; f
   t.is(dec.stats.timeouts, 1);
   dec.destroy();
 });
+
+test('more candidates than the first ring holds (it grows): still exactly the spec receiver', (t) => {
+  // 700 stacked headers claiming 1000..5900 bytes (over 256 pending at once), real frames among and after them, fed in odd chunks.
+  const parts: Buffer[] = [];
+  for (let i = 0; i < 700; i++) {
+    parts.push(stackedHeader(i, 1000 + ((i * 7919) % 4900)));
+    if (i % 97 === 0) parts.push(encodeFrame(0x11, 1, 50_000 + i, Buffer.alloc(i % 300, i)));
+  }
+  parts.push(Buffer.alloc(6000)); // enough bytes for every stacked claim to be decided
+  for (let i = 0; i < 5; i++) parts.push(encodeFrame(0x10, 0, 60_000 + i, Buffer.from('{}')));
+  const buf = Buffer.concat(parts);
+  const dec = new FrameDecoder();
+  const seqs: number[] = [];
+  const corrupt: number[] = [];
+  dec.on('data', (f: Frame) => seqs.push(f.seq));
+  dec.on('corrupt', (c: { seq: number }) => corrupt.push(c.seq));
+  for (let off = 0; off < buf.length; off += 333) dec.write(buf.subarray(off, off + 333));
+  dec.destroy();
+  t.deepEqual({ seqs, corrupt }, specDecode(buf));
+  t.true(seqs.includes(60_004) && corrupt.length > 600, `${seqs.length} frames, ${corrupt.length} corrupt`);
+});
