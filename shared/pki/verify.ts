@@ -77,7 +77,8 @@ export function verifyPeerCertificate(
   if (revocation) {
     const set = revocation instanceof RevocationSet ? revocation : new RevocationSet(revocation);
     const hit = set.lookup(x);
-    if (hit) throw new Error(`peer certificate: revoked (serial ${hit.serial}, ${hit.reason}; revocation list #${set.number})`);
+    // The chain verified above, so the CN is the CA's word: name the device for whoever reads the refusal.
+    if (hit) throw new Error(`peer certificate: ${role} ${id} revoked (serial ${hit.serial}, ${hit.reason}; revocation list #${set.number})`);
   }
   return { id, role: expectedRole, fingerprint: x.fingerprint256.replace(/:/g, '').toLowerCase(), cert: x };
 }
