@@ -33,6 +33,8 @@ export type ClipInfo = {
   state: string; startedAt: string; stoppedAt: string | null; receivedAt: string;
   /** Why central thinks the camera's clock was far off when it recorded (the times are the camera's signed word), or null. */
   clockNote: string | null;
+  /** 'camera-signed': ingest verified the camera's signature; 'unsigned': indexed before signatures (issue 11), not proven to be the camera's. */
+  signature: 'camera-signed' | 'unsigned';
   /** When retention deletes it; null while on hold. */
   deleteAfter: string | null;
   hold: Hold | null;
@@ -116,6 +118,7 @@ export class EvidenceStore {
     return {
       clipId: r.clip_id, deviceId: r.device_id, dockId: r.dock_id, purpose: r.purpose ?? null, bytes: r.bytes, sha256: r.sha256,
       epochId: r.epoch_id, state: r.clip_state, startedAt: r.started_at, stoppedAt: r.stopped_at, receivedAt: r.received_at, clockNote: r.clock_note ?? null,
+      signature: r.camera_cert_sha256 ? 'camera-signed' : 'unsigned',
       deleteAfter: hold ? null : new Date(base + retentionDays(this.retention, r.purpose) * DAY_MS).toISOString(), hold,
     };
   }

@@ -182,3 +182,17 @@ test('a forged wipe certificate is refused; the camera-signed one is stored veri
   t.like(central.db.prepare('SELECT * FROM wipe_certificates').get(), { clip_id: c.clip.clipId, device_id: 'cam-01', receipt_matches: 1, signature_verified: 1 });
   t.is(incidents(central.db, { kind: 'wipe-cert-refused' }).length, 1);
 });
+
+test("a camera whose own clock said 1970: the signed time is kept, flagged, and retention counts from receipt", async (t) => {
+  const { central, spool, uploader } = await setup(t);
+  const c = await makeClip(spool, 60_000, 'cam-01', { startedAt: '1970-01-01T00:00:00.000Z' });
+  await uploader('dock-1').upload(c.clip, c.file);
+  const row = getClip(central.db, c.clip.clipId)!;
+  t.is(row.started_at, '1970-01-01T00:00:00.000Z');
+  t.regex(row.clock_note ?? '', /^camera clock behind: recording starts 1970-01-01T00:00:00\.000Z, before the camera's certificate/);
+  const store = await EvidenceStore.open({ dir: path.join(central.dir, 'evidence'), db: central.db, blobs: central.blobs, masterKey: Buffer.alloc(32, 7),
+    signingKey: generateKeyPairSync('ed25519').privateKey, storeId: 'store-1', log: createLogger('e', 'silent') });
+  t.teardown(() => store.close());
+  t.deepEqual((await store.runRetention()).deleted, []);
+  t.is(store.get(c.clip.clipId)!.deleteAfter, new Date(Date.parse(row.received_at) + 14 * 86_400_000).toISOString());
+});

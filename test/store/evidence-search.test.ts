@@ -37,7 +37,7 @@ test('a clip delivered through real ingest is indexed with its purpose and opens
   await s.keys.importEpoch({ epochId: 'epoch-1', privateKey: epoch.privateKey, notBefore: '2026-01-01T00:00:00Z', notAfter: '2026-01-02T00:00:00Z' });
   const info = s.get('clip-1')!;
   t.like(info, { clipId: 'clip-1', deviceId: 'cam-1', dockId: 'dock-1', purpose: 'crime-prevention', epochId: 'epoch-1', state: 'closed', hold: null,
-    startedAt: signed.startedAt, clockNote: null, deleteAfter: new Date(Date.parse(signed.startedAt) + 14 * DAY).toISOString() });
+    startedAt: signed.startedAt, clockNote: null, signature: 'camera-signed', deleteAfter: new Date(Date.parse(signed.startedAt) + 14 * DAY).toISOString() });
   t.deepEqual(s.search({ purpose: 'crime-prevention' }).map((c) => c.clipId), ['clip-1']);
   t.true((await readAll(await s.openPlaintext('clip-1'))).equals(Buffer.concat(segs)));
 
