@@ -80,6 +80,11 @@ export class AccessLog {
     return (this.db.prepare('SELECT * FROM access_log WHERE seq > ? ORDER BY seq LIMIT ?').all(opts.sinceSeq ?? 0, opts.limit ?? -1) as Row[]).map(fromRow);
   }
 
+  /** Entries whose criterion contains `text` (e.g. a quoted clip id: a clip's chain of custody), oldest first. */
+  mentioning(text: string, limit = 500): AccessEntry[] {
+    return (this.db.prepare('SELECT * FROM access_log WHERE instr(criterion, ?) > 0 ORDER BY seq LIMIT ?').all(text, limit) as Row[]).map(fromRow);
+  }
+
   /** Walk the chain from the anchor (or genesis); names the first entry that does not fit. */
   verify(): VerifyResult {
     const anchor = (this.db.prepare('SELECT seq, hash FROM access_log_anchor WHERE id = 1').get() as { seq: number; hash: string } | undefined) ?? null;

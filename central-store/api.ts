@@ -29,12 +29,17 @@ export interface ApiOptions {
   log?: Logger;
   /** Login throttling and the scrypt work queue (login-guard.ts); defaults LOGIN_GUARD_DEFAULTS. */
   login?: Partial<LoginGuardOptions>;
+  /** The evidence office in the browser (central-store/web/office.ts), served under /office on this server and login guard. */
+  office?: (d: OfficeDeps) => (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<void>;
 }
+
+/** What the web office shares with the API: the one login guard, and whether the server runs TLS. */
+export interface OfficeDeps { guard: LoginGuard; secure: boolean; noteRefusal(code: 'throttled' | 'busy'): void }
 
 export interface Api { server: http.Server; guard: LoginGuard; listen(port: number, host?: string): Promise<number>; close(): Promise<void> }
 
 /** Failed password checks that count towards a source's delay: the 401 answer, not bad input (and not the right password for a locked or disabled account). */
-const countsAsFailure = (err: unknown) => err instanceof OpError && err.code === 'unauthenticated';
+export const countsAsFailure = (err: unknown) => err instanceof OpError && err.code === 'unauthenticated';
 
 interface Session { username: string; expiresAt: number }
 
@@ -61,6 +66,8 @@ export function createApi(o: ApiOptions): Api {
     refused[code]++;
     if (now() - refusedAt >= 60_000) flushRefusals();
   };
+
+  const office = o.office?.({ guard, secure: !!o.tls, noteRefusal });
 
   const send = (res: http.ServerResponse, status: number, body?: unknown) => {
     if (body === undefined) { res.writeHead(status).end(); return; }
@@ -100,6 +107,7 @@ export function createApi(o: ApiOptions): Api {
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://store');
+    if (office && (url.pathname === '/office' || url.pathname.startsWith('/office/'))) return office(req, res, url);
     const raw = req.method === 'GET' ? undefined : await readBody(req);
     if (req.method === 'POST' && url.pathname === '/login') {
       const b = (parseJson(raw) ?? {}) as Record<string, unknown>;

@@ -16,6 +16,7 @@ mosquitto-clients mosquitto_pub
 e2fsprogs mkfs.ext4 root
 p7zip-full 7z
 openssl openssl
+chromium chromium
 '
 
 all=$(printf '%s\n' "$DEPS" | awk 'NF { if (!seen[$1]++) printf "%s ", $1 }' | sed 's/ $//')

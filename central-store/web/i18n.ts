@@ -1,0 +1,68 @@
+// The office's words in English and Danish (the deployment is Danish). Chosen from the office_lang
+// cookie (the switch in the header), else the browser's Accept-Language, else English.
+export type Lang = 'en' | 'da';
+
+const en = {
+  product: 'Evidence office',
+  signIn: 'Sign in', signOut: 'Sign out', username: 'Username', password: 'Password',
+  wrongLogin: 'Wrong username or password.',
+  lockoutRule: (n: number) => `After ${n} failed sign-ins in a row an account is locked until an administrator unlocks it.`,
+  lockedNow: 'This account is locked after repeated failed sign-ins. An administrator must unlock it.',
+  disabledNow: 'This account is disabled.',
+  throttled: (s: number) => `Too many failed sign-ins from this address. Try again in ${s} s.`,
+  busy: 'The server is busy checking sign-ins. Try again in a moment.',
+  signedOut: 'You are signed out.', expired: 'Your session has ended. Sign in again.',
+  search: 'Search', camera: 'Camera', from: 'From (UTC)', to: 'To (UTC)', purpose: 'Purpose', onHold: 'On hold',
+  any: 'Any', yes: 'Yes', no: 'No', find: 'Search', results: (n: string) => `${n} clips`, noResults: 'No clips match.',
+  start: 'Start (UTC)', length: 'Length', hold: 'Hold', open: 'Open', prev: 'Previous', next: 'Next', page: (n: number) => `Page ${n}`,
+  clip: 'Clip', metadata: 'Metadata', dock: 'Dock', stop: 'Stop (UTC)', bytes: 'Size', sha256: 'SHA-256 (ciphertext)', epoch: 'Key epoch',
+  state: 'State', truncated: 'truncated (no final segment)', closed: 'complete', received: 'Received (UTC)', deleteAfter: 'Deleted after (UTC)',
+  heldNoDelete: 'never while on hold', play: 'Play', playNote: 'Decrypted on the server as it streams; each playback is logged as one view.',
+  placeHold: 'Place hold', liftHold: 'Lift hold', reason: 'Reason', caseNumber: 'Case number', heldBy: (c: string, by: string, at: string) => `On hold: case ${c}, placed by ${by} at ${at}`,
+  notHeld: 'Not on hold.', custody: 'Chain of custody', when: 'When (UTC)', who: 'Who', action: 'Action', outcome: 'Outcome', details: 'Details',
+  ingested: 'received and receipted by the store', holdPlaced: 'Hold placed.', holdLifted: 'Hold lifted.',
+  noFootage: (role: string) => `Your role (${role}) does not give access to footage. Audit and administration are in the API and CLI for now.`,
+  errorTitle: (n: number) => `Error ${n}`, notFound: 'There is no such page.', internal: 'Something went wrong on the server. The error is logged.',
+  csrf: 'This request was refused: it did not come from a page of this office.', back: 'Back to search', language: 'Dansk', signedInAs: 'Signed in as',
+};
+type Strings = typeof en;
+
+const da: Strings = {
+  product: 'Beviskontor',
+  signIn: 'Log ind', signOut: 'Log ud', username: 'Brugernavn', password: 'Adgangskode',
+  wrongLogin: 'Forkert brugernavn eller adgangskode.',
+  lockoutRule: (n) => `Efter ${n} mislykkede logins i træk spærres kontoen, indtil en administrator låser den op.`,
+  lockedNow: 'Kontoen er spærret efter gentagne mislykkede logins. En administrator skal låse den op.',
+  disabledNow: 'Kontoen er deaktiveret.',
+  throttled: (s) => `For mange mislykkede logins fra denne adresse. Prøv igen om ${s} s.`,
+  busy: 'Serveren er optaget af at kontrollere logins. Prøv igen om et øjeblik.',
+  signedOut: 'Du er logget ud.', expired: 'Din session er udløbet. Log ind igen.',
+  search: 'Søg', camera: 'Kamera', from: 'Fra (UTC)', to: 'Til (UTC)', purpose: 'Formål', onHold: 'Bevislåst',
+  any: 'Alle', yes: 'Ja', no: 'Nej', find: 'Søg', results: (n) => `${n} optagelser`, noResults: 'Ingen optagelser matcher.',
+  start: 'Start (UTC)', length: 'Længde', hold: 'Bevislås', open: 'Åbn', prev: 'Forrige', next: 'Næste', page: (n) => `Side ${n}`,
+  clip: 'Optagelse', metadata: 'Metadata', dock: 'Dock', stop: 'Slut (UTC)', bytes: 'Størrelse', sha256: 'SHA-256 (krypteret)', epoch: 'Nøgleperiode',
+  state: 'Tilstand', truncated: 'afkortet (intet sidste segment)', closed: 'komplet', received: 'Modtaget (UTC)', deleteAfter: 'Slettes efter (UTC)',
+  heldNoDelete: 'aldrig mens bevislåst', play: 'Afspil', playNote: 'Dekrypteres på serveren mens den streames; hver afspilning logges som én visning.',
+  placeHold: 'Bevislås', liftHold: 'Ophæv bevislås', reason: 'Begrundelse', caseNumber: 'Journalnummer', heldBy: (c, by, at) => `Bevislåst: sag ${c}, af ${by} ${at}`,
+  notHeld: 'Ikke bevislåst.', custody: 'Kæde af hændelser', when: 'Tid (UTC)', who: 'Hvem', action: 'Handling', outcome: 'Udfald', details: 'Detaljer',
+  ingested: 'modtaget og kvitteret af lageret', holdPlaced: 'Bevislås sat.', holdLifted: 'Bevislås ophævet.',
+  noFootage: (role) => `Din rolle (${role}) giver ikke adgang til optagelser. Revision og administration findes indtil videre i API og CLI.`,
+  errorTitle: (n) => `Fejl ${n}`, notFound: 'Siden findes ikke.', internal: 'Der skete en fejl på serveren. Fejlen er logget.',
+  csrf: 'Forespørgslen blev afvist: den kom ikke fra en side i dette kontor.', back: 'Tilbage til søgning', language: 'English', signedInAs: 'Logget ind som',
+};
+
+export const STRINGS: Record<Lang, Strings> = { en, da };
+export type { Strings };
+
+/** The cookie's choice, else the first of en/da in Accept-Language (by q), else English. */
+export function pickLang(cookie: string | undefined, acceptLanguage: string | undefined): Lang {
+  if (cookie === 'en' || cookie === 'da') return cookie;
+  const prefs = (acceptLanguage ?? '').slice(0, 500).split(',').map((part, i) => {
+    const [tag, ...params] = part.trim().toLowerCase().split(';');
+    const q = Number(params.map((p) => p.trim()).find((p) => p.startsWith('q='))?.slice(2) ?? '1');
+    return { lang: tag.split('-')[0], q: Number.isFinite(q) ? q : 0, i };
+  }).filter((p) => p.lang === 'en' || p.lang === 'da');
+  prefs.sort((a, b) => b.q - a.q || a.i - b.i);
+  const top = prefs[0]?.lang;
+  return top === 'da' ? 'da' : 'en';
+}

@@ -1,0 +1,253 @@
+// The evidence office in the browser, served under /office by the store's own HTTP server (api.ts).
+// Every action goes through central-store/operations.ts, like the API and the CLI: one permission
+// check, one access log. Sign-in goes through the API's login guard (throttle, queue) and
+// Operations.login (lockout, one answer for unknown/wrong/locked). Security headers, sessions, CSRF and
+// playback: docs/web-office.md.
+import type http from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { countsAsFailure, STATUS, type OfficeDeps } from '../api.js';
+import type { AccessLog } from '../access-log.js';
+import type { ClipInfo } from '../evidence.js';
+import { LoginRefused, sourceKey } from '../login-guard.js';
+import { OpError, type Operations } from '../operations.js';
+import { can, type Users } from '../users.js';
+import { createLogger, type Logger } from '../../shared/log.js';
+import { ASSETS } from './assets.js';
+import { pickLang, STRINGS } from './i18n.js';
+import { clipPage, errorPage, homePage, loginPage, searchPage, type PageCtx, type SearchForm, type Viewer } from './pages.js';
+import { remuxToFmp4 } from './playback.js';
+import { cookie, newToken, parseCookies, sameToken, SESSION_DEFAULTS, SessionBook, TOKEN, type SessionTimes, type WebSession } from './sessions.js';
+
+export interface OfficeOptions {
+  ops: Operations;
+  users: Users;
+  log: AccessLog;
+  sessions?: Partial<SessionTimes>;
+  now?: () => number;
+  pageSize?: number;
+  ffmpeg?: string;
+  logger?: Logger;
+}
+
+const SID = 'office_sid';
+const PRE = 'office_pre';
+const LANG = 'office_lang';
+const MAX_FORM = 16 * 1024;
+
+export const SECURITY_HEADERS: Record<string, string> = {
+  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; media-src 'self' blob:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  // same-origin, not no-referrer: under no-referrer a browser sends 'Origin: null' even on same-origin form posts.
+  'referrer-policy': 'same-origin',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'permissions-policy': 'camera=(), microphone=(), geolocation=()',
+  'cache-control': 'no-store',
+};
+
+/** A refusal the office answers with a page of this status (never a stack or a path). */
+class WebError extends Error { constructor(readonly status: number, message: string) { super(message); } }
+
+export function createOffice(o: OfficeOptions) {
+  const now = o.now ?? Date.now;
+  const logger = o.logger ?? createLogger('office');
+  const book = new SessionBook({ ...SESSION_DEFAULTS, ...o.sessions }, now);
+  const pageSize = o.pageSize ?? 25;
+  const lockoutAfter = o.users.maxFailures;
+
+  return (deps: OfficeDeps) => {
+    const secure = deps.secure;
+    const hsts: Record<string, string> = secure ? { 'strict-transport-security': 'max-age=31536000' } : {};
+
+    const send = (res: http.ServerResponse, status: number, body: string, headers: Record<string, string | string[]> = {}) => {
+      res.writeHead(status, { ...SECURITY_HEADERS, ...hsts, 'content-type': 'text/html; charset=utf-8', ...headers }).end(body);
+    };
+    const redirect = (res: http.ServerResponse, to: string, headers: Record<string, string | string[]> = {}) => {
+      res.writeHead(303, { ...SECURITY_HEADERS, ...hsts, location: to, ...headers }).end();
+    };
+
+    const readForm = async (req: http.IncomingMessage): Promise<Record<string, string>> => {
+      const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+      const parts: Buffer[] = [];
+      let n = 0;
+      for await (const c of req) {
+        n += (c as Buffer).length;
+        if (n > MAX_FORM) throw new WebError(413, 'form too large');
+        parts.push(c as Buffer);
+      }
+      if (n === 0) return {};
+      if (type !== 'application/x-www-form-urlencoded') throw new WebError(415, 'forms only (application/x-www-form-urlencoded)');
+      return Object.fromEntries(new URLSearchParams(Buffer.concat(parts).toString('utf8')));
+    };
+
+    /** Cross-site requests are refused before anything else: Sec-Fetch-Site and Origin must say same-origin. */
+    const sameOrigin = (req: http.IncomingMessage): boolean => {
+      const site = req.headers['sec-fetch-site'];
+      if (site !== undefined && site !== 'same-origin') return false;
+      const origin = req.headers.origin;
+      if (origin === undefined) return true;
+      return origin === `${secure ? 'https' : 'http'}://${req.headers.host ?? ''}`;
+    };
+
+    const refuseCsrf = (user: string, path: string, why: string): never => {
+      try { o.log.append({ user, action: 'web-refused', criterion: JSON.stringify({ path }), outcome: 'denied', reason: why }); } catch { /* the refusal stands */ }
+      throw new WebError(403, 'csrf');
+    };
+
+    const handle = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> => {
+      const cookies = parseCookies(req.headers.cookie);
+      const lang = pickLang(url.searchParams.get('lang') ?? cookies[LANG], req.headers['accept-language']);
+      const t = STRINGS[lang];
+      const sid = cookies[SID];
+      const found = book.get(sid);
+      const session = typeof found === 'object' ? found : undefined;
+      const user = session ? o.users.get(session.username) : undefined;
+      const me: Viewer | undefined = session && user ? { username: user.username, role: user.role, csrf: session.csrf, canSearch: can(user.role, 'search') } : undefined;
+      const c: PageCtx = { t, lang, me, path: url.pathname };
+      const p = url.pathname;
+      const langCookie: Record<string, string> = url.searchParams.has('lang') ? { 'set-cookie': cookie(LANG, lang, { secure, maxAgeS: 365 * 86400 }) } : {};
+
+      try {
+        if (req.method === 'GET' && p.startsWith('/office/static/')) {
+          const a = ASSETS[p.slice('/office/static/'.length)];
+          if (!a) throw new WebError(404, t.notFound);
+          if (req.headers['if-none-match'] === a.etag) { res.writeHead(304, { etag: a.etag }).end(); return; }
+          res.writeHead(200, { ...SECURITY_HEADERS, ...hsts, 'content-type': a.type, etag: a.etag, 'cache-control': 'no-cache' }).end(a.body);
+          return;
+        }
+        if (req.method === 'GET' && (p === '/office' || p === '/office/')) return redirect(res, me ? (me.canSearch ? '/office/search' : '/office/home') : '/office/login');
+        if (p === '/office/login') return await login(req, res, c, cookies, langCookie);
+
+        if (req.method !== 'GET' && req.method !== 'POST') throw new WebError(405, t.notFound);
+        if (req.method === 'POST') {
+          if (!sameOrigin(req)) refuseCsrf(me?.username ?? '-', p, `cross-site request (origin ${JSON.stringify(req.headers.origin ?? null)}, sec-fetch-site ${JSON.stringify(req.headers['sec-fetch-site'] ?? null)})`);
+        }
+        if (!me || !session) {
+          if (req.method === 'POST') refuseCsrf('-', p, 'no valid office session');
+          return redirect(res, `/office/login${found === 'expired' ? '?expired=1' : ''}`);
+        }
+        const form = req.method === 'POST' && !p.endsWith('/play') ? await readForm(req) : {};
+        if (req.method === 'POST' && !sameToken(form._csrf ?? (req.headers['x-csrf-token'] as string | undefined), session.csrf)) refuseCsrf(me.username, p, 'missing or wrong CSRF token');
+
+        if (p === '/office/logout' && req.method === 'POST') {
+          book.drop(sid);
+          return redirect(res, '/office/login?out=1', { 'set-cookie': cookie(SID, '', { secure, maxAgeS: 0 }) });
+        }
+        if (p === '/office/lang' && req.method === 'POST') {
+          const to = form.to === 'da' ? 'da' : 'en';
+          const back = typeof form.back === 'string' && /^\/office\/[A-Za-z0-9/_.:-]*$/.test(form.back) ? form.back : '/office';
+          return redirect(res, back, { 'set-cookie': cookie(LANG, to, { secure, maxAgeS: 365 * 86400 }) });
+        }
+        if (p === '/office/home' && req.method === 'GET') return send(res, 200, homePage(c), langCookie);
+        if (p === '/office/search' && req.method === 'GET') return await search(res, c, me, url, langCookie);
+        const m = /^\/office\/clips\/([^/]+)(\/play|\/hold|\/unhold)?$/.exec(p);
+        if (m) {
+          let id: string;
+          try { id = decodeURIComponent(m[1]); } catch { throw new WebError(400, 'bad clip id'); }
+          if (!m[2] && req.method === 'GET') return await clip(res, c, me, id, url, langCookie);
+          if (m[2] === '/play' && req.method === 'POST') return await play(res, me, id);
+          if (m[2] === '/hold' && req.method === 'POST') {
+            await o.ops.hold(me.username, id, { reason: form.reason, caseNumber: form.caseNumber });
+            return redirect(res, `/office/clips/${encodeURIComponent(id)}?done=hold`);
+          }
+          if (m[2] === '/unhold' && req.method === 'POST') {
+            await o.ops.unhold(me.username, id, { reason: form.reason });
+            return redirect(res, `/office/clips/${encodeURIComponent(id)}?done=unhold`);
+          }
+        }
+        throw new WebError(404, t.notFound);
+      } catch (err) {
+        if (res.headersSent) { res.destroy(); return; }
+        const [status, text] = err instanceof WebError ? [err.status, err.message === 'csrf' ? t.csrf : err.message]
+          : err instanceof OpError ? [STATUS[err.code], err.code === 'internal' || err.code === 'log-failed' || err.code === 'corrupt' ? t.internal : err.message]
+            : [500, t.internal];
+        if (status >= 500) logger.error({ err: String(err), path: p }, 'office request failed');
+        send(res, status, errorPage(c, status, text));
+      }
+    };
+
+    const login = async (req: http.IncomingMessage, res: http.ServerResponse, c: PageCtx, cookies: Record<string, string>, extra: Record<string, string>) => {
+      const t = c.t;
+      // Before sign-in the CSRF token is a double-submit cookie: the form must carry the cookie's value.
+      const pre = cookies[PRE] && TOKEN.test(cookies[PRE]) ? cookies[PRE] : newToken();
+      const show = (status: number, message?: { kind: 'ok' | 'err'; text: string }, username?: string, more: string[] = []) =>
+        send(res, status, loginPage(c, { token: pre, message, username, lockoutAfter }), {
+          ...extra, 'set-cookie': [cookie(PRE, pre, { secure }), ...more, ...(extra['set-cookie'] ? [extra['set-cookie']] : [])],
+        });
+      if (req.method === 'GET') {
+        const url = new URL(req.url ?? '/', 'http://x');
+        return show(200, url.searchParams.has('out') ? { kind: 'ok', text: t.signedOut } : url.searchParams.has('expired') ? { kind: 'err', text: t.expired } : undefined);
+      }
+      if (req.method !== 'POST') throw new WebError(405, t.notFound);
+      if (!sameOrigin(req)) refuseCsrf('-', '/office/login', 'cross-site sign-in');
+      const form = await readForm(req);
+      if (!sameToken(form._csrf, cookies[PRE])) refuseCsrf('-', '/office/login', 'missing or wrong sign-in CSRF token');
+      let u: { username: string };
+      try {
+        u = await deps.guard.check(sourceKey(req.socket.remoteAddress), () => o.ops.login(form.username, form.password), countsAsFailure);
+      } catch (err) {
+        if (err instanceof LoginRefused) {
+          deps.noteRefusal(err.code);
+          return show(err.code === 'busy' ? 503 : 429, { kind: 'err', text: err.code === 'busy' ? t.busy : t.throttled(Math.max(1, Math.ceil(err.retryAfterMs / 1000))) }, form.username);
+        }
+        if (!(err instanceof OpError)) throw err;
+        const text = err.code === 'locked' ? t.lockedNow : err.code === 'disabled' ? t.disabledNow : t.wrongLogin;
+        return show(STATUS[err.code], { kind: 'err', text }, form.username);
+      }
+      const { token } = book.create(u.username);
+      const role = o.users.get(u.username)?.role;
+      redirect(res, role && can(role, 'search') ? '/office/search' : '/office/home', { 'set-cookie': [cookie(SID, token, { secure }), cookie(PRE, '', { secure, maxAgeS: 0 })] });
+    };
+
+    const search = async (res: http.ServerResponse, c: PageCtx, me: Viewer, url: URL, extra: Record<string, string>) => {
+      const q = url.searchParams;
+      const val = (k: string) => { const v = q.get(k)?.trim(); return v ? v.slice(0, 200) : undefined; };
+      const page = Math.min(40, Math.max(1, Number.parseInt(q.get('page') ?? '1', 10) || 1));
+      const form: SearchForm = { deviceId: val('deviceId'), from: val('from'), to: val('to'), purpose: val('purpose'), onHold: ['true', 'false'].includes(q.get('onHold') ?? '') ? q.get('onHold')! : undefined, page };
+      // datetime-local has no zone: the page says UTC, so it is read as UTC.
+      const utc = (s?: string) => s && /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?$/.test(s) ? `${s}Z` : s;
+      const criteria = Object.fromEntries(Object.entries({ deviceId: form.deviceId, from: utc(form.from), to: utc(form.to), purpose: form.purpose, onHold: form.onHold, limit: String(page * pageSize + 1) }).filter(([, v]) => v !== undefined));
+      let clips: ClipInfo[] | null = null; let more = false; let error: string | undefined;
+      try {
+        const all = await o.ops.search(me.username, criteria) as ClipInfo[];
+        more = all.length > page * pageSize;
+        clips = all.slice((page - 1) * pageSize, page * pageSize);
+      } catch (err) {
+        if (!(err instanceof OpError) || err.code !== 'bad-input') throw err;
+        error = err.message;
+      }
+      send(res, error ? 400 : 200, searchPage(c, { form, clips, more, error, pageSize }), extra);
+    };
+
+    const clip = async (res: http.ServerResponse, c: PageCtx, me: Viewer, id: string, url: URL, extra: Record<string, string>) => {
+      const info = await o.ops.metadata(me.username, id) as ClipInfo;
+      const custody = o.log.mentioning(`"clipId":${JSON.stringify(info.clipId)}`).filter((e) => e.action !== 'metadata');
+      const done = url.searchParams.get('done');
+      send(res, 200, clipPage(c, {
+        clip: info, custody, canView: can(me.role as never, 'view'), canHold: can(me.role as never, 'hold'),
+        message: done === 'hold' ? { kind: 'ok', text: c.t.holdPlaced } : done === 'unhold' ? { kind: 'ok', text: c.t.holdLifted } : undefined,
+      }), extra);
+    };
+
+    /** One POST = one playback = one 'view' entry (written by Operations.video before the first byte). */
+    const play = async (res: http.ServerResponse, me: Viewer, id: string) => {
+      const ts = await o.ops.video(me.username, id, 'view');
+      const { Readable } = await import('node:stream');
+      const src = ts instanceof Readable ? ts : Readable.fromWeb(ts as import('node:stream/web').ReadableStream);
+      const r = remuxToFmp4(src, o.ffmpeg);
+      res.writeHead(200, { ...SECURITY_HEADERS, ...hsts, 'content-type': 'video/mp4' });
+      res.on('close', () => { if (!res.writableFinished) r.kill(); });
+      const failed = (err: unknown) => {
+        logger.warn({ err: String(err) }, 'playback ended early');
+        res.destroy();
+        try { o.ops.streamFailed(me.username, 'view', id, err); } catch { /* already answered */ }
+      };
+      await Promise.all([pipeline(r.output, res), r.done]).catch(failed);
+    };
+
+    return (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => handle(req, res, url);
+  };
+}
+
+export type { WebSession };

@@ -1,0 +1,113 @@
+// The office's HTML, rendered on the server. Every value goes through esc() unless it is already Html,
+// so nothing from a clip, a user or a query can become markup. No inline script or style (CSP).
+import type { AccessEntry } from '../access-log.js';
+import type { ClipInfo } from '../evidence.js';
+import type { Lang, Strings } from './i18n.js';
+
+export class Html { constructor(readonly s: string) {} }
+const esc = (v: unknown) => String(v).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const render = (v: unknown): string => v instanceof Html ? v.s : Array.isArray(v) ? v.map(render).join('') : v === false || v === null || v === undefined ? '' : esc(v);
+export const html = (strs: TemplateStringsArray, ...vals: unknown[]): Html =>
+  new Html(strs.reduce((out, s, i) => out + s + (i < vals.length ? render(vals[i]) : ''), ''));
+
+export interface Viewer { username: string; role: string; csrf: string; canSearch: boolean }
+export interface PageCtx { t: Strings; lang: Lang; me?: Viewer; path: string }
+
+const utc = (s: string | null | undefined) => s ? s.replace('T', ' ').replace(/\.\d+Z$|Z$/, '') : '—';
+const seconds = (a: string, b: string | null) => {
+  const ms = b ? Date.parse(b) - Date.parse(a) : NaN;
+  return Number.isFinite(ms) && ms >= 0 ? `${Math.floor(ms / 60000)}:${String(Math.round(ms / 1000) % 60).padStart(2, '0')}` : '—';
+};
+const size = (n: number) => n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : `${(n / 1024).toFixed(0)} KiB`;
+
+export function layout(c: PageCtx, title: string, body: Html): string {
+  const nav = c.me?.canSearch ? html`<nav><a href="/office/search" class="${c.path.startsWith('/office/search') || c.path.startsWith('/office/clips') ? 'on' : ''}">${c.t.search}</a></nav>` : html``;
+  const me = c.me ? html`<div class="me"><span>${c.t.signedInAs} <strong>${c.me.username}</strong> · ${c.me.role}</span>
+    <form method="post" action="/office/lang"><input type="hidden" name="_csrf" value="${c.me.csrf}"><input type="hidden" name="to" value="${c.lang === 'da' ? 'en' : 'da'}"><input type="hidden" name="back" value="${c.path}"><button type="submit" id="lang">${c.t.language}</button></form>
+    <form method="post" action="/office/logout"><input type="hidden" name="_csrf" value="${c.me.csrf}"><button type="submit" id="logout">${c.t.signOut}</button></form></div>`
+    : html`<div class="me"><a class="lang" id="lang" href="/office/login?lang=${c.lang === 'da' ? 'en' : 'da'}">${c.t.language}</a></div>`;
+  return `<!doctype html>${html`<html lang="${c.lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · ${c.t.product}</title><link rel="stylesheet" href="/office/static/office.css">${c.me ? html`<meta name="csrf-token" content="${c.me.csrf}">` : ''}</head>
+<body><header class="top"><span class="brand">${c.t.product}</span>${nav}${me}</header><main>${body}</main></body></html>`.s}`;
+}
+
+const msg = (m?: { kind: 'ok' | 'err'; text: string }) => m ? html`<div class="msg ${m.kind}" role="${m.kind === 'err' ? 'alert' : 'status'}" id="msg">${m.text}</div>` : html``;
+
+export function loginPage(c: PageCtx, o: { token: string; username?: string; message?: { kind: 'ok' | 'err'; text: string }; lockoutAfter: number }): string {
+  return layout(c, c.t.signIn, html`<div class="card login"><h1>${c.t.signIn}</h1>${msg(o.message)}
+<form method="post" action="/office/login" autocomplete="off">
+<input type="hidden" name="_csrf" value="${o.token}">
+<div class="field"><label for="username">${c.t.username}</label><input id="username" name="username" required maxlength="64" value="${o.username ?? ''}" autofocus></div>
+<div class="field"><label for="password">${c.t.password}</label><input id="password" name="password" type="password" required maxlength="1024"></div>
+<button class="primary" type="submit" id="signin">${c.t.signIn}</button></form>
+<p class="hint">${c.t.lockoutRule(o.lockoutAfter)}</p></div>`);
+}
+
+export interface SearchForm { deviceId?: string; from?: string; to?: string; purpose?: string; onHold?: string; page: number }
+
+export function searchPage(c: PageCtx, o: { form: SearchForm; clips: ClipInfo[] | null; more: boolean; error?: string; pageSize: number }): string {
+  const f = o.form;
+  const sel = (v: string) => (f.onHold ?? '') === v ? html` selected` : html``;
+  const q = (page: number) => `/office/search?${new URLSearchParams(Object.entries({ ...f, page: String(page) }).filter(([, v]) => v !== undefined && v !== '') as [string, string][])}`;
+  const rows = (o.clips ?? []).map((x) => html`<tr><td class="mono">${utc(x.startedAt)}</td><td>${x.deviceId}</td><td>${x.purpose ?? '—'}</td><td>${seconds(x.startedAt, x.stoppedAt)}</td>
+<td>${x.hold ? html`<span class="badge hold">${x.hold.caseNumber}</span>` : ''}</td><td><a href="/office/clips/${encodeURIComponent(x.clipId)}" class="clip-link">${c.t.open}</a></td></tr>`);
+  const from = (o.form.page - 1) * o.pageSize;
+  return layout(c, c.t.search, html`<h1>${c.t.search}</h1>
+<div class="card"><form method="get" action="/office/search" id="search"><div class="row">
+<div class="field"><label for="deviceId">${c.t.camera}</label><input id="deviceId" name="deviceId" value="${f.deviceId ?? ''}" maxlength="128"></div>
+<div class="field"><label for="from">${c.t.from}</label><input id="from" name="from" type="datetime-local" value="${f.from ?? ''}"></div>
+<div class="field"><label for="to">${c.t.to}</label><input id="to" name="to" type="datetime-local" value="${f.to ?? ''}"></div>
+<div class="field"><label for="purpose">${c.t.purpose}</label><input id="purpose" name="purpose" value="${f.purpose ?? ''}" maxlength="64"></div>
+<div class="field"><label for="onHold">${c.t.onHold}</label><select id="onHold" name="onHold"><option value=""${sel('')}>${c.t.any}</option><option value="true"${sel('true')}>${c.t.yes}</option><option value="false"${sel('false')}>${c.t.no}</option></select></div>
+<div><button class="primary" type="submit" id="find">${c.t.find}</button></div></div></form></div>
+${o.error ? msg({ kind: 'err', text: o.error }) : ''}
+${o.clips ? html`<div class="card"><h2 id="count">${c.t.results(o.clips.length ? `${from + 1}–${from + o.clips.length}` : '0')}</h2>
+${o.clips.length ? html`<table id="results"><thead><tr><th>${c.t.start}</th><th>${c.t.camera}</th><th>${c.t.purpose}</th><th>${c.t.length}</th><th>${c.t.hold}</th><th></th></tr></thead><tbody>${rows}</tbody></table>` : html`<p>${c.t.noResults}</p>`}
+<div class="pager">${f.page > 1 ? html`<a href="${q(f.page - 1)}" id="prev">← ${c.t.prev}</a>` : ''}<span>${c.t.page(f.page)}</span>${o.more ? html`<a href="${q(f.page + 1)}" id="next">${c.t.next} →</a>` : ''}</div></div>` : ''}`);
+}
+
+export function clipPage(c: PageCtx, o: { clip: ClipInfo; custody: AccessEntry[]; canView: boolean; canHold: boolean; message?: { kind: 'ok' | 'err'; text: string } }): string {
+  const x = o.clip;
+  const id = encodeURIComponent(x.clipId);
+  const custody = [
+    html`<tr><td class="mono">${utc(x.receivedAt)}</td><td>${x.dockId}</td><td>ingest</td><td><span class="badge ok">ok</span></td><td>${c.t.ingested}</td></tr>`,
+    ...o.custody.map((e) => html`<tr><td class="mono">${utc(e.at)}</td><td>${e.user}</td><td>${e.action}</td><td><span class="badge ${e.outcome}">${e.outcome}</span></td><td class="mono">${details(e)}</td></tr>`),
+  ];
+  const holdForm = !o.canHold ? html`` : x.hold
+    ? html`<form method="post" action="/office/clips/${id}/unhold" id="unhold-form"><input type="hidden" name="_csrf" value="${c.me!.csrf}">
+<div class="field"><label for="lift-reason">${c.t.reason}</label><input id="lift-reason" name="reason" required maxlength="500"></div><button class="danger" type="submit" id="lift">${c.t.liftHold}</button></form>`
+    : html`<form method="post" action="/office/clips/${id}/hold" id="hold-form"><input type="hidden" name="_csrf" value="${c.me!.csrf}">
+<div class="field"><label for="case">${c.t.caseNumber}</label><input id="case" name="caseNumber" required maxlength="100"></div>
+<div class="field"><label for="hold-reason">${c.t.reason}</label><input id="hold-reason" name="reason" required maxlength="500"></div><button class="primary" type="submit" id="hold">${c.t.placeHold}</button></form>`;
+  return layout(c, `${c.t.clip} ${x.clipId}`, html`<h1>${c.t.clip} <span class="mono">${x.clipId}</span></h1>${msg(o.message)}
+<div class="grid"><div>
+${o.canView ? html`<div class="card"><video id="player" controls playsinline></video><div class="player-bar"><button class="primary" id="play" data-url="/office/clips/${id}/play">▶ ${c.t.play}</button><span class="hint" id="play-status">${c.t.playNote}</span></div></div><script src="/office/static/player.js"></script>` : ''}
+<div class="card"><h2>${c.t.custody}</h2><table id="custody"><thead><tr><th>${c.t.when}</th><th>${c.t.who}</th><th>${c.t.action}</th><th>${c.t.outcome}</th><th>${c.t.details}</th></tr></thead><tbody>${custody}</tbody></table></div>
+</div><div>
+<div class="card"><h2>${c.t.metadata}</h2><dl class="meta" id="meta">
+<dt>${c.t.camera}</dt><dd>${x.deviceId}</dd><dt>${c.t.dock}</dt><dd>${x.dockId}</dd>
+<dt>${c.t.start}</dt><dd>${utc(x.startedAt)}</dd><dt>${c.t.stop}</dt><dd>${utc(x.stoppedAt)}</dd><dt>${c.t.length}</dt><dd>${seconds(x.startedAt, x.stoppedAt)}</dd>
+<dt>${c.t.purpose}</dt><dd>${x.purpose ?? '—'}</dd><dt>${c.t.state}</dt><dd>${x.state === 'truncated' ? c.t.truncated : c.t.closed}</dd>
+<dt>${c.t.received}</dt><dd>${utc(x.receivedAt)}</dd><dt>${c.t.deleteAfter}</dt><dd>${x.deleteAfter ? utc(x.deleteAfter) : c.t.heldNoDelete}</dd>
+<dt>${c.t.bytes}</dt><dd>${size(x.bytes)}</dd><dt>${c.t.epoch}</dt><dd class="mono">${x.epochId}</dd><dt>${c.t.sha256}</dt><dd class="mono">${x.sha256}</dd></dl></div>
+<div class="card"><h2>${c.t.hold}</h2><p id="hold-state">${x.hold ? html`<span class="badge hold">${c.t.heldBy(x.hold.caseNumber, x.hold.placedBy, utc(x.hold.placedAt))}</span><br><span class="hint">${x.hold.reason}</span>` : c.t.notHeld}</p>${holdForm}</div>
+</div></div>`);
+}
+
+/** The criterion without the clip id (it is this page's clip), as compact text. */
+function details(e: AccessEntry): string {
+  try {
+    const v = JSON.parse(e.criterion) as Record<string, unknown>;
+    const { clipId: _c, ...rest } = v && typeof v === 'object' ? v : {};
+    const s = Object.entries(rest).map(([k, val]) => `${k}: ${typeof val === 'string' ? val : JSON.stringify(val)}`).join(', ');
+    return [s, e.reason].filter(Boolean).join(' — ');
+  } catch { return e.criterion; }
+}
+
+export function homePage(c: PageCtx): string {
+  return layout(c, c.t.product, html`<div class="card"><h1>${c.t.product}</h1><p id="no-footage">${c.t.noFootage(c.me!.role)}</p></div>`);
+}
+
+export function errorPage(c: PageCtx, status: number, text: string): string {
+  return layout(c, c.t.errorTitle(status), html`<div class="card"><h1>${c.t.errorTitle(status)}</h1><p id="error">${text}</p>${c.me?.canSearch ? html`<p><a href="/office/search">${c.t.back}</a></p>` : ''}</div>`);
+}

@@ -1,0 +1,224 @@
+/// <reference lib="dom" />
+// The evidence office in real Chromium (Debian's, driven by playwright-core) against a real store with
+// encrypted H.264 clips: sign-in and lockout, search, playback, hold, roles, CSRF, access log.
+// One browser and one store for the whole file; screenshots of the main pages go to docs/screenshots/.
+import test from 'ava';
+import { mkdirSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { PW } from '../store/helpers.js';
+import { startOffice, USERS, type Office } from './office-fixture.js';
+
+const SHOTS = path.resolve('docs/screenshots');
+let o: Office;
+test.before(async () => { mkdirSync(SHOTS, { recursive: true }); o = await startOffice(); });
+test.after.always(async () => { await o?.close(); });
+
+const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+const logOf = (user: string) => o.log.entries().filter((e) => e.user === user).map((e) => `${e.action}:${e.outcome}:${e.criterion}`);
+
+test.serial('sign-in: five wrong passwords lock the account; the page says so without telling unknown names apart', async (t) => {
+  const page = await o.page();
+  await page.goto(`${o.base}/office/login`);
+  await shot(page, 'sign-in');
+  const attempt = async (username: string, password: string) => {
+    await page.goto(`${o.base}/office/login`);
+    await page.fill('#username', username);
+    await page.fill('#password', password);
+    await page.click('#signin');
+    return (await page.textContent('#msg'))?.trim();
+  };
+  const wrong = await attempt(USERS.victim, 'not the password');
+  t.is(wrong, 'Wrong username or password.');
+  t.regex(await page.textContent('.hint') ?? '', /After 5 failed sign-ins in a row an account is locked/);
+  for (let i = 2; i <= 5; i++) t.is(await attempt(USERS.victim, `wrong ${i}`), wrong, `attempt ${i}`);
+  // An unknown name gets the very same answer, however often it is tried.
+  for (let i = 0; i < 6; i++) t.is(await attempt('nobody-here', `wrong ${i}`), wrong);
+  t.truthy(o.users.get(USERS.victim)?.lockedAt, 'locked after 5');
+  // Only the right password learns that the account is locked.
+  t.is(await attempt(USERS.victim, PW), 'This account is locked after repeated failed sign-ins. An administrator must unlock it.');
+  await shot(page, 'sign-in-locked');
+  t.true(page.url().endsWith('/office/login'));
+  const log = o.log.entries();
+  t.is(log.filter((e) => e.user === USERS.victim && e.action === 'login-failure').length, 6);
+  t.true(log.some((e) => e.action === 'lockout' && e.criterion === JSON.stringify({ username: USERS.victim, failedLogins: 5 })));
+  await page.context().close();
+});
+
+test.serial('officer: sign in, search by camera and date, paginate; the criterion is in the access log', async (t) => {
+  const page = await o.page();
+  await o.signIn(page, USERS.officer);
+  t.true(page.url().endsWith('/office/search'));
+  const cookies = await page.context().cookies();
+  const sid = cookies.find((c) => c.name === 'office_sid');
+  t.truthy(sid); t.true(sid!.httpOnly); t.is(sid!.sameSite, 'Strict');
+  await page.fill('#deviceId', 'cam-7');
+  await page.click('#find');
+  await page.waitForSelector('#results');
+  const rows = await page.$$eval('#results tbody tr', (trs) => trs.map((tr) => tr.children[1]!.textContent));
+  t.deepEqual(rows, ['cam-7']);
+  t.true(logOf(USERS.officer).includes('search:ok:{"deviceId":"cam-7","limit":"26"}'));
+
+  await page.goto(`${o.base}/office/search?deviceId=cam-bulk&from=2026-03-02T00:00&to=2026-03-02T00:30`);
+  t.is(await page.$$eval('#results tbody tr', (trs) => trs.length), 25, 'first page of 30 clips in range');
+  t.truthy(await page.$('#next'));
+  await shot(page, 'search');
+  await page.click('#next');
+  await page.waitForSelector('#results');
+  t.is(await page.$$eval('#results tbody tr', (trs) => trs.length), 5);
+  t.is(await page.$('#next'), null);
+  t.true(logOf(USERS.officer).includes('search:ok:{"deviceId":"cam-bulk","from":"2026-03-02T00:00Z","to":"2026-03-02T00:30Z","limit":"51"}'));
+  await page.goto(`${o.base}/office/search?onHold=true`);
+  t.regex(await page.textContent('#count') ?? '', /0 clips/);
+  await page.context().close();
+});
+
+test.serial('clip page: metadata, playback plays (decrypted on the server), one playback = one view entry', async (t) => {
+  const page = await o.page();
+  await o.signIn(page, USERS.officer);
+  await page.goto(`${o.base}/office/clips/${o.video}`);
+  const meta = await page.textContent('#meta') ?? '';
+  t.regex(meta, /cam-7/); t.regex(meta, /crime-prevention/); t.regex(meta, /0:06/);
+  t.notRegex(meta, /lat|lon|gps|location/i);
+  const before = o.log.entries().filter((e) => e.action === 'view').length;
+  await page.click('#play');
+  await page.waitForFunction(() => (document.getElementById('player') as HTMLVideoElement).currentTime > 1.5, undefined, { timeout: 30_000 });
+  await page.waitForFunction(() => document.getElementById('player')!.getAttribute('data-loaded') === '1', undefined, { timeout: 30_000 });
+  const v = await page.$eval('#player', (el) => { const x = el as HTMLVideoElement; return { w: x.videoWidth, h: x.videoHeight, dur: x.duration }; });
+  t.is(v.w, 640); t.is(v.h, 360);
+  t.true(Math.abs(v.dur - 6) < 0.5, `duration ${v.dur}`);
+  // Seek within what has been streamed: it lands near the target.
+  const landed = await page.evaluate(() => new Promise<number>((resolve) => {
+    const x = document.getElementById('player') as HTMLVideoElement;
+    x.addEventListener('seeked', () => resolve(x.currentTime), { once: true });
+    x.currentTime = 4.2;
+  }));
+  t.true(Math.abs(landed - 4.2) < 0.5, `seeked to ${landed}`);
+  await page.evaluate(() => (document.getElementById('player') as HTMLVideoElement).pause());
+  await shot(page, 'clip');
+  const views = o.log.entries().filter((e) => e.action === 'view');
+  t.is(views.length, before + 1, 'one view entry for one playback');
+  t.is(`${views.at(-1)!.user}:${views.at(-1)!.outcome}:${views.at(-1)!.criterion}`, `${USERS.officer}:ok:{"clipId":"${o.video}"}`);
+  await page.reload();
+  t.regex(await page.textContent('#custody') ?? '', new RegExp(`${USERS.officer}\\s*view`));
+  await page.context().close();
+});
+
+test.serial('hold with reason and case number, then lift; both on the page and in the access log', async (t) => {
+  const page = await o.page();
+  await o.signIn(page, USERS.officer);
+  await page.goto(`${o.base}/office/clips/${o.otherVideo}`);
+  await page.fill('#case', '0100-2026-4711');
+  await page.fill('#hold-reason', 'assault on guard');
+  await page.click('#hold');
+  await page.waitForSelector('#unhold-form');
+  t.regex(await page.textContent('#hold-state') ?? '', /case 0100-2026-4711, placed by owen/);
+  t.regex(await page.textContent('#meta') ?? '', /never while on hold/);
+  await shot(page, 'clip-hold');
+  t.true(logOf(USERS.officer).includes(`hold:ok:{"clipId":"${o.otherVideo}","reason":"assault on guard","caseNumber":"0100-2026-4711"}`));
+  await page.goto(`${o.base}/office/search?onHold=true`);
+  t.deepEqual(await page.$$eval('#results tbody tr', (trs) => trs.map((tr) => tr.children[4]!.textContent)), ['0100-2026-4711']);
+  await page.goto(`${o.base}/office/clips/${o.otherVideo}`);
+  await page.fill('#lift-reason', 'case closed');
+  await page.click('#lift');
+  await page.waitForSelector('#hold-form');
+  t.true(logOf(USERS.officer).includes(`unhold:ok:{"clipId":"${o.otherVideo}","reason":"case closed"}`));
+  t.regex(await page.textContent('#custody') ?? '', /caseNumber: 0100-2026-4711/);
+  await page.context().close();
+});
+
+test.serial('viewer: no hold form, and a hold posted anyway is refused by the server and logged', async (t) => {
+  const page = await o.page();
+  await o.signIn(page, USERS.viewer);
+  await page.goto(`${o.base}/office/clips/${o.otherVideo}`);
+  t.truthy(await page.$('#play'), 'a viewer may view');
+  t.is(await page.$('#hold-form'), null);
+  t.is(await page.$('#unhold-form'), null);
+  const status = await page.evaluate(async (id) => {
+    const csrf = document.querySelector('meta[name="csrf-token"]')!.getAttribute('content')!;
+    const r = await fetch(`/office/clips/${id}/hold`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: csrf, reason: 'x', caseNumber: 'y' }) });
+    return r.status;
+  }, o.otherVideo);
+  t.is(status, 403);
+  t.true(o.log.entries().some((e) => e.user === USERS.viewer && e.action === 'hold' && e.outcome === 'denied' && /role viewer lacks the hold permission/.test(e.reason ?? '')));
+  t.is(o.f.store.get(o.otherVideo)!.hold, null);
+  await page.context().close();
+});
+
+test.serial('administrator and auditor: no footage on the page, and the server refuses search, clip page and playback', async (t) => {
+  for (const who of [USERS.admin, USERS.auditor]) {
+    const page = await o.page();
+    await o.signIn(page, who);
+    t.true(page.url().endsWith('/office/home'), who);
+    t.regex(await page.textContent('#no-footage') ?? '', /does not give access to footage/);
+    t.is(await page.$('nav a[href="/office/search"]'), null);
+    if (who === USERS.admin) await shot(page, 'home-administrator');
+    t.is((await page.goto(`${o.base}/office/search?deviceId=cam-7`))!.status(), 403);
+    t.is((await page.goto(`${o.base}/office/clips/${o.video}`))!.status(), 403);
+    t.is(await page.$('#play'), null);
+    const play = await page.evaluate(async (id) => {
+      const csrf = document.querySelector('meta[name="csrf-token"]')!.getAttribute('content')!;
+      return (await fetch(`/office/clips/${id}/play`, { method: 'POST', headers: { 'x-csrf-token': csrf } })).status;
+    }, o.video);
+    t.is(play, 403);
+    const mine = o.log.entries().filter((e) => e.user === who);
+    t.true(mine.some((e) => e.action === 'search' && e.outcome === 'denied' && e.criterion === '{"deviceId":"cam-7","limit":"26"}'));
+    t.true(mine.some((e) => e.action === 'view' && e.outcome === 'denied' && e.criterion === `{"clipId":"${o.video}"}`));
+    await page.context().close();
+  }
+});
+
+test.serial('a cross-site POST is refused: from another origin\'s page, and with the cookie but a foreign Origin', async (t) => {
+  const page = await o.page();
+  await o.signIn(page, USERS.officer);
+  // Another site (localhost is not 127.0.0.1) serving a form that posts a hold to the office.
+  const evil = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' }).end(`<form id="f" method="post" action="${o.base}/office/clips/${o.video}/hold">
+<input name="reason" value="forged"><input name="caseNumber" value="EVIL-1"></form><button id="go" onclick="document.getElementById('f').submit()">go</button>`);
+  });
+  await new Promise<void>((r) => evil.listen(0, '127.0.0.1', r));
+  t.teardown(() => evil.close());
+  await page.goto(`http://localhost:${(evil.address() as AddressInfo).port}/`);
+  const [resp] = await Promise.all([page.waitForResponse((r) => r.url().includes('/hold')), page.click('#go')]);
+  t.is(resp.status(), 403);
+  t.regex(await page.textContent('#error') ?? '', /did not come from a page of this office/);
+  t.is(o.f.store.get(o.video)!.hold, null, 'no hold placed');
+
+  t.true(o.log.entries().some((e) => e.action === 'web-refused' && e.user === '-' && /cross-site/.test(e.reason ?? '')), 'the browser sent no cookie (SameSite=Strict) and a foreign origin');
+  const cookie = (await page.context().cookies(`${o.base}/office/`)).filter((c) => c.name === 'office_sid').map((c) => `${c.name}=${c.value}`).join('; ');
+  const res = await fetch(`${o.base}/office/clips/${o.video}/hold`, { method: 'POST', redirect: 'manual', headers: { cookie, origin: 'http://evil.example', 'content-type': 'application/x-www-form-urlencoded' }, body: 'reason=x&caseNumber=y' });
+  t.is(res.status, 403);
+  const body = await res.text();
+  t.truthy(cookie);
+  t.notRegex(body, /at .*\.ts|\/work\/|node:|Error:/, 'no stack or path');
+  t.true(o.log.entries().some((e) => e.action === 'web-refused' && e.user === USERS.officer && /foreign|cross-site/.test(e.reason ?? '')));
+  t.is(o.f.store.get(o.video)!.hold, null);
+  await page.context().close();
+});
+
+test.serial('security headers, error pages, logout, and Danish from Accept-Language', async (t) => {
+  const res = await fetch(`${o.base}/office/login`);
+  const csp = res.headers.get('content-security-policy') ?? '';
+  t.regex(csp, /default-src 'none'/); t.regex(csp, /script-src 'self'/); t.notRegex(csp, /unsafe-inline|unsafe-eval/);
+  t.is(res.headers.get('x-frame-options'), 'DENY');
+  t.regex(res.headers.get('set-cookie') ?? '', /HttpOnly; SameSite=Strict/);
+  t.notRegex(await res.text(), /<script(?![^>]*src=)/, 'no inline script');
+  const nf = await fetch(`${o.base}/office/nowhere`, { redirect: 'manual' });
+  t.is(nf.status, 303, 'not signed in: sent to the sign-in page');
+  t.is(nf.headers.get('location'), '/office/login');
+  const page = await o.page({ locale: 'da-DK' });
+  await page.goto(`${o.base}/office/login`);
+  t.is((await page.textContent('#signin'))?.trim(), 'Log ind');
+  await shot(page, 'sign-in-da');
+  await o.signIn(page, USERS.officer);
+  t.regex(await page.textContent('h1') ?? '', /Søg/);
+  const missing = await page.goto(`${o.base}/office/clips/no-such-clip`);
+  t.is(missing!.status(), 404);
+  t.notRegex(await page.content(), /\/work\/|\.ts:\d|node:internal/);
+  await page.click('#logout');
+  await page.waitForURL(/\/office\/login\?out=1/);
+  t.is((await page.goto(`${o.base}/office/search`))!.url(), `${o.base}/office/login`);
+  await page.context().close();
+});

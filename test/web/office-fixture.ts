@@ -1,0 +1,115 @@
+// One store with the web office on a free port, real clips (H.264 from ffmpeg, encrypted by the clip
+// writer), one user per role, and one headless Debian Chromium driven by playwright-core. Started once
+// per test file (test.before), stopped in test.after.always.
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { AccessLog } from '../../central-store/access-log.js';
+import { createApi } from '../../central-store/api.js';
+import { insertClip } from '../../central-store/clips-index.js';
+import { hashFile } from '../../central-store/ingest-assembly.js';
+import { Operations } from '../../central-store/operations.js';
+import { signReceipt } from '../../central-store/receipts.js';
+import { Users } from '../../central-store/users.js';
+import { createOffice } from '../../central-store/web/office.js';
+import { ClipWriter } from '../../shared/clip/writer.js';
+import { createLogger } from '../../shared/log.js';
+import { FAST_SCRYPT, PW } from '../store/helpers.js';
+import { T0, addClip, epochAt, iso, makeStore, type Epoch, type Fixture } from '../store/store-helpers.js';
+
+export const USERS = { officer: 'owen', viewer: 'vera', admin: 'root', auditor: 'aud', victim: 'lena' } as const;
+export const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** H.264 test pictures as MPEG-TS, made by ffmpeg in memory. */
+export function h264Ts(seconds: number, label: string): Buffer {
+  const r = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc2=size=640x360:rate=25:duration=${seconds}`,
+    '-vf', `drawtext=text='${label}':x=20:y=20:fontsize=28:fontcolor=white:box=1:boxcolor=black@0.6`,
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-pix_fmt', 'yuv420p', '-f', 'mpegts', 'pipe:1'], { maxBuffer: 64 << 20 });
+  if (r.status !== 0) {
+    // drawtext needs a font; without one, plain test pictures.
+    const plain = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc2=size=640x360:rate=25:duration=${seconds}`,
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-pix_fmt', 'yuv420p', '-f', 'mpegts', 'pipe:1'], { maxBuffer: 64 << 20 });
+    if (plain.status !== 0) throw new Error(`ffmpeg: ${plain.stderr.toString()}`);
+    return plain.stdout;
+  }
+  return r.stdout;
+}
+
+/** A clip whose payload is real MPEG-TS, cut into ~1 s segments on 188-byte packet boundaries, stored and indexed as ingest does. */
+export async function addVideoClip(f: Fixture, o: { epoch: Epoch; startedAt: number; deviceId: string; purpose: string; ts: Buffer; seconds: number }): Promise<string> {
+  const clipId = `clip-${randomUUID()}`;
+  const tmp = path.join(f.blobs.workDir(), `${clipId}.tmp`);
+  const w = await ClipWriter.create(tmp, { meta: { clipId, deviceId: o.deviceId, startedAt: iso(o.startedAt), purpose: o.purpose } as never, epochId: o.epoch.epochId, publicKey: o.epoch.publicKeyPem, sync: false });
+  const per = Math.ceil(o.ts.length / 188 / o.seconds) * 188;
+  for (let i = 0, at = 0; at < o.ts.length; i++, at += per) await w.appendSegment({ startMs: i * 1000, durationMs: 1000, keyframe: true, data: o.ts.subarray(at, at + per) });
+  await w.finish({ stopReason: 'test' });
+  const sha256 = await hashFile(tmp);
+  const bytes = statSync(tmp).size;
+  await f.blobs.putFile(clipId, tmp);
+  const receipt = signReceipt(f.signing.privateKey, { clipId, deviceId: o.deviceId, sha256, bytes, storeId: 'store-t' });
+  insertClip(f.db, {
+    clip_id: clipId, device_id: o.deviceId, dock_id: 'dock-1', bytes, sha256, epoch_id: o.epoch.epochId, clip_state: 'closed',
+    started_at: iso(o.startedAt), stopped_at: iso(o.startedAt + o.seconds * 1000), received_at: iso(o.startedAt + 3600_000), blob_key: clipId,
+    receipt_json: JSON.stringify(receipt), worker_id: 'test', purpose: o.purpose,
+  });
+  return clipId;
+}
+
+export interface Office {
+  base: string; f: Fixture; ops: Operations; log: AccessLog; users: Users;
+  video: string; otherVideo: string; bulk: string[];
+  browser: Browser;
+  page(o?: { locale?: string }): Promise<Page>;
+  signIn(page: Page, username: string, password?: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startOffice(): Promise<Office> {
+  const teardowns: (() => unknown)[] = [];
+  const f = await makeStore({ teardown: (fn) => void teardowns.push(fn) });
+  const e = await epochAt(f, T0);
+  const video = await addVideoClip(f, { epoch: e, startedAt: T0 + 9 * 3600_000, deviceId: 'cam-7', purpose: 'crime-prevention', ts: h264Ts(6, 'cam-7'), seconds: 6 });
+  const otherVideo = await addVideoClip(f, { epoch: e, startedAt: T0 + 10 * 3600_000, deviceId: 'cam-8', purpose: 'staff-safety', ts: h264Ts(4, 'cam-8'), seconds: 4 });
+  const bulk: string[] = [];
+  for (let i = 0; i < 30; i++) bulk.push((await addClip(f, { epoch: e, startedAt: T0 + i * 60_000, deviceId: 'cam-bulk', segments: 1 })).clipId);
+
+  // From here on the store's clock is the real one, like the sessions' and the log's.
+  Object.defineProperty(f.clock, 'now', { get: () => Date.now() });
+  const users = new Users(f.db, { scrypt: FAST_SCRYPT });
+  const log = new AccessLog(f.db);
+  const ops = new Operations({ db: f.db, users, log, evidence: async () => f.store });
+  await ops.bootstrapAdmin(USERS.admin, PW);
+  const roles = { [USERS.officer]: 'evidence-officer', [USERS.viewer]: 'viewer', [USERS.auditor]: 'auditor', [USERS.victim]: 'evidence-officer' };
+  for (const [username, role] of Object.entries(roles)) await ops.createUser(USERS.admin, { username, role, password: PW });
+
+  const exportsDir = mkdtempSync(path.join(os.tmpdir(), 'office-exports-'));
+  teardowns.push(() => rmSync(exportsDir, { recursive: true, force: true }));
+  // Throttling is the login guard's own test; here it starts late so the lockout after 5 is reached at once.
+  const api = createApi({ ops, exportsDir, log: createLogger('api', 'silent'), login: { freeFailures: 50 }, office: createOffice({ ops, users, log, logger: createLogger('office', 'silent') }) });
+  const port = await api.listen(0);
+  teardowns.push(() => api.close());
+  const base = `http://127.0.0.1:${port}`;
+
+  // playwright-core gives the browser a fresh temporary --user-data-dir of its own (and removes it).
+  const browser = await chromium.launch({ headless: true, executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+  teardowns.push(() => browser.close());
+
+  return {
+    base, f, ops, log, users, video, otherVideo, bulk, browser,
+    async page(o = {}) {
+      // Each caller gets its own cookie jar: a fresh context on the same browser.
+      const ctx = await browser.newContext({ locale: o.locale ?? 'en-GB', viewport: { width: 1280, height: 860 } });
+      return ctx.newPage();
+    },
+    async signIn(page, username, password = PW) {
+      await page.goto(`${base}/office/login`);
+      await page.fill('#username', username);
+      await page.fill('#password', password);
+      await Promise.all([page.waitForLoadState('load'), page.click('#signin')]);
+    },
+    async close() { for (const fn of teardowns.reverse()) { try { await fn(); } catch { /* best effort */ } } },
+  };
+}
