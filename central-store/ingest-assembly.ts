@@ -28,7 +28,7 @@ export async function hashFile(file: string): Promise<string> {
   return h.digest('hex');
 }
 
-export type FinalizeResult = { ok: true; path: string } | { ok: false; bad: number[] } | { ok: false; metaWrong: true };
+export type FinalizeResult<T = undefined> = { ok: true; path: string; alongside: PromiseSettledResult<T> | null } | { ok: false; bad: number[] } | { ok: false; metaWrong: true };
 
 export class Assembler {
   private open = new Map<string, Promise<Open>>();
@@ -88,8 +88,12 @@ export class Assembler {
     return m;
   }
 
-  /** Truncate to size, fsync, check the whole file's hash as read back; on mismatch find the bad chunks and forget them. */
-  async finalize(clipId: string, chunkSize: number, bytes: number, sha256: string): Promise<FinalizeResult> {
+  /**
+   * Truncate to size, fsync, check the whole file's hash as read back; on mismatch find the bad chunks and
+   * forget them. `alongside` (the ingest's signature check) reads the same file on this thread while the
+   * hash runs on a worker; its outcome is returned with a match.
+   */
+  async finalize<T = undefined>(clipId: string, chunkSize: number, bytes: number, sha256: string, alongside?: (path: string) => Promise<T>): Promise<FinalizeResult<T>> {
     const base = this.base(clipId, chunkSize);
     await this.closeHandles(base);
     const fh = await open(base + '.part', 'a+').then((f) => f.close()).then(() => open(base + '.part', 'r+'));
@@ -98,8 +102,10 @@ export class Assembler {
       await fh.sync();
     } finally { await fh.close(); }
     // Hash what is on disk after fsync, not what we meant to write.
-    const got = await hashFileOffThread(base + '.part');
-    if (got === sha256) return { ok: true, path: base + '.part' };
+    const side = alongside ? Promise.allSettled([alongside(base + '.part')]).then((r) => r[0]!) : null;
+    const got = await hashFileOffThread(base + '.part').finally(() => side);
+    if (got === sha256) return { ok: true, path: base + '.part', alongside: side && await side };
+    await side;
     const have = await this.have(clipId, chunkSize);
     const bad: number[] = [];
     const rf = await open(base + '.part', 'r');

@@ -176,16 +176,18 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     const have = await asm.have(aid, meta.chunkSize);
     const missing = missingRanges(meta.chunkCount, (i) => have.has(i));
     if (missing.length) return { v: 1, clipId: meta.clipId, req: meta.req, state: 'missing', missing, have: have.size };
-    const r = await asm.finalize(aid, meta.chunkSize, meta.bytes, meta.sha256);
+    // The camera's signature is checked on this thread while the worker hashes the same file.
+    const r = await asm.finalize(aid, meta.chunkSize, meta.bytes, meta.sha256, (path) => verifyClipFile(path, auth.camera.cert.publicKey));
     if (!r.ok && 'bad' in r) return { v: 1, clipId: meta.clipId, req: meta.req, state: 'missing', missing: missingRanges(meta.chunkCount, (i) => !r.bad.includes(i)), have: have.size - r.bad.length };
     if (!r.ok) {
       await asm.discard(aid, meta.chunkSize);
       return reject(meta, 'sha256 in meta does not match the verified chunks');
     }
-    // The camera's signature, before anything is stored, indexed or receipted.
+    // Before anything is stored, indexed or receipted.
     let facts: SignedFacts;
     try {
-      facts = await verifyClipFile(r.path, auth.camera.cert.publicKey);
+      if (r.alongside!.status === 'rejected') throw r.alongside!.reason;
+      facts = r.alongside!.value;
       checkFacts(facts, meta, auth);
     } catch (err) {
       return refuseClip(meta, auth, aid, err);
