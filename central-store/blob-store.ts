@@ -1,10 +1,11 @@
 // Where clip ciphertext lives at the central store. The local implementation writes durably:
 // the caller hands over an fsync'd temp file on the same filesystem, we rename it into place and
 // fsync the directory, so a crash leaves either the old state or the whole blob, never half.
-import { createReadStream, constants } from 'node:fs';
-import { mkdir, open, rename, stat, unlink, access } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, rename, stat, unlink, access } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { fsyncDir, overwriteAndUnlink } from '../shared/durable-file.js';
 
 export interface BlobStore {
   /** Move an fsync'd file under key durably. If key already exists, src is removed and the existing blob kept. */
@@ -19,25 +20,6 @@ export interface BlobStore {
 }
 
 const KEY = /^[A-Za-z0-9._:-]{1,200}$/;
-
-export async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, constants.O_RDONLY);
-  try { await fh.sync(); } finally { await fh.close(); }
-}
-
-/** Overwrite a file's bytes with zeros, fsync, unlink, fsync its directory. */
-export async function overwriteAndUnlink(file: string): Promise<void> {
-  let fh;
-  try { fh = await open(file, 'r+'); } catch (e) { if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; throw e; }
-  try {
-    const { size } = await fh.stat();
-    const zeros = Buffer.alloc(Math.min(size, 1 << 20));
-    for (let off = 0; off < size; off += zeros.length) await fh.write(zeros, 0, Math.min(zeros.length, size - off), off);
-    await fh.sync();
-  } finally { await fh.close(); }
-  await unlink(file);
-  await fsyncDir(path.dirname(file));
-}
 
 export class LocalBlobStore implements BlobStore {
   constructor(private readonly root: string) {}

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { overwriteAndUnlink } from './blob-store.js';
+import { overwriteAndUnlink } from '../shared/durable-file.js';
 import { ConfigError, loadStoreConfig, parseStoreConfig, storePaths, type StoreConfig } from './config.js';
 import { OpError } from './operations.js';
 import { reviewText } from './review.js';

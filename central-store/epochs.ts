@@ -4,7 +4,7 @@
 // epochsDir, and the dock hands them to every docked camera.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { writeDurable } from '../shared/pki/trust-store.js';
+import { writeDurable } from '../shared/durable-file.js';
 import type { KeyStore } from './keys.js';
 
 /**

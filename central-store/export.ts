@@ -6,7 +6,7 @@ import { rename } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { signDocument, type SignedDocument } from '../shared/evidence.js';
-import { fsyncDir, overwriteAndUnlink } from './blob-store.js';
+import { fsyncDir, overwriteAndUnlink } from '../shared/durable-file.js';
 import { migrate, type Db } from './db.js';
 import { StoreError } from './store-error.js';
 import { ZipAesWriter, type ZipOptions } from './zip-aes.js';

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, readFile, readdir, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
-import { overwriteAndUnlink } from './blob-store.js';
+import { overwriteAndUnlink } from '../shared/durable-file.js';
 import { hashFileOffThread } from './hash-pool.js';
 import path from 'node:path';
 import type { DecodedChunk } from '../shared/mqtt/codec.js';

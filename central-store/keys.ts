@@ -6,12 +6,12 @@ import {
   type KeyLike, type KeyObject,
 } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { keyIdOf, type EvidenceEpochBody, type SignedDocument } from '../shared/evidence.js';
 import { signEpoch } from '../shared/pki/ca.js';
-import { fsyncDir, overwriteAndUnlink } from './blob-store.js';
+import { overwriteAndUnlink, writeDurableAsync } from '../shared/durable-file.js';
 import { migrate, type Db } from './db.js';
 import type { ReceiptBook } from './deletion-receipts.js';
 import { StoreError } from './store-error.js';
@@ -58,21 +58,13 @@ function unseal(master: Buffer, s: Sealed, aad: string): Buffer | null {
   } catch { return null; }
 }
 
-async function writeDurable(file: string, text: string): Promise<void> {
-  const tmp = `${file}.tmp-${randomBytes(4).toString('hex')}`;
-  const fh = await open(tmp, 'wx', 0o600);
-  try { await fh.writeFile(text); await fh.sync(); } finally { await fh.close(); }
-  await rename(tmp, file);
-  await fsyncDir(path.dirname(file));
-}
-
 /** 32-byte master key from a passphrase (scrypt N=2^15 r=8 p=1); the salt lives in <dir>/keys/master.salt. */
 export async function masterKeyFromPassphrase(passphrase: string, dir: string): Promise<Buffer> {
   if (passphrase.length < 12) throw new StoreError('bad-input', 'passphrase: at least 12 characters');
   const keysDir = path.join(dir, 'keys');
   await mkdir(keysDir, { recursive: true, mode: 0o700 });
   const saltFile = path.join(keysDir, 'master.salt');
-  if (!existsSync(saltFile)) await writeDurable(saltFile, randomBytes(16).toString('hex'));
+  if (!existsSync(saltFile)) await writeDurableAsync(saltFile, randomBytes(16).toString('hex'), 0o600);
   const salt = Buffer.from((await readFile(saltFile, 'utf8')).trim(), 'hex');
   return new Promise((resolve, reject) => scrypt(passphrase, salt, 32, { N: 1 << 15, r: 8, p: 1, maxmem: 64 << 20 },
     (err, key) => (err ? reject(err) : resolve(key))));
@@ -105,7 +97,7 @@ export class KeyStore {
       const plain = unseal(o.masterKey, JSON.parse(await readFile(check, 'utf8')) as Sealed, 'master-check');
       if (!plain || plain.toString('utf8') !== CHECK_TEXT) throw new StoreError('bad-master-key', 'master key does not open this key store (wrong passphrase or key file)');
     } else {
-      await writeDurable(check, JSON.stringify(seal(o.masterKey, Buffer.from(CHECK_TEXT, 'utf8'), 'master-check')));
+      await writeDurableAsync(check, JSON.stringify(seal(o.masterKey, Buffer.from(CHECK_TEXT, 'utf8'), 'master-check')), 0o600);
     }
     return new KeyStore(keysDir, o.db, Buffer.from(o.masterKey), o.receipts, o.now ?? Date.now);
   }
@@ -127,7 +119,7 @@ export class KeyStore {
     const der = priv.export({ type: 'pkcs8', format: 'der' });
     const sealed = seal(this.master, der, this.aad(kind, name, keyId));
     der.fill(0);
-    await writeDurable(this.file(kind, name), JSON.stringify({ kind, name, keyId, ...sealed }));
+    await writeDurableAsync(this.file(kind, name), JSON.stringify({ kind, name, keyId, ...sealed }), 0o600);
     this.db.prepare(`INSERT INTO evidence_keys (name, kind, key_id, public_pem, not_before, not_after, source, created_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(name, kind, keyId, pub.export({ type: 'spki', format: 'pem' }), nb, na, source, new Date(this.now()).toISOString());
     return this.record(name)!;

@@ -3,20 +3,9 @@
 // for docks and auditors.
 import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, open, rename } from 'node:fs/promises';
-import path from 'node:path';
-import { fsyncDir } from './blob-store.js';
+import { writeDurableAsync } from '../shared/durable-file.js';
 
 const AAD = Buffer.from('bodycam central store signing key v1', 'utf8');
-
-async function writeDurable(file: string, text: string, mode = 0o600): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${randomBytes(4).toString('hex')}`;
-  const fh = await open(tmp, 'wx', mode);
-  try { await fh.writeFile(text); await fh.sync(); } finally { await fh.close(); }
-  await rename(tmp, file);
-  await fsyncDir(path.dirname(file));
-}
 
 export async function loadOrCreateSigningKey(file: string, pubFile: string, masterKey: Buffer): Promise<{ privateKey: KeyObject; publicKey: KeyObject }> {
   if (existsSync(file)) return openSigningKey(file, masterKey);
@@ -47,7 +36,7 @@ export async function sealSigningKey(file: string, pubFile: string, masterKey: B
   const c = createCipheriv('aes-256-gcm', masterKey, iv);
   c.setAAD(AAD);
   const ct = Buffer.concat([c.update(privateKey.export({ type: 'pkcs8', format: 'der' })), c.final()]);
-  await writeDurable(file, JSON.stringify({ v: 1, alg: 'aes-256-gcm', iv: iv.toString('base64'), tag: c.getAuthTag().toString('base64'), ciphertext: ct.toString('base64') }));
-  await writeDurable(pubFile, publicKey.export({ type: 'spki', format: 'pem' }) as string, 0o644);
+  await writeDurableAsync(file, JSON.stringify({ v: 1, alg: 'aes-256-gcm', iv: iv.toString('base64'), tag: c.getAuthTag().toString('base64'), ciphertext: ct.toString('base64') }), 0o600);
+  await writeDurableAsync(pubFile, publicKey.export({ type: 'spki', format: 'pem' }) as string, 0o644);
   return { privateKey, publicKey };
 }

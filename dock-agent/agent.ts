@@ -4,7 +4,7 @@
 import type { KeyLike } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { overwriteAndUnlink } from '../central-store/blob-store.js';
+import { overwriteAndUnlink } from '../shared/durable-file.js';
 import type { ClipSummary, SignedDocument, WipeCertificateBody } from '../shared/evidence.js';
 import type { DockedDevice, UsbHotplug } from '../shared/hal.js';
 import { createLogger, type Logger } from '../shared/log.js';

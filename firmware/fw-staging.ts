@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeDurable } from '../shared/pki/trust-store.js';
+import { writeDurable } from '../shared/durable-file.js';
 import {
   FwMsg, decodeFwBegin, decodeFwCommit, decodeFwEmpty, decodeFwWrite,
   type FwInstallRecord, type FwPeer, type FwStatus,

@@ -4,6 +4,7 @@
 import { closeSync, existsSync, mkdirSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { fsyncPathSync } from '../../shared/durable-file.js';
 import { compareVersions } from '../../shared/firmware-bundle/manifest.js';
 
 export type Slot = 'a' | 'b';
@@ -51,15 +52,6 @@ export function readBootState(slotsDir: string, bootLimit = DEFAULT_BOOT_LIMIT):
   return r.data;
 }
 
-export function fsyncPath(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /**
  * Replace the boot state atomically. `midway` runs after the temp file is durable and before the
  * rename (tests cut the power there).
@@ -78,7 +70,7 @@ export async function writeBootState(slotsDir: string, state: BootState, midway?
   }
   await midway?.();
   renameSync(tmp, p);
-  fsyncPath(slotsDir);
+  fsyncPathSync(slotsDir);
   return next;
 }
 

@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { keyIdOf } from '../../shared/evidence.js';
 import { encryptPrivateKey, passphraseFrom, readEncryptedKey } from '../../shared/pki/key-file.js';
-import { writeDurable } from '../../shared/pki/trust-store.js';
+import { writeDurable } from '../../shared/durable-file.js';
 import { readBootState } from './boot-state.js';
 import { checkPayload, fdSource, packBundle, readHeader } from '../../shared/firmware-bundle/bundle.js';
 import { BundleError, parseManifest } from '../../shared/firmware-bundle/manifest.js';

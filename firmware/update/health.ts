@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { ButtonInput, DigitalOutput, FlashStorage, VideoSource } from '../../shared/hal.js';
 import { ClipWriter } from '../../shared/clip/writer.js';
 import { decryptBuffer } from '../../shared/clip/reader.js';
-import { fsyncDir, overwriteFile } from '../vault/wipe.js';
+import { fsyncDir, overwriteFile } from '../../shared/durable-file.js';
 import type { Logger } from 'pino';
 import type { Camera } from '../boot.js';
 import { readBootState, withGood, writeBootState, type Slot } from './boot-state.js';

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, openSync, readSync, closeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fsyncPath } from './boot-state.js';
+import { fsyncPathSync } from '../../shared/durable-file.js';
 import { BundleError, parseManifest, type Manifest } from '../../shared/firmware-bundle/manifest.js';
 
 export const SLOT_MANIFEST = '.manifest.json';
@@ -18,7 +18,7 @@ export interface WriteSlotOptions {
 export function clearSlot(slotDir: string): void {
   rmSync(slotDir, { recursive: true, force: true });
   mkdirSync(slotDir, { recursive: true });
-  fsyncPath(dirname(slotDir));
+  fsyncPathSync(dirname(slotDir));
 }
 
 /**
@@ -71,7 +71,7 @@ export async function writeSlot(bundle: FileHandle, payloadOffset: number, manif
   } finally {
     await mf.close();
   }
-  for (const d of [...dirs].sort((x, y) => y.length - x.length)) fsyncPath(d);
+  for (const d of [...dirs].sort((x, y) => y.length - x.length)) fsyncPathSync(d);
   return createHash('sha256').update(manifestBytes).digest('hex');
 }
 

@@ -13,7 +13,8 @@ import {
 import { ClipWriter, type SegmentInput } from '../../shared/clip/writer.js';
 import { IndexDb, type ClipRow } from './index-db.js';
 import { recoverClipFile, sha256File } from './recovery.js';
-import { fstrimDiscard, fsyncDir, overwriteFile, type DiscardResult } from './wipe.js';
+import { fsyncDir, overwriteFile } from '../../shared/durable-file.js';
+import { fstrimDiscard, type DiscardResult } from './wipe.js';
 
 export interface VaultLog {
   append(type: string, data: Record<string, unknown>): unknown;

@@ -1,40 +1,9 @@
-// Wipe primitives: overwrite a file in place, fsync it and its directory, and ask the device to discard
-// freed blocks. Only Vault.wipe calls these.
+// Ask the device to discard freed blocks after a wipe (the overwrite itself: shared/durable-file.ts).
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
-const CHUNK = 1024 * 1024;
-
-/** One pass of zeros over every byte of the file, then fsync. Returns the bytes overwritten. */
-export async function overwriteFile(path: string): Promise<number> {
-  const fh = await open(path, 'r+');
-  try {
-    const size = (await fh.stat()).size;
-    const zeros = Buffer.alloc(Math.min(CHUNK, Math.max(size, 1)));
-    for (let off = 0; off < size; ) {
-      const n = Math.min(zeros.length, size - off);
-      const { bytesWritten } = await fh.write(zeros, 0, n, off);
-      if (bytesWritten <= 0) throw new Error(`overwrite stalled at byte ${off}`);
-      off += bytesWritten;
-    }
-    await fh.sync();
-    return size;
-  } finally {
-    await fh.close();
-  }
-}
-
-export async function fsyncDir(dir: string): Promise<void> {
-  const d = await open(dir, 'r');
-  try {
-    await d.sync();
-  } finally {
-    await d.close();
-  }
-}
 
 export type DiscardResult = 'discard' | 'discard-unsupported';
 

@@ -4,7 +4,8 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import type { SignedDocument } from '../../shared/evidence.js';
 import { createCA, issueCertificate, signEpoch, type KeyAndCert } from '../../shared/pki/ca.js';
-import { paths, writeDurable, writeEpoch, writeIdentity } from '../../shared/pki/trust-store.js';
+import { writeDurable } from '../../shared/durable-file.js';
+import { paths, writeEpoch, writeIdentity } from '../../shared/pki/trust-store.js';
 
 export interface FleetPki {
   ca: KeyAndCert;

@@ -5,6 +5,7 @@ import {
   KeyObject, constants, createCipheriv, createHash, createPublicKey, generateKeyPairSync, publicEncrypt, randomBytes, sign, type Hash, type KeyLike,
 } from 'node:crypto';
 import { signData } from '../crypto.js';
+import { fsyncDir } from '../durable-file.js';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
@@ -43,15 +44,6 @@ export interface FinishResult {
   segments: number;
   bytes: number;
   sha256: string;
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const d = await open(dir, 'r');
-  try {
-    await d.sync();
-  } finally {
-    await d.close();
-  }
 }
 
 export class ClipWriter {

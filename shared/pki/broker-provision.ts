@@ -8,7 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import { brokerUsername, renderMosquittoAcl } from '../mqtt/acl.js';
 import { issueCertificate, ORG_DEFAULT, type KeyAndCert } from './ca.js';
 import { subjectField, verifyPeerCertificate } from './verify.js';
-import { writeDurable } from './trust-store.js';
+import { writeDurable } from '../durable-file.js';
 import type { RevocationSet } from './revocation.js';
 
 export const brokerPaths = (dir: string) => ({

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { createCA, signEpoch, ROLES, type Role } from './ca.js';
 import { verifyPeerCertificate } from './verify.js';
 import { encryptPrivateKey, passphraseFrom, readEncryptedKey } from './key-file.js';
-import { writeDurable } from './trust-store.js';
+import { writeDurable } from '../durable-file.js';
 
 export const USAGE = `usage:
   bodycam pki init --dir PKI [--org NAME] [--force] [--passphrase-file FILE]

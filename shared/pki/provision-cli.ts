@@ -6,7 +6,8 @@ import { parseArgs } from 'node:util';
 import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
 import { issueCertificate, ROLES, type Role } from './ca.js';
 import { caPassphrase, loadCA } from './cli.js';
-import { hasIdentity, paths, writeDurable, writeEpoch, writeIdentity } from './trust-store.js';
+import { writeDurable } from '../durable-file.js';
+import { hasIdentity, paths, writeEpoch, writeIdentity } from './trust-store.js';
 import { openDocument, type EvidenceEpochBody, type SignedDocument } from '../evidence.js';
 
 export const USAGE = `usage: bodycam provision camera|dock|technician|central --id ID --pki PKI --out DIR [--force]

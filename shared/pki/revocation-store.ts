@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { SignedDocument } from '../evidence.js';
 import { newerList, openRevocationList, RevocationSet, type RevocationListBody } from './revocation.js';
-import { writeDurable } from './trust-store.js';
+import { writeDurable } from '../durable-file.js';
 
 export type OfferResult = { installed: true; number: number } | { installed: false; number: number; reason: 'older' | 'same' };
 

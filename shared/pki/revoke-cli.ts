@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { caPassphrase, loadCA, loadCACert } from './cli.js';
 import { ROLES, assertId, type Role } from './ca.js';
 import { normalSerial, serialOf, signRevocationList, type RevocationEntry } from './revocation.js';
-import { writeDurable } from './trust-store.js';
+import { writeDurable } from '../durable-file.js';
 import { subjectFields } from './verify.js';
 
 export const REVOKE_USAGE = `usage:

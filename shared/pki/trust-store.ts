@@ -1,8 +1,9 @@
 // A device's trust store on disk (docs/pki.md, "Trust store layout"):
 //   identity/key.pem (0600)  identity/cert.pem
 //   trust/ca.pem  trust/central-receipt.pub.pem  trust/epochs/<epochId>.json  trust/firmware/*.pub.pem
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { writeDurable } from '../durable-file.js';
 import type { SignedDocument } from '../evidence.js';
 
 export const paths = (dir: string) => ({
@@ -23,21 +24,6 @@ export interface TrustStore {
   epochs: SignedDocument[];
   /** Firmware release public keys by file name (without .pub.pem). */
   firmwareKeys: Record<string, string>;
-}
-
-/** Write a file durably: temp file, fsync, rename (mode applied before the content lands). */
-export function writeDurable(path: string, data: string | Buffer, mode = 0o644): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w', mode);
-  try {
-    writeFileSync(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  chmodSync(tmp, mode);
-  renameSync(tmp, path);
 }
 
 export function hasIdentity(dir: string): boolean {

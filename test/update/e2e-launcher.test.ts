@@ -18,7 +18,8 @@ import { startPtyPair } from '../../hardware-sim/serial.js';
 import { systemClock } from '../../shared/clock.js';
 import { issueCertificate } from '../../shared/pki/ca.js';
 import { encryptPrivateKey } from '../../shared/pki/key-file.js';
-import { paths, writeDurable, writeIdentity } from '../../shared/pki/trust-store.js';
+import { writeDurable } from '../../shared/durable-file.js';
+import { paths, writeIdentity } from '../../shared/pki/trust-store.js';
 import { ROOT } from './fixtures.js';
 import { sha256File } from './fw-fixtures.js';
 

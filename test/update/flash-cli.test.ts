@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { openSerialLine } from '../../dock-agent/serial/opener.js';
 import { readBootState, withRollback, writeBootState } from '../../firmware/update/boot-state.js';
 import { startPtyPair } from '../../hardware-sim/serial.js';
-import { paths, writeDurable, writeIdentity } from '../../shared/pki/trust-store.js';
+import { writeDurable } from '../../shared/durable-file.js';
+import { paths, writeIdentity } from '../../shared/pki/trust-store.js';
 import { FwMsg } from '../../shared/wire/fw-messages.js';
 import { makeBundle, makeCamera, makeFwPki, tmp } from './fw-fixtures.js';
 

@@ -14,7 +14,8 @@ import { createFleetPki, provisionCamera } from '../../hardware-sim/fleet/pki.js
 import { startPtyPair } from '../../hardware-sim/serial.js';
 import { systemClock } from '../../shared/clock.js';
 import { issueCertificate } from '../../shared/pki/ca.js';
-import { paths, writeDurable } from '../../shared/pki/trust-store.js';
+import { writeDurable } from '../../shared/durable-file.js';
+import { paths } from '../../shared/pki/trust-store.js';
 import { FirmwareClient } from '../../shared/wire/fw-transfer.js';
 import { HW, makeBundle, makeFwPki } from './fw-fixtures.js';
 
