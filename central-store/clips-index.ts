@@ -1,7 +1,7 @@
 // The clips index (migration 'ingest-1'): one row per stored clip (clip_id UNIQUE, so the same clip
 // delivered twice is one row), plus the wipe certificates and device log entries docks forward.
 import type Database from 'better-sqlite3';
-import { GENESIS_HASH, entryHash } from '../firmware/device-log.js';
+import { GENESIS_HASH, entryHash } from '../shared/device-log-chain.js';
 import { migrate, type Db } from './db.js';
 
 export const INGEST_MIGRATION = `

@@ -5,7 +5,7 @@ import type { KeyLike } from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { openDocument, type DeviceLogHeadBody, type SignedDocument, type WipeCertificateBody } from '../shared/evidence.js';
-import { verifyChain } from '../firmware/device-log.js';
+import { verifyChain } from '../shared/device-log-chain.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import {
   ClipMetaSchema, DeviceLogMessageSchema, WipeCertMessageSchema, decodeChunk, decodeJson, deviceLogFacts, docRef, encodeJson, metaFacts,

@@ -14,8 +14,6 @@ const NEVER = ['hardware-sim', 'tools'];
 // Cross-program imports that exist today, importer → imported (repo paths). Shrink it to empty, never
 // grow it: the shared formats go to shared/ and the technician's flash tool to tools/ (issue 13).
 const KNOWN_CROSS_PROGRAM = new Set([
-  // The index checks the device-log hash chain with the camera's rule.
-  'central-store/clips-index.ts → firmware/device-log.ts',
   // The technician's flash tool (a host tool, not camera code) speaks the dock's serial session.
   'firmware/update/flash-cli.ts → dock-agent/serial/session.ts',
   'firmware/update/flash-cli.ts → dock-agent/usb-watch.ts',
