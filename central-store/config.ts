@@ -14,6 +14,12 @@ const LoginGuardSchema = z.object({
   forgetAfterMs: int(1, 86_400_000, G.forgetAfterMs), maxSources: int(1, 1_000_000, G.maxSources), perSourceInFlight: int(1, 64, G.perSourceInFlight),
   maxConcurrent: int(1, 64, G.maxConcurrent), maxQueued: int(0, 10_000, G.maxQueued), queueTimeoutMs: int(1, 600_000, G.queueTimeoutMs),
 }).strict();
+const OFFICE_DEFAULTS = { enabled: true, idleMinutes: 15, absoluteHours: 8 };
+const OfficeSchema = z.object({
+  enabled: z.boolean().default(true),
+  idleMinutes: z.number().int().min(1).max(24 * 60).default(OFFICE_DEFAULTS.idleMinutes),
+  absoluteHours: z.number().int().min(1).max(7 * 24).default(OFFICE_DEFAULTS.absoluteHours),
+}).strict();
 
 const id = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'letters, digits and . _ : - only (1-128)');
 
@@ -44,7 +50,9 @@ export const StoreConfigSchema = z.object({
     sessionTtlMinutes: z.number().int().min(1).max(24 * 60).default(30),
     /** Login throttling and the scrypt work queue (docs/central-store.md, "Login throttling"). */
     login: LoginGuardSchema.default(LOGIN_GUARD_DEFAULTS),
-  }).strict().default({ host: '127.0.0.1', port: 8443, sessionTtlMinutes: 30, login: LOGIN_GUARD_DEFAULTS }),
+    /** The evidence office in the browser under /office (docs/web-office.md): idle timeout and absolute session lifetime. */
+    office: OfficeSchema.default(OFFICE_DEFAULTS),
+  }).strict().default({ host: '127.0.0.1', port: 8443, sessionTtlMinutes: 30, login: LOGIN_GUARD_DEFAULTS, office: OFFICE_DEFAULTS }),
   /** Consecutive failed logins that lock an account (until an administrator unlocks it). */
   lockoutAfter: z.number().int().min(1).max(100).default(5),
   /** Access-log entries older than this many months are purged. */

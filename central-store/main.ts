@@ -11,6 +11,7 @@ import { publishUpcomingEpochs } from './epochs.js';
 import { startIngest, type Ingest } from './ingest.js';
 import { startCrlPublisher } from './crl-publisher.js';
 import { SYSTEM } from './operations.js';
+import { createOffice } from './web/office.js';
 import { openStoreContext, resolveMasterKey, type StoreContext } from './store-context.js';
 
 const EX_CONFIG = 78;
@@ -47,7 +48,9 @@ async function main(): Promise<void> {
     }));
   }
   const tls = config.api.tls && { cert: readFileSync(config.api.tls.certPath), key: readFileSync(config.api.tls.keyPath) };
-  const api: Api = createApi({ ops: ctx.ops, exportsDir: storePaths(config).exports, sessionTtlMs: config.api.sessionTtlMinutes * 60_000, tls, log, login: config.api.login });
+  const oc = config.api.office;
+  const office = oc.enabled ? createOffice({ ops: ctx.ops, users: ctx.users, log: ctx.log, logger: log.child({ part: 'office' }), sessions: { idleMs: oc.idleMinutes * 60_000, absoluteMs: oc.absoluteHours * 3_600_000 } }) : undefined;
+  const api: Api = createApi({ ops: ctx.ops, exportsDir: storePaths(config).exports, sessionTtlMs: config.api.sessionTtlMinutes * 60_000, tls, log, login: config.api.login, office });
   const port = await api.listen(config.api.port, config.api.host);
 
   // Jobs run one at a time; each run is in the access log as done by 'system'.

@@ -82,6 +82,10 @@ test('server: ingest over mosquitto, API search, start-up jobs logged, SIGTERM e
   t.is(res.status, 200);
   const body = await res.json() as { clips: { clipId: string; sha256: string }[] };
   t.deepEqual(body.clips.map((x) => [x.clipId, x.sha256]), [[c.clip.clipId, c.clip.sha256]]);
+  // The same server serves the evidence office (docs/web-office.md).
+  const office = await fetch(`${base}/office/login`);
+  t.is(office.status, 200);
+  t.regex(office.headers.get('content-security-policy') ?? '', /default-src 'none'/);
 
   p.kill('SIGTERM');
   t.is(await done, 0, err);
