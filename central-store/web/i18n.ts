@@ -21,8 +21,10 @@ const en = {
   placeHold: 'Place hold', liftHold: 'Lift hold', reason: 'Reason', caseNumber: 'Case number', heldBy: (c: string, by: string, at: string) => `On hold: case ${c}, placed by ${by} at ${at}`,
   notHeld: 'Not on hold.', custody: 'Chain of custody', when: 'When (UTC)', who: 'Who', action: 'Action', outcome: 'Outcome', details: 'Details',
   ingested: 'received and receipted by the store', holdPlaced: 'Hold placed.', holdLifted: 'Hold lifted.',
-  noFootage: (role: string) => `Your role (${role}) does not give access to footage. Audit and administration are in the API and CLI for now.`,
+  noFootage: (role: string) => `Your role (${role}) does not give access to footage. The audit pages are not built yet: use the API or the CLI.`,
   errorTitle: (n: number) => `Error ${n}`, notFound: 'There is no such page.', internal: 'Something went wrong on the server. The error is logged.',
+  usersTitle: 'Users', role: 'Role', locked: 'locked', disabled: 'disabled', active: 'active', lastLogin: 'Last sign-in (UTC)', unlock: 'Unlock',
+  unlocked: (u: string) => `${u} is unlocked.`,
   csrf: 'This request was refused: it did not come from a page of this office.', back: 'Back to search', language: 'Dansk', signedInAs: 'Signed in as',
 };
 type Strings = typeof en;
@@ -46,8 +48,10 @@ const da: Strings = {
   placeHold: 'Bevislås', liftHold: 'Ophæv bevislås', reason: 'Begrundelse', caseNumber: 'Journalnummer', heldBy: (c, by, at) => `Bevislåst: sag ${c}, af ${by} ${at}`,
   notHeld: 'Ikke bevislåst.', custody: 'Kæde af hændelser', when: 'Tid (UTC)', who: 'Hvem', action: 'Handling', outcome: 'Udfald', details: 'Detaljer',
   ingested: 'modtaget og kvitteret af lageret', holdPlaced: 'Bevislås sat.', holdLifted: 'Bevislås ophævet.',
-  noFootage: (role) => `Din rolle (${role}) giver ikke adgang til optagelser. Revision og administration findes indtil videre i API og CLI.`,
+  noFootage: (role) => `Din rolle (${role}) giver ikke adgang til optagelser. Revisionssiderne er ikke bygget endnu: brug API eller CLI.`,
   errorTitle: (n) => `Fejl ${n}`, notFound: 'Siden findes ikke.', internal: 'Der skete en fejl på serveren. Fejlen er logget.',
+  usersTitle: 'Brugere', role: 'Rolle', locked: 'spærret', disabled: 'deaktiveret', active: 'aktiv', lastLogin: 'Seneste login (UTC)', unlock: 'Lås op',
+  unlocked: (u) => `${u} er låst op.`,
   csrf: 'Forespørgslen blev afvist: den kom ikke fra en side i dette kontor.', back: 'Tilbage til søgning', language: 'English', signedInAs: 'Logget ind som',
 };
 

@@ -139,7 +139,17 @@ export function createOffice(o: OfficeOptions) {
           const back = typeof form.back === 'string' && /^\/office\/[A-Za-z0-9/_.:-]*$/.test(form.back) ? form.back : '/office';
           return redirect(res, back, { 'set-cookie': cookie(LANG, to, { secure, maxAgeS: 365 * 86400 }) });
         }
-        if (p === '/office/home' && req.method === 'GET') return send(res, 200, homePage(c), langCookie);
+        if (p === '/office/home' && req.method === 'GET') {
+          const users = can(me.role as never, 'admin') ? await o.ops.listUsers(me.username) : null;
+          if (me.canSearch) return redirect(res, '/office/search');
+          const unlocked = /^[a-z0-9._-]{1,64}$/.exec(url.searchParams.get('unlocked') ?? '')?.[0];
+          return send(res, 200, homePage(c, { users, message: unlocked ? { kind: 'ok', text: t.unlocked(unlocked) } : undefined }), langCookie);
+        }
+        const un = /^\/office\/users\/([a-z0-9._-]{1,64})\/unlock$/.exec(p);
+        if (un && req.method === 'POST') {
+          await o.ops.unlock(me.username, un[1]);
+          return redirect(res, `/office/home?unlocked=${encodeURIComponent(un[1])}`);
+        }
         if (p === '/office/search' && req.method === 'GET') return await search(res, c, me, url, langCookie);
         const m = /^\/office\/clips\/([^/]+)(\/play|\/hold|\/unhold)?$/.exec(p);
         if (m) {

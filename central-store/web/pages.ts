@@ -104,8 +104,15 @@ function details(e: AccessEntry): string {
   } catch { return e.criterion; }
 }
 
-export function homePage(c: PageCtx): string {
-  return layout(c, c.t.product, html`<div class="card"><h1>${c.t.product}</h1><p id="no-footage">${c.t.noFootage(c.me!.role)}</p></div>`);
+export interface UserRow { username: string; role: string; lockedAt: string | null; disabledAt: string | null; lastLoginAt: string | null; failedLogins: number }
+
+/** Administrators and auditors land here: no footage; an administrator also gets the users and the unlock button. */
+export function homePage(c: PageCtx, o: { users: UserRow[] | null; message?: { kind: 'ok' | 'err'; text: string } }): string {
+  const state = (u: UserRow) => u.disabledAt ? html`<span class="badge denied">${c.t.disabled}</span>` : u.lockedAt ? html`<span class="badge hold">${c.t.locked}</span>` : html`<span class="badge ok">${c.t.active}</span>`;
+  const rows = (o.users ?? []).map((u) => html`<tr><td>${u.username}</td><td>${u.role}</td><td>${state(u)}</td><td class="mono">${utc(u.lastLoginAt)}</td>
+<td>${u.lockedAt && !u.disabledAt ? html`<form method="post" action="/office/users/${encodeURIComponent(u.username)}/unlock"><input type="hidden" name="_csrf" value="${c.me!.csrf}"><button class="primary" type="submit" id="unlock-${u.username}">${c.t.unlock}</button></form>` : ''}</td></tr>`);
+  return layout(c, c.t.product, html`${msg(o.message)}<div class="card"><h1>${c.t.product}</h1><p id="no-footage">${c.t.noFootage(c.me!.role)}</p></div>
+${o.users ? html`<div class="card"><h2>${c.t.usersTitle}</h2><table id="users"><thead><tr><th>${c.t.username}</th><th>${c.t.role}</th><th>${c.t.state}</th><th>${c.t.lastLogin}</th><th></th></tr></thead><tbody>${rows}</tbody></table></div>` : ''}`);
 }
 
 export function errorPage(c: PageCtx, status: number, text: string): string {

@@ -51,6 +51,7 @@ test.serial('officer: sign in, search by camera and date, paginate; the criterio
   const page = await o.page();
   await o.signIn(page, USERS.officer);
   t.true(page.url().endsWith('/office/search'));
+  t.true(logOf(USERS.officer).includes(`login:ok:{"username":"${USERS.officer}"}`));
   const cookies = await page.context().cookies();
   const sid = cookies.find((c) => c.name === 'office_sid');
   t.truthy(sid); t.true(sid!.httpOnly); t.is(sid!.sameSite, 'Strict');
@@ -147,14 +148,35 @@ test.serial('viewer: no hold form, and a hold posted anyway is refused by the se
   await page.context().close();
 });
 
-test.serial('administrator and auditor: no footage on the page, and the server refuses search, clip page and playback', async (t) => {
+test.serial('administrator and auditor: no footage on the page, and the server refuses search, clip page and playback; the administrator unlocks, the auditor cannot', async (t) => {
   for (const who of [USERS.admin, USERS.auditor]) {
     const page = await o.page();
     await o.signIn(page, who);
     t.true(page.url().endsWith('/office/home'), who);
     t.regex(await page.textContent('#no-footage') ?? '', /does not give access to footage/);
     t.is(await page.$('nav a[href="/office/search"]'), null);
-    if (who === USERS.admin) await shot(page, 'home-administrator');
+    if (who === USERS.admin) {
+      // The administrator unlocks the account the first test locked; the auditor gets no such control.
+      t.regex(await page.textContent('#users') ?? '', new RegExp(`${USERS.victim}\\s*evidence-officer\\s*locked`));
+      await shot(page, 'home-administrator');
+      await page.click(`#unlock-${USERS.victim}`);
+      await page.waitForSelector('#msg');
+      t.is((await page.textContent('#msg'))?.trim(), `${USERS.victim} is unlocked.`);
+      t.is(o.users.get(USERS.victim)!.lockedAt, null);
+      t.true(logOf(USERS.admin).includes(`user-unlock:ok:{"username":"${USERS.victim}"}`));
+      const lena = await o.page();
+      await o.signIn(lena, USERS.victim);
+      t.true(lena.url().endsWith('/office/search'), 'signs in after the unlock');
+      await lena.context().close();
+    } else {
+      t.is(await page.$('#users'), null);
+      const unlock = await page.evaluate(async (name) => {
+        const csrf = document.querySelector('meta[name="csrf-token"]')!.getAttribute('content')!;
+        return (await fetch(`/office/users/${name}/unlock`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${csrf}` })).status;
+      }, USERS.victim);
+      t.is(unlock, 403);
+      t.true(logOf(USERS.auditor).some((l) => l.startsWith(`user-unlock:denied:{"username":"${USERS.victim}"}`)));
+    }
     t.is((await page.goto(`${o.base}/office/search?deviceId=cam-7`))!.status(), 403);
     t.is((await page.goto(`${o.base}/office/clips/${o.video}`))!.status(), 403);
     t.is(await page.$('#play'), null);
