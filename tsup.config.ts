@@ -10,7 +10,7 @@ export default defineConfig({
     launcher: 'firmware/update/launcher.ts',
     'dock-agent': 'dock-agent/main.ts',
     'central-store': 'central-store/main.ts',
-    bodycam: 'shared/cli/bodycam.ts',
+    bodycam: 'tools/bodycam.ts',
   },
   format: ['esm'],
   platform: 'node',

@@ -4,7 +4,7 @@
 // bundle is deployed (no sources, or no tsx after `npm ci --omit=dev`) it runs dist/bodycam.js.
 import { existsSync } from 'node:fs';
 
-const src = new URL('../shared/cli/bodycam.ts', import.meta.url);
+const src = new URL('../tools/bodycam.ts', import.meta.url);
 const dist = new URL('../dist/bodycam.js', import.meta.url);
 let tsx = null;
 if (existsSync(src)) tsx = await import('tsx/esm/api').catch(() => null);

@@ -11,15 +11,9 @@ const ROOT = process.cwd();
 const PROGRAMS = ['firmware', 'dock-agent', 'central-store'];
 const NEVER = ['hardware-sim', 'tools'];
 
-// Cross-program imports that exist today, importer → imported (repo paths). Shrink it to empty, never
-// grow it: the shared formats go to shared/ and the technician's flash tool to tools/ (issue 13).
-const KNOWN_CROSS_PROGRAM = new Set([
-  // The technician's flash tool (a host tool, not camera code) speaks the dock's serial session.
-  'firmware/update/flash-cli.ts → dock-agent/serial/session.ts',
-  'firmware/update/flash-cli.ts → dock-agent/usb-watch.ts',
-  // The bodycam CLI loads the firmware and store sub-CLIs (they belong in tools/).
-  'shared/cli/bodycam.ts → firmware/update/cli.ts',
-  'shared/cli/bodycam.ts → central-store/cli.ts',
+// Cross-program imports allowed, importer → imported (repo paths): none since issue 13, and it stays
+// empty: what two programs need goes to shared/, a host tool to tools/.
+const KNOWN_CROSS_PROGRAM = new Set<string>([
 ]);
 
 function tsFiles(dir: string): string[] {

@@ -12,7 +12,7 @@ const key = rsaPair();
 
 async function bodycam(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const r = await exec(process.execPath, ['--import=tsx', 'shared/cli/bodycam.ts', 'clip', ...args], { timeout: 30_000 });
+    const r = await exec(process.execPath, ['--import=tsx', 'tools/bodycam.ts', 'clip', ...args], { timeout: 30_000 });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };

@@ -12,7 +12,7 @@ import { topics } from '../../shared/mqtt/topics.js';
 import { loadTrustStore } from '../../shared/pki/trust-store.js';
 import { freePort, handToBrokerUser, waitForPort } from '../../hardware-sim/mosquitto.js';
 
-const bodycam = (...args: string[]) => spawnSync(process.execPath, ['--import=tsx', 'shared/cli/bodycam.ts', ...args],
+const bodycam = (...args: string[]) => spawnSync(process.execPath, ['--import=tsx', 'tools/bodycam.ts', ...args],
   { encoding: 'utf8', env: { ...process.env, BODYCAM_CA_PASSPHRASE: 'broker test passphrase' } });
 
 test('provision broker: TLS-only config and ACL; only provisioned docks publish; a re-run adds a dock', async (t) => {

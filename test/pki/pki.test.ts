@@ -43,7 +43,7 @@ function bodycam(...args: string[]) {
   return bodycamEnv({ BODYCAM_CA_PASSPHRASE: CA_PASS }, ...args);
 }
 function bodycamEnv(env: Record<string, string>, ...args: string[]) {
-  return spawnSync(process.execPath, ['--import=tsx', 'shared/cli/bodycam.ts', ...args], { encoding: 'utf8', env: { ...process.env, BODYCAM_CA_PASSPHRASE: '', ...env } });
+  return spawnSync(process.execPath, ['--import=tsx', 'tools/bodycam.ts', ...args], { encoding: 'utf8', env: { ...process.env, BODYCAM_CA_PASSPHRASE: '', ...env } });
 }
 
 test('CLI: pki init, provision camera with epoch + central key; both refuse to overwrite without --force', (t) => {

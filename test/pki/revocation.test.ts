@@ -77,7 +77,7 @@ test('CLI: pki revoke CERT|SERIAL records, pki crl issues numbered signed lists,
   const { join } = await import('node:path');
   const { tmpdir } = await import('node:os');
   const root = mkdtempSync(join(tmpdir(), 'revoke-cli-'));
-  const bodycam = (...args: string[]) => spawnSync(process.execPath, ['--import=tsx', 'shared/cli/bodycam.ts', ...args],
+  const bodycam = (...args: string[]) => spawnSync(process.execPath, ['--import=tsx', 'tools/bodycam.ts', ...args],
     { encoding: 'utf8', env: { ...process.env, BODYCAM_CA_PASSPHRASE: 'revocation test passphrase' } });
   const pki = join(root, 'pki');
   t.is(bodycam('pki', 'init', '--dir', pki).status, 0);

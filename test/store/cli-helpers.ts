@@ -1,4 +1,4 @@
-// Runs `bodycam store ...` as a real process (npx tsx shared/cli/bodycam.ts), as an operator would.
+// Runs `bodycam store ...` as a real process (npx tsx tools/bodycam.ts), as an operator would.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 
@@ -8,7 +8,7 @@ export interface CliResult { code: number | null; stdout: string; stderr: string
 
 export function bodycam(args: string[], o: { env?: Record<string, string>; stdin?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'shared/cli/bodycam.ts'), 'store', ...args], {
+    const p = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'tools/bodycam.ts'), 'store', ...args], {
       cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'silent', BODYCAM_PASSWORD: '', BODYCAM_NEW_PASSWORD: '', ...o.env }, stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = ''; let stderr = '';

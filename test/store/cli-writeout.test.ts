@@ -4,7 +4,7 @@ import test from 'ava';
 import { existsSync, linkSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { writeOut } from '../../central-store/cli.js';
+import { writeOut } from '../../tools/store.js';
 import { tempDb } from './helpers.js';
 
 test('a download that breaks half-way leaves nothing, and what it wrote is zeroed before the unlink', async (t) => {

@@ -11,7 +11,7 @@ import { createCA } from '../../shared/pki/ca.js';
 import { decryptBuffer } from '../../shared/clip/reader.js';
 import { createFleetPki } from '../../hardware-sim/fleet/pki.js';
 import { publishUpcomingEpochs } from '../../central-store/epochs.js';
-import { run as pkiCli, writeCA } from '../../shared/pki/cli.js';
+import { run as pkiCli, writeCA } from '../../tools/pki.js';
 import { DAY, T0, addClip, code, epochAt, iso, makeStore, readAll } from './store-helpers.js';
 
 test('private keys are on disk only encrypted; reopening with the same master key opens them', async (t) => {

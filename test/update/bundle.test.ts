@@ -139,7 +139,7 @@ test('a bundle changed after verification is caught file by file while the slot 
 test('bodycam fw keygen / pack / verify: manifest JSON, or the refusal and exit 1', (t) => {
   const dir = tmpDir(t);
   const PASS = 'release key passphrase';
-  const cliEnv = (env: Record<string, string>, ...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'shared/cli/bodycam.ts'), 'fw', ...args], { encoding: 'utf8', env: { ...process.env, BODYCAM_FW_KEY_PASSPHRASE: '', ...env } });
+  const cliEnv = (env: Record<string, string>, ...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'tools/bodycam.ts'), 'fw', ...args], { encoding: 'utf8', env: { ...process.env, BODYCAM_FW_KEY_PASSPHRASE: '', ...env } });
   const cli = (...args: string[]) => cliEnv({ BODYCAM_FW_KEY_PASSPHRASE: PASS }, ...args);
   const noPass = cliEnv({}, 'keygen', '--out', path.join(dir, 'keys'));
   t.is(noPass.status, 1);

@@ -23,7 +23,7 @@ function technicianStore(): string {
 }
 
 function flash(args: string[]): Promise<{ code: number; out: Record<string, any>; err: string }> {
-  const p = spawn(process.execPath, ['--import', 'tsx', 'shared/cli/bodycam.ts', 'fw', 'flash', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const p = spawn(process.execPath, ['--import', 'tsx', 'tools/bodycam.ts', 'fw', 'flash', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   p.stdout.on('data', (d: Buffer) => (out += d.toString()));

@@ -3,10 +3,10 @@ import { X509Certificate, createPublicKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createCA, signEpoch, ROLES, type Role } from './ca.js';
-import { verifyPeerCertificate } from './verify.js';
-import { encryptPrivateKey, passphraseFrom, readEncryptedKey } from './key-file.js';
-import { writeDurable } from '../durable-file.js';
+import { createCA, signEpoch, ROLES, type Role } from '../shared/pki/ca.js';
+import { verifyPeerCertificate } from '../shared/pki/verify.js';
+import { encryptPrivateKey, passphraseFrom, readEncryptedKey } from '../shared/pki/key-file.js';
+import { writeDurable } from '../shared/durable-file.js';
 
 export const USAGE = `usage:
   bodycam pki init --dir PKI [--org NAME] [--force] [--passphrase-file FILE]
@@ -53,7 +53,7 @@ function need(v: string | undefined, flag: string): string {
 
 export async function run(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub === 'revoke' || sub === 'crl') return (await import('./revoke-cli.js')).run(sub, rest);
+  if (sub === 'revoke' || sub === 'crl') return (await import('./pki-revoke.js')).run(sub, rest);
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,

@@ -3,11 +3,11 @@
 // `bodycam --help` and `bodycam AREA [SUB] --help` print usage on stdout and exit 0.
 interface Area { run(args: string[]): Promise<number>; USAGE?: string; usage?: string }
 const commands: Record<string, { about: string; load: () => Promise<Area> }> = {
-  clip: { about: 'inspect / decrypt clip files', load: () => import('../clip/cli.js') },
-  pki: { about: 'organisation CA and evidence key epochs', load: () => import('../pki/cli.js') },
-  provision: { about: 'issue camera / dock / technician identities', load: () => import('../pki/provision-cli.js') },
-  fw: { about: 'pack, verify and flash firmware bundles', load: () => import('../../firmware/update/cli.js') },
-  store: { about: 'central evidence store: users, clips, hold, export, access log', load: () => import('../../central-store/cli.js') },
+  clip: { about: 'inspect / decrypt clip files', load: () => import('./clip.js') },
+  pki: { about: 'organisation CA and evidence key epochs', load: () => import('./pki.js') },
+  provision: { about: 'issue camera / dock / technician identities', load: () => import('./provision.js') },
+  fw: { about: 'pack, verify and flash firmware bundles', load: () => import('./fw.js') },
+  store: { about: 'central evidence store: users, clips, hold, export, access log', load: () => import('./store.js') },
 };
 
 const isHelp = (a: string) => a === '--help' || a === '-h';

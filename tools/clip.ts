@@ -1,6 +1,6 @@
 // `bodycam clip inspect FILE` and `bodycam clip decrypt --key PRIVATE.pem FILE -o OUT.ts [--allow-truncated]`.
 import { readFileSync, renameSync, rmSync } from 'node:fs';
-import { ClipError, INSPECT_NOTE, decryptClip, inspectClip } from './reader.js';
+import { ClipError, INSPECT_NOTE, decryptClip, inspectClip } from '../shared/clip/reader.js';
 
 export const usage = `usage:
   bodycam clip inspect FILE

@@ -5,13 +5,13 @@ import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { keyIdOf } from '../../shared/evidence.js';
-import { encryptPrivateKey, passphraseFrom, readEncryptedKey } from '../../shared/pki/key-file.js';
-import { writeDurable } from '../../shared/durable-file.js';
-import { readBootState } from './boot-state.js';
-import { checkPayload, fdSource, packBundle, readHeader } from '../../shared/firmware-bundle/bundle.js';
-import { BundleError, parseManifest } from '../../shared/firmware-bundle/manifest.js';
-import { keyRole, verifyHeader } from '../../shared/firmware-bundle/verify.js';
+import { keyIdOf } from '../shared/evidence.js';
+import { encryptPrivateKey, passphraseFrom, readEncryptedKey } from '../shared/pki/key-file.js';
+import { writeDurable } from '../shared/durable-file.js';
+import { readBootState } from '../firmware/update/boot-state.js';
+import { checkPayload, fdSource, packBundle, readHeader } from '../shared/firmware-bundle/bundle.js';
+import { BundleError, parseManifest } from '../shared/firmware-bundle/manifest.js';
+import { keyRole, verifyHeader } from '../shared/firmware-bundle/verify.js';
 
 export const USAGE = `usage:
   bodycam fw keygen --out DIR [--role release|development] [--passphrase-file FILE]
@@ -120,7 +120,7 @@ function verify(v: Record<string, string | undefined>, file: string): number {
 
 export async function run(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub === 'flash') return (await import('./flash-cli.js')).run(rest);
+  if (sub === 'flash') return (await import('./fw-flash.js')).run(rest);
   const { values: v, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,

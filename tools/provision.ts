@@ -4,11 +4,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
-import { issueCertificate, ROLES, type Role } from './ca.js';
-import { caPassphrase, loadCA } from './cli.js';
-import { writeDurable } from '../durable-file.js';
-import { hasIdentity, paths, writeEpoch, writeIdentity } from './trust-store.js';
-import { openDocument, type EvidenceEpochBody, type SignedDocument } from '../evidence.js';
+import { issueCertificate, ROLES, type Role } from '../shared/pki/ca.js';
+import { caPassphrase, loadCA } from './pki.js';
+import { writeDurable } from '../shared/durable-file.js';
+import { hasIdentity, paths, writeEpoch, writeIdentity } from '../shared/pki/trust-store.js';
+import { openDocument, type EvidenceEpochBody, type SignedDocument } from '../shared/evidence.js';
 
 export const USAGE = `usage: bodycam provision camera|dock|technician|central --id ID --pki PKI --out DIR [--force]
          [--central-pub FILE] [--epoch FILE ...] [--firmware-key FILE ...] [--passphrase-file FILE]
@@ -115,8 +115,8 @@ async function runBroker(args: string[]): Promise<number> {
   const port = values.port === undefined ? 8883 : Number(values.port);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`--port: ${values.port} is not a TCP port`);
   const ca = loadCA(values.pki!, caPassphrase(values['passphrase-file']));
-  const { provisionBroker } = await import('./broker-provision.js');
-  const { openRevocationList, RevocationSet } = await import('./revocation.js');
+  const { provisionBroker } = await import('../shared/pki/broker-provision.js');
+  const { openRevocationList, RevocationSet } = await import('../shared/pki/revocation.js');
   let revocation;
   if (values.crl) {
     try { revocation = new RevocationSet(openRevocationList(JSON.parse(readFileSync(values.crl, 'utf8')), ca.certPem)); } catch (err) {

@@ -5,19 +5,19 @@
 import { closeSync, openSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { openCameraSession, type SerialCameraSession } from '../../dock-agent/serial/session.js';
-import { UsbWatch } from '../../dock-agent/usb-watch.js';
+import { openCameraSession, type SerialCameraSession } from '../dock-agent/serial/session.js';
+import { UsbWatch } from '../dock-agent/usb-watch.js';
 import { join } from 'node:path';
-import { RevocationStore } from '../../shared/pki/revocation-store.js';
-import type { RevocationSet } from '../../shared/pki/revocation.js';
-import { loadTrustStore } from '../../shared/pki/trust-store.js';
-import { verifyPeerCertificate } from '../../shared/pki/verify.js';
-import { openSerialLine } from '../../shared/serial-port.js';
-import { FirmwareClient } from '../../shared/wire/fw-transfer.js';
-import { ErrorCode, WireError } from '../../shared/wire/messages.js';
-import { checkPayload, fdSource, readHeader } from '../../shared/firmware-bundle/bundle.js';
-import { parseManifest, type Manifest } from '../../shared/firmware-bundle/manifest.js';
-import { verifyHeader } from '../../shared/firmware-bundle/verify.js';
+import { RevocationStore } from '../shared/pki/revocation-store.js';
+import type { RevocationSet } from '../shared/pki/revocation.js';
+import { loadTrustStore } from '../shared/pki/trust-store.js';
+import { verifyPeerCertificate } from '../shared/pki/verify.js';
+import { openSerialLine } from '../shared/serial-port.js';
+import { FirmwareClient } from '../shared/wire/fw-transfer.js';
+import { ErrorCode, WireError } from '../shared/wire/messages.js';
+import { checkPayload, fdSource, readHeader } from '../shared/firmware-bundle/bundle.js';
+import { parseManifest, type Manifest } from '../shared/firmware-bundle/manifest.js';
+import { verifyHeader } from '../shared/firmware-bundle/verify.js';
 
 const USAGE = `usage: bodycam fw flash BUNDLE --identity DIR [--port TTY | --usb VID:PID] [--wait] [--wait-timeout S] [--no-progress]
   --identity DIR   technician trust store (bodycam provision technician)

@@ -5,11 +5,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { caPassphrase, loadCA, loadCACert } from './cli.js';
-import { ROLES, assertId, type Role } from './ca.js';
-import { normalSerial, serialOf, signRevocationList, type RevocationEntry } from './revocation.js';
-import { writeDurable } from '../durable-file.js';
-import { subjectFields } from './verify.js';
+import { caPassphrase, loadCA, loadCACert } from './pki.js';
+import { ROLES, assertId, type Role } from '../shared/pki/ca.js';
+import { normalSerial, serialOf, signRevocationList, type RevocationEntry } from '../shared/pki/revocation.js';
+import { writeDurable } from '../shared/durable-file.js';
+import { subjectFields } from '../shared/pki/verify.js';
 
 export const REVOKE_USAGE = `usage:
   bodycam pki revoke CERT|SERIAL --pki PKI --reason TEXT [--role ROLE --id ID]

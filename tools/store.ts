@@ -10,11 +10,11 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { overwriteAndUnlink } from '../shared/durable-file.js';
-import { ConfigError, loadStoreConfig, parseStoreConfig, storePaths, type StoreConfig } from './config.js';
-import { OpError } from './operations.js';
-import { reviewText } from './review.js';
-import { openSigningKey } from './signing-key.js';
-import { openStoreContext, resolveMasterKey, type StoreContext } from './store-context.js';
+import { ConfigError, loadStoreConfig, parseStoreConfig, storePaths, type StoreConfig } from '../central-store/config.js';
+import { OpError } from '../central-store/operations.js';
+import { reviewText } from '../central-store/review.js';
+import { openSigningKey } from '../central-store/signing-key.js';
+import { openStoreContext, resolveMasterKey, type StoreContext } from '../central-store/store-context.js';
 
 export const USAGE = `usage: bodycam store <command> (--config FILE | --dir DATA_DIR) [--user NAME] ...
 
