@@ -50,9 +50,10 @@ test('clip holds the 60 s before the press, then live; long press stops', async 
   const lastSeen = s.rec.lastSegmentEndMs;
   await s.button.press(100);
   t.true(s.led.get());
-  await s.wait(10_000);
+  await s.waitVideo(10_000); // camera video time, like the pre-record wait above
   await s.button.longPress(3500);
-  await s.wait(1000); // stop haptic pattern
+  // The stop pattern runs on camera-clock timers: wait for it (bounded) rather than a fixed time.
+  for (let i = 0; i < 200 && s.haptic.pulses() < 5; i++) await new Promise((r) => setTimeout(r, 10));
   await s.rec.idle();
   t.false(s.led.get());
   t.is(s.clips.length, 1);
@@ -71,7 +72,8 @@ test('clip holds the 60 s before the press, then live; long press stops', async 
 });
 
 test('short press while recording does not stop', async (t) => {
-  const s = setup({ prerecordSeconds: 5 });
+  // Slower clock: a stall between the 500 ms press's edges must not read as a long press.
+  const s = setup({ prerecordSeconds: 5 }, 20);
   t.teardown(() => s.source.stop());
   await s.source.start();
   await s.wait(6000);
