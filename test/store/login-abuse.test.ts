@@ -34,7 +34,7 @@ test.before(async () => {
   const b = await startMosquitto();
   stopBroker = () => b.stop();
   writeFileSync(keyFile, randomBytes(32));
-  const cfg = { storeId: 'store-abuse', dataDir: 'data', mqtt: { url: b.url }, api: { port: 0, login: LOGIN }, epochDaysAhead: 1 };
+  const cfg = { storeId: 'store-abuse', dataDir: 'data', mqtt: { url: b.url, tls: b.files('central-1', 'central') }, api: { port: 0, login: LOGIN }, epochDaysAhead: 1 };
   writeFileSync(cfgFile, JSON.stringify(cfg));
   // Users made with the production scrypt parameters (the default), as a real store has them.
   const ctx = await openStoreContext(parseStoreConfig({ ...cfg, dataDir: path.join(dir, 'data') }), { masterKey: async () => readFileSync(keyFile) });
