@@ -102,7 +102,10 @@ export function createOffice(o: OfficeOptions) {
       const sid = cookies[SID];
       const found = book.get(sid);
       const session = typeof found === 'object' ? found : undefined;
-      const user = session ? o.users.get(session.username) : undefined;
+      // Re-read on every request: a role change applies to the next click, a lock or disable ends the session.
+      const current = session ? o.users.get(session.username) : undefined;
+      const user = current && !current.lockedAt && !current.disabledAt ? current : undefined;
+      if (session && !user) book.drop(sid);
       const me: Viewer | undefined = session && user ? { username: user.username, role: user.role, csrf: session.csrf, canSearch: can(user.role, 'search') } : undefined;
       const c: PageCtx = { t, lang, me, path: url.pathname };
       const p = url.pathname;

@@ -130,7 +130,7 @@ test.serial('hold with reason and case number, then lift; both on the page and i
   await page.context().close();
 });
 
-test.serial('viewer: no hold form, and a hold posted anyway is refused by the server and logged', async (t) => {
+test.serial('viewer: no hold form, and a hold posted anyway is refused by the server and logged; disabling the account ends the session', async (t) => {
   const page = await o.page();
   await o.signIn(page, USERS.viewer);
   await page.goto(`${o.base}/office/clips/${o.otherVideo}`);
@@ -145,6 +145,9 @@ test.serial('viewer: no hold form, and a hold posted anyway is refused by the se
   t.is(status, 403);
   t.true(o.log.entries().some((e) => e.user === USERS.viewer && e.action === 'hold' && e.outcome === 'denied' && /role viewer lacks the hold permission/.test(e.reason ?? '')));
   t.is(o.f.store.get(o.otherVideo)!.hold, null);
+  // Disabling the account ends its open session at the next click.
+  o.users.disable(USERS.admin, USERS.viewer);
+  t.is((await page.goto(`${o.base}/office/search`))!.url(), `${o.base}/office/login`);
   await page.context().close();
 });
 
