@@ -1,8 +1,8 @@
 // Central store configuration (zod). Errors name the field: "config.api.port: ...". The master key
 // is never in here: only the path of a key file (or the environment supplies it, see masterKeySource).
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseConfigWith, readConfigFile } from '../shared/config.js';
 import { LOGIN_GUARD_DEFAULTS } from './login-guard.js';
 import { RetentionConfigSchema } from './retention.js';
 import { mqttsUrl } from '../shared/mqtt/config-schema.js';
@@ -71,23 +71,11 @@ export const StoreConfigSchema = z.object({
 export type StoreConfig = z.infer<typeof StoreConfigSchema>;
 
 export function parseStoreConfig(raw: unknown): StoreConfig {
-  const r = StoreConfigSchema.safeParse(raw);
-  if (!r.success) {
-    const i = r.error.issues[0];
-    const keys = i.code === 'unrecognized_keys' ? ` (${i.keys.join(', ')})` : '';
-    throw new ConfigError(`config.${i.path.join('.') || '(root)'}: ${i.message}${keys}`);
-  }
-  return r.data;
+  return parseConfigWith(StoreConfigSchema, raw);
 }
 
-export class ConfigError extends Error {}
-
 export function loadStoreConfig(file: string): StoreConfig {
-  let raw: unknown;
-  try { raw = JSON.parse(readFileSync(file, 'utf8')); } catch (err) {
-    throw new ConfigError(`config: cannot read ${file} as JSON (${(err as Error).message})`);
-  }
-  const c = parseStoreConfig(raw);
+  const c = parseStoreConfig(readConfigFile(file));
   // Relative paths are relative to the config file.
   const base = path.dirname(path.resolve(file));
   const abs = (p: string) => path.resolve(base, p);

@@ -20,6 +20,7 @@ import {
   DAY_MS, deleteOne, destroyEpochKeys, migrateRetention, parseRetention, retentionDays, sweepExpired, unwrapHoldKey,
   type RetentionConfig, type RetentionCtx,
 } from './retention.js';
+import { LIMITS } from './input-limits.js';
 import { StoreError, badInput } from './store-error.js';
 import type { ZipOptions } from './zip-aes.js';
 
@@ -45,14 +46,14 @@ export interface SearchCriteria { clipId?: string; deviceId?: string; purpose?: 
 const iso = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO 8601 date/time').transform((s) => new Date(s).toISOString());
 const SearchSchema = z.object({
   clipId: z.string().min(1).max(200).optional(), deviceId: z.string().min(1).max(200).optional(), purpose: z.string().min(1).max(200).optional(),
-  from: iso.optional(), to: iso.optional(), onHold: z.boolean().optional(), limit: z.number().int().min(1).max(10_000).optional(),
+  from: iso.optional(), to: iso.optional(), onHold: z.boolean().optional(), limit: z.number().int().min(1).max(LIMITS.searchResults).optional(),
 }).strict();
-const ReasonBy = z.object({ reason: z.string().trim().min(1, 'required').max(1000), by: z.string().trim().min(1, 'required').max(200) });
-const ExportIds = z.array(z.string().min(1).max(200)).min(1, 'at least one clip id').max(10_000)
+const ReasonBy = z.object({ reason: z.string().trim().min(1, 'required').max(LIMITS.reason), by: z.string().trim().min(1, 'required').max(200) });
+const ExportIds = z.array(z.string().min(1).max(200)).min(1, 'at least one clip id').max(LIMITS.clipsPerRequest)
   .refine((a) => new Set(a).size === a.length, 'a clip id is listed twice');
-const PoliceOpts = z.object({ journalNumber: z.string().trim().min(1, 'required').max(100), recipient: z.string().trim().min(1, 'required').max(200),
+const PoliceOpts = z.object({ journalNumber: z.string().trim().min(1, 'required').max(LIMITS.journalNumber), recipient: z.string().trim().min(1, 'required').max(LIMITS.recipient),
   by: z.string().trim().min(1, 'required').max(200), outPath: z.string().min(1, 'required') });
-const SubjectOpts = z.object({ subject: z.string().trim().min(1, 'required').max(200), by: z.string().trim().min(1, 'required').max(200), outPath: z.string().min(1, 'required') });
+const SubjectOpts = z.object({ subject: z.string().trim().min(1, 'required').max(LIMITS.subject), by: z.string().trim().min(1, 'required').max(200), outPath: z.string().min(1, 'required') });
 
 function parse<T>(schema: z.ZodType<T>, v: unknown, field?: string): T {
   const r = schema.safeParse(v);

@@ -2,6 +2,7 @@
 // per clip (reason + case/journal number), lifted explicitly with a reason; every place/lift is kept
 // in hold_events (who, when, why) — documentation that outlives the clip.
 import { z } from 'zod';
+import { LIMITS } from './input-limits.js';
 import { migrate, type Db } from './db.js';
 import { StoreError, badInput } from './store-error.js';
 
@@ -38,8 +39,8 @@ CREATE TABLE hold_wraps (
 export function migrateHolds(db: Db): void { migrate(db, 'evidence-holds-1', MIGRATION); }
 
 const text = (max: number) => z.string().trim().min(1, 'required').max(max, `at most ${max} characters`);
-const PlaceSchema = z.object({ reason: text(1000), caseNumber: text(100), by: text(200) });
-const LiftSchema = z.object({ reason: text(1000), by: text(200) });
+const PlaceSchema = z.object({ reason: text(LIMITS.reason), caseNumber: text(LIMITS.caseNumber), by: text(200) });
+const LiftSchema = z.object({ reason: text(LIMITS.reason), by: text(200) });
 
 function parse<T>(schema: z.ZodType<T>, v: unknown): T {
   const r = schema.safeParse(v);

@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { createLogger } from '../shared/log.js';
 import { createApi, type Api } from './api.js';
-import { ConfigError, loadStoreConfig, storePaths } from './config.js';
+import { ConfigError, EX_CONFIG, startFailureCode } from '../shared/config.js';
+import { loadStoreConfig, storePaths } from './config.js';
 import { publishUpcomingEpochs } from './epochs.js';
 import { startIngest, type Ingest } from './ingest.js';
 import { startCrlPublisher } from './crl-publisher.js';
@@ -14,7 +15,6 @@ import { SYSTEM } from './operations.js';
 import { createOffice } from './web/office.js';
 import { openStoreContext, resolveMasterKey, type StoreContext } from './store-context.js';
 
-const EX_CONFIG = 78;
 const log = createLogger('central-store');
 const configPath = process.argv[2] ?? process.env.BODYCAM_STORE_CONFIG ?? '/etc/bodycam/central-store.json';
 
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   let config;
   try { config = loadStoreConfig(configPath); } catch (err) {
     process.stderr.write(`central-store: ${(err as Error).message}\n`);
-    process.exit(err instanceof ConfigError ? EX_CONFIG : 1);
+    process.exit(startFailureCode(err));
   }
   let mqttTls;
   try {

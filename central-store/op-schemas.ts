@@ -2,6 +2,7 @@
 // the evidence store (central-store/evidence.ts) that operations use.
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
+import { LIMITS } from './input-limits.js';
 
 export interface HoldInfo { reason: string; caseNumber: string; placedBy: string; placedAt: string }
 export interface ClipInfoLike { clipId: string; hold: HoldInfo | null; [k: string]: unknown }
@@ -43,15 +44,15 @@ export const SearchSchema = z.object({
   from: iso.optional(),
   to: iso.optional(),
   onHold: bool.optional(),
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  limit: z.coerce.number().int().min(1).max(LIMITS.searchResults).optional(),
 }).strict();
 export type SearchCriteria = z.infer<typeof SearchSchema>;
 
-export const HoldSchema = z.object({ reason: text(500), caseNumber: text(100) }).strict();
-export const ReasonSchema = z.object({ reason: text(500) }).strict();
-const clipIds = z.array(ClipIdSchema, { error: (i) => (i.input === undefined ? 'required' : 'a list of clip ids') }).min(1, 'at least one clip id').max(1000);
-export const ExportSchema = z.object({ clipIds, journalNumber: text(100), recipient: text(200) }).strict();
-export const DsarSchema = z.object({ clipIds, subject: text(200) }).strict();
+export const HoldSchema = z.object({ reason: text(LIMITS.reason), caseNumber: text(LIMITS.caseNumber) }).strict();
+export const ReasonSchema = z.object({ reason: text(LIMITS.reason) }).strict();
+const clipIds = z.array(ClipIdSchema, { error: (i) => (i.input === undefined ? 'required' : 'a list of clip ids') }).min(1, 'at least one clip id').max(LIMITS.clipsPerRequest);
+export const ExportSchema = z.object({ clipIds, journalNumber: text(LIMITS.journalNumber), recipient: text(LIMITS.recipient) }).strict();
+export const DsarSchema = z.object({ clipIds, subject: text(LIMITS.subject) }).strict();
 export const SinceSchema = z.object({ since: iso.optional() }).strict();
 export const UserCreateSchema = z.object({ username: str(), role: str(), password: str() }).strict();
 export const RoleSchema = z.object({ role: str() }).strict();

@@ -3,6 +3,7 @@
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
+import { ConfigError } from '../shared/config.js';
 import type { UsbHotplug } from '../shared/hal.js';
 import { DockAgent, type AgentEvent } from './agent.js';
 import { FirmwareDrop, loadReleaseKeys, trackDocked } from './firmware-staging.js';
@@ -26,9 +27,12 @@ export interface AssembledDock {
 export function assembleDock(config: DockConfig, o: { hotplug: UsbHotplug; log: Logger; onEvent?: (e: AgentEvent) => void }): AssembledDock {
   const { log } = o;
   const read = (field: string, file: string) => {
-    try { return readFileSync(file, 'utf8'); } catch (err) { throw new Error(`config.${field}: cannot read ${file} (${(err as Error).message})`); }
+    try { return readFileSync(file, 'utf8'); } catch (err) { throw new ConfigError(`config.${field}: cannot read ${file} (${(err as Error).message})`); }
   };
-  const centralPublicKey = createPublicKey(read('centralPublicKeyPath', config.centralPublicKeyPath));
+  let centralPublicKey;
+  try { centralPublicKey = createPublicKey(read('centralPublicKeyPath', config.centralPublicKeyPath)); } catch (err) {
+    throw err instanceof ConfigError ? err : new ConfigError(`config.centralPublicKeyPath: not a public key (${(err as Error).message})`);
+  }
   const identity = { keyPem: read('auth.keyPath', config.auth.keyPath), certPem: read('auth.certPath', config.auth.certPath) };
   const caCertPem = read('auth.caCertPath', config.auth.caCertPath);
   const mt = dockMqttTlsFiles(config);
@@ -39,8 +43,8 @@ export function assembleDock(config: DockConfig, o: { hotplug: UsbHotplug; log: 
   };
   // The broker grants topics by the certificate's subject: a certificate for another dock would only be refused there.
   let cn: string | undefined;
-  try { cn = subjectField(new X509Certificate(mqttTls.cert), 'CN'); } catch { throw new Error(`config.${field('certPath', 'auth.certPath')}: not a certificate`); }
-  if (cn !== config.dockId) throw new Error(`config.${field('certPath', 'auth.certPath')}: certificate is for ${cn ?? '(no CN)'}, not dockId ${config.dockId}`);
+  try { cn = subjectField(new X509Certificate(mqttTls.cert), 'CN'); } catch { throw new ConfigError(`config.${field('certPath', 'auth.certPath')}: not a certificate`); }
+  if (cn !== config.dockId) throw new ConfigError(`config.${field('certPath', 'auth.certPath')}: certificate is for ${cn ?? '(no CN)'}, not dockId ${config.dockId}`);
 
   // A bundle verified while cameras sit in the dock runs their bays again (offload first, then staging).
   const tracked = trackDocked(o.hotplug);

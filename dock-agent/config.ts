@@ -1,8 +1,8 @@
-// Dock agent configuration (zod). Errors name the field: "config.mqttUrl: ...".
-import { readFileSync } from 'node:fs';
+// Dock agent configuration (zod). Errors name the field: "config.mqttUrl: ..." (shared/config.ts).
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseConfigWith, readConfigFile } from '../shared/config.js';
 import type { SignedDocument } from '../shared/evidence.js';
 import { DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE } from '../shared/mqtt/codec.js';
 import { mqttsUrl } from '../shared/mqtt/config-schema.js';
@@ -44,12 +44,7 @@ export const DockConfigSchema = z.object({
 export type DockConfig = z.infer<typeof DockConfigSchema>;
 
 export function parseDockConfig(raw: unknown): DockConfig {
-  const r = DockConfigSchema.safeParse(raw);
-  if (!r.success) {
-    const i = r.error.issues[0];
-    throw new Error(`config.${i.path.join('.') || '(root)'}: ${i.message}`);
-  }
-  return r.data;
+  return parseConfigWith(DockConfigSchema, raw);
 }
 
 /** The MQTT TLS file paths after defaults: the dock's identity and CA unless overridden. */
@@ -58,13 +53,7 @@ export function dockMqttTlsFiles(c: DockConfig): { caPath: string; certPath: str
 }
 
 export function loadDockConfig(file: string): DockConfig {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new Error(`config: cannot read ${file} as JSON (${(err as Error).message})`);
-  }
-  return parseDockConfig(raw);
+  return parseDockConfig(readConfigFile(file));
 }
 
 /** The evidence epochs (SignedDocuments, one *.json file each) to hand to docked cameras, by file name. */

@@ -6,6 +6,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, 
 import { basename, join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
+import { ConfigError } from '../shared/config.js';
 import { checkPayload, fdSource, readHeader } from '../shared/firmware-bundle/bundle.js';
 import { compareVersions, parseManifest, type Manifest } from '../shared/firmware-bundle/manifest.js';
 import { verifyHeader } from '../shared/firmware-bundle/verify.js';
@@ -37,9 +38,9 @@ export function loadReleaseKeys(dir: string): Record<string, string> {
   try {
     names = readdirSync(dir).filter((n) => n.endsWith('.pub.pem')).sort();
   } catch (err) {
-    throw new Error(`config.firmware.keysDir: cannot read ${dir} (${(err as Error).message})`);
+    throw new ConfigError(`config.firmware.keysDir: cannot read ${dir} (${(err as Error).message})`);
   }
-  if (names.length === 0) throw new Error(`config.firmware.keysDir: no *.pub.pem release key in ${dir}`);
+  if (names.length === 0) throw new ConfigError(`config.firmware.keysDir: no *.pub.pem release key in ${dir}`);
   return Object.fromEntries(names.map((n) => [n.slice(0, -'.pub.pem'.length), readFileSync(join(dir, n), 'utf8')]));
 }
 

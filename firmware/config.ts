@@ -1,7 +1,7 @@
 // Firmware configuration. Validated with zod; a bad config refuses to start, naming the field.
-import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { parseConfigWith } from '../shared/config.js';
 
 const gps = z.discriminatedUnion('policy', [
   z.object({ policy: z.literal('disabled') }),
@@ -58,33 +58,8 @@ export const configSchema = z
 
 export type FirmwareConfig = z.infer<typeof configSchema>;
 
-export class ConfigError extends Error {}
-
-/** Validate an already-parsed object against `schema`; throws ConfigError naming every bad field as `config.<path>`. */
-export function parseConfigWith<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
-  const r = schema.safeParse(raw);
-  if (!r.success) {
-    const msg = r.error.issues.map((i) => `config.${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    throw new ConfigError(msg);
-  }
-  return r.data;
-}
-
 export function parseConfig(raw: unknown): FirmwareConfig {
   return parseConfigWith(configSchema, raw);
-}
-
-/** The JSON of a config file; an unreadable or malformed file is a ConfigError. */
-export function readConfigFile(file: string): unknown {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new ConfigError(`config: cannot read ${file}: ${(e as Error).message}`);
-  }
-}
-
-export function loadConfig(file: string): FirmwareConfig {
-  return parseConfigWith(configSchema, readConfigFile(file));
 }
 
 /** sha256 of the canonical policy {prerecordSeconds, prebufferAudio, gps}; keys sorted. */

@@ -2,7 +2,8 @@
 // The simulator injects its twins instead (BootOptions.hardware, hardware-sim/camera-main.ts).
 import type { Clock } from '../shared/clock.js';
 import type { FlashStorage } from '../shared/hal.js';
-import { ConfigError, type FirmwareConfig } from './config.js';
+import { ConfigError } from '../shared/config.js';
+import type { FirmwareConfig } from './config.js';
 import type { Hardware } from './camera-app.js';
 import { PipelineCamera, DEFAULT_CAPTURE_COMMAND } from './drivers/camera.js';
 import { DirFlash } from './drivers/flash.js';

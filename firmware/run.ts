@@ -7,10 +7,10 @@ import type { Clock } from '../shared/clock.js';
 import { openSerialLine } from '../shared/serial-port.js';
 import type { SerialLine } from '../shared/hal.js';
 import { bootCamera, type BootOptions, type Camera } from './boot.js';
-import { ConfigError, type FirmwareConfig } from './config.js';
+import { startFailureCode } from '../shared/config.js';
+import type { FirmwareConfig } from './config.js';
 import { afterBoot } from './update/health.js';
 
-const EX_CONFIG = 78;
 const EX_HEALTH = 70;
 const RESTART_GRACE_MS = Number(process.env.BODYCAM_RESTART_GRACE_MS ?? 3000);
 
@@ -89,7 +89,7 @@ export async function runCamera(o: RunOptions): Promise<never> {
 
 /** Exit for an error before or during boot: 78 for a bad config, 1 otherwise. */
 export function exitOnStartFailure(name: string, log: Logger, err: Error): never {
-  const code = err instanceof ConfigError ? EX_CONFIG : 1;
+  const code = startFailureCode(err);
   log.fatal({ err: err.message }, `${name} failed to start`);
   process.stderr.write(`${name}: ${err.message}\n`);
   process.exit(code);

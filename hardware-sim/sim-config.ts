@@ -2,7 +2,8 @@
 // simulator reads. A bad one is refused like the firmware's (ConfigError, exit 78, field named).
 import { z } from 'zod';
 import { ScaledClock, type Clock } from '../shared/clock.js';
-import { cameraSchema, configSchema, parseConfigWith, readConfigFile, type FirmwareConfig } from '../firmware/config.js';
+import { parseConfigWith, readConfigFile } from '../shared/config.js';
+import { cameraSchema, configSchema, type FirmwareConfig } from '../firmware/config.js';
 
 export const simConfigSchema = configSchema.extend({
   /** The test picture (hardware-sim/camera.ts); a capture `command` is accepted and not used. */

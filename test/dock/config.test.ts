@@ -2,6 +2,7 @@ import test from 'ava';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadDockConfig, loadEpochsDir, parseDockConfig } from '../../dock-agent/config.js';
+import { ConfigError } from '../../shared/config.js';
 import { tmpDir } from '../mqtt/setup.js';
 
 const good = {
@@ -25,7 +26,10 @@ test('errors name the field', (t) => {
   t.throws(() => parseDockConfig({ ...good, chunkSize: 100 }), { message: /^config\.chunkSize:/ });
   t.throws(() => parseDockConfig({ ...good, dockId: 'a/b' }), { message: /^config\.dockId:/ });
   t.throws(() => parseDockConfig({ ...good, usb: { vendorId: 1 } }), { message: /^config\.usb\.productId:/ });
-  t.throws(() => loadDockConfig('/nonexistent/dock.json'), { message: /^config: cannot read/ });
+  t.throws(() => loadDockConfig('/nonexistent/dock.json'), { message: /^config: cannot read/, instanceOf: ConfigError });
+  // Every bad field at once, as the firmware and the store report them (shared/config.ts).
+  const e = t.throws(() => parseDockConfig({ ...good, chunkSize: 100, dockId: 'a/b' }), { instanceOf: ConfigError });
+  t.regex(e!.message, /config\.dockId: .*; config\.chunkSize: /);
 });
 
 test('epochs dir: *.json SignedDocuments in name order; a bad one is named', async (t) => {

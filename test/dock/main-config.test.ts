@@ -43,4 +43,16 @@ test('dock agent: plaintext MQTT, credentials in the URL, or a client certificat
   r = await run(cfg);
   t.is(r.code, 78);
   t.regex(r.stderr, /config\.mqttTls\.certPath: cannot read/);
+  // A schema error, an unreadable file and a central key that is no key: exit 78 naming the field too.
+  writeFileSync(cfg, JSON.stringify({ ...base, usb: { vendorId: 1 } }));
+  r = await run(cfg);
+  t.is(r.code, 78);
+  t.regex(r.stderr, /config\.usb\.productId: /);
+  r = await run(path.join(dir, 'no-such.json'));
+  t.is(r.code, 78);
+  t.regex(r.stderr, /config: cannot read .*no-such\.json/);
+  writeFileSync(cfg, JSON.stringify({ ...base, centralPublicKeyPath: f('not-a-key.pem', 'hello') }));
+  r = await run(cfg);
+  t.is(r.code, 78);
+  t.regex(r.stderr, /config\.centralPublicKeyPath: not a public key/);
 });

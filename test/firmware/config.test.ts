@@ -1,5 +1,6 @@
 import test from 'ava';
-import { parseConfig, policyHash, ConfigError } from '../../firmware/config.js';
+import { parseConfig, policyHash } from '../../firmware/config.js';
+import { ConfigError } from '../../shared/config.js';
 import { parseSimConfig } from '../../hardware-sim/sim-config.js';
 
 const base = { deviceId: 'cam-1', purpose: 'patrol', paths: { flashDir: '/tmp/f', trustDir: '/tmp/t' } };

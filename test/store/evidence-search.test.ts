@@ -8,6 +8,8 @@ import path from 'node:path';
 import { Uploader } from '../../dock-agent/uploader.js';
 import { EvidenceStore } from '../../central-store/evidence.js';
 import { hashFile } from '../../central-store/ingest-assembly.js';
+import { LIMITS } from '../../central-store/input-limits.js';
+import { SearchSchema } from '../../central-store/op-schemas.js';
 import { createLogger } from '../../shared/log.js';
 import { startAedes } from '../helpers/aedes.js';
 import { makeCentral, quiet, tmpDir } from '../mqtt/setup.js';
@@ -71,6 +73,12 @@ test('search: each criterion narrows, newest first, limit; bad criteria name the
   t.like(s.get(c2.clipId)!.hold, { reason: 'dispute', caseNumber: 'K-9', placedBy: 'u', placedAt: iso(T0) });
   t.regex(await code(() => s.search({ from: 'yesterday' })), /^bad-input: from: an ISO 8601/);
   t.regex(await code(() => s.search({ limit: 0 })), /^bad-input: limit/);
+  // One set of limits (central-store/input-limits.ts): the store refuses what the API's schema refuses.
+  t.is(s.search({ limit: LIMITS.searchResults }).length, 3);
+  t.regex(await code(() => s.search({ limit: LIMITS.searchResults + 1 })), /^bad-input: limit/);
+  t.false(SearchSchema.safeParse({ limit: String(LIMITS.searchResults + 1) }).success);
+  t.true(SearchSchema.safeParse({ limit: String(LIMITS.searchResults) }).success);
+  t.regex(await code(() => s.placeHold(c1.clipId, { reason: 'x'.repeat(LIMITS.reason + 1), caseNumber: 'K-1', by: 'u' })), /^bad-input: reason: at most 500/);
   t.regex(await code(() => s.search({ camera: 'x' } as never)), /^bad-input: .*camera/);
   t.regex(await code(() => s.deletionReceipts({ since: 'soon' })), /^bad-input: since/);
   t.is(s.get('nope'), undefined);

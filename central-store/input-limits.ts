@@ -1,0 +1,13 @@
+// Input limits of the evidence operations: one set for every door (HTTP API, web office, CLI:
+// op-schemas.ts) and for the evidence store, which checks its inputs again (evidence.ts).
+export const LIMITS = {
+  /** Clips one search returns at most. */
+  searchResults: 1000,
+  /** Clip ids in one police export or subject-access package. */
+  clipsPerRequest: 1000,
+  reason: 500,
+  caseNumber: 100,
+  journalNumber: 100,
+  recipient: 200,
+  subject: 200,
+} as const;
