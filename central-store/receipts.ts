@@ -7,4 +7,3 @@ export function signReceipt(key: KeyLike, r: { clipId: string; deviceId: string;
     bytes: r.bytes, storedAt: r.storedAt ?? new Date().toISOString(), storeId: r.storeId };
   return signDocument(body, key);
 }
-export { verifyReceipt } from '../shared/mqtt/receipt-check.js';

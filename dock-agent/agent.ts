@@ -8,7 +8,7 @@ import { overwriteAndUnlink } from '../shared/durable-file.js';
 import type { ClipSummary, SignedDocument, WipeCertificateBody } from '../shared/evidence.js';
 import type { DockedDevice, UsbHotplug } from '../shared/hal.js';
 import { createLogger, type Logger } from '../shared/log.js';
-import { verifyReceipt } from '../shared/mqtt/receipt-check.js';
+import { verifyReceipt } from '../shared/receipt-check.js';
 import { checkId } from '../shared/mqtt/topics.js';
 import { ErrorCode, WireError } from '../shared/wire/messages.js';
 import type { Journal } from './journal.js';
@@ -243,7 +243,7 @@ export class DockAgent {
   }
 
   private async wipe(session: CameraSession, clip: ClipSummary, receipt: SignedDocument): Promise<void> {
-    verifyReceipt(receipt, this.d.centralPublicKey, { clipId: clip.clipId, sha256: clip.sha256!, bytes: clip.bytes });
+    verifyReceipt(receipt, this.d.centralPublicKey, { clipId: clip.clipId, deviceId: session.deviceId, sha256: clip.sha256!, bytes: clip.bytes });
     const cert = await session.wipe(clip.clipId, receipt);
     let body: WipeCertificateBody;
     try { body = JSON.parse(cert.body) as WipeCertificateBody; } catch { throw new Error(`wipe certificate for ${clip.clipId}: body is not JSON`); }

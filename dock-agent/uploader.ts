@@ -12,7 +12,7 @@ import {
 } from '../shared/mqtt/codec.js';
 import { connectMqtt, type MqttEndpoint } from '../shared/mqtt/connect.js';
 import { signDockAuth, type DockIdentity } from '../shared/mqtt/dock-auth.js';
-import { verifyReceipt } from '../shared/mqtt/receipt-check.js';
+import { verifyReceipt } from '../shared/receipt-check.js';
 import { CRL_TOPIC, dockFilters, parseTopic, topics } from '../shared/mqtt/topics.js';
 
 export interface UploaderOptions {
@@ -134,7 +134,7 @@ export class Uploader {
       for (;;) {
         const status = await this.askStatus(meta);
         if (status.state === 'complete') {
-          verifyReceipt(status.receipt, this.opts.centralPublicKey, { clipId: clip.clipId, sha256: clip.sha256, bytes: clip.bytes });
+          verifyReceipt(status.receipt, this.opts.centralPublicKey, { clipId: clip.clipId, deviceId: clip.deviceId, sha256: clip.sha256, bytes: clip.bytes });
           return status.receipt;
         }
         if (status.state === 'rejected') throw new Error(`central rejected clip ${clip.clipId}: ${status.reason}`);

@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import type { Clock } from '../../shared/clock.js';
 import { sha256Hex } from '../../shared/crypto.js';
 import {
-  openDocument, signDocument, type CameraVault, type ClipSummary, type ReceiptBody, type SignedDocument, type WipeCertificateBody,
+  signDocument, type CameraVault, type ClipSummary, type ReceiptBody, type SignedDocument, type WipeCertificateBody,
 } from '../../shared/evidence.js';
 import { ClipWriter, type SegmentInput } from '../../shared/clip/writer.js';
+import { verifyReceipt } from '../../shared/receipt-check.js';
 import { IndexDb, type ClipRow } from './index-db.js';
 import { recoverClipFile, sha256File } from './recovery.js';
 import { fsyncDir, overwriteFile } from '../../shared/durable-file.js';
@@ -160,15 +161,16 @@ export class Vault implements CameraVault {
 
   async wipe(clipId: string, receipt: SignedDocument): Promise<SignedDocument> {
     if (!this.o.deviceKey) throw new Error('wipe refused: this camera has no device key to sign a wipe certificate');
-    const body = openDocument<ReceiptBody>(receipt, this.o.receiptPublicKey, 'clip-receipt');
-    if (body.v !== 1) throw new Error(`wipe refused: receipt version ${String(body.v)} unsupported`);
-    if (body.clipId !== clipId) throw new Error(`wipe refused: receipt is for clip ${String(body.clipId)}, not ${clipId}`);
-    if (body.deviceId !== this.o.deviceId) throw new Error(`wipe refused: receipt is for device ${String(body.deviceId)}`);
     const row = this.index.get(clipId);
     if (!row) throw new Error(`wipe refused: no clip ${clipId} on this camera`);
     if (row.state === 'recording' || this.active.has(clipId)) throw new Error(`wipe refused: clip ${clipId} is still recording`);
-    if (body.sha256 !== row.sha256) throw new Error('wipe refused: receipt sha256 does not match the clip');
-    if (body.bytes !== row.bytes) throw new Error(`wipe refused: receipt bytes ${String(body.bytes)} do not match the clip (${row.bytes})`);
+    if (row.sha256 === null) throw new Error(`wipe refused: clip ${clipId} has no hash in the index`);
+    let body: ReceiptBody;
+    try {
+      body = verifyReceipt(receipt, this.o.receiptPublicKey, { clipId, deviceId: this.o.deviceId, sha256: row.sha256, bytes: row.bytes });
+    } catch (err) {
+      throw new Error(`wipe refused: ${(err as Error).message}`);
+    }
     const path = join(this.o.dir, row.path);
     const receiptSha256 = sha256Hex(Buffer.from(receipt.body, 'utf8'));
     // A wipe interrupted after it began (power cut) is finished under the same receipt: the file may

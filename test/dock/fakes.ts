@@ -6,7 +6,7 @@ import type { CameraSession } from '../../dock-agent/types.js';
 import { GENESIS_HASH, entryHash } from '../../firmware/device-log.js';
 import { signDocument, type ClipSummary, type DeviceLogEntry, type SignedDocument, type WipeCertificateBody } from '../../shared/evidence.js';
 import type { DockedDevice, UsbHotplug } from '../../shared/hal.js';
-import { verifyReceipt } from '../../shared/mqtt/receipt-check.js';
+import { verifyReceipt } from '../../shared/receipt-check.js';
 import { buildSignedClip, cameraIdentity, certB64, type BuildOptions } from '../helpers/pki.js';
 import { ErrorCode, MsgType, WireError } from '../../shared/wire/messages.js';
 
@@ -73,7 +73,7 @@ export class FakeCamera {
         live(`wipe:${clipId}`);
         const c = cam.clips.get(clipId);
         if (!c) throw new WireError(ErrorCode.WIPE_REFUSED, `wipe refused: no clip ${clipId} on this camera`, MsgType.WIPE);
-        verifyReceipt(receipt, cam.centralKey, { clipId, sha256: c.summary.sha256!, bytes: c.summary.bytes });
+        verifyReceipt(receipt, cam.centralKey, { clipId, deviceId: c.summary.deviceId, sha256: c.summary.sha256!, bytes: c.summary.bytes });
         cam.beforeWipe?.(clipId);
         cam.clips.delete(clipId);
         const body: WipeCertificateBody = { v: 1, kind: 'wipe-certificate', clipId, deviceId: cam.deviceId, sha256: c.summary.sha256!,

@@ -11,7 +11,7 @@ import { Uploader } from '../../dock-agent/uploader.js';
 import { startDockLink } from '../../firmware/dock-link.js';
 import { startPtyPair } from '../../hardware-sim/serial.js';
 import { SimUsbHotplug } from '../../hardware-sim/usb.js';
-import { verifyReceipt } from '../../shared/mqtt/receipt-check.js';
+import { verifyReceipt } from '../../shared/receipt-check.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { blobBytes, makeCentral, quiet, tmpDir } from '../mqtt/setup.js';
 import { FakeVault, fakeLog } from '../wire/helpers.js';
@@ -39,7 +39,7 @@ test('two cameras over socat ptys → dock agent → mosquitto → central: deli
     // The camera checks the receipt with the central store's key, as the real vault does.
     vault.wipe = async (clipId, receipt) => {
       const c = vault.list().find((x) => x.clipId === clipId)!;
-      verifyReceipt(receipt, central.publicKey, { clipId, sha256: c.sha256!, bytes: c.bytes });
+      verifyReceipt(receipt, central.publicKey, { clipId, deviceId: c.deviceId, sha256: c.sha256!, bytes: c.bytes });
       return wipe(clipId, receipt);
     };
     for (let i = 0; i < 2; i++) originals.set(`${id}-clip-${i}`, vault.addSigned(`${id}-clip-${i}`, 120_000 + i));

@@ -10,7 +10,7 @@ import { signDocument, type ReceiptBody } from '../../shared/evidence.js';
 import {
   AckSchema, ClipMetaSchema, DeviceLogMessageSchema, StatusSchema, WipeCertMessageSchema, decodeChunk, decodeJson, encodeChunk, encodeJson,
 } from '../../shared/mqtt/codec.js';
-import { verifyReceipt } from '../../shared/mqtt/receipt-check.js';
+import { verifyReceipt } from '../../shared/receipt-check.js';
 import { parseTopic } from '../../shared/mqtt/topics.js';
 
 const central = generateKeyPairSync('ed25519');
@@ -96,14 +96,14 @@ test('topics: random and mutated topic strings parse to a well-formed topic or n
 });
 
 test('receipts in a status: any change to body, signature or key id is refused; only the signed receipt for this clip passes', (t) => {
-  const expect = { clipId: 'c1', sha256: sha, bytes: 300000 };
+  const expect = { clipId: 'c1', deviceId: 'cam-1', sha256: sha, bytes: 300000 };
   t.is(verifyReceipt(receipt, central.publicKey, expect).clipId, 'c1');
   fc.assert(fc.property(fc.constantFrom('body', 'sig', 'swap', 'field'), fc.nat(), anyValue, (how, k, v) => {
     const doc = { ...receipt };
     if (how === 'body') doc.body = doc.body.slice(0, k % doc.body.length) + String.fromCharCode(33 + (k % 90)) + doc.body.slice((k % doc.body.length) + 1);
     if (how === 'sig') doc.sig = Buffer.from(Buffer.from(doc.sig, 'base64').map((b, i) => (i === k % 64 ? b ^ 1 : b))).toString('base64');
     if (how === 'swap') Object.assign(doc, { sig: v, body: v });
-    if (how === 'field') doc.body = JSON.stringify({ ...JSON.parse(doc.body), [['clipId', 'sha256', 'bytes', 'kind'][k % 4]!]: v });
+    if (how === 'field') doc.body = JSON.stringify({ ...JSON.parse(doc.body), [['clipId', 'deviceId', 'sha256', 'bytes', 'kind', 'v'][k % 6]!]: v });
     if (doc.body === receipt.body && doc.sig === receipt.sig) return true; // the mutation happened to change nothing
     try {
       verifyReceipt(doc, central.publicKey, expect);
@@ -113,6 +113,6 @@ test('receipts in a status: any change to body, signature or key id is refused; 
     }
   }), { numRuns: 1000 });
   // Genuine receipts for another clip or with another hash are refused too.
-  t.throws(() => verifyReceipt(receipt, central.publicKey, { ...expect, clipId: 'c2' }), { message: /names clip c1, expected c2/ });
+  t.throws(() => verifyReceipt(receipt, central.publicKey, { ...expect, clipId: 'c2' }), { message: /receipt is for clip c1, not c2/ });
   t.throws(() => verifyReceipt(receipt, central.publicKey, { ...expect, sha256: 'cd'.repeat(32) }), { message: /sha256/ });
 });

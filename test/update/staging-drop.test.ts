@@ -14,7 +14,7 @@ import { openCameraSession } from '../../dock-agent/serial/session.js';
 import { Uploader } from '../../dock-agent/uploader.js';
 import { openMockPair, startPtyPair } from '../../hardware-sim/serial.js';
 import { SimUsbHotplug } from '../../hardware-sim/usb.js';
-import { verifyReceipt } from '../../shared/mqtt/receipt-check.js';
+import { verifyReceipt } from '../../shared/receipt-check.js';
 import { startAedes } from '../helpers/aedes.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { makeCentral, quiet, tmpDir } from '../mqtt/setup.js';
@@ -50,7 +50,7 @@ test('drop folder → two docked cameras after their offload → both on the new
     const wipe = camera.vault.wipe.bind(camera.vault);
     camera.vault.wipe = async (clipId, receipt) => {
       const c = camera.vault.list().find((x) => x.clipId === clipId)!;
-      verifyReceipt(receipt, central.publicKey, { clipId, sha256: c.sha256!, bytes: c.bytes });
+      verifyReceipt(receipt, central.publicKey, { clipId, deviceId: c.deviceId, sha256: c.sha256!, bytes: c.bytes });
       return wipe(clipId, receipt);
     };
     for (let i = 0; i < 2; i++) camera.vault.addSigned(`${id}-clip-${i}`, 80_000 + i);
