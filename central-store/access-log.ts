@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { migrate, type Db } from './db.js';
 
-export const GENESIS = '0'.repeat(64);
+export const ACCESS_LOG_GENESIS = '0'.repeat(64);
 export type Outcome = 'ok' | 'denied' | 'error';
 
 export interface AccessEntry {
@@ -33,7 +33,7 @@ CREATE TRIGGER access_log_no_delete BEFORE DELETE ON access_log WHEN (SELECT ope
 export function canonical(e: Omit<AccessEntry, 'hash'>): string {
   return JSON.stringify([1, e.seq, e.at, e.user, e.action, e.criterion, e.outcome, e.reason, e.prevHash]);
 }
-export function entryHash(e: Omit<AccessEntry, 'hash'>): string {
+export function accessEntryHash(e: Omit<AccessEntry, 'hash'>): string {
   return createHash('sha256').update(canonical(e), 'utf8').digest('hex');
 }
 
@@ -58,13 +58,13 @@ export class AccessLog {
 
   private head(): { seq: number; hash: string } {
     const last = this.db.prepare('SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
-    return last ?? (this.db.prepare('SELECT seq, hash FROM access_log_anchor WHERE id = 1').get() as { seq: number; hash: string } | undefined) ?? { seq: 0, hash: GENESIS };
+    return last ?? (this.db.prepare('SELECT seq, hash FROM access_log_anchor WHERE id = 1').get() as { seq: number; hash: string } | undefined) ?? { seq: 0, hash: ACCESS_LOG_GENESIS };
   }
 
   private insert(e: AccessEntryIn): AccessEntry {
     const h = this.head();
     const base = { seq: h.seq + 1, at: new Date(this.now()).toISOString(), user: e.user, action: e.action, criterion: e.criterion, outcome: e.outcome, reason: e.reason ?? null, prevHash: h.hash };
-    const entry = { ...base, hash: entryHash(base) };
+    const entry = { ...base, hash: accessEntryHash(base) };
     this.db.prepare('INSERT INTO access_log (seq, at, user, action, criterion, outcome, reason, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
       .run(entry.seq, entry.at, entry.user, entry.action, entry.criterion, entry.outcome, entry.reason, entry.prevHash, entry.hash);
     return entry;
@@ -88,7 +88,7 @@ export class AccessLog {
   /** Walk the chain from the anchor (or genesis); names the first entry that does not fit. */
   verify(): VerifyResult {
     const anchor = (this.db.prepare('SELECT seq, hash FROM access_log_anchor WHERE id = 1').get() as { seq: number; hash: string } | undefined) ?? null;
-    let prev = anchor ?? { seq: 0, hash: GENESIS };
+    let prev = anchor ?? { seq: 0, hash: ACCESS_LOG_GENESIS };
     let n = 0;
     let firstSeq: number | null = null;
     const res = (extra: Partial<VerifyResult>): VerifyResult => ({ ok: true, entries: n, firstSeq, lastSeq: n ? prev.seq : null, anchor, ...extra });
@@ -97,7 +97,7 @@ export class AccessLog {
       firstSeq ??= e.seq;
       if (e.seq !== prev.seq + 1) return res({ ok: false, badSeq: e.seq, reason: `seq ${e.seq} follows ${prev.seq} (entries missing)` });
       if (e.prevHash !== prev.hash) return res({ ok: false, badSeq: e.seq, reason: `seq ${e.seq}: prevHash does not match the hash of seq ${prev.seq}` });
-      if (entryHash(e) !== e.hash) return res({ ok: false, badSeq: e.seq, reason: `seq ${e.seq}: hash does not match its content` });
+      if (accessEntryHash(e) !== e.hash) return res({ ok: false, badSeq: e.seq, reason: `seq ${e.seq}: hash does not match its content` });
       prev = { seq: e.seq, hash: e.hash };
       n++;
     }

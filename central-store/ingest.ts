@@ -22,7 +22,7 @@ import { ClipError } from '../shared/clip/reader.js';
 import { verifyClipFile, verifyClipStream, type SignedFacts } from '../shared/clip/signature.js';
 import type { Db } from './db.js';
 import { Assembler } from './ingest-assembly.js';
-import { signReceipt } from './receipts.js';
+import { signReceipt } from './storage-receipts.js';
 import type { RevocationSet } from '../shared/pki/revocation.js';
 
 export type Subscription = { mode: 'all' } | { mode: 'shared'; group?: string } | { mode: 'docks'; dockIds: string[] };

@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import type { ButtonInput, DigitalOutput, FlashStorage, GpsModule, VideoSource } from '../shared/hal.js';
 import type { Clock } from '../shared/clock.js';
 import type { FirmwareConfig } from './config.js';
-import { Recorder, type ClipVault, type EventLog } from './recorder.js';
+import type { EventLog } from './event-log.js';
+import { Recorder, type ClipVault } from './recorder.js';
 import { GpsGuard } from './gps-guard.js';
 
 export interface Hardware {

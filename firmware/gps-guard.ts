@@ -4,7 +4,7 @@ import type { DigitalOutput, GpsModule } from '../shared/hal.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from 'pino';
 import type { FirmwareConfig } from './config.js';
-import type { EventLog } from './recorder.js';
+import type { EventLog } from './event-log.js';
 
 export interface GpsGuardDeps {
   gps: GpsModule;

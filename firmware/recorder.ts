@@ -7,18 +7,16 @@ import type { Clock } from '../shared/clock.js';
 import type { Logger } from 'pino';
 import { RingBuffer } from './ring-buffer.js';
 import { policyHash, type FirmwareConfig } from './config.js';
+import type { EventLog } from './event-log.js';
 
-/** The part of H1's vault clip writer the recorder uses (sync or async). */
-export interface ClipWriter {
+/** The part of the vault's clip writer (shared/clip/writer.ts ClipWriter) the recorder uses (sync or async). */
+export interface RecordingClip {
   clipId: string;
   appendSegment(s: { startMs: number; durationMs: number; keyframe: boolean; data: Buffer }): unknown;
   close(stoppedAtMs: number, finalMeta: Record<string, unknown>): unknown;
 }
 export interface ClipVault {
-  beginClip(meta: Record<string, unknown>): ClipWriter | Promise<ClipWriter>;
-}
-export interface EventLog {
-  append(type: string, data: Record<string, unknown>): unknown;
+  beginClip(meta: Record<string, unknown>): RecordingClip | Promise<RecordingClip>;
 }
 
 export interface RecorderDeps {
@@ -43,7 +41,7 @@ export class Recorder {
   /** End of the newest segment seen (camera time): the press is placed here, not on the wall clock. */
   lastSegmentEndMs = 0;
   private ring: RingBuffer;
-  private clip: ClipWriter | undefined;
+  private clip: RecordingClip | undefined;
   private clipStartMs = 0;
   private chain: Promise<unknown> = Promise.resolve();
   private longTimer: NodeJS.Timeout | undefined;
@@ -131,7 +129,7 @@ export class Recorder {
   }
 
   /** Out of space mid-clip: close it with every segment it has (a valid, closed clip), then go idle. */
-  private async flashFull(w: ClipWriter, atMs: number, freeBytes: number): Promise<void> {
+  private async flashFull(w: RecordingClip, atMs: number, freeBytes: number): Promise<void> {
     this.endRecordingState();
     void this.pattern(5, 60);
     await this.closeClip(w, atMs, 'flash-full');
@@ -190,7 +188,7 @@ export class Recorder {
     });
   }
 
-  private async closeClip(w: ClipWriter, atMs: number, reason: string): Promise<void> {
+  private async closeClip(w: RecordingClip, atMs: number, reason: string): Promise<void> {
     if (this.clip === w) this.clip = undefined;
     await w.close(atMs, { stoppedAtMs: atMs, stopReason: reason });
     this.d.deviceLog.append('record-stop', { clipId: w.clipId, atMs, reason });

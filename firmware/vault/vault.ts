@@ -12,14 +12,11 @@ import {
 } from '../../shared/evidence.js';
 import { ClipWriter, type SegmentInput } from '../../shared/clip/writer.js';
 import { verifyReceipt } from '../../shared/receipt-check.js';
+import type { EventLog } from '../event-log.js';
 import { IndexDb, type ClipRow } from './index-db.js';
 import { recoverClipFile, sha256File } from './recovery.js';
 import { fsyncDir, overwriteFile } from '../../shared/durable-file.js';
 import { fstrimDiscard, type DiscardResult } from './wipe.js';
-
-export interface VaultLog {
-  append(type: string, data: Record<string, unknown>): unknown;
-}
 
 export interface VaultOptions {
   /** Flash directory (data partition). */
@@ -35,7 +32,7 @@ export interface VaultOptions {
    * refuses to wipe.
    */
   deviceKey?: KeyLike;
-  log: VaultLog;
+  log: EventLog;
   /** How freed blocks are discarded after a wipe (default: fstrim on the mount when root). */
   discard?: (dir: string) => Promise<DiscardResult>;
 }

@@ -11,7 +11,7 @@ import { LocalBlobStore } from '../../central-store/blob-store.js';
 import { insertClip, migrateIngest } from '../../central-store/clips-index.js';
 import { openCentralDb, type Db } from '../../central-store/db.js';
 import { EvidenceStore } from '../../central-store/evidence.js';
-import { signReceipt } from '../../central-store/receipts.js';
+import { signReceipt } from '../../central-store/storage-receipts.js';
 import { createLogger } from '../../shared/log.js';
 import { arg, r2 } from './mqtt-bench-lib.js';
 

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { generateKeyPairSync } from 'node:crypto';
-import { signReceipt } from '../../central-store/receipts.js';
+import { signReceipt } from '../../central-store/storage-receipts.js';
 import { signDocument } from '../../shared/evidence.js';
 import { verifyReceipt } from '../../shared/receipt-check.js';
 

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { AccessLog, GENESIS, entryHash } from '../../central-store/access-log.js';
+import { AccessLog, ACCESS_LOG_GENESIS, accessEntryHash } from '../../central-store/access-log.js';
 import { DAY, TestClock, tempDb } from './helpers.js';
 
 const add = (log: AccessLog, i: number) => log.append({ user: `u${i % 3}`, action: 'search', criterion: JSON.stringify({ deviceId: `cam-${i}` }), outcome: 'ok' });
@@ -9,11 +9,11 @@ test('entries chain from genesis; the hash is SHA-256 over the documented array'
   const log = new AccessLog(db, { now: new TestClock().now });
   const a = add(log, 1);
   const b = log.append({ user: 'ann', action: 'view', criterion: '["c1"]', outcome: 'denied', reason: 'no view permission' });
-  t.is(a.seq, 1); t.is(a.prevHash, GENESIS); t.is(b.prevHash, a.hash);
+  t.is(a.seq, 1); t.is(a.prevHash, ACCESS_LOG_GENESIS); t.is(b.prevHash, a.hash);
   const { createHash } = await import('node:crypto');
   const bytes = JSON.stringify([1, 2, b.at, 'ann', 'view', '["c1"]', 'denied', 'no view permission', a.hash]);
   t.is(b.hash, createHash('sha256').update(bytes).digest('hex'));
-  t.is(entryHash(b), b.hash);
+  t.is(accessEntryHash(b), b.hash);
   t.deepEqual(log.verify(), { ok: true, entries: 2, firstSeq: 1, lastSeq: 2, anchor: null });
 });
 
@@ -39,7 +39,7 @@ for (const [name, tamper, why] of [
     if (tamper === 'REHASH') {
       const e = log.entries().find((x) => x.seq === 4)!;
       const forged = { ...e, user: 'someone-else' };
-      db.prepare('UPDATE access_log SET user = ?, hash = ? WHERE seq = 4').run(forged.user, entryHash(forged));
+      db.prepare('UPDATE access_log SET user = ?, hash = ? WHERE seq = 4').run(forged.user, accessEntryHash(forged));
     } else db.exec(tamper);
     const v = log.verify();
     t.false(v.ok);

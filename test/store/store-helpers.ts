@@ -10,7 +10,7 @@ import { insertClip, migrateIngest } from '../../central-store/clips-index.js';
 import { openCentralDb, type Db } from '../../central-store/db.js';
 import { EvidenceStore, type EvidenceStoreOptions } from '../../central-store/evidence.js';
 import { hashFile } from '../../central-store/ingest-assembly.js';
-import { signReceipt } from '../../central-store/receipts.js';
+import { signReceipt } from '../../central-store/storage-receipts.js';
 import { ClipWriter } from '../../shared/clip/writer.js';
 import { createLogger } from '../../shared/log.js';
 import { plainSegment } from '../clip/helpers.js';

@@ -12,7 +12,7 @@ import { createApi } from '../../central-store/api.js';
 import { insertClip } from '../../central-store/clips-index.js';
 import { hashFile } from '../../central-store/ingest-assembly.js';
 import { Operations } from '../../central-store/operations.js';
-import { signReceipt } from '../../central-store/receipts.js';
+import { signReceipt } from '../../central-store/storage-receipts.js';
 import { Users } from '../../central-store/users.js';
 import { createOffice } from '../../central-store/web/office.js';
 import { ClipWriter } from '../../shared/clip/writer.js';

@@ -1,0 +1,5 @@
+// What the recorder, the GPS guard, the camera app and the vault need of the device log
+// (firmware/device-log.ts): append an event. Injected, so each runs with a fake in tests.
+export interface EventLog {
+  append(type: string, data: Record<string, unknown>): unknown;
+}
