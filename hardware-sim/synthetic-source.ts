@@ -3,9 +3,6 @@
 import type { Unsubscribe, VideoSegment, VideoSource } from '../shared/hal.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 
-/** GOPs one late tick may emit to catch up with the clock. */
-const MAX_CATCH_UP = 64;
-
 export interface SyntheticOptions {
   bitrateKbps: number;
   /** Segment (GOP) length in ms. */
@@ -53,15 +50,11 @@ export class SyntheticSource implements VideoSource {
     const audio = Math.max(1, Math.floor(bytes / 20));
     let next = this.clock.now();
     this.timer = this.clock.setInterval(() => {
-      // A camera does not slow down when the CPU is busy: a late tick emits every GOP that is due, so
-      // video time keeps step with the clock (a lagging source made recorder tests fail under load).
-      for (let due = 0; due < MAX_CATCH_UP && (due === 0 || next + this.opts.gopMs <= this.clock.now()); due++) {
-        const seq = this.seq++;
-        const data = Buffer.concat([packets(VIDEO_PID, bytes - audio, seq), packets(AUDIO_PID, audio, seq)]);
-        const seg: VideoSegment = { seq, startMs: next, durationMs: this.opts.gopMs, keyframe: true, data, audioPids: [AUDIO_PID] };
-        next += this.opts.gopMs;
-        for (const l of [...this.segL]) l(seg);
-      }
+      const seq = this.seq++;
+      const data = Buffer.concat([packets(VIDEO_PID, bytes - audio, seq), packets(AUDIO_PID, audio, seq)]);
+      const seg: VideoSegment = { seq, startMs: next, durationMs: this.opts.gopMs, keyframe: true, data, audioPids: [AUDIO_PID] };
+      next += this.opts.gopMs;
+      for (const l of [...this.segL]) l(seg);
     }, this.opts.gopMs);
   }
   async stop(): Promise<void> {
