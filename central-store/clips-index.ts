@@ -148,7 +148,8 @@ export function rememberCameraCert(db: Db, sha256: string, deviceId: string, der
   stmt(db, 'INSERT OR IGNORE INTO camera_certs (sha256, device_id, cert_der, first_seen) VALUES (?, ?, ?, ?)').run(sha256, deviceId, derB64, new Date().toISOString());
 }
 
-export type IncidentKind = 'upload-refused' | 'clip-refused' | 'clip-conflict' | 'wipe-cert-refused' | 'device-log-refused' | 'device-log-gap' | 'device-log-fork';
+export const INCIDENT_KINDS = ['upload-refused', 'clip-refused', 'clip-conflict', 'wipe-cert-refused', 'device-log-refused', 'device-log-gap', 'device-log-fork'] as const;
+export type IncidentKind = typeof INCIDENT_KINDS[number];
 
 export interface Incident { kind: IncidentKind; dock_id: string; device_id: string; clip_id: string; reason: string; first_at: string; last_at: string; count: number }
 

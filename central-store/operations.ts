@@ -8,13 +8,14 @@ import { z } from 'zod';
 import type { AccessLog } from './access-log.js';
 import type { Db } from './db.js';
 import { reviewReport } from './review.js';
+import { INCIDENT_KINDS, incidents, type IncidentKind } from './clips-index.js';
 import { can, checkNewPassword, checkRole, checkUsername, UserError, type Permission, type Users } from './users.js';
 import * as S from './op-schemas.js';
 import type { EvidenceApi } from './op-schemas.js';
 
 export const ACTIONS = {
   search: 'search', metadata: 'search', view: 'view', download: 'download', export: 'export', dsar: 'dsar',
-  hold: 'hold', unhold: 'hold', delete: 'delete', 'deletion-receipts': 'audit', review: 'audit', 'log-verify': 'audit',
+  hold: 'hold', unhold: 'hold', delete: 'delete', 'deletion-receipts': 'audit', incidents: 'search', review: 'audit', 'log-verify': 'audit',
   'log-purge': 'admin', 'retention-run': 'admin', 'user-list': 'admin', 'user-create': 'admin', 'user-role': 'admin',
   'user-unlock': 'admin', 'user-disable': 'admin', 'user-bootstrap': 'admin',
 } as const satisfies Record<string, Permission>;
@@ -197,6 +198,12 @@ export class Operations {
   }
   async runRetention(actor: string) {
     return this.run(actor, 'retention-run', {}, async () => (await this.o.evidence()).runRetention(), 'before');
+  }
+  /** Refused or conflicting uploads (forgeries, revoked cameras, chain gaps) for the evidence officer. */
+  async incidents(actor: string, q: { kind?: string } = {}) {
+    const kind = q.kind && (INCIDENT_KINDS as readonly string[]).includes(q.kind) ? q.kind as IncidentKind : undefined;
+    if (q.kind && !kind) return this.run(actor, 'incidents', q, () => { throw new OpError('bad-input', `kind: one of ${INCIDENT_KINDS.join(', ')}`); });
+    return this.run(actor, 'incidents', q, () => incidents(this.o.db, { kind }));
   }
   async review(actor: string) { return this.run(actor, 'review', {}, () => reviewReport(this.o.users, this.now())); }
   async verifyLog(actor: string) { return this.run(actor, 'log-verify', {}, () => this.o.log.verify()); }

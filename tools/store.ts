@@ -30,6 +30,7 @@ export const USAGE = `usage: bodycam store <command> (--config FILE | --dir DATA
   delete CLIP --reason TEXT                delete now (refused while on hold)
   export CLIP... --journal NUMBER --recipient TEXT -o FILE    encrypted police package
   dsar CLIP... --subject TEXT -o FILE      copy for a data subject (access request)
+  incidents [--kind KIND]                  refused or conflicting uploads (forged, revoked, chain gaps)
   review [--json]                          authorisation review (6-monthly control)
   receipts [--since ISO]                   deletion receipts
   log verify | log purge                   check the access-log chain / purge entries older than 6 months
@@ -47,7 +48,7 @@ const OPTIONS = {
   role: { type: 'string' }, 'device-id': { type: 'string' }, 'clip-id': { type: 'string' }, purpose: { type: 'string' },
   from: { type: 'string' }, to: { type: 'string' }, 'on-hold': { type: 'string' }, limit: { type: 'string' },
   reason: { type: 'string' }, case: { type: 'string' }, journal: { type: 'string' }, recipient: { type: 'string' },
-  subject: { type: 'string' }, out: { type: 'string', short: 'o' }, since: { type: 'string' }, json: { type: 'boolean' },
+  subject: { type: 'string' }, out: { type: 'string', short: 'o' }, since: { type: 'string' }, json: { type: 'boolean' }, kind: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -157,7 +158,7 @@ async function dispatch(ctx: StoreContext, pos: string[], v: Values, pw: () => P
     return { created: u.username, role: u.role };
   }
   if (cmd === 'break-glass') return breakGlass(ctx, sub, rest, s('reason'), s('master-key-file'));
-  const known = ['user', 'search', 'view', 'hold', 'unhold', 'delete', 'export', 'dsar', 'review', 'receipts', 'log', 'retention'];
+  const known = ['user', 'search', 'view', 'hold', 'unhold', 'delete', 'export', 'dsar', 'incidents', 'review', 'receipts', 'log', 'retention'];
   if (!known.includes(cmd)) throw new Usage(`unknown command ${JSON.stringify(cmd)}`);
   const subs: Record<string, string[]> = { user: ['list', 'add', 'role', 'unlock', 'disable'], log: ['verify', 'purge'], retention: ['run'] };
   if (subs[cmd] && !subs[cmd].includes(sub)) throw new Usage(`${cmd}: one of ${subs[cmd].join(', ')}`);
@@ -190,6 +191,7 @@ async function dispatch(ctx: StoreContext, pos: string[], v: Values, pw: () => P
     case 'delete': return ops.delete(me, clip(), { reason: s('reason') });
     case 'export': return { ...await ops.exportPolice(me, { clipIds: [clip(), ...rest], journalNumber: s('journal'), recipient: s('recipient') }, path.resolve(s('out')!)), note: 'deliver the password separately from the package; it is not stored anywhere' };
     case 'dsar': return { ...await ops.dsar(me, { clipIds: [clip(), ...rest], subject: s('subject') }, path.resolve(s('out')!)), note: 'deliver the password separately from the copy; it is not stored anywhere' };
+    case 'incidents': return ops.incidents(me, s('kind') ? { kind: s('kind') } : {});
     case 'review': { const r = await ops.review(me); return v.json ? r : reviewText(r); }
     case 'receipts': return ops.deletionReceipts(me, s('since') ? { since: s('since') } : {});
     case 'log': {
