@@ -14,6 +14,7 @@ import { can, type Users } from '../users.js';
 import { createLogger, type Logger } from '../../shared/log.js';
 import { ASSETS } from './assets.js';
 import { pickLang, STRINGS } from './i18n.js';
+import { LIMITS } from '../input-limits.js';
 import { clipPage, errorPage, homePage, loginPage, searchPage, type PageCtx, type SearchForm, type Viewer } from './pages.js';
 import { remuxToFmp4 } from './playback.js';
 import { cookie, newToken, parseCookies, sameToken, SESSION_DEFAULTS, SessionBook, TOKEN, type SessionTimes, type WebSession } from './sessions.js';
@@ -216,7 +217,8 @@ export function createOffice(o: OfficeOptions) {
     const search = async (res: http.ServerResponse, c: PageCtx, me: Viewer, url: URL, extra: Record<string, string>) => {
       const q = url.searchParams;
       const val = (k: string) => { const v = q.get(k)?.trim(); return v ? v.slice(0, 200) : undefined; };
-      const page = Math.min(40, Math.max(1, Number.parseInt(q.get('page') ?? '1', 10) || 1));
+      // The last page stays within one search's result cap (page 40 at 25 asked for 1001 and was refused).
+      const page = Math.min(Math.floor((LIMITS.searchResults - 1) / pageSize), Math.max(1, Number.parseInt(q.get('page') ?? '1', 10) || 1));
       const form: SearchForm = { deviceId: val('deviceId'), from: val('from'), to: val('to'), purpose: val('purpose'), onHold: ['true', 'false'].includes(q.get('onHold') ?? '') ? q.get('onHold')! : undefined, page };
       // datetime-local has no zone: the page says UTC, so it is read as UTC.
       const utc = (s?: string) => s && /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?$/.test(s) ? `${s}Z` : s;

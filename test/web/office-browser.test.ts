@@ -73,6 +73,9 @@ test.serial('officer: sign in, search by camera and date, paginate; the criterio
   t.true(logOf(USERS.officer).includes('search:ok:{"deviceId":"cam-bulk","from":"2026-03-02T00:00Z","to":"2026-03-02T00:30Z","limit":"51"}'));
   await page.goto(`${o.base}/office/search?onHold=true`);
   t.regex(await page.textContent('#count') ?? '', /0 clips/);
+  // A page far past the end is the last page the result cap allows, not a refused search.
+  t.is((await page.goto(`${o.base}/office/search?deviceId=cam-bulk&page=999`))!.status(), 200);
+  t.true(logOf(USERS.officer).includes('search:ok:{"deviceId":"cam-bulk","limit":"976"}'));
   await page.context().close();
 });
 
