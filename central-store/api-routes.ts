@@ -43,6 +43,7 @@ export const routes: Route[] = [
   }),
   r('GET', '/access-log/verify', 'log-verify', async (c) => ({ body: await c.ops.verifyLog(c.user) })),
   r('POST', '/access-log/purge', 'log-purge', async (c) => ({ body: await c.ops.purgeLog(c.user) })),
+  r('GET', '/incidents', 'incidents', async (c) => ({ body: { incidents: await c.ops.incidents(c.user, typeof c.query.kind === 'string' ? { kind: c.query.kind } : {}) } })),
   r('GET', '/deletion-receipts', 'deletion-receipts', async (c) => ({ body: { receipts: await c.ops.deletionReceipts(c.user, c.query) } })),
   r('POST', '/retention/run', 'retention-run', async (c) => ({ body: await c.ops.runRetention(c.user) })),
 ];

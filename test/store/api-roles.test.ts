@@ -17,6 +17,7 @@ const OPS: { action: Action; method: string; path: string; body?: unknown; crit:
   { action: 'export', method: 'POST', path: '/exports', body: { clipIds: ['c1'], journalNumber: 'J-2026-5', recipient: 'Police North' }, crit: /"journalNumber":"J-2026-5"/ },
   { action: 'dsar', method: 'POST', path: '/dsar', body: { clipIds: ['c1'], subject: 'Jane Doe' }, crit: /"subject":"Jane Doe"/ },
   { action: 'deletion-receipts', method: 'GET', path: '/deletion-receipts?since=2026-01-01', crit: /"since":"2026-01-01"/ },
+  { action: 'incidents', method: 'GET', path: '/incidents?kind=clip-conflict', crit: /"kind":"clip-conflict"/ },
   { action: 'review', method: 'GET', path: '/review', crit: /\{\}/ },
   { action: 'log-verify', method: 'GET', path: '/access-log/verify', crit: /\{\}/ },
   { action: 'retention-run', method: 'POST', path: '/retention/run', crit: /\{\}/ },

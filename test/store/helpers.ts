@@ -23,6 +23,7 @@ export async function tempDb(t: { teardown(fn: () => unknown): void }): Promise<
 }
 
 import { AccessLog } from '../../central-store/access-log.js';
+import { migrateIngest } from '../../central-store/clips-index.js';
 import { createApi } from '../../central-store/api.js';
 import { Operations } from '../../central-store/operations.js';
 import type { EvidenceApi } from '../../central-store/op-schemas.js';
@@ -35,6 +36,7 @@ export const ROLE_USERS = { viewer: 'vera', 'evidence-officer': 'owen', administ
 /** A store API on a free port over `evidence`, with one user per role (password PW). */
 export async function startApi(t: { teardown(fn: () => unknown): void }, evidence: EvidenceApi, clock = new TestClock()) {
   const { db, dir } = await tempDb(t);
+  migrateIngest(db); // the incidents route reads the ingest tables
   const users = new Users(db, { now: clock.now, scrypt: FAST_SCRYPT });
   const log = new AccessLog(db, { now: clock.now });
   const ops = new Operations({ db, users, log, evidence: async () => evidence, now: clock.now });
