@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -52,12 +52,7 @@ test('dock agent killed -9 mid-upload: restarts from the journal, no re-pull, no
   t.true(atKill.some((r) => r.state === 'uploading' || r.state === 'pulled'), `some clip still to deliver at kill: ${JSON.stringify(atKill)}`);
   const pullsBefore = (await readFile(path.join(dir, 'pulls.log'), 'utf8')).trim().split('\n').length;
 
-  let done: { type: string; journal?: number } | null = null;
-  let unanswered = 0;
-  const second = runChild(args, (e) => { if (e.type === 'all-done') done = e; if (e.type === 'wipe-unanswered') unanswered++; });
-  t.teardown(() => { second.child.kill('SIGKILL'); });
-  t.is(await second.exited, 0);
-  t.deepEqual(done, { type: 'all-done', journal: 0 });
+  const { unanswered } = await restartToEnd(t, args);
   const pullsAfter = (await readFile(path.join(dir, 'pulls.log'), 'utf8')).trim().split('\n');
   for (const id of pulledBefore) t.is(pullsAfter.filter((p) => p === id).length, 1, `clip ${id} pulled once`);
   t.true(pullsAfter.length >= pullsBefore);
@@ -69,6 +64,17 @@ test('dock agent killed -9 mid-upload: restarts from the journal, no re-pull, no
   t.true(unanswered <= 1);
   t.is((central.db.prepare('SELECT COUNT(*) AS n FROM wipe_certificates WHERE receipt_matches = 1').get() as { n: number }).n, 4 - unanswered);
 });
+
+/** Run the agent again until it exits: it must end with an empty journal. Counts lost wipe answers. */
+async function restartToEnd(t: ExecutionContext, args: string[]): Promise<{ unanswered: number }> {
+  let done: { type: string; journal?: number } | null = null;
+  let unanswered = 0;
+  const second = runChild(args, (e) => { if (e.type === 'all-done') done = e; if (e.type === 'wipe-unanswered') unanswered++; });
+  t.teardown(() => { second.child.kill('SIGKILL'); });
+  t.is(await second.exited, 0);
+  t.deepEqual(done, { type: 'all-done', journal: 0 });
+  return { unanswered };
+}
 
 // The cause of the old one-in-three failure above, driven exactly: the camera finished a WIPE and the
 // agent died before markWiped. The restarted agent no longer sees the clip listed; it must still finish
@@ -86,12 +92,7 @@ test('dock agent killed -9 between the camera\'s wipe and its journal entry: the
   const camNow = new Set((await readdir(path.join(dir, 'camera'))).map((f) => f.replace(/\.(bin|json)$/, '')));
   t.true(gone.some((id) => !camNow.has(id)), 'a receipted clip is already gone from the camera');
 
-  let done: { type: string; journal?: number } | null = null;
-  let unanswered = 0;
-  const second = runChild(args, (e) => { if (e.type === 'all-done') done = e; if (e.type === 'wipe-unanswered') unanswered++; });
-  t.teardown(() => { second.child.kill('SIGKILL'); });
-  t.is(await second.exited, 0);
-  t.deepEqual(done, { type: 'all-done', journal: 0 });
+  const { unanswered } = await restartToEnd(t, args);
   t.is(unanswered, 1);
   t.deepEqual(await readdir(path.join(dir, 'camera')), [], 'camera wiped');
   t.deepEqual(await readdir(path.join(dir, 'spool')), [], 'no spool copy left on the dock');
