@@ -2,7 +2,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { parseConfigWith, readConfigFile } from '../shared/config.js';
+import { loadConfig, parseConfigWith } from '../shared/config.js';
 import type { SignedDocument } from '../shared/evidence.js';
 import { DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE } from '../shared/mqtt/codec.js';
 import { mqttsUrl } from '../shared/mqtt/config-schema.js';
@@ -32,15 +32,15 @@ export const DockConfigSchema = z.object({
   /** Clips uploaded at once across all bays. */
   parallelUploads: z.number().int().min(1).max(64).default(4),
   statusTimeoutMs: z.number().int().min(50).default(3000),
-  backoff: z.object({ initialMs: z.number().int().min(10).default(500), maxMs: z.number().int().min(10).default(60000) }).default({ initialMs: 500, maxMs: 60000 }),
+  backoff: z.object({ initialMs: z.number().int().min(10).default(500), maxMs: z.number().int().min(10).default(60000) }).strict().default({ initialMs: 500, maxMs: 60000 }),
   bays: z.number().int().min(1).max(64).default(8),
-  usb: z.object({ vendorId: z.number().int().min(0).max(0xffff), productId: z.number().int().min(0).max(0xffff) }),
+  usb: z.object({ vendorId: z.number().int().min(0).max(0xffff), productId: z.number().int().min(0).max(0xffff) }).strict(),
   /** The dock's own identity for mutual authentication with cameras, and the org CA. */
-  auth: z.object({ certPath: z.string().min(1), keyPath: z.string().min(1), caCertPath: z.string().min(1) }),
-  serial: z.object({ baudRate: z.number().int().positive().default(115200) }).default({ baudRate: 115200 }),
+  auth: z.object({ certPath: z.string().min(1), keyPath: z.string().min(1), caCertPath: z.string().min(1) }).strict(),
+  serial: z.object({ baudRate: z.number().int().positive().default(115200) }).strict().default({ baudRate: 115200 }),
   /** Firmware drop folder (bundles staged to docked cameras after offload) and the trust store's trust/firmware/ keys. */
-  firmware: z.object({ dropDir: z.string().min(1), keysDir: z.string().min(1) }).optional(),
-});
+  firmware: z.object({ dropDir: z.string().min(1), keysDir: z.string().min(1) }).strict().optional(),
+}).strict();
 export type DockConfig = z.infer<typeof DockConfigSchema>;
 
 export function parseDockConfig(raw: unknown): DockConfig {
@@ -53,7 +53,7 @@ export function dockMqttTlsFiles(c: DockConfig): { caPath: string; certPath: str
 }
 
 export function loadDockConfig(file: string): DockConfig {
-  return parseDockConfig(readConfigFile(file));
+  return loadConfig(DockConfigSchema, file);
 }
 
 /** The evidence epochs (SignedDocuments, one *.json file each) to hand to docked cameras, by file name. */

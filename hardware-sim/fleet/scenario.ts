@@ -2,6 +2,7 @@
 // names the field instead of running something else than was meant.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { formatIssues } from '../../shared/config.js';
 
 const faultKinds = [
   'camera-power-cut', // kill -9 of a camera's firmware process while it records
@@ -57,10 +58,7 @@ export type FaultKind = (typeof faultKinds)[number];
 
 export function parseScenario(input: unknown): Scenario {
   const r = scenarioSchema.safeParse(input);
-  if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw new Error(`scenario.${i.path.join('.') || '(root)'}: ${i.message}`);
-  }
+  if (!r.success) throw new Error(formatIssues(r.error.issues, 'scenario'));
   return r.data;
 }
 

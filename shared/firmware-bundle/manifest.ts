@@ -1,6 +1,7 @@
 // Firmware bundle manifest (docs/firmware-bundle.md): what is signed. Parsing never trusts the input:
 // every field is checked and a bad one is refused as BundleError('malformed') naming the field.
 import { z } from 'zod';
+import { formatIssues } from '../config.js';
 
 export type BundleErrorCode =
   | 'unsigned' | 'bad-signature' | 'untrusted-key' | 'wrong-hardware' | 'below-floor' | 'not-newer' | 'from-too-old'
@@ -71,8 +72,7 @@ export function parseManifest(bytes: Buffer): Manifest {
   }
   const r = manifestSchema.safeParse(raw);
   if (!r.success) {
-    const msg = r.error.issues.map((i) => `manifest.${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    throw new BundleError('malformed', msg);
+    throw new BundleError('malformed', formatIssues(r.error.issues, 'manifest'));
   }
   return r.data;
 }

@@ -27,6 +27,13 @@ test('errors name the field', (t) => {
   t.throws(() => parseDockConfig({ ...good, dockId: 'a/b' }), { message: /^config\.dockId:/ });
   t.throws(() => parseDockConfig({ ...good, usb: { vendorId: 1 } }), { message: /^config\.usb\.productId:/ });
   t.throws(() => loadDockConfig('/nonexistent/dock.json'), { message: /^config: cannot read/, instanceOf: ConfigError });
+  // Unknown fields are refused by name (a typo must not silently fall back to a default), at any depth.
+  t.throws(() => parseDockConfig({ ...good, chunkSise: 4096 }), { instanceOf: ConfigError, message: /^config\.\(root\): Unrecognized key.*"chunkSise"/ });
+  t.throws(() => parseDockConfig({ ...good, auth: { ...good.auth, password: 'x' } }), { message: /^config\.auth: Unrecognized key.*"password"/ });
+  t.throws(() => parseDockConfig({ ...good, usb: { ...good.usb, bus: 1 } }), { message: /^config\.usb: Unrecognized key.*"bus"/ });
+  t.throws(() => parseDockConfig({ ...good, backoff: { initialMs: 100, max: 1 } }), { message: /^config\.backoff: Unrecognized key.*"max"/ });
+  t.throws(() => parseDockConfig({ ...good, serial: { baud: 9600 } }), { message: /^config\.serial: Unrecognized key.*"baud"/ });
+  t.throws(() => parseDockConfig({ ...good, firmware: { dropDir: '/d', keysDir: '/k', keyDir: '/k' } }), { message: /^config\.firmware: Unrecognized key.*"keyDir"/ });
   // Every bad field at once, as the firmware and the store report them (shared/config.ts).
   const e = t.throws(() => parseDockConfig({ ...good, chunkSize: 100, dockId: 'a/b' }), { instanceOf: ConfigError });
   t.regex(e!.message, /config\.dockId: .*; config\.chunkSize: /);

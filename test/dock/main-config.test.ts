@@ -43,11 +43,15 @@ test('dock agent: plaintext MQTT, credentials in the URL, or a client certificat
   r = await run(cfg);
   t.is(r.code, 78);
   t.regex(r.stderr, /config\.mqttTls\.certPath: cannot read/);
-  // A schema error, an unreadable file and a central key that is no key: exit 78 naming the field too.
+  // A schema error, an unknown field, an unreadable file and a central key that is no key: exit 78 naming the field too.
   writeFileSync(cfg, JSON.stringify({ ...base, usb: { vendorId: 1 } }));
   r = await run(cfg);
   t.is(r.code, 78);
   t.regex(r.stderr, /config\.usb\.productId: /);
+  writeFileSync(cfg, JSON.stringify({ ...base, spoolDirectory: '/tmp/x' }));
+  r = await run(cfg);
+  t.is(r.code, 78);
+  t.regex(r.stderr, /config\.\(root\): Unrecognized key.*"spoolDirectory"/);
   r = await run(path.join(dir, 'no-such.json'));
   t.is(r.code, 78);
   t.regex(r.stderr, /config: cannot read .*no-such\.json/);
