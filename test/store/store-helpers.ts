@@ -63,6 +63,8 @@ export async function epochAt(f: Fixture, dayMs: number, id = `epoch-${iso(dayMs
 /** Write a real clip, store its blob and index it as ingest does. Returns the plaintext. */
 export async function addClip(f: { db: Db; blobs: BlobStore; signing: { privateKey: KeyObject } }, o: {
   epoch: Epoch; startedAt: number; purpose?: string | null; clipId?: string; segments?: number; finish?: boolean; deviceId?: string;
+  /** Real payloads (e.g. MPEG-TS pieces) instead of generated segments. */
+  payloads?: Buffer[];
 }): Promise<{ clipId: string; plaintext: Buffer; sha256: string }> {
   const clipId = o.clipId ?? `clip-${randomUUID()}`;
   const tmp = path.join(f.blobs.workDir(), `${clipId}.tmp`);
@@ -70,8 +72,8 @@ export async function addClip(f: { db: Db; blobs: BlobStore; signing: { privateK
   if (o.purpose !== null) meta.purpose = o.purpose ?? 'crime-prevention';
   const w = await ClipWriter.create(tmp, { meta: meta as never, epochId: o.epoch.epochId, publicKey: o.epoch.publicKeyPem, sync: false });
   const segs: Buffer[] = [];
-  for (let i = 0; i < (o.segments ?? 3); i++) {
-    const data = plainSegment(i, 2048, clipId);
+  for (let i = 0; i < (o.payloads?.length ?? o.segments ?? 3); i++) {
+    const data = o.payloads?.[i] ?? plainSegment(i, 2048, clipId);
     segs.push(data);
     await w.appendSegment({ startMs: i * 1000, durationMs: 1000, keyframe: i === 0, data });
   }
