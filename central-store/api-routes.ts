@@ -28,6 +28,7 @@ export const routes: Route[] = [
     return { stream, filename: download ? `${c.params[0]}.ts` : undefined, clipId: c.params[0], kind: download ? 'download' : 'view' };
   }),
   r('POST', '/clips/:x/hold', 'hold', async (c) => ({ body: await c.ops.hold(c.user, c.params[0], c.body) })),
+  r('POST', '/clips/:x/markers', 'marker-add', async (c) => ({ status: 201, body: await c.ops.addMarker(c.user, c.params[0], c.body) })),
   r('DELETE', '/clips/:x/hold', 'unhold', async (c) => ({ body: await c.ops.unhold(c.user, c.params[0], c.body) })),
   r('DELETE', '/clips/:x', 'delete', async (c) => ({ body: { receipt: await c.ops.delete(c.user, c.params[0], c.body) } })),
   r('POST', '/exports', 'export', async (c) => ({ status: 201, body: { ...await c.ops.exportPolice(c.user, c.body, outFile(c, 'police')), note: ONCE } })),

@@ -16,6 +16,7 @@ import { ReceiptBook, type DeletionReceipt } from './deletion-receipts.js';
 import { migrateExports, writePackage, type ExportItem, type ExportLabel, type ExportResult } from './export.js';
 import { getHold, getHoldWrap, holdHistory, liftHold, migrateHolds, placeHold, type Hold, type HoldEvent } from './holds.js';
 import { KeyStore } from './keys.js';
+import { HAS_MARKER, addOfficerMarker, markersOf, migrateMarkers, type Marker } from './markers.js';
 import {
   DAY_MS, deleteOne, destroyEpochKeys, migrateRetention, parseRetention, retentionDays, sweepExpired, unwrapHoldKey,
   type RetentionConfig, type RetentionCtx,
@@ -41,12 +42,12 @@ export type ClipInfo = {
   hold: Hold | null;
 };
 
-export interface SearchCriteria { clipId?: string; deviceId?: string; purpose?: string; from?: string; to?: string; onHold?: boolean; limit?: number }
+export interface SearchCriteria { clipId?: string; deviceId?: string; purpose?: string; from?: string; to?: string; onHold?: boolean; hasMarker?: boolean; limit?: number }
 
 const iso = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO 8601 date/time').transform((s) => new Date(s).toISOString());
 const SearchSchema = z.object({
   clipId: z.string().min(1).max(200).optional(), deviceId: z.string().min(1).max(200).optional(), purpose: z.string().min(1).max(200).optional(),
-  from: iso.optional(), to: iso.optional(), onHold: z.boolean().optional(), limit: z.number().int().min(1).max(LIMITS.searchResults).optional(),
+  from: iso.optional(), to: iso.optional(), onHold: z.boolean().optional(), hasMarker: z.boolean().optional(), limit: z.number().int().min(1).max(LIMITS.searchResults).optional(),
 }).strict();
 const ReasonBy = z.object({ reason: z.string().trim().min(1, 'required').max(LIMITS.reason), by: z.string().trim().min(1, 'required').max(200) });
 const ExportIds = z.array(z.string().min(1).max(200)).min(1, 'at least one clip id').max(LIMITS.clipsPerRequest)
@@ -98,6 +99,7 @@ export class EvidenceStore {
     migrateRetention(o.db);
     migrateHolds(o.db);
     migrateExports(o.db);
+    migrateMarkers(o.db);
     const now = o.now ?? Date.now;
     const receipts = ReceiptBook.open(o.dir, o.signingKey, o.storeId);
     let keys: KeyStore;
@@ -135,6 +137,7 @@ export class EvidenceStore {
     if (v.from !== undefined) { where.push('julianday(c.started_at) >= julianday(?)'); args.push(v.from); }
     if (v.to !== undefined) { where.push('julianday(c.started_at) < julianday(?)'); args.push(v.to); }
     if (v.onHold !== undefined) where.push(v.onHold ? 'h.clip_id IS NOT NULL' : 'h.clip_id IS NULL');
+    if (v.hasMarker !== undefined) where.push(v.hasMarker ? HAS_MARKER : `NOT ${HAS_MARKER}`);
     const rows = this.db.prepare(`${SELECT} WHERE ${where.join(' AND ')} ORDER BY c.started_at DESC, c.clip_id LIMIT ?`).all(...args, v.limit ?? 100) as Row[];
     return rows.map((r) => this.info(r));
   }
@@ -185,6 +188,18 @@ export class EvidenceStore {
     liftHold(this.db, clipId, h, new Date(this.now()).toISOString());
     return this.get(clipId)!;
   }
+
+  /** An officer's bookmark, `offsetMs` from the clip's start; refused past the clip's end when that is known. */
+  addMarker(clipId: string, m: { offsetMs: number; note: string; by: string }): Marker {
+    const v = parse(z.object({ offsetMs: z.number().int().min(0), note: z.string().trim().min(1, 'required').max(LIMITS.markerNote), by: z.string().min(1).max(200) }), m);
+    const r = this.row(clipId);
+    const start = Date.parse(r.started_at);
+    const length = r.stopped_at ? Date.parse(r.stopped_at) - start : NaN;
+    if (Number.isFinite(length) && v.offsetMs > length + 1000) throw new StoreError('bad-input', `offsetMs: past the clip's end (${length} ms)`);
+    return addOfficerMarker(this.db, { clipId, atMs: start + v.offsetMs, note: v.note, by: v.by }, new Date(this.now()).toISOString());
+  }
+
+  markers(clipId: string): Marker[] { return markersOf(this.db, clipId); }
 
   holdHistory(clipId?: string): HoldEvent[] { return holdHistory(this.db, clipId); }
 

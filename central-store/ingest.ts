@@ -15,6 +15,7 @@ import {
 import { connectMqtt, type MqttEndpoint } from '../shared/mqtt/connect.js';
 import { centralFilters, parseTopic, topics } from '../shared/mqtt/topics.js';
 import type { BlobStore } from './blob-store.js';
+import { addCameraMarkers, migrateMarkers } from './markers.js';
 import { getClip, insertClip, insertWipeCert, storeDeviceLog, migrateIngest, recordIncident, rememberCameraCert, type ClipRow } from './clips-index.js';
 import { clockNote } from './clock-note.js';
 import { verifyDockAuth, type AuthTrust, type VerifiedAuth } from '../shared/mqtt/dock-auth.js';
@@ -61,6 +62,7 @@ export function subscriptionFilters(sub: Subscription): string[] {
 export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   const log = opts.log ?? createLogger(`ingest-${opts.workerId}`);
   migrateIngest(opts.db);
+  migrateMarkers(opts.db);
   const asm = new Assembler(opts.workDir ?? opts.blobs.workDir());
   const perClip = new Map<string, Promise<void>>();
   /** Chunk writes in progress per clip, and in all (bounded, see handleMessage). */
@@ -118,7 +120,10 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
       purpose: typeof m.purpose === 'string' && m.purpose ? m.purpose : null, camera_cert_sha256: auth.cameraCertSha256, clock_note: note,
     });
     // Another worker may have indexed the same clip a moment earlier (its row, its receipt, stands).
-    if (row.receipt_json === JSON.stringify(receipt)) opts.onStored?.(row);
+    if (row.receipt_json === JSON.stringify(receipt)) {
+      addCameraMarkers(opts.db, m.clipId, f.markers);
+      opts.onStored?.(row);
+    }
     return row;
   };
 

@@ -10,4 +10,6 @@ export const LIMITS = {
   journalNumber: 100,
   recipient: 200,
   subject: 200,
+  /** An officer's note on a marker. */
+  markerNote: 500,
 } as const;

@@ -13,6 +13,8 @@ export interface EvidenceApi {
   get(id: string): ClipInfoLike | undefined;
   openPlaintext(id: string): Promise<Readable | ReadableStream>;
   placeHold(id: string, h: { reason: string; caseNumber: string; by: string }): ClipInfoLike;
+  addMarker(id: string, m: { offsetMs: number; note: string; by: string }): unknown;
+  markers(id: string): unknown[];
   liftHold(id: string, h: { reason: string; by: string }): ClipInfoLike;
   deleteNow(id: string, d: { reason: string; by: string }): Promise<unknown>;
   runRetention(): Promise<unknown>;
@@ -44,11 +46,17 @@ export const SearchSchema = z.object({
   from: iso.optional(),
   to: iso.optional(),
   onHold: bool.optional(),
+  hasMarker: bool.optional(),
   limit: z.coerce.number().int().min(1).max(LIMITS.searchResults).optional(),
 }).strict();
 export type SearchCriteria = z.infer<typeof SearchSchema>;
 
 export const HoldSchema = z.object({ reason: text(LIMITS.reason), caseNumber: text(LIMITS.caseNumber) }).strict();
+/** A bookmark: milliseconds from the clip's start (as the player shows it) and a note. */
+export const MarkerSchema = z.object({
+  offsetMs: z.coerce.number({ error: 'a number of milliseconds from the clip start' }).int('whole milliseconds').min(0, 'not before the clip start').max(7 * 86_400_000, 'at most 7 days'),
+  note: text(LIMITS.markerNote),
+}).strict();
 export const ReasonSchema = z.object({ reason: text(LIMITS.reason) }).strict();
 const clipIds = z.array(ClipIdSchema, { error: (i) => (i.input === undefined ? 'required' : 'a list of clip ids') }).min(1, 'at least one clip id').max(LIMITS.clipsPerRequest);
 export const ExportSchema = z.object({ clipIds, journalNumber: text(LIMITS.journalNumber), recipient: text(LIMITS.recipient) }).strict();

@@ -15,7 +15,7 @@ import type { EvidenceApi } from './op-schemas.js';
 
 export const ACTIONS = {
   search: 'search', metadata: 'search', view: 'view', download: 'download', export: 'export', dsar: 'dsar',
-  hold: 'hold', unhold: 'hold', delete: 'delete', 'deletion-receipts': 'audit', incidents: 'search', review: 'audit', 'log-verify': 'audit',
+  hold: 'hold', unhold: 'hold', 'marker-add': 'annotate', delete: 'delete', 'deletion-receipts': 'audit', incidents: 'search', review: 'audit', 'log-verify': 'audit',
   'log-purge': 'admin', 'retention-run': 'admin', 'user-list': 'admin', 'user-create': 'admin', 'user-role': 'admin',
   'user-unlock': 'admin', 'user-disable': 'admin', 'user-bootstrap': 'admin',
 } as const satisfies Record<string, Permission>;
@@ -134,9 +134,10 @@ export class Operations {
   async metadata(actor: string, clipId: unknown) {
     return this.run(actor, 'metadata', { clipId }, async () => {
       const id = parse(S.ClipIdSchema, clipId);
-      const c = (await this.o.evidence()).get(id);
+      const ev = await this.o.evidence();
+      const c = ev.get(id);
       if (!c) throw new OpError('not-found', `clip ${id} not found`);
-      return c;
+      return { ...c, markers: ev.markers(id) };
     });
   }
   /** Decrypt for viewing (stream) or download; logged before the first byte is handed out. */
@@ -153,6 +154,15 @@ export class Operations {
     return this.run(actor, 'hold', crit, () => {
       const b = parse(S.HoldSchema, body);
       return ev.placeHold(parse(S.ClipIdSchema, clipId), { ...b, by: actor });
+    }, 'tx');
+  }
+  /** An officer's bookmark at a moment of the clip, with a note. */
+  async addMarker(actor: string, clipId: unknown, body: unknown) {
+    const crit = { clipId, ...S.pick(body, ['offsetMs', 'note']) };
+    const ev = await this.evidenceFor(actor, 'marker-add', crit);
+    return this.run(actor, 'marker-add', crit, () => {
+      const b = parse(S.MarkerSchema, body);
+      return ev.addMarker(parse(S.ClipIdSchema, clipId), { ...b, by: actor });
     }, 'tx');
   }
   async unhold(actor: string, clipId: unknown, body: unknown) {

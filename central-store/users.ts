@@ -4,7 +4,7 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { migrate, type Db } from './db.js';
 
-export const PERMISSIONS = ['search', 'view', 'download', 'export', 'dsar', 'hold', 'delete', 'admin', 'audit'] as const;
+export const PERMISSIONS = ['search', 'view', 'download', 'export', 'dsar', 'hold', 'annotate', 'delete', 'admin', 'audit'] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 export const ROLES = ['viewer', 'evidence-officer', 'administrator', 'auditor'] as const;
 export type Role = (typeof ROLES)[number];
@@ -12,7 +12,7 @@ export type Role = (typeof ROLES)[number];
 /** The permission table (docs/central-store.md). Administrators manage users, not footage. */
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   viewer: ['search', 'view'],
-  'evidence-officer': ['search', 'view', 'download', 'export', 'dsar', 'hold', 'delete'],
+  'evidence-officer': ['search', 'view', 'download', 'export', 'dsar', 'hold', 'annotate', 'delete'],
   administrator: ['admin', 'audit'],
   auditor: ['audit'],
 };

@@ -8,7 +8,7 @@ import { GENESIS_HASH, entryHash, verifyChain } from '../shared/device-log-chain
 
 export { GENESIS_HASH, canonicalJson, entryHash, verifyChain } from '../shared/device-log-chain.js';
 
-export const LOG_TYPES = ['boot', 'button', 'button-ignored', 'record-start', 'record-stop', 'fault', 'config', 'gps', 'wipe', 'recover', 'shutdown'] as const;
+export const LOG_TYPES = ['boot', 'button', 'button-ignored', 'marker', 'record-start', 'record-stop', 'fault', 'config', 'gps', 'wipe', 'recover', 'shutdown'] as const;
 
 interface Row {
   seq: number;

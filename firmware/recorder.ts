@@ -1,5 +1,6 @@
 // Recorder state machine: idle (buffering into RAM) → recording → idle.
-// A press starts a clip with the pre-buffer prepended; only a long press stops (no accidental stops).
+// A press starts a clip with the pre-buffer prepended; only a long press stops (no accidental stops);
+// a short press while recording marks the moment in the clip (a signed marker, docs/clip-format.md §7.4).
 // Flash below the reserve (config.flashReserveBytes) closes the clip cleanly with what it holds and
 // refuses new ones until space comes back (after a dock wipes), each time with a 'fault' in the log.
 import type { ButtonInput, DigitalOutput, FlashStorage, VideoSegment, VideoSource } from '../shared/hal.js';
@@ -14,6 +15,8 @@ export interface RecordingClip {
   clipId: string;
   appendSegment(s: { startMs: number; durationMs: number; keyframe: boolean; data: Buffer }): unknown;
   close(stoppedAtMs: number, finalMeta: Record<string, unknown>): unknown;
+  /** Mark a moment (camera time, ms since the epoch) in the clip. */
+  mark(atMs: number): unknown;
 }
 export interface ClipVault {
   beginClip(meta: Record<string, unknown>): RecordingClip | Promise<RecordingClip>;
@@ -45,6 +48,8 @@ export class Recorder {
   private clipStartMs = 0;
   private chain: Promise<unknown> = Promise.resolve();
   private longTimer: NodeJS.Timeout | undefined;
+  /** When the button went down while recording: a short press marks this moment. */
+  private downAt = 0;
   private reminder: NodeJS.Timeout | undefined;
   private unsubs: (() => void)[] = [];
   private readonly policy: string;
@@ -75,6 +80,7 @@ export class Recorder {
     if (edge === 'down') {
       // LED first: the guard must see at once that the press registered.
       if (this.state === 'idle') return void this.beginRecording(at);
+      this.downAt = at;
       this.longTimer = this.d.clock.setTimeout(() => {
         this.longTimer = undefined;
         void this.stopRecording(this.d.clock.now(), 'long-press');
@@ -82,9 +88,20 @@ export class Recorder {
     } else if (this.longTimer) {
       this.d.clock.clearTimeout(this.longTimer);
       this.longTimer = undefined;
-      this.d.logger.info('short press while recording ignored');
-      this.d.deviceLog.append('button-ignored', { reason: 'short press while recording', atMs: at });
+      this.addMarker(this.downAt);
     }
+  }
+
+  /** Short press while recording: one haptic tick, a marker in the clip, a 'marker' entry in the device log. */
+  private addMarker(atMs: number): void {
+    void this.pattern(1, 30);
+    this.enqueue(async () => {
+      const w = this.clip;
+      if (!w) return;
+      await w.mark(atMs);
+      this.d.deviceLog.append('marker', { clipId: w.clipId, atMs });
+      this.d.logger.info({ clipId: w.clipId, atMs }, 'marker added');
+    });
   }
 
   private onSegment(s: VideoSegment): void {

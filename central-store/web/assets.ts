@@ -51,6 +51,11 @@ video { width:100%; background:#000; border-radius:8px; aspect-ratio:16/9; }
 a { color:var(--accent); }
 button { white-space:nowrap; }
 #custody td:nth-child(-n+3) { white-space:nowrap; }
+.timeline { position:relative; height:18px; margin-top:10px; background:#e6eaf0; border-radius:4px; }
+.timeline .tick { position:absolute; top:0; width:6px; height:18px; margin-left:-3px; padding:0; border:0; border-radius:2px; cursor:pointer; }
+.timeline .tick.camera { background:var(--warn); }
+.timeline .tick.officer { background:var(--accent); }
+button.seek { background:none; border:0; color:var(--accent); cursor:pointer; font:inherit; padding:0; }
 `;
 
 /**
@@ -65,6 +70,20 @@ export const PLAYER_JS = `
   var video = document.getElementById('player');
   var status = document.getElementById('play-status');
   if (!btn || !video) return;
+  // Markers: place the ticks along the clip's length; a tick or a marker's time seeks the player; the
+  // add-marker form takes the player's position.
+  var line = document.getElementById('timeline');
+  var lengthMs = line ? Number(line.getAttribute('data-length-ms')) : 0;
+  document.querySelectorAll('.timeline .tick').forEach(function (t) {
+    var at = Number(t.getAttribute('data-offset-ms'));
+    t.style.left = (lengthMs > 0 ? Math.min(100, 100 * at / lengthMs) : 0) + '%';
+  });
+  document.querySelectorAll('[data-offset-ms]').forEach(function (t) {
+    if (t.id === 'timeline') return;
+    t.addEventListener('click', function () { if (video.readyState > 0) video.currentTime = Number(t.getAttribute('data-offset-ms')) / 1000; });
+  });
+  var markAt = document.getElementById('marker-at');
+  if (markAt) video.addEventListener('timeupdate', function () { if (document.activeElement !== markAt) markAt.value = video.currentTime.toFixed(1); });
   var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute('content');
   function say(t) { if (status) status.textContent = t; }
   function concat(a, b) { var c = new Uint8Array(a.length + b.length); c.set(a, 0); c.set(b, a.length); return c; }

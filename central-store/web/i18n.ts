@@ -25,6 +25,8 @@ const en = {
   errorTitle: (n: number) => `Error ${n}`, notFound: 'There is no such page.', internal: 'Something went wrong on the server. The error is logged.',
   usersTitle: 'Users', role: 'Role', locked: 'locked', disabled: 'disabled', active: 'active', lastLogin: 'Last sign-in (UTC)', unlock: 'Unlock',
   unlocked: (u: string) => `${u} is unlocked.`,
+  hasMarker: 'Marker present', markers: 'Markers', markerAt: 'At (s from start)', note: 'Note', addMarker: 'Add marker', markerAdded: 'Marker added.',
+  noMarkers: 'No markers.', markerCamera: 'guard (camera button)',
   csrf: 'This request was refused: it did not come from a page of this office.', back: 'Back to search', language: 'Dansk', signedInAs: 'Signed in as',
 };
 type Strings = typeof en;
@@ -52,6 +54,8 @@ const da: Strings = {
   errorTitle: (n) => `Fejl ${n}`, notFound: 'Siden findes ikke.', internal: 'Der skete en fejl på serveren. Fejlen er logget.',
   usersTitle: 'Brugere', role: 'Rolle', locked: 'spærret', disabled: 'deaktiveret', active: 'aktiv', lastLogin: 'Seneste login (UTC)', unlock: 'Lås op',
   unlocked: (u) => `${u} er låst op.`,
+  hasMarker: 'Har markering', markers: 'Markeringer', markerAt: 'Ved (s fra start)', note: 'Note', addMarker: 'Tilføj markering', markerAdded: 'Markering tilføjet.',
+  noMarkers: 'Ingen markeringer.', markerCamera: 'vagt (kameraknap)',
   csrf: 'Forespørgslen blev afvist: den kom ikke fra en side i dette kontor.', back: 'Tilbage til søgning', language: 'English', signedInAs: 'Logget ind som',
 };
 

@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { countsAsFailure, STATUS, type OfficeDeps } from '../api.js';
 import type { AccessLog } from '../access-log.js';
 import type { ClipInfo } from '../evidence.js';
+import type { Marker } from '../markers.js';
 import { LoginRefused, sourceKey } from '../login-guard.js';
 import { OpError, type Operations } from '../operations.js';
 import { can, type Users } from '../users.js';
@@ -155,7 +156,7 @@ export function createOffice(o: OfficeOptions) {
           return redirect(res, `/office/home?unlocked=${encodeURIComponent(un[1])}`);
         }
         if (p === '/office/search' && req.method === 'GET') return await search(res, c, me, url, langCookie);
-        const m = /^\/office\/clips\/([^/]+)(\/play|\/hold|\/unhold)?$/.exec(p);
+        const m = /^\/office\/clips\/([^/]+)(\/play|\/hold|\/unhold|\/markers)?$/.exec(p);
         if (m) {
           let id: string;
           try { id = decodeURIComponent(m[1]); } catch { throw new WebError(400, 'bad clip id'); }
@@ -164,6 +165,13 @@ export function createOffice(o: OfficeOptions) {
           if (m[2] === '/hold' && req.method === 'POST') {
             await o.ops.hold(me.username, id, { reason: form.reason, caseNumber: form.caseNumber });
             return redirect(res, `/office/clips/${encodeURIComponent(id)}?done=hold`);
+          }
+          if (m[2] === '/markers' && req.method === 'POST') {
+            // The form gives seconds from the start (the player's position); the operation takes whole ms.
+            const sec = Number(form.offset);
+            const offsetMs = form.offset?.trim() && Number.isFinite(sec) ? Math.round(sec * 1000) : form.offset;
+            await o.ops.addMarker(me.username, id, { offsetMs, note: form.note });
+            return redirect(res, `/office/clips/${encodeURIComponent(id)}?done=marker`);
           }
           if (m[2] === '/unhold' && req.method === 'POST') {
             await o.ops.unhold(me.username, id, { reason: form.reason });
@@ -219,10 +227,11 @@ export function createOffice(o: OfficeOptions) {
       const val = (k: string) => { const v = q.get(k)?.trim(); return v ? v.slice(0, 200) : undefined; };
       // The last page stays within one search's result cap (page 40 at 25 asked for 1001 and was refused).
       const page = Math.min(Math.floor((LIMITS.searchResults - 1) / pageSize), Math.max(1, Number.parseInt(q.get('page') ?? '1', 10) || 1));
-      const form: SearchForm = { deviceId: val('deviceId'), from: val('from'), to: val('to'), purpose: val('purpose'), onHold: ['true', 'false'].includes(q.get('onHold') ?? '') ? q.get('onHold')! : undefined, page };
+      const yn = (k: string) => ['true', 'false'].includes(q.get(k) ?? '') ? q.get(k)! : undefined;
+      const form: SearchForm = { deviceId: val('deviceId'), from: val('from'), to: val('to'), purpose: val('purpose'), onHold: yn('onHold'), hasMarker: yn('hasMarker'), page };
       // datetime-local has no zone: the page says UTC, so it is read as UTC.
       const utc = (s?: string) => s && /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?$/.test(s) ? `${s}Z` : s;
-      const criteria = Object.fromEntries(Object.entries({ deviceId: form.deviceId, from: utc(form.from), to: utc(form.to), purpose: form.purpose, onHold: form.onHold, limit: String(page * pageSize + 1) }).filter(([, v]) => v !== undefined));
+      const criteria = Object.fromEntries(Object.entries({ deviceId: form.deviceId, from: utc(form.from), to: utc(form.to), purpose: form.purpose, onHold: form.onHold, hasMarker: form.hasMarker, limit: String(page * pageSize + 1) }).filter(([, v]) => v !== undefined));
       let clips: ClipInfo[] | null = null; let more = false; let error: string | undefined;
       try {
         const all = await o.ops.search(me.username, criteria) as ClipInfo[];
@@ -236,12 +245,12 @@ export function createOffice(o: OfficeOptions) {
     };
 
     const clip = async (res: http.ServerResponse, c: PageCtx, me: Viewer, id: string, url: URL, extra: Record<string, string>) => {
-      const info = await o.ops.metadata(me.username, id) as ClipInfo;
+      const info = await o.ops.metadata(me.username, id) as unknown as ClipInfo & { markers: Marker[] };
       const custody = o.log.mentioning(`"clipId":${JSON.stringify(info.clipId)}`).filter((e) => e.action !== 'metadata');
       const done = url.searchParams.get('done');
       send(res, 200, clipPage(c, {
-        clip: info, custody, canView: can(me.role as never, 'view'), canHold: can(me.role as never, 'hold'),
-        message: done === 'hold' ? { kind: 'ok', text: c.t.holdPlaced } : done === 'unhold' ? { kind: 'ok', text: c.t.holdLifted } : undefined,
+        clip: info, markers: info.markers, custody, canView: can(me.role as never, 'view'), canHold: can(me.role as never, 'hold'), canMark: can(me.role as never, 'annotate'),
+        message: done === 'hold' ? { kind: 'ok', text: c.t.holdPlaced } : done === 'unhold' ? { kind: 'ok', text: c.t.holdLifted } : done === 'marker' ? { kind: 'ok', text: c.t.markerAdded } : undefined,
       }), extra);
     };
 

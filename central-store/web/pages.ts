@@ -2,6 +2,7 @@
 // so nothing from a clip, a user or a query can become markup. No inline script or style (CSP).
 import type { AccessEntry } from '../access-log.js';
 import type { ClipInfo } from '../evidence.js';
+import type { Marker } from '../markers.js';
 import type { Lang, Strings } from './i18n.js';
 
 export class Html { constructor(readonly s: string) {} }
@@ -18,6 +19,7 @@ const seconds = (a: string, b: string | null) => {
   const ms = b ? Date.parse(b) - Date.parse(a) : NaN;
   return Number.isFinite(ms) && ms >= 0 ? `${Math.floor(ms / 60000)}:${String(Math.round(ms / 1000) % 60).padStart(2, '0')}` : '—';
 };
+const mmss = (ms: number) => `${Math.floor(ms / 60000)}:${String(Math.floor(ms / 1000) % 60).padStart(2, '0')}.${String(Math.floor(ms % 1000 / 100))}`;
 const size = (n: number) => n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : `${(n / 1024).toFixed(0)} KiB`;
 
 export function layout(c: PageCtx, title: string, body: Html): string {
@@ -43,11 +45,11 @@ export function loginPage(c: PageCtx, o: { token: string; username?: string; mes
 <p class="hint">${c.t.lockoutRule(o.lockoutAfter)}</p></div>`);
 }
 
-export interface SearchForm { deviceId?: string; from?: string; to?: string; purpose?: string; onHold?: string; page: number }
+export interface SearchForm { deviceId?: string; from?: string; to?: string; purpose?: string; onHold?: string; hasMarker?: string; page: number }
 
 export function searchPage(c: PageCtx, o: { form: SearchForm; clips: ClipInfo[] | null; more: boolean; error?: string; pageSize: number }): string {
   const f = o.form;
-  const sel = (v: string) => (f.onHold ?? '') === v ? html` selected` : html``;
+  const sel = (v: string, k: 'onHold' | 'hasMarker' = 'onHold') => (f[k] ?? '') === v ? html` selected` : html``;
   const q = (page: number) => `/office/search?${new URLSearchParams(Object.entries({ ...f, page: String(page) }).filter(([, v]) => v !== undefined && v !== '') as [string, string][])}`;
   const rows = (o.clips ?? []).map((x) => html`<tr><td class="mono">${utc(x.startedAt)}</td><td>${x.deviceId}</td><td>${x.purpose ?? '—'}</td><td>${seconds(x.startedAt, x.stoppedAt)}</td>
 <td>${x.hold ? html`<span class="badge hold">${x.hold.caseNumber}</span>` : ''}</td><td><a href="/office/clips/${encodeURIComponent(x.clipId)}" class="clip-link">${c.t.open}</a></td></tr>`);
@@ -59,6 +61,7 @@ export function searchPage(c: PageCtx, o: { form: SearchForm; clips: ClipInfo[] 
 <div class="field"><label for="to">${c.t.to}</label><input id="to" name="to" type="datetime-local" value="${f.to ?? ''}"></div>
 <div class="field"><label for="purpose">${c.t.purpose}</label><input id="purpose" name="purpose" value="${f.purpose ?? ''}" maxlength="64"></div>
 <div class="field"><label for="onHold">${c.t.onHold}</label><select id="onHold" name="onHold"><option value=""${sel('')}>${c.t.any}</option><option value="true"${sel('true')}>${c.t.yes}</option><option value="false"${sel('false')}>${c.t.no}</option></select></div>
+<div class="field"><label for="hasMarker">${c.t.hasMarker}</label><select id="hasMarker" name="hasMarker"><option value=""${sel('', 'hasMarker')}>${c.t.any}</option><option value="true"${sel('true', 'hasMarker')}>${c.t.yes}</option><option value="false"${sel('false', 'hasMarker')}>${c.t.no}</option></select></div>
 <div><button class="primary" type="submit" id="find">${c.t.find}</button></div></div></form></div>
 ${o.error ? msg({ kind: 'err', text: o.error }) : ''}
 ${o.clips ? html`<div class="card"><h2 id="count">${c.t.results(o.clips.length ? `${from + 1}–${from + o.clips.length}` : '0')}</h2>
@@ -66,9 +69,21 @@ ${o.clips.length ? html`<table id="results"><thead><tr><th>${c.t.start}</th><th>
 <div class="pager">${f.page > 1 ? html`<a href="${q(f.page - 1)}" id="prev">← ${c.t.prev}</a>` : ''}<span>${c.t.page(f.page)}</span>${o.more ? html`<a href="${q(f.page + 1)}" id="next">${c.t.next} →</a>` : ''}</div></div>` : ''}`);
 }
 
-export function clipPage(c: PageCtx, o: { clip: ClipInfo; custody: AccessEntry[]; canView: boolean; canHold: boolean; message?: { kind: 'ok' | 'err'; text: string } }): string {
+export function clipPage(c: PageCtx, o: { clip: ClipInfo; markers: Marker[]; custody: AccessEntry[]; canView: boolean; canHold: boolean; canMark: boolean; message?: { kind: 'ok' | 'err'; text: string } }): string {
   const x = o.clip;
   const id = encodeURIComponent(x.clipId);
+  const start = Date.parse(x.startedAt);
+  const lengthMs = x.stoppedAt ? Math.max(0, Date.parse(x.stoppedAt) - start) : 0;
+  const at = (m: Marker) => Math.max(0, m.atMs - start);
+  const who = (m: Marker) => m.source === 'camera' ? c.t.markerCamera : m.by ?? '—';
+  // Ticks are placed by player.js (no inline style under the CSP); a click seeks the player.
+  const timeline = html`<div class="timeline" id="timeline" data-length-ms="${lengthMs}">${o.markers.map((m) => html`<button type="button" class="tick ${m.source}" data-offset-ms="${at(m)}" title="${mmss(at(m))} · ${who(m)}${m.note ? ` · ${m.note}` : ''}"></button>`)}</div>`;
+  const markerRows = o.markers.map((m) => html`<tr><td class="mono"><button type="button" class="seek" data-offset-ms="${at(m)}">${mmss(at(m))}</button></td><td>${who(m)}</td><td>${m.note ?? ''}</td></tr>`);
+  const markerForm = o.canMark ? html`<form method="post" action="/office/clips/${id}/markers" id="marker-form"><input type="hidden" name="_csrf" value="${c.me!.csrf}"><div class="row">
+<div class="field"><label for="marker-at">${c.t.markerAt}</label><input id="marker-at" name="offset" required inputmode="decimal" pattern="[0-9]+([.][0-9]+)?" value="0" maxlength="12"></div>
+<div class="field"><label for="marker-note">${c.t.note}</label><input id="marker-note" name="note" required maxlength="500"></div>
+<div><button class="primary" type="submit" id="add-marker">${c.t.addMarker}</button></div></div></form>` : html``;
+  const markers = html`<div class="card"><h2>${c.t.markers}</h2>${o.markers.length ? html`<table id="markers"><thead><tr><th>${c.t.markerAt}</th><th>${c.t.who}</th><th>${c.t.note}</th></tr></thead><tbody>${markerRows}</tbody></table>` : html`<p id="no-markers">${c.t.noMarkers}</p>`}${markerForm}</div>`;
   const custody = [
     html`<tr><td class="mono">${utc(x.receivedAt)}</td><td>${x.dockId}</td><td>ingest</td><td><span class="badge ok">ok</span></td><td>${c.t.ingested}</td></tr>`,
     ...o.custody.map((e) => html`<tr><td class="mono">${utc(e.at)}</td><td>${e.user}</td><td>${e.action}</td><td><span class="badge ${e.outcome}">${e.outcome}</span></td><td class="mono">${details(e)}</td></tr>`),
@@ -81,7 +96,8 @@ export function clipPage(c: PageCtx, o: { clip: ClipInfo; custody: AccessEntry[]
 <div class="field"><label for="hold-reason">${c.t.reason}</label><input id="hold-reason" name="reason" required maxlength="500"></div><button class="primary" type="submit" id="hold">${c.t.placeHold}</button></form>`;
   return layout(c, `${c.t.clip} ${x.clipId}`, html`<h1>${c.t.clip} <span class="mono">${x.clipId}</span></h1>${msg(o.message)}
 <div class="grid"><div>
-${o.canView ? html`<div class="card"><video id="player" controls playsinline></video><div class="player-bar"><button class="primary" id="play" data-url="/office/clips/${id}/play">▶ ${c.t.play}</button><span class="hint" id="play-status">${c.t.playNote}</span></div></div><script src="/office/static/player.js"></script>` : ''}
+${o.canView ? html`<div class="card"><video id="player" controls playsinline></video><div class="player-bar"><button class="primary" id="play" data-url="/office/clips/${id}/play">▶ ${c.t.play}</button><span class="hint" id="play-status">${c.t.playNote}</span></div>${timeline}</div><script src="/office/static/player.js" defer></script>` : ''}
+${markers}
 <div class="card"><h2>${c.t.custody}</h2><table id="custody"><thead><tr><th>${c.t.when}</th><th>${c.t.who}</th><th>${c.t.action}</th><th>${c.t.outcome}</th><th>${c.t.details}</th></tr></thead><tbody>${custody}</tbody></table></div>
 </div><div>
 <div class="card"><h2>${c.t.metadata}</h2><dl class="meta" id="meta">

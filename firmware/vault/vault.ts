@@ -41,6 +41,8 @@ export interface ActiveClip {
   clipId: string;
   appendSegment(seg: SegmentInput): Promise<void>;
   close(stoppedAtMs: number, finalMeta?: Record<string, unknown>): Promise<ClipSummary>;
+  /** A signed marker at this moment (docs/clip-format.md §7.4); refused for an unsigned clip. */
+  mark(atMs: number): Promise<void>;
   /** Tests only: stop writing as a power cut would (no final segment, row stays 'recording'). */
   abandonForTest(): Promise<void>;
 }
@@ -84,6 +86,7 @@ export class Vault implements CameraVault {
     return {
       clipId,
       appendSegment: (seg) => writer.appendSegment(seg),
+      mark: (atMs) => writer.mark(atMs),
       close: async (stoppedAtMs, finalMeta = {}) => {
         const stoppedAt = new Date(stoppedAtMs).toISOString();
         const r = await writer.finish({ ...finalMeta, stoppedAt, stoppedAtMs });

@@ -266,6 +266,10 @@ export function assertNoLocation(obj: unknown, path = 'meta'): void {
 export const SIG_BLOCK_FLAG = 0x80000000;
 export const SIG_HEADER_SEAL = 1;
 export const SIG_CHECKPOINT = 2;
+/** A moment the guard marked (short press while recording): in the chain, covered by the checkpoint written with it. */
+export const SIG_MARKER = 3;
+/** type + markMs (uint64). */
+export const MARKER_BODY_LEN = 1 + 8;
 /** Checkpoint flag bit 0: the final record is the last frame covered (the clip is closed). */
 export const CHECKPOINT_CLOSED = 1;
 export const CHAIN_LEN = 32;
@@ -334,12 +338,28 @@ export function encodeCheckpoint(c: Checkpoint): Buffer {
   return encodeSigBlock(b);
 }
 
-export type SigBlock = { type: typeof SIG_HEADER_SEAL; sig: Buffer } | ({ type: typeof SIG_CHECKPOINT } & Checkpoint);
+/** A marker block as stored (prefix and body): the chain runs over these bytes like over a frame's. */
+export function encodeMarker(atMsIn: number): Buffer {
+  const atMs = Math.round(atMsIn);
+  if (!Number.isSafeInteger(atMs) || atMs < 0) throw new ClipFormatError('marker time must be a non-negative integer of ms');
+  const b = Buffer.allocUnsafe(MARKER_BODY_LEN);
+  b[0] = SIG_MARKER;
+  b.writeBigUInt64BE(BigInt(atMs), 1);
+  return encodeSigBlock(b);
+}
+
+export type SigBlock = { type: typeof SIG_HEADER_SEAL; sig: Buffer } | ({ type: typeof SIG_CHECKPOINT } & Checkpoint) | { type: typeof SIG_MARKER; atMs: number };
 
 /** Decode a signature block body (without its prefix); throws naming what is wrong. */
 export function decodeSigBlock(body: Buffer): SigBlock {
   if (body.length < 2) throw new ClipFormatError('signature block shorter than 2 bytes');
   if (body[0] === SIG_HEADER_SEAL) return { type: SIG_HEADER_SEAL, sig: Buffer.from(body.subarray(1)) };
+  if (body[0] === SIG_MARKER) {
+    if (body.length !== MARKER_BODY_LEN) throw new ClipFormatError(`marker is ${body.length} bytes, not ${MARKER_BODY_LEN}`);
+    const at = body.readBigUInt64BE(1);
+    if (at > BigInt(Number.MAX_SAFE_INTEGER)) throw new ClipFormatError('marker time too large');
+    return { type: SIG_MARKER, atMs: Number(at) };
+  }
   if (body[0] !== SIG_CHECKPOINT) throw new ClipFormatError(`unknown signature block type ${body[0]}`);
   if (body.length !== CHECKPOINT_BODY_LEN) throw new ClipFormatError(`checkpoint is ${body.length} bytes, not ${CHECKPOINT_BODY_LEN}`);
   const flags = body[1]!;

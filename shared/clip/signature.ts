@@ -6,7 +6,7 @@ import { open } from 'node:fs/promises';
 import { verifyData } from '../crypto.js';
 import {
   CHECKPOINT_CLOSED, ClipFormatError, FRAME_PREFIX_LEN, MAX_FRAME_LEN, MAX_HEADER_LEN, MAX_SIG_BLOCK_LEN, MIN_FRAME_LEN, SIG_BLOCK_FLAG,
-  SIG_HEADER_SEAL, VERSION_SIGNED, chainStep, checkpointMessage, clipKeyObject, decodeSigBlock, headerSealMessage, parseHeader,
+  SIG_HEADER_SEAL, SIG_MARKER, VERSION_SIGNED, chainStep, checkpointMessage, clipKeyObject, decodeSigBlock, headerSealMessage, parseHeader,
   peekHeaderLen, type ClipHeader,
 } from './format.js';
 import { ClipError } from './reader.js';
@@ -20,6 +20,8 @@ export interface SignedFacts {
   /** The last checkpoint's time: the stop time when closed, else the end of the last video record. */
   endMs: number;
   checkpoints: number;
+  /** Marker times (ms since the epoch) in file order, each covered by a checkpoint (§7.4). */
+  markers: number[];
 }
 
 /** Reads `length` bytes at `offset` (fewer only at the end of the input); offsets only ever grow. */
@@ -50,6 +52,7 @@ export async function verifyClipSignature(read: ReadAt, size: number, signerKey:
   let sealEnd = 0;
   let last: { frames: number; closed: boolean; endMs: number; end: number } | null = null;
   let checkpoints = 0;
+  const markers: number[] = [];
   while (off < size) {
     if (size - off < FRAME_PREFIX_LEN) break;
     const prefix = await read(off, FRAME_PREFIX_LEN);
@@ -58,8 +61,9 @@ export async function verifyClipSignature(read: ReadAt, size: number, signerKey:
       const len = raw & ~SIG_BLOCK_FLAG;
       if (len < 2 || len > MAX_SIG_BLOCK_LEN || size - off - FRAME_PREFIX_LEN < len) break;
       let b;
+      const body = await read(off + FRAME_PREFIX_LEN, len);
       try {
-        b = decodeSigBlock(await read(off + FRAME_PREFIX_LEN, len));
+        b = decodeSigBlock(body);
       } catch (err) {
         throw new ClipError('bad-signature', `signature block at offset ${off}: ${(err as ClipFormatError).message}`, frames);
       }
@@ -70,6 +74,12 @@ export async function verifyClipSignature(read: ReadAt, size: number, signerKey:
         }
         sealed = true;
         sealEnd = off + FRAME_PREFIX_LEN + len;
+      } else if (b.type === SIG_MARKER) {
+        if (!sealed) throw new ClipError('bad-signature', 'marker before the header seal');
+        if (last?.closed) throw new ClipError('bad-signature', 'marker after the closing checkpoint');
+        // In the chain like a frame: the next checkpoint signs it (a marker no checkpoint covers is an unsigned tail).
+        chain = chainStep(chain, [prefix, body]);
+        markers.push(b.atMs);
       } else {
         if (!sealed) throw new ClipError('bad-signature', 'checkpoint before the header seal');
         if (last?.closed) throw new ClipError('bad-signature', 'checkpoint after the closing checkpoint');
@@ -95,8 +105,8 @@ export async function verifyClipSignature(read: ReadAt, size: number, signerKey:
   if (size !== coveredEnd) {
     throw new ClipError('unsigned-tail', `${size - coveredEnd} bytes after offset ${coveredEnd} are covered by no checkpoint`, frames);
   }
-  if (!last) return { header, frames: 0, closed: false, endMs: 0, checkpoints: 0 };
-  return { header, frames: last.frames, closed: last.closed, endMs: last.endMs, checkpoints };
+  if (!last) return { header, frames: 0, closed: false, endMs: 0, checkpoints: 0, markers: [] };
+  return { header, frames: last.frames, closed: last.closed, endMs: last.endMs, checkpoints, markers };
 }
 
 /** verifyClipSignature over a file, read frame by frame. */

@@ -11,7 +11,7 @@ import { dirname } from 'node:path';
 import {
   CHECKPOINT_CLOSED, ClipFormatError, FRAME_PREFIX_LEN, MAX_FRAME_LEN, MAX_SEGMENTS, NONCE_PREFIX_LEN, RECORD_FINAL, RECORD_HEADER_LEN, RECORD_VIDEO,
   TAG_LEN, VERSION, VERSION_SIGNED, assertNoLocation, chainStep, checkpointMessage, encodeCheckpoint, encodeHeaderBody, encodeHeaderSeal,
-  encodeRecordHeader, headerMac, headerSealMessage, segmentKey, segmentNonce, type ClipMeta,
+  encodeMarker, encodeRecordHeader, headerMac, headerSealMessage, segmentKey, segmentNonce, type ClipMeta,
 } from './format.js';
 
 export interface ClipWriterOptions {
@@ -124,6 +124,21 @@ export class ClipWriter {
       // From the stored (rounded) values, as a reader computes it (docs/clip-format.md §3.1).
       this.lastEndMs = Math.max(this.lastEndMs, Math.round(s.startMs) + Math.round(s.durationMs));
       return this.sealAndWrite(rec, s.data, false);
+    });
+  }
+
+  /**
+   * Mark a moment (ms since the epoch): a marker block in the chain and a checkpoint over it, in one
+   * write, so the marker is signed and durable at once (docs/clip-format.md §7.4). Version 2 only.
+   */
+  mark(atMs: number): Promise<void> {
+    return this.enqueue(async () => {
+      if (!this.signing) throw new ClipFormatError('markers need a signed (version 2) clip');
+      const block = encodeMarker(atMs);
+      const chain = chainStep(this.signing.chain, [block]);
+      const cp = { frames: this.counter, flags: 0, endMs: this.lastEndMs, chain };
+      await this.writeFrame([block, encodeCheckpoint({ ...cp, sig: sign(null, checkpointMessage(cp), this.signing.clipKey) })]);
+      this.signing.chain = chain;
     });
   }
 

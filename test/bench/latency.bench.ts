@@ -39,7 +39,7 @@ const baseline = await measure((b, led) => {
 });
 
 const config = parseConfig({ deviceId: 'bench', purpose: 'bench', prerecordSeconds: 5, longPressMs: 500, paths: { flashDir: '/x', trustDir: '/y' } });
-const vault: ClipVault = { beginClip: () => ({ clipId: 'b', appendSegment: () => {}, close: () => {} }) };
+const vault: ClipVault = { beginClip: () => ({ clipId: 'b', appendSegment: () => {}, close: () => {}, mark: () => {} }) };
 const source = new SyntheticSource({ bitrateKbps: 8000, gopMs: 100, clock: systemClock });
 await source.start();
 const recorder = await measure((button, led) => {

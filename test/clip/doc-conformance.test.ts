@@ -4,6 +4,7 @@ import test from 'ava';
 import { constants, createDecipheriv, createHash, createHmac, createPublicKey, generateKeyPairSync, hkdfSync, privateDecrypt, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { encodeMarker } from '../../shared/clip/format.js';
 import { ClipWriter } from '../../shared/clip/writer.js';
 import { rsaPair, tempDir, writeClip } from './helpers.js';
 
@@ -65,14 +66,17 @@ test('docs/clip-format.md describes the bytes the writer produces', async (t) =>
   t.is(fm.stoppedAtMs, 1_003_000);
 });
 
-test('docs/clip-format.md §7 describes the signatures of a version 2 clip', async (t) => {
+test('docs/clip-format.md §7 describes the signatures and markers of a version 2 clip', async (t) => {
   const path = join(tempDir(t), 's.bcc');
   const identity = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const w = await ClipWriter.create(path, {
     meta: { clipId: 'clip-2', deviceId: 'cam-1', startedAt: '2026-01-01T00:00:00.000Z' }, epochId: 'epoch-1', publicKey: key.publicKey,
     deviceKey: identity.privateKey,
   });
-  for (let i = 0; i < 2; i++) await w.appendSegment({ startMs: 5000 + i * 1000, durationMs: 1000, keyframe: true, data: Buffer.alloc(500, i) });
+  for (let i = 0; i < 2; i++) {
+    await w.appendSegment({ startMs: 5000 + i * 1000, durationMs: 1000, keyframe: true, data: Buffer.alloc(500, i) });
+    if (i === 0) await w.mark(5500);
+  }
   await w.finish({ stoppedAtMs: 7400 });
   const f = readFileSync(path);
   t.is(f[6], 2);
@@ -95,9 +99,16 @@ test('docs/clip-format.md §7 describes the signatures of a version 2 clip', asy
   let chain = headerHash;
   let n = 0;
   const checkpoints: { n: number; flags: number; endMs: number }[] = [];
+  const markers: number[] = [];
   for (let off = H + 4 + B; off < f.length;) {
     const p = f.readUInt32BE(off);
-    if (p >>> 31) {
+    if (p >>> 31 && f[off + 4] === 3) {
+      // §7.4 marker: 9-byte body (type 3, markMs uint64), hashed into the chain with its prefix like a frame.
+      t.is(p & 0x7fffffff, 9);
+      markers.push(Number(f.readBigUInt64BE(off + 5)));
+      chain = createHash('sha256').update(chain).update(f.subarray(off, off + 13)).digest();
+      off += 13;
+    } else if (p >>> 31) {
       const body = f.subarray(off + 4, off + 4 + (p & 0x7fffffff));
       t.is(body.length, 110);
       t.is(body[0], 2);
@@ -114,5 +125,8 @@ test('docs/clip-format.md §7 describes the signatures of a version 2 clip', asy
       off += 4 + p;
     }
   }
-  t.deepEqual(checkpoints, [{ n: 1, flags: 0, endMs: 6000 }, { n: 2, flags: 0, endMs: 7000 }, { n: 3, flags: 1, endMs: 7400 }]);
+  t.deepEqual(markers, [5500]);
+  // §7.4's worked example, byte for byte.
+  t.is(encodeMarker(Date.parse('2026-01-01T00:00:05.500Z')).toString('hex'), '80000009030000019b76dabd7c');
+  t.deepEqual(checkpoints, [{ n: 1, flags: 0, endMs: 6000 }, { n: 1, flags: 0, endMs: 6000 }, { n: 2, flags: 0, endMs: 7000 }, { n: 3, flags: 1, endMs: 7400 }]);
 });

@@ -26,7 +26,7 @@ export function tempDir(t: { teardown(fn: () => void): void }): string {
   return d;
 }
 
-export async function writeClip(path: string, publicKey: string, n: number, o: { finish?: boolean; bytes?: number; tag?: string; clipId?: string; deviceKey?: string; startedAt?: string } = {}): Promise<Buffer[]> {
+export async function writeClip(path: string, publicKey: string, n: number, o: { finish?: boolean; bytes?: number; tag?: string; clipId?: string; deviceKey?: string; startedAt?: string; marks?: number[] } = {}): Promise<Buffer[]> {
   const w = await ClipWriter.create(path, {
     meta: { clipId: o.clipId ?? 'clip-1', deviceId: 'cam-1', startedAt: o.startedAt ?? '2026-01-01T00:00:00.000Z', purpose: 'crime-prevention' },
     epochId: 'epoch-1',
@@ -38,6 +38,7 @@ export async function writeClip(path: string, publicKey: string, n: number, o: {
     const data = plainSegment(i, o.bytes ?? 4096, o.tag);
     segs.push(data);
     await w.appendSegment({ startMs: 1_000_000 + i * 1000, durationMs: 1000, keyframe: true, data });
+    if (i === 0) for (const m of o.marks ?? []) await w.mark(m);
   }
   if (o.finish !== false) await w.finish({ stoppedAtMs: 1_000_000 + n * 1000, stopReason: 'long-press' });
   else await w.abandon();

@@ -118,3 +118,49 @@ test('a cut clip verifies up to its last checkpoint; recovery cuts a whole frame
   t.is((await recoverClipFile(path)).cutBytes, extra.length);
   t.deepEqual(readFileSync(path), whole);
 });
+
+test('markers (§7.4): signed and chained, read back by the verifier; the clip still decrypts; moving, altering or dropping one is caught', async (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, 'm.bcc');
+  const w = await ClipWriter.create(path, {
+    meta: { clipId: 'clip-m', deviceId: 'cam-1', startedAt: '2026-01-01T00:00:00.000Z' }, epochId: 'epoch-1', publicKey: evidence.publicKey, deviceKey: camera.privateKey,
+  });
+  const segs = [plainSegment(0, 2000), plainSegment(1, 2000)];
+  await w.appendSegment({ startMs: 1_000_000, durationMs: 1000, keyframe: true, data: segs[0]! });
+  await w.mark(1_000_400);
+  await w.appendSegment({ startMs: 1_001_000, durationMs: 1000, keyframe: true, data: segs[1]! });
+  await w.mark(1_001_900);
+  await w.finish({ stoppedAtMs: 1_002_000 });
+  const f = readFileSync(path);
+  const v = await verifyClipBuffer(f, camera.publicKey);
+  t.deepEqual(v.markers, [1_000_400, 1_001_900]);
+  t.is(v.frames, 3);
+  t.true(v.closed);
+  t.is(v.checkpoints, 5, 'one checkpoint per frame plus one per marker');
+  t.deepEqual(decryptBuffer(f, evidence.privateKey).plaintext, Buffer.concat(segs));
+  t.is(inspectClip(path).segmentFrames, 3);
+  // Find the first marker block: prefix 0x80000009, type 3.
+  const at = f.indexOf(Buffer.from([0x80, 0, 0, 9, 3]));
+  t.true(at > 0);
+  const moved = Buffer.from(f);
+  moved.writeBigUInt64BE(1_000_401n, at + 5);
+  await t.throwsAsync(verifyClipBuffer(moved, camera.publicKey), { message: /^bad-signature: chain at frame 1 does not match/ });
+  const dropped = Buffer.concat([f.subarray(0, at), f.subarray(at + 13)]);
+  await t.throwsAsync(verifyClipBuffer(dropped, camera.publicKey), { message: /^bad-signature: chain at frame 1 does not match/ });
+  // A marker written after the last checkpoint (cut before its checkpoint) is an unsigned tail; recovery cuts it.
+  const cut = join(dir, 'cut.bcc');
+  const c = await ClipWriter.create(cut, {
+    meta: { clipId: 'clip-c', deviceId: 'cam-1', startedAt: '2026-01-01T00:00:00.000Z' }, epochId: 'epoch-1', publicKey: evidence.publicKey, deviceKey: camera.privateKey,
+  });
+  await c.appendSegment({ startMs: 1_000_000, durationMs: 1000, keyframe: true, data: segs[0]! });
+  await c.abandon();
+  const good = readFileSync(cut);
+  appendFileSync(cut, f.subarray(at, at + 13));
+  await t.throwsAsync(verifyClipFile(cut, camera.publicKey), { message: /^unsigned-tail/ });
+  t.is((await recoverClipFile(cut)).cutBytes, 13);
+  t.deepEqual(readFileSync(cut), good);
+  // An unsigned (version 1) clip cannot carry a marker.
+  const v1 = await ClipWriter.create(join(dir, 'v1.bcc'), { meta: { clipId: 'clip-1', deviceId: 'cam-1', startedAt: '2026-01-01T00:00:00.000Z' }, epochId: 'epoch-1', publicKey: evidence.publicKey });
+  await t.throwsAsync(v1.mark(1), { message: /markers need a signed/ });
+  await v1.abandon();
+});

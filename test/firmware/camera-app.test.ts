@@ -12,7 +12,7 @@ test('sim camera app: boot, gps chatter fault, press records, stop closes the cl
   const { firmware: config, sim } = parseSimConfig({ deviceId: 'cam-3', purpose: 'patrol', prerecordSeconds: 5, hal: 'sim', camera: { synthetic: true, gop: 25, fps: 25, bitrateKbps: 100 }, paths: { flashDir: '/x', trustDir: '/y' } });
   const events: string[] = [];
   let closed = 0;
-  const vault: ClipVault = { beginClip: () => ({ clipId: 'k1', appendSegment: () => {}, close: () => void closed++ }) };
+  const vault: ClipVault = { beginClip: () => ({ clipId: 'k1', appendSegment: () => {}, close: () => void closed++, mark: () => undefined }) };
   const hw = simHardware(sim.camera, clock);
   const app = new CameraApp(config, hw, vault, { append: (type) => void events.push(type) }, clock, pino({ level: 'silent' }));
   await app.start();

@@ -7,7 +7,7 @@ import { SimOutput } from '../../hardware-sim/output.js';
 import { SyntheticSource } from '../../hardware-sim/synthetic-source.js';
 import { ScaledClock } from '../../shared/clock.js';
 
-interface FakeClip { clipId: string; meta: Record<string, unknown>; segs: { startMs: number; keyframe: boolean; data: Buffer }[]; closed?: { at: number; meta: Record<string, unknown> } }
+interface FakeClip { clipId: string; meta: Record<string, unknown>; segs: { startMs: number; keyframe: boolean; data: Buffer }[]; marks: number[]; closed?: { at: number; meta: Record<string, unknown> } }
 
 function setup(over: Record<string, unknown> = {}, speed = 200) {
   const clock = new ScaledClock(Date.UTC(2026, 0, 1), speed);
@@ -15,12 +15,13 @@ function setup(over: Record<string, unknown> = {}, speed = 200) {
   const clips: FakeClip[] = [];
   const vault: ClipVault = {
     beginClip: async (meta) => {
-      const c: FakeClip = { clipId: `clip-${clips.length}`, meta, segs: [] };
+      const c: FakeClip = { clipId: `clip-${clips.length}`, meta, segs: [], marks: [] };
       clips.push(c);
       return {
         clipId: c.clipId,
         appendSegment: async (s) => void c.segs.push(s),
         close: async (at, m) => void (c.closed = { at, meta: m }),
+        mark: async (at) => void c.marks.push(at),
       };
     },
   };
@@ -71,7 +72,7 @@ test('clip holds the 60 s before the press, then live; long press stops', async 
   t.deepEqual(s.events.filter((e) => e.startsWith('record')), ['record-start', 'record-stop']);
 });
 
-test('short press while recording does not stop', async (t) => {
+test('short press while recording does not stop: it adds a marker at the press (haptic tick, device log)', async (t) => {
   // Slower clock: a stall between the 500 ms press's edges must not read as a long press.
   const s = setup({ prerecordSeconds: 5 }, 20);
   t.teardown(() => s.source.stop());
@@ -79,12 +80,20 @@ test('short press while recording does not stop', async (t) => {
   await s.wait(6000);
   await s.button.press(100);
   await s.wait(2000);
+  const pulses = s.haptic.pulses();
+  const before = s.clock.now();
   await s.button.press(500);
+  const after = s.clock.now();
   await s.wait(5000);
+  await s.rec.idle();
   t.is(s.rec.state, 'recording');
   t.true(s.led.get());
   t.is(s.clips[0]!.closed, undefined);
-  t.true(s.events.includes('button-ignored'));
+  t.is(s.clips[0]!.marks.length, 1);
+  const m = s.clips[0]!.marks[0]!;
+  t.true(m >= before && m <= after, `marker at the button-down (${m} in ${before}..${after})`);
+  t.true(s.events.includes('marker'));
+  t.true(s.haptic.pulses() > pulses, 'a haptic tick');
   await s.rec.close();
   t.truthy(s.clips[0]!.closed);
 });

@@ -12,6 +12,7 @@ const OPS: { action: Action; method: string; path: string; body?: unknown; crit:
   { action: 'view', method: 'GET', path: '/clips/c1/video', crit: /"clipId":"c1"/ },
   { action: 'download', method: 'GET', path: '/clips/c1/video?download=1', crit: /"clipId":"c1"/ },
   { action: 'hold', method: 'POST', path: '/clips/c1/hold', body: { reason: 'assault report', caseNumber: 'K-17' }, crit: /"caseNumber":"K-17"/ },
+  { action: 'marker-add', method: 'POST', path: '/clips/c1/markers', body: { offsetMs: 1500, note: 'door opens' }, crit: /"clipId":"c1","offsetMs":1500,"note":"door opens"/ },
   { action: 'unhold', method: 'DELETE', path: '/clips/c2/hold', body: { reason: 'case closed' }, crit: /"clipId":"c2","reason":"case closed"/ },
   { action: 'delete', method: 'DELETE', path: '/clips/c3', body: { reason: 'recorded by mistake' }, crit: /"clipId":"c3"/ },
   { action: 'export', method: 'POST', path: '/exports', body: { clipIds: ['c1'], journalNumber: 'J-2026-5', recipient: 'Police North' }, crit: /"journalNumber":"J-2026-5"/ },

@@ -27,7 +27,7 @@ test('a clip delivered through real ingest is indexed with its purpose and opens
   const file = path.join(spool, 'clip-1.bc');
   // Sealed by cam-1's key (test CA); meta.purpose = 'crime-prevention', epoch 'epoch-1'.
   const signed = { deviceKey: cameraIdentity('cam-1').keyPem, startedAt: new Date(Date.now() - 60_000).toISOString() };
-  const segs = await writeClip(file, epoch.publicKey, 5, signed);
+  const segs = await writeClip(file, epoch.publicKey, 5, { ...signed, marks: [1_000_300, 1_000_700] });
   const up = new Uploader({ ...dockAuthFor('dock-1'), mqtt: b.endpoint('dock-1'), dockId: 'dock-1', centralPublicKey: central.publicKey, chunkSize: 16 * 1024, statusTimeoutMs: 1000, log: quiet('up') });
   t.teardown(() => up.close());
   await up.upload({ clipId: 'clip-1', deviceId: 'cam-1', state: 'closed', bytes: statSync(file).size, sha256: await hashFile(file),
@@ -41,7 +41,11 @@ test('a clip delivered through real ingest is indexed with its purpose and opens
   t.like(info, { clipId: 'clip-1', deviceId: 'cam-1', dockId: 'dock-1', purpose: 'crime-prevention', epochId: 'epoch-1', state: 'closed', hold: null,
     startedAt: signed.startedAt, clockNote: null, signature: 'camera-signed', deleteAfter: new Date(Date.parse(signed.startedAt) + 14 * DAY).toISOString() });
   t.deepEqual(s.search({ purpose: 'crime-prevention' }).map((c) => c.clipId), ['clip-1']);
+  // The guard's markers, read from the signed clip at ingest (docs/clip-format.md §7.4).
+  t.deepEqual(s.markers('clip-1').map((m) => `${m.source}:${m.atMs}:${m.by}`), ['camera:1000300:null', 'camera:1000700:null']);
+  t.deepEqual(s.search({ hasMarker: true }).map((c) => c.clipId), ['clip-1']);
   t.true((await readAll(await s.openPlaintext('clip-1'))).equals(Buffer.concat(segs)));
+  t.is(s.search({ hasMarker: false }).length, 0);
 
   // A dock whose meta names the wrong epoch: the index keeps the epoch the clip's header is wrapped to,
   // so that epoch's key is not destroyed while the clip is within retention, and the clip opens.
@@ -51,6 +55,9 @@ test('a clip delivered through real ingest is indexed with its purpose and opens
     startedAt: '2026-01-01T00:00:00.000Z', stoppedAt: '2026-01-01T00:00:02.000Z', epochId: 'epoch-other' }, file2);
   t.is(s.get('clip-2')!.epochId, 'epoch-1');
   t.true((await readAll(await s.openPlaintext('clip-2'))).equals(Buffer.concat(segs2)));
+  // A marker goes with its clip.
+  await s.deleteNow('clip-1', { reason: 'test', by: 'tester' });
+  t.deepEqual(s.markers('clip-1'), []);
 });
 
 test('search: each criterion narrows, newest first, limit; bad criteria name the field', async (t) => {

@@ -28,6 +28,16 @@ export class FakeEvidence implements EvidenceApi {
     this.calls.push('placeHold');
     return this.info(c);
   }
+  marks = new Map<string, unknown[]>();
+  addMarker(id: string, m: { offsetMs: number; note: string; by: string }) {
+    this.must(id);
+    const list = this.marks.get(id) ?? [];
+    list.push({ ...m, source: 'officer' });
+    this.marks.set(id, list);
+    this.calls.push('addMarker');
+    return list.at(-1);
+  }
+  markers(id: string) { return this.marks.get(id) ?? []; }
   liftHold(id: string) {
     const c = this.must(id);
     if (!c.hold) throw err('not-held', `clip ${id} is not on hold`);

@@ -133,6 +133,43 @@ test.serial('hold with reason and case number, then lift; both on the page and i
   await page.context().close();
 });
 
+test.serial('markers: the guard\'s marker and an officer\'s bookmark on the timeline; added through the operation, logged; search by marker present', async (t) => {
+  const page = await o.page();
+  await o.signIn(page, USERS.officer);
+  await page.goto(`${o.base}/office/clips/${o.video}`);
+  t.deepEqual(await page.$$eval('#markers tbody tr', (trs) => trs.map((tr) => tr.textContent!.trim())), ['0:01.5guard (camera button)']);
+  await page.fill('#marker-at', '2.5');
+  await page.fill('#marker-note', 'door opens');
+  await page.click('#add-marker');
+  await page.waitForSelector('#msg');
+  t.is((await page.textContent('#msg'))?.trim(), 'Marker added.');
+  const rows = await page.$$eval('#markers tbody tr', (trs) => trs.map((tr) => Array.from(tr.children).map((td) => td.textContent!.trim())));
+  t.deepEqual(rows, [['0:01.5', 'guard (camera button)', ''], ['0:02.5', USERS.officer, 'door opens']]);
+  // Ticks placed along the 6 s clip by player.js (no inline style under the CSP).
+  const ticks = await page.$$eval('#timeline .tick', (ts) => ts.map((x) => `${x.className}@${(x as HTMLElement).style.left}`));
+  t.is(ticks.length, 2);
+  t.regex(ticks[0]!, /camera@25%/);
+  t.regex(ticks[1]!, /officer@41\.66/);
+  t.true(logOf(USERS.officer).includes(`marker-add:ok:{"clipId":"${o.video}","offsetMs":2500,"note":"door opens"}`));
+  // Play, then a click on the bookmark seeks the player there.
+  await page.click('#play');
+  await page.waitForFunction(() => document.getElementById('player')!.getAttribute('data-loaded') === '1', undefined, { timeout: 30_000 });
+  await page.evaluate(() => (document.getElementById('player') as HTMLVideoElement).pause());
+  await page.click('#markers tbody tr:nth-child(2) button.seek');
+  await page.waitForFunction(() => Math.abs((document.getElementById('player') as HTMLVideoElement).currentTime - 2.5) < 0.3, undefined, { timeout: 10_000 });
+  // Bad input names the field; nothing stored.
+  const bad = await page.evaluate(async (id) => {
+    const csrf = document.querySelector('meta[name="csrf-token"]')!.getAttribute('content')!;
+    const r = await fetch(`/office/clips/${id}/markers`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: csrf, offset: '600', note: 'late' }) });
+    return `${r.status} ${await r.text()}`;
+  }, o.video);
+  t.regex(bad, /^400 [\s\S]*offsetMs: past the clip&#39;s end/);
+  await page.goto(`${o.base}/office/search?hasMarker=true`);
+  t.deepEqual(await page.$$eval('#results tbody tr', (trs) => trs.map((tr) => tr.children[1]!.textContent)), ['cam-7']);
+  t.true(logOf(USERS.officer).includes('search:ok:{"hasMarker":"true","limit":"26"}'));
+  await page.context().close();
+});
+
 test.serial('viewer: no hold form, and a hold posted anyway is refused by the server and logged; disabling the account ends the session', async (t) => {
   const page = await o.page();
   await o.signIn(page, USERS.viewer);
@@ -148,6 +185,15 @@ test.serial('viewer: no hold form, and a hold posted anyway is refused by the se
   t.is(status, 403);
   t.true(o.log.entries().some((e) => e.user === USERS.viewer && e.action === 'hold' && e.outcome === 'denied' && /role viewer lacks the hold permission/.test(e.reason ?? '')));
   t.is(o.f.store.get(o.otherVideo)!.hold, null);
+  // Markers: listed, but no form for a viewer, and the server refuses one posted anyway.
+  t.truthy(await page.$('#no-markers'));
+  t.is(await page.$('#marker-form'), null);
+  const mark = await page.evaluate(async (id) => {
+    const csrf = document.querySelector('meta[name="csrf-token"]')!.getAttribute('content')!;
+    return (await fetch(`/office/clips/${id}/markers`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: csrf, offset: '1', note: 'x' }) })).status;
+  }, o.otherVideo);
+  t.is(mark, 403);
+  t.true(o.log.entries().some((e) => e.user === USERS.viewer && e.action === 'marker-add' && e.outcome === 'denied' && /lacks the annotate permission/.test(e.reason ?? '')));
   // Disabling the account ends its open session at the next click.
   o.users.disable(USERS.admin, USERS.viewer);
   t.is((await page.goto(`${o.base}/office/search`))!.url(), `${o.base}/office/login`);

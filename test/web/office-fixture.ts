@@ -10,6 +10,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { AccessLog } from '../../central-store/access-log.js';
 import { createApi } from '../../central-store/api.js';
 import { insertClip } from '../../central-store/clips-index.js';
+import { addCameraMarkers } from '../../central-store/markers.js';
 import { hashFile } from '../../central-store/ingest-assembly.js';
 import { Operations } from '../../central-store/operations.js';
 import { signReceipt } from '../../central-store/storage-receipts.js';
@@ -73,6 +74,8 @@ export async function startOffice(): Promise<Office> {
   const e = await epochAt(f, T0);
   const video = await addVideoClip(f, { epoch: e, startedAt: T0 + 9 * 3600_000, deviceId: 'cam-7', purpose: 'crime-prevention', ts: h264Ts(6, 'cam-7'), seconds: 6 });
   const otherVideo = await addVideoClip(f, { epoch: e, startedAt: T0 + 10 * 3600_000, deviceId: 'cam-8', purpose: 'staff-safety', ts: h264Ts(4, 'cam-8'), seconds: 4 });
+  // The guard's short press 1.5 s into the clip, as ingest stores it from the signed clip (test/store/evidence-search.test.ts).
+  addCameraMarkers(f.db, video, [T0 + 9 * 3600_000 + 1500]);
   const bulk: string[] = [];
   for (let i = 0; i < 30; i++) bulk.push((await addClip(f, { epoch: e, startedAt: T0 + i * 60_000, deviceId: 'cam-bulk', segments: 1 })).clipId);
 
