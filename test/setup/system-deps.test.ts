@@ -9,9 +9,11 @@ import path from 'node:path';
 const script = path.resolve('scripts/system-deps.sh');
 const isRoot = process.getuid?.() === 0;
 const which = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).stdout.trim();
-// The list as the script holds it: "package command [root]" lines between DEPS=' and '.
+// The list as the script holds it: "package command [root] [norec]" lines between DEPS=' and '.
 const deps = readFileSync(script, 'utf8').match(/DEPS='\n([^']*)'/)![1]!.trim().split('\n').map((l) => l.trim().split(/\s+/));
 const packages = [...new Set(deps.map((d) => d[0]!))];
+const norec = [...new Set(deps.filter((d) => d.slice(2).includes('norec')).map((d) => d[0]!))];
+const rec = packages.filter((p) => !norec.includes(p));
 
 /** A bin directory holding only the basics the script needs (so every listed tool is missing). */
 function bareBin(extra: Record<string, string> = {}): string {
@@ -24,6 +26,11 @@ function bareBin(extra: Record<string, string> = {}): string {
 
 test('the list names the packages .ci/run used to install', (t) => {
   for (const p of ['ffmpeg', 'socat', 'mosquitto', 'mosquitto-clients', 'e2fsprogs', 'p7zip-full']) t.true(packages.includes(p), p);
+});
+
+test('PostgreSQL and Ceph (mon, OSD, RADOS Gateway) are on it; Ceph without its large recommends', (t) => {
+  for (const p of ['postgresql', 'radosgw', 'ceph-mon', 'ceph-osd']) t.true(packages.includes(p), p);
+  t.deepEqual(norec, ['radosgw', 'ceph-mon', 'ceph-osd']);
 });
 
 test('with every package installed it passes silently', (t) => {
@@ -43,7 +50,7 @@ test('as a user with packages missing it stops at once, printing the exact insta
   if (isRoot && !cmd[0]) return t.pass('setpriv not installed: cannot drop root here');
   const r = spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8', env: { PATH: bin } });
   t.is(r.status, 1, r.stderr);
-  t.true(r.stderr.split('\n').includes(`  apt-get update && apt-get install -y ${packages.join(' ')}`), r.stderr);
+  t.true(r.stderr.split('\n').includes(`  apt-get update && apt-get install -y ${rec.join(' ')} && apt-get install -y --no-install-recommends ${norec.join(' ')}`), r.stderr);
   t.regex(r.stderr, /not found: ffmpeg ffprobe socat/);
 });
 
@@ -59,7 +66,7 @@ test('as root it runs apt-get update once, installs the list, and checks again',
   t.teardown(() => { rmSync(bin, { recursive: true, force: true }); rmSync(path.dirname(log), { recursive: true, force: true }); });
   const r = spawnSync(path.join(bin, 'sh'), [script], { encoding: 'utf8', env: { PATH: bin } });
   t.is(r.status, 0, r.stderr);
-  t.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), ['update -qq', `install -y -qq ${packages.join(' ')}`]);
+  t.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), ['update -qq', `install -y -qq ${rec.join(' ')}`, `install -y -qq --no-install-recommends ${norec.join(' ')}`]);
 });
 
 test('.ci/run runs exactly the README test command, and npm test runs the script first', (t) => {
