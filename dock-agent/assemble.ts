@@ -1,10 +1,11 @@
-// Builds a dock agent from its config: keys, journal, uploader, serial sessions. The hotplug source
-// is injected: real USB in dock-agent/main.ts, the simulator's bays in hardware-sim/fleet.
+// Builds a dock agent from its config: keys, journal, uploader, serial sessions. The hardware is
+// injected: real USB hotplug and the serialport driver in dock-agent/main.ts, the simulator's bays and
+// lines in hardware-sim/fleet/dock-process.ts.
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { ConfigError } from '../shared/config.js';
-import type { UsbHotplug } from '../shared/hal.js';
+import type { SerialOpener, UsbHotplug } from '../shared/hal.js';
 import { DockAgent, type AgentEvent } from './agent.js';
 import { FirmwareDrop, loadReleaseKeys, trackDocked } from './firmware-staging.js';
 import { dockMqttTlsFiles, loadEpochsDir, type DockConfig } from './config.js';
@@ -13,7 +14,6 @@ import { subjectField } from '../shared/pki/verify.js';
 import { RevocationStore } from '../shared/pki/revocation-store.js';
 import path from 'node:path';
 import { Journal } from './journal.js';
-import { openSerialLine } from './serial/opener.js';
 import { openCameraSession } from './serial/session.js';
 import type { CameraSession } from './types.js';
 import { Uploader } from './uploader.js';
@@ -24,7 +24,14 @@ export interface AssembledDock {
   stop(): Promise<void>;
 }
 
-export function assembleDock(config: DockConfig, o: { hotplug: UsbHotplug; log: Logger; onEvent?: (e: AgentEvent) => void }): AssembledDock {
+export interface DockHardware {
+  /** Cameras appearing in and leaving the bays. */
+  hotplug: UsbHotplug;
+  /** Opens a docked camera's tty. */
+  serial: SerialOpener;
+}
+
+export function assembleDock(config: DockConfig, o: DockHardware & { log: Logger; onEvent?: (e: AgentEvent) => void }): AssembledDock {
   const { log } = o;
   const read = (field: string, file: string) => {
     try { return readFileSync(file, 'utf8'); } catch (err) { throw new ConfigError(`config.${field}: cannot read ${file} (${(err as Error).message})`); }
@@ -73,7 +80,7 @@ export function assembleDock(config: DockConfig, o: { hotplug: UsbHotplug; log: 
     loadEpochs: () => loadEpochsDir(config.epochsDir),
     revocationList: () => revocation.document(),
     async openSession(dev): Promise<CameraSession> {
-      const line = await openSerialLine(dev.ttyPath, config.serial.baudRate);
+      const line = await o.serial.open(dev.ttyPath, config.serial.baudRate);
       try {
         const session = await openCameraSession({
           line, identity, caCertPem, revocation: () => revocation.current(),

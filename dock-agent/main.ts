@@ -6,6 +6,7 @@ import { createLogger } from '../shared/log.js';
 import { assembleDock } from './assemble.js';
 import { loadDockConfig } from './config.js';
 import { redactedUrl } from '../shared/mqtt/connect.js';
+import { serialportOpener } from '../shared/serial-port.js';
 import { UsbWatch } from './usb-watch.js';
 
 const log = createLogger('dock-agent');
@@ -17,7 +18,7 @@ async function main(): Promise<void> {
   try {
     config = loadDockConfig(configPath);
     // assembleDock names the config field whose file is missing or wrong (ConfigError).
-    dock = assembleDock(config, { hotplug: new UsbWatch({ vendorId: config.usb.vendorId, productId: config.usb.productId }), log });
+    dock = assembleDock(config, { hotplug: new UsbWatch({ vendorId: config.usb.vendorId, productId: config.usb.productId }), serial: serialportOpener, log });
   } catch (err) {
     process.stderr.write(`dock-agent: ${(err as Error).message}\n`);
     process.exit(startFailureCode(err));

@@ -4,6 +4,7 @@
 // The real board only: the simulator boots the same firmware from hardware-sim/camera-main.ts.
 import { createLogger } from '../shared/log.js';
 import { ConfigError, loadConfig } from '../shared/config.js';
+import { serialportOpener } from '../shared/serial-port.js';
 import { configSchema } from './config.js';
 import { exitOnStartFailure, runCamera } from './run.js';
 
@@ -14,7 +15,7 @@ async function main(): Promise<never> {
   const config = loadConfig(configSchema, configPath);
   if (config.hal !== 'real') throw new ConfigError(`config.hal: '${config.hal}' is the simulator's; this build drives the real board only`);
   if (!config.board) throw new ConfigError("config.board: required when hal is 'real' (GPIO pins and ttys)");
-  return runCamera({ config, log, dockTty: config.board.dockTty });
+  return runCamera({ config, log, dock: { tty: config.board.dockTty, serial: serialportOpener } });
 }
 
 main().catch((err: Error) => exitOnStartFailure('firmware', log, err));

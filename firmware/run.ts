@@ -4,8 +4,7 @@
 // Exit codes: 0 clean stop, 78 bad config (names the field), 70 trial health check failed, 1 anything else.
 import type { Logger } from 'pino';
 import type { Clock } from '../shared/clock.js';
-import { openSerialLine } from '../shared/serial-port.js';
-import type { SerialLine } from '../shared/hal.js';
+import type { SerialLine, SerialOpener } from '../shared/hal.js';
 import { bootCamera, type BootOptions, type Camera } from './boot.js';
 import { startFailureCode } from '../shared/config.js';
 import type { FirmwareConfig } from './config.js';
@@ -15,11 +14,11 @@ const EX_HEALTH = 70;
 const RESTART_GRACE_MS = Number(process.env.BODYCAM_RESTART_GRACE_MS ?? 3000);
 
 /** On the board the gadget tty is always there: serve the dock protocol on it, reopening after errors. */
-async function serveGadgetTty(camera: Camera, path: string, stopped: () => boolean, log: Logger): Promise<void> {
+async function serveGadgetTty(camera: Camera, serial: SerialOpener, path: string, stopped: () => boolean, log: Logger): Promise<void> {
   while (!stopped()) {
     let line: SerialLine | undefined;
     try {
-      line = await openSerialLine(path);
+      line = await serial.open(path, 115200);
       const link = camera.attachDock(line);
       await new Promise<void>((resolve) => line!.once('close', () => resolve()));
       link.detach();
@@ -37,8 +36,8 @@ export interface RunOptions {
   /** Base clock and hardware (default: system clock, real drivers from config). */
   clock?: Clock;
   hardware?: BootOptions['hardware'];
-  /** The tty the dock is on, served for as long as the camera runs (absent: none). */
-  dockTty?: string;
+  /** The tty the dock is on, served for as long as the camera runs (absent: none), and how to open it. */
+  dock?: { tty: string; serial: SerialOpener };
   /** Runs once the camera is up, before it reports ready. */
   onReady?(camera: Camera): void;
 }
@@ -81,7 +80,7 @@ export async function runCamera(o: RunOptions): Promise<never> {
   process.once('SIGTERM', () => void stop('SIGTERM', 0));
   process.once('SIGINT', () => void stop('SIGINT', 0));
   o.onReady?.(camera);
-  if (o.dockTty) void serveGadgetTty(camera, o.dockTty, () => stopping, log);
+  if (o.dock) void serveGadgetTty(camera, o.dock.serial, o.dock.tty, () => stopping, log);
   log.info({ deviceId: config.deviceId, hal: config.hal, epoch: camera.evidenceKey() }, 'camera ready');
   process.send?.({ event: 'ready', status: camera.status() });
   return new Promise<never>(() => undefined); // runs until a signal

@@ -6,6 +6,7 @@ import { exitOnStartFailure, runCamera } from '../firmware/run.js';
 import { simBoard, type SimBoard } from './board.js';
 import { loadSimConfig, simClock } from './sim-config.js';
 import { serveSimControl } from './sim-control.js';
+import { simLineOpener } from './socket-line.js';
 
 const log = createLogger('firmware');
 
@@ -17,7 +18,7 @@ async function main(): Promise<never> {
   return runCamera({
     config, log, clock: simClock(sim),
     hardware: (clock) => (board = simBoard(config, sim, clock)),
-    dockTty: sim.simDockTty,
+    dock: sim.simDockTty ? { tty: sim.simDockTty, serial: simLineOpener } : undefined,
     onReady: (camera) => serveSimControl(camera, board!, log),
   });
 }

@@ -1,11 +1,11 @@
 // Simulator control channel: the fleet runner and tests drive the camera's twins over the Node IPC
 // channel, as a guard and a dock would drive the real board.
 import type { Logger } from 'pino';
-import { openSerialLine } from '../shared/serial-port.js';
 import type { SerialLine } from '../shared/hal.js';
 import type { Camera } from '../firmware/boot.js';
 import type { SimBoard } from './board.js';
 import { FaultyLine, type FaultOptions } from './faulty-line.js';
+import { simLineOpener } from './socket-line.js';
 
 export type SimCommand =
   | { op: 'press'; holdMs?: number }
@@ -42,7 +42,7 @@ export function serveSimControl(camera: Camera, board: SimBoard, log: Logger): v
         return camera.status();
       case 'dock': {
         await undock();
-        const line = await openSerialLine(cmd.tty);
+        const line = await simLineOpener.open(cmd.tty, 115200);
         // A flaky cable: corrupt what the camera sends and receives (the dock side sees the same).
         dock = { line, ...camera.attachDock(cmd.faults ? new FaultyLine(line, cmd.faults) : line) };
         return camera.status();

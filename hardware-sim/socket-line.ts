@@ -1,15 +1,19 @@
 // A serial line pair without socat: two Unix sockets in a private directory, relayed by this process
-// (the fleet runner), opened as `unix:<path>` by shared/serial-port.ts. Like a tty, each end has one
-// opener at a time (a reopen after a crash replaces it); bytes sent while the other end is closed wait
-// in a tty-sized buffer and the rest are dropped, as a line with nobody listening drops them.
+// (the fleet runner), named `unix:<path>` and opened by simLineOpener, which the simulator injects
+// where the programs' entries inject the real serial driver. Like a tty, each end has one opener at a
+// time (a reopen after a crash replaces it); bytes sent while the other end is closed wait in a
+// tty-sized buffer and the rest are dropped, as a line with nobody listening drops them.
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { SOCKET_LINE_PREFIX } from '../shared/socket-line.js';
+import type { SerialLine, SerialOpener } from '../shared/hal.js';
+import { openSerialLine } from '../shared/serial-port.js';
+
+const SOCKET_LINE_PREFIX = 'unix:';
 
 export interface LinePair {
-  /** Dock end and camera end, as paths for openSerialLine. */
+  /** Dock end and camera end, as paths for simLineOpener. */
   a: string;
   b: string;
   stop(): Promise<void>;
@@ -68,3 +72,34 @@ export async function startSocketLinePair(): Promise<LinePair> {
     },
   };
 }
+
+function isSocketLine(path: string): boolean {
+  return path.startsWith(SOCKET_LINE_PREFIX);
+}
+
+function openSocketLine(path: string, timeoutMs = 5000): Promise<SerialLine> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(path.slice(SOCKET_LINE_PREFIX.length));
+    const timer = setTimeout(() => { sock.destroy(); reject(new Error(`open ${path}: no answer within ${timeoutMs} ms`)); }, timeoutMs);
+    sock.once('error', (err) => { clearTimeout(timer); reject(new Error(`open ${path}: ${err.message}`)); });
+    sock.once('connect', () => {
+      clearTimeout(timer);
+      sock.removeAllListeners('error');
+      sock.on('error', () => undefined); // the peer vanishing reads as 'close', as a tty hang-up does
+      Object.defineProperty(sock, 'path', { value: path });
+      Object.defineProperty(sock, 'closeLine', {
+        value: () => new Promise<void>((done) => {
+          if (sock.destroyed) return done();
+          sock.once('close', () => done());
+          sock.destroy();
+        }),
+      });
+      resolve(sock as unknown as SerialLine);
+    });
+  });
+}
+
+/** A `unix:` socket line (startSocketLinePair), or a tty or pty through the real driver. */
+export const simLineOpener: SerialOpener = {
+  open: (linePath, baudRate) => (isSocketLine(linePath) ? openSocketLine(linePath) : openSerialLine(linePath, baudRate)),
+};

@@ -1,8 +1,8 @@
 // Real serial driver (serialport) for both ends: the dock opens the camera's CDC-ACM tty, the camera
-// its USB gadget tty (/dev/ttyGS0); ptys in tests.
+// its USB gadget tty (/dev/ttyGS0); ptys in tests. The programs' entries pass serialportOpener to the
+// code that opens lines; the simulator passes its own (hardware-sim/socket-line.ts).
 import { SerialPort } from 'serialport';
 import type { SerialLine, SerialOpener } from './hal.js';
-import { isSocketLine, openSocketLine } from './socket-line.js';
 
 const UV_READABLE = 1;
 const UV_WRITABLE = 2;
@@ -26,7 +26,6 @@ function patchPoller(port: SerialPort): void {
 }
 
 export async function openSerialLine(path: string, baudRate = 115200): Promise<SerialLine> {
-  if (isSocketLine(path)) return openSocketLine(path);
   // Baud rate is nominal on CDC-ACM and ptys: the link runs at USB / memory speed.
   const port = new SerialPort({ path, baudRate, autoOpen: false, highWaterMark: 256 * 1024 });
   await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(new Error(`open ${path}: ${err.message}`)) : resolve())));

@@ -1,8 +1,9 @@
 // A dock for the fleet simulator: the real dock agent (config, journal, serial sessions, uploader)
-// with the simulator's bays as its USB hotplug. Usage (forked): dock-process.ts CONFIG.json
+// with the simulator's bays as its USB hotplug and its lines (ptys or socket lines) as serial ports. Usage (forked): dock-process.ts CONFIG.json
 import { assembleDock } from '../../dock-agent/assemble.js';
 import { loadDockConfig } from '../../dock-agent/config.js';
 import { createLogger } from '../../shared/log.js';
+import { simLineOpener } from '../socket-line.js';
 import { SimUsbHotplug } from '../usb.js';
 import { serveParent } from './child.js';
 
@@ -15,7 +16,7 @@ const parent = serveParent(async (cmd) => {
   if (cmd.op === 'idle') return dock.agent.idle();
   throw new Error(`unknown op ${String(cmd.op)}`);
 });
-const dock = assembleDock(config, { hotplug, log, onEvent: (e) => parent.event({ event: 'agent', ...e }) });
+const dock = assembleDock(config, { hotplug, serial: simLineOpener, log, onEvent: (e) => parent.event({ event: 'agent', ...e }) });
 await dock.agent.start();
 process.once('SIGTERM', () => void dock.stop().finally(() => process.exit(0)));
 parent.event({ event: 'ready' });

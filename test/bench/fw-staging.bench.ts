@@ -4,7 +4,7 @@
 // Options: --mb N (default 16), --chunk BYTES, --window N.
 import { parseArgs } from 'node:util';
 import { openCameraSession } from '../../dock-agent/serial/session.js';
-import { openSerialLine } from '../../dock-agent/serial/opener.js';
+import { openSerialLine } from '../../shared/serial-port.js';
 import { startPtyPair } from '../../hardware-sim/serial.js';
 import { FirmwareClient } from '../../shared/wire/fw-transfer.js';
 import { makeBundle, makeCamera, makeFwPki } from '../update/fw-fixtures.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { openCameraSession } from '../../dock-agent/serial/session.js';
-import { openSerialLine } from '../../dock-agent/serial/opener.js';
+import { openSerialLine } from '../../shared/serial-port.js';
 import { startPtyPair } from '../../hardware-sim/serial.js';
 import { FakeVault, makePki, startCamera } from '../wire/helpers.js';
 import { rawPtySeconds } from './pty-baseline.js';

@@ -5,7 +5,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { DockAgent, type AgentEvent } from '../../dock-agent/agent.js';
 import { Journal } from '../../dock-agent/journal.js';
-import { openSerialLine } from '../../dock-agent/serial/opener.js';
+import { openSerialLine } from '../../shared/serial-port.js';
 import { openCameraSession } from '../../dock-agent/serial/session.js';
 import { Uploader } from '../../dock-agent/uploader.js';
 import { startDockLink } from '../../firmware/dock-link.js';

@@ -4,7 +4,7 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { openSerialLine } from '../../dock-agent/serial/opener.js';
+import { openSerialLine } from '../../shared/serial-port.js';
 import { readBootState, withRollback, writeBootState } from '../../firmware/update/boot-state.js';
 import { startPtyPair } from '../../hardware-sim/serial.js';
 import { writeDurable } from '../../shared/durable-file.js';

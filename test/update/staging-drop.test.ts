@@ -9,7 +9,7 @@ import path from 'node:path';
 import { DockAgent, type AgentEvent } from '../../dock-agent/agent.js';
 import { FirmwareDrop, trackDocked, type FirmwareEvent } from '../../dock-agent/firmware-staging.js';
 import { Journal } from '../../dock-agent/journal.js';
-import { openSerialLine } from '../../dock-agent/serial/opener.js';
+import { openSerialLine } from '../../shared/serial-port.js';
 import { openCameraSession } from '../../dock-agent/serial/session.js';
 import { Uploader } from '../../dock-agent/uploader.js';
 import { openMockPair, startPtyPair } from '../../hardware-sim/serial.js';

@@ -6,7 +6,7 @@ import test from 'ava';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { openSerialLine } from '../../dock-agent/serial/opener.js';
+import { openSerialLine } from '../../shared/serial-port.js';
 import { openCameraSession } from '../../dock-agent/serial/session.js';
 import { DeviceLog } from '../../firmware/device-log.js';
 import { startCameraProcess } from '../../hardware-sim/camera-process.js';

@@ -7,7 +7,7 @@ import { sha256Hex } from '../../shared/crypto.js';
 import { signDocument, type CameraVault, type ClipSummary, type DeviceLogEntry, type SignedDocument } from '../../shared/evidence.js';
 import { createCA, issueCertificate, type KeyAndCert } from '../../shared/pki/ca.js';
 import { startDockLink, type DockLinkOptions } from '../../firmware/dock-link.js';
-import { openSerialLine } from '../../dock-agent/serial/opener.js';
+import { openSerialLine } from '../../shared/serial-port.js';
 import { startPtyPair } from '../../hardware-sim/serial.js';
 
 export interface Pki {

@@ -1,2 +1,0 @@
-// The serial driver lives in shared/ (the camera uses it too).
-export * from '../../shared/serial-port.js';
