@@ -79,8 +79,8 @@ export async function* framesOf(src: AsyncIterable<Buffer>, size: number): Async
  * Decode a clip (MPEG-TS bytes) to RGB24 frames. The generator ends when ffmpeg has exited cleanly
  * and the source was read to its verified end; otherwise it throws the reason.
  */
-export async function* decodeFrames(src: AsyncIterable<Buffer>, v: VideoInfo): AsyncGenerator<Buffer> {
-  const p = spawn('ffmpeg', ['-v', 'error', '-nostdin', '-f', 'mpegts', '-i', 'pipe:0', '-map', '0:v:0', '-vsync', 'passthrough',
+export async function* decodeFrames(src: AsyncIterable<Buffer>, v: VideoInfo, format = 'mpegts'): AsyncGenerator<Buffer> {
+  const p = spawn('ffmpeg', ['-v', 'error', '-nostdin', '-f', format, '-i', 'pipe:0', '-map', '0:v:0', '-vsync', 'passthrough',
     '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${v.width}x${v.height}`, 'pipe:1'], { stdio: ['pipe', 'pipe', 'pipe'] });
   p.stdin!.on('error', () => undefined);
   const done = exited(p, 'ffmpeg decode');
