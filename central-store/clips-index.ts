@@ -95,6 +95,11 @@ export function insertClip(db: Db, row: ClipRow): ClipRow {
   return getClip(db, row.clip_id)!;
 }
 
+/** Change a clip's purpose (its category): retention counts by it (central-store/retention.ts). */
+export function setPurpose(db: Db, clipId: string, purpose: string): void {
+  stmt(db, 'UPDATE clips SET purpose = ? WHERE clip_id = ?').run(purpose, clipId);
+}
+
 export function insertWipeCert(db: Db, r: { clipId: string; deviceId: string; dockId: string; certJson: string; receiptMatches: boolean; signatureVerified: boolean }): void {
   db.prepare(`INSERT OR IGNORE INTO wipe_certificates (clip_id, device_id, dock_id, cert_json, receipt_matches, signature_verified, received_at)
     VALUES (?, ?, ?, ?, ?, ?, ?)`).run(r.clipId, r.deviceId, r.dockId, r.certJson, r.receiptMatches ? 1 : 0, r.signatureVerified ? 1 : 0, new Date().toISOString());

@@ -10,12 +10,13 @@ import type { SignedDocument } from '../shared/evidence.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import type { BlobStore } from './blob-store.js';
 import { openClipStream } from './clip-stream.js';
-import { migrateIngest, type ClipRow } from './clips-index.js';
+import { migrateIngest, setPurpose, type ClipRow } from './clips-index.js';
 import type { Db } from './db.js';
 import { ReceiptBook, type DeletionReceipt } from './deletion-receipts.js';
 import { migrateExports, writePackage, type ExportItem, type ExportLabel, type ExportResult } from './export.js';
 import { getHold, getHoldWrap, holdHistory, liftHold, migrateHolds, placeHold, type Hold, type HoldEvent } from './holds.js';
 import { KeyStore } from './keys.js';
+import { IN_CASE, addToCase, casesOf, migrateCases, removeFromCase, type CaseEntry } from './cases.js';
 import { HAS_MARKER, addOfficerMarker, markersOf, migrateMarkers, type Marker } from './markers.js';
 import {
   DAY_MS, deleteOne, destroyEpochKeys, migrateRetention, parseRetention, retentionDays, sweepExpired, unwrapHoldKey,
@@ -42,12 +43,12 @@ export type ClipInfo = {
   hold: Hold | null;
 };
 
-export interface SearchCriteria { clipId?: string; deviceId?: string; purpose?: string; from?: string; to?: string; onHold?: boolean; hasMarker?: boolean; limit?: number }
+export interface SearchCriteria { clipId?: string; deviceId?: string; purpose?: string; from?: string; to?: string; onHold?: boolean; hasMarker?: boolean; caseNumber?: string; limit?: number }
 
 const iso = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO 8601 date/time').transform((s) => new Date(s).toISOString());
 const SearchSchema = z.object({
   clipId: z.string().min(1).max(200).optional(), deviceId: z.string().min(1).max(200).optional(), purpose: z.string().min(1).max(200).optional(),
-  from: iso.optional(), to: iso.optional(), onHold: z.boolean().optional(), hasMarker: z.boolean().optional(), limit: z.number().int().min(1).max(LIMITS.searchResults).optional(),
+  from: iso.optional(), to: iso.optional(), onHold: z.boolean().optional(), hasMarker: z.boolean().optional(), caseNumber: z.string().min(1).max(LIMITS.caseNumber).optional(), limit: z.number().int().min(1).max(LIMITS.searchResults).optional(),
 }).strict();
 const ReasonBy = z.object({ reason: z.string().trim().min(1, 'required').max(LIMITS.reason), by: z.string().trim().min(1, 'required').max(200) });
 const ExportIds = z.array(z.string().min(1).max(200)).min(1, 'at least one clip id').max(LIMITS.clipsPerRequest)
@@ -100,6 +101,7 @@ export class EvidenceStore {
     migrateHolds(o.db);
     migrateExports(o.db);
     migrateMarkers(o.db);
+    migrateCases(o.db);
     const now = o.now ?? Date.now;
     const receipts = ReceiptBook.open(o.dir, o.signingKey, o.storeId);
     let keys: KeyStore;
@@ -137,6 +139,7 @@ export class EvidenceStore {
     if (v.from !== undefined) { where.push('julianday(c.started_at) >= julianday(?)'); args.push(v.from); }
     if (v.to !== undefined) { where.push('julianday(c.started_at) < julianday(?)'); args.push(v.to); }
     if (v.onHold !== undefined) where.push(v.onHold ? 'h.clip_id IS NOT NULL' : 'h.clip_id IS NULL');
+    if (v.caseNumber !== undefined) { where.push(IN_CASE); args.push(v.caseNumber, v.caseNumber); }
     if (v.hasMarker !== undefined) where.push(v.hasMarker ? HAS_MARKER : `NOT ${HAS_MARKER}`);
     const rows = this.db.prepare(`${SELECT} WHERE ${where.join(' AND ')} ORDER BY c.started_at DESC, c.clip_id LIMIT ?`).all(...args, v.limit ?? 100) as Row[];
     return rows.map((r) => this.info(r));
@@ -200,6 +203,31 @@ export class EvidenceStore {
   }
 
   markers(clipId: string): Marker[] { return markersOf(this.db, clipId); }
+
+  /** Change the clip's purpose (category); its retention deadline follows (ClipInfo.deleteAfter). */
+  setCategory(clipId: string, c: { purpose: string; reason: string; by: string }): ClipInfo {
+    const v = parse(z.object({ purpose: z.string().trim().min(1, 'required').max(64), reason: z.string().trim().min(1, 'required').max(LIMITS.reason), by: z.string().min(1).max(200) }), c);
+    this.row(clipId);
+    setPurpose(this.db, clipId, v.purpose);
+    return this.get(clipId)!;
+  }
+
+  addToCase(clipId: string, c: { caseNumber: string; by: string }): ClipInfo {
+    const v = parse(z.object({ caseNumber: z.string().trim().min(1, 'required').max(LIMITS.caseNumber), by: z.string().min(1).max(200) }), c);
+    this.row(clipId);
+    if (!addToCase(this.db, { clipId, caseNumber: v.caseNumber, by: v.by }, new Date(this.now()).toISOString())) {
+      throw new StoreError('exists', `clip ${clipId} is already in case ${v.caseNumber}`);
+    }
+    return this.get(clipId)!;
+  }
+
+  removeFromCase(clipId: string, c: { caseNumber: string; reason: string; by: string }): ClipInfo {
+    this.row(clipId);
+    if (!removeFromCase(this.db, c.caseNumber, clipId)) throw new StoreError('not-found', `clip ${clipId} is not in case ${c.caseNumber}`);
+    return this.get(clipId)!;
+  }
+
+  cases(clipId: string): CaseEntry[] { return casesOf(this.db, clipId); }
 
   holdHistory(clipId?: string): HoldEvent[] { return holdHistory(this.db, clipId); }
 

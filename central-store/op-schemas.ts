@@ -14,6 +14,10 @@ export interface EvidenceApi {
   openPlaintext(id: string): Promise<Readable | ReadableStream>;
   placeHold(id: string, h: { reason: string; caseNumber: string; by: string }): ClipInfoLike;
   addMarker(id: string, m: { offsetMs: number; note: string; by: string }): unknown;
+  setCategory(id: string, c: { purpose: string; reason: string; by: string }): ClipInfoLike;
+  addToCase(id: string, c: { caseNumber: string; by: string }): ClipInfoLike;
+  removeFromCase(id: string, c: { caseNumber: string; reason: string; by: string }): ClipInfoLike;
+  cases(id: string): unknown[];
   markers(id: string): unknown[];
   liftHold(id: string, h: { reason: string; by: string }): ClipInfoLike;
   deleteNow(id: string, d: { reason: string; by: string }): Promise<unknown>;
@@ -47,6 +51,7 @@ export const SearchSchema = z.object({
   to: iso.optional(),
   onHold: bool.optional(),
   hasMarker: bool.optional(),
+  caseNumber: text(LIMITS.caseNumber).optional(),
   limit: z.coerce.number().int().min(1).max(LIMITS.searchResults).optional(),
 }).strict();
 export type SearchCriteria = z.infer<typeof SearchSchema>;
@@ -57,6 +62,9 @@ export const MarkerSchema = z.object({
   offsetMs: z.coerce.number({ error: 'a number of milliseconds from the clip start' }).int('whole milliseconds').min(0, 'not before the clip start').max(7 * 86_400_000, 'at most 7 days'),
   note: text(LIMITS.markerNote),
 }).strict();
+export const CategorySchema = z.object({ purpose: text(64), reason: text(LIMITS.reason) }).strict();
+export const CaseSchema = z.object({ caseNumber: text(LIMITS.caseNumber) }).strict();
+export const CaseRemoveSchema = z.object({ caseNumber: text(LIMITS.caseNumber), reason: text(LIMITS.reason) }).strict();
 export const ReasonSchema = z.object({ reason: text(LIMITS.reason) }).strict();
 const clipIds = z.array(ClipIdSchema, { error: (i) => (i.input === undefined ? 'required' : 'a list of clip ids') }).min(1, 'at least one clip id').max(LIMITS.clipsPerRequest);
 export const ExportSchema = z.object({ clipIds, journalNumber: text(LIMITS.journalNumber), recipient: text(LIMITS.recipient) }).strict();

@@ -15,7 +15,7 @@ import type { EvidenceApi } from './op-schemas.js';
 
 export const ACTIONS = {
   search: 'search', metadata: 'search', view: 'view', download: 'download', export: 'export', dsar: 'dsar',
-  hold: 'hold', unhold: 'hold', 'marker-add': 'annotate', delete: 'delete', 'deletion-receipts': 'audit', incidents: 'search', review: 'audit', 'log-verify': 'audit',
+  hold: 'hold', unhold: 'hold',  'marker-add': 'annotate', category: 'annotate', 'case-add': 'annotate', 'case-remove': 'annotate', delete: 'delete', 'deletion-receipts': 'audit', incidents: 'search', review: 'audit', 'log-verify': 'audit',
   'log-purge': 'admin', 'retention-run': 'admin', 'user-list': 'admin', 'user-create': 'admin', 'user-role': 'admin',
   'user-unlock': 'admin', 'user-disable': 'admin', 'user-bootstrap': 'admin',
 } as const satisfies Record<string, Permission>;
@@ -137,7 +137,7 @@ export class Operations {
       const ev = await this.o.evidence();
       const c = ev.get(id);
       if (!c) throw new OpError('not-found', `clip ${id} not found`);
-      return { ...c, markers: ev.markers(id) };
+      return { ...c, markers: ev.markers(id), cases: ev.cases(id) };
     });
   }
   /** Decrypt for viewing (stream) or download; logged before the first byte is handed out. */
@@ -163,6 +163,31 @@ export class Operations {
     return this.run(actor, 'marker-add', crit, () => {
       const b = parse(S.MarkerSchema, body);
       return ev.addMarker(parse(S.ClipIdSchema, clipId), { ...b, by: actor });
+    }, 'tx');
+  }
+  /** Change a clip's purpose (category); retention is recomputed from it. A reason is required. */
+  async setCategory(actor: string, clipId: unknown, body: unknown) {
+    const crit = { clipId, ...S.pick(body, ['purpose', 'reason']) };
+    const ev = await this.evidenceFor(actor, 'category', crit);
+    return this.run(actor, 'category', crit, () => {
+      const b = parse(S.CategorySchema, body);
+      return ev.setCategory(parse(S.ClipIdSchema, clipId), { ...b, by: actor });
+    }, 'tx');
+  }
+  async addToCase(actor: string, clipId: unknown, body: unknown) {
+    const crit = { clipId, ...S.pick(body, ['caseNumber']) };
+    const ev = await this.evidenceFor(actor, 'case-add', crit);
+    return this.run(actor, 'case-add', crit, () => {
+      const b = parse(S.CaseSchema, body);
+      return ev.addToCase(parse(S.ClipIdSchema, clipId), { ...b, by: actor });
+    }, 'tx');
+  }
+  async removeFromCase(actor: string, clipId: unknown, body: unknown) {
+    const crit = { clipId, ...S.pick(body, ['caseNumber', 'reason']) };
+    const ev = await this.evidenceFor(actor, 'case-remove', crit);
+    return this.run(actor, 'case-remove', crit, () => {
+      const b = parse(S.CaseRemoveSchema, body);
+      return ev.removeFromCase(parse(S.ClipIdSchema, clipId), { ...b, by: actor });
     }, 'tx');
   }
   async unhold(actor: string, clipId: unknown, body: unknown) {

@@ -55,6 +55,10 @@ button { white-space:nowrap; }
 .timeline .tick { position:absolute; top:0; width:6px; height:18px; margin-left:-3px; padding:0; border:0; border-radius:2px; cursor:pointer; }
 .timeline .tick.camera { background:var(--warn); }
 .timeline .tick.officer { background:var(--accent); }
+form.inline { display:flex; gap:8px; margin:0; }
+form.inline input { width:auto; flex:1 1 120px; padding:3px 6px; }
+form.inline button { padding:3px 10px; }
+a.badge { text-decoration:none; }
 button.seek { background:none; border:0; color:var(--accent); cursor:pointer; font:inherit; padding:0; }
 `;
 

@@ -27,6 +27,8 @@ const en = {
   unlocked: (u: string) => `${u} is unlocked.`,
   hasMarker: 'Marker present', markers: 'Markers', markerAt: 'At (s from start)', note: 'Note', addMarker: 'Add marker', markerAdded: 'Marker added.',
   noMarkers: 'No markers.', markerCamera: 'guard (camera button)',
+  case: 'Case', categoryAndCases: 'Category and cases', newCategory: 'New purpose', changeCategory: 'Change category', noCases: 'In no case.',
+  addToCase: 'Add to case', removeFromCase: 'Remove', categoryChanged: 'Category changed; the retention deadline follows it.', caseAdded: 'Added to the case.', caseRemoved: 'Removed from the case.',
   csrf: 'This request was refused: it did not come from a page of this office.', back: 'Back to search', language: 'Dansk', signedInAs: 'Signed in as',
 };
 type Strings = typeof en;
@@ -56,6 +58,8 @@ const da: Strings = {
   unlocked: (u) => `${u} er låst op.`,
   hasMarker: 'Har markering', markers: 'Markeringer', markerAt: 'Ved (s fra start)', note: 'Note', addMarker: 'Tilføj markering', markerAdded: 'Markering tilføjet.',
   noMarkers: 'Ingen markeringer.', markerCamera: 'vagt (kameraknap)',
+  case: 'Sag', categoryAndCases: 'Kategori og sager', newCategory: 'Nyt formål', changeCategory: 'Skift kategori', noCases: 'I ingen sag.',
+  addToCase: 'Føj til sag', removeFromCase: 'Fjern', categoryChanged: 'Kategorien er ændret; slettefristen følger den.', caseAdded: 'Føjet til sagen.', caseRemoved: 'Fjernet fra sagen.',
   csrf: 'Forespørgslen blev afvist: den kom ikke fra en side i dette kontor.', back: 'Tilbage til søgning', language: 'English', signedInAs: 'Logget ind som',
 };
 

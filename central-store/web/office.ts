@@ -9,6 +9,12 @@ import { countsAsFailure, STATUS, type OfficeDeps } from '../api.js';
 import type { AccessLog } from '../access-log.js';
 import type { ClipInfo } from '../evidence.js';
 import type { Marker } from '../markers.js';
+import type { CaseEntry } from '../cases.js';
+
+/** ?done=… after a change on the clip page: which confirmation to show. */
+const DONE: Record<string, 'holdPlaced' | 'holdLifted' | 'markerAdded' | 'categoryChanged' | 'caseAdded' | 'caseRemoved'> = {
+  hold: 'holdPlaced', unhold: 'holdLifted', marker: 'markerAdded', category: 'categoryChanged', 'case-add': 'caseAdded', 'case-remove': 'caseRemoved',
+};
 import { LoginRefused, sourceKey } from '../login-guard.js';
 import { OpError, type Operations } from '../operations.js';
 import { can, type Users } from '../users.js';
@@ -16,7 +22,7 @@ import { createLogger, type Logger } from '../../shared/log.js';
 import { ASSETS } from './assets.js';
 import { pickLang, STRINGS } from './i18n.js';
 import { LIMITS } from '../input-limits.js';
-import { clipPage, errorPage, homePage, loginPage, searchPage, type PageCtx, type SearchForm, type Viewer } from './pages.js';
+import { casePage, clipPage, errorPage, homePage, loginPage, searchPage, type PageCtx, type SearchForm, type Viewer } from './pages.js';
 import { remuxToFmp4 } from './playback.js';
 import { cookie, newToken, parseCookies, sameToken, SESSION_DEFAULTS, SessionBook, TOKEN, type SessionTimes, type WebSession } from './sessions.js';
 
@@ -156,7 +162,15 @@ export function createOffice(o: OfficeOptions) {
           return redirect(res, `/office/home?unlocked=${encodeURIComponent(un[1])}`);
         }
         if (p === '/office/search' && req.method === 'GET') return await search(res, c, me, url, langCookie);
-        const m = /^\/office\/clips\/([^/]+)(\/play|\/hold|\/unhold|\/markers)?$/.exec(p);
+        const k = /^\/office\/cases\/([^/]+)$/.exec(p);
+        if (k && req.method === 'GET') {
+          let caseNumber: string;
+          try { caseNumber = decodeURIComponent(k[1]); } catch { throw new WebError(400, 'bad case number'); }
+          // The case page is a search by case number: logged as one, with the case number as criterion.
+          const clips = await o.ops.search(me.username, { caseNumber, limit: String(LIMITS.searchResults) }) as ClipInfo[];
+          return send(res, 200, casePage(c, { caseNumber, clips }), langCookie);
+        }
+        const m = /^\/office\/clips\/([^/]+)(\/play|\/hold|\/unhold|\/markers|\/category|\/cases|\/uncase)?$/.exec(p);
         if (m) {
           let id: string;
           try { id = decodeURIComponent(m[1]); } catch { throw new WebError(400, 'bad clip id'); }
@@ -172,6 +186,18 @@ export function createOffice(o: OfficeOptions) {
             const offsetMs = form.offset?.trim() && Number.isFinite(sec) ? Math.round(sec * 1000) : form.offset;
             await o.ops.addMarker(me.username, id, { offsetMs, note: form.note });
             return redirect(res, `/office/clips/${encodeURIComponent(id)}?done=marker`);
+          }
+          if (m[2] === '/category' && req.method === 'POST') {
+            await o.ops.setCategory(me.username, id, { purpose: form.purpose, reason: form.reason });
+            return redirect(res, `/office/clips/${encodeURIComponent(id)}?done=category`);
+          }
+          if (m[2] === '/cases' && req.method === 'POST') {
+            await o.ops.addToCase(me.username, id, { caseNumber: form.caseNumber });
+            return redirect(res, `/office/clips/${encodeURIComponent(id)}?done=case-add`);
+          }
+          if (m[2] === '/uncase' && req.method === 'POST') {
+            await o.ops.removeFromCase(me.username, id, { caseNumber: form.caseNumber, reason: form.reason });
+            return redirect(res, `/office/clips/${encodeURIComponent(id)}?done=case-remove`);
           }
           if (m[2] === '/unhold' && req.method === 'POST') {
             await o.ops.unhold(me.username, id, { reason: form.reason });
@@ -228,10 +254,10 @@ export function createOffice(o: OfficeOptions) {
       // The last page stays within one search's result cap (page 40 at 25 asked for 1001 and was refused).
       const page = Math.min(Math.floor((LIMITS.searchResults - 1) / pageSize), Math.max(1, Number.parseInt(q.get('page') ?? '1', 10) || 1));
       const yn = (k: string) => ['true', 'false'].includes(q.get(k) ?? '') ? q.get(k)! : undefined;
-      const form: SearchForm = { deviceId: val('deviceId'), from: val('from'), to: val('to'), purpose: val('purpose'), onHold: yn('onHold'), hasMarker: yn('hasMarker'), page };
+      const form: SearchForm = { deviceId: val('deviceId'), from: val('from'), to: val('to'), purpose: val('purpose'), caseNumber: val('caseNumber'), onHold: yn('onHold'), hasMarker: yn('hasMarker'), page };
       // datetime-local has no zone: the page says UTC, so it is read as UTC.
       const utc = (s?: string) => s && /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?$/.test(s) ? `${s}Z` : s;
-      const criteria = Object.fromEntries(Object.entries({ deviceId: form.deviceId, from: utc(form.from), to: utc(form.to), purpose: form.purpose, onHold: form.onHold, hasMarker: form.hasMarker, limit: String(page * pageSize + 1) }).filter(([, v]) => v !== undefined));
+      const criteria = Object.fromEntries(Object.entries({ deviceId: form.deviceId, from: utc(form.from), to: utc(form.to), purpose: form.purpose, caseNumber: form.caseNumber, onHold: form.onHold, hasMarker: form.hasMarker, limit: String(page * pageSize + 1) }).filter(([, v]) => v !== undefined));
       let clips: ClipInfo[] | null = null; let more = false; let error: string | undefined;
       try {
         const all = await o.ops.search(me.username, criteria) as ClipInfo[];
@@ -245,12 +271,12 @@ export function createOffice(o: OfficeOptions) {
     };
 
     const clip = async (res: http.ServerResponse, c: PageCtx, me: Viewer, id: string, url: URL, extra: Record<string, string>) => {
-      const info = await o.ops.metadata(me.username, id) as unknown as ClipInfo & { markers: Marker[] };
+      const info = await o.ops.metadata(me.username, id) as unknown as ClipInfo & { markers: Marker[]; cases: CaseEntry[] };
       const custody = o.log.mentioning(`"clipId":${JSON.stringify(info.clipId)}`).filter((e) => e.action !== 'metadata');
       const done = url.searchParams.get('done');
       send(res, 200, clipPage(c, {
-        clip: info, markers: info.markers, custody, canView: can(me.role as never, 'view'), canHold: can(me.role as never, 'hold'), canMark: can(me.role as never, 'annotate'),
-        message: done === 'hold' ? { kind: 'ok', text: c.t.holdPlaced } : done === 'unhold' ? { kind: 'ok', text: c.t.holdLifted } : done === 'marker' ? { kind: 'ok', text: c.t.markerAdded } : undefined,
+        clip: info, markers: info.markers, cases: info.cases, custody, canView: can(me.role as never, 'view'), canHold: can(me.role as never, 'hold'), canMark: can(me.role as never, 'annotate'),
+        message: done && Object.hasOwn(DONE, done) ? { kind: 'ok', text: c.t[DONE[done]!] } : undefined,
       }), extra);
     };
 

@@ -3,6 +3,7 @@
 import type { AccessEntry } from '../access-log.js';
 import type { ClipInfo } from '../evidence.js';
 import type { Marker } from '../markers.js';
+import type { CaseEntry } from '../cases.js';
 import type { Lang, Strings } from './i18n.js';
 
 export class Html { constructor(readonly s: string) {} }
@@ -45,14 +46,13 @@ export function loginPage(c: PageCtx, o: { token: string; username?: string; mes
 <p class="hint">${c.t.lockoutRule(o.lockoutAfter)}</p></div>`);
 }
 
-export interface SearchForm { deviceId?: string; from?: string; to?: string; purpose?: string; onHold?: string; hasMarker?: string; page: number }
+export interface SearchForm { deviceId?: string; from?: string; to?: string; purpose?: string; caseNumber?: string; onHold?: string; hasMarker?: string; page: number }
 
 export function searchPage(c: PageCtx, o: { form: SearchForm; clips: ClipInfo[] | null; more: boolean; error?: string; pageSize: number }): string {
   const f = o.form;
   const sel = (v: string, k: 'onHold' | 'hasMarker' = 'onHold') => (f[k] ?? '') === v ? html` selected` : html``;
   const q = (page: number) => `/office/search?${new URLSearchParams(Object.entries({ ...f, page: String(page) }).filter(([, v]) => v !== undefined && v !== '') as [string, string][])}`;
-  const rows = (o.clips ?? []).map((x) => html`<tr><td class="mono">${utc(x.startedAt)}</td><td>${x.deviceId}</td><td>${x.purpose ?? '—'}</td><td>${seconds(x.startedAt, x.stoppedAt)}</td>
-<td>${x.hold ? html`<span class="badge hold">${x.hold.caseNumber}</span>` : ''}</td><td><a href="/office/clips/${encodeURIComponent(x.clipId)}" class="clip-link">${c.t.open}</a></td></tr>`);
+  const rows = clipRows(c, o.clips ?? []);
   const from = (o.form.page - 1) * o.pageSize;
   return layout(c, c.t.search, html`<h1>${c.t.search}</h1>
 <div class="card"><form method="get" action="/office/search" id="search"><div class="row">
@@ -60,6 +60,7 @@ export function searchPage(c: PageCtx, o: { form: SearchForm; clips: ClipInfo[] 
 <div class="field"><label for="from">${c.t.from}</label><input id="from" name="from" type="datetime-local" value="${f.from ?? ''}"></div>
 <div class="field"><label for="to">${c.t.to}</label><input id="to" name="to" type="datetime-local" value="${f.to ?? ''}"></div>
 <div class="field"><label for="purpose">${c.t.purpose}</label><input id="purpose" name="purpose" value="${f.purpose ?? ''}" maxlength="64"></div>
+<div class="field"><label for="caseNumber">${c.t.caseNumber}</label><input id="caseNumber" name="caseNumber" value="${f.caseNumber ?? ''}" maxlength="100"></div>
 <div class="field"><label for="onHold">${c.t.onHold}</label><select id="onHold" name="onHold"><option value=""${sel('')}>${c.t.any}</option><option value="true"${sel('true')}>${c.t.yes}</option><option value="false"${sel('false')}>${c.t.no}</option></select></div>
 <div class="field"><label for="hasMarker">${c.t.hasMarker}</label><select id="hasMarker" name="hasMarker"><option value=""${sel('', 'hasMarker')}>${c.t.any}</option><option value="true"${sel('true', 'hasMarker')}>${c.t.yes}</option><option value="false"${sel('false', 'hasMarker')}>${c.t.no}</option></select></div>
 <div><button class="primary" type="submit" id="find">${c.t.find}</button></div></div></form></div>
@@ -69,7 +70,19 @@ ${o.clips.length ? html`<table id="results"><thead><tr><th>${c.t.start}</th><th>
 <div class="pager">${f.page > 1 ? html`<a href="${q(f.page - 1)}" id="prev">← ${c.t.prev}</a>` : ''}<span>${c.t.page(f.page)}</span>${o.more ? html`<a href="${q(f.page + 1)}" id="next">${c.t.next} →</a>` : ''}</div></div>` : ''}`);
 }
 
-export function clipPage(c: PageCtx, o: { clip: ClipInfo; markers: Marker[]; custody: AccessEntry[]; canView: boolean; canHold: boolean; canMark: boolean; message?: { kind: 'ok' | 'err'; text: string } }): string {
+function clipRows(c: PageCtx, clips: ClipInfo[]): Html[] {
+  return clips.map((x) => html`<tr><td class="mono">${utc(x.startedAt)}</td><td>${x.deviceId}</td><td>${x.purpose ?? '—'}</td><td>${seconds(x.startedAt, x.stoppedAt)}</td>
+<td>${x.hold ? html`<a class="badge hold" href="/office/cases/${encodeURIComponent(x.hold.caseNumber)}">${x.hold.caseNumber}</a>` : ''}</td><td><a href="/office/clips/${encodeURIComponent(x.clipId)}" class="clip-link">${c.t.open}</a></td></tr>`);
+}
+
+/** A case: every clip in it or held under its number (a search by case number, logged as one). */
+export function casePage(c: PageCtx, o: { caseNumber: string; clips: ClipInfo[] }): string {
+  return layout(c, `${c.t.case} ${o.caseNumber}`, html`<h1>${c.t.case} <span class="mono" id="case-number">${o.caseNumber}</span></h1>
+<div class="card"><h2 id="count">${c.t.results(String(o.clips.length))}</h2>
+${o.clips.length ? html`<table id="results"><thead><tr><th>${c.t.start}</th><th>${c.t.camera}</th><th>${c.t.purpose}</th><th>${c.t.length}</th><th>${c.t.hold}</th><th></th></tr></thead><tbody>${clipRows(c, o.clips)}</tbody></table>` : html`<p>${c.t.noResults}</p>`}</div>`);
+}
+
+export function clipPage(c: PageCtx, o: { cases: CaseEntry[]; clip: ClipInfo; markers: Marker[]; custody: AccessEntry[]; canView: boolean; canHold: boolean; canMark: boolean; message?: { kind: 'ok' | 'err'; text: string } }): string {
   const x = o.clip;
   const id = encodeURIComponent(x.clipId);
   const start = Date.parse(x.startedAt);
@@ -83,6 +96,19 @@ export function clipPage(c: PageCtx, o: { clip: ClipInfo; markers: Marker[]; cus
 <div class="field"><label for="marker-at">${c.t.markerAt}</label><input id="marker-at" name="offset" required inputmode="decimal" pattern="[0-9]+([.][0-9]+)?" value="0" maxlength="12"></div>
 <div class="field"><label for="marker-note">${c.t.note}</label><input id="marker-note" name="note" required maxlength="500"></div>
 <div><button class="primary" type="submit" id="add-marker">${c.t.addMarker}</button></div></div></form>` : html``;
+  const csrf = html`<input type="hidden" name="_csrf" value="${c.me?.csrf ?? ''}">`;
+  const caseRows = o.cases.map((k) => html`<tr><td><a href="/office/cases/${encodeURIComponent(k.caseNumber)}" class="case-link">${k.caseNumber}</a></td><td>${k.addedBy}</td><td class="mono">${utc(k.addedAt)}</td>
+<td>${o.canMark ? html`<form method="post" action="/office/clips/${id}/uncase" class="inline uncase">${csrf}<input type="hidden" name="caseNumber" value="${k.caseNumber}"><input name="reason" required maxlength="500" placeholder="${c.t.reason}" aria-label="${c.t.reason}"><button class="danger" type="submit">${c.t.removeFromCase}</button></form>` : ''}</td></tr>`);
+  const category = html`<div class="card"><h2>${c.t.categoryAndCases}</h2>
+<p id="category">${c.t.purpose}: <strong>${x.purpose ?? '—'}</strong> · ${c.t.deleteAfter}: <strong id="delete-after">${x.deleteAfter ? utc(x.deleteAfter) : c.t.heldNoDelete}</strong></p>
+${o.canMark ? html`<form method="post" action="/office/clips/${id}/category" id="category-form">${csrf}<div class="row">
+<div class="field"><label for="new-purpose">${c.t.newCategory}</label><input id="new-purpose" name="purpose" required maxlength="64" value="${x.purpose ?? ''}"></div>
+<div class="field"><label for="category-reason">${c.t.reason}</label><input id="category-reason" name="reason" required maxlength="500"></div>
+<div><button class="primary" type="submit" id="set-category">${c.t.changeCategory}</button></div></div></form>` : ''}
+${o.cases.length ? html`<table id="cases"><thead><tr><th>${c.t.case}</th><th>${c.t.who}</th><th>${c.t.when}</th><th></th></tr></thead><tbody>${caseRows}</tbody></table>` : html`<p id="no-cases">${c.t.noCases}</p>`}
+${o.canMark ? html`<form method="post" action="/office/clips/${id}/cases" id="case-form">${csrf}<div class="row">
+<div class="field"><label for="add-case">${c.t.caseNumber}</label><input id="add-case" name="caseNumber" required maxlength="100"></div>
+<div><button class="primary" type="submit" id="add-to-case">${c.t.addToCase}</button></div></div></form>` : ''}</div>`;
   const markers = html`<div class="card"><h2>${c.t.markers}</h2>${o.markers.length ? html`<table id="markers"><thead><tr><th>${c.t.markerAt}</th><th>${c.t.who}</th><th>${c.t.note}</th></tr></thead><tbody>${markerRows}</tbody></table>` : html`<p id="no-markers">${c.t.noMarkers}</p>`}${markerForm}</div>`;
   const custody = [
     html`<tr><td class="mono">${utc(x.receivedAt)}</td><td>${x.dockId}</td><td>ingest</td><td><span class="badge ok">ok</span></td><td>${c.t.ingested}</td></tr>`,
@@ -106,6 +132,7 @@ ${markers}
 <dt>${c.t.purpose}</dt><dd>${x.purpose ?? '—'}</dd><dt>${c.t.state}</dt><dd>${x.state === 'truncated' ? c.t.truncated : c.t.closed}</dd>
 <dt>${c.t.received}</dt><dd>${utc(x.receivedAt)}</dd><dt>${c.t.deleteAfter}</dt><dd>${x.deleteAfter ? utc(x.deleteAfter) : c.t.heldNoDelete}</dd>
 <dt>${c.t.bytes}</dt><dd>${size(x.bytes)}</dd><dt>${c.t.epoch}</dt><dd class="mono">${x.epochId}</dd><dt>${c.t.sha256}</dt><dd class="mono">${x.sha256}</dd></dl></div>
+${category}
 <div class="card"><h2>${c.t.hold}</h2><p id="hold-state">${x.hold ? html`<span class="badge hold">${c.t.heldBy(x.hold.caseNumber, x.hold.placedBy, utc(x.hold.placedAt))}</span><br><span class="hint">${x.hold.reason}</span>` : c.t.notHeld}</p>${holdForm}</div>
 </div></div>`);
 }

@@ -78,10 +78,27 @@ test('search: each criterion narrows, newest first, limit; bad criteria name the
   t.deepEqual(ids({ onHold: true }), [c2.clipId]);
   t.deepEqual(ids({ onHold: false }), [c3.clipId, c1.clipId]);
   t.like(s.get(c2.clipId)!.hold, { reason: 'dispute', caseNumber: 'K-9', placedBy: 'u', placedAt: iso(T0) });
+  // A case: the clips added to it and those held under its number; a clip may be in several cases.
+  s.addToCase(c1.clipId, { caseNumber: 'K-9', by: 'u' });
+  s.addToCase(c1.clipId, { caseNumber: 'K-10', by: 'u' });
+  t.deepEqual(ids({ caseNumber: 'K-9' }), [c2.clipId, c1.clipId]);
+  t.deepEqual(ids({ caseNumber: 'K-10' }), [c1.clipId]);
+  t.regex(await code(() => s.addToCase(c1.clipId, { caseNumber: 'K-10', by: 'u' })), /^exists: .*already in case K-10/);
+  t.regex(await code(() => s.removeFromCase(c3.clipId, { caseNumber: 'K-10', reason: 'r', by: 'u' })), /^not-found/);
+  s.removeFromCase(c1.clipId, { caseNumber: 'K-10', reason: 'wrong case', by: 'u' });
+  t.deepEqual(s.cases(c1.clipId).map((k) => k.caseNumber), ['K-9']);
+  // The category: retention follows the purpose (default 14 days for both here, so only the purpose moves).
+  t.is(s.setCategory(c3.clipId, { purpose: 'police-report', reason: 'reported', by: 'u' }).purpose, 'police-report');
+  t.deepEqual(ids({ purpose: 'police-report' }), [c3.clipId]);
+  t.regex(await code(() => s.setCategory(c3.clipId, { purpose: '', reason: 'x', by: 'u' })), /^bad-input: purpose/);
+  // Deleting the clip takes its case entries with it.
+  await s.deleteNow(c1.clipId, { reason: 'test', by: 'u' });
+  t.deepEqual(s.cases(c1.clipId), []);
+  t.deepEqual(ids({ caseNumber: 'K-9' }), [c2.clipId]);
   t.regex(await code(() => s.search({ from: 'yesterday' })), /^bad-input: from: an ISO 8601/);
   t.regex(await code(() => s.search({ limit: 0 })), /^bad-input: limit/);
   // One set of limits (central-store/input-limits.ts): the store refuses what the API's schema refuses.
-  t.is(s.search({ limit: LIMITS.searchResults }).length, 3);
+  t.is(s.search({ limit: LIMITS.searchResults }).length, 2);
   t.regex(await code(() => s.search({ limit: LIMITS.searchResults + 1 })), /^bad-input: limit/);
   t.false(SearchSchema.safeParse({ limit: String(LIMITS.searchResults + 1) }).success);
   t.true(SearchSchema.safeParse({ limit: String(LIMITS.searchResults) }).success);

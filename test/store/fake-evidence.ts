@@ -38,6 +38,22 @@ export class FakeEvidence implements EvidenceApi {
     return list.at(-1);
   }
   markers(id: string) { return this.marks.get(id) ?? []; }
+  inCase = new Map<string, Set<string>>();
+  setCategory(id: string, c: { purpose: string }) { const x = this.must(id); x.purpose = c.purpose; this.calls.push('setCategory'); return this.info(x); }
+  addToCase(id: string, c: { caseNumber: string }) {
+    const x = this.must(id);
+    const s = this.inCase.get(id) ?? new Set<string>();
+    if (s.has(c.caseNumber)) throw err('conflict', `clip ${id} is already in case ${c.caseNumber}`);
+    s.add(c.caseNumber); this.inCase.set(id, s); this.calls.push('addToCase');
+    return this.info(x);
+  }
+  removeFromCase(id: string, c: { caseNumber: string }) {
+    const x = this.must(id);
+    if (!this.inCase.get(id)?.delete(c.caseNumber)) throw err('not-found', `clip ${id} is not in case ${c.caseNumber}`);
+    this.calls.push('removeFromCase');
+    return this.info(x);
+  }
+  cases(id: string) { return [...this.inCase.get(id) ?? []].map((caseNumber) => ({ caseNumber, clipId: id })); }
   liftHold(id: string) {
     const c = this.must(id);
     if (!c.hold) throw err('not-held', `clip ${id} is not on hold`);

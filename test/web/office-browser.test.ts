@@ -170,6 +170,57 @@ test.serial('markers: the guard\'s marker and an officer\'s bookmark on the time
   await page.context().close();
 });
 
+test.serial('category and cases: the category changes with a reason and the deadline follows; clips grouped into a case; the case page lists them; all logged', async (t) => {
+  const page = await o.page();
+  await o.signIn(page, USERS.officer);
+  const clipUrl = (id: string) => `${o.base}/office/clips/${id}`;
+  await page.goto(clipUrl(o.otherVideo));
+  const before = Date.parse(`${(await page.textContent('#delete-after'))!.trim().replace(' ', 'T')}Z`);
+  await page.fill('#new-purpose', 'police-report');
+  await page.fill('#category-reason', 'reported to the police');
+  await page.click('#set-category');
+  await page.waitForSelector('#msg');
+  t.regex(await page.textContent('#category') ?? '', /police-report/);
+  const after = Date.parse(`${(await page.textContent('#delete-after'))!.trim().replace(' ', 'T')}Z`);
+  t.is(after - before, 16 * 86_400_000, 'retention 30 days instead of 14');
+  t.is(o.f.store.get(o.otherVideo)!.purpose, 'police-report');
+  t.true(logOf(USERS.officer).includes(`category:ok:{"clipId":"${o.otherVideo}","purpose":"police-report","reason":"reported to the police"}`));
+  // Without a reason: refused, naming the field, logged as an error; nothing changed.
+  const noReason = await page.evaluate(async (id) => {
+    const csrf = document.querySelector('meta[name="csrf-token"]')!.getAttribute('content')!;
+    const r = await fetch(`/office/clips/${id}/category`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: csrf, purpose: 'staff-safety', reason: ' ' }) });
+    return `${r.status} ${await r.text()}`;
+  }, o.otherVideo);
+  t.regex(noReason, /^400 [\s\S]*reason: required/);
+  t.is(o.f.store.get(o.otherVideo)!.purpose, 'police-report');
+  t.true(logOf(USERS.officer).some((l) => l.startsWith(`category:error:{"clipId":"${o.otherVideo}","purpose":"staff-safety"`)));
+
+  for (const id of [o.otherVideo, o.video]) {
+    await page.goto(clipUrl(id));
+    await page.fill('#add-case', 'K-2026-77');
+    await page.click('#add-to-case');
+    await page.waitForSelector('#cases');
+    t.true(logOf(USERS.officer).includes(`case-add:ok:{"clipId":"${id}","caseNumber":"K-2026-77"}`));
+  }
+  await page.click('#cases a.case-link');
+  await page.waitForSelector('#case-number');
+  t.true(page.url().endsWith('/office/cases/K-2026-77'));
+  t.deepEqual(await page.$$eval('#results tbody tr', (trs) => trs.map((tr) => tr.children[1]!.textContent).sort()), ['cam-7', 'cam-8']);
+  await shot(page, 'case');
+  t.true(logOf(USERS.officer).includes('search:ok:{"caseNumber":"K-2026-77","limit":"1000"}'));
+  await page.goto(`${o.base}/office/search?caseNumber=K-2026-77`);
+  t.is(await page.$$eval('#results tbody tr', (trs) => trs.length), 2);
+  // Out of the case again, with a reason.
+  await page.goto(clipUrl(o.video));
+  await page.fill('form.uncase input[name="reason"]', 'not this incident');
+  await page.click('form.uncase button');
+  await page.waitForSelector('#no-cases');
+  t.true(logOf(USERS.officer).includes(`case-remove:ok:{"clipId":"${o.video}","caseNumber":"K-2026-77","reason":"not this incident"}`));
+  await page.goto(`${o.base}/office/cases/K-2026-77`);
+  t.deepEqual(await page.$$eval('#results tbody tr', (trs) => trs.map((tr) => tr.children[1]!.textContent)), ['cam-8']);
+  await page.context().close();
+});
+
 test.serial('viewer: no hold form, and a hold posted anyway is refused by the server and logged; disabling the account ends the session', async (t) => {
   const page = await o.page();
   await o.signIn(page, USERS.viewer);
@@ -193,6 +244,17 @@ test.serial('viewer: no hold form, and a hold posted anyway is refused by the se
     return (await fetch(`/office/clips/${id}/markers`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: csrf, offset: '1', note: 'x' }) })).status;
   }, o.otherVideo);
   t.is(mark, 403);
+  t.is(await page.$('#category-form'), null);
+  t.is(await page.$('#case-form'), null);
+  for (const [path, body] of [['category', { purpose: 'x', reason: 'y' }], ['cases', { caseNumber: 'K-1' }]] as [string, Record<string, string>][]) {
+    const st = await page.evaluate(async ([id, p, b]) => {
+      const csrf = document.querySelector('meta[name="csrf-token"]')!.getAttribute('content')!;
+      return (await fetch(`/office/clips/${id}/${p}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: csrf, ...b }) })).status;
+    }, [o.otherVideo, path, body] as [string, string, Record<string, string>]);
+    t.is(st, 403, path);
+  }
+  t.true(o.log.entries().some((e) => e.user === USERS.viewer && e.action === 'category' && e.outcome === 'denied'));
+  t.true(o.log.entries().some((e) => e.user === USERS.viewer && e.action === 'case-add' && e.outcome === 'denied'));
   t.true(o.log.entries().some((e) => e.user === USERS.viewer && e.action === 'marker-add' && e.outcome === 'denied' && /lacks the annotate permission/.test(e.reason ?? '')));
   // Disabling the account ends its open session at the next click.
   o.users.disable(USERS.admin, USERS.viewer);

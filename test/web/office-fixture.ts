@@ -70,7 +70,8 @@ export interface Office {
 
 export async function startOffice(): Promise<Office> {
   const teardowns: (() => unknown)[] = [];
-  const f = await makeStore({ teardown: (fn) => void teardowns.push(fn) });
+  // A longer retention for police reports, so a category change visibly moves the deadline.
+  const f = await makeStore({ teardown: (fn) => void teardowns.push(fn) }, { retention: { perPurpose: { 'police-report': 30 } } });
   const e = await epochAt(f, T0);
   const video = await addVideoClip(f, { epoch: e, startedAt: T0 + 9 * 3600_000, deviceId: 'cam-7', purpose: 'crime-prevention', ts: h264Ts(6, 'cam-7'), seconds: 6 });
   const otherVideo = await addVideoClip(f, { epoch: e, startedAt: T0 + 10 * 3600_000, deviceId: 'cam-8', purpose: 'staff-safety', ts: h264Ts(4, 'cam-8'), seconds: 4 });

@@ -1,0 +1,39 @@
+// Cases (migration 'cases-1'; this module owns the table): clips grouped under a case number, e.g. the
+// police journal number or the company's incident number. A clip may be in several cases; an entry
+// goes with its clip (the foreign key deletes it when the clip's row is deleted).
+import { migrate, type Db } from './db.js';
+
+export interface CaseEntry { caseNumber: string; clipId: string; addedBy: string; addedAt: string }
+
+export function migrateCases(db: Db): void {
+  migrate(db, 'cases-1', `
+    CREATE TABLE case_clips (
+      case_number TEXT NOT NULL,
+      clip_id TEXT NOT NULL REFERENCES clips(clip_id) ON DELETE CASCADE,
+      added_by TEXT NOT NULL,
+      added_at TEXT NOT NULL,
+      PRIMARY KEY (case_number, clip_id)
+    );
+    CREATE INDEX case_clips_clip ON case_clips(clip_id);`);
+}
+
+interface Row { case_number: string; clip_id: string; added_by: string; added_at: string }
+const fromRow = (r: Row): CaseEntry => ({ caseNumber: r.case_number, clipId: r.clip_id, addedBy: r.added_by, addedAt: r.added_at });
+
+/** Add a clip to a case; false when it is already in it. */
+export function addToCase(db: Db, e: { caseNumber: string; clipId: string; by: string }, now = new Date().toISOString()): boolean {
+  return db.prepare('INSERT OR IGNORE INTO case_clips (case_number, clip_id, added_by, added_at) VALUES (?, ?, ?, ?)')
+    .run(e.caseNumber, e.clipId, e.by, now).changes === 1;
+}
+
+/** Take a clip out of a case; false when it was not in it. */
+export function removeFromCase(db: Db, caseNumber: string, clipId: string): boolean {
+  return db.prepare('DELETE FROM case_clips WHERE case_number = ? AND clip_id = ?').run(caseNumber, clipId).changes === 1;
+}
+
+export function casesOf(db: Db, clipId: string): CaseEntry[] {
+  return (db.prepare('SELECT * FROM case_clips WHERE clip_id = ? ORDER BY added_at, case_number').all(clipId) as Row[]).map(fromRow);
+}
+
+/** SQL condition for search (clip alias c, hold alias h): the clip is in the case, or held under its number. */
+export const IN_CASE = '(EXISTS (SELECT 1 FROM case_clips k WHERE k.clip_id = c.clip_id AND k.case_number = ?) OR h.case_number = ?)';
