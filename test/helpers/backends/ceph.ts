@@ -28,9 +28,19 @@ export function cephMissing(): string | null {
   return missing.length ? `Ceph binaries not installed (${missing.join(', ')}): apt-get install --no-install-recommends radosgw ceph-mon ceph-osd` : null;
 }
 
+/** Up to three tries, each in a fresh directory on fresh ports (a free port can be taken by another test between choosing and binding it). */
 export async function startCeph(dir: string, o: { memstoreBytes?: number } = {}): Promise<TestCeph> {
   const why = cephMissing();
   if (why) throw new Error(why);
+  for (let attempt = 1; ; attempt++) {
+    try { return await startOnce(path.join(dir, `try-${attempt}`), o); } catch (err) {
+      if (attempt === 3) throw err;
+      process.stderr.write(`test ceph: attempt ${attempt} failed, trying again: ${(err as Error).message.split('\n')[0]}\n`);
+    }
+  }
+}
+
+async function startOnce(dir: string, o: { memstoreBytes?: number }): Promise<TestCeph> {
   for (const d of ['mon', 'osd/ceph-0', 'run', 'log', 'rgw']) mkdirSync(path.join(dir, d), { recursive: true });
   const fsid = randomUUID();
   const monPort = await freePort();
@@ -74,7 +84,8 @@ rgw_data = ${dir}/rgw
     await run('ceph-mon', [...c, '--mkfs', '-i', 'a', '--monmap', path.join(dir, 'monmap')], { timeoutMs: 30_000 });
     pids.push(spawnLogged('ceph-mon', [...c, '-f', '-i', 'a'], path.join(dir, 'log', 'mon.out')).pid!);
     const cli = (...args: string[]) => run('ceph', [...c, '--connect-timeout', '10', ...args], { timeoutMs: 20_000 });
-    await waitFor('ceph-mon answering', 30_000, async () => { await cli('osd', 'stat'); return true; }, 250);
+    // Our monitor, not another test's on a port that was free a moment ago.
+    await waitFor('ceph-mon answering', 30_000, async () => (await cli('fsid')).trim() === fsid, 250);
     const id = (await cli('osd', 'create')).trim();
     if (id !== '0') throw new Error(`ceph osd create: expected osd id 0, got ${JSON.stringify(id)}`);
     await run('ceph-osd', [...c, '-i', '0', '--mkfs'], { timeoutMs: 30_000 });
