@@ -1,13 +1,11 @@
-// Dock side of the serial link: mutual authentication, then the CameraSession contract
-// (dock-agent/types.ts) over request/response frames.
-import { X509Certificate, createPrivateKey, randomBytes } from 'node:crypto';
+// Dock side of the serial link: mutual authentication (shared/wire/handshake.ts), then the
+// CameraSession contract (dock-agent/types.ts) over request/response frames.
 import type { Duplex } from 'node:stream';
-import { signData, verifyData } from '../../shared/crypto.js';
 import type { ClipSummary, DeviceLogEntry, SignedDocument } from '../../shared/evidence.js';
-import { claimedIdentity, verifyPeerCertificate } from '../../shared/pki/verify.js';
 import type { RevocationSet } from '../../shared/pki/revocation.js';
+import { CameraNotTrusted, linkIdentity, startRequester } from '../../shared/wire/handshake.js';
 import { FrameLink, RequestTimeoutError, RpcClient, type RpcStats } from '../../shared/wire/link.js';
-import { MsgType, NONCE_BYTES, authInput, decodeJson, encodeJson, type HelloResponse } from '../../shared/wire/messages.js';
+import { MsgType, decodeJson, encodeJson, type HelloResponse } from '../../shared/wire/messages.js';
 import { pullToFile } from '../../shared/wire/transfer.js';
 import type { CameraSession } from '../types.js';
 
@@ -61,35 +59,22 @@ export interface SerialCameraSession extends CameraSession {
 export async function openCameraSession(opts: SessionOptions): Promise<SerialCameraSession> {
   const link = new FrameLink(opts.line);
   const rpc = new RpcClient(link, { timeoutMs: opts.timeoutMs ?? 2000, retries: opts.retries ?? 8 });
-  const key = createPrivateKey(opts.identity.keyPem);
-  const dockDer = new X509Certificate(opts.identity.certPem).raw;
+  const own = linkIdentity(opts.identity);
+  const trust = { caCertPem: opts.caCertPem, revocation: opts.revocation };
   // HELLO + AUTH; run again whenever the camera ends the session (idle, line break): see RpcClient.reauthenticate.
   const handshake = async (): Promise<{ deviceId: string; fingerprint: string; cameraCert: string }> => {
-    const nonce = randomBytes(NONCE_BYTES);
-    const hello = decodeJson<Partial<HelloResponse>>(
-      await rpc.request(MsgType.HELLO, encodeJson({ v: 1, cert: dockDer.toString('base64'), nonce: nonce.toString('base64') })),
-      'HELLO response',
-    );
-    const camDer = Buffer.from(String(hello.cert ?? ''), 'base64');
-    const camNonce = Buffer.from(String(hello.nonce ?? ''), 'base64');
-    const untrusted = (reason: string) => {
-      const device = { claimed: claimedIdentity(camDer), reason };
-      opts.onEvent?.('untrusted-device', device);
-      return new UntrustedDeviceError(device);
-    };
-    let peer;
+    const hs = startRequester(own, opts.role ?? 'dock', trust);
+    const hello = decodeJson<Partial<HelloResponse>>(await rpc.request(MsgType.HELLO, encodeJson(hs.hello)), 'HELLO response');
+    let answer;
     try {
-      peer = verifyPeerCertificate(camDer, opts.caCertPem, 'camera', Date.now(), opts.revocation?.());
+      answer = hs.answer(hello);
     } catch (err) {
-      throw untrusted((err as Error).message);
+      if (!(err instanceof CameraNotTrusted)) throw err;
+      opts.onEvent?.('untrusted-device', err.device);
+      throw new UntrustedDeviceError(err.device);
     }
-    if (camNonce.length !== NONCE_BYTES) throw untrusted('nonce has the wrong length');
-    if (!verifyData(peer.cert.publicKey, authInput('camera', nonce, camNonce, dockDer, camDer), Buffer.from(String(hello.sig ?? ''), 'base64'))) {
-      throw untrusted('challenge signature does not verify with its certificate');
-    }
-    const sig = signData(key, authInput(opts.role ?? 'dock', camNonce, nonce, dockDer, camDer));
-    await rpc.request(MsgType.AUTH, encodeJson({ sig: sig.toString('base64') }));
-    return { deviceId: peer.id, fingerprint: peer.fingerprint, cameraCert: camDer.toString('base64') };
+    await rpc.request(MsgType.AUTH, encodeJson(answer.auth));
+    return { deviceId: answer.camera.id, fingerprint: answer.camera.fingerprint, cameraCert: answer.cameraDer.toString('base64') };
   };
   let deviceId: string;
   let fingerprint: string;

@@ -1,0 +1,62 @@
+// Clip serving on the dock link: LIST_CLIPS, READ, HASH_RANGE and WIPE against the vault.
+import { createHash } from 'node:crypto';
+import type { CameraVault, ClipSummary, SignedDocument } from '../../shared/evidence.js';
+import { MAX_PAYLOAD } from '../../shared/wire/frame.js';
+import { ErrorCode, WireError, encodeJson, type HashRangeRequest, type ReadRequest } from '../../shared/wire/messages.js';
+import { bad, json, str, uint } from './fields.js';
+
+export function clipServer(vault: CameraVault, event: (type: string, data: Record<string, unknown>) => void) {
+  // Closed clips never change, so READs look them up in the last listing instead of asking the
+  // vault (which may hash or scan) on every chunk; a miss refreshes the listing once.
+  let known = new Map<string, ClipSummary>();
+  const listClips = () => {
+    const clips = vault.list();
+    known = new Map(clips.map((c) => [c.clipId, c]));
+    return clips;
+  };
+  const findClip = (clipId: string) => {
+    const clip = known.get(clipId) ?? (listClips(), known.get(clipId));
+    if (!clip) throw new WireError(ErrorCode.NOT_FOUND, `clipId: no offloadable clip ${clipId}`);
+    return clip;
+  };
+
+  return {
+    list(): Buffer {
+      return encodeJson({ clips: listClips() });
+    },
+
+    async read(p: Buffer): Promise<Buffer> {
+      const r = json<Partial<ReadRequest>>(p, 'READ');
+      const clip = findClip(str(r.clipId, 'clipId'));
+      const offset = uint(r.offset, 'offset');
+      const length = uint(r.length, 'length');
+      if (length === 0 || length > MAX_PAYLOAD) throw new WireError(ErrorCode.RANGE, `length: must be 1..${MAX_PAYLOAD}`);
+      if (offset > clip.bytes) throw new WireError(ErrorCode.RANGE, `offset: ${offset} is past the clip's ${clip.bytes} bytes`);
+      return vault.readChunk(clip.clipId, offset, Math.min(length, clip.bytes - offset));
+    },
+
+    async hashRange(p: Buffer): Promise<Buffer> {
+      const r = json<Partial<HashRangeRequest>>(p, 'HASH_RANGE');
+      const clip = findClip(str(r.clipId, 'clipId'));
+      const length = uint(r.length, 'length');
+      if (length > clip.bytes) throw new WireError(ErrorCode.RANGE, `length: ${length} is past the clip's ${clip.bytes} bytes`);
+      const h = createHash('sha256');
+      for (let off = 0; off < length; off += MAX_PAYLOAD) h.update(await vault.readChunk(clip.clipId, off, Math.min(MAX_PAYLOAD, length - off)));
+      return encodeJson({ sha256: h.digest('hex') });
+    },
+
+    async wipe(p: Buffer): Promise<Buffer> {
+      const r = json<{ clipId?: unknown; receipt?: SignedDocument }>(p, 'WIPE');
+      const clipId = str(r.clipId, 'clipId');
+      if (!r.receipt || typeof r.receipt !== 'object') throw bad('receipt: expected a signed document');
+      try {
+        const certificate = await vault.wipe(clipId, r.receipt);
+        known.delete(clipId);
+        return encodeJson({ certificate });
+      } catch (err) {
+        event('wipe-refused', { clipId, reason: (err as Error).message });
+        throw new WireError(ErrorCode.WIPE_REFUSED, (err as Error).message);
+      }
+    },
+  };
+}
