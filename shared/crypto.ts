@@ -1,5 +1,5 @@
 // Thin helpers over node:crypto. All bulk crypto, hashing, wrapping and signature checks go through
-// node:crypto; node-forge is used only to issue certificates (shared/pki.ts).
+// node:crypto; node-forge is used only to issue certificates (shared/pki/ca.ts).
 import { KeyObject, constants, createHash, createPrivateKey, createPublicKey, randomBytes, randomUUID, sign, verify, type KeyLike } from 'node:crypto';
 
 export function sha256(data: Buffer | string): Buffer {

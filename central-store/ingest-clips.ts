@@ -1,0 +1,150 @@
+// Ingest of one clip, on its meta (docs/mqtt-topics.md): who forwarded it is checked, the assembled
+// chunks are verified against the camera's signature, and only then is the blob stored, the clip indexed
+// from its signed facts and a receipt signed. Every step is idempotent by clip id.
+import { createHash, type KeyLike } from 'node:crypto';
+import { ClipError } from '../shared/clip/reader.js';
+import { verifyClipFile, verifyClipStream, type SignedFacts } from '../shared/clip/signature.js';
+import type { SignedDocument } from '../shared/evidence.js';
+import { metaFacts, missingRanges, type ClipMeta, type Status } from '../shared/mqtt/codec.js';
+import type { Logger } from '../shared/log.js';
+import { verifyDockAuth, type AuthTrust, type VerifiedAuth } from '../shared/mqtt/dock-auth.js';
+import type { BlobStore } from './blob-store.js';
+import { clockNote } from './clock-note.js';
+import { getClip, insertClip, rememberCameraCert, type ClipRow } from './clips-index.js';
+import type { Db } from './db.js';
+import type { Assembler } from './ingest-assembly.js';
+import type { IngestFlow } from './ingest-flow.js';
+import type { Incident } from './ingest-records.js';
+import { addCameraMarkers } from './markers.js';
+import { signReceipt } from './storage-receipts.js';
+
+/** Partial uploads are kept apart per dock: another dock's bytes under the same clip id never mix in. */
+export const asmId = (dockId: string, clipId: string) => `${dockId}.${clipId}`;
+
+export interface ClipIngestContext {
+  db: Db;
+  blobs: BlobStore;
+  asm: Assembler;
+  flow: IngestFlow;
+  trust: AuthTrust;
+  /** The central store's private signing key (Ed25519). */
+  receiptKey: KeyLike;
+  storeId: string;
+  workerId: string;
+  onStored?: (row: ClipRow) => void;
+  incident: Incident;
+  log: Logger;
+}
+
+export function clipIngest(c: ClipIngestContext): (dockId: string, meta: ClipMeta) => Promise<Status> {
+  /** What the clip itself proves, checked against who forwarded it; throws naming what is wrong. */
+  const checkFacts = (f: SignedFacts, meta: ClipMeta, auth: VerifiedAuth): void => {
+    const m = f.header.meta;
+    if (m.clipId !== meta.clipId) throw new ClipError('bad-header', `the signed clip is ${String(m.clipId)}, uploaded as ${meta.clipId}`);
+    if (m.deviceId !== auth.camera.id) throw new ClipError('bad-header', `the signed clip names device ${String(m.deviceId)}, sealed by ${auth.camera.id}'s key`);
+    if (typeof m.startedAt !== 'string' || Number.isNaN(Date.parse(m.startedAt))) throw new ClipError('bad-header', 'the signed startedAt is not a time');
+  };
+
+  /** Index the signed facts (never the meta's) and sign the receipt. */
+  const storeClip = async (meta: ClipMeta, blobKey: string, f: SignedFacts, auth: VerifiedAuth, certB64: string): Promise<ClipRow> => {
+    const m = f.header.meta;
+    const receivedMs = Date.now();
+    const startedMs = Date.parse(m.startedAt);
+    const stoppedMs = f.endMs > 0 ? f.endMs : null;
+    const receipt = signReceipt(c.receiptKey, { clipId: m.clipId, deviceId: auth.camera.id, sha256: meta.sha256, bytes: meta.bytes, storeId: c.storeId });
+    const note = clockNote(startedMs, stoppedMs, receivedMs, Date.parse(auth.camera.cert.validFrom));
+    if (note) c.log.warn({ clipId: m.clipId, deviceId: auth.camera.id, note }, 'camera clock far off');
+    rememberCameraCert(c.db, auth.cameraCertSha256, auth.camera.id, certB64);
+    const row = insertClip(c.db, {
+      clip_id: m.clipId, device_id: auth.camera.id, dock_id: auth.dock.id, bytes: meta.bytes, sha256: meta.sha256,
+      epoch_id: f.header.epochId, clip_state: f.closed ? 'closed' : 'truncated', started_at: new Date(startedMs).toISOString(),
+      stopped_at: stoppedMs === null ? null : new Date(stoppedMs).toISOString(), received_at: new Date(receivedMs).toISOString(),
+      blob_key: blobKey, receipt_json: JSON.stringify(receipt), worker_id: c.workerId,
+      purpose: typeof m.purpose === 'string' && m.purpose ? m.purpose : null, camera_cert_sha256: auth.cameraCertSha256, clock_note: note,
+    });
+    // Another worker may have indexed the same clip a moment earlier (its row, its receipt, stands).
+    if (row.receipt_json === JSON.stringify(receipt)) {
+      addCameraMarkers(c.db, m.clipId, f.markers);
+      c.onStored?.(row);
+    }
+    return row;
+  };
+
+  const reject = (meta: ClipMeta, reason: string): Status => ({ v: 1, clipId: meta.clipId, req: meta.req, state: 'rejected', reason });
+
+  // Only authentic clips are ever indexed, so the stored one is the real one: a different upload under its
+  // id is an incident and gets no receipt, whoever sent it first.
+  const answerStored = (row: ClipRow, meta: ClipMeta, auth: VerifiedAuth): Status => {
+    if (row.sha256 === meta.sha256 && row.bytes === meta.bytes) {
+      return { v: 1, clipId: meta.clipId, req: meta.req, state: 'complete', receipt: JSON.parse(row.receipt_json) as SignedDocument };
+    }
+    c.incident({ kind: 'clip-conflict', dockId: auth.dock.id, deviceId: auth.camera.id, clipId: meta.clipId, reason: `upload of sha256 ${meta.sha256} (${meta.bytes} bytes) under an id stored with ${row.sha256}` });
+    return reject(meta, 'clip id already stored with a different sha256/bytes (an authentic clip holds this id; incident logged)');
+  };
+
+  const refuseClip = async (meta: ClipMeta, auth: VerifiedAuth, aid: string, err: unknown): Promise<Status> => {
+    await c.asm.discard(aid, meta.chunkSize);
+    const reason = (err as Error).message;
+    c.incident({ kind: 'clip-refused', dockId: auth.dock.id, deviceId: auth.camera.id, clipId: meta.clipId, reason });
+    return reject(meta, `clip refused: ${reason}`);
+  };
+
+  /** A clip's meta: verify who forwarded it, then index it, or say which chunks are missing, or refuse it. */
+  return async (dockId: string, meta: ClipMeta): Promise<Status> => {
+    let auth: VerifiedAuth;
+    try {
+      auth = verifyDockAuth(meta, 'upload', metaFacts(meta), dockId, c.trust);
+    } catch (err) {
+      c.incident({ kind: 'upload-refused', dockId, clipId: meta.clipId, reason: (err as Error).message });
+      return reject(meta, `upload refused: ${(err as Error).message}`);
+    }
+    const aid = asmId(dockId, meta.clipId);
+    // Chunks that arrived before this meta are still being written: let them land first.
+    await c.flow.written(aid);
+    const stored = getClip(c.db, meta.clipId);
+    if (stored) return answerStored(stored, meta, auth);
+    const key = meta.clipId;
+    if (await c.blobs.has(key)) {
+      // Crashed between blob rename and index insert: the blob is there; check it and index it.
+      const h = createHash('sha256');
+      for await (const b of c.blobs.read(key)) h.update(b as Buffer);
+      if (h.digest('hex') === meta.sha256) {
+        await c.asm.discard(aid, meta.chunkSize);
+        let facts: SignedFacts;
+        try {
+          facts = await verifyClipStream(c.blobs.read(key), await c.blobs.size(key), auth.camera.cert.publicKey);
+          checkFacts(facts, meta, auth);
+        } catch (err) {
+          await c.blobs.remove(key);
+          return refuseClip(meta, auth, aid, err);
+        }
+        return answerStored(await storeClip(meta, key, facts, auth, meta.cameraCert), meta, auth);
+      }
+      await c.blobs.remove(key);
+    }
+    const have = await c.asm.have(aid, meta.chunkSize);
+    const missing = missingRanges(meta.chunkCount, (i) => have.has(i));
+    if (missing.length) return { v: 1, clipId: meta.clipId, req: meta.req, state: 'missing', missing, have: have.size };
+    // The camera's signature is checked on this thread while the worker hashes the same file.
+    const r = await c.asm.finalize(aid, meta.chunkSize, meta.bytes, meta.sha256, (path) => verifyClipFile(path, auth.camera.cert.publicKey));
+    if (!r.ok && 'bad' in r) return { v: 1, clipId: meta.clipId, req: meta.req, state: 'missing', missing: missingRanges(meta.chunkCount, (i) => !r.bad.includes(i)), have: have.size - r.bad.length };
+    if (!r.ok) {
+      await c.asm.discard(aid, meta.chunkSize);
+      return reject(meta, 'sha256 in meta does not match the verified chunks');
+    }
+    // Before anything is stored, indexed or receipted.
+    let facts: SignedFacts;
+    try {
+      if (r.alongside!.status === 'rejected') throw r.alongside!.reason;
+      facts = r.alongside!.value;
+      checkFacts(facts, meta, auth);
+    } catch (err) {
+      return refuseClip(meta, auth, aid, err);
+    }
+    await c.blobs.putFile(key, r.path);
+    const row = await storeClip(meta, key, facts, auth, meta.cameraCert);
+    await c.asm.discard(aid, meta.chunkSize);
+    c.log.info({ clipId: meta.clipId, bytes: meta.bytes, frames: facts.frames, closed: facts.closed }, 'clip stored');
+    return answerStored(row, meta, auth);
+  };
+}
