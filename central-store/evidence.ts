@@ -43,12 +43,34 @@ export type ClipInfo = {
   hold: Hold | null;
 };
 
-export interface SearchCriteria { clipId?: string; deviceId?: string; purpose?: string; from?: string; to?: string; onHold?: boolean; hasMarker?: boolean; caseNumber?: string; limit?: number }
+export interface SearchCriteria {
+  clipId?: string; deviceId?: string; purpose?: string; from?: string; to?: string; onHold?: boolean; hasMarker?: boolean; caseNumber?: string;
+  /** Order (default: start, newest first); ties by clip id. */
+  sort?: SortKey; order?: 'asc' | 'desc';
+  limit?: number; offset?: number;
+}
+/**
+ * ORDER BY for each sort key and direction, each matching an index exactly (clips-index.ts 'ingest-4'),
+ * so a page at any offset is read off the index: camera and purpose ascending list each one's newest first.
+ */
+const ORDER = (dir: 'ASC' | 'DESC') => {
+  const opp = dir === 'ASC' ? 'DESC' : 'ASC';
+  return {
+    start: `c.started_at ${dir}, c.clip_id ${dir}`,
+    camera: `c.device_id ${dir}, c.started_at ${opp}, c.clip_id ${opp}`,
+    purpose: `c.purpose ${dir}, c.started_at ${opp}, c.clip_id ${opp}`,
+    received: `c.received_at ${dir}, c.clip_id ${dir}`,
+  };
+};
+export const SORTS = ['start', 'camera', 'purpose', 'received'] as const;
+export type SortKey = typeof SORTS[number];
 
 const iso = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO 8601 date/time').transform((s) => new Date(s).toISOString());
 const SearchSchema = z.object({
   clipId: z.string().min(1).max(200).optional(), deviceId: z.string().min(1).max(200).optional(), purpose: z.string().min(1).max(200).optional(),
-  from: iso.optional(), to: iso.optional(), onHold: z.boolean().optional(), hasMarker: z.boolean().optional(), caseNumber: z.string().min(1).max(LIMITS.caseNumber).optional(), limit: z.number().int().min(1).max(LIMITS.searchResults).optional(),
+  from: iso.optional(), to: iso.optional(), onHold: z.boolean().optional(), hasMarker: z.boolean().optional(), caseNumber: z.string().min(1).max(LIMITS.caseNumber).optional(),
+  sort: z.enum(SORTS).optional(), order: z.enum(['asc', 'desc']).optional(),
+  limit: z.number().int().min(1).max(LIMITS.searchResults).optional(), offset: z.number().int().min(0).max(LIMITS.searchOffset).optional(),
 }).strict();
 const ReasonBy = z.object({ reason: z.string().trim().min(1, 'required').max(LIMITS.reason), by: z.string().trim().min(1, 'required').max(200) });
 const ExportIds = z.array(z.string().min(1).max(200)).min(1, 'at least one clip id').max(LIMITS.clipsPerRequest)
@@ -77,8 +99,8 @@ export interface EvidenceStoreOptions {
 }
 
 type Row = ClipRow & { hold_reason: string | null; hold_case: string | null; hold_by: string | null; hold_at: string | null };
-const SELECT = `SELECT c.*, h.reason AS hold_reason, h.case_number AS hold_case, h.placed_by AS hold_by, h.placed_at AS hold_at
-  FROM clips c LEFT JOIN holds h ON h.clip_id = c.clip_id`;
+const COLUMNS = 'SELECT c.*, h.reason AS hold_reason, h.case_number AS hold_case, h.placed_by AS hold_by, h.placed_at AS hold_at';
+const SELECT = `${COLUMNS} FROM clips c LEFT JOIN holds h ON h.clip_id = c.clip_id`;
 
 export class EvidenceStore {
   private timer: NodeJS.Timeout | null = null;
@@ -131,17 +153,25 @@ export class EvidenceStore {
   /** Clips matching every given criterion, newest recording first (default limit 100). Clips being deleted are left out. */
   search(c: SearchCriteria): ClipInfo[] {
     const v = parse(SearchSchema, c ?? {});
-    const where: string[] = ['NOT EXISTS (SELECT 1 FROM pending_deletions p WHERE p.clip_id = c.clip_id)'];
+    const where: string[] = ['c.clip_id NOT IN (SELECT clip_id FROM pending_deletions WHERE clip_id IS NOT NULL)'];
     const args: unknown[] = [];
     if (v.clipId !== undefined) { where.push('c.clip_id = ?'); args.push(v.clipId); }
     if (v.deviceId !== undefined) { where.push('c.device_id = ?'); args.push(v.deviceId); }
     if (v.purpose !== undefined) { where.push('c.purpose = ?'); args.push(v.purpose); }
-    if (v.from !== undefined) { where.push('julianday(c.started_at) >= julianday(?)'); args.push(v.from); }
-    if (v.to !== undefined) { where.push('julianday(c.started_at) < julianday(?)'); args.push(v.to); }
+    // started_at is always toISOString() (ingest), and so are from/to after parsing: text order is time order, and the index serves it.
+    if (v.from !== undefined) { where.push('c.started_at >= ?'); args.push(v.from); }
+    if (v.to !== undefined) { where.push('c.started_at < ?'); args.push(v.to); }
     if (v.onHold !== undefined) where.push(v.onHold ? 'h.clip_id IS NOT NULL' : 'h.clip_id IS NULL');
     if (v.caseNumber !== undefined) { where.push(IN_CASE); args.push(v.caseNumber, v.caseNumber); }
     if (v.hasMarker !== undefined) where.push(v.hasMarker ? HAS_MARKER : `NOT ${HAS_MARKER}`);
-    const rows = this.db.prepare(`${SELECT} WHERE ${where.join(' AND ')} ORDER BY c.started_at DESC, c.clip_id LIMIT ?`).all(...args, v.limit ?? 100) as Row[];
+    const sort = v.sort ?? 'start';
+    const order = ORDER(v.order === 'asc' || (!v.order && (sort === 'camera' || sort === 'purpose')) ? 'ASC' : 'DESC')[sort];
+    // The page's ids first (off the index, skipping `offset` rows without reading them), then their rows.
+    const holds = where.some((w) => w.includes('h.')) ? ' LEFT JOIN holds h ON h.clip_id = c.clip_id' : '';
+    const page = `SELECT c.clip_id FROM clips c${holds} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ? OFFSET ?`;
+    // CROSS JOIN keeps the page first: the planner must not scan clips and probe the page.
+    const rows = this.db.prepare(`${COLUMNS} FROM (${page}) pg CROSS JOIN clips c ON c.clip_id = pg.clip_id LEFT JOIN holds h ON h.clip_id = c.clip_id ORDER BY ${order}`)
+      .all(...args, v.limit ?? 100, v.offset ?? 0) as Row[];
     return rows.map((r) => this.info(r));
   }
 

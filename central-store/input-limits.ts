@@ -3,6 +3,8 @@
 export const LIMITS = {
   /** Clips one search returns at most. */
   searchResults: 1000,
+  /** How far into a search's results a page may start (offset paging). */
+  searchOffset: 10_000_000,
   /** Clip ids in one police export or subject-access package. */
   clipsPerRequest: 1000,
   reason: 500,

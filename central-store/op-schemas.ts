@@ -52,6 +52,9 @@ export const SearchSchema = z.object({
   onHold: bool.optional(),
   hasMarker: bool.optional(),
   caseNumber: text(LIMITS.caseNumber).optional(),
+  sort: z.enum(['start', 'camera', 'purpose', 'received']).optional(),
+  order: z.enum(['asc', 'desc']).optional(),
+  offset: z.coerce.number().int().min(0).max(LIMITS.searchOffset).optional(),
   limit: z.coerce.number().int().min(1).max(LIMITS.searchResults).optional(),
 }).strict();
 export type SearchCriteria = z.infer<typeof SearchSchema>;

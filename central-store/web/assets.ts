@@ -59,6 +59,8 @@ form.inline { display:flex; gap:8px; margin:0; }
 form.inline input { width:auto; flex:1 1 120px; padding:3px 6px; }
 form.inline button { padding:3px 10px; }
 a.badge { text-decoration:none; }
+th a.sort { color:inherit; text-decoration:none; }
+th a.sort.on { color:var(--ink); }
 button.seek { background:none; border:0; color:var(--accent); cursor:pointer; font:inherit; padding:0; }
 `;
 

@@ -22,7 +22,7 @@ import { createLogger, type Logger } from '../../shared/log.js';
 import { ASSETS } from './assets.js';
 import { pickLang, STRINGS } from './i18n.js';
 import { LIMITS } from '../input-limits.js';
-import { casePage, clipPage, errorPage, homePage, loginPage, searchPage, type PageCtx, type SearchForm, type Viewer } from './pages.js';
+import { SORT_KEYS, casePage, clipPage, errorPage, homePage, loginPage, searchPage, type PageCtx, type SearchForm, type Viewer } from './pages.js';
 import { remuxToFmp4 } from './playback.js';
 import { cookie, newToken, parseCookies, sameToken, SESSION_DEFAULTS, SessionBook, TOKEN, type SessionTimes, type WebSession } from './sessions.js';
 
@@ -251,18 +251,21 @@ export function createOffice(o: OfficeOptions) {
     const search = async (res: http.ServerResponse, c: PageCtx, me: Viewer, url: URL, extra: Record<string, string>) => {
       const q = url.searchParams;
       const val = (k: string) => { const v = q.get(k)?.trim(); return v ? v.slice(0, 200) : undefined; };
-      // The last page stays within one search's result cap (page 40 at 25 asked for 1001 and was refused).
-      const page = Math.min(Math.floor((LIMITS.searchResults - 1) / pageSize), Math.max(1, Number.parseInt(q.get('page') ?? '1', 10) || 1));
+      // One page = one search of pageSize + 1 rows at an offset (the extra row says whether there is a next page).
+      const page = Math.min(Math.floor(LIMITS.searchOffset / pageSize), Math.max(1, Number.parseInt(q.get('page') ?? '1', 10) || 1));
       const yn = (k: string) => ['true', 'false'].includes(q.get(k) ?? '') ? q.get(k)! : undefined;
-      const form: SearchForm = { deviceId: val('deviceId'), from: val('from'), to: val('to'), purpose: val('purpose'), caseNumber: val('caseNumber'), onHold: yn('onHold'), hasMarker: yn('hasMarker'), page };
+      const sort = (SORT_KEYS as readonly string[]).includes(q.get('sort') ?? '') ? q.get('sort')! : undefined;
+      const order = q.get('order') === 'asc' || q.get('order') === 'desc' ? q.get('order')! : undefined;
+      const form: SearchForm = { deviceId: val('deviceId'), from: val('from'), to: val('to'), purpose: val('purpose'), caseNumber: val('caseNumber'), onHold: yn('onHold'), hasMarker: yn('hasMarker'), sort, order, page };
       // datetime-local has no zone: the page says UTC, so it is read as UTC.
       const utc = (s?: string) => s && /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?$/.test(s) ? `${s}Z` : s;
-      const criteria = Object.fromEntries(Object.entries({ deviceId: form.deviceId, from: utc(form.from), to: utc(form.to), purpose: form.purpose, caseNumber: form.caseNumber, onHold: form.onHold, hasMarker: form.hasMarker, limit: String(page * pageSize + 1) }).filter(([, v]) => v !== undefined));
+      const criteria = Object.fromEntries(Object.entries({ deviceId: form.deviceId, from: utc(form.from), to: utc(form.to), purpose: form.purpose, caseNumber: form.caseNumber, onHold: form.onHold, hasMarker: form.hasMarker,
+        sort, order, limit: String(pageSize + 1), offset: page > 1 ? String((page - 1) * pageSize) : undefined }).filter(([, v]) => v !== undefined));
       let clips: ClipInfo[] | null = null; let more = false; let error: string | undefined;
       try {
         const all = await o.ops.search(me.username, criteria) as ClipInfo[];
-        more = all.length > page * pageSize;
-        clips = all.slice((page - 1) * pageSize, page * pageSize);
+        more = all.length > pageSize;
+        clips = all.slice(0, pageSize);
       } catch (err) {
         if (!(err instanceof OpError) || err.code !== 'bad-input') throw err;
         error = err.message;

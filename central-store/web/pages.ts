@@ -46,13 +46,22 @@ export function loginPage(c: PageCtx, o: { token: string; username?: string; mes
 <p class="hint">${c.t.lockoutRule(o.lockoutAfter)}</p></div>`);
 }
 
-export interface SearchForm { deviceId?: string; from?: string; to?: string; purpose?: string; caseNumber?: string; onHold?: string; hasMarker?: string; page: number }
+export interface SearchForm { deviceId?: string; from?: string; to?: string; purpose?: string; caseNumber?: string; onHold?: string; hasMarker?: string; sort?: string; order?: string; page: number }
+/** The sortable columns (central-store/evidence.ts SORTS). */
+export const SORT_KEYS = ['start', 'camera', 'purpose', 'received'] as const;
 
 export function searchPage(c: PageCtx, o: { form: SearchForm; clips: ClipInfo[] | null; more: boolean; error?: string; pageSize: number }): string {
   const f = o.form;
   const sel = (v: string, k: 'onHold' | 'hasMarker' = 'onHold') => (f[k] ?? '') === v ? html` selected` : html``;
-  const q = (page: number) => `/office/search?${new URLSearchParams(Object.entries({ ...f, page: String(page) }).filter(([, v]) => v !== undefined && v !== '') as [string, string][])}`;
-  const rows = clipRows(c, o.clips ?? []);
+  const q = (page: number, more: Record<string, string> = {}) => `/office/search?${new URLSearchParams(Object.entries({ ...f, page: String(page), ...more }).filter(([, v]) => v !== undefined && v !== '') as [string, string][])}`;
+  // A column header sorts by it (first click: newest/highest first for start and received, A-Z otherwise); again reverses.
+  const th = (key: typeof SORT_KEYS[number], label: string) => {
+    const on = (f.sort ?? 'start') === key;
+    const cur = f.order ?? (key === 'start' || key === 'received' ? 'desc' : 'asc');
+    const next = on ? (cur === 'asc' ? 'desc' : 'asc') : key === 'start' || key === 'received' ? 'desc' : 'asc';
+    return html`<th><a class="sort${on ? ` on ${cur}` : ''}" id="sort-${key}" href="${q(1, { sort: key, order: next })}">${label}${on ? (cur === 'asc' ? ' ▲' : ' ▼') : ''}</a></th>`;
+  };
+  const rows = clipRows(c, o.clips ?? [], true);
   const from = (o.form.page - 1) * o.pageSize;
   return layout(c, c.t.search, html`<h1>${c.t.search}</h1>
 <div class="card"><form method="get" action="/office/search" id="search"><div class="row">
@@ -66,13 +75,13 @@ export function searchPage(c: PageCtx, o: { form: SearchForm; clips: ClipInfo[] 
 <div><button class="primary" type="submit" id="find">${c.t.find}</button></div></div></form></div>
 ${o.error ? msg({ kind: 'err', text: o.error }) : ''}
 ${o.clips ? html`<div class="card"><h2 id="count">${c.t.results(o.clips.length ? `${from + 1}–${from + o.clips.length}` : '0')}</h2>
-${o.clips.length ? html`<table id="results"><thead><tr><th>${c.t.start}</th><th>${c.t.camera}</th><th>${c.t.purpose}</th><th>${c.t.length}</th><th>${c.t.hold}</th><th></th></tr></thead><tbody>${rows}</tbody></table>` : html`<p>${c.t.noResults}</p>`}
+${o.clips.length ? html`<table id="results"><thead><tr>${th('start', c.t.start)}${th('camera', c.t.camera)}${th('purpose', c.t.purpose)}<th>${c.t.length}</th><th>${c.t.hold}</th>${th('received', c.t.received)}<th></th></tr></thead><tbody>${rows}</tbody></table>` : html`<p>${c.t.noResults}</p>`}
 <div class="pager">${f.page > 1 ? html`<a href="${q(f.page - 1)}" id="prev">← ${c.t.prev}</a>` : ''}<span>${c.t.page(f.page)}</span>${o.more ? html`<a href="${q(f.page + 1)}" id="next">${c.t.next} →</a>` : ''}</div></div>` : ''}`);
 }
 
-function clipRows(c: PageCtx, clips: ClipInfo[]): Html[] {
+function clipRows(c: PageCtx, clips: ClipInfo[], received = false): Html[] {
   return clips.map((x) => html`<tr><td class="mono">${utc(x.startedAt)}</td><td>${x.deviceId}</td><td>${x.purpose ?? '—'}</td><td>${seconds(x.startedAt, x.stoppedAt)}</td>
-<td>${x.hold ? html`<a class="badge hold" href="/office/cases/${encodeURIComponent(x.hold.caseNumber)}">${x.hold.caseNumber}</a>` : ''}</td><td><a href="/office/clips/${encodeURIComponent(x.clipId)}" class="clip-link">${c.t.open}</a></td></tr>`);
+<td>${x.hold ? html`<a class="badge hold" href="/office/cases/${encodeURIComponent(x.hold.caseNumber)}">${x.hold.caseNumber}</a>` : ''}</td>${received ? html`<td class="mono">${utc(x.receivedAt)}</td>` : ''}<td><a href="/office/clips/${encodeURIComponent(x.clipId)}" class="clip-link">${c.t.open}</a></td></tr>`);
 }
 
 /** A case: every clip in it or held under its number (a search by case number, logged as one). */

@@ -74,6 +74,15 @@ test('search: each criterion narrows, newest first, limit; bad criteria name the
   t.deepEqual(ids({ from: iso(T0 + 1500), to: iso(T0 + DAY) }), [c2.clipId]);
   t.deepEqual(ids({ clipId: c1.clipId }), [c1.clipId]);
   t.deepEqual(ids({ limit: 1 }), [c3.clipId]);
+  // Offset paging and sorting (each order read off its own index).
+  t.deepEqual(ids({ limit: 1, offset: 1 }), [c2.clipId]);
+  t.deepEqual(ids({ offset: 3 }), []);
+  t.deepEqual(ids({ order: 'asc' }), [c1.clipId, c2.clipId, c3.clipId]);
+  t.deepEqual(ids({ sort: 'camera' }), [c3.clipId, c1.clipId, c2.clipId], 'camera A-Z, each newest first');
+  t.deepEqual(ids({ sort: 'camera', order: 'desc' }), [c2.clipId, c1.clipId, c3.clipId]);
+  t.deepEqual(ids({ sort: 'purpose', limit: 1 }), [c3.clipId]);
+  t.regex(await code(() => s.search({ sort: 'size' } as never)), /^bad-input: sort/);
+  t.regex(await code(() => s.search({ offset: -1 })), /^bad-input: offset/);
   s.placeHold(c2.clipId, { reason: 'dispute', caseNumber: 'K-9', by: 'u' });
   t.deepEqual(ids({ onHold: true }), [c2.clipId]);
   t.deepEqual(ids({ onHold: false }), [c3.clipId, c1.clipId]);

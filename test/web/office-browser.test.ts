@@ -70,12 +70,27 @@ test.serial('officer: sign in, search by camera and date, paginate; the criterio
   await page.waitForSelector('#results');
   t.is(await page.$$eval('#results tbody tr', (trs) => trs.length), 5);
   t.is(await page.$('#next'), null);
-  t.true(logOf(USERS.officer).includes('search:ok:{"deviceId":"cam-bulk","from":"2026-03-02T00:00Z","to":"2026-03-02T00:30Z","limit":"51"}'));
+  t.true(logOf(USERS.officer).includes('search:ok:{"deviceId":"cam-bulk","from":"2026-03-02T00:00Z","to":"2026-03-02T00:30Z","limit":"26","offset":"25"}'));
   await page.goto(`${o.base}/office/search?onHold=true`);
   t.regex(await page.textContent('#count') ?? '', /0 clips/);
-  // A page far past the end is the last page the result cap allows, not a refused search.
+  // Real offset paging: a page far past the end is an empty page (with the way back), not a refused search.
   t.is((await page.goto(`${o.base}/office/search?deviceId=cam-bulk&page=999`))!.status(), 200);
-  t.true(logOf(USERS.officer).includes('search:ok:{"deviceId":"cam-bulk","limit":"976"}'));
+  t.true(logOf(USERS.officer).includes('search:ok:{"deviceId":"cam-bulk","limit":"26","offset":"24950"}'));
+  t.truthy(await page.$('#prev'));
+  // Sortable columns: camera A-Z, then reversed; the sort is part of the logged criterion.
+  await page.goto(`${o.base}/office/search`);
+  await page.click('#sort-camera');
+  await page.waitForSelector('#sort-camera.on');
+  const cams = async () => page.$$eval('#results tbody tr', (trs) => trs.map((tr) => tr.children[1]!.textContent));
+  t.deepEqual((await cams()).slice(0, 3), ['cam-7', 'cam-8', 'cam-bulk']);
+  t.true(logOf(USERS.officer).includes('search:ok:{"sort":"camera","order":"asc","limit":"26"}'));
+  await page.click('#sort-camera');
+  await page.waitForSelector('#sort-camera.on.desc');
+  t.is((await cams())[0], 'cam-bulk');
+  t.true(logOf(USERS.officer).includes('search:ok:{"sort":"camera","order":"desc","limit":"26"}'));
+  await page.click('#sort-start');
+  await page.waitForSelector('#sort-start.on.desc');
+  t.is((await cams())[0], 'cam-8', 'newest first: cam-8 recorded last');
   await page.context().close();
 });
 
