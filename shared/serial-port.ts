@@ -31,7 +31,15 @@ export async function openSerialLine(path: string, baudRate = 115200): Promise<S
   await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(new Error(`open ${path}: ${err.message}`)) : resolve())));
   patchPoller(port);
   Object.defineProperty(port, 'closeLine', {
-    value: () => new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())),
+    value: () =>
+      new Promise<void>((resolve) => {
+        if (!port.isOpen) return resolve();
+        // Closing cancels a pending read or write; its "Canceled" error is expected, not a fault.
+        port.on('error', (err: Error & { canceled?: boolean }) => {
+          if (!err.canceled) throw err;
+        });
+        port.close(() => resolve());
+      }),
   });
   return port as unknown as SerialLine;
 }
