@@ -1,6 +1,8 @@
 // CRC-32 (zlib) of a byte range from two running CRCs, in constant time: crc(A‖B) = x^(8|B|)·crc(A) ⊕ crc(B)
 // (zlib's crc32_combine), so crc(B) = crc(A‖B) ⊕ x^(8|B|)·crc(A). The frame decoder uses it to check a
 // candidate frame without re-reading its bytes, which keeps its cost linear in its input.
+// CRCs come back as signed 32-bit integers (`>>> 0` gives zlib's value): an unsigned one above 2^31 is
+// a heap number in V8, an allocation per call in the decoder's hot loop.
 const POLY = 0xedb88320;
 
 /** a·b modulo the CRC polynomial, both in zlib's reflected bit order. */
@@ -54,13 +56,8 @@ let cacheNext = 0;
 let hotN = -1;
 let hotT: Uint32Array = cacheT[0]!;
 
-function shiftTable(n: number): Uint32Array {
-  for (let k = 0; k < CACHE; k++) if (cacheN[k] === n) return cacheT[k]!;
-  const k = cacheNext;
-  cacheNext = (cacheNext + 1) % CACHE;
-  const t = cacheT[k]!;
-  if (t === hotT) hotN = -1; // about to hold another length
-  // The shift is linear over GF(2): its table for each byte lane is the images of that lane's bits.
+/** The shift by n bytes is linear over GF(2): its table for each byte lane is the images of that lane's bits. */
+function buildShiftTable(n: number, t: Uint32Array): Uint32Array {
   const bits = new Uint32Array(32);
   for (let b = 0; b < 32; b++) bits[b] = crcShift((1 << b) >>> 0, n);
   for (let lane = 0; lane < 4; lane++) {
@@ -70,8 +67,30 @@ function shiftTable(n: number): Uint32Array {
       t[lane * 256 + v] = x >>> 0;
     }
   }
+  return t;
+}
+
+function shiftTable(n: number): Uint32Array {
+  for (let k = 0; k < CACHE; k++) if (cacheN[k] === n) return cacheT[k]!;
+  const k = cacheNext;
+  cacheNext = (cacheNext + 1) % CACHE;
+  const t = cacheT[k]!;
+  if (t === hotT) hotN = -1; // about to hold another length
+  buildShiftTable(n, t);
   cacheN[k] = n;
   return t;
+}
+
+/** x^(8·14): the span of the header CRC (bytes 0..13), a fixed table so it never evicts a frame length. */
+const HEADER_T = buildShiftTable(14, new Uint32Array(1024));
+
+/**
+ * The running CRC after a 14-byte header, from the running CRC before it and the header's own CRC
+ * (crc(A‖H) = x^(8·14)·crc(A) ⊕ crc(H)): the decoder reads a header's bytes once.
+ */
+export function crcAfterHeader(crcBefore: number, headerCrc: number): number {
+  const c = crcBefore >>> 0;
+  return headerCrc ^ HEADER_T[c & 0xff]! ^ HEADER_T[256 + ((c >>> 8) & 0xff)]! ^ HEADER_T[512 + ((c >>> 16) & 0xff)]! ^ HEADER_T[768 + (c >>> 24)]!;
 }
 
 let lastN = -1;
@@ -83,17 +102,17 @@ const RUN_FOR_TABLE = 64;
 export function crcOfRange(crcBefore: number, crcAfter: number, n: number): number {
   if (n === hotN) {
     const c = crcBefore >>> 0;
-    return (crcAfter ^ hotT[c & 0xff]! ^ hotT[256 + ((c >>> 8) & 0xff)]! ^ hotT[512 + ((c >>> 16) & 0xff)]! ^ hotT[768 + (c >>> 24)]!) >>> 0;
+    return crcAfter ^ hotT[c & 0xff]! ^ hotT[256 + ((c >>> 8) & 0xff)]! ^ hotT[512 + ((c >>> 16) & 0xff)]! ^ hotT[768 + (c >>> 24)]!;
   }
   // A table costs ~100 multiplications and 8000 XORs: build it only for a length that keeps repeating.
   run = n === lastN ? run + 1 : 0;
   lastN = n;
-  if (run < RUN_FOR_TABLE && !cacheN.includes(n)) return (crcAfter ^ crcShift(crcBefore, n)) >>> 0;
+  if (run < RUN_FOR_TABLE && !cacheN.includes(n)) return crcAfter ^ crcShift(crcBefore, n);
   const t = shiftTable(n);
   hotN = n;
   hotT = t;
   const c = crcBefore >>> 0;
-  return (crcAfter ^ t[c & 0xff]! ^ t[256 + ((c >>> 8) & 0xff)]! ^ t[512 + ((c >>> 16) & 0xff)]! ^ t[768 + (c >>> 24)]!) >>> 0;
+  return crcAfter ^ t[c & 0xff]! ^ t[256 + ((c >>> 8) & 0xff)]! ^ t[512 + ((c >>> 16) & 0xff)]! ^ t[768 + (c >>> 24)]!;
 }
 
 // Slicing-by-4 tables: T0 is the classic byte table, Tk advances a byte k more positions.
@@ -114,12 +133,32 @@ for (let i = 0; i < 256; i++) {
 
 /** Continue a running CRC over buf[from..to) (a JS loop: cheaper than a native call for a few bytes). */
 export function crcUpdate(crc: number, buf: Uint8Array, from: number, to: number): number {
+  return crcUpdateView(crc, new DataView(buf.buffer, buf.byteOffset, buf.byteLength), from, to);
+}
+
+/** crcUpdate over a DataView: one unaligned load per 4 bytes instead of four byte loads. */
+export function crcUpdateView(crc: number, v: DataView, from: number, to: number): number {
   let r = ~crc;
+  if (to - from === 4) { // the common step between dense headers
+    r ^= v.getInt32(from, true);
+    return ~(T3[r & 0xff]! ^ T2[(r >>> 8) & 0xff]! ^ T1[(r >>> 16) & 0xff]! ^ T0[r >>> 24]!);
+  }
   let i = from;
   for (; i + 4 <= to; i += 4) {
-    r ^= buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
+    r ^= v.getInt32(i, true);
     r = T3[r & 0xff]! ^ T2[(r >>> 8) & 0xff]! ^ T1[(r >>> 16) & 0xff]! ^ T0[r >>> 24]!;
   }
-  for (; i < to; i++) r = T0[(r ^ buf[i]!) & 0xff]! ^ (r >>> 8);
-  return ~r >>> 0;
+  for (; i < to; i++) r = T0[(r ^ v.getUint8(i)) & 0xff]! ^ (r >>> 8);
+  return ~r;
+}
+
+/** crcUpdateView over exactly the 14 bytes a frame header's CRC covers, unrolled (once per candidate header). */
+export function crcUpdateHeader(crc: number, v: DataView, i: number): number {
+  let r = ~crc ^ v.getInt32(i, true);
+  r = T3[r & 0xff]! ^ T2[(r >>> 8) & 0xff]! ^ T1[(r >>> 16) & 0xff]! ^ T0[r >>> 24]! ^ v.getInt32(i + 4, true);
+  r = T3[r & 0xff]! ^ T2[(r >>> 8) & 0xff]! ^ T1[(r >>> 16) & 0xff]! ^ T0[r >>> 24]! ^ v.getInt32(i + 8, true);
+  r = T3[r & 0xff]! ^ T2[(r >>> 8) & 0xff]! ^ T1[(r >>> 16) & 0xff]! ^ T0[r >>> 24]!;
+  r = T0[(r ^ v.getUint8(i + 12)) & 0xff]! ^ (r >>> 8);
+  r = T0[(r ^ v.getUint8(i + 13)) & 0xff]! ^ (r >>> 8);
+  return ~r;
 }

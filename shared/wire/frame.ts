@@ -4,7 +4,7 @@
 // The header CRC lets the decoder reject a garbage length at once instead of waiting for bytes.
 import { Transform, type TransformCallback } from 'node:stream';
 import { crc32 } from 'node:zlib';
-import { crcOfRange, crcUpdate } from './crc-shift.js';
+import { crcAfterHeader, crcOfRange, crcUpdateHeader, crcUpdateView } from './crc-shift.js';
 
 export const MAGIC0 = 0xb0;
 export const MAGIC1 = 0xca;
@@ -69,6 +69,8 @@ export interface DecoderOptions {
   deadlineBaseMs?: number;
   deadlineBytesPerMs?: number;
   now?: () => number;
+  /** Window base at which positions are moved down (tests lower it to cross the move often). */
+  rebaseAt?: number;
 }
 
 export const DECODER_DEFAULTS = { idleMs: 500, deadlineBaseMs: 1000, deadlineBytesPerMs: 512 } as const;
@@ -81,19 +83,34 @@ const FIRST_CANDIDATES = 256;
 const SLICE = 256 * 1024;
 /** Running CRC segments longer than this go to zlib; shorter ones are cheaper in a byte loop. */
 const NATIVE_CRC_MIN = 256;
+/**
+ * Stream positions are small integers (int32 arrays, no boxed doubles in the hot loop): every 256 MiB
+ * they are moved down by the window base. NONE is above any position.
+ */
+const REBASE_AT = 1 << 28;
+const NONE = 0x3fffffff;
 const PENDING = 0;
 const VALID = 1;
 const BAD = 2;
 const DROPPED = 3;
 
-const u32 = (w: Buffer, i: number) => ((w[i]! << 24) | (w[i + 1]! << 16) | (w[i + 2]! << 8) | w[i + 3]!) >>> 0;
 
-/** First magic at or after `from` in w[..to): a byte loop for the first bytes (no native call when headers are dense). */
-function findMagic(w: Buffer, from: number, to: number): number {
-  const near = Math.min(to - 1, from + 64);
-  for (let i = from; i < near; i++) if (w[i] === MAGIC0 && w[i + 1] === MAGIC1) return i;
-  if (near >= to - 1) return -1;
-  const i = w.indexOf(MAGIC, near);
+/**
+ * First magic at or after `from` in w[..to). Near `from` (headers may be dense) a JS loop looks for
+ * the magic's second byte four bytes per load (no native call); further on, Buffer.indexOf.
+ */
+function findMagic(w: Buffer, v: DataView, from: number, to: number): number {
+  const near = Math.min(to, from + 64); // where a magic's second byte is looked for here: [from + 1, near)
+  let k = from + 1;
+  for (; k + 4 <= near; k += 4) {
+    const x = v.getInt32(k) ^ 0xcacacaca; // a zero byte where the second magic byte is
+    if (((x - 0x01010101) & ~x & 0x80808080) !== 0) {
+      for (let j = k; j < k + 4; j++) if (w[j] === MAGIC1 && w[j - 1] === MAGIC0) return j - 1;
+    }
+  }
+  for (; k < near; k++) if (w[k] === MAGIC1 && w[k - 1] === MAGIC0) return k - 1;
+  if (near >= to) return -1;
+  const i = w.indexOf(MAGIC, k - 1);
   return i >= 0 && i < to ? i : -1;
 }
 
@@ -108,8 +125,10 @@ function findMagic(w: Buffer, from: number, to: number): number {
  */
 export class FrameDecoder extends Transform {
   readonly stats: DecoderStats = { frames: 0, skippedBytes: 0, badHeaders: 0, badPayloads: 0, timeouts: 0 };
-  private readonly o: Required<DecoderOptions>;
-  private win = Buffer.alloc(64 * 1024);
+  private readonly o: Required<Omit<DecoderOptions, 'rebaseAt'>>;
+  private win: Buffer = Buffer.alloc(64 * 1024);
+  /** The window as a DataView (word loads for the CRC loop and header fields). */
+  private view: DataView = new DataView(this.win.buffer, this.win.byteOffset, this.win.byteLength);
   /** Absolute stream positions: win[0] is `base`, data ends at `top`. */
   private base = 0;
   private top = 0;
@@ -120,36 +139,47 @@ export class FrameDecoder extends Transform {
   /** Running CRC over [origin, crcPos); the origin moves freely while no candidate is pending. */
   private crcPos = 0;
   private crcVal = 0;
+  /** The running CRC at the end of the last header checked (its header CRC came from it): no byte is CRC'd twice. */
+  private lookPos = -1;
+  private lookVal = 0;
   // Candidates, a ring in stream order (struct of arrays: no allocation per candidate).
   private cap = FIRST_CANDIDATES;
   private mask = FIRST_CANDIDATES - 1;
-  private cA = new Float64Array(FIRST_CANDIDATES);
-  private cLen = new Uint32Array(FIRST_CANDIDATES);
-  private cSeq = new Uint32Array(FIRST_CANDIDATES);
-  private cTypeFlags = new Uint16Array(FIRST_CANDIDATES);
-  private cCrc = new Uint32Array(FIRST_CANDIDATES);
+  private cA = new Int32Array(FIRST_CANDIDATES);
+  private cLen = new Int32Array(FIRST_CANDIDATES);
+  private cCrc = new Int32Array(FIRST_CANDIDATES);
   private cAt = new Float64Array(FIRST_CANDIDATES);
   private cState = new Uint8Array(FIRST_CANDIDATES);
   private head = 0;
   private count = 0;
   private pending = 0;
   // Min-heap of candidate ends (position of the frame CRC), with the slot and start to detect stale entries.
-  private heapE = new Float64Array(1024);
-  private heapA = new Float64Array(1024);
+  private heapE = new Int32Array(1024);
+  private heapA = new Int32Array(1024);
   private heapSlot = new Int32Array(1024);
   private heapN = 0;
   // Ends usually come in stream order: those go to a FIFO (O(1)); only out-of-order ends use the heap.
-  private fifoA = new Float64Array(FIRST_CANDIDATES);
+  private fifoA = new Int32Array(FIRST_CANDIDATES);
+  private fifoE = new Int32Array(FIRST_CANDIDATES);
   private fifoSlot = new Int32Array(FIRST_CANDIDATES);
   private fifoHead = 0;
   private fifoN = 0;
   private fifoLastE = -1;
   private lastByteAt = 0;
+  private readonly rebaseAt: number;
+  /** Stream bytes the positions were moved down by (positions are relative to it). */
+  private rebased = 0;
+  /** FIFO and heap entries of candidates given up or delivered over (none: no liveness checks). */
+  private stale = 0;
+  /** A pending candidate was given up since the next end was last looked at. */
+  private gaveUp = false;
   private timer?: NodeJS.Timeout;
 
   constructor(opts: DecoderOptions = {}) {
     super({ readableObjectMode: true });
-    this.o = { ...DECODER_DEFAULTS, now: Date.now, ...opts };
+    const { rebaseAt, ...o } = opts;
+    this.o = { ...DECODER_DEFAULTS, now: Date.now, ...o };
+    this.rebaseAt = rebaseAt ?? REBASE_AT;
   }
 
   /** Bytes currently held waiting for the rest of a frame. */
@@ -188,6 +218,11 @@ export class FrameDecoder extends Transform {
     return Math.max(this.base, Math.min(k, this.top));
   }
 
+  private setWindow(w: Buffer): void {
+    this.win = w;
+    this.view = new DataView(w.buffer, w.byteOffset, w.byteLength);
+  }
+
   private append(b: Buffer): void {
     if (this.top + b.length - this.base > this.win.length) {
       const keep = this.keepFrom();
@@ -195,26 +230,50 @@ export class FrameDecoder extends Transform {
       if (len + b.length > this.win.length) {
         const next = Buffer.allocUnsafe(Math.max(this.win.length * 2, len + b.length));
         this.win.copy(next, 0, keep - this.base, this.top - this.base);
-        this.win = next;
+        this.setWindow(next);
       } else {
         this.win.copyWithin(0, keep - this.base, this.top - this.base);
       }
       this.base = keep;
+      if (this.base >= this.rebaseAt) this.rebase();
       // Shrink back after a burst: a big window is only needed while a big frame is arriving.
       if (this.win.length > 4 * 1024 * 1024 && len + b.length <= 1024 * 1024) {
         const next = Buffer.allocUnsafe(2 * 1024 * 1024);
         this.win.copy(next, 0, 0, len);
-        this.win = next;
+        this.setWindow(next);
       }
     }
     b.copy(this.win, this.top - this.base);
     this.top += b.length;
   }
 
+  /** Move every stored position down by `base` (positions before the window become -1: never live). */
+  private rebase(): void {
+    const d = this.base;
+    const down = (x: number) => Math.max(x - d, -1);
+    this.base = 0;
+    this.top -= d;
+    this.scanPos -= d;
+    this.cursor -= d;
+    this.crcPos = down(this.crcPos);
+    this.lookPos = down(this.lookPos);
+    this.fifoLastE = down(this.fifoLastE);
+    for (const x of [this.cA, this.fifoA, this.fifoE]) for (let k = 0; k < x.length; k++) x[k] = down(x[k]!);
+    for (let h = 0; h < this.heapN; h++) {
+      this.heapE[h] = down(this.heapE[h]!);
+      this.heapA[h] = down(this.heapA[h]!);
+    }
+    this.rebased += d;
+  }
+
   private advanceCrc(to: number): void {
+    if (to >= this.lookPos && this.lookPos > this.crcPos) {
+      this.crcPos = this.lookPos;
+      this.crcVal = this.lookVal;
+    }
     const from = this.crcPos - this.base;
     const n = to - this.crcPos;
-    this.crcVal = n > NATIVE_CRC_MIN ? crc32(this.win.subarray(from, from + n), this.crcVal) : crcUpdate(this.crcVal, this.win, from, from + n);
+    this.crcVal = n > NATIVE_CRC_MIN ? crc32(this.win.subarray(from, from + n), this.crcVal >>> 0) | 0 : crcUpdateView(this.crcVal, this.view, from, from + n);
     this.crcPos = to;
   }
 
@@ -222,22 +281,30 @@ export class FrameDecoder extends Transform {
   private process(): void {
     const w = this.win;
     let nextMagic = -1;
+    // The next candidate end, kept across iterations (peekEnd only after it may have changed).
+    let end = this.peekEnd();
     for (;;) {
       if (nextMagic < this.scanPos) {
-        const i = findMagic(w, this.scanPos - this.base, this.top - this.base);
-        nextMagic = i < 0 ? Infinity : this.base + i;
+        const i = findMagic(w, this.view, this.scanPos - this.base, this.top - this.base);
+        nextMagic = i < 0 ? NONE : this.base + i;
         if (i < 0) this.scanPos = Math.max(this.scanPos, this.top - (w[this.top - 1 - this.base] === MAGIC0 ? 1 : 0)); // a final 0xB0 may start a magic
       }
-      const headerReady = nextMagic + HEADER_BYTES <= this.top;
-      const blockedAt = headerReady ? Infinity : nextMagic;
-      const e = this.peekEnd();
-      const nextEnd = e + TRAILER_BYTES <= this.top && e <= blockedAt ? e : Infinity;
-      const nextHeader = headerReady ? nextMagic : Infinity;
-      if (nextEnd === Infinity && nextHeader === Infinity) return;
-      if (nextEnd <= nextHeader) this.decide();
-      else {
-        this.header(nextHeader);
+      const headerReady = nextMagic <= this.top - HEADER_BYTES;
+      const blockedAt = headerReady ? NONE : nextMagic;
+      const nextEnd = end <= this.top - TRAILER_BYTES && end <= blockedAt ? end : NONE;
+      const nextHeader = headerReady ? nextMagic : NONE;
+      if (nextEnd === NONE && nextHeader === NONE) return;
+      if (nextEnd <= nextHeader) {
+        this.decide(nextEnd);
+        end = this.peekEnd();
+      } else {
+        const e = this.header(nextHeader);
         this.scanPos = nextHeader + 1;
+        // Only a candidate given up for room can hide the cached end; a new one can only come first.
+        if (this.gaveUp) {
+          this.gaveUp = false;
+          end = this.peekEnd();
+        } else if (e < end) end = e;
       }
     }
   }
@@ -251,13 +318,21 @@ export class FrameDecoder extends Transform {
     return this.cState[slot] === PENDING && this.cA[slot] === a;
   }
 
-  /** Position of the next candidate end (FIFO or heap), Infinity if none; drops stale entries. */
+  /** Position of the next candidate end (FIFO or heap), NONE if none; drops stale entries. */
   private peekEnd(): number {
-    while (this.fifoN > 0 && !this.liveSlot(this.fifoSlot[this.fifoHead]!, this.fifoA[this.fifoHead]!)) this.fifoPop();
-    while (this.heapN > 0 && !this.live(0)) this.heapPop();
-    const f = this.fifoN > 0 ? this.fifoA[this.fifoHead]! + HEADER_BYTES + this.cLen[this.fifoSlot[this.fifoHead]!]! : Infinity;
-    const h = this.heapN > 0 ? this.heapE[0]! : Infinity;
-    return Math.min(f, h);
+    if (this.stale > 0) {
+      while (this.fifoN > 0 && !this.liveSlot(this.fifoSlot[this.fifoHead]!, this.fifoA[this.fifoHead]!)) {
+        this.fifoPop();
+        this.stale--;
+      }
+      while (this.heapN > 0 && !this.live(0)) {
+        this.heapPop();
+        this.stale--;
+      }
+    }
+    const f = this.fifoN > 0 ? this.fifoE[this.fifoHead]! : NONE;
+    const h = this.heapN > 0 ? this.heapE[0]! : NONE;
+    return f < h ? f : h;
   }
 
   private fifoPop(): void {
@@ -269,6 +344,7 @@ export class FrameDecoder extends Transform {
     if (this.fifoN < this.cap && (this.fifoN === 0 || e >= this.fifoLastE)) {
       const k = (this.fifoHead + this.fifoN) & this.mask;
       this.fifoA[k] = a;
+      this.fifoE[k] = e;
       this.fifoSlot[k] = slot;
       this.fifoN++;
       this.fifoLastE = e;
@@ -276,23 +352,34 @@ export class FrameDecoder extends Transform {
   }
 
 
-  private header(a: number): void {
+  /** Check the header at `a`; a verified one becomes a candidate. Returns its end, or NONE. */
+  private header(a: number): number {
     const i = a - this.base;
     const w = this.win;
     if (w[i + 2] !== WIRE_VERSION) {
       this.stats.badHeaders++;
-      return;
+      return NONE;
     }
-    const length = u32(w, i + 10);
-    if (length > MAX_PAYLOAD || u32(w, i + 14) !== crcUpdate(0, w, i, i + 14)) {
+    const v = this.view;
+    const length = v.getUint32(i + 10);
+    if (length > MAX_PAYLOAD) {
       this.stats.badHeaders++;
-      return;
+      return NONE;
     }
-    // With nothing pending the running CRC may restart here instead of crossing garbage.
+    // The header CRC from its own bytes (no dependency on the running CRC)...
+    const hdr = crcUpdateHeader(0, v, i);
+    if (v.getInt32(i + 14) !== hdr) {
+      this.stats.badHeaders++;
+      return NONE;
+    }
+    // ...then the running CRC to the header start (with nothing pending it restarts there instead of
+    // crossing garbage); the one after the header follows from both without reading its bytes again.
     if (this.pending === 0) {
       this.crcPos = a;
       this.crcVal = 0;
     } else this.advanceCrc(a);
+    this.lookPos = a + 14;
+    this.lookVal = crcAfterHeader(this.crcVal, hdr);
     if (this.count === this.cap) {
       if (this.cap < MAX_CANDIDATES) this.grow();
       else this.give(this.head, true);
@@ -302,37 +389,41 @@ export class FrameDecoder extends Transform {
     this.pending++;
     this.cA[slot] = a;
     this.cLen[slot] = length;
-    this.cSeq[slot] = u32(w, i + 6);
-    this.cTypeFlags[slot] = (w[i + 3]! << 8) | w[i + 4]!;
     this.cCrc[slot] = this.crcVal;
     this.cAt[slot] = this.lastByteAt;
     this.cState[slot] = PENDING;
-    this.pushEnd(a + HEADER_BYTES + length, a, slot);
+    const e = a + HEADER_BYTES + length;
+    this.pushEnd(e, a, slot);
+    return e;
   }
 
   /** The candidate whose frame CRC is next in the stream has all its bytes: check it. */
-  private decide(): void {
+  private decide(e: number): void {
+    // `e` is the next end peekEnd found: the heap's top or the FIFO's head.
     let slot: number;
-    let e: number;
-    const f = this.fifoN > 0 ? this.fifoA[this.fifoHead]! + HEADER_BYTES + this.cLen[this.fifoSlot[this.fifoHead]!]! : Infinity;
-    if (this.heapN > 0 && this.heapE[0]! < f) {
-      e = this.heapE[0]!;
+    let a: number;
+    if (this.heapN > 0 && this.heapE[0] === e) {
       slot = this.heapSlot[0]!;
+      a = this.heapA[0]!;
       this.heapPop();
     } else {
-      e = f;
       slot = this.fifoSlot[this.fifoHead]!;
+      a = this.fifoA[this.fifoHead]!;
       this.fifoPop();
     }
+    // Stale entries are pruned only while some are known to exist (`stale`); this keeps a miscount harmless.
+    if (!this.liveSlot(slot, a)) return;
     this.advanceCrc(e);
-    const a = this.cA[slot]!;
-    const ok = crcOfRange(this.cCrc[slot]!, this.crcVal, e - a) === u32(this.win, e - this.base);
+    const ok = crcOfRange(this.cCrc[slot]!, this.crcVal, e - a) === this.view.getInt32(e - this.base);
     this.cState[slot] = ok ? VALID : BAD;
     this.pending--;
   }
 
   /** Hand out decided candidates in stream order, as the spec's one-at-a-time receiver would. */
   private deliver(): void {
+    let corruptListened: boolean | undefined;
+    let skipped = 0; // counted here, added to the stats once
+    let bad = 0;
     while (this.count > 0) {
       const slot = this.head;
       const a = this.cA[slot]!;
@@ -342,59 +433,71 @@ export class FrameDecoder extends Transform {
         continue;
       }
       if (state === PENDING) break;
-      this.stats.skippedBytes += a - this.cursor;
-      const tf = this.cTypeFlags[slot]!;
-      const type = tf >> 8;
-      const flags = tf & 0xff;
-      const seq = this.cSeq[slot]!;
+      skipped += a - this.cursor;
+      // Its header is still in the window (the window keeps the oldest candidate's bytes).
+      const h = a - this.base;
       if (state === VALID) {
-        const start = a + HEADER_BYTES - this.base;
+        const start = h + HEADER_BYTES;
         const payload = Buffer.from(this.win.subarray(start, start + this.cLen[slot]!)); // the window is reused
         this.cursor = a + HEADER_BYTES + this.cLen[slot]! + TRAILER_BYTES;
         this.popHead();
         this.stats.frames++;
-        this.push({ type, flags, seq, payload } satisfies Frame);
+        this.push({ type: this.win[h + 3]!, flags: this.win[h + 4]!, seq: this.view.getUint32(h + 6), payload } satisfies Frame);
         continue;
       }
       // Drop it, but rescan its bytes: a lost chunk may have pulled the next frame inside it.
-      this.stats.skippedBytes += 1;
+      skipped += 1;
       this.cursor = a + 1;
       this.popHead();
       if (state === BAD) {
-        this.stats.badPayloads++;
-        if (this.listenerCount('corrupt') > 0) this.emit('corrupt', { type, flags, seq } satisfies CorruptFrame);
+        bad++;
+        if ((corruptListened ??= this.listenerCount('corrupt') > 0)) {
+          this.emit('corrupt', { type: this.win[h + 3]!, flags: this.win[h + 4]!, seq: this.view.getUint32(h + 6) } satisfies CorruptFrame);
+        }
       }
     }
     if (this.count === 0 && this.scanPos > this.cursor) {
-      this.stats.skippedBytes += this.scanPos - this.cursor;
+      skipped += this.scanPos - this.cursor;
       this.cursor = this.scanPos;
     }
+    this.stats.skippedBytes += skipped;
+    this.stats.badPayloads += bad;
   }
 
-  /** Double the candidate ring; FIFO and heap entries are re-pointed by start position (unique per candidate). */
+  /**
+   * Double the candidate ring, unrolled so the head is slot 0: a slot moves to (slot - head) mod old cap.
+   * A stale FIFO or heap entry then points at another start or at a DROPPED slot, so it stays stale.
+   */
   private grow(): void {
     const cap = this.cap * 2;
-    const moved = new Map<number, number>();
-    const cA = new Float64Array(cap), cLen = new Uint32Array(cap), cSeq = new Uint32Array(cap), cTypeFlags = new Uint16Array(cap);
-    const cCrc = new Uint32Array(cap), cAt = new Float64Array(cap), cState = new Uint8Array(cap);
-    for (let k = 0; k < this.count; k++) {
-      const o = (this.head + k) & this.mask;
-      cA[k] = this.cA[o]!; cLen[k] = this.cLen[o]!; cSeq[k] = this.cSeq[o]!; cTypeFlags[k] = this.cTypeFlags[o]!;
-      cCrc[k] = this.cCrc[o]!; cAt[k] = this.cAt[o]!; cState[k] = this.cState[o]!;
-      moved.set(this.cA[o]!, k);
-    }
-    const fifoA = new Float64Array(cap), fifoSlot = new Int32Array(cap);
+    const unroll = <T extends Float64Array | Uint32Array | Int32Array | Uint16Array | Uint8Array>(x: T, y: T): T => {
+      const tail = x.subarray(this.head, this.cap);
+      y.set(tail, 0);
+      y.set(x.subarray(0, this.head), tail.length);
+      return y;
+    };
+    const cState = unroll(this.cState, new Uint8Array(cap));
+    cState.fill(DROPPED, this.cap);
+    const fifoA = new Int32Array(cap), fifoE = new Int32Array(cap), fifoSlot = new Int32Array(cap);
     for (let k = 0; k < this.fifoN; k++) {
       const o = (this.fifoHead + k) & this.mask;
       fifoA[k] = this.fifoA[o]!;
-      fifoSlot[k] = moved.get(this.fifoA[o]!) ?? -1;
+      fifoE[k] = this.fifoE[o]!;
+      fifoSlot[k] = (this.fifoSlot[o]! - this.head) & this.mask;
     }
-    for (let h = 0; h < this.heapN; h++) this.heapSlot[h] = moved.get(this.heapA[h]!) ?? -1;
-    Object.assign(this, { cA, cLen, cSeq, cTypeFlags, cCrc, cAt, cState, fifoA, fifoSlot, cap, mask: cap - 1, head: 0, fifoHead: 0 });
+    for (let h = 0; h < this.heapN; h++) this.heapSlot[h] = (this.heapSlot[h]! - this.head) & this.mask;
+    Object.assign(this, {
+      cA: unroll(this.cA, new Int32Array(cap)), cLen: unroll(this.cLen, new Int32Array(cap)), 
+      cCrc: unroll(this.cCrc, new Int32Array(cap)), cAt: unroll(this.cAt, new Float64Array(cap)),
+      cState, fifoA, fifoE, fifoSlot, cap, mask: cap - 1, head: 0, fifoHead: 0,
+    });
   }
 
   private popHead(): void {
-    if (this.cState[this.head] === PENDING) this.pending--;
+    if (this.cState[this.head] === PENDING) {
+      this.pending--;
+      this.stale++;
+    }
     this.cState[this.head] = DROPPED;
     this.head = (this.head + 1) & this.mask;
     this.count--;
@@ -405,6 +508,8 @@ export class FrameDecoder extends Transform {
     if (this.cState[slot] !== PENDING) return;
     this.cState[slot] = DROPPED;
     this.pending--;
+    this.stale++;
+    this.gaveUp = true;
     this.stats.timeouts++;
     if (slot === this.head) {
       this.stats.skippedBytes += this.cA[slot]! - this.cursor + 1;
@@ -444,13 +549,14 @@ export class FrameDecoder extends Transform {
       // Stale entries (candidates delivered over or given up) go first; grow only if all are live.
       let n = 0;
       for (let h = 0; h < this.heapN; h++) if (this.live(h)) { this.heapE[n] = this.heapE[h]!; this.heapA[n] = this.heapA[h]!; this.heapSlot[n] = this.heapSlot[h]!; n++; }
+      this.stale -= this.heapN - n;
       this.heapN = n;
       for (let h = (n >> 1) - 1; h >= 0; h--) this.siftDown(h);
       if (n > this.heapE.length / 2) {
-        const grow = <T extends Float64Array | Int32Array>(x: T, make: (n: number) => T): T => { const y = make(x.length * 2); y.set(x); return y; };
-        this.heapE = grow(this.heapE, (k) => new Float64Array(k));
-        this.heapA = grow(this.heapA, (k) => new Float64Array(k));
-        this.heapSlot = grow(this.heapSlot, (k) => new Int32Array(k));
+        const grow = (x: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => { const y = new Int32Array(x.length * 2); y.set(x); return y; };
+        this.heapE = grow(this.heapE);
+        this.heapA = grow(this.heapA);
+        this.heapSlot = grow(this.heapSlot);
       }
     }
     let h = this.heapN++;

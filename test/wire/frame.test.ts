@@ -104,7 +104,8 @@ test('property: frames, lost bytes, flipped bytes and stacked headers decode exa
       fc.array(fc.tuple(fc.nat(40), fc.integer({ min: 0, max: 3000 })), { minLength: 1, maxLength: 12 }),
       fc.array(fc.tuple(fc.nat(), fc.oneof(fc.constant(-1), fc.integer({ min: 0, max: 255 }))), { maxLength: 6 }),
       fc.array(fc.integer({ min: 1, max: 5000 }), { minLength: 1, maxLength: 6 }),
-      (specs, edits, cuts) => {
+      fc.boolean(),
+      (specs, edits, cuts, rebase) => {
         const parts: Buffer[] = [];
         for (const [i, [kind, n]] of specs.entries()) {
           // Some frames, some stacked headers that claim more than follows, some embedded in another payload.
@@ -119,7 +120,7 @@ test('property: frames, lost bytes, flipped bytes and stacked headers decode exa
         }
         const chunks: Buffer[] = [];
         for (let off = 0, k = 0; off < buf.length; off += cuts[k++ % cuts.length]!) chunks.push(buf.subarray(off, off + cuts[k % cuts.length]!));
-        const dec = new FrameDecoder();
+        const dec = new FrameDecoder(rebase ? { rebaseAt: 1 } : {}); // positions moved down at every window slide
         const seqs: number[] = [];
         const corrupt: number[] = [];
         dec.on('data', (f: Frame) => seqs.push(f.seq));
@@ -146,7 +147,8 @@ test('adversarial: 2 MiB of stacked 1 MiB headers 18 bytes apart, then a real fr
   dec.destroy();
 });
 
-test('a partial frame is dropped when the line goes quiet, and the frame after it decodes (18-byte stall)', async (t) => {
+// Timer tests run serially, first: the long synchronous tests below would hold the event loop past their waits.
+test.serial('a partial frame is dropped when the line goes quiet, and the frame after it decodes (18-byte stall)', async (t) => {
   const dec = new FrameDecoder({ idleMs: 100 });
   const seqs: number[] = [];
   dec.on('data', (f: Frame) => seqs.push(f.seq));
@@ -159,7 +161,7 @@ test('a partial frame is dropped when the line goes quiet, and the frame after i
   dec.destroy();
 });
 
-test('a partial frame kept alive by trickled bytes is dropped at its deadline; frames inside it are then found', async (t) => {
+test.serial('a partial frame kept alive by trickled bytes is dropped at its deadline; frames inside it are then found', async (t) => {
   const dec = new FrameDecoder({ idleMs: 10_000, deadlineBaseMs: 150, deadlineBytesPerMs: 1e9 });
   const seqs: number[] = [];
   dec.on('data', (f: Frame) => seqs.push(f.seq));
@@ -194,4 +196,28 @@ test('more candidates than the first ring holds (it grows): still exactly the sp
   dec.destroy();
   t.deepEqual({ seqs, corrupt }, specDecode(buf));
   t.true(seqs.includes(60_004) && corrupt.length > 600, `${seqs.length} frames, ${corrupt.length} corrupt`);
+});
+
+test('a long stream whose positions are moved down many times (as every 256 MiB): still exactly the spec receiver', (t) => {
+  // 3 MB of stacked headers, frames with stacked headers in their payload, garbage and frames; the
+  // window slides (and positions move down) hundreds of times while candidates are pending.
+  const parts: Buffer[] = [];
+  let junk = 12345;
+  for (let i = 0; i < 400; i++) {
+    for (let k = 0; k < 20; k++) parts.push(stackedHeader(i * 100 + k, 1000 + ((i * 7919 + k * 31) % 4900)));
+    parts.push(encodeFrame(0x11, 1, 70_000 + i, Buffer.concat([stackedHeader(80_000 + i, 100), Buffer.alloc(i % 500, i)])));
+    parts.push(Buffer.from(Array.from({ length: 5000 }, () => (junk = (junk * 1103515245 + 12345) >>> 0) >>> 24)));
+    parts.push(encodeFrame(0x10, 0, 90_000 + i, Buffer.from('{}')));
+  }
+  parts.push(Buffer.alloc(6000)); // every claim at the end gets its bytes
+  const buf = Buffer.concat(parts);
+  const dec = new FrameDecoder({ rebaseAt: 50_000 });
+  const seqs: number[] = [];
+  const corrupt: number[] = [];
+  dec.on('data', (f: Frame) => seqs.push(f.seq));
+  dec.on('corrupt', (c: { seq: number }) => corrupt.push(c.seq));
+  for (let off = 0; off < buf.length; off += 4093) dec.write(buf.subarray(off, off + 4093));
+  dec.destroy();
+  t.deepEqual({ seqs, corrupt }, specDecode(buf));
+  t.true(seqs.includes(90_399) && seqs.includes(70_399), `${seqs.length} frames`);
 });
