@@ -1,6 +1,8 @@
 // The organisation's keys for a simulated fleet, made fresh per run (nothing shared or default):
-// CA, dock identity, the central store's receipt key, and today's evidence-key epochs.
+// CA, dock identity, the central store's receipt key, and today's evidence-key epochs; the files a run
+// hands to central and the dock (writeRunKeys) and a camera's trust store (provisionCamera).
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SignedDocument } from '../../shared/evidence.js';
 import { createCA, issueCertificate, signEpoch, type KeyAndCert } from '../../shared/pki/ca.js';
@@ -45,3 +47,18 @@ export function provisionCamera(pki: FleetPki, trustDir: string, deviceId: strin
 }
 
 export const epochDocsDir = (root: string) => join(root, 'epochs');
+
+const pem = (k: { export(o: object): string | Buffer }, type: 'spki' | 'pkcs8') => k.export({ type, format: 'pem' }) as string;
+
+/** A run's keys as provisioning lays them out for central and the dock; returns the keys directory. */
+export async function writeRunKeys(root: string, pki: FleetPki): Promise<string> {
+  const keys = join(root, 'keys');
+  await mkdir(join(keys, 'epochs'), { recursive: true });
+  await writeFile(join(keys, 'receipt.key.pem'), pem(pki.receiptKey.privateKey, 'pkcs8'), { mode: 0o600 });
+  await writeFile(join(keys, 'receipt.pub.pem'), pem(pki.receiptKey.publicKey, 'spki'));
+  await writeFile(join(keys, 'dock.key.pem'), pki.dock.keyPem, { mode: 0o600 });
+  await writeFile(join(keys, 'dock.cert.pem'), pki.dock.certPem);
+  await writeFile(join(keys, 'ca.pem'), pki.ca.certPem);
+  for (const e of pki.epochs) await writeFile(join(keys, 'epochs', `${e.epochId}.json`), JSON.stringify(e.doc));
+  return keys;
+}

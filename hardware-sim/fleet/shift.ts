@@ -1,0 +1,63 @@
+// The shift: every camera lives through its incidents in parallel (press, record, long-press), and the
+// seeded power cuts kill a camera's process mid-incident and boot it again.
+import path from 'node:path';
+import { startCameraProcess } from '../camera-process.js';
+import { faultCount, type Cam } from './cameras.js';
+import type { PowerCut } from './checks.js';
+import type { Progress } from './progress.js';
+import type { Scenario } from './scenario.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function runShift(sc: Scenario, cams: Cam[], rand: () => number, progress?: Progress): Promise<{ powerCuts: PowerCut[]; cuts: number }> {
+  const between = ([a, b]: readonly [number, number]) => a + (b - a) * rand();
+  const realMs = (simSeconds: number) => (simSeconds * 1000) / sc.speed;
+  const powerCuts: PowerCut[] = [];
+  let cuts = 0;
+
+  // Power cuts: which (camera, incident) pairs lose power mid-incident.
+  const cutPlan = new Set<string>();
+  const cutTarget = Math.min(faultCount(sc, 'camera-power-cut'), sc.cameras * sc.incidentsPerCamera);
+  while (cutPlan.size < cutTarget) cutPlan.add(`${Math.floor(rand() * sc.cameras)}:${Math.floor(rand() * sc.incidentsPerCamera)}`);
+
+  const plans = cams.map((_, i) => ({
+    warmup: sc.prerecordSeconds + between(sc.gapSeconds),
+    incidents: Array.from({ length: sc.incidentsPerCamera }, () => ({ seconds: between(sc.incidentSeconds), gap: between(sc.gapSeconds), cutAt: rand() })),
+    i,
+  }));
+  await Promise.all(plans.map(async (plan) => {
+    const cam = cams[plan.i]!;
+    await sleep(realMs(plan.warmup));
+    for (const [k, inc] of plan.incidents.entries()) {
+      await cam.proc.send({ op: 'press' });
+      progress?.tick(cam.deviceId, 'recording');
+      if (cutPlan.has(`${plan.i}:${k}`)) {
+        await sleep(realMs(inc.seconds * (0.2 + 0.7 * inc.cutAt)));
+        const asked = Date.now();
+        const st = await cam.proc.send({ op: 'status' });
+        const answered = Date.now();
+        const killing = cam.proc.kill9();
+        // Camera time at the SIGKILL: the end of the newest segment it had captured when it answered
+        // (taken as mid round trip) plus the time since, scaled. Not its clock: on a loaded machine the
+        // simulated capture lags the clock, and video never captured is not lost to the cut. Not after the
+        // exit is reaped either: under load that wait, x speed, would read as loss.
+        const capturedMs = Number(st.lastSegmentEndMs) > 0 ? Number(st.lastSegmentEndMs) : (st.now as number);
+        const cutAtMs = capturedMs + ((answered - asked) / 2 + (Date.now() - answered)) * sc.speed;
+        await killing;
+        const ids = st.clipIds as string[];
+        // A camera that had stopped itself (flash full) loses no video to the cut: nothing to measure.
+        if (st.recorder === 'recording') {
+          powerCuts.push({ deviceId: cam.deviceId, clipId: ids[ids.length - 1]!, cutAtMs, uncertaintyMs: ((answered - asked) / 2) * sc.speed, flashDir: path.join(cam.dir, 'flash') });
+        }
+        cuts++;
+        cam.proc = await startCameraProcess(cam.dir, cam.config);
+      } else {
+        await sleep(realMs(inc.seconds));
+        await cam.proc.send({ op: 'long-press' });
+      }
+      progress?.tick(cam.deviceId, 'recorded');
+      await sleep(realMs(inc.gap));
+    }
+  }));
+  return { powerCuts, cuts };
+}
