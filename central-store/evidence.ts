@@ -9,7 +9,7 @@ import { ClipError, ClipFormatError, unwrapKey } from '../shared/clip/reader.js'
 import type { SignedDocument } from '../shared/evidence.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import type { BlobStore } from './blob-store.js';
-import { openClipStream } from './clip-stream.js';
+import { openClipStream, readStoredHeader } from './clip-stream.js';
 import { migrateIngest, setPurpose, type ClipRow } from './clips-index.js';
 import type { Db } from './db.js';
 import { ReceiptBook, type DeletionReceipt } from './deletion-receipts.js';
@@ -29,6 +29,13 @@ import type { ZipOptions } from './zip-aes.js';
 export { StoreError } from './store-error.js';
 export type { DeletionReceipt, DeletionReceiptBody } from './deletion-receipts.js';
 export { verifyDeletionReceipt, verifyKeyDestruction } from './deletion-receipts.js';
+
+/** The clip page's header facts (docs/web-office.md): never a location, nothing decrypted. */
+export interface HeaderFacts {
+  /** 2: sealed by the camera (docs/clip-format.md §7); 1: unsigned. */
+  version: number; deviceId: string; startedAt: string; purpose: string | null;
+  prerecordSeconds: number | null; prebufferAudio: boolean | null; audioKept: string | null; policyHash: string | null;
+}
 
 // A type (not an interface) so it also fits callers' index-signature shapes.
 export type ClipInfo = {
@@ -233,6 +240,22 @@ export class EvidenceStore {
   }
 
   markers(clipId: string): Marker[] { return markersOf(this.db, clipId); }
+
+  /**
+   * What the camera wrote in the clip's cleartext header (sealed by its key, verified at ingest), read
+   * from the stored blob's first bytes, no key needed: only the named members, never anything else.
+   */
+  async headerFacts(clipId: string): Promise<HeaderFacts> {
+    const r = this.row(clipId);
+    const h = await readStoredHeader(this.blobs, r.blob_key);
+    const m = h.meta;
+    const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v) ? v : null;
+    const str = (v: unknown) => typeof v === 'string' && v ? v.slice(0, 200) : null;
+    return {
+      version: h.version, deviceId: m.deviceId, startedAt: m.startedAt, purpose: str(m.purpose), prerecordSeconds: num(m.prerecordSeconds),
+      prebufferAudio: typeof m.prebufferAudio === 'boolean' ? m.prebufferAudio : null, audioKept: str(m.audioKept), policyHash: str(m.policyHash),
+    };
+  }
 
   /** Change the clip's purpose (category); its retention deadline follows (ClipInfo.deleteAfter). */
   setCategory(clipId: string, c: { purpose: string; reason: string; by: string }): ClipInfo {

@@ -18,6 +18,7 @@ export interface EvidenceApi {
   addToCase(id: string, c: { caseNumber: string; by: string }): ClipInfoLike;
   removeFromCase(id: string, c: { caseNumber: string; reason: string; by: string }): ClipInfoLike;
   cases(id: string): unknown[];
+  headerFacts(id: string): Promise<unknown>;
   markers(id: string): unknown[];
   liftHold(id: string, h: { reason: string; by: string }): ClipInfoLike;
   deleteNow(id: string, d: { reason: string; by: string }): Promise<unknown>;

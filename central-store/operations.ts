@@ -137,7 +137,7 @@ export class Operations {
       const ev = await this.o.evidence();
       const c = ev.get(id);
       if (!c) throw new OpError('not-found', `clip ${id} not found`);
-      return { ...c, markers: ev.markers(id), cases: ev.cases(id) };
+      return { ...c, markers: ev.markers(id), cases: ev.cases(id), header: await ev.headerFacts(id).catch(() => null) };
     });
   }
   /** Decrypt for viewing (stream) or download; logged before the first byte is handed out. */

@@ -93,14 +93,17 @@ export const PLAYER_JS = `
   var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute('content');
   function say(t) { if (status) status.textContent = t; }
   function concat(a, b) { var c = new Uint8Array(a.length + b.length); c.set(a, 0); c.set(b, a.length); return c; }
-  function avcCodec(buf) {
-    for (var i = 0; i + 8 < buf.length; i++) {
-      if (buf[i] === 0x61 && buf[i + 1] === 0x76 && buf[i + 2] === 0x63 && buf[i + 3] === 0x43) {
-        var h = function (x) { return (x < 16 ? '0' : '') + x.toString(16); };
-        return 'avc1.' + h(buf[i + 5]) + h(buf[i + 6]) + h(buf[i + 7]);
-      }
-    }
-    return null;
+  function find(buf, a, b, c, d) {
+    for (var i = 0; i + 8 < buf.length; i++) if (buf[i] === a && buf[i + 1] === b && buf[i + 2] === c && buf[i + 3] === d) return i;
+    return -1;
+  }
+  // The init segment names the tracks: avcC gives the H.264 profile; an mp4a entry means AAC-LC (the server encodes it).
+  function codecs(buf) {
+    var i = find(buf, 0x61, 0x76, 0x63, 0x43);
+    if (i < 0 || find(buf, 0x6d, 0x6f, 0x6f, 0x76) < 0 || find(buf, 0x6d, 0x76, 0x65, 0x78) < 0) return null;
+    var h = function (x) { return (x < 16 ? '0' : '') + x.toString(16); };
+    var v = 'avc1.' + h(buf[i + 5]) + h(buf[i + 6]) + h(buf[i + 7]);
+    return find(buf, 0x6d, 0x70, 0x34, 0x61) >= 0 ? v + ', mp4a.40.2' : v;
   }
   btn.addEventListener('click', function () {
     btn.disabled = true;
@@ -126,9 +129,10 @@ export const PLAYER_JS = `
       if (r.done) break;
       if (!sb) {
         head = concat(head, r.value);
-        var codec = avcCodec(head);
+        var codec = codecs(head);
         if (!codec) continue;
         sb = ms.addSourceBuffer('video/mp4; codecs="' + codec + '"');
+        video.setAttribute('data-codecs', codec);
         await append(sb, head);
         video.muted = true;
         video.play().catch(function () {});

@@ -7,7 +7,7 @@ import type http from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { countsAsFailure, STATUS, type OfficeDeps } from '../api.js';
 import type { AccessLog } from '../access-log.js';
-import type { ClipInfo } from '../evidence.js';
+import type { ClipInfo, HeaderFacts } from '../evidence.js';
 import type { Marker } from '../markers.js';
 import type { CaseEntry } from '../cases.js';
 
@@ -274,11 +274,11 @@ export function createOffice(o: OfficeOptions) {
     };
 
     const clip = async (res: http.ServerResponse, c: PageCtx, me: Viewer, id: string, url: URL, extra: Record<string, string>) => {
-      const info = await o.ops.metadata(me.username, id) as unknown as ClipInfo & { markers: Marker[]; cases: CaseEntry[] };
+      const info = await o.ops.metadata(me.username, id) as unknown as ClipInfo & { markers: Marker[]; cases: CaseEntry[]; header: HeaderFacts | null };
       const custody = o.log.mentioning(`"clipId":${JSON.stringify(info.clipId)}`).filter((e) => e.action !== 'metadata');
       const done = url.searchParams.get('done');
       send(res, 200, clipPage(c, {
-        clip: info, markers: info.markers, cases: info.cases, custody, canView: can(me.role as never, 'view'), canHold: can(me.role as never, 'hold'), canMark: can(me.role as never, 'annotate'),
+        clip: info, header: info.header, markers: info.markers, cases: info.cases, custody, canView: can(me.role as never, 'view'), canHold: can(me.role as never, 'hold'), canMark: can(me.role as never, 'annotate'),
         message: done && Object.hasOwn(DONE, done) ? { kind: 'ok', text: c.t[DONE[done]!] } : undefined,
       }), extra);
     };

@@ -1,7 +1,7 @@
 // The office's HTML, rendered on the server. Every value goes through esc() unless it is already Html,
 // so nothing from a clip, a user or a query can become markup. No inline script or style (CSP).
 import type { AccessEntry } from '../access-log.js';
-import type { ClipInfo } from '../evidence.js';
+import type { ClipInfo, HeaderFacts } from '../evidence.js';
 import type { Marker } from '../markers.js';
 import type { CaseEntry } from '../cases.js';
 import type { Lang, Strings } from './i18n.js';
@@ -91,8 +91,9 @@ export function casePage(c: PageCtx, o: { caseNumber: string; clips: ClipInfo[] 
 ${o.clips.length ? html`<table id="results"><thead><tr><th>${c.t.start}</th><th>${c.t.camera}</th><th>${c.t.purpose}</th><th>${c.t.length}</th><th>${c.t.hold}</th><th></th></tr></thead><tbody>${clipRows(c, o.clips)}</tbody></table>` : html`<p>${c.t.noResults}</p>`}</div>`);
 }
 
-export function clipPage(c: PageCtx, o: { cases: CaseEntry[]; clip: ClipInfo; markers: Marker[]; custody: AccessEntry[]; canView: boolean; canHold: boolean; canMark: boolean; message?: { kind: 'ok' | 'err'; text: string } }): string {
+export function clipPage(c: PageCtx, o: { header: HeaderFacts | null; cases: CaseEntry[]; clip: ClipInfo; markers: Marker[]; custody: AccessEntry[]; canView: boolean; canHold: boolean; canMark: boolean; message?: { kind: 'ok' | 'err'; text: string } }): string {
   const x = o.clip;
+  const h = o.header;
   const id = encodeURIComponent(x.clipId);
   const start = Date.parse(x.startedAt);
   const lengthMs = x.stoppedAt ? Math.max(0, Date.parse(x.stoppedAt) - start) : 0;
@@ -135,11 +136,15 @@ ${o.canView ? html`<div class="card"><video id="player" controls playsinline></v
 ${markers}
 <div class="card"><h2>${c.t.custody}</h2><table id="custody"><thead><tr><th>${c.t.when}</th><th>${c.t.who}</th><th>${c.t.action}</th><th>${c.t.outcome}</th><th>${c.t.details}</th></tr></thead><tbody>${custody}</tbody></table></div>
 </div><div>
-<div class="card"><h2>${c.t.metadata}</h2><dl class="meta" id="meta">
-<dt>${c.t.camera}</dt><dd>${x.deviceId}</dd><dt>${c.t.dock}</dt><dd>${x.dockId}</dd>
-<dt>${c.t.start}</dt><dd>${utc(x.startedAt)}</dd><dt>${c.t.stop}</dt><dd>${utc(x.stoppedAt)}</dd><dt>${c.t.length}</dt><dd>${seconds(x.startedAt, x.stoppedAt)}</dd>
-<dt>${c.t.purpose}</dt><dd>${x.purpose ?? '—'}</dd><dt>${c.t.state}</dt><dd>${x.state === 'truncated' ? c.t.truncated : c.t.closed}</dd>
-<dt>${c.t.received}</dt><dd>${utc(x.receivedAt)}</dd><dt>${c.t.deleteAfter}</dt><dd>${x.deleteAfter ? utc(x.deleteAfter) : c.t.heldNoDelete}</dd>
+<div class="card"><h2>${c.t.metadata}</h2>${h ? html`<dl class="meta" id="meta">
+<dt>${c.t.camera}</dt><dd>${h.deviceId}</dd><dt>${c.t.start}</dt><dd>${utc(h.startedAt)}</dd><dt>${c.t.length}</dt><dd>${seconds(h.startedAt, x.stoppedAt)}</dd>
+<dt>${c.t.prerecord}</dt><dd id="prerecord">${h.prerecordSeconds === null ? '—' : `${h.prerecordSeconds} s`}</dd>
+<dt>${c.t.audioPolicy}</dt><dd id="audio-policy">${h.audioKept === 'all' ? c.t.audioAll : h.audioKept === 'live-only' ? c.t.audioLiveOnly : h.audioKept ?? '—'}</dd>
+<dt>${c.t.state}</dt><dd id="truncated">${x.state === 'truncated' ? c.t.truncated : c.t.closed}</dd>
+<dt>${c.t.purpose}</dt><dd>${h.purpose ?? '—'}</dd><dt>${c.t.policyHash}</dt><dd class="mono" id="policy-hash">${h.policyHash ?? '—'}</dd>
+<dt>${c.t.signature}</dt><dd>${h.version === 2 ? c.t.signed : c.t.unsigned}</dd></dl><p class="hint">${c.t.headerNote}</p>` : html`<p id="meta">${c.t.headerUnreadable}</p>`}</div>
+<div class="card"><h2>${c.t.inStore}</h2><dl class="meta" id="store-meta">
+<dt>${c.t.dock}</dt><dd>${x.dockId}</dd><dt>${c.t.received}</dt><dd>${utc(x.receivedAt)}</dd><dt>${c.t.deleteAfter}</dt><dd>${x.deleteAfter ? utc(x.deleteAfter) : c.t.heldNoDelete}</dd>
 <dt>${c.t.bytes}</dt><dd>${size(x.bytes)}</dd><dt>${c.t.epoch}</dt><dd class="mono">${x.epochId}</dd><dt>${c.t.sha256}</dt><dd class="mono">${x.sha256}</dd></dl></div>
 ${category}
 <div class="card"><h2>${c.t.hold}</h2><p id="hold-state">${x.hold ? html`<span class="badge hold">${c.t.heldBy(x.hold.caseNumber, x.hold.placedBy, utc(x.hold.placedAt))}</span><br><span class="hint">${x.hold.reason}</span>` : c.t.notHeld}</p>${holdForm}</div>

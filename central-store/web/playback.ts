@@ -8,7 +8,8 @@ export interface Remux { output: Readable; done: Promise<void>; kill(): void }
 
 export const FFMPEG_ARGS = [
   '-hide_banner', '-loglevel', 'error', '-nostdin', '-f', 'mpegts', '-i', 'pipe:0',
-  '-map', '0:v:0', '-an', '-c', 'copy',
+  // Video copied as it is; the first audio track, if the clip has one, as AAC-LC (what MSE plays in MP4).
+  '-map', '0:v:0', '-map', '0:a:0?', '-c:v', 'copy', '-c:a', 'aac', '-b:a', '128k',
   '-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof', 'pipe:1',
 ];
 

@@ -53,6 +53,7 @@ export class FakeEvidence implements EvidenceApi {
     this.calls.push('removeFromCase');
     return this.info(x);
   }
+  async headerFacts(id: string) { this.must(id); return null; }
   cases(id: string) { return [...this.inCase.get(id) ?? []].map((caseNumber) => ({ caseNumber, clipId: id })); }
   liftHold(id: string) {
     const c = this.must(id);

@@ -101,12 +101,20 @@ test.serial('clip page: metadata, playback plays (decrypted on the server), one 
   const meta = await page.textContent('#meta') ?? '';
   t.regex(meta, /cam-7/); t.regex(meta, /crime-prevention/); t.regex(meta, /0:06/);
   t.notRegex(meta, /lat|lon|gps|location/i);
+  // From the clip's header only: pre-record, sound policy, complete/truncated, policy hash.
+  t.is((await page.textContent('#prerecord'))?.trim(), '2.04 s');
+  t.regex(await page.textContent('#audio-policy') ?? '', /from the press on; none in the pre-record/);
+  t.is((await page.textContent('#truncated'))?.trim(), 'complete');
+  t.is((await page.textContent('#policy-hash'))?.trim(), 'c0ffee'.padEnd(64, '0'));
   const before = o.log.entries().filter((e) => e.action === 'view').length;
   await page.click('#play');
   await page.waitForFunction(() => (document.getElementById('player') as HTMLVideoElement).currentTime > 1.5, undefined, { timeout: 30_000 });
   await page.waitForFunction(() => document.getElementById('player')!.getAttribute('data-loaded') === '1', undefined, { timeout: 30_000 });
   const v = await page.$eval('#player', (el) => { const x = el as HTMLVideoElement; return { w: x.videoWidth, h: x.videoHeight, dur: x.duration }; });
   t.is(v.w, 640); t.is(v.h, 360);
+  // The clip's sound plays too: the stream carries AAC and Chromium decodes it.
+  t.regex(await page.getAttribute('#player', 'data-codecs') ?? '', /^avc1\.[0-9a-f]{6}, mp4a\.40\.2$/);
+  t.true(await page.$eval('#player', (el) => ((el as HTMLVideoElement & { webkitAudioDecodedByteCount: number }).webkitAudioDecodedByteCount ?? 0) > 0), 'audio decoded');
   t.true(Math.abs(v.dur - 6) < 0.5, `duration ${v.dur}`);
   // Seek within what has been streamed: it lands near the target.
   const landed = await page.evaluate(() => new Promise<number>((resolve) => {
@@ -134,7 +142,7 @@ test.serial('hold with reason and case number, then lift; both on the page and i
   await page.click('#hold');
   await page.waitForSelector('#unhold-form');
   t.regex(await page.textContent('#hold-state') ?? '', /case 0100-2026-4711, placed by owen/);
-  t.regex(await page.textContent('#meta') ?? '', /never while on hold/);
+  t.regex(await page.textContent('#store-meta') ?? '', /never while on hold/);
   await shot(page, 'clip-hold');
   t.true(logOf(USERS.officer).includes(`hold:ok:{"clipId":"${o.otherVideo}","reason":"assault on guard","caseNumber":"0100-2026-4711"}`));
   await page.goto(`${o.base}/office/search?onHold=true`);

@@ -24,15 +24,17 @@ import { T0, addClip, epochAt, iso, makeStore, type Epoch, type Fixture } from '
 export const USERS = { officer: 'owen', viewer: 'vera', admin: 'root', auditor: 'aud', victim: 'lena' } as const;
 export const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-/** H.264 test pictures as MPEG-TS, made by ffmpeg in memory. */
-export function h264Ts(seconds: number, label: string): Buffer {
-  const r = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc2=size=640x360:rate=25:duration=${seconds}`,
+/** H.264 test pictures as MPEG-TS, made by ffmpeg in memory; with `audio`, a 440 Hz tone as AAC, as a camera records sound. */
+export function h264Ts(seconds: number, label: string, audio = false): Buffer {
+  const sound = audio ? ['-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`] : [];
+  const soundOut = audio ? ['-c:a', 'aac', '-b:a', '64k'] : [];
+  const r = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc2=size=640x360:rate=25:duration=${seconds}`, ...sound,
     '-vf', `drawtext=text='${label}':x=20:y=20:fontsize=28:fontcolor=white:box=1:boxcolor=black@0.6`,
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-pix_fmt', 'yuv420p', '-f', 'mpegts', 'pipe:1'], { maxBuffer: 64 << 20 });
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-pix_fmt', 'yuv420p', ...soundOut, '-f', 'mpegts', 'pipe:1'], { maxBuffer: 64 << 20 });
   if (r.status !== 0) {
     // drawtext needs a font; without one, plain test pictures.
-    const plain = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc2=size=640x360:rate=25:duration=${seconds}`,
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-pix_fmt', 'yuv420p', '-f', 'mpegts', 'pipe:1'], { maxBuffer: 64 << 20 });
+    const plain = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc2=size=640x360:rate=25:duration=${seconds}`, ...sound,
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-pix_fmt', 'yuv420p', ...soundOut, '-f', 'mpegts', 'pipe:1'], { maxBuffer: 64 << 20 });
     if (plain.status !== 0) throw new Error(`ffmpeg: ${plain.stderr.toString()}`);
     return plain.stdout;
   }
@@ -40,10 +42,10 @@ export function h264Ts(seconds: number, label: string): Buffer {
 }
 
 /** A clip whose payload is real MPEG-TS, cut into ~1 s segments on 188-byte packet boundaries, stored and indexed as ingest does. */
-export async function addVideoClip(f: Fixture, o: { epoch: Epoch; startedAt: number; deviceId: string; purpose: string; ts: Buffer; seconds: number }): Promise<string> {
+export async function addVideoClip(f: Fixture, o: { epoch: Epoch; startedAt: number; deviceId: string; purpose: string; ts: Buffer; seconds: number; header?: Record<string, unknown> }): Promise<string> {
   const clipId = `clip-${randomUUID()}`;
   const tmp = path.join(f.blobs.workDir(), `${clipId}.tmp`);
-  const w = await ClipWriter.create(tmp, { meta: { clipId, deviceId: o.deviceId, startedAt: iso(o.startedAt), purpose: o.purpose } as never, epochId: o.epoch.epochId, publicKey: o.epoch.publicKeyPem, sync: false });
+  const w = await ClipWriter.create(tmp, { meta: { clipId, deviceId: o.deviceId, startedAt: iso(o.startedAt), purpose: o.purpose, ...o.header } as never, epochId: o.epoch.epochId, publicKey: o.epoch.publicKeyPem, sync: false });
   const per = Math.ceil(o.ts.length / 188 / o.seconds) * 188;
   for (let i = 0, at = 0; at < o.ts.length; i++, at += per) await w.appendSegment({ startMs: i * 1000, durationMs: 1000, keyframe: true, data: o.ts.subarray(at, at + per) });
   await w.finish({ stopReason: 'test' });
@@ -73,7 +75,9 @@ export async function startOffice(): Promise<Office> {
   // A longer retention for police reports, so a category change visibly moves the deadline.
   const f = await makeStore({ teardown: (fn) => void teardowns.push(fn) }, { retention: { perPurpose: { 'police-report': 30 } } });
   const e = await epochAt(f, T0);
-  const video = await addVideoClip(f, { epoch: e, startedAt: T0 + 9 * 3600_000, deviceId: 'cam-7', purpose: 'crime-prevention', ts: h264Ts(6, 'cam-7'), seconds: 6 });
+  // What the camera's recorder puts in the header (firmware/recorder.ts), and sound, as a camera records it.
+  const header = { prerecordSeconds: 2.04, prebufferAudio: false, audioKept: 'live-only', policyHash: 'c0ffee'.padEnd(64, '0') };
+  const video = await addVideoClip(f, { epoch: e, startedAt: T0 + 9 * 3600_000, deviceId: 'cam-7', purpose: 'crime-prevention', ts: h264Ts(6, 'cam-7', true), seconds: 6, header });
   const otherVideo = await addVideoClip(f, { epoch: e, startedAt: T0 + 10 * 3600_000, deviceId: 'cam-8', purpose: 'staff-safety', ts: h264Ts(4, 'cam-8'), seconds: 4 });
   // The guard's short press 1.5 s into the clip, as ingest stores it from the signed clip (test/store/evidence-search.test.ts).
   addCameraMarkers(f.db, video, [T0 + 9 * 3600_000 + 1500]);
