@@ -11,6 +11,8 @@ export default defineConfig({
     'dock-agent': 'dock-agent/main.ts',
     'central-store': 'central-store/main.ts',
     bodycam: 'tools/bodycam.ts',
+    // The face detector's thread (central store only; started by central-store/redaction/detect-pool.ts).
+    'redaction-worker': 'central-store/redaction/detect-worker.ts',
   },
   format: ['esm'],
   platform: 'node',

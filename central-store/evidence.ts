@@ -25,6 +25,7 @@ import {
 import { LIMITS } from './input-limits.js';
 import { StoreError, badInput } from './store-error.js';
 import type { ZipOptions } from './zip-aes.js';
+import type { RedactedCopy } from './redaction/service.js';
 
 export { StoreError } from './store-error.js';
 export type { DeletionReceipt, DeletionReceiptBody } from './deletion-receipts.js';
@@ -349,6 +350,17 @@ export class EvidenceStore {
     const ids = parse(ExportIds, clipIds, 'clipIds');
     const v = parse(SubjectOpts, { subject: o?.subject, by: o?.by, outPath: o?.outPath });
     return this.pack(ids, { kind: 'subject-access', subject: v.subject }, v.by, v.outPath, o.zip);
+  }
+
+  /**
+   * Subject access copy of redacted derivatives: each copy is rendered (copies[i].render) from the clip's
+   * verified plaintext straight into the encrypted package; a failing render abandons the whole package.
+   */
+  async exportRedactedForSubject(copies: RedactedCopy[], o: { subject: string; by: string; outPath: string; zip?: ZipOptions }): Promise<ExportResult> {
+    const ids = parse(ExportIds, copies.map((c) => c.clipId), 'clipIds');
+    const v = parse(SubjectOpts, { subject: o?.subject, by: o?.by, outPath: o?.outPath });
+    const items = this.items(ids).map((it, i): ExportItem => ({ ...it, open: async () => copies[i]!.render(() => it.open()), redacted: copies[i]! }));
+    return writePackage(items, { kind: 'subject-access', subject: v.subject, redacted: true }, { by: v.by, outPath: v.outPath, storeId: this.o.storeId, signingKey: this.o.signingKey, now: this.now, db: this.db, zip: o.zip });
   }
 
   close(): void {

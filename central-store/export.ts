@@ -26,11 +26,13 @@ export interface ExportItem {
   ciphertextBytes: number; ciphertextSha256: string; receipt: SignedDocument;
   /** Verified plaintext payloads; throws if the clip fails verification (the export is then abandoned). */
   open(): Promise<AsyncIterable<Buffer>>;
+  /** A redacted derivative instead of the clip: its file is <clipId>.redacted.ts and its manifest entry gets these fields. */
+  redacted?: { describe(): Record<string, unknown> };
 }
 
 export type ExportLabel =
   | { kind: 'police-export'; journalNumber: string; recipient: string }
-  | { kind: 'subject-access'; subject: string };
+  | { kind: 'subject-access'; subject: string; redacted?: boolean };
 
 export interface ExportResult { path: string; password: string; sha256: string; clips: string[] }
 
@@ -52,6 +54,11 @@ export const NOTES = [
   'Each <clipId>.ts is the clip\'s MPEG-TS exactly as recorded, verified segment by segment (AES-256-GCM) and against the SHA-256 in the store\'s receipt before export.',
   'Bystanders are not blurred or removed in this copy; redaction is a separate step before disclosure to anyone else.',
 ];
+export const REDACTED_NOTES = [
+  'Each <clipId>.redacted.ts is a redacted derivative, not the recording: rendered from the clip after it was verified segment by segment (AES-256-GCM) and against the SHA-256 in the store\'s receipt.',
+  'Faces of bystanders are blurred and audio ranges muted as the approved redaction plan says; its SHA-256 (over the plan\'s canonical JSON, docs/redaction.md), approver and approval time are named per copy, with the source clip\'s id and SHA-256 (ciphertext as stored, and the plaintext the copy was rendered from).',
+  'The tracks listed as kept (the data subject) are left as recorded; everything outside the blurred areas is the recorded picture, re-encoded.',
+];
 
 /** Write the package to outPath (must not exist) via a temp file; nothing is left behind on failure. */
 export async function writePackage(items: ExportItem[], label: ExportLabel, o: {
@@ -67,16 +74,20 @@ export async function writePackage(items: ExportItem[], label: ExportLabel, o: {
   try {
     const clips = [];
     for (const it of items) {
-      const r = await zip.add(`${it.clipId}.ts`, await it.open(), it.ciphertextBytes);
+      const file = it.redacted ? `${it.clipId}.redacted.ts` : `${it.clipId}.ts`;
+      // A re-encode may come out larger than the recording: size bound with room to spare.
+      const r = await zip.add(file, await it.open(), it.redacted ? it.ciphertextBytes * 4 + (64 << 20) : it.ciphertextBytes);
       clips.push({
-        file: `${it.clipId}.ts`, clipId: it.clipId, deviceId: it.deviceId, purpose: it.purpose, startedAt: it.startedAt, stoppedAt: it.stoppedAt,
+        file, clipId: it.clipId, deviceId: it.deviceId, purpose: it.purpose, startedAt: it.startedAt, stoppedAt: it.stoppedAt,
         plaintextBytes: r.bytes, plaintextSha256: r.sha256, ciphertextBytes: it.ciphertextBytes, ciphertextSha256: it.ciphertextSha256, receipt: it.receipt,
+        ...it.redacted?.describe(),
       });
     }
     const head = label.kind === 'police-export'
       ? { v: 1, kind: 'police-export', title: 'Police export', journalNumber: label.journalNumber, recipient: label.recipient }
-      : { v: 1, kind: 'subject-access', title: 'Subject access copy (GDPR art. 15)', subject: label.subject };
-    const manifest = { ...head, exportedBy: o.by, exportedAt, storeId: o.storeId, clips, notes: NOTES };
+      : { v: 1, kind: 'subject-access', title: label.redacted ? 'Subject access copy (GDPR art. 15), redacted' : 'Subject access copy (GDPR art. 15)', subject: label.subject };
+    const redacted = label.kind === 'subject-access' && label.redacted;
+    const manifest = { ...head, exportedBy: o.by, exportedAt, storeId: o.storeId, clips, notes: redacted ? REDACTED_NOTES : NOTES };
     const doc = signDocument(manifest, o.signingKey);
     await zip.add('manifest.json', [Buffer.from(doc.body, 'utf8')]);
     await zip.add('manifest.sig', [Buffer.from(JSON.stringify({ sig: doc.sig, keyId: doc.keyId }) + '\n', 'utf8')]);

@@ -28,6 +28,16 @@ export interface EvidenceApi {
   exportForSubject(ids: string[], o: { subject: string; by: string; outPath: string }): Promise<ExportResult>;
 }
 
+/** Redaction cases (central-store/redaction/service.ts), as operations use them. */
+export interface RedactionApi {
+  start(clipIds: string[], o: { subject: string; by: string }): Promise<unknown>;
+  show(caseId: string): unknown;
+  edit(caseId: string, e: RedactEdit, by: string): unknown;
+  preview(caseId: string, clipId: string): Promise<Readable>;
+  approve(caseId: string, by: string): unknown;
+  package(caseId: string, o: { by: string; outPath: string }): Promise<ExportResult>;
+}
+
 export type Obj = Record<string, unknown> | undefined;
 
 /** Only the named fields of a body, for the log's criterion (never a password). */
@@ -76,3 +86,20 @@ export const DsarSchema = z.object({ clipIds, subject: text(LIMITS.subject) }).s
 export const SinceSchema = z.object({ since: iso.optional() }).strict();
 export const UserCreateSchema = z.object({ username: str(), role: str(), password: str() }).strict();
 export const RoleSchema = z.object({ role: str() }).strict();
+
+export const CaseIdSchema = str().regex(/^rd-[0-9a-f]{12}$/, 'a redaction case id (rd- and 12 hex digits)');
+export const RedactStartSchema = z.object({ clipIds, subject: text(LIMITS.subject) }).strict();
+const n = z.number().int().min(0).max(100_000_000);
+const trackIds = z.array(z.string().regex(/^t\d{1,6}$/, 'a track id (t1, t2, ...)')).max(1000);
+export const RedactEditSchema = z.object({
+  clipId: ClipIdSchema,
+  keep: trackIds.optional(),
+  unkeep: trackIds.optional(),
+  addBoxes: z.array(z.object({ from: n, to: n, x: n, y: n, w: n.min(1), h: n.min(1), note: text(200).optional() }).strict()).max(1000).optional(),
+  removeBoxes: z.array(z.string().regex(/^b\d{1,6}$/, 'a box id (b1, b2, ...)')).max(1000).optional(),
+  addMutes: z.array(z.object({ from: z.number().min(0).max(1e7), to: z.number().min(0).max(1e7) }).strict()).max(1000).optional(),
+  clearMutes: z.boolean().optional(),
+  muteAll: z.boolean().optional(),
+  reason: text(LIMITS.reason).optional(),
+}).strict();
+export type RedactEdit = z.infer<typeof RedactEditSchema>;

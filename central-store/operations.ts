@@ -11,13 +11,14 @@ import { reviewReport } from './review.js';
 import { INCIDENT_KINDS, incidents, type IncidentKind } from './clips-index.js';
 import { can, checkNewPassword, checkRole, checkUsername, UserError, type Permission, type Users } from './users.js';
 import * as S from './op-schemas.js';
-import type { EvidenceApi } from './op-schemas.js';
+import type { EvidenceApi, RedactionApi } from './op-schemas.js';
 
 export const ACTIONS = {
   search: 'search', metadata: 'search', view: 'view', download: 'download', export: 'export', dsar: 'dsar',
   hold: 'hold', unhold: 'hold',  'marker-add': 'annotate', category: 'annotate', 'case-add': 'annotate', 'case-remove': 'annotate', delete: 'delete', 'deletion-receipts': 'audit', incidents: 'search', review: 'audit', 'log-verify': 'audit',
   'log-purge': 'admin', 'retention-run': 'admin', 'user-list': 'admin', 'user-create': 'admin', 'user-role': 'admin',
   'user-unlock': 'admin', 'user-disable': 'admin', 'user-bootstrap': 'admin',
+  'redact-start': 'dsar', 'redact-show': 'dsar', 'redact-edit': 'dsar', 'redact-preview': 'dsar', 'redact-approve': 'dsar', 'redact-package': 'dsar',
 } as const satisfies Record<string, Permission>;
 export type Action = keyof typeof ACTIONS;
 
@@ -54,7 +55,7 @@ export const WRONG_LOGIN = 'wrong username or password';
 const lockedOr = (now: boolean) => now ? ' (locked by this failure, wrong password)' : ' (wrong password)';
 
 export class Operations {
-  constructor(private readonly o: { db: Db; users: Users; log: AccessLog; evidence: () => Promise<EvidenceApi>; now?: () => number; logMonths?: number }) {}
+  constructor(private readonly o: { db: Db; users: Users; log: AccessLog; evidence: () => Promise<EvidenceApi>; redaction?: () => Promise<RedactionApi>; now?: () => number; logMonths?: number }) {}
   get log(): AccessLog { return this.o.log; }
   private now(): number { return (this.o.now ?? Date.now)(); }
 
@@ -226,6 +227,40 @@ export class Operations {
   /** Validation as its own logged step, so a 'before' operation never logs 'ok' for input it then rejects. */
   private async validated<T>(actor: string, action: Action, crit: unknown, fn: () => T): Promise<T> {
     try { return fn(); } catch (err) { return this.run(actor, action, crit, () => { throw err; }); }
+  }
+
+  // Redaction of subject access copies (docs/redaction.md): start (propose tracks), show, edit, preview,
+  // approve, package. Each decrypting step is logged before the first byte is read.
+  private async redaction(): Promise<RedactionApi> {
+    if (!this.o.redaction) throw new OpError('internal', 'redaction is not configured on this store');
+    return this.o.redaction();
+  }
+  async redactStart(actor: string, body: unknown) {
+    const crit = S.pick(body, ['clipIds', 'subject']);
+    const b = await this.validated(actor, 'redact-start', crit, () => parse(S.RedactStartSchema, body));
+    return this.run(actor, 'redact-start', crit, async () => (await this.redaction()).start(b.clipIds, { subject: b.subject, by: actor }), 'before');
+  }
+  async redactShow(actor: string, caseId: unknown) {
+    return this.run(actor, 'redact-show', { caseId }, async () => (await this.redaction()).show(parse(S.CaseIdSchema, caseId)));
+  }
+  async redactEdit(actor: string, caseId: unknown, body: unknown) {
+    const crit = { caseId, ...S.pick(body, ['clipId', 'keep', 'unkeep', 'addBoxes', 'removeBoxes', 'addMutes', 'clearMutes', 'muteAll', 'reason']) };
+    const r = await this.redaction().catch((err) => this.run(actor, 'redact-edit', crit, () => { throw err; }));
+    return this.run(actor, 'redact-edit', crit, () => r.edit(parse(S.CaseIdSchema, caseId), parse(S.RedactEditSchema, body), actor), 'tx');
+  }
+  async redactPreview(actor: string, caseId: unknown, clipId: unknown): Promise<Readable> {
+    const crit = { caseId, clipId };
+    const id = await this.validated(actor, 'redact-preview', crit, () => ({ caseId: parse(S.CaseIdSchema, caseId), clipId: parse(S.ClipIdSchema, clipId) }));
+    return this.run(actor, 'redact-preview', crit, async () => (await this.redaction()).preview(id.caseId, id.clipId), 'before');
+  }
+  async redactApprove(actor: string, caseId: unknown) {
+    const r = await this.redaction().catch((err) => this.run(actor, 'redact-approve', { caseId }, () => { throw err; }));
+    return this.run(actor, 'redact-approve', { caseId }, () => r.approve(parse(S.CaseIdSchema, caseId), actor), 'tx');
+  }
+  /** Render the approved copies into the DSAR package (the rendered video exists only inside it). */
+  async redactPackage(actor: string, caseId: unknown, outPath: string) {
+    const id = await this.validated(actor, 'redact-package', { caseId }, () => parse(S.CaseIdSchema, caseId));
+    return this.run(actor, 'redact-package', { caseId }, async () => (await this.redaction()).package(id, { by: actor, outPath }), 'before');
   }
 
   async deletionReceipts(actor: string, q: unknown) {

@@ -9,6 +9,8 @@ import { openCentralDb, type Db } from './db.js';
 import { EvidenceStore } from './evidence.js';
 import { masterKeyFromPassphrase, readMasterKeyFile } from './keys.js';
 import { Operations } from './operations.js';
+import { DetectPool } from './redaction/detect-pool.js';
+import { RedactionService } from './redaction/service.js';
 import { loadOrCreateSigningKey } from './signing-key.js';
 import { Users, type ScryptParams } from './users.js';
 
@@ -48,10 +50,14 @@ export async function openStoreContext(config: StoreConfig, o: { masterKey: () =
     dir: config.dataDir, db, blobs, masterKey: await (master ??= o.masterKey()), signingKey: (await signingKey()).privateKey,
     storeId: config.storeId, retention: config.retention, now: o.now,
   }))();
-  const ops = new Operations({ db, users, log, evidence: openEvidence, now: o.now, logMonths: config.accessLogMonths });
+  // The detector threads start on the first redaction only (≈ 1 s, 2 × ≈ 100 MB).
+  let pool: Promise<DetectPool> | undefined;
+  const redaction = new RedactionService({ db, evidence: openEvidence, pool: () => pool ??= DetectPool.open({ minScore: 0.3 }), now: o.now });
+  const ops = new Operations({ db, users, log, evidence: openEvidence, redaction: async () => redaction, now: o.now, logMonths: config.accessLogMonths });
   return {
     config, db, users, log, ops, blobs, evidence: openEvidence, signingKey,
     async close() {
+      if (pool) await (await pool.catch(() => undefined))?.close();
       if (evidence) await (await evidence.catch(() => undefined))?.close();
       db.close();
     },

@@ -37,6 +37,18 @@ test.serial('the camera firmware bundle carries no simulator code', (t) => {
   t.deepEqual(SIM_ONLY.filter((s) => !sim.includes(s)), []);
 });
 
+// What the face detector brings (central-store/redaction/): the human library, tfjs, the model.
+const DETECTOR = ['@vladmandic/human', 'human.node-wasm', '@tensorflow/tfjs', 'tfjs-backend-wasm', 'blazeface', 'DetectPool', 'loadDetector'];
+
+test.serial('the camera and dock bundles carry no face detector (a central-store dependency only)', (t) => {
+  for (const f of ['firmware.js', 'launcher.js', 'dock-agent.js']) {
+    t.deepEqual(DETECTOR.filter((s) => readFileSync(path.join(out, f), 'utf8').includes(s)), [], f);
+  }
+  // The check can fail: the store's CLI bundle and the detector thread's bundle have them all.
+  const store = readFileSync(path.join(out, 'bodycam.js'), 'utf8') + readFileSync(path.join(out, 'redaction-worker.js'), 'utf8');
+  t.deepEqual(DETECTOR.filter((s) => !store.includes(s)), []);
+});
+
 test.serial('bodycam lists its commands; an unknown one is a usage error', (t) => {
   const ok = node('bodycam.js', []);
   t.is(ok.status, 0);

@@ -30,6 +30,15 @@ export const USAGE = `usage: bodycam store <command> (--config FILE | --dir DATA
   delete CLIP --reason TEXT                delete now (refused while on hold)
   export CLIP... --journal NUMBER --recipient TEXT -o FILE    encrypted police package
   dsar CLIP... --subject TEXT -o FILE      copy for a data subject (access request)
+  redact start CLIP... --subject TEXT      redaction for a data subject's copy: propose face tracks per clip
+  redact show CASE                         the case: tracks (id, frames, detections), boxes, mutes, reason
+  redact keep|unkeep CASE CLIP TRACK...    leave a track unblurred (the data subject's own face) / blur it again
+  redact box CASE CLIP --frames A-B --box X,Y,W,H [--note TEXT]   blur a manual box (screen, badge) in frames A-B
+  redact unbox CASE CLIP BOX               remove a manual box
+  redact mute CASE CLIP (--from S --to S | --all)   mute audio seconds S-S, or the whole track; unmute CASE CLIP clears
+  redact reason CASE CLIP --reason TEXT    why (required before approval)
+  redact preview CASE CLIP -o FILE         the redacted copy as it would be rendered now
+  redact approve CASE -o FILE              approve every plan of the case and render the DSAR package
   incidents [--kind KIND]                  refused or conflicting uploads (forged, revoked, chain gaps)
   review [--json]                          authorisation review (6-monthly control)
   receipts [--since ISO]                   deletion receipts
@@ -48,7 +57,7 @@ const OPTIONS = {
   role: { type: 'string' }, 'device-id': { type: 'string' }, 'clip-id': { type: 'string' }, purpose: { type: 'string' },
   from: { type: 'string' }, to: { type: 'string' }, 'on-hold': { type: 'string' }, limit: { type: 'string' },
   reason: { type: 'string' }, case: { type: 'string' }, journal: { type: 'string' }, recipient: { type: 'string' },
-  subject: { type: 'string' }, out: { type: 'string', short: 'o' }, since: { type: 'string' }, json: { type: 'boolean' }, kind: { type: 'string' },
+  subject: { type: 'string' }, frames: { type: 'string' }, box: { type: 'string' }, note: { type: 'string' }, all: { type: 'boolean' }, out: { type: 'string', short: 'o' }, since: { type: 'string' }, json: { type: 'boolean' }, kind: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -148,6 +157,45 @@ async function breakGlass(ctx: StoreContext, sub: string | undefined, rest: stri
 type Values = Record<string, string | boolean | undefined>;
 const need = (v: string | undefined, what: string): string => { if (!v) throw new Usage(`${what} is required`); return v; };
 
+const REDACT_SUBS = ['start', 'show', 'keep', 'unkeep', 'box', 'unbox', 'mute', 'unmute', 'reason', 'preview', 'approve'];
+
+/** `bodycam store redact ...`: each subcommand is one logged operation (approve: approve, then package). */
+async function redact(ctx: StoreContext, me: string, sub: string, rest: string[], v: Values): Promise<unknown> {
+  const ops = ctx.ops;
+  const s = (k: string) => v[k] as string | undefined;
+  if (sub === 'start') return ops.redactStart(me, { clipIds: rest, subject: s('subject') });
+  const caseId = need(rest[0], 'CASE');
+  if (sub === 'show') return ops.redactShow(me, caseId);
+  if (sub === 'approve') {
+    const approved = await ops.redactApprove(me, caseId);
+    const pkg = await ops.redactPackage(me, caseId, path.resolve(s('out')!));
+    return { approved, ...pkg, note: 'deliver the password separately from the copy; it is not stored anywhere' };
+  }
+  const clipId = need(rest[1], 'CLIP');
+  const num = (x: string, what: string) => { if (!/^\d+(\.\d+)?$/.test(x)) throw new OpError('bad-input', `${what}: a number, got ${JSON.stringify(x)}`); return Number(x); };
+  switch (sub) {
+    case 'preview': {
+      const file = path.resolve(s('out')!);
+      await writeOut(await ops.redactPreview(me, caseId, clipId), file);
+      return { caseId, clipId, written: file };
+    }
+    case 'keep': case 'unkeep': return ops.redactEdit(me, caseId, { clipId, [sub]: rest.slice(2) });
+    case 'unbox': return ops.redactEdit(me, caseId, { clipId, removeBoxes: [need(rest[2], 'BOX')] });
+    case 'box': {
+      const fr = need(s('frames'), '--frames A-B').split('-');
+      const b = need(s('box'), '--box X,Y,W,H').split(',');
+      if (fr.length !== 2 || b.length !== 4) throw new OpError('bad-input', '--frames A-B and --box X,Y,W,H');
+      const [x, y, w, h] = b.map((p) => num(p, '--box'));
+      return ops.redactEdit(me, caseId, { clipId, addBoxes: [{ from: num(fr[0]!, '--frames'), to: num(fr[1]!, '--frames'), x, y, w, h, ...(s('note') ? { note: s('note') } : {}) }] });
+    }
+    case 'mute':
+      if (v.all) return ops.redactEdit(me, caseId, { clipId, muteAll: true });
+      return ops.redactEdit(me, caseId, { clipId, addMutes: [{ from: num(need(s('from'), '--from S'), '--from'), to: num(need(s('to'), '--to S'), '--to') }] });
+    case 'unmute': return ops.redactEdit(me, caseId, { clipId, clearMutes: true, muteAll: false });
+    default: return ops.redactEdit(me, caseId, { clipId, reason: s('reason') ?? '' });
+  }
+}
+
 async function dispatch(ctx: StoreContext, pos: string[], v: Values, pw: () => Promise<string>): Promise<unknown> {
   const [cmd, sub, ...rest] = pos;
   const s = (k: string) => v[k] as string | undefined;
@@ -158,12 +206,12 @@ async function dispatch(ctx: StoreContext, pos: string[], v: Values, pw: () => P
     return { created: u.username, role: u.role };
   }
   if (cmd === 'break-glass') return breakGlass(ctx, sub, rest, s('reason'), s('master-key-file'));
-  const known = ['user', 'search', 'view', 'hold', 'unhold', 'delete', 'export', 'dsar', 'incidents', 'review', 'receipts', 'log', 'retention'];
+  const known = ['user', 'search', 'view', 'hold', 'unhold', 'delete', 'export', 'dsar', 'redact', 'incidents', 'review', 'receipts', 'log', 'retention'];
   if (!known.includes(cmd)) throw new Usage(`unknown command ${JSON.stringify(cmd)}`);
-  const subs: Record<string, string[]> = { user: ['list', 'add', 'role', 'unlock', 'disable'], log: ['verify', 'purge'], retention: ['run'] };
+  const subs: Record<string, string[]> = { redact: REDACT_SUBS, user: ['list', 'add', 'role', 'unlock', 'disable'], log: ['verify', 'purge'], retention: ['run'] };
   if (subs[cmd] && !subs[cmd].includes(sub)) throw new Usage(`${cmd}: one of ${subs[cmd].join(', ')}`);
   const clip = () => need(sub, 'CLIP');
-  if (['view', 'export', 'dsar'].includes(cmd) && existsSync(need(s('out'), '-o FILE'))) throw new OpError('bad-input', `-o ${s('out')}: exists (not overwritten)`);
+  if ((['view', 'export', 'dsar'].includes(cmd) || (cmd === 'redact' && ['preview', 'approve'].includes(sub))) && existsSync(need(s('out'), '-o FILE'))) throw new OpError('bad-input', `-o ${s('out')}: exists (not overwritten)`);
   // Log in (logged, lockout applies) before anything else.
   const me = (await ctx.ops.login(need(s('user'), '--user NAME'), await secret('BODYCAM_PASSWORD'))).username;
   const ops = ctx.ops;
@@ -191,6 +239,7 @@ async function dispatch(ctx: StoreContext, pos: string[], v: Values, pw: () => P
     case 'delete': return ops.delete(me, clip(), { reason: s('reason') });
     case 'export': return { ...await ops.exportPolice(me, { clipIds: [clip(), ...rest], journalNumber: s('journal'), recipient: s('recipient') }, path.resolve(s('out')!)), note: 'deliver the password separately from the package; it is not stored anywhere' };
     case 'dsar': return { ...await ops.dsar(me, { clipIds: [clip(), ...rest], subject: s('subject') }, path.resolve(s('out')!)), note: 'deliver the password separately from the copy; it is not stored anywhere' };
+    case 'redact': return redact(ctx, me, sub, rest, v);
     case 'incidents': return ops.incidents(me, s('kind') ? { kind: s('kind') } : {});
     case 'review': { const r = await ops.review(me); return v.json ? r : reviewText(r); }
     case 'receipts': return ops.deletionReceipts(me, s('since') ? { since: s('since') } : {});

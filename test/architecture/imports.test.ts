@@ -85,3 +85,13 @@ test('programs import only their own folder, shared/ and packages', async (t) =>
   const outside = (await edges).filter((e) => e.to !== null && ![top(e.from), 'shared', ...PROGRAMS, ...NEVER].includes(top(e.to)));
   t.deepEqual(outside.map((e) => `${e.from} → ${e.spec}`), []);
 });
+
+test('the face detector (human, tfjs) is named only in central-store/redaction/: never by the camera, the dock or shared/', async (t) => {
+  // By text, not by import edges: the detector is loaded by path (require.resolve), which no parser sees as an import.
+  const naming = [...PROGRAMS, 'shared'].flatMap(tsFiles).filter((f) => /@(vladmandic|tensorflow)\//.test(readFileSync(path.join(ROOT, f), 'utf8')));
+  t.true(naming.includes(path.join('central-store', 'redaction', 'detector.ts')), 'the check sees the detector');
+  t.deepEqual(naming.filter((f) => !f.startsWith(path.join('central-store', 'redaction') + path.sep)), []);
+  // Nothing of the camera's, the dock's or shared/ reaches the redaction folder.
+  const into = (await edges).filter((e) => e.to?.startsWith(path.join('central-store', 'redaction')) && !e.from.startsWith('central-store')).map((e) => `${e.from} → ${e.to}`);
+  t.deepEqual(into, []);
+});

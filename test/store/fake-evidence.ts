@@ -3,13 +3,14 @@
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import type { ClipInfoLike, EvidenceApi, SearchCriteria } from '../../central-store/op-schemas.js';
+import type { ClipInfoLike, EvidenceApi, RedactEdit, RedactionApi, SearchCriteria } from '../../central-store/op-schemas.js';
 
 const err = (code: string, message: string) => Object.assign(new Error(message), { code });
 
 export class FakeEvidence implements EvidenceApi {
   clips = new Map<string, ClipInfoLike & { deviceId: string; plaintext: Buffer }>();
   calls: string[] = [];
+  readonly redaction: RedactionApi = new FakeRedaction(this);
   add(clipId: string, deviceId = 'cam-1'): void {
     this.clips.set(clipId, { clipId, deviceId, hold: null, plaintext: Buffer.from(`video of ${clipId}`) });
   }
@@ -78,4 +79,22 @@ export class FakeEvidence implements EvidenceApi {
   }
   async exportForPolice(ids: string[], o: { outPath: string }) { this.calls.push('exportForPolice'); return this.pack(ids, o.outPath); }
   async exportForSubject(ids: string[], o: { outPath: string }) { this.calls.push('exportForSubject'); return this.pack(ids, o.outPath); }
+}
+
+/** Redaction cases over FakeEvidence: one case, rd-000000000001; calls land in the evidence's call list. */
+export class FakeRedaction implements RedactionApi {
+  static readonly CASE = 'rd-000000000001';
+  constructor(private readonly ev: FakeEvidence) {}
+  private must(caseId: string) { if (caseId !== FakeRedaction.CASE) throw err('not-found', `redaction case ${caseId} not found`); }
+  async start(clipIds: string[], o: { subject: string }) { for (const id of clipIds) if (!this.ev.get(id)) throw err('not-found', `clip ${id} not found`); this.ev.calls.push('redact-start'); return { caseId: FakeRedaction.CASE, subject: o.subject }; }
+  show(caseId: string) { this.must(caseId); this.ev.calls.push('redact-show'); return { caseId }; }
+  edit(caseId: string, e: RedactEdit) { this.must(caseId); this.ev.calls.push('redact-edit'); return { caseId, edit: e }; }
+  async preview(caseId: string, clipId: string) { this.must(caseId); this.ev.calls.push('redact-preview'); return this.ev.openPlaintext(clipId); }
+  approve(caseId: string) { this.must(caseId); this.ev.calls.push('redact-approve'); return { caseId }; }
+  async package(caseId: string, o: { outPath: string }) {
+    this.must(caseId);
+    this.ev.calls.push('redact-package');
+    await writeFile(o.outPath, 'package');
+    return { path: o.outPath, password: 'x', sha256: '00'.repeat(32), clips: ['c1'] };
+  }
 }

@@ -26,7 +26,7 @@ import { AccessLog } from '../../central-store/access-log.js';
 import { migrateIngest } from '../../central-store/clips-index.js';
 import { createApi } from '../../central-store/api.js';
 import { Operations } from '../../central-store/operations.js';
-import type { EvidenceApi } from '../../central-store/op-schemas.js';
+import type { EvidenceApi, RedactionApi } from '../../central-store/op-schemas.js';
 import { Users } from '../../central-store/users.js';
 import { createLogger } from '../../shared/log.js';
 
@@ -39,7 +39,8 @@ export async function startApi(t: { teardown(fn: () => unknown): void }, evidenc
   migrateIngest(db); // the incidents route reads the ingest tables
   const users = new Users(db, { now: clock.now, scrypt: FAST_SCRYPT });
   const log = new AccessLog(db, { now: clock.now });
-  const ops = new Operations({ db, users, log, evidence: async () => evidence, now: clock.now });
+  const redaction = async () => { const r = (evidence as { redaction?: RedactionApi }).redaction; if (!r) throw new Error('this fake has no redaction'); return r; };
+  const ops = new Operations({ db, users, log, evidence: async () => evidence, redaction, now: clock.now });
   await ops.bootstrapAdmin('root', PW);
   for (const [role, name] of Object.entries(ROLE_USERS)) if (name !== 'root') await ops.createUser('root', { username: name, role, password: PW });
   const api = createApi({ ops, exportsDir: dir, now: clock.now, log: createLogger('api', 'silent') });
