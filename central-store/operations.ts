@@ -5,6 +5,7 @@
 // retention, user creation) log first and add an 'error' entry if they then fail.
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
+import { issueText } from '../shared/config.js';
 import type { AccessLog } from './access-log.js';
 import type { Db } from './db.js';
 import { reviewReport } from './review.js';
@@ -42,8 +43,7 @@ export function parse<T extends z.ZodType>(schema: T, input: unknown): z.infer<T
   // A missing body is an empty one, so the message names the first missing field.
   const r = schema.safeParse(input === undefined && schema instanceof z.ZodObject ? {} : input);
   if (r.success) return r.data;
-  const i = r.error.issues[0];
-  throw new OpError('bad-input', `${i.path.join('.') || '(body)'}: ${i.message}`);
+  throw new OpError('bad-input', issueText(r.error.issues[0], '(body)'));
 }
 
 /** When the 'ok' entry is written: after the work, before it, in its transaction, or by the work itself. */

@@ -1,4 +1,6 @@
 // Errors of the evidence store: `code` is for callers (API status, CLI exit), the message for people.
+import { issueText } from '../shared/config.js';
+
 export type StoreErrorCode =
   | 'not-found' | 'on-hold' | 'not-held' | 'bad-input' | 'key-destroyed' | 'key-missing' | 'bad-master-key'
   | 'deleting' | 'exists' | 'corrupt';
@@ -10,9 +12,7 @@ export class StoreError extends Error {
   }
 }
 
-/** Field-naming validation error from a zod issue list. */
+/** Field-naming validation error from a zod issue list (its first issue). */
 export function badInput(issues: { path: PropertyKey[]; message: string }[]): StoreError {
-  const first = issues[0];
-  const where = first && first.path.length ? first.path.map(String).join('.') : 'input';
-  return new StoreError('bad-input', `${where}: ${first?.message ?? 'invalid'}`);
+  return new StoreError('bad-input', issueText(issues[0] ?? { path: [], message: 'invalid' }, 'input'));
 }

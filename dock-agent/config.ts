@@ -2,7 +2,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { loadConfig, parseConfigWith } from '../shared/config.js';
+import { issueText, loadConfig, parseConfigWith } from '../shared/config.js';
 import type { SignedDocument } from '../shared/evidence.js';
 import { DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE } from '../shared/mqtt/codec.js';
 import { mqttsUrl } from '../shared/mqtt/config-schema.js';
@@ -64,7 +64,7 @@ export async function loadEpochsDir(dir: string): Promise<SignedDocument[]> {
   })).filter((n) => n.endsWith('.json')).sort();
   return Promise.all(names.map(async (n) => {
     const r = SignedDocumentSchema.safeParse(JSON.parse(await readFile(path.join(dir, n), 'utf8')));
-    if (!r.success) throw new Error(`epochsDir ${n}: ${r.error.issues[0].path.join('.') || '(root)'}: ${r.error.issues[0].message}`);
+    if (!r.success) throw new Error(`epochsDir ${n}: ${issueText(r.error.issues[0])}`);
     return r.data;
   }));
 }

@@ -10,9 +10,16 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+type Issue = { path: readonly PropertyKey[]; message: string };
+
+/** One zod issue as every program words it: `<path>: <message>`, `root` when the path is empty. */
+export function issueText(i: Issue, root = '(root)'): string {
+  return `${i.path.map(String).join('.') || root}: ${i.message}`;
+}
+
 /** `<prefix>.<path>: <message>` for each issue, joined by '; ' (zod's message names unknown keys itself). */
-export function formatIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[], prefix = 'config'): string {
-  return issues.map((i) => `${prefix}.${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ');
+export function formatIssues(issues: readonly Issue[], prefix = 'config'): string {
+  return issues.map((i) => `${prefix}.${issueText(i)}`).join('; ');
 }
 
 /** Validate an already-parsed object against `schema`; throws ConfigError naming every bad field. */

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { issueText } from '../shared/config.js';
 import { caPassphrase, loadCA, loadCACert } from './pki.js';
 import { ROLES, assertId, type Role } from '../shared/pki/ca.js';
 import { normalSerial, serialOf, signRevocationList, type RevocationEntry } from '../shared/pki/revocation.js';
@@ -28,7 +29,7 @@ function loadState(pki: string): State {
   const f = revocationPaths(pki).state;
   if (!existsSync(f)) return { lastNumber: 0, revoked: [] };
   const r = State.safeParse(JSON.parse(readFileSync(f, 'utf8')));
-  if (!r.success) throw new Error(`${f}: ${r.error.issues[0].path.join('.')}: ${r.error.issues[0].message}`);
+  if (!r.success) throw new Error(`${f}: ${issueText(r.error.issues[0])}`);
   return r.data;
 }
 

@@ -4,6 +4,7 @@
 import { closeSync, existsSync, mkdirSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { issueText } from '../../shared/config.js';
 import { fsyncPathSync } from '../../shared/durable-file.js';
 import { compareVersions } from '../../shared/firmware-bundle/manifest.js';
 
@@ -48,7 +49,7 @@ export function readBootState(slotsDir: string, bootLimit = DEFAULT_BOOT_LIMIT):
   const p = statePath(slotsDir);
   if (!existsSync(p)) return initialState(bootLimit);
   const r = schema.safeParse(JSON.parse(readFileSync(p, 'utf8')));
-  if (!r.success) throw new Error(`${p}: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!r.success) throw new Error(`${p}: ${r.error.issues.map((i) => issueText(i)).join('; ')}`);
   return r.data;
 }
 

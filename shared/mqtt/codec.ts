@@ -1,6 +1,7 @@
 // Payload codecs of docs/mqtt-topics.md, shared by dock and central store.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { issueText } from '../config.js';
 
 export const DEFAULT_CHUNK_SIZE = 256 * 1024;
 export const MAX_CHUNK_SIZE = 16 * 1024 * 1024;
@@ -73,8 +74,7 @@ export function decodeJson<T>(schema: z.ZodType<T>, payload: Buffer, what: strin
   }
   const r = schema.safeParse(raw);
   if (!r.success) {
-    const i = r.error.issues[0];
-    throw new Error(`${what}: ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`${what}: ${issueText(r.error.issues[0])}`);
   }
   return r.data;
 }

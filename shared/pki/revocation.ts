@@ -3,6 +3,7 @@
 // replaces one with a smaller number, so an old list replayed by anyone cannot un-revoke a serial.
 import { X509Certificate, createPrivateKey, type KeyLike } from 'node:crypto';
 import { z } from 'zod';
+import { issueText } from '../config.js';
 import { openDocument, signDocument, type SignedDocument } from '../evidence.js';
 import { ROLES, type Role } from './ca.js';
 
@@ -53,7 +54,7 @@ export function openRevocationList(doc: SignedDocument | unknown, caCertPem: str
   if (d.body.length > MAX_LIST_BYTES) throw new Error('revocation list: too large');
   const raw = openDocument<{ kind: string }>(d, new X509Certificate(caCertPem).publicKey, REVOCATION_KIND);
   const r = BodySchema.safeParse(raw);
-  if (!r.success) throw new Error(`revocation list: ${r.error.issues[0].path.join('.') || '(root)'}: ${r.error.issues[0].message}`);
+  if (!r.success) throw new Error(`revocation list: ${issueText(r.error.issues[0])}`);
   return r.data;
 }
 

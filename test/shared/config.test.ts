@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { ConfigError, EX_CONFIG, formatIssues, loadConfig, parseConfigWith, startFailureCode } from '../../shared/config.js';
+import { ConfigError, EX_CONFIG, formatIssues, issueText, loadConfig, parseConfigWith, startFailureCode } from '../../shared/config.js';
 
 const schema = z.object({ id: z.string().min(1), port: z.number().int().max(65535).default(80), tls: z.object({ cert: z.string() }).strict() }).strict();
 
@@ -28,6 +28,10 @@ test('every bad field is named by its path; unknown keys by name; the root as (r
   t.regex(parts[2]!, /^config\.tls: .*password/);
   t.regex(parts[3]!, /^config\.\(root\): .*extra/);
   t.is(formatIssues([{ path: ['a', 0, 'b'], message: 'bad' }], 'request'), 'request.a.0.b: bad');
+  // The one wording of an issue, used without a prefix by request and message checks.
+  t.is(issueText({ path: ['reason'], message: 'too long' }), 'reason: too long');
+  t.is(issueText({ path: [], message: 'expected object' }), '(root): expected object');
+  t.is(issueText({ path: [], message: 'expected object' }, '(body)'), '(body): expected object');
 });
 
 test('exit code: 78 for a ConfigError, 1 for anything else', (t) => {
