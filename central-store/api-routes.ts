@@ -2,12 +2,19 @@
 // and the operation it calls. Request/response bodies: docs/central-store.md.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { reviewText } from './review.js';
 import type { Operations } from './operations.js';
 
 export interface Ctx { ops: Operations; user: string; params: string[]; query: Record<string, string>; body: unknown; exportsDir: string }
-export interface Out { status?: number; body?: unknown; stream?: Readable | ReadableStream; filename?: string; clipId?: string; kind?: 'view' | 'download' }
+export interface Out {
+  status?: number; body?: unknown; stream?: Readable | ReadableStream; filename?: string; clipId?: string; kind?: 'view' | 'download';
+  /** Stream content type (default video/mp2t). */
+  contentType?: string;
+  /** Called once the whole stream reached the client / when it broke off. */
+  done?: () => Promise<void>; failed?: (err: unknown) => void;
+}
 export interface Route { method: string; path: RegExp; action: string; run(c: Ctx): Promise<Out> }
 
 const SEG = '([^/]+)';
@@ -17,6 +24,8 @@ const r = (method: string, p: string, action: string, run: (c: Ctx) => Promise<O
 /** A fresh file name in the exports directory; the evidence store writes the package (AES-256 ZIP) there. */
 const outFile = (c: Ctx, kind: string) => path.join(c.exportsDir, `${kind}-${new Date().toISOString().replace(/[:.]/g, '')}-${randomBytes(4).toString('hex')}.zip`);
 const ONCE = 'The password is shown only in this response: deliver it separately from the package.';
+const LEAVES = 'The package leaves the server after one complete download, or at its deadline (deadlines.exportPackageHours).';
+const withDownload = (x: { exportId?: number }) => ({ ...x, ...(x.exportId ? { download: `/exports/${x.exportId}/package` } : {}), note: `${ONCE} ${LEAVES}` });
 
 export const routes: Route[] = [
   r('POST', '/logout', 'logout', async () => ({ status: 204 })),
@@ -34,14 +43,22 @@ export const routes: Route[] = [
   r('DELETE', '/clips/:x/cases', 'case-remove', async (c) => ({ body: await c.ops.removeFromCase(c.user, c.params[0], c.body) })),
   r('DELETE', '/clips/:x/hold', 'unhold', async (c) => ({ body: await c.ops.unhold(c.user, c.params[0], c.body) })),
   r('DELETE', '/clips/:x', 'delete', async (c) => ({ body: { receipt: await c.ops.delete(c.user, c.params[0], c.body) } })),
-  r('POST', '/exports', 'export', async (c) => ({ status: 201, body: { ...await c.ops.exportPolice(c.user, c.body, outFile(c, 'police')), note: ONCE } })),
-  r('POST', '/dsar', 'dsar', async (c) => ({ status: 201, body: { ...await c.ops.dsar(c.user, c.body, outFile(c, 'dsar')), note: ONCE } })),
+  r('POST', '/exports', 'export', async (c) => ({ status: 201, body: withDownload(await c.ops.exportPolice(c.user, c.body, outFile(c, 'police'))) })),
+  // The package, once: a complete download overwrites and unlinks it on the server (issue 19).
+  r('GET', '/exports/:x/package', 'export-download', async (c) => {
+    const p = await c.ops.exportPackage(c.user, c.params[0]);
+    return {
+      stream: createReadStream(p.path), contentType: 'application/zip', filename: path.basename(p.path),
+      done: () => c.ops.packageDownloaded(p.exportId), failed: (err) => c.ops.downloadFailed(c.user, p.exportId, err),
+    };
+  }),
+  r('POST', '/dsar', 'dsar', async (c) => ({ status: 201, body: withDownload(await c.ops.dsar(c.user, c.body, outFile(c, 'dsar'))) })),
   r('POST', '/redactions', 'redact-start', async (c) => ({ status: 201, body: await c.ops.redactStart(c.user, c.body) })),
   r('GET', '/redactions/:x', 'redact-show', async (c) => ({ body: await c.ops.redactShow(c.user, c.params[0]) })),
   r('POST', '/redactions/:x/edit', 'redact-edit', async (c) => ({ body: await c.ops.redactEdit(c.user, c.params[0], c.body) })),
   r('GET', '/redactions/:x/clips/:x/preview', 'redact-preview', async (c) => ({ stream: await c.ops.redactPreview(c.user, c.params[0], c.params[1]) })),
   r('POST', '/redactions/:x/approve', 'redact-approve', async (c) => ({ body: await c.ops.redactApprove(c.user, c.params[0]) })),
-  r('POST', '/redactions/:x/package', 'redact-package', async (c) => ({ status: 201, body: { ...await c.ops.redactPackage(c.user, c.params[0], outFile(c, 'dsar')), note: ONCE } })),
+  r('POST', '/redactions/:x/package', 'redact-package', async (c) => ({ status: 201, body: withDownload(await c.ops.redactPackage(c.user, c.params[0], outFile(c, 'dsar'))) })),
   r('GET', '/users', 'user-list', async (c) => ({ body: { users: await c.ops.listUsers(c.user) } })),
   r('POST', '/users', 'user-create', async (c) => ({ status: 201, body: await c.ops.createUser(c.user, c.body) })),
   r('PUT', '/users/:x/role', 'user-role', async (c) => ({ body: await c.ops.setRole(c.user, c.params[0], c.body) })),
@@ -56,4 +73,5 @@ export const routes: Route[] = [
   r('GET', '/incidents', 'incidents', async (c) => ({ body: { incidents: await c.ops.incidents(c.user, typeof c.query.kind === 'string' ? { kind: c.query.kind } : {}) } })),
   r('GET', '/deletion-receipts', 'deletion-receipts', async (c) => ({ body: { receipts: await c.ops.deletionReceipts(c.user, c.query) } })),
   r('POST', '/retention/run', 'retention-run', async (c) => ({ body: await c.ops.runRetention(c.user) })),
+  r('POST', '/records/purge', 'records-purge', async (c) => ({ body: await c.ops.purgeRecords(c.user) })),
 ];

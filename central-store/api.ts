@@ -15,7 +15,7 @@ import { OpError, SYSTEM, type ErrCode, type Operations } from './operations.js'
 export const STATUS: Record<ErrCode, number> = {
   'bad-input': 400, unauthenticated: 401, forbidden: 403, disabled: 403, 'not-found': 404, 'on-hold': 409, conflict: 409,
   // corrupt: the stored evidence failed verification — a server-side integrity fault, named as such.
-  'key-destroyed': 410, locked: 423, corrupt: 500, 'log-failed': 500, internal: 500,
+  'key-destroyed': 410, gone: 410, locked: 423, corrupt: 500, 'log-failed': 500, internal: 500,
 };
 
 export interface ApiOptions {
@@ -159,12 +159,15 @@ export function createApi(o: ApiOptions): Api {
     const out = await route.run(ctx);
     if (out.stream) {
       const s = out.stream instanceof Readable ? out.stream : Readable.fromWeb(out.stream as import('node:stream/web').ReadableStream);
-      res.writeHead(200, { 'content-type': 'video/mp2t', 'cache-control': 'no-store', ...(out.filename ? { 'content-disposition': `attachment; filename="${out.filename}"` } : {}) });
-      await pipeline(s, res).catch((err) => {
-        log.warn({ err: String(err) }, 'video stream ended early');
+      res.writeHead(200, { 'content-type': out.contentType ?? 'video/mp2t', 'cache-control': 'no-store', ...(out.filename ? { 'content-disposition': `attachment; filename="${out.filename}"` } : {}) });
+      const sent = await pipeline(s, res).then(() => true, (err) => {
+        log.warn({ err: String(err) }, 'stream ended early');
         res.destroy();
         if (out.clipId && out.kind) { try { o.ops.streamFailed(user, out.kind, out.clipId, err); } catch { /* already answered */ } }
+        try { out.failed?.(err); } catch { /* already answered */ }
+        return false;
       });
+      if (sent && out.done) await out.done().catch((err) => log.error({ err: String(err) }, 'after-download step failed (the deadline job retries)'));
       return;
     }
     send(res, out.status ?? 200, out.body);

@@ -66,6 +66,8 @@ export function migrateIngest(db: Db): void {
     CREATE INDEX clips_device_sort ON clips(device_id, started_at DESC, clip_id DESC);
     CREATE INDEX clips_purpose_sort ON clips(purpose, started_at DESC, clip_id DESC);
     CREATE INDEX clips_received_id ON clips(received_at, clip_id);`);
+  // Issue 19: where a camera's stored log was cut by the deadline job, the last deleted entry's hash.
+  migrate(db, 'ingest-5', 'CREATE TABLE device_log_anchors (device_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, hash TEXT NOT NULL, cut_at TEXT NOT NULL)');
   db.pragma('busy_timeout = 5000');
 }
 
@@ -123,10 +125,17 @@ export interface LogEntryIn { seq: number; at: string; type: string; data: Recor
  */
 export function storeDeviceLog(db: Db, deviceId: string, dockId: string, entries: LogEntryIn[]): { gap: string | null; fork: string | null } {
   const at = db.prepare('SELECT entry_json FROM device_log_entries WHERE device_id = ? AND seq = ?');
+  const anchor = db.prepare('SELECT seq, hash FROM device_log_anchors WHERE device_id = ?').get(deviceId) as { seq: number; hash: string } | undefined;
   const hashAt = (seq: number): string | undefined => {
+    if (anchor && seq === anchor.seq) return anchor.hash;
     const r = at.get(deviceId, seq) as { entry_json: string } | undefined;
     return r && (JSON.parse(r.entry_json) as { hash: string }).hash;
   };
+  // Entries up to the anchor were deleted on their deadline: a dock sending them again does not bring them back.
+  const anchored = anchor && entries.find((e) => e.seq === anchor.seq);
+  if (anchored && anchored.hash !== anchor.hash) return { gap: null, fork: `seq ${anchor.seq} was stored with hash ${anchor.hash.slice(0, 16)}…, this run has ${anchored.hash.slice(0, 16)}…: the camera's log forked` };
+  if (anchor) entries = entries.filter((e) => e.seq > anchor.seq);
+  if (!entries.length) return { gap: null, fork: null };
   const ins = db.prepare(`INSERT OR IGNORE INTO device_log_entries (device_id, seq, at, type, entry_json, chain_ok, dock_id, received_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
   const relink = db.prepare('UPDATE device_log_entries SET chain_ok = 1 WHERE device_id = ? AND seq = ? AND chain_ok = 0');
@@ -156,6 +165,45 @@ export function storeDeviceLog(db: Db, deviceId: string, dockId: string, entries
 }
 
 /** Keep a camera certificate that sealed stored clips (an auditor re-verifies them with it). */
+/**
+ * Delete each camera's stored log entries received before `cutoff`, oldest first, up to the first one
+ * that is kept (newer, or naming a held clip), so the rest stays one chain; the last deleted entry's
+ * seq and hash become the camera's anchor. Returns the entries deleted.
+ */
+export function purgeDeviceLog(db: Db, cutoff: string, at: string): number {
+  return db.transaction(() => {
+    let n = 0;
+    const devices = db.prepare('SELECT DISTINCT device_id FROM device_log_entries WHERE received_at < ?').all(cutoff) as { device_id: string }[];
+    for (const { device_id: d } of devices) {
+      const kept = db.prepare(`SELECT MIN(seq) AS s FROM device_log_entries e WHERE device_id = ? AND (received_at >= ?
+        OR EXISTS (SELECT 1 FROM holds h WHERE instr(e.entry_json, '"' || h.clip_id || '"') > 0))`).get(d, cutoff) as { s: number | null };
+      const last = db.prepare(`SELECT seq, entry_json FROM device_log_entries WHERE device_id = ?${kept.s === null ? '' : ' AND seq < ?'} ORDER BY seq DESC LIMIT 1`)
+        .get(...(kept.s === null ? [d] : [d, kept.s])) as { seq: number; entry_json: string } | undefined;
+      if (!last) continue;
+      n += db.prepare('DELETE FROM device_log_entries WHERE device_id = ? AND seq <= ?').run(d, last.seq).changes;
+      db.prepare(`INSERT INTO device_log_anchors (device_id, seq, hash, cut_at) VALUES (?, ?, ?, ?)
+        ON CONFLICT(device_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, cut_at = excluded.cut_at`)
+        .run(d, last.seq, (JSON.parse(last.entry_json) as { hash: string }).hash, at);
+    }
+    return n;
+  })();
+}
+
+/** Wipe certificates received before `cutoff`, except a held clip's. */
+export function purgeWipeCerts(db: Db, cutoff: string): number {
+  return db.prepare('DELETE FROM wipe_certificates WHERE received_at < ? AND clip_id NOT IN (SELECT clip_id FROM holds)').run(cutoff).changes;
+}
+
+/** Incidents whose last occurrence is before `cutoff`. */
+export function purgeIncidents(db: Db, cutoff: string): number {
+  return db.prepare('DELETE FROM ingest_incidents WHERE last_at < ?').run(cutoff).changes;
+}
+
+/** Camera certificates first seen before `cutoff` that no stored clip was sealed under. */
+export function purgeCameraCerts(db: Db, cutoff: string): number {
+  return db.prepare('DELETE FROM camera_certs WHERE first_seen < ? AND sha256 NOT IN (SELECT camera_cert_sha256 FROM clips WHERE camera_cert_sha256 IS NOT NULL)').run(cutoff).changes;
+}
+
 export function rememberCameraCert(db: Db, sha256: string, deviceId: string, derB64: string): void {
   stmt(db, 'INSERT OR IGNORE INTO camera_certs (sha256, device_id, cert_der, first_seen) VALUES (?, ?, ?, ?)').run(sha256, deviceId, derB64, new Date().toISOString());
 }

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { parseConfigWith, readConfigFile } from '../shared/config.js';
 import { LOGIN_GUARD_DEFAULTS } from './login-guard.js';
 import { RetentionConfigSchema } from './retention.js';
+import { DEADLINE_DEFAULTS, DeadlinesSchema } from './deadlines.js';
 import { mqttsUrl } from '../shared/mqtt/config-schema.js';
 
 const int = (min: number, max: number, d: number) => z.number().int().min(min).max(max).default(d);
@@ -63,6 +64,8 @@ export const StoreConfigSchema = z.object({
   revocationListPath: z.string().min(1).optional(),
   /** Per-purpose retention for the evidence store (docs/retention-and-keys.md). */
   retention: RetentionConfigSchema.optional(),
+  /** Deletion deadlines of every other record kind (docs/data-inventory.md); run with retention. */
+  deadlines: DeadlinesSchema.default(DEADLINE_DEFAULTS),
   jobs: z.object({
     retentionEveryMinutes: z.number().int().min(1).default(60),
     logPurgeEveryHours: z.number().int().min(1).default(24),

@@ -137,5 +137,21 @@ export class ReceiptBook {
     return (this.db.prepare('SELECT doc_json FROM key_destructions ORDER BY id').all() as { doc_json: string }[]).map((r) => JSON.parse(r.doc_json) as SignedDocument);
   }
 
+  /** Receipts whose deletion / key destruction is before the cut-offs (their own deadlines, issue 19). */
+  purge(o: { deletionsBefore: string; keyDestructionsBefore: string }): { deletionReceipts: number; keyDestructions: number } {
+    return this.db.transaction(() => ({
+      deletionReceipts: this.db.prepare('DELETE FROM deletion_receipts WHERE deleted_at < ?').run(o.deletionsBefore).changes,
+      keyDestructions: this.db.prepare('DELETE FROM key_destructions WHERE destroyed_at < ?').run(o.keyDestructionsBefore).changes,
+    }))();
+  }
+
+  /** Count and oldest time per table, for the store review. */
+  census(): { table: string; count: number; oldest: string | null }[] {
+    return [['deletion_receipts', 'deleted_at'], ['key_destructions', 'destroyed_at']].map(([t, c]) => {
+      const r = this.db.prepare(`SELECT COUNT(*) AS n, MIN(${c}) AS o FROM ${t}`).get() as { n: number; o: string | null };
+      return { table: t!, count: r.n, oldest: r.o };
+    });
+  }
+
   close(): void { this.db.close(); }
 }

@@ -13,8 +13,10 @@ import { openClipStream, readStoredHeader } from './clip-stream.js';
 import { migrateIngest, setPurpose, type ClipRow } from './clips-index.js';
 import type { Db } from './db.js';
 import { ReceiptBook, type DeletionReceipt } from './deletion-receipts.js';
-import { migrateExports, writePackage, type ExportItem, type ExportLabel, type ExportResult } from './export.js';
-import { getHold, getHoldWrap, holdHistory, liftHold, migrateHolds, placeHold, type Hold, type HoldEvent } from './holds.js';
+import { exportPackage, migrateExports, purgeExports, removePackage, writePackage, type ExportItem, type ExportLabel, type ExportPackage, type ExportResult } from './export.js';
+import { getHold, getHoldWrap, holdHistory, liftHold, migrateHolds, placeHold, purgeHoldEvents, type Hold, type HoldEvent } from './holds.js';
+import { purgeCameraCerts, purgeDeviceLog, purgeIncidents, purgeWipeCerts } from './clips-index.js';
+import { DeadlinesSchema, daysAgo, hoursAgo, monthsAgo, type Deadlines } from './deadlines.js';
 import { KeyStore } from './keys.js';
 import { IN_CASE, addToCase, casesOf, migrateCases, removeFromCase, type CaseEntry } from './cases.js';
 import { HAS_MARKER, addOfficerMarker, markersOf, migrateMarkers, type Marker } from './markers.js';
@@ -102,6 +104,10 @@ export interface EvidenceStoreOptions {
   signingKey: KeyObject;
   storeId: string;
   retention?: { defaultDays?: number; perPurpose?: Record<string, number>; staleEpochDays?: number };
+  /** Deadlines of the other records (deadlines.ts); defaults when absent. */
+  deadlines?: Partial<Deadlines>;
+  /** Where the API writes export packages: the package deadline removes them from here only. Default <dir>/exports. */
+  exportsDir?: string;
   now?: () => number;
   log?: Logger;
 }
@@ -314,6 +320,50 @@ export class EvidenceStore {
     this.timer = setInterval(tick, everyMs);
     this.timer.unref();
   }
+
+  /**
+   * One run of the record deadlines (issue 19, docs/data-inventory.md): device-log entries (with a chain
+   * anchor per camera), wipe certificates, incidents, camera certificates, hold history, export packages
+   * and records, deletion and key-destruction receipts, destroyed keys' records. Counts per kind.
+   */
+  async purgeRecords(): Promise<Record<string, number>> {
+    const d = DeadlinesSchema.parse(this.o.deadlines ?? {});
+    const now = this.now();
+    const at = new Date(now).toISOString();
+    const ex = await purgeExports(this.db, { exportsDir: this.exportsDir, packagesBefore: hoursAgo(now, d.exportPackageHours), recordsBefore: monthsAgo(now, d.exportRecordMonths), at });
+    const r = this.receipts.purge({ deletionsBefore: monthsAgo(now, d.deletionReceiptMonths), keyDestructionsBefore: monthsAgo(now, d.keyDestructionMonths) });
+    const out = {
+      deviceLogEntries: purgeDeviceLog(this.db, daysAgo(now, d.deviceLogDays), at),
+      wipeCertificates: purgeWipeCerts(this.db, daysAgo(now, d.wipeCertificateDays)),
+      ingestIncidents: purgeIncidents(this.db, daysAgo(now, d.ingestIncidentDays)),
+      cameraCerts: purgeCameraCerts(this.db, daysAgo(now, d.cameraCertDays)),
+      holdEvents: purgeHoldEvents(this.db, monthsAgo(now, d.holdEventMonths)),
+      exportPackages: ex.packages + ex.strays, exportRecords: ex.records,
+      deletionReceipts: r.deletionReceipts, keyDestructions: r.keyDestructions,
+      destroyedKeyRecords: this.keys.purgeDestroyed(monthsAgo(now, d.keyDestructionMonths)),
+    };
+    if (Object.values(out).some((n) => n > 0)) this.log.info({ purged: out }, 'record deadlines run');
+    return out;
+  }
+
+  private get exportsDir(): string { return this.o.exportsDir ?? `${this.o.dir}/exports`; }
+
+  /** An export package still on the server, for download; refused once it has left. */
+  exportPackage(exportId: number): ExportPackage {
+    const p = exportPackage(this.db, exportId);
+    if (!p) throw new StoreError('not-found', `export ${exportId}: no such export package`);
+    if (p.removedAt) throw new StoreError('gone', `export ${exportId}: the package left the server at ${p.removedAt} (downloaded, or past its deadline)`);
+    return p;
+  }
+
+  /** After a complete download the package leaves the server (overwritten, unlinked). */
+  async packageDownloaded(exportId: number): Promise<void> {
+    const p = exportPackage(this.db, exportId);
+    if (p && !p.removedAt) await removePackage(this.db, this.exportsDir, p, new Date(this.now()).toISOString());
+  }
+
+  /** Count and oldest record of receipts.db's tables (the store review). */
+  receiptCensus(): { table: string; count: number; oldest: string | null }[] { return this.receipts.census(); }
 
   deletionReceipts(o: { since?: string } = {}): DeletionReceipt[] {
     const since = o.since === undefined ? undefined : parse(iso, o.since, 'since');

@@ -2,7 +2,7 @@
 // encryption under a fresh random password, returned once and stored nowhere. Inside: each clip as
 // <clipId>.ts (verified, decrypted MPEG-TS) and manifest.json (+ manifest.sig, the store's signature).
 import { randomBytes, randomInt, type KeyObject } from 'node:crypto';
-import { rename } from 'node:fs/promises';
+import { readdir, rename, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { signDocument, type SignedDocument } from '../shared/evidence.js';
@@ -34,7 +34,7 @@ export type ExportLabel =
   | { kind: 'police-export'; journalNumber: string; recipient: string }
   | { kind: 'subject-access'; subject: string; redacted?: boolean };
 
-export interface ExportResult { path: string; password: string; sha256: string; clips: string[] }
+export interface ExportResult { exportId: number; path: string; password: string; sha256: string; clips: string[] }
 
 const MIGRATION = `
 CREATE TABLE exports (
@@ -48,7 +48,11 @@ CREATE TABLE exports (
   clip_ids TEXT NOT NULL,
   package_sha256 TEXT NOT NULL
 );`;
-export function migrateExports(db: Db): void { migrate(db, 'evidence-exports-1', MIGRATION); }
+export function migrateExports(db: Db): void {
+  migrate(db, 'evidence-exports-1', MIGRATION);
+  // Issue 19: where the package was written, and when it left the server (downloaded or past its deadline).
+  migrate(db, 'evidence-exports-2', 'ALTER TABLE exports ADD COLUMN package_path TEXT; ALTER TABLE exports ADD COLUMN package_removed_at TEXT');
+}
 
 export const NOTES = [
   'Each <clipId>.ts is the clip\'s MPEG-TS exactly as recorded, verified segment by segment (AES-256-GCM) and against the SHA-256 in the store\'s receipt before export.',
@@ -94,14 +98,56 @@ export async function writePackage(items: ExportItem[], label: ExportLabel, o: {
     const fin = await zip.finish();
     await rename(tmp, out);
     await fsyncDir(path.dirname(out));
-    o.db.prepare(`INSERT INTO exports (kind, journal_number, recipient, subject, exported_by, exported_at, clip_ids, package_sha256)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(label.kind, label.kind === 'police-export' ? label.journalNumber : null,
+    const row = o.db.prepare(`INSERT INTO exports (kind, journal_number, recipient, subject, exported_by, exported_at, clip_ids, package_sha256, package_path)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(label.kind, label.kind === 'police-export' ? label.journalNumber : null,
       label.kind === 'police-export' ? label.recipient : null, label.kind === 'subject-access' ? label.subject : null,
-      o.by, exportedAt, JSON.stringify(items.map((i) => i.clipId)), fin.sha256);
-    return { path: out, password, sha256: fin.sha256, clips: items.map((i) => i.clipId) };
+      o.by, exportedAt, JSON.stringify(items.map((i) => i.clipId)), fin.sha256, out);
+    return { exportId: Number(row.lastInsertRowid), path: out, password, sha256: fin.sha256, clips: items.map((i) => i.clipId) };
   } catch (err) {
     await zip.abort();
     await overwriteAndUnlink(tmp);
     throw err;
   }
+}
+
+export interface ExportPackage { exportId: number; kind: ExportLabel['kind']; path: string; sha256: string; removedAt: string | null }
+
+export function exportPackage(db: Db, exportId: number): ExportPackage | undefined {
+  const r = db.prepare('SELECT id, kind, package_path, package_sha256, package_removed_at FROM exports WHERE id = ?').get(exportId) as
+    { id: number; kind: ExportLabel['kind']; package_path: string | null; package_sha256: string; package_removed_at: string | null } | undefined;
+  return r && r.package_path ? { exportId: r.id, kind: r.kind, path: r.package_path, sha256: r.package_sha256, removedAt: r.package_removed_at } : undefined;
+}
+
+const inside = (dir: string, file: string) => { const rel = path.relative(path.resolve(dir), path.resolve(file)); return !!rel && !rel.startsWith('..') && !path.isAbsolute(rel); };
+
+/** Overwrite and unlink a package the server holds (in exportsDir) and note when it left. */
+export async function removePackage(db: Db, exportsDir: string, p: ExportPackage, at: string): Promise<void> {
+  if (inside(exportsDir, p.path)) await overwriteAndUnlink(p.path);
+  db.prepare('UPDATE exports SET package_removed_at = ? WHERE id = ? AND package_removed_at IS NULL').run(at, p.exportId);
+}
+
+/**
+ * The deadlines of exports (issue 19): packages still in exportsDir after `packagesBefore` are
+ * overwritten and unlinked; export records older than `recordsBefore` are deleted (their package
+ * first); stray files in exportsDir (a crashed export's .partial-*) older than `packagesBefore` go too.
+ */
+export async function purgeExports(db: Db, o: { exportsDir: string; packagesBefore: string; recordsBefore: string; at: string }): Promise<{ packages: number; records: number; strays: number }> {
+  const live = (db.prepare('SELECT id FROM exports WHERE package_removed_at IS NULL AND (exported_at < ? OR exported_at < ?)').all(o.packagesBefore, o.recordsBefore) as { id: number }[]);
+  let packages = 0;
+  for (const { id } of live) {
+    const p = exportPackage(db, id);
+    if (p) { await removePackage(db, o.exportsDir, p, o.at); packages++; }
+  }
+  const records = db.prepare('DELETE FROM exports WHERE exported_at < ?').run(o.recordsBefore).changes;
+  const known = new Set((db.prepare('SELECT package_path FROM exports WHERE package_removed_at IS NULL AND package_path IS NOT NULL').all() as { package_path: string }[]).map((r) => path.resolve(r.package_path)));
+  let strays = 0;
+  for (const f of await readdir(o.exportsDir).catch(() => [] as string[])) {
+    const file = path.resolve(o.exportsDir, f);
+    if (known.has(file)) continue;
+    const st = await stat(file).catch(() => undefined);
+    if (!st?.isFile() || st.mtime.toISOString() >= o.packagesBefore) continue;
+    await overwriteAndUnlink(file);
+    strays++;
+  }
+  return { packages, records, strays };
 }

@@ -94,3 +94,9 @@ export function getHoldWrap(db: Db, clipId: string): { keyName: string; wrappedK
 export function putHoldWrap(db: Db, clipId: string, keyName: string, wrappedKey: Buffer, at: string): void {
   db.prepare('INSERT OR IGNORE INTO hold_wraps (clip_id, key_name, wrapped_key, created_at) VALUES (?, ?, ?, ?)').run(clipId, keyName, wrappedKey, at);
 }
+
+/** Hold history of clips no longer in the store and not held, whose last event is before `cutoff`. */
+export function purgeHoldEvents(db: Db, cutoff: string): number {
+  return db.prepare(`DELETE FROM hold_events WHERE clip_id IN (SELECT clip_id FROM hold_events GROUP BY clip_id HAVING MAX(at) < ?)
+    AND clip_id NOT IN (SELECT clip_id FROM clips) AND clip_id NOT IN (SELECT clip_id FROM holds)`).run(cutoff).changes;
+}

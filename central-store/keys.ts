@@ -223,5 +223,11 @@ export class KeyStore {
     return this.receipts.recordKeyDestruction({ keyName: name, keyKind: r.kind, keyId: r.keyId, notBefore: r.notBefore, notAfter: r.notAfter, destroyedAt: at, rule });
   }
 
+  /** Public records of epoch keys destroyed before `cutoff` that no stored clip names (the receipt has its own deadline). */
+  purgeDestroyed(cutoff: string): number {
+    return this.db.prepare(`DELETE FROM evidence_keys WHERE kind = 'epoch' AND destroyed_at IS NOT NULL AND destroyed_at < ?
+      AND name NOT IN (SELECT epoch_id FROM clips)`).run(cutoff).changes;
+  }
+
   close(): void { this.cache.clear(); this.master.fill(0); }
 }

@@ -1,7 +1,7 @@
 // Central store server (tsup → dist/central-store.js). Usage: central-store [config.json]
 // (default $BODYCAM_STORE_CONFIG or /etc/bodycam/central-store.json). Opens the index, blobs and
-// evidence store, runs the MQTT ingest workers, the HTTP API and the scheduled jobs (upcoming epoch keys
-// and retention at start and every hour, access-log purge daily; the ingest sweeps stale partial clips itself).
+// evidence store, runs the MQTT ingest workers, the HTTP API and the scheduled jobs (upcoming epoch keys,
+// retention and the record deadlines at start and every hour, access-log purge daily; the ingest sweeps stale partial clips itself).
 // Exit codes: 0 clean stop (SIGTERM/SIGINT), 78 bad config (names the field), 1 anything else.
 import { readFileSync } from 'node:fs';
 import { createLogger } from '../shared/log.js';
@@ -61,12 +61,14 @@ async function main(): Promise<void> {
   };
   const retention = () => job('retention', () => ctx.ops.runRetention(SYSTEM));
   const purge = () => job('access-log purge', () => ctx.ops.purgeLog(SYSTEM));
+  const records = () => job('record deadlines', () => ctx.ops.purgeRecords(SYSTEM));
   const epochs = () => job('epochs', () => publishUpcomingEpochs(evidence.keys, Date.now(), config.epochDaysAhead, storePaths(config).epochs));
   await epochs();
   await retention();
+  await records();
   await purge();
   const timers = [
-    setInterval(() => { void epochs(); void retention(); }, config.jobs.retentionEveryMinutes * 60_000),
+    setInterval(() => { void epochs(); void retention(); void records(); }, config.jobs.retentionEveryMinutes * 60_000),
     setInterval(() => void purge(), config.jobs.logPurgeEveryHours * 3_600_000),
   ];
   log.info({ storeId: config.storeId, port, tls: !!tls, workers: ingests.length, evidence: !!evidence }, 'central store running');

@@ -6,7 +6,7 @@ import { LIMITS } from './input-limits.js';
 
 export interface HoldInfo { reason: string; caseNumber: string; placedBy: string; placedAt: string }
 export interface ClipInfoLike { clipId: string; hold: HoldInfo | null; [k: string]: unknown }
-export interface ExportResult { path: string; password: string; sha256: string; clips: unknown }
+export interface ExportResult { exportId?: number; path: string; password: string; sha256: string; clips: unknown }
 
 export interface EvidenceApi {
   search(c: SearchCriteria): ClipInfoLike[];
@@ -24,6 +24,12 @@ export interface EvidenceApi {
   deleteNow(id: string, d: { reason: string; by: string }): Promise<unknown>;
   runRetention(): Promise<unknown>;
   deletionReceipts(o: { since?: string }): unknown;
+  /** The record deadlines (docs/data-inventory.md): counts deleted per record kind. */
+  purgeRecords(): Promise<Record<string, number>>;
+  /** A package still on the server (refused with 'gone' once it left). */
+  exportPackage(exportId: number): { exportId: number; kind: string; path: string; sha256: string };
+  /** A complete download: the package leaves the server. */
+  packageDownloaded(exportId: number): Promise<void>;
   exportForPolice(ids: string[], o: { journalNumber: string; recipient: string; by: string; outPath: string }): Promise<ExportResult>;
   exportForSubject(ids: string[], o: { subject: string; by: string; outPath: string }): Promise<ExportResult>;
 }
@@ -83,6 +89,7 @@ export const ReasonSchema = z.object({ reason: text(LIMITS.reason) }).strict();
 const clipIds = z.array(ClipIdSchema, { error: (i) => (i.input === undefined ? 'required' : 'a list of clip ids') }).min(1, 'at least one clip id').max(LIMITS.clipsPerRequest);
 export const ExportSchema = z.object({ clipIds, journalNumber: text(LIMITS.journalNumber), recipient: text(LIMITS.recipient) }).strict();
 export const DsarSchema = z.object({ clipIds, subject: text(LIMITS.subject) }).strict();
+export const ExportIdSchema = z.coerce.number({ error: 'an export id (a whole number)' }).int('an export id (a whole number)').min(1, 'an export id (a whole number)').max(Number.MAX_SAFE_INTEGER);
 export const SinceSchema = z.object({ since: iso.optional() }).strict();
 export const UserCreateSchema = z.object({ username: str(), role: str(), password: str() }).strict();
 export const RoleSchema = z.object({ role: str() }).strict();

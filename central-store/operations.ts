@@ -17,20 +17,20 @@ import type { EvidenceApi, RedactionApi } from './op-schemas.js';
 export const ACTIONS = {
   search: 'search', metadata: 'search', view: 'view', download: 'download', export: 'export', dsar: 'dsar',
   hold: 'hold', unhold: 'hold',  'marker-add': 'annotate', category: 'annotate', 'case-add': 'annotate', 'case-remove': 'annotate', delete: 'delete', 'deletion-receipts': 'audit', incidents: 'search', review: 'audit', 'log-verify': 'audit',
-  'log-purge': 'admin', 'retention-run': 'admin', 'user-list': 'admin', 'user-create': 'admin', 'user-role': 'admin',
+  'export-download': 'export', 'log-purge': 'admin', 'retention-run': 'admin', 'records-purge': 'admin', 'user-list': 'admin', 'user-create': 'admin', 'user-role': 'admin',
   'user-unlock': 'admin', 'user-disable': 'admin', 'user-bootstrap': 'admin',
   'redact-start': 'dsar', 'redact-show': 'dsar', 'redact-edit': 'dsar', 'redact-preview': 'dsar', 'redact-approve': 'dsar', 'redact-package': 'dsar',
 } as const satisfies Record<string, Permission>;
 export type Action = keyof typeof ACTIONS;
 
-export type ErrCode = 'bad-input' | 'unauthenticated' | 'forbidden' | 'not-found' | 'on-hold' | 'conflict' | 'locked' | 'disabled' | 'key-destroyed' | 'corrupt' | 'log-failed' | 'internal';
+export type ErrCode = 'bad-input' | 'unauthenticated' | 'forbidden' | 'not-found' | 'on-hold' | 'conflict' | 'locked' | 'disabled' | 'key-destroyed' | 'gone' | 'corrupt' | 'log-failed' | 'internal';
 export class OpError extends Error {
   constructor(readonly code: ErrCode, message: string) { super(message); }
 }
 /** Error codes of the users module and the evidence store (store-error.ts), as operation errors. */
 const KNOWN: Record<string, ErrCode> = {
   'bad-input': 'bad-input', 'not-found': 'not-found', 'on-hold': 'on-hold', conflict: 'conflict', locked: 'locked', disabled: 'disabled',
-  'key-destroyed': 'key-destroyed', 'key-missing': 'key-destroyed', 'not-held': 'conflict', deleting: 'conflict', exists: 'conflict', corrupt: 'corrupt',
+  'key-destroyed': 'key-destroyed', 'key-missing': 'key-destroyed', 'not-held': 'conflict', deleting: 'conflict', exists: 'conflict', corrupt: 'corrupt', gone: 'gone',
 };
 function toOpError(err: unknown): OpError {
   if (err instanceof OpError) return err;
@@ -55,7 +55,7 @@ export const WRONG_LOGIN = 'wrong username or password';
 const lockedOr = (now: boolean) => now ? ' (locked by this failure, wrong password)' : ' (wrong password)';
 
 export class Operations {
-  constructor(private readonly o: { db: Db; users: Users; log: AccessLog; evidence: () => Promise<EvidenceApi>; redaction?: () => Promise<RedactionApi>; now?: () => number; logMonths?: number }) {}
+  constructor(private readonly o: { db: Db; users: Users; log: AccessLog; evidence: () => Promise<EvidenceApi>; redaction?: () => Promise<RedactionApi>; now?: () => number; logMonths?: number; disabledUserDays?: number }) {}
   get log(): AccessLog { return this.o.log; }
   private now(): number { return (this.o.now ?? Date.now)(); }
 
@@ -265,6 +265,30 @@ export class Operations {
 
   async deletionReceipts(actor: string, q: unknown) {
     return this.run(actor, 'deletion-receipts', q, async () => (await this.o.evidence()).deletionReceipts(parse(S.SinceSchema, q ?? {})));
+  }
+  /** An export package for download: logged (with the export id) before the first byte is handed out. */
+  async exportPackage(actor: string, exportId: unknown) {
+    return this.run(actor, 'export-download', { exportId }, async () => (await this.o.evidence()).exportPackage(parse(S.ExportIdSchema, exportId)));
+  }
+  /** The download completed: the package leaves the server. A failure to remove it is left to the deadline job. */
+  async packageDownloaded(exportId: number): Promise<void> { await (await this.o.evidence()).packageDownloaded(exportId); }
+  /** A package download that broke after it was handed out (it stays until its deadline). */
+  downloadFailed(actor: string, exportId: number, err: unknown): void {
+    this.write(actor, 'export-download', JSON.stringify({ exportId }), 'error', `download ended early: ${(err as Error)?.message ?? String(err)}`);
+  }
+  /**
+   * The record deadlines (docs/data-inventory.md) and disabled accounts past theirs; one entry with the
+   * counts (never ids), plus one 'user-remove' entry per account removed.
+   */
+  async purgeRecords(actor: string) {
+    return this.run(actor, 'records-purge', {}, async () => {
+      const counts = await (await this.o.evidence()).purgeRecords();
+      const removed = this.o.users.removeDisabled(new Date(this.now() - (this.o.disabledUserDays ?? 30) * 86_400_000).toISOString());
+      for (const u of removed) this.write(actor, 'user-remove', JSON.stringify({ username: u }), 'ok', `disabled for more than ${this.o.disabledUserDays ?? 30} days`);
+      const out = { ...counts, disabledUsers: removed.length };
+      this.write(actor, 'records-purge', JSON.stringify(out), 'ok');
+      return out;
+    }, 'self');
   }
   async runRetention(actor: string) {
     return this.run(actor, 'retention-run', {}, async () => (await this.o.evidence()).runRetention(), 'before');

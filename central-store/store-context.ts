@@ -48,12 +48,12 @@ export async function openStoreContext(config: StoreConfig, o: { masterKey: () =
   const signingKey = () => signing ??= (master ??= o.masterKey()).then((m) => loadOrCreateSigningKey(p.signingKey, p.signingPub, m));
   const openEvidence = () => evidence ??= (async () => EvidenceStore.open({
     dir: config.dataDir, db, blobs, masterKey: await (master ??= o.masterKey()), signingKey: (await signingKey()).privateKey,
-    storeId: config.storeId, retention: config.retention, now: o.now,
+    storeId: config.storeId, retention: config.retention, deadlines: config.deadlines, exportsDir: p.exports, now: o.now,
   }))();
   // The detector threads start on the first redaction only (≈ 1 s, 2 × ≈ 100 MB).
   let pool: Promise<DetectPool> | undefined;
   const redaction = new RedactionService({ db, evidence: openEvidence, pool: () => pool ??= DetectPool.open({ minScore: 0.3 }), now: o.now });
-  const ops = new Operations({ db, users, log, evidence: openEvidence, redaction: async () => redaction, now: o.now, logMonths: config.accessLogMonths });
+  const ops = new Operations({ db, users, log, evidence: openEvidence, redaction: async () => redaction, now: o.now, logMonths: config.accessLogMonths, disabledUserDays: config.deadlines.disabledUserDays });
   return {
     config, db, users, log, ops, blobs, evidence: openEvidence, signingKey,
     async close() {

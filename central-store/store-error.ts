@@ -3,7 +3,7 @@ import { issueText } from '../shared/config.js';
 
 export type StoreErrorCode =
   | 'not-found' | 'on-hold' | 'not-held' | 'bad-input' | 'key-destroyed' | 'key-missing' | 'bad-master-key'
-  | 'deleting' | 'exists' | 'corrupt';
+  | 'deleting' | 'exists' | 'corrupt' | 'gone';
 
 export class StoreError extends Error {
   constructor(readonly code: StoreErrorCode, message: string) {

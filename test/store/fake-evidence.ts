@@ -72,10 +72,22 @@ export class FakeEvidence implements EvidenceApi {
   }
   async runRetention() { this.calls.push('runRetention'); return { deleted: [], epochKeysDestroyed: [] }; }
   deletionReceipts() { this.calls.push('deletionReceipts'); return []; }
+  packages = new Map<number, string>();
+  async purgeRecords() { this.calls.push('purgeRecords'); return { deviceLogEntries: 0 }; }
+  exportPackage(id: number) {
+    const p = this.packages.get(id);
+    if (!p) throw err('not-found', `export ${id}: no such export package`);
+    this.calls.push('exportPackage');
+    return { exportId: id, kind: 'police-export', path: p, sha256: '00'.repeat(32) };
+  }
+  // Runs after the response has ended: not in `calls`, which the role test reads right after each answer.
+  async packageDownloaded(id: number) { this.packages.delete(id); }
   private async pack(ids: string[], outPath: string) {
     for (const id of ids) this.must(id);
     await writeFile(outPath, 'package');
-    return { path: outPath, password: randomBytes(12).toString('base64url'), sha256: '00'.repeat(32), clips: ids };
+    const exportId = this.packages.size + 1;
+    this.packages.set(exportId, outPath);
+    return { exportId, path: outPath, password: randomBytes(12).toString('base64url'), sha256: '00'.repeat(32), clips: ids };
   }
   async exportForPolice(ids: string[], o: { outPath: string }) { this.calls.push('exportForPolice'); return this.pack(ids, o.outPath); }
   async exportForSubject(ids: string[], o: { outPath: string }) { this.calls.push('exportForSubject'); return this.pack(ids, o.outPath); }
