@@ -9,6 +9,7 @@ import { issueText } from '../shared/config.js';
 import type { AccessLog } from './access-log.js';
 import type { Db } from './db.js';
 import { reviewReport } from './review.js';
+import type { RecordKind } from './record-census.js';
 import { INCIDENT_KINDS, incidents, type IncidentKind } from './clips-index.js';
 import { can, checkNewPassword, checkRole, checkUsername, UserError, type Permission, type Users } from './users.js';
 import * as S from './op-schemas.js';
@@ -55,7 +56,9 @@ export const WRONG_LOGIN = 'wrong username or password';
 const lockedOr = (now: boolean) => now ? ' (locked by this failure, wrong password)' : ' (wrong password)';
 
 export class Operations {
-  constructor(private readonly o: { db: Db; users: Users; log: AccessLog; evidence: () => Promise<EvidenceApi>; redaction?: () => Promise<RedactionApi>; now?: () => number; logMonths?: number; disabledUserDays?: number }) {}
+  constructor(private readonly o: { db: Db; users: Users; log: AccessLog; evidence: () => Promise<EvidenceApi>; redaction?: () => Promise<RedactionApi>; now?: () => number; logMonths?: number; disabledUserDays?: number;
+    /** Each record kind's count, oldest and deadline for the review (record-census.ts). */
+    census?: () => RecordKind[] }) {}
   get log(): AccessLog { return this.o.log; }
   private now(): number { return (this.o.now ?? Date.now)(); }
 
@@ -299,7 +302,9 @@ export class Operations {
     if (q.kind && !kind) return this.run(actor, 'incidents', q, () => { throw new OpError('bad-input', `kind: one of ${INCIDENT_KINDS.join(', ')}`); });
     return this.run(actor, 'incidents', q, () => incidents(this.o.db, { kind }));
   }
-  async review(actor: string) { return this.run(actor, 'review', {}, () => reviewReport(this.o.users, this.now())); }
+  async review(actor: string) {
+    return this.run(actor, 'review', {}, () => ({ ...reviewReport(this.o.users, this.now()), ...(this.o.census ? { records: this.o.census() } : {}) }));
+  }
   async verifyLog(actor: string) { return this.run(actor, 'log-verify', {}, () => this.o.log.verify()); }
   /** The purge writes its own entry (AccessLog.purge); a refusal is logged like any other. */
   async purgeLog(actor: string) {

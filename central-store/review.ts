@@ -2,12 +2,17 @@
 // locked or disabled, when it was last used and changed, and which accounts have gone unused.
 import { monthsBefore } from './access-log.js';
 import { ROLE_PERMISSIONS, type Permission, type Role, type Users } from './users.js';
+import { censusText, type RecordKind } from './record-census.js';
 
 export interface ReviewRow {
   username: string; role: Role; permissions: Permission[]; locked: boolean; disabled: boolean;
   lastLoginAt: string | null; createdAt: string; createdBy: string; changedAt: string; changedBy: string; unused: boolean;
 }
-export interface ReviewReport { generatedAt: string; unusedSince: string; users: ReviewRow[]; unused: string[] }
+export interface ReviewReport {
+  generatedAt: string; unusedSince: string; users: ReviewRow[]; unused: string[];
+  /** Each record kind's count, oldest record and deadline (record-census.ts), when the store gives them. */
+  records?: RecordKind[];
+}
 
 /** unused: no login for more than `months` (default 6) — never logged in counts from creation. */
 export function reviewReport(users: Users, now: number, months = 6): ReviewReport {
@@ -28,5 +33,6 @@ export function reviewText(r: ReviewReport): string {
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
   const out = [`Authorisation review ${r.generatedAt}`, '', line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line), ''];
   out.push(r.unused.length ? `Not used since ${r.unusedSince} (review or disable): ${r.unused.join(', ')}` : `All active accounts used since ${r.unusedSince}.`);
+  if (r.records) out.push('', 'Records and their deadlines (docs/data-inventory.md)', '', censusText(r.records).trimEnd());
   return `${out.join('\n')}\n`;
 }

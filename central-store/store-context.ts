@@ -11,6 +11,8 @@ import { masterKeyFromPassphrase, readMasterKeyFile } from './keys.js';
 import { Operations } from './operations.js';
 import { DetectPool } from './redaction/detect-pool.js';
 import { RedactionService } from './redaction/service.js';
+import { recordCensus } from './record-census.js';
+import path from 'node:path';
 import { loadOrCreateSigningKey } from './signing-key.js';
 import { Users, type ScryptParams } from './users.js';
 
@@ -53,7 +55,8 @@ export async function openStoreContext(config: StoreConfig, o: { masterKey: () =
   // The detector threads start on the first redaction only (≈ 1 s, 2 × ≈ 100 MB).
   let pool: Promise<DetectPool> | undefined;
   const redaction = new RedactionService({ db, evidence: openEvidence, pool: () => pool ??= DetectPool.open({ minScore: 0.3 }), now: o.now });
-  const ops = new Operations({ db, users, log, evidence: openEvidence, redaction: async () => redaction, now: o.now, logMonths: config.accessLogMonths, disabledUserDays: config.deadlines.disabledUserDays });
+  const ops = new Operations({ db, users, log, evidence: openEvidence, redaction: async () => redaction, now: o.now, logMonths: config.accessLogMonths, disabledUserDays: config.deadlines.disabledUserDays,
+    census: () => recordCensus(db, path.join(config.dataDir, 'receipts.db'), config, (o.now ?? Date.now)()) });
   return {
     config, db, users, log, ops, blobs, evidence: openEvidence, signingKey,
     async close() {

@@ -14,6 +14,7 @@ import { ConfigError } from '../shared/config.js';
 import { loadStoreConfig, parseStoreConfig, storePaths, type StoreConfig } from '../central-store/config.js';
 import { OpError } from '../central-store/operations.js';
 import { reviewText } from '../central-store/review.js';
+import { cleanPartials, cleanSiblings, registerPartial } from './view-partials.js';
 import { openSigningKey } from '../central-store/signing-key.js';
 import { openStoreContext, resolveMasterKey, type StoreContext } from '../central-store/store-context.js';
 
@@ -91,8 +92,14 @@ function loadConfig(v: { config?: string; dir?: string }): StoreConfig {
  * Write a stream to FILE via a temp name, so a failure leaves no partial file: the decrypted bytes
  * already written are overwritten before the temp name is removed (decrypted bytes only ever in FILE).
  */
-export async function writeOut(src: Readable | ReadableStream, file: string): Promise<void> {
+export async function writeOut(src: Readable | ReadableStream, file: string, dataDir?: string): Promise<void> {
   const tmp = `${file}.part-${process.pid}`;
+  // Registered first, so a kill at any later point is cleaned by the next start (view-partials.ts).
+  const entry = dataDir ? registerPartial(dataDir, tmp) : undefined;
+  try { await writeTmp(src, file, tmp); } finally { if (entry) await rm(entry, { force: true }); }
+}
+
+async function writeTmp(src: Readable | ReadableStream, file: string, tmp: string): Promise<void> {
   const out = createWriteStream(tmp, { flags: 'wx', mode: 0o600 });
   let created = false;
   out.once('open', () => { created = true; });
@@ -119,6 +126,7 @@ export async function run(args: string[]): Promise<number> {
   let ctx: StoreContext | undefined;
   try {
     const config = loadConfig(v);
+    for (const f of await cleanPartials(config.dataDir)) process.stderr.write(`bodycam store: removed ${f} (a view that was killed; overwritten, then unlinked)\n`);
     ctx = await openStoreContext(config, { masterKey: () => resolveMasterKey(config, process.env, v['master-key-file']) });
     const out = await dispatch(ctx, pos, v, passwords());
     if (out !== undefined) process.stdout.write(typeof out === 'string' ? out : `${JSON.stringify(out, null, 2)}\n`);
@@ -230,8 +238,9 @@ async function dispatch(ctx: StoreContext, pos: string[], v: Values, pw: () => P
     }
     case 'view': {
       const file = path.resolve(s('out')!);
+      for (const f of await cleanSiblings(file)) process.stderr.write(`bodycam store: removed ${f} (a view that was killed; overwritten, then unlinked)\n`);
       const stream = await ops.video(me, clip(), 'download');
-      await writeOut(stream, file).catch((err) => { ops.streamFailed(me, 'download', clip(), err); throw err; });
+      await writeOut(stream, file, ctx.config.dataDir).catch((err) => { ops.streamFailed(me, 'download', clip(), err); throw err; });
       return { clipId: sub, written: file };
     }
     case 'hold': return ops.hold(me, clip(), { reason: s('reason'), caseNumber: s('case') });

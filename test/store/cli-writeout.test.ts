@@ -4,7 +4,9 @@ import test from 'ava';
 import { existsSync, linkSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import { spawn } from 'node:child_process';
 import { writeOut } from '../../tools/store.js';
+import { cleanPartials, cleanSiblings } from '../../tools/view-partials.js';
 import { tempDb } from './helpers.js';
 
 test('a download that breaks half-way leaves nothing, and what it wrote is zeroed before the unlink', async (t) => {
@@ -37,4 +39,42 @@ test('a complete download lands in the file; an existing file is never replaced 
   await t.throwsAsync(writeOut(Readable.from([Buffer.from('mine')]), other), { code: 'EEXIST' });
   t.is(readFileSync(other, 'utf8'), 'theirs');
   t.deepEqual(readdirSync(dir).filter((n) => n.includes('.part-')), []);
+});
+
+test('a view killed mid-write: the next start overwrites and unlinks its FILE.part-<pid>, and only that', async (t) => {
+  const { dir } = await tempDb(t);
+  const dataDir = path.join(dir, 'store');
+  const file = path.join(dir, 'clip.ts');
+  // A real writer process, killed with SIGKILL once its partial file holds plaintext.
+  const child = spawn(process.execPath, ['--import', 'tsx', '-e', `
+    setInterval(() => {}, 1000);
+    import('${new URL('../../tools/store.ts', import.meta.url).pathname}').then(async ({ writeOut }) => {
+      const { Readable } = await import('node:stream');
+      await writeOut(Readable.from((async function* () { yield Buffer.alloc(65536, 'decrypted video '); await new Promise(() => {}); })()), ${JSON.stringify(file)}, ${JSON.stringify(dataDir)});
+    });`], { stdio: 'ignore' });
+  const exited = new Promise((r) => child.once('exit', r));
+  const tmp = `${file}.part-${child.pid}`;
+  for (let i = 0; i < 1000 && !(existsSync(tmp) && statSync(tmp).size >= 65536); i++) await new Promise((r) => setTimeout(r, 20));
+  t.true(existsSync(tmp), 'the writer got going');
+  const witness = path.join(dir, 'witness');
+  linkSync(tmp, witness);
+  child.kill('SIGKILL');
+  await exited;
+  writeFileSync(`${file}.part-notapid`, 'not ours');
+  t.deepEqual(await cleanPartials(dataDir), [tmp]);
+  t.false(existsSync(tmp));
+  t.true(readFileSync(witness).equals(Buffer.alloc(65536)), 'overwritten before the unlink');
+  t.deepEqual(readdirSync(path.join(dataDir, 'view-partials')), [], 'the registry entry went too');
+  t.true(existsSync(`${file}.part-notapid`), 'a file the registry does not name is left alone');
+});
+
+test('a view clears dead FILE.part-<pid> siblings of its own FILE, never a live writer\'s', async (t) => {
+  const { dir } = await tempDb(t);
+  const file = path.join(dir, 'clip.ts');
+  writeFileSync(`${file}.part-999999`, 'dead writer');
+  writeFileSync(`${file}.part-${process.pid}`, 'live writer');
+  writeFileSync(path.join(dir, 'other.ts.part-999999'), 'another file');
+  t.deepEqual(await cleanSiblings(file, (pid) => pid === process.pid), [`${file}.part-999999`]);
+  t.true(existsSync(`${file}.part-${process.pid}`));
+  t.true(existsSync(path.join(dir, 'other.ts.part-999999')));
 });

@@ -1,0 +1,66 @@
+// Each record kind's count, oldest record, deadline and how many are past it, for the store review
+// (`bodycam store review`, GET /review): the DPO's view of docs/data-inventory.md on a running store.
+// Read-only; receipts.db is opened read-only beside the index (no master key needed).
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import type { StoreConfig } from './config.js';
+import type { Db } from './db.js';
+import { daysAgo, hoursAgo, monthsAgo } from './deadlines.js';
+import { parseRetention } from './retention.js';
+
+export interface RecordKind { kind: string; place: string; count: number; oldest: string | null; deadline: string; overdue: number }
+
+type Cfg = Pick<StoreConfig, 'retention' | 'deadlines' | 'accessLogMonths'>;
+
+const has = (db: Db | Database.Database, table: string) => !!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table);
+
+function count(db: Db | Database.Database, table: string, col: string, where: string, cutoff: string | null): { count: number; oldest: string | null; overdue: number } {
+  if (!has(db, table)) return { count: 0, oldest: null, overdue: 0 };
+  const w = where ? `WHERE ${where}` : '';
+  const r = db.prepare(`SELECT COUNT(*) AS n, MIN(${col}) AS o FROM ${table} ${w}`).get() as { n: number; o: string | null };
+  const overdue = cutoff === null ? 0 : (db.prepare(`SELECT COUNT(*) AS n FROM ${table} ${w ? `${w} AND` : 'WHERE'} ${col} < ?`).get(cutoff) as { n: number }).n;
+  return { count: r.n, oldest: r.o, overdue };
+}
+
+export function recordCensus(db: Db, receiptsPath: string, cfg: Cfg, now: number): RecordKind[] {
+  const d = cfg.deadlines;
+  const ret = parseRetention(cfg.retention);
+  const longest = Math.max(ret.defaultDays, ...Object.values(ret.perPurpose));
+  const heldOk = has(db, 'holds');
+  const notHeld = heldOk ? 'clip_id NOT IN (SELECT clip_id FROM holds)' : '';
+  const out: RecordKind[] = [];
+  const add = (kind: string, place: string, deadline: string, c: { count: number; oldest: string | null; overdue: number }) => out.push({ kind, place, deadline, ...c });
+  add('clips', 'central.db#clips', `retention ${ret.defaultDays} days${Object.keys(ret.perPurpose).length ? ` (per purpose up to ${longest})` : ''} from the recording; not while held`,
+    count(db, 'clips', 'started_at', notHeld, daysAgo(now, longest)));
+  add('deletions in progress', 'central.db#pending_deletions', 'the next retention run', count(db, 'pending_deletions', 'requested_at', '', null));
+  add('evidence holds', 'central.db#holds', 'until lifted', count(db, 'holds', 'placed_at', '', null));
+  add('hold history', 'central.db#hold_events', `${d.holdEventMonths} months after the clip is gone`,
+    count(db, 'hold_events', 'at', has(db, 'clips') && heldOk ? 'clip_id NOT IN (SELECT clip_id FROM clips) AND clip_id NOT IN (SELECT clip_id FROM holds)' : '', monthsAgo(now, d.holdEventMonths)));
+  add('device-log entries', 'central.db#device_log_entries', `${d.deviceLogDays} days from receipt`, count(db, 'device_log_entries', 'received_at', '', daysAgo(now, d.deviceLogDays)));
+  add('wipe certificates', 'central.db#wipe_certificates', `${d.wipeCertificateDays} days from receipt; not while held`, count(db, 'wipe_certificates', 'received_at', notHeld, daysAgo(now, d.wipeCertificateDays)));
+  add('ingest incidents', 'central.db#ingest_incidents', `${d.ingestIncidentDays} days from the last occurrence`, count(db, 'ingest_incidents', 'last_at', '', daysAgo(now, d.ingestIncidentDays)));
+  add('camera certificates', 'central.db#camera_certs', `${d.cameraCertDays} days once no stored clip needs it`,
+    count(db, 'camera_certs', 'first_seen', has(db, 'clips') ? 'sha256 NOT IN (SELECT camera_cert_sha256 FROM clips WHERE camera_cert_sha256 IS NOT NULL)' : '', daysAgo(now, d.cameraCertDays)));
+  add('export records', 'central.db#exports', `${d.exportRecordMonths} months`, count(db, 'exports', 'exported_at', '', monthsAgo(now, d.exportRecordMonths)));
+  add('export packages on the server', 'exports/*', `one download, at most ${d.exportPackageHours} hours`, count(db, 'exports', 'exported_at', 'package_removed_at IS NULL', hoursAgo(now, d.exportPackageHours)));
+  add('disabled accounts', 'central.db#users', `${d.disabledUserDays} days after disabling`, count(db, 'users', 'disabled_at', 'disabled_at IS NOT NULL', daysAgo(now, d.disabledUserDays)));
+  add('access-log entries', 'central.db#access_log', `${cfg.accessLogMonths} months`, count(db, 'access_log', 'at', '', monthsAgo(now, cfg.accessLogMonths)));
+  add('destroyed key records', 'central.db#evidence_keys', `${d.keyDestructionMonths} months after destruction`, count(db, 'evidence_keys', 'destroyed_at', 'destroyed_at IS NOT NULL', null));
+  const r = existsSync(receiptsPath) ? new Database(receiptsPath, { readonly: true, fileMustExist: true }) : null;
+  try {
+    const none = { count: 0, oldest: null, overdue: 0 };
+    add('deletion receipts', 'receipts.db#deletion_receipts', `${d.deletionReceiptMonths} months from the deletion`, r ? count(r, 'deletion_receipts', 'deleted_at', '', monthsAgo(now, d.deletionReceiptMonths)) : none);
+    add('key-destruction receipts', 'receipts.db#key_destructions', `${d.keyDestructionMonths} months`, r ? count(r, 'key_destructions', 'destroyed_at', '', monthsAgo(now, d.keyDestructionMonths)) : none);
+  } finally { r?.close(); }
+  return out;
+}
+
+export function censusText(rows: RecordKind[]): string {
+  const head = ['record', 'count', 'oldest', 'past deadline', 'deadline'];
+  const body = rows.map((r) => [r.kind, String(r.count), r.oldest ?? '-', String(r.overdue), r.deadline]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const late = rows.filter((r) => r.overdue > 0);
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line), '',
+    late.length ? `Past their deadline (the next job run deletes them; if they stay, the job is failing): ${late.map((r) => `${r.kind} ${r.overdue}`).join(', ')}` : 'Nothing past its deadline.', ''].join('\n');
+}
