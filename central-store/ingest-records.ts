@@ -3,7 +3,8 @@
 // refusal is an ingest incident.
 import { createHash } from 'node:crypto';
 import { verifyChain } from '../shared/device-log-chain.js';
-import { openDocument, type DeviceLogHeadBody, type SignedDocument, type WipeCertificateBody } from '../shared/evidence.js';
+import type { KeyLike } from 'node:crypto';
+import { openDocument, signDocument, type DeviceLogHeadBody, type DeviceLogReceiptBody, type SignedDocument, type WipeCertificateBody } from '../shared/evidence.js';
 import type { Logger } from '../shared/log.js';
 import { DeviceLogMessageSchema, WipeCertMessageSchema, decodeJson, deviceLogFacts, docRef, wipeCertFacts, type Ack } from '../shared/mqtt/codec.js';
 import { verifyDockAuth, type AuthTrust, type VerifiedAuth } from '../shared/mqtt/dock-auth.js';
@@ -26,6 +27,9 @@ export interface RecordIngestContext {
   incident: Incident;
   /** Publish an ack to the dock (never awaited: see ingest.ts). */
   ack: (dockId: string, body: Ack) => void;
+  /** Signs device-log receipts (the clip-receipt key): the camera deletes what central holds (docs/device-log.md, "Pruning"). */
+  receiptKey: KeyLike;
+  storeId: string;
 }
 
 export function recordIngest(c: RecordIngestContext) {
@@ -60,7 +64,7 @@ export function recordIngest(c: RecordIngestContext) {
     const ref = docRef(m.head);
     const entries = [...m.entries].sort((a, b) => a.seq - b.seq);
     const top = entries[entries.length - 1]!.seq;
-    const ack = (refused?: string) => c.ack(dockId, { v: 1, kind: 'device-log', deviceId: m.deviceId, seq: top, ref, ...(refused ? { refused } : {}) });
+    const ack = (refused?: string, receipt?: SignedDocument) => c.ack(dockId, { v: 1, kind: 'device-log', deviceId: m.deviceId, seq: top, ref, ...(refused ? { refused } : {}), ...(receipt ? { receipt } : {}) });
     let auth: VerifiedAuth;
     try {
       auth = verifyDockAuth(m, 'device-log', deviceLogFacts(dockId, m), dockId, c.trust);
@@ -81,7 +85,10 @@ export function recordIngest(c: RecordIngestContext) {
       return ack(r.fork);
     }
     if (r.gap) c.incident({ kind: 'device-log-gap', dockId, deviceId: auth.camera.id, reason: r.gap });
-    ack();
+    // Stored: the camera may delete these entries (issue 19); the receipt names the last one's hash.
+    const last = entries[entries.length - 1]!;
+    ack(undefined, signDocument({ v: 1, kind: 'device-log-receipt', deviceId: auth.camera.id, seq: last.seq, hash: last.hash, storeId: c.storeId,
+      storedAt: new Date().toISOString() } satisfies DeviceLogReceiptBody, c.receiptKey));
   };
 
   return { wipeCert, deviceLog };

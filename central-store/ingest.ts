@@ -80,7 +80,7 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     db: opts.db, blobs: opts.blobs, asm, flow, trust, receiptKey: opts.receiptKey, storeId: opts.storeId, workerId: opts.workerId,
     onStored: opts.onStored, incident, log,
   });
-  const records = recordIngest({ db: opts.db, trust, incident, ack: (dockId, body) => void publish(topics.ack(dockId), body) });
+  const records = recordIngest({ db: opts.db, trust, incident, ack: (dockId, body) => void publish(topics.ack(dockId), body), receiptKey: opts.receiptKey, storeId: opts.storeId });
 
   const onMeta = (dockId: string, clipId: string, payload: Buffer) => {
     const meta = decodeJson(ClipMetaSchema, payload, 'meta');

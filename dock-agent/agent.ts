@@ -5,7 +5,7 @@ import type { KeyLike } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { overwriteAndUnlink } from '../shared/durable-file.js';
-import type { ClipSummary, SignedDocument, WipeCertificateBody } from '../shared/evidence.js';
+import { openDocument, type ClipSummary, type DeviceLogReceiptBody, type SignedDocument, type WipeCertificateBody } from '../shared/evidence.js';
 import type { DockedDevice, UsbHotplug } from '../shared/hal.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import { verifyReceipt } from '../shared/receipt-check.js';
@@ -294,10 +294,21 @@ export class DockAgent {
   }
 
   private async collectLog(session: CameraSession): Promise<void> {
-    const { entries, head } = await session.fetchSignedLog(this.d.journal.logSeq(session.deviceId));
+    const id = session.deviceId;
+    // Central's receipt from the last docking goes along: the camera then deletes what central holds.
+    const { entries, head, prunedThrough } = await session.fetchSignedLog(this.d.journal.logSeq(id), this.d.journal.logReceipt(id));
+    this.d.journal.seen(id);
+    if (typeof prunedThrough === 'number') this.d.journal.cameraPruned(id, prunedThrough);
     if (!entries.length) return;
-    if (!head) throw new Error(`device log of ${session.deviceId}: the camera sent no signed head`);
-    this.track(this.d.uploader.forwardDeviceLog(session.deviceId, entries, head).then((seq) => {
+    if (!head) throw new Error(`device log of ${id}: the camera sent no signed head`);
+    const keep = (receipt: SignedDocument) => {
+      try {
+        const b = openDocument<DeviceLogReceiptBody>(receipt, this.d.centralPublicKey, 'device-log-receipt');
+        if (b.deviceId !== id || !Number.isSafeInteger(b.seq)) throw new Error(`names device ${String(b.deviceId)} seq ${String(b.seq)}`);
+        this.d.journal.setLogReceipt(id, b.seq, receipt);
+      } catch (err) { this.log.warn({ deviceId: id, err: String(err) }, 'device-log receipt refused'); }
+    };
+    this.track(this.d.uploader.forwardDeviceLog(id, entries, head, keep).then((seq) => {
       this.d.journal.setLogSeq(session.deviceId, seq);
       this.emit({ type: 'log-forwarded', deviceId: session.deviceId, seq });
     }, (err) => this.log.warn({ err: String(err) }, 'device log not forwarded yet')));

@@ -96,9 +96,20 @@ export function assembleDock(config: DockConfig, o: DockHardware & { log: Logger
     onEvent: (e) => { log.info(e, e.type); o.onEvent?.(e); },
   });
   void firmware?.start().catch((err: Error) => log.error({ err: err.message }, 'firmware drop folder not watched'));
+  // The journal's deadline: at start and daily, rows of cameras not docked for deadlines.deviceDays go.
+  const prune = () => {
+    try {
+      const r = journal.pruneDevices(new Date(Date.now() - config.deadlines.deviceDays * 86_400_000));
+      log.info({ ...r, deviceDays: config.deadlines.deviceDays }, 'journal pruned');
+    } catch (err) { log.error({ err: String(err) }, 'journal prune failed'); }
+  };
+  prune();
+  const pruneTimer = setInterval(prune, 86_400_000);
+  pruneTimer.unref();
   return {
     agent,
     async stop() {
+      clearInterval(pruneTimer);
       await firmware?.stop();
       await agent.stop();
       await uploader.close();

@@ -40,6 +40,8 @@ export const DockConfigSchema = z.object({
   serial: z.object({ baudRate: z.number().int().positive().default(115200) }).strict().default({ baudRate: 115200 }),
   /** Firmware drop folder (bundles staged to docked cameras after offload) and the trust store's trust/firmware/ keys. */
   firmware: z.object({ dropDir: z.string().min(1), keysDir: z.string().min(1) }).strict().optional(),
+  /** Deadlines (docs/data-inventory.md): a camera not docked for deviceDays loses its journal rows (log position, certificate). */
+  deadlines: z.object({ deviceDays: z.number().int().min(1).max(365, 'at most 365 (a camera gone that long is not kept track of)').default(30) }).strict().default({ deviceDays: 30 }),
 }).strict();
 export type DockConfig = z.infer<typeof DockConfigSchema>;
 

@@ -58,6 +58,12 @@ export class Journal {
     db.pragma('journal_mode = DELETE');
     db.pragma('synchronous = FULL');
     db.exec(SCHEMA);
+    // Issue 19: central's signed device-log receipt until the camera pruned, and when the camera last docked.
+    const cols = (db.prepare('PRAGMA table_info(device_logs)').all() as { name: string }[]).map((c) => c.name);
+    if (!cols.includes('receipt_json')) db.exec('ALTER TABLE device_logs ADD COLUMN receipt_json TEXT');
+    if (!cols.includes('seen_at')) db.exec('ALTER TABLE device_logs ADD COLUMN seen_at TEXT');
+    const certCols = (db.prepare('PRAGMA table_info(camera_certs)').all() as { name: string }[]).map((c) => c.name);
+    if (!certCols.includes('seen_at')) db.exec('ALTER TABLE camera_certs ADD COLUMN seen_at TEXT');
     return new Journal(db);
   }
 
@@ -109,14 +115,51 @@ export class Journal {
     const r = this.db.prepare('SELECT forwarded_seq FROM device_logs WHERE device_id = ?').get(deviceId) as { forwarded_seq: number } | undefined;
     return r?.forwarded_seq ?? 0;
   }
-  setLogSeq(deviceId: string, seq: number): void {
-    this.db.prepare(`INSERT INTO device_logs (device_id, forwarded_seq) VALUES (?, ?)
-      ON CONFLICT(device_id) DO UPDATE SET forwarded_seq = MAX(forwarded_seq, excluded.forwarded_seq)`).run(deviceId, seq);
+  setLogSeq(deviceId: string, seq: number, at = new Date()): void {
+    this.db.prepare(`INSERT INTO device_logs (device_id, forwarded_seq, seen_at) VALUES (?, ?, ?)
+      ON CONFLICT(device_id) DO UPDATE SET forwarded_seq = MAX(forwarded_seq, excluded.forwarded_seq), seen_at = excluded.seen_at`).run(deviceId, seq, at.toISOString());
+  }
+
+  /** Central's signed receipt for the camera's log through `seq` (already verified), kept until the camera pruned. */
+  setLogReceipt(deviceId: string, seq: number, receipt: SignedDocument): void {
+    this.db.prepare(`INSERT INTO device_logs (device_id, forwarded_seq, receipt_json, seen_at) VALUES (?, ?, ?, ?)
+      ON CONFLICT(device_id) DO UPDATE SET receipt_json = excluded.receipt_json`).run(deviceId, seq, JSON.stringify(receipt), new Date().toISOString());
+  }
+  logReceipt(deviceId: string): SignedDocument | null {
+    const r = this.db.prepare('SELECT receipt_json FROM device_logs WHERE device_id = ?').get(deviceId) as { receipt_json: string | null } | undefined;
+    return r?.receipt_json ? JSON.parse(r.receipt_json) as SignedDocument : null;
+  }
+  /** The camera has pruned through `seq`: a receipt up to there has done its work. */
+  cameraPruned(deviceId: string, seq: number): void {
+    const r = this.logReceipt(deviceId);
+    if (!r) return;
+    let through = Infinity;
+    try { through = (JSON.parse(r.body) as { seq: number }).seq; } catch { /* unreadable: drop it */ }
+    if (seq >= through || !Number.isFinite(through)) this.db.prepare('UPDATE device_logs SET receipt_json = NULL WHERE device_id = ?').run(deviceId);
+  }
+
+  /** Note that a camera docked (its rows live on while it keeps docking). */
+  seen(deviceId: string, at = new Date()): void {
+    this.db.prepare('UPDATE device_logs SET seen_at = ? WHERE device_id = ?').run(at.toISOString(), deviceId);
+    this.db.prepare('UPDATE camera_certs SET seen_at = ? WHERE device_id = ?').run(at.toISOString(), deviceId);
+  }
+
+  /**
+   * The dock's deadline (issue 19): rows of cameras not docked since `cutoff` go (a camera that docks
+   * again starts its log collection from 0; central ignores what it already holds).
+   */
+  pruneDevices(cutoff: Date): { devices: number; certs: number } {
+    const c = cutoff.toISOString();
+    return this.db.transaction(() => ({
+      devices: this.db.prepare('DELETE FROM device_logs WHERE coalesce(seen_at, \'\') < ?').run(c).changes,
+      certs: this.db.prepare('DELETE FROM camera_certs WHERE coalesce(seen_at, \'\') < ? AND device_id NOT IN (SELECT device_id FROM clips)').run(c).changes,
+    }))();
   }
 
   /** The certificate a camera presented in its last verified handshake (DER base64), forwarded with its clips, certificates and log. */
   setCameraCert(deviceId: string, certB64: string): void {
-    this.db.prepare('INSERT INTO camera_certs (device_id, cert_der) VALUES (?, ?) ON CONFLICT(device_id) DO UPDATE SET cert_der = excluded.cert_der').run(deviceId, certB64);
+    this.db.prepare('INSERT INTO camera_certs (device_id, cert_der, seen_at) VALUES (?, ?, ?) ON CONFLICT(device_id) DO UPDATE SET cert_der = excluded.cert_der, seen_at = excluded.seen_at')
+      .run(deviceId, certB64, new Date().toISOString());
   }
   cameraCert(deviceId: string): string | undefined {
     return (this.db.prepare('SELECT cert_der FROM camera_certs WHERE device_id = ?').get(deviceId) as { cert_der: string } | undefined)?.cert_der;

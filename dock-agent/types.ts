@@ -16,9 +16,13 @@ export interface CameraSession {
   /** Ask the camera to wipe a clip against the central store's receipt; resolves with its wipe certificate. */
   wipe(clipId: string, receipt: SignedDocument): Promise<SignedDocument>;
   /** Device log entries with seq > sinceSeq. */
-  fetchLog(sinceSeq: number): Promise<DeviceLogEntry[]>;
-  /** The same, with the camera's signed head over the last entry (null when there is no entry). */
-  fetchSignedLog(sinceSeq: number): Promise<{ entries: DeviceLogEntry[]; head: SignedDocument | null }>;
+  fetchLog(sinceSeq: number, receipt?: SignedDocument | null): Promise<DeviceLogEntry[]>;
+  /**
+   * The same, with the camera's signed head over the last entry (null when there is no entry). `receipt`:
+   * central's signed device-log receipt, handed to the camera so it deletes what central holds;
+   * `prunedThrough`: the seq the camera's log now starts after (absent from an older camera).
+   */
+  fetchSignedLog(sinceSeq: number, receipt?: SignedDocument | null): Promise<{ entries: DeviceLogEntry[]; head: SignedDocument | null; prunedThrough?: number }>;
   /** `force` (a technician only): set a clock far from the camera's own, with the reason logged. */
   setClock(epochMs: number, force?: { reason: string }): Promise<void>;
   /** Hand the camera upcoming evidence-key epochs (SignedDocument of EvidenceEpochBody). */

@@ -188,7 +188,7 @@ export class Uploader {
    * Forward device log entries with the camera's signed head; resolves with the highest seq central
    * answered for (it also answers a batch it refused for good, naming why, so the dock moves on).
    */
-  async forwardDeviceLog(deviceId: string, entries: DeviceLogEntry[], head: SignedDocument): Promise<number> {
+  async forwardDeviceLog(deviceId: string, entries: DeviceLogEntry[], head: SignedDocument, onReceipt?: (receipt: SignedDocument) => void): Promise<number> {
     if (entries.length === 0) return -1;
     const top = Math.max(...entries.map((e) => e.seq));
     const m = { deviceId, head };
@@ -199,6 +199,7 @@ export class Uploader {
       (resolve) => this.onAck((x) => x.kind === 'device-log' && x.deviceId === deviceId && x.ref === ref, resolve),
     );
     if (a.refused) this.log.warn({ deviceId, reason: a.refused }, 'central refused the device log');
+    if (a.kind === 'device-log' && a.receipt && !a.refused) onReceipt?.(a.receipt);
     return a.kind === 'device-log' ? Math.max(a.seq, top) : top;
   }
 

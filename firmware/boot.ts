@@ -64,7 +64,7 @@ export async function bootCamera(config: FirmwareConfig, o: BootOptions): Promis
     throw new ConfigError(`config.paths.trustDir: trust/central-receipt.pub.pem is missing (bodycam provision camera --central-pub ...)`);
   }
   mkdirSync(config.paths.flashDir, { recursive: true, mode: 0o700 });
-  const deviceLog = new DeviceLog({ path: join(config.paths.flashDir, 'device-log.db'), clock });
+  const deviceLog = new DeviceLog({ path: join(config.paths.flashDir, 'device-log.db'), clock, receiptKey: createPublicKey(trust.centralReceiptPubPem) });
 
   let epochs: EvidenceKey[] = [];
   let current: { key: EvidenceKey; stale: boolean } | undefined;

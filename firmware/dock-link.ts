@@ -3,7 +3,7 @@
 // the session: who may ask what, when it ends, what a retransmit gets; the answers live in link/
 // (clips, device log, trust store, clock) and the handshake in shared/wire/handshake.ts.
 import type { Duplex } from 'node:stream';
-import type { CameraVault, DeviceLogEntry, EvidenceEpochBody, SignedDocument } from '../shared/evidence.js';
+import type { CameraVault, EvidenceEpochBody, SignedDocument } from '../shared/evidence.js';
 import { HandshakeRefused, ResponderHandshake, linkIdentity } from '../shared/wire/handshake.js';
 import { FrameLink, RpcServer } from '../shared/wire/link.js';
 import {
@@ -13,7 +13,7 @@ import type { FwPeer } from '../shared/wire/fw-messages.js';
 import { UNAUTH_BUDGET, unauthAdmission } from './link/budget.js';
 import { clipServer } from './link/clips.js';
 import { setClock, type OnSetClock } from './link/clock.js';
-import { logServer } from './link/device-log.js';
+import { logServer, type LogSource } from './link/device-log.js';
 import { json } from './link/fields.js';
 import { trustInstaller } from './link/trust.js';
 
@@ -24,7 +24,8 @@ export interface DockLinkOptions {
   identity: { keyPem: string; certPem: string };
   caCertPem: string;
   vault: CameraVault;
-  log: { since(seq: number): DeviceLogEntry[] };
+  /** The device log; with applyReceipt/anchor, central's device-log receipt prunes it (firmware/link/device-log.ts). */
+  log: LogSource;
   /** Apply a SET_CLOCK; throw ClockRefused (firmware/clock-sync.ts) to refuse it as BAD_REQUEST. */
   onSetClock?: OnSetClock;
   /** A session with no request for this long ends (default 20 s): a fresh HELLO + AUTH is needed. */
@@ -51,7 +52,7 @@ export function startDockLink(opts: DockLinkOptions): { close(): void; peer(): P
   const trust = trustInstaller({ caCertPem: opts.caCertPem, trustDir: opts.trustDir, onInstallEpochs: opts.onInstallEpochs, event });
   const handshake = new ResponderHandshake(own, { caCertPem: opts.caCertPem, revocation: () => trust.revocation.current() });
   const clips = clipServer(opts.vault, event);
-  const getLog = logServer(opts.log, own.id, own.key);
+  const getLog = logServer(opts.log, own.id, own.key, event);
 
   // An untrusted requester learns nothing from the refusal, not even our certificate.
   const refused = (err: unknown): never => {

@@ -106,6 +106,20 @@ export interface EvidenceEpochBody {
 }
 
 /** The camera's signature over the head of its device log, sent with every GET_LOG page (docs/device-log.md). */
+/**
+ * Central's acknowledgement of a camera's device log through `seq` (signed with the clip-receipt key):
+ * the camera may then delete its entries up to it, keeping `hash` as its chain anchor (docs/device-log.md).
+ */
+export interface DeviceLogReceiptBody {
+  v: 1;
+  kind: 'device-log-receipt';
+  deviceId: string;
+  seq: number;
+  hash: string;
+  storeId: string;
+  storedAt: string;
+}
+
 export interface DeviceLogHeadBody {
   v: 1;
   kind: 'device-log-head';

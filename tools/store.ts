@@ -41,7 +41,7 @@ export const USAGE = `usage: bodycam store <command> (--config FILE | --dir DATA
   redact preview CASE CLIP -o FILE         the redacted copy as it would be rendered now
   redact approve CASE -o FILE              approve every plan of the case and render the DSAR package
   incidents [--kind KIND]                  refused or conflicting uploads (forged, revoked, chain gaps)
-  review [--json]                          authorisation review (6-monthly control)
+  review [--json]                          authorisation review (6-monthly control), record counts and deadlines
   receipts [--since ISO]                   deletion receipts
   log verify | log purge                   check the access-log chain / purge entries older than 6 months
   retention run                            run the retention job now

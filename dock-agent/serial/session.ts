@@ -98,6 +98,7 @@ export async function openCameraSession(opts: SessionOptions): Promise<SerialCam
 
   /** The camera's signed head of the last GET_LOG page: its hash chains back over every entry fetched. */
   let head: SignedDocument | null = null;
+  let prunedThrough: number | undefined;
   const session: SerialCameraSession = {
     deviceId,
     cameraCert,
@@ -118,9 +119,10 @@ export async function openCameraSession(opts: SessionOptions): Promise<SerialCam
       if (!r.certificate || typeof r.certificate.body !== 'string') throw new Error('WIPE response: no wipe certificate');
       return r.certificate;
     },
-    async fetchLog(sinceSeq: number): Promise<DeviceLogEntry[]> {
+    async fetchLog(sinceSeq: number, receipt?: SignedDocument | null): Promise<DeviceLogEntry[]> {
       const out: DeviceLogEntry[] = [];
       head = null;
+      prunedThrough = undefined;
       // Page size follows the session's adapted READ size, and shrinks again when a page does not get
       // through: on a noisy line a 512 KiB answer never arrives intact however often it is resent.
       let maxBytes = Math.min(MAX_LOG_PAGE, Math.max(MIN_LOG_PAGE, adapt.chunk));
@@ -128,8 +130,9 @@ export async function openCameraSession(opts: SessionOptions): Promise<SerialCam
         for (;;) {
           try {
             // Few retransmits while a smaller page is still possible: shrinking helps more than resending.
-            const raw = await rpc.request(MsgType.GET_LOG, encodeJson({ sinceSeq: since, maxBytes }), maxBytes > MIN_LOG_PAGE ? { retries: 3 } : {});
-            return decodeJson<{ entries?: DeviceLogEntry[]; more?: boolean; head?: SignedDocument }>(raw, 'GET_LOG response');
+            // The receipt goes with the first page only: the camera prunes before it answers.
+            const raw = await rpc.request(MsgType.GET_LOG, encodeJson({ sinceSeq: since, maxBytes, ...(receipt && since === sinceSeq ? { receipt } : {}) }), maxBytes > MIN_LOG_PAGE ? { retries: 3 } : {});
+            return decodeJson<{ entries?: DeviceLogEntry[]; more?: boolean; head?: SignedDocument; prunedThrough?: number }>(raw, 'GET_LOG response');
           } catch (err) {
             if (!(err instanceof RequestTimeoutError) || maxBytes <= MIN_LOG_PAGE) throw err;
             maxBytes = Math.max(MIN_LOG_PAGE, maxBytes >> 2);
@@ -147,6 +150,7 @@ export async function openCameraSession(opts: SessionOptions): Promise<SerialCam
           if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq <= last) throw new Error(`GET_LOG response: entry seq ${String(seq)} does not follow ${last}`);
           last = seq;
         }
+        if (Number.isSafeInteger(r.prunedThrough) && r.prunedThrough! >= 0) prunedThrough = r.prunedThrough;
         out.push(...r.entries);
         if (r.entries.length) head = r.head && typeof r.head.body === 'string' ? r.head : null;
         if (out.length > MAX_LOG_ENTRIES) throw new Error(`GET_LOG: more than ${MAX_LOG_ENTRIES} device log entries in one fetch`);
@@ -154,9 +158,9 @@ export async function openCameraSession(opts: SessionOptions): Promise<SerialCam
         since = r.entries[r.entries.length - 1]!.seq;
       }
     },
-    async fetchSignedLog(sinceSeq: number) {
-      const entries = await session.fetchLog(sinceSeq);
-      return { entries, head: entries.length ? head : null };
+    async fetchSignedLog(sinceSeq: number, receipt?: SignedDocument | null) {
+      const entries = await session.fetchLog(sinceSeq, receipt);
+      return { entries, head: entries.length ? head : null, ...(prunedThrough !== undefined ? { prunedThrough } : {}) };
     },
     async setClock(epochMs: number, force?: { reason: string }): Promise<void> {
       await call(MsgType.SET_CLOCK, { epochMs: Math.round(epochMs), ...(force ? { force } : {}) }, 'SET_CLOCK response');

@@ -9,6 +9,7 @@ import { LocalBlobStore } from '../../central-store/blob-store.js';
 import { decryptClip } from '../../shared/clip/reader.js';
 import { systemClock } from '../../shared/clock.js';
 import { DeviceLog } from '../../firmware/device-log.js';
+import type { DeviceLogEntry } from '../../shared/evidence.js';
 import { scanForPlaintext } from './plaintext-scan.js';
 import type { FleetPki } from './pki.js';
 import type { Scenario } from './scenario.js';
@@ -74,6 +75,9 @@ export async function collectReport(c: CollectInput): Promise<RunReport> {
   // Issue 11: every clip, certificate and log entry of the run is the cameras' own, so nothing is refused.
   const incidents = db.prepare('SELECT kind, device_id, clip_id, reason FROM ingest_incidents').all() as { kind: string; device_id: string; clip_id: string; reason: string }[];
   const unsignedRows = (db.prepare('SELECT COUNT(*) AS n FROM clips WHERE camera_cert_sha256 IS NULL').get() as { n: number }).n;
+  // A camera deletes the log entries central acknowledged at its next docking (issue 19): what it no longer
+  // holds, central does (each entry verified against the camera's chain at ingest).
+  const centralLog = db.prepare('SELECT device_id, entry_json FROM device_log_entries ORDER BY device_id, seq').all() as { device_id: string; entry_json: string }[];
   db.close();
   const central = new Map(rows.map((r) => [r.clip_id, r]));
   const blobs = new LocalBlobStore(path.join(c.centralDir, 'blobs'));
@@ -104,7 +108,9 @@ export async function collectReport(c: CollectInput): Promise<RunReport> {
   const skewUnset: string[] = [];
   for (const cam of c.cameras) {
     const log = new DeviceLog({ path: path.join(cam.flashDir, 'device-log.db'), clock: systemClock });
-    const entries = log.since(0, 1_000_000);
+    const own = log.since(0, 1_000_000);
+    const firstOwn = own[0]?.seq ?? Infinity;
+    const entries = [...centralLog.filter((r) => r.device_id === cam.deviceId).map((r) => JSON.parse(r.entry_json) as DeviceLogEntry).filter((e) => e.seq < firstOwn), ...own];
     const skew = c.expect?.clockSkewMs.get(cam.deviceId);
     if (skew !== undefined) {
       const problem = skewProblem(entries, skew, c.expect!);

@@ -56,7 +56,8 @@ export const deviceLogFacts = (dockId: string, m: Pick<DeviceLogMessage, 'device
 /** ref: docRef of the certificate / log head answered; refused: why central did not store it (it never will). */
 export const AckSchema = z.discriminatedUnion('kind', [
   z.object({ v: z.literal(1), kind: z.literal('wipe-cert'), clipId: z.string(), ref: hex64, refused: z.string().optional() }),
-  z.object({ v: z.literal(1), kind: z.literal('device-log'), deviceId: z.string(), seq: z.number().int(), ref: hex64, refused: z.string().optional() }),
+  // receipt: central's signed device-log-receipt (DeviceLogReceiptBody) when stored; the dock hands it to the camera at the next docking.
+  z.object({ v: z.literal(1), kind: z.literal('device-log'), deviceId: z.string(), seq: z.number().int(), ref: hex64, refused: z.string().optional(), receipt: signedDocument.optional() }),
 ]);
 export type Ack = z.infer<typeof AckSchema>;
 
