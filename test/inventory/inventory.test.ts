@@ -82,14 +82,15 @@ async function sevenMonths(root: string, centralDir: string, pki: FleetPki) {
     // The police package is fetched over the HTTP API: after the complete download it is gone from the server.
     const port = await api.listen(0);
     const base = `http://127.0.0.1:${port}`;
-    const token = (await (await fetch(`${base}/login`, { method: 'POST', body: JSON.stringify({ username: 'officer', password: pw }) })).json() as { token: string }).token;
-    const got = await fetch(`${base}/exports/${police.exportId}/package`, { headers: { authorization: `Bearer ${token}` } })
-      .catch((err: Error) => { throw new Error(`package download: ${err.message} (${String((err as { cause?: unknown }).cause)})`); });
+    // One retry when the connection itself fails (a kept-alive socket closed under load), never on an answer.
+    const get = (url: string, init?: RequestInit) => fetch(url, init).catch(() => fetch(url, init));
+    const token = (await (await get(`${base}/login`, { method: 'POST', body: JSON.stringify({ username: 'officer', password: pw }) })).json() as { token: string }).token;
+    const got = await get(`${base}/exports/${police.exportId}/package`, { headers: { authorization: `Bearer ${token}` } });
     const zip = Buffer.from(await got.arrayBuffer());
     check(got.status === 200 && zip.subarray(0, 2).toString('latin1') === 'PK', `package download: ${got.status}`);
     for (let i = 0; i < 100 && existsSync(police.path); i++) await new Promise((r) => setTimeout(r, 20));
     check(!existsSync(police.path), 'the downloaded police package is still on the server');
-    const again = await fetch(`${base}/exports/${police.exportId}/package`, { headers: { authorization: `Bearer ${token}` } });
+    const again = await get(`${base}/exports/${police.exportId}/package`, { headers: { authorization: `Bearer ${token}` } });
     check(again.status === 410, `a second download: ${again.status}`);
     check(existsSync(path.join(paths.exports, 'dsar.zip')), 'the DSAR package waits for its download');
     await ctx.ops.disable('admin', GONE_USER);
