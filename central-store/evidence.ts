@@ -17,6 +17,7 @@ import { exportPackage, migrateExports, purgeExports, removePackage, writePackag
 import { getHold, getHoldWrap, holdHistory, liftHold, migrateHolds, placeHold, purgeHoldEvents, type Hold, type HoldEvent } from './holds.js';
 import { purgeCameraCerts, purgeDeviceLog, purgeIncidents, purgeWipeCerts } from './clips-index.js';
 import { DeadlinesSchema, daysAgo, hoursAgo, monthsAgo, type Deadlines } from './deadlines.js';
+import { migratePlans, purgeExpiredPlans } from './redaction/plans.js';
 import { KeyStore } from './keys.js';
 import { IN_CASE, addToCase, casesOf, migrateCases, removeFromCase, type CaseEntry } from './cases.js';
 import { HAS_MARKER, addOfficerMarker, markersOf, migrateMarkers, type Marker } from './markers.js';
@@ -341,6 +342,8 @@ export class EvidenceStore {
       exportPackages: ex.packages + ex.strays, exportRecords: ex.records,
       deletionReceipts: r.deletionReceipts, keyDestructions: r.keyDestructions,
       destroyedKeyRecords: this.keys.purgeDestroyed(monthsAgo(now, d.keyDestructionMonths)),
+      // The redaction service's plans carry their own delete_after (PLAN_RETENTION_DAYS); this job enforces it.
+      redactionPlans: (migratePlans(this.db), purgeExpiredPlans(this.db, now)),
     };
     if (Object.values(out).some((n) => n > 0)) this.log.info({ purged: out }, 'record deadlines run');
     return out;

@@ -7,6 +7,7 @@ import type { StoreConfig } from './config.js';
 import type { Db } from './db.js';
 import { daysAgo, hoursAgo, monthsAgo } from './deadlines.js';
 import { parseRetention } from './retention.js';
+import { PLAN_RETENTION_DAYS } from './redaction/plans.js';
 
 export interface RecordKind { kind: string; place: string; count: number; oldest: string | null; deadline: string; overdue: number }
 
@@ -44,6 +45,9 @@ export function recordCensus(db: Db, receiptsPath: string, cfg: Cfg, now: number
   add('export records', 'central.db#exports', `${d.exportRecordMonths} months`, count(db, 'exports', 'exported_at', '', monthsAgo(now, d.exportRecordMonths)));
   add('export packages on the server', 'exports/*', `one download, at most ${d.exportPackageHours} hours`, count(db, 'exports', 'exported_at', 'package_removed_at IS NULL', hoursAgo(now, d.exportPackageHours)));
   add('disabled accounts', 'central.db#users', `${d.disabledUserDays} days after disabling`, count(db, 'users', 'disabled_at', 'disabled_at IS NOT NULL', daysAgo(now, d.disabledUserDays)));
+  add('redaction plans', 'central.db#redaction_plans', `${PLAN_RETENTION_DAYS} days (delete_after)`, has(db, 'redaction_plans')
+    ? { ...count(db, 'redaction_plans', 'created_at', '', null), overdue: (db.prepare('SELECT COUNT(*) AS n FROM redaction_plans WHERE delete_after <= ?').get(new Date(now).toISOString()) as { n: number }).n }
+    : { count: 0, oldest: null, overdue: 0 });
   add('access-log entries', 'central.db#access_log', `${cfg.accessLogMonths} months`, count(db, 'access_log', 'at', '', monthsAgo(now, cfg.accessLogMonths)));
   add('destroyed key records', 'central.db#evidence_keys', `${d.keyDestructionMonths} months after destruction`, count(db, 'evidence_keys', 'destroyed_at', 'destroyed_at IS NOT NULL', null));
   const r = existsSync(receiptsPath) ? new Database(receiptsPath, { readonly: true, fileMustExist: true }) : null;
