@@ -266,7 +266,7 @@ export function assertNoLocation(obj: unknown, path = 'meta'): void {
 export const SIG_BLOCK_FLAG = 0x80000000;
 export const SIG_HEADER_SEAL = 1;
 export const SIG_CHECKPOINT = 2;
-/** A moment the guard marked (short press while recording): in the chain, covered by the checkpoint written with it. */
+/** A moment the guard marked (short press while recording): covered by the checkpoint written with it. */
 export const SIG_MARKER = 3;
 /** type + markMs (uint64). */
 export const MARKER_BODY_LEN = 1 + 8;
@@ -287,19 +287,13 @@ export function headerSealMessage(headerHash: Buffer): Buffer {
   return Buffer.concat([SEAL_DOMAIN, headerHash]);
 }
 
-/** chain(i+1) = SHA-256(chain(i) || the frame's bytes as stored: length prefix, ciphertext, tag); chain(0) = headerHash. */
-export function chainStep(prev: Buffer, frameParts: Buffer[]): Buffer {
-  const h = createHash('sha256').update(prev);
-  for (const p of frameParts) h.update(p);
-  return h.digest();
-}
-
 export interface Checkpoint {
   /** Sealed frames covered (the counter of the next frame). */
   frames: number;
   flags: number;
   /** Closing checkpoint: the stop time; otherwise the end of the last video record (ms since the epoch). */
   endMs: number;
+  /** SHA-256 of the file's bytes before this checkpoint block (§7.2). */
   chain: Buffer;
   sig: Buffer;
 }
@@ -338,7 +332,7 @@ export function encodeCheckpoint(c: Checkpoint): Buffer {
   return encodeSigBlock(b);
 }
 
-/** A marker block as stored (prefix and body): the chain runs over these bytes like over a frame's. */
+/** A marker block as stored (prefix and body): the next checkpoint's hash covers it like a frame. */
 export function encodeMarker(atMsIn: number): Buffer {
   const atMs = Math.round(atMsIn);
   if (!Number.isSafeInteger(atMs) || atMs < 0) throw new ClipFormatError('marker time must be a non-negative integer of ms');

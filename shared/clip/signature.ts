@@ -1,12 +1,12 @@
 // Keyless check of a clip's camera signature (docs/clip-format.md §7): the header seal with the
-// camera's identity key, then the hash chain over every stored frame and each checkpoint signed with
-// the clip key the sealed header names. Needs no evidence key: central verifies before it stores.
-import { createPublicKey, verify, type KeyLike } from 'node:crypto';
+// camera's identity key, then each checkpoint, signed with the clip key the sealed header names over
+// the SHA-256 of the file up to it. Needs no evidence key: central verifies before it stores.
+import { createHash, createPublicKey, verify, type KeyLike } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { verifyData } from '../crypto.js';
 import {
   CHECKPOINT_CLOSED, ClipFormatError, FRAME_PREFIX_LEN, MAX_FRAME_LEN, MAX_HEADER_LEN, MAX_SIG_BLOCK_LEN, MIN_FRAME_LEN, SIG_BLOCK_FLAG,
-  SIG_HEADER_SEAL, SIG_MARKER, VERSION_SIGNED, chainStep, checkpointMessage, clipKeyObject, decodeSigBlock, headerSealMessage, parseHeader,
+  SIG_HEADER_SEAL, SIG_MARKER, VERSION_SIGNED, checkpointMessage, clipKeyObject, decodeSigBlock, headerSealMessage, parseHeader,
   peekHeaderLen, type ClipHeader,
 } from './format.js';
 import { ClipError } from './reader.js';
@@ -22,6 +22,8 @@ export interface SignedFacts {
   checkpoints: number;
   /** Marker times (ms since the epoch) in file order, each covered by a checkpoint (§7.4). */
   markers: number[];
+  /** SHA-256 of the whole input (hex), from the same single pass. */
+  sha256: string;
 }
 
 /** Reads `length` bytes at `offset` (fewer only at the end of the input); offsets only ever grow. */
@@ -34,10 +36,12 @@ export type ReadAt = (offset: number, length: number) => Promise<Buffer>;
  */
 export async function verifyClipSignature(read: ReadAt, size: number, signerKey: KeyLike): Promise<SignedFacts> {
   let header: ClipHeader;
+  let whole: Buffer;
   try {
     const first = Buffer.from(await read(0, 12));
     const len = peekHeaderLen(first);
-    header = parseHeader(Buffer.concat([first, await read(12, Math.min(len, MAX_HEADER_LEN) - 12)]));
+    whole = Buffer.concat([first, await read(12, Math.min(len, MAX_HEADER_LEN) - 12)]);
+    header = parseHeader(whole);
   } catch (err) {
     const m = (err as Error).message;
     throw new ClipError(m.startsWith('bad magic') ? 'bad-magic' : 'bad-header', m);
@@ -46,7 +50,8 @@ export async function verifyClipSignature(read: ReadAt, size: number, signerKey:
   const clipKey = clipKeyObject(header.meta.clipKey!);
   const signer = typeof signerKey === 'string' || Buffer.isBuffer(signerKey) ? createPublicKey(signerKey) : signerKey;
   let off = header.headerLen;
-  let chain = header.headerHash;
+  // Every byte read, in file order: a checkpoint's chain is this hash of everything before it (§7.2).
+  const fileHash = createHash('sha256').update(whole);
   let frames = 0;
   let sealed = false;
   let sealEnd = 0;
@@ -77,18 +82,18 @@ export async function verifyClipSignature(read: ReadAt, size: number, signerKey:
       } else if (b.type === SIG_MARKER) {
         if (!sealed) throw new ClipError('bad-signature', 'marker before the header seal');
         if (last?.closed) throw new ClipError('bad-signature', 'marker after the closing checkpoint');
-        // In the chain like a frame: the next checkpoint signs it (a marker no checkpoint covers is an unsigned tail).
-        chain = chainStep(chain, [prefix, body]);
+        // The next checkpoint's hash covers it (a marker no checkpoint covers is an unsigned tail).
         markers.push(b.atMs);
       } else {
         if (!sealed) throw new ClipError('bad-signature', 'checkpoint before the header seal');
         if (last?.closed) throw new ClipError('bad-signature', 'checkpoint after the closing checkpoint');
         if (b.frames !== frames) throw new ClipError('bad-signature', `checkpoint says ${b.frames} frames, ${frames} precede it`, frames);
-        if (!b.chain.equals(chain)) throw new ClipError('bad-signature', `chain at frame ${frames} does not match the checkpoint (a frame was altered, dropped or inserted)`, frames);
+        if (!b.chain.equals(fileHash.copy().digest())) throw new ClipError('bad-signature', `chain at frame ${frames} does not match the checkpoint (a frame was altered, dropped or inserted)`, frames);
         if (!verify(null, checkpointMessage(b), clipKey, b.sig)) throw new ClipError('bad-signature', `checkpoint after frame ${frames} does not verify with the clip key`, frames);
         checkpoints++;
         last = { frames, closed: (b.flags & CHECKPOINT_CLOSED) !== 0, endMs: b.endMs, end: off + FRAME_PREFIX_LEN + len };
       }
+      fileHash.update(prefix).update(body);
       off += FRAME_PREFIX_LEN + len;
       continue;
     }
@@ -96,7 +101,7 @@ export async function verifyClipSignature(read: ReadAt, size: number, signerKey:
     if (raw < MIN_FRAME_LEN || raw > MAX_FRAME_LEN) throw new ClipError('bad-frame', `segment ${frames} has an impossible length ${raw}`, frames);
     if (size - off - FRAME_PREFIX_LEN < raw) break;
     if (last?.closed) throw new ClipError('trailing-data', `segment ${frames} after the closing checkpoint`, frames);
-    chain = chainStep(chain, [prefix, await read(off + FRAME_PREFIX_LEN, raw)]);
+    fileHash.update(prefix).update(await read(off + FRAME_PREFIX_LEN, raw));
     frames++;
     off += FRAME_PREFIX_LEN + raw;
   }
@@ -105,8 +110,9 @@ export async function verifyClipSignature(read: ReadAt, size: number, signerKey:
   if (size !== coveredEnd) {
     throw new ClipError('unsigned-tail', `${size - coveredEnd} bytes after offset ${coveredEnd} are covered by no checkpoint`, frames);
   }
-  if (!last) return { header, frames: 0, closed: false, endMs: 0, checkpoints: 0, markers: [] };
-  return { header, frames: last.frames, closed: last.closed, endMs: last.endMs, checkpoints, markers };
+  const sha256 = fileHash.digest('hex');
+  if (!last) return { header, frames: 0, closed: false, endMs: 0, checkpoints: 0, markers: [], sha256 };
+  return { header, frames: last.frames, closed: last.closed, endMs: last.endMs, checkpoints, markers, sha256 };
 }
 
 /** verifyClipSignature over a file, read frame by frame. */

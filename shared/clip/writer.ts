@@ -10,7 +10,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
   CHECKPOINT_CLOSED, ClipFormatError, FRAME_PREFIX_LEN, MAX_FRAME_LEN, MAX_SEGMENTS, NONCE_PREFIX_LEN, RECORD_FINAL, RECORD_HEADER_LEN, RECORD_VIDEO,
-  TAG_LEN, VERSION, VERSION_SIGNED, assertNoLocation, chainStep, checkpointMessage, encodeCheckpoint, encodeHeaderBody, encodeHeaderSeal,
+  TAG_LEN, VERSION, VERSION_SIGNED, assertNoLocation, checkpointMessage, encodeCheckpoint, encodeHeaderBody, encodeHeaderSeal,
   encodeMarker, encodeRecordHeader, headerMac, headerSealMessage, segmentKey, segmentNonce, type ClipMeta,
 } from './format.js';
 
@@ -30,8 +30,8 @@ export interface ClipWriterOptions {
   deviceKey?: KeyLike;
 }
 
-/** Per-clip signing state: the Ed25519 key lives only in RAM; the chain runs over every stored frame. */
-interface Signing { clipKey: KeyObject; chain: Buffer }
+/** Per-clip signing state: the Ed25519 key lives only in RAM. */
+interface Signing { clipKey: KeyObject }
 
 export interface SegmentInput {
   startMs: number;
@@ -98,7 +98,7 @@ export class ClipWriter {
     // cheap per-clip key, so an RSA signature is paid once per clip, not once per second.
     const first = clip ? [header, encodeHeaderSeal(signData(o.deviceKey!, headerSealMessage(headerHash)))] : [header];
     const fh = await open(path, 'wx', 0o600);
-    const w = new ClipWriter(fh, key, noncePrefix, o.sync !== false, meta, clip ? { clipKey: clip.privateKey, chain: headerHash } : null);
+    const w = new ClipWriter(fh, key, noncePrefix, o.sync !== false, meta, clip ? { clipKey: clip.privateKey } : null);
     try {
       await w.writeFrame(first);
       await fsyncDir(dirname(path));
@@ -128,17 +128,14 @@ export class ClipWriter {
   }
 
   /**
-   * Mark a moment (ms since the epoch): a marker block in the chain and a checkpoint over it, in one
-   * write, so the marker is signed and durable at once (docs/clip-format.md §7.4). Version 2 only.
+   * Mark a moment (ms since the epoch): a marker block and a checkpoint over it, written
+   * together, so the marker is signed and durable at once (docs/clip-format.md §7.4). Version 2 only.
    */
   mark(atMs: number): Promise<void> {
     return this.enqueue(async () => {
-      if (!this.signing) throw new ClipFormatError('markers need a signed (version 2) clip');
-      const block = encodeMarker(atMs);
-      const chain = chainStep(this.signing.chain, [block]);
-      const cp = { frames: this.counter, flags: 0, endMs: this.lastEndMs, chain };
-      await this.writeFrame([block, encodeCheckpoint({ ...cp, sig: sign(null, checkpointMessage(cp), this.signing.clipKey) })]);
-      this.signing.chain = chain;
+      const signing = this.signing;
+      if (!signing) throw new ClipFormatError('markers need a signed (version 2) clip');
+      await this.writeFrame([encodeMarker(atMs)], () => this.checkpoint(signing, this.counter, 0, this.lastEndMs));
     });
   }
 
@@ -185,32 +182,58 @@ export class ClipWriter {
     const parts: Buffer[] = [prefix, c.update(rec), c.update(data)];
     c.final();
     parts.push(c.getAuthTag());
-    if (this.signing) {
-      // Frame and its checkpoint go out in one writev: after a power cut the recovery keeps only what a
-      // checkpoint covers, so every whole frame kept is signed.
-      const chain = chainStep(this.signing.chain, parts);
-      const cp = { frames: this.counter + 1, flags: last ? CHECKPOINT_CLOSED : 0, endMs: last ? stopMs : this.lastEndMs, chain };
-      parts.push(encodeCheckpoint({ ...cp, sig: sign(null, checkpointMessage(cp), this.signing.clipKey) }));
-      await this.writeFrame(parts);
-      this.signing.chain = chain;
+    const signing = this.signing;
+    if (signing) {
+      const endMs = last ? stopMs : this.lastEndMs;
+      await this.writeFrame(parts, () => this.checkpoint(signing, this.counter + 1, last ? CHECKPOINT_CLOSED : 0, endMs));
     } else await this.writeFrame(parts);
     this.counter++;
   }
 
   /**
-   * One writev per frame, then fsync. The running sha256 is fed while the fsync is in flight (it runs
-   * on libuv's pool). After any failure the writer refuses further use: the clip is left for boot
-   * recovery, which cuts the torn tail and re-hashes what is on flash.
+   * The checkpoint after what was just hashed: it signs the SHA-256 of the file up to it, a copy of the
+   * running hash the clip's sha256 comes from, so every stored byte is hashed once, not twice.
    */
-  private async writeFrame(parts: Buffer[]): Promise<void> {
+  private checkpoint(signing: Signing, frames: number, flags: number, endMs: number): Buffer {
+    const cp = { frames, flags, endMs, chain: this.hash.copy().digest() };
+    return encodeCheckpoint({ ...cp, sig: sign(null, checkpointMessage(cp), signing.clipKey) });
+  }
+
+  /**
+   * One writev per frame, then fsync. The running sha256 is fed while the fsync is in flight (it runs
+   * on libuv's pool). A signed frame's checkpoint needs the hash of the frame first: it is fed while the
+   * writev is in flight instead, and the checkpoint is written behind the frame before the same fsync
+   * (after a power cut recovery keeps only what a checkpoint covers, so every whole frame kept is
+   * signed). After any failure the writer refuses further use: the clip is left for boot recovery,
+   * which cuts the torn tail and re-hashes what is on flash.
+   */
+  private async writeFrame(parts: Buffer[], checkpoint?: () => Buffer): Promise<void> {
     if (this.failed) throw this.failed;
     let total = 0;
     for (const p of parts) total += p.length;
     try {
-      const { bytesWritten } = await this.fh.writev(parts, this.offset);
+      const writing = this.fh.writev(parts, this.offset);
+      let cp: Buffer | null = null;
+      let cpError: unknown = null;
+      if (checkpoint) {
+        for (const p of parts) this.hash.update(p);
+        try {
+          cp = checkpoint();
+        } catch (err) {
+          cpError = err;
+        }
+      }
+      const { bytesWritten } = await writing;
+      if (cpError) throw cpError;
       if (bytesWritten !== total) throw new Error(`short write (${bytesWritten} of ${total} bytes): flash full?`);
+      if (cp) {
+        const w = await this.fh.write(cp, 0, cp.length, this.offset + total);
+        if (w.bytesWritten !== cp.length) throw new Error(`short write (${w.bytesWritten} of ${cp.length} checkpoint bytes): flash full?`);
+        total += cp.length;
+      }
       const syncing = this.sync ? this.fh.sync() : Promise.resolve();
-      for (const p of parts) this.hash.update(p);
+      if (cp) this.hash.update(cp);
+      else for (const p of parts) this.hash.update(p);
       await syncing;
     } catch (err) {
       await this.fh.truncate(this.offset).catch(() => undefined);

@@ -6,7 +6,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import {
-  CHECKPOINT_CLOSED, FRAME_PREFIX_LEN, VERSION_SIGNED, chainStep, checkpointMessage, encodeCheckpoint, encodeHeaderBody, encodeHeaderSeal,
+  CHECKPOINT_CLOSED, FRAME_PREFIX_LEN, VERSION_SIGNED, checkpointMessage, encodeCheckpoint, encodeHeaderBody, encodeHeaderSeal,
   encodeRecordHeader, headerMac, headerSealMessage, segmentKey, segmentNonce, RECORD_FINAL, RECORD_VIDEO, type ClipMeta,
 } from '../../shared/clip/format.js';
 import { signData } from '../../shared/crypto.js';
@@ -66,7 +66,7 @@ export function buildSignedClip(bytes: number, o: BuildOptions = {}): { clip: Cl
   const segKey = segmentKey(dataKey, headerHash);
   const deviceKey = o.deviceKey ?? createPrivateKey(cameraIdentity(deviceId).keyPem);
   const parts: Buffer[] = [header, encodeHeaderSeal(signData(deviceKey, headerSealMessage(headerHash)))];
-  let chain: Buffer = headerHash;
+  const fileHash = createHash('sha256').update(parts[0]!).update(parts[1]!); // a checkpoint signs the hash of the file before it
   let counter = 0;
   const t0 = Date.parse(startedAt);
   const frame = (type: number, startMs: number, durationMs: number, payload: Buffer, last: boolean, endMs: number) => {
@@ -74,10 +74,12 @@ export function buildSignedClip(bytes: number, o: BuildOptions = {}): { clip: Cl
     const ct = Buffer.concat([c.update(encodeRecordHeader(type, type === RECORD_VIDEO, startMs, durationMs)), c.update(payload), c.final(), c.getAuthTag()]);
     const prefix = Buffer.alloc(FRAME_PREFIX_LEN);
     prefix.writeUInt32BE(ct.length, 0);
-    chain = chainStep(chain, [prefix, ct]);
+    fileHash.update(prefix).update(ct);
     counter++;
-    const cp = { frames: counter, flags: last ? CHECKPOINT_CLOSED : 0, endMs, chain };
-    parts.push(prefix, ct, encodeCheckpoint({ ...cp, sig: sign(null, checkpointMessage(cp), clipKeys.privateKey) }));
+    const cp = { frames: counter, flags: last ? CHECKPOINT_CLOSED : 0, endMs, chain: fileHash.copy().digest() };
+    const block = encodeCheckpoint({ ...cp, sig: sign(null, checkpointMessage(cp), clipKeys.privateKey) });
+    fileHash.update(block);
+    parts.push(prefix, ct, block);
   };
   const seg = o.segmentBytes ?? 64 * 1024;
   const n = Math.max(1, Math.ceil(bytes / seg));
