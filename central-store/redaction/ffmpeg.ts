@@ -14,6 +14,7 @@ export class MediaError extends Error {
 
 /** Wait until a writable takes more (or is gone). */
 export function drained(dst: Writable): Promise<void> {
+  if (dst.destroyed || dst.writableFinished) return Promise.resolve(); // 'close' has been and gone
   return new Promise((r) => {
     const done = () => { dst.off('drain', done); dst.off('close', done); r(); };
     dst.on('drain', done);

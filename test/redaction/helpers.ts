@@ -14,10 +14,13 @@ export const SAMPLES = path.join(path.dirname(require.resolve('@vladmandic/face-
  * `seconds` of each sample photo (1-6), panned left to right (faces move ≈ 4 px per frame),
  * with a 440 Hz tone. Returns the MPEG-TS bytes.
  */
-export async function testVideo(samples: number[] = [1, 5], seconds = 1.6): Promise<Buffer> {
+export async function testVideo(samples: number[] = [1, 5], seconds = 1.6, o: { small?: boolean } = {}): Promise<Buffer> {
   const inputs = samples.flatMap((n) => ['-loop', '1', '-framerate', '25', '-t', String(seconds), '-i', path.join(SAMPLES, `sample${n}.jpg`)]);
   const frames = Math.round(seconds * 25);
-  const chains = samples.map((_, i) => `[${i}:v]scale=800:-2,crop=640:360:x='(iw-640)*n/${frames}':y='(ih-360)/3',setsar=1,format=yuv420p[v${i}]`);
+  // small: the photo 320 px wide on a grey picture (faces ≈ 30-50 px), drifting right.
+  const chains = samples.map((_, i) => o.small
+    ? `color=gray:s=640x360:r=25:d=${seconds}[bg${i}];[${i}:v]scale=320:-2[s${i}];[bg${i}][s${i}]overlay=x='40+n*3':y=40:shortest=1,setsar=1,format=yuv420p[v${i}]`
+    : `[${i}:v]scale=800:-2,crop=640:360:x='(iw-640)*n/${frames}':y='(ih-360)/3',setsar=1,format=yuv420p[v${i}]`);
   const filter = `${chains.join(';')};${samples.map((_, i) => `[v${i}]`).join('')}concat=n=${samples.length}:v=1:a=0[v]`;
   const dur = seconds * samples.length;
   const { stdout } = await promisify(execFile)('ffmpeg', ['-v', 'error', ...inputs, '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${dur}`,
