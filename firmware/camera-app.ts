@@ -52,6 +52,7 @@ export class CameraApp {
       /** Camera time at the end of the newest segment captured (what a power cut would be measured against). */
       lastSegmentEndMs: this.recorder.lastSegmentEndMs,
       clipIds: [...this.recorder.clipIds],
+      prebuffer: this.recorder.prebuffer(),
       gpsFault: this.guard.fault ?? null,
     };
   }

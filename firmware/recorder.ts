@@ -6,7 +6,7 @@
 import type { ButtonInput, DigitalOutput, FlashStorage, VideoSegment, VideoSource } from '../shared/hal.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from 'pino';
-import { RingBuffer } from './ring-buffer.js';
+import { RingBuffer, type BufferedSegment } from './ring-buffer.js';
 import { policyHash, type FirmwareConfig } from './config.js';
 import type { EventLog } from './event-log.js';
 
@@ -65,6 +65,11 @@ export class Recorder {
     this.unsubs.push(this.d.source.onSegment((s) => this.onSegment(s)));
   }
 
+  /** The pre-record buffer's size (RAM budget checks, benches). */
+  prebuffer(): { segments: number; bytes: number; spanMs: number; poolBytes: number } {
+    return { segments: this.ring.length, bytes: this.ring.byteLength(), spanMs: this.ring.spanMs(), poolBytes: this.ring.poolBytes() };
+  }
+
   /** Resolves when every queued vault operation has finished. */
   idle(): Promise<unknown> {
     return this.chain;
@@ -111,7 +116,7 @@ export class Recorder {
     if (max && s.keyframe && s.startMs - this.clipStartMs >= max * 1000) {
       // Roll over without a gap: this keyframe segment is the first of the next clip.
       this.enqueue(() => this.clip && this.closeClip(this.clip, s.startMs, 'max-length'));
-      this.openClip(s.startMs, [s], 0);
+      this.openClip(s.startMs, [live(s)], 0);
       return;
     }
     this.enqueue(async () => {
@@ -172,7 +177,7 @@ export class Recorder {
     return this.openClip(pre[0]?.startMs ?? at, pre, preMs / 1000, at);
   }
 
-  private openClip(startMs: number, first: VideoSegment[], prerecordSeconds: number, pressedAtMs = startMs): Promise<unknown> {
+  private openClip(startMs: number, first: BufferedSegment[], prerecordSeconds: number, pressedAtMs = startMs): Promise<unknown> {
     this.clipStartMs = startMs;
     const c = this.d.config;
     const meta = {
@@ -191,7 +196,7 @@ export class Recorder {
         // No room for a clip: say so (haptic, log) and keep the pre-record in RAM for the next press.
         this.endRecordingState();
         void this.pattern(5, 60);
-        for (const s of first) this.ring.push(s);
+        for (const s of first) this.ring.push({ ...s, data: s.take() });
         this.d.deviceLog.append('fault', { kind: 'flash-full', refused: true, atMs: pressedAtMs, freeBytes: free, reserveBytes: c.flashReserveBytes });
         this.d.logger.error({ freeBytes: free }, 'flash full: recording refused');
         return;
@@ -201,7 +206,8 @@ export class Recorder {
       this.clipIds.push(w.clipId);
       this.d.deviceLog.append('record-start', { clipId: w.clipId, atMs: pressedAtMs, prerecordSeconds: meta.prerecordSeconds });
       this.d.logger.info({ clipId: w.clipId, prerecordSeconds: meta.prerecordSeconds }, 'recording started');
-      for (const s of first) await w.appendSegment(seg(s));
+      // One segment's contiguous copy at a time; its ring blocks go back to the pool as it is taken.
+      for (const s of first) await w.appendSegment({ startMs: s.startMs, durationMs: s.durationMs, keyframe: s.keyframe, data: s.take() });
     });
   }
 
@@ -233,6 +239,12 @@ export class Recorder {
     for (const u of this.unsubs) u();
     await this.stopRecording(this.d.clock.now(), 'shutdown');
   }
+}
+
+/** A live segment in the shape of a buffered one (the first of a rolled-over clip). */
+function live(s: VideoSegment): BufferedSegment {
+  const { data, ...meta } = s;
+  return { ...meta, length: data.length, take: () => data };
 }
 
 function seg(s: VideoSegment) {

@@ -23,14 +23,19 @@ export interface CameraProcess {
 }
 
 /** Write `config` to dir/config.json and boot the firmware on it; resolves once the camera is ready. */
-export async function startCameraProcess(dir: string, config: Record<string, unknown>, o: { bootTimeoutMs?: number } = {}): Promise<CameraProcess> {
+export async function startCameraProcess(
+  dir: string,
+  config: Record<string, unknown>,
+  /** bundle: a built camera-sim entry (dist/camera-sim.js) run under plain node, as deployed, instead of the sources under tsx. */
+  o: { bootTimeoutMs?: number; bundle?: string; nodeArgs?: string[]; env?: Record<string, string> } = {},
+): Promise<CameraProcess> {
   await mkdir(dir, { recursive: true });
   const configPath = path.join(dir, 'config.json');
   writeFileSync(configPath, JSON.stringify(config, null, 2));
-  const child: ChildProcess = fork(MAIN, [configPath], {
-    execArgv: ['--import', 'tsx'],
+  const child: ChildProcess = fork(o.bundle ?? MAIN, [configPath], {
+    execArgv: [...(o.bundle ? [] : ['--import', 'tsx']), ...(o.nodeArgs ?? [])],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    env: { ...process.env, LOG_LEVEL: process.env.CAMERA_LOG_LEVEL ?? 'warn' },
+    env: { ...process.env, LOG_LEVEL: process.env.CAMERA_LOG_LEVEL ?? 'warn', ...o.env },
   });
   let err = '';
   child.on('error', () => undefined); // a send racing a power cut; the request rejects on exit

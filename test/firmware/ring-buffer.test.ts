@@ -48,11 +48,11 @@ test('audio stripped when policy is off, kept when on', (t) => {
   const off = new RingBuffer({ seconds: 10, maxBytes: 1e9, keepAudio: false });
   off.push(seg(0, true));
   const [a] = off.drain();
-  t.is(a!.data.length, 188 * 2);
+  t.is(a!.take().length, 188 * 2);
   t.deepEqual(a!.audioPids, []);
   const on = new RingBuffer({ seconds: 10, maxBytes: 1e9, keepAudio: true });
   on.push(seg(0, true));
-  t.is(on.drain()[0]!.data.length, 188 * 3);
+  t.is(on.drain()[0]!.take().length, 188 * 3);
   t.is(stripPids(Buffer.concat([pkt(5), pkt(7)]), [7]).length, 188);
 });
 
@@ -61,4 +61,71 @@ test('zero seconds disables pre-record; out-of-range rejected', (t) => {
   rb.push(seg(0, true));
   t.is(rb.length, 0);
   t.throws(() => new RingBuffer({ seconds: 121, maxBytes: 1, keepAudio: false }), { message: /seconds/ });
+});
+
+function bigSeg(seq: number, bytes: number, keyframe = true, durationMs = 1000): VideoSegment {
+  const data = Buffer.alloc(bytes);
+  for (let o = 0; o + 188 <= bytes; o += 188) {
+    data[o] = 0x47;
+    const pid = (o / 188) % 10 === 9 ? 0x101 : 0x100; // one packet in ten is audio
+    data[o + 1] = pid >> 8;
+    data[o + 2] = pid & 0xff;
+    data.fill((seq * 7 + o / 188) & 0xff, o + 3, o + 188);
+  }
+  return { seq, startMs: seq * durationMs, durationMs, keyframe, data, audioPids: [0x101] };
+}
+
+test('segment bytes come back exactly (audio stripped by whole packets), across block boundaries', (t) => {
+  const rb = new RingBuffer({ seconds: 10, maxBytes: 1e9, keepAudio: false });
+  const inputs = [0, 1, 2].map((i) => bigSeg(i, 188 * (700 + i * 333)));
+  for (const s of inputs) rb.push(s);
+  const out = rb.drain();
+  t.is(out.length, 3);
+  for (let i = 0; i < 3; i++) {
+    t.is(out[i]!.seq, i);
+    t.deepEqual(out[i]!.take(), stripPids(inputs[i]!.data, [0x101]));
+  }
+});
+
+test('evicted blocks are reused: the pool stays at one buffer of blocks over many turnovers', (t) => {
+  const rb = new RingBuffer({ seconds: 20, maxBytes: 1e9, keepAudio: true });
+  const size = 188 * 5000; // ~0.9 MiB segments, 1 s each
+  for (let i = 0; i < 20; i++) rb.push(bigSeg(i, size));
+  const full = rb.poolBytes();
+  t.true(full >= rb.byteLength());
+  for (let i = 20; i < 20 * 30; i++) rb.push(bigSeg(i, size));
+  // 30 turnovers later the pool holds the same blocks (evict-before-copy reuses them at once).
+  t.is(rb.poolBytes(), full);
+  t.true(full <= rb.byteLength() * 1.1, `pool ${full} for payload ${rb.byteLength()}`);
+  // Pre-record exact by timestamps: exactly 20 s of segments, newest last.
+  const out = rb.drain();
+  t.is(out.length, 20);
+  t.is(out[0]!.startMs, (20 * 30 - 20) * 1000);
+  t.deepEqual(out[19]!.take(), bigSeg(20 * 30 - 1, size).data);
+});
+
+test('same segments kept as push-then-evict by timestamps (uneven durations and GOPs)', (t) => {
+  const rb = new RingBuffer({ seconds: 10, maxBytes: 1e9, keepAudio: true });
+  // Reference: the plain rule (push, then drop whole GOPs from the front while the span is over 10 s).
+  let ref: { seq: number; startMs: number; durationMs: number; keyframe: boolean }[] = [];
+  let start = 0;
+  for (let i = 0; i < 300; i++) {
+    const dur = 200 + ((i * 37) % 5) * 100;
+    const s = { ...bigSeg(i, 188 * 3, i % 3 === 0 || i % 7 === 0), startMs: start, durationMs: dur };
+    start += dur;
+    rb.push(s);
+    if (ref.length > 0 || s.keyframe) ref.push(s);
+    const span = () => ref[ref.length - 1]!.startMs + ref[ref.length - 1]!.durationMs - ref[0]!.startMs;
+    while (ref.length > 1 && span() > 10_000) {
+      let n = 1;
+      while (n < ref.length && !ref[n]!.keyframe) n++;
+      if (n >= ref.length) break;
+      ref = ref.slice(n);
+    }
+    t.is(rb.length, ref.length, `at ${i}`);
+    t.is(rb.spanMs(), span());
+  }
+  const out = rb.drain();
+  t.deepEqual(out.map((s) => s.seq), ref.map((s) => s.seq));
+  t.true(out[0]!.keyframe);
 });
