@@ -17,6 +17,7 @@ mosquitto-clients mosquitto_pub
 e2fsprogs mkfs.ext4 root
 p7zip-full 7z
 openssl openssl
+lrzsz sz
 chromium chromium
 postgresql pg_ctlcluster
 radosgw radosgw norec
