@@ -12,6 +12,7 @@ export interface AccessEntry {
   seq: number; at: string; user: string; action: string; criterion: string; outcome: Outcome;
   reason: string | null; prevHash: string; hash: string;
 }
+export interface LogFilter { from?: string; to?: string; user?: string; action?: string; clipId?: string; limit: number; offset?: number }
 export type AccessEntryIn = Pick<AccessEntry, 'user' | 'action' | 'criterion' | 'outcome'> & { reason?: string | null };
 
 const MIGRATION = `
@@ -83,6 +84,22 @@ export class AccessLog {
   /** Entries whose criterion contains `text` (e.g. a quoted clip id: a clip's chain of custody), oldest first. */
   mentioning(text: string, limit = 500): AccessEntry[] {
     return (this.db.prepare('SELECT * FROM access_log WHERE instr(criterion, ?) > 0 ORDER BY seq LIMIT ?').all(text, limit) as Row[]).map(fromRow);
+  }
+
+  /**
+   * Entries for the audit page, newest first: by time (`at` in [from, to)), user, action, and clip
+   * (the quoted clip id in the criterion, as the clip page's chain of custody).
+   */
+  query(f: LogFilter): AccessEntry[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (f.from) { where.push('at >= ?'); args.push(f.from); }
+    if (f.to) { where.push('at < ?'); args.push(f.to); }
+    if (f.user) { where.push('user = ?'); args.push(f.user); }
+    if (f.action) { where.push('action = ?'); args.push(f.action); }
+    if (f.clipId) { where.push('instr(criterion, ?) > 0'); args.push(`"clipId":${JSON.stringify(f.clipId)}`); }
+    return (this.db.prepare(`SELECT * FROM access_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ? OFFSET ?`)
+      .all(...args, f.limit, f.offset ?? 0) as Row[]).map(fromRow);
   }
 
   /** Walk the chain from the anchor (or genesis); names the first entry that does not fit. */

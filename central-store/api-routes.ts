@@ -22,7 +22,8 @@ const r = (method: string, p: string, action: string, run: (c: Ctx) => Promise<O
   ({ method, path: new RegExp(`^${p.replaceAll(':x', SEG)}$`), action, run });
 
 /** A fresh file name in the exports directory; the evidence store writes the package (AES-256 ZIP) there. */
-const outFile = (c: Ctx, kind: string) => path.join(c.exportsDir, `${kind}-${new Date().toISOString().replace(/[:.]/g, '')}-${randomBytes(4).toString('hex')}.zip`);
+export const exportPath = (dir: string, kind: string) => path.join(dir, `${kind}-${new Date().toISOString().replace(/[:.]/g, '')}-${randomBytes(4).toString('hex')}.zip`);
+const outFile = (c: Ctx, kind: string) => exportPath(c.exportsDir, kind);
 const ONCE = 'The password is shown only in this response: deliver it separately from the package.';
 const LEAVES = 'The package leaves the server after one complete download, or at its deadline (deadlines.exportPackageHours).';
 const withDownload = (x: { exportId?: number }) => ({ ...x, ...(x.exportId ? { download: `/exports/${x.exportId}/package` } : {}), note: `${ONCE} ${LEAVES}` });
@@ -68,6 +69,7 @@ export const routes: Route[] = [
     const rep = await c.ops.review(c.user);
     return { body: c.query.format === 'text' ? reviewText(rep) : rep };
   }),
+  r('GET', '/access-log', 'log-read', async (c) => ({ body: { entries: await c.ops.readLog(c.user, c.query) } })),
   r('GET', '/access-log/verify', 'log-verify', async (c) => ({ body: await c.ops.verifyLog(c.user) })),
   r('POST', '/access-log/purge', 'log-purge', async (c) => ({ body: await c.ops.purgeLog(c.user) })),
   r('GET', '/incidents', 'incidents', async (c) => ({ body: { incidents: await c.ops.incidents(c.user, typeof c.query.kind === 'string' ? { kind: c.query.kind } : {}) } })),

@@ -34,7 +34,7 @@ export interface ApiOptions {
 }
 
 /** What the web office shares with the API: the one login guard, and whether the server runs TLS. */
-export interface OfficeDeps { guard: LoginGuard; secure: boolean; noteRefusal(code: 'throttled' | 'busy'): void }
+export interface OfficeDeps { guard: LoginGuard; secure: boolean; noteRefusal(code: 'throttled' | 'busy'): void; /** Where export packages are written (the API's). */ exportsDir: string }
 
 export interface Api { server: http.Server; guard: LoginGuard; listen(port: number, host?: string): Promise<number>; close(): Promise<void> }
 
@@ -67,7 +67,7 @@ export function createApi(o: ApiOptions): Api {
     if (now() - refusedAt >= 60_000) flushRefusals();
   };
 
-  const office = o.office?.({ guard, secure: !!o.tls, noteRefusal });
+  const office = o.office?.({ guard, secure: !!o.tls, noteRefusal, exportsDir: o.exportsDir });
 
   const send = (res: http.ServerResponse, status: number, body?: unknown) => {
     if (body === undefined) { res.writeHead(status).end(); return; }

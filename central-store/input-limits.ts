@@ -12,6 +12,8 @@ export const LIMITS = {
   journalNumber: 100,
   recipient: 200,
   subject: 200,
+  /** Access-log entries one audit page or CSV download returns at most. */
+  logRows: 100_000,
   /** An officer's note on a marker. */
   markerNote: 500,
 } as const;

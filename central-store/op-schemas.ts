@@ -91,6 +91,14 @@ export const ExportSchema = z.object({ clipIds, journalNumber: text(LIMITS.journ
 export const DsarSchema = z.object({ clipIds, subject: text(LIMITS.subject) }).strict();
 export const ExportIdSchema = z.coerce.number({ error: 'an export id (a whole number)' }).int('an export id (a whole number)').min(1, 'an export id (a whole number)').max(Number.MAX_SAFE_INTEGER);
 export const SinceSchema = z.object({ since: iso.optional() }).strict();
+export const LogQuerySchema = z.object({
+  from: iso.optional(), to: iso.optional(),
+  user: z.string().min(1).max(64).optional(), action: z.string().regex(/^[a-z-]{1,40}$/, 'an action name').optional(),
+  clipId: ClipIdSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(LIMITS.logRows).optional(),
+  offset: z.coerce.number().int().min(0).max(LIMITS.searchOffset).optional(),
+  format: z.enum(['json', 'csv']).optional(),
+}).strict();
 export const UserCreateSchema = z.object({ username: str(), role: str(), password: str() }).strict();
 export const RoleSchema = z.object({ role: str() }).strict();
 

@@ -17,7 +17,7 @@ import type { EvidenceApi, RedactionApi } from './op-schemas.js';
 
 export const ACTIONS = {
   search: 'search', metadata: 'search', view: 'view', download: 'download', export: 'export', dsar: 'dsar',
-  hold: 'hold', unhold: 'hold',  'marker-add': 'annotate', category: 'annotate', 'case-add': 'annotate', 'case-remove': 'annotate', delete: 'delete', 'deletion-receipts': 'audit', incidents: 'search', review: 'audit', 'log-verify': 'audit',
+  hold: 'hold', unhold: 'hold',  'marker-add': 'annotate', category: 'annotate', 'case-add': 'annotate', 'case-remove': 'annotate', delete: 'delete', 'deletion-receipts': 'audit', incidents: 'search', review: 'audit', 'log-verify': 'audit', 'log-read': 'audit',
   'export-download': 'export', 'log-purge': 'admin', 'retention-run': 'admin', 'records-purge': 'admin', 'user-list': 'admin', 'user-create': 'admin', 'user-role': 'admin',
   'user-unlock': 'admin', 'user-disable': 'admin', 'user-bootstrap': 'admin',
   'redact-start': 'dsar', 'redact-show': 'dsar', 'redact-edit': 'dsar', 'redact-preview': 'dsar', 'redact-approve': 'dsar', 'redact-package': 'dsar',
@@ -304,6 +304,13 @@ export class Operations {
   }
   async review(actor: string) {
     return this.run(actor, 'review', {}, () => ({ ...reviewReport(this.o.users, this.now()), ...(this.o.census ? { records: this.o.census() } : {}) }));
+  }
+  /** The access log itself, filtered (audit pages, CSV download): reading it is logged like any other use. */
+  async readLog(actor: string, q: unknown) {
+    return this.run(actor, 'log-read', q ?? {}, () => {
+      const v = parse(S.LogQuerySchema, q ?? {});
+      return this.o.log.query({ ...v, limit: v.limit ?? 100 });
+    });
   }
   async verifyLog(actor: string) { return this.run(actor, 'log-verify', {}, () => this.o.log.verify()); }
   /** The purge writes its own entry (AccessLog.purge); a refusal is logged like any other. */

@@ -59,6 +59,11 @@ form.inline { display:flex; gap:8px; margin:0; }
 form.inline input { width:auto; flex:1 1 120px; padding:3px 6px; }
 form.inline button { padding:3px 10px; }
 a.badge { text-decoration:none; }
+.row.actions { margin-top:14px; align-items:center; }
+.row.actions form { margin:0; }
+#log td:nth-child(6) { word-break:break-all; }
+tr.unused td { background:#fff8f0; }
+textarea { font-family:ui-monospace, "DejaVu Sans Mono", monospace; font-size:13px; }
 th a.sort { color:inherit; text-decoration:none; }
 th a.sort.on { color:var(--ink); }
 button.seek { background:none; border:0; color:var(--accent); cursor:pointer; font:inherit; padding:0; }

@@ -6,7 +6,11 @@
 import type http from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { countsAsFailure, STATUS, type OfficeDeps } from '../api.js';
-import type { AccessLog } from '../access-log.js';
+import type { AccessEntry, AccessLog, VerifyResult } from '../access-log.js';
+import { exportPath } from '../api-routes.js';
+import type { DeletionReceipt } from '../deletion-receipts.js';
+import { basename } from 'node:path';
+import { exportPage, logCsv, logPage, receiptsPage, reviewPage, type ExportDone, type ExportForm, type LogForm } from './audit-pages.js';
 import type { ClipInfo, HeaderFacts } from '../evidence.js';
 import type { Marker } from '../markers.js';
 import type { CaseEntry } from '../cases.js';
@@ -41,6 +45,8 @@ const SID = 'office_sid';
 const PRE = 'office_pre';
 const LANG = 'office_lang';
 const MAX_FORM = 16 * 1024;
+/** The export form lists up to 1000 clip ids. */
+const MAX_EXPORT_FORM = 128 * 1024;
 
 export const SECURITY_HEADERS: Record<string, string> = {
   'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; media-src 'self' blob:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
@@ -75,13 +81,13 @@ export function createOffice(o: OfficeOptions) {
       res.writeHead(303, { ...SECURITY_HEADERS, ...hsts, location: to, ...headers }).end();
     };
 
-    const readForm = async (req: http.IncomingMessage): Promise<Record<string, string>> => {
+    const readForm = async (req: http.IncomingMessage, max = MAX_FORM): Promise<Record<string, string>> => {
       const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
       const parts: Buffer[] = [];
       let n = 0;
       for await (const c of req) {
         n += (c as Buffer).length;
-        if (n > MAX_FORM) throw new WebError(413, 'form too large');
+        if (n > max) throw new WebError(413, 'form too large');
         parts.push(c as Buffer);
       }
       if (n === 0) return {};
@@ -114,7 +120,9 @@ export function createOffice(o: OfficeOptions) {
       const current = session ? o.users.get(session.username) : undefined;
       const user = current && !current.lockedAt && !current.disabledAt ? current : undefined;
       if (session && !user) book.drop(sid);
-      const me: Viewer | undefined = session && user ? { username: user.username, role: user.role, csrf: session.csrf, canSearch: can(user.role, 'search') } : undefined;
+      const me: Viewer | undefined = session && user ? {
+        username: user.username, role: user.role, csrf: session.csrf, canSearch: can(user.role, 'search'), canAudit: can(user.role, 'audit'), canExport: can(user.role, 'export'),
+      } : undefined;
       const c: PageCtx = { t, lang, me, path: url.pathname };
       const p = url.pathname;
       const langCookie: Record<string, string> = url.searchParams.has('lang') ? { 'set-cookie': cookie(LANG, lang, { secure, maxAgeS: 365 * 86400 }) } : {};
@@ -138,7 +146,7 @@ export function createOffice(o: OfficeOptions) {
           if (req.method === 'POST') refuseCsrf('-', p, 'no valid office session');
           return redirect(res, `/office/login${found === 'expired' ? '?expired=1' : ''}`);
         }
-        const form = req.method === 'POST' && !p.endsWith('/play') ? await readForm(req) : {};
+        const form = req.method === 'POST' && !p.endsWith('/play') ? await readForm(req, p === '/office/export' ? MAX_EXPORT_FORM : MAX_FORM) : {};
         if (req.method === 'POST' && !sameToken(form._csrf ?? (req.headers['x-csrf-token'] as string | undefined), session.csrf)) refuseCsrf(me.username, p, 'missing or wrong CSRF token');
 
         if (p === '/office/logout' && req.method === 'POST') {
@@ -162,6 +170,24 @@ export function createOffice(o: OfficeOptions) {
           return redirect(res, `/office/home?unlocked=${encodeURIComponent(un[1])}`);
         }
         if (p === '/office/search' && req.method === 'GET') return await search(res, c, me, url, langCookie);
+        if (p === '/office/audit/log' && req.method === 'GET') return await auditLog(res, c, me, url, langCookie);
+        if (p === '/office/audit/verify' && req.method === 'POST') {
+          const v = await o.ops.verifyLog(me.username);
+          return await auditLog(res, c, me, new URL('/office/audit/log', url), langCookie, v);
+        }
+        if (p === '/office/audit/log.csv' && req.method === 'GET') {
+          const entries = await o.ops.readLog(me.username, { ...logCriteria(url.searchParams, LIMITS.logRows, 0), format: 'csv' }) as AccessEntry[];
+          res.writeHead(200, { ...SECURITY_HEADERS, ...hsts, 'content-type': 'text/csv; charset=utf-8',
+            'content-disposition': `attachment; filename="access-log-${new Date(now()).toISOString().replace(/[:.]/g, '')}.csv"` }).end(logCsv(entries));
+          return;
+        }
+        if (p === '/office/audit/review' && req.method === 'GET') return send(res, 200, reviewPage(c, await o.ops.review(me.username)), langCookie);
+        if (p === '/office/audit/receipts' && req.method === 'GET') {
+          return send(res, 200, receiptsPage(c, await o.ops.deletionReceipts(me.username, {}) as DeletionReceipt[]), langCookie);
+        }
+        if (p === '/office/export') return await exportRoute(req, res, c, me, url, form, langCookie);
+        const dl = /^\/office\/exports\/(\d{1,12})\/package$/.exec(p);
+        if (dl && req.method === 'GET') return await download(res, me, Number(dl[1]));
         const k = /^\/office\/cases\/([^/]+)$/.exec(p);
         if (k && req.method === 'GET') {
           let caseNumber: string;
@@ -271,6 +297,70 @@ export function createOffice(o: OfficeOptions) {
         error = err.message;
       }
       send(res, error ? 400 : 200, searchPage(c, { form, clips, more, error, pageSize }), extra);
+    };
+
+    /** The log's filters from a query string (datetime-local read as UTC, like search), page size and offset. */
+    const logCriteria = (q: URLSearchParams, limit: number, offset: number) => {
+      const val = (k: string) => { const v = q.get(k)?.trim(); return v ? v.slice(0, 200) : undefined; };
+      const utc = (s?: string) => s && /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?$/.test(s) ? `${s}Z` : s;
+      return Object.fromEntries(Object.entries({ from: utc(val('from')), to: utc(val('to')), user: val('user'), action: val('action'), clipId: val('clipId'),
+        limit: String(limit), offset: offset ? String(offset) : undefined }).filter(([, v]) => v !== undefined));
+    };
+
+    const auditLog = async (res: http.ServerResponse, c: PageCtx, me: Viewer, url: URL, extra: Record<string, string>, verify?: VerifyResult) => {
+      const q = url.searchParams;
+      const size = 100;
+      const page = Math.min(Math.floor(LIMITS.searchOffset / size), Math.max(1, Number.parseInt(q.get('page') ?? '1', 10) || 1));
+      const val = (k: string) => q.get(k)?.trim().slice(0, 200) || undefined;
+      const form: LogForm = { from: val('from'), to: val('to'), user: val('user'), action: val('action'), clipId: val('clipId'), page };
+      let entries: AccessEntry[] | null = null; let error: string | undefined;
+      try {
+        entries = await o.ops.readLog(me.username, logCriteria(q, size + 1, (page - 1) * size)) as AccessEntry[];
+      } catch (err) {
+        if (!(err instanceof OpError) || err.code !== 'bad-input') throw err;
+        error = err.message;
+      }
+      const more = !!entries && entries.length > size;
+      send(res, error ? 400 : 200, logPage(c, { form, entries: entries && entries.slice(0, size), more, pageSize: size, error, verify }), extra);
+    };
+
+    /** Pick clips → package (police or DSAR) through the operations; the password is on this one answer only. */
+    const exportRoute = async (req: http.IncomingMessage, res: http.ServerResponse, c: PageCtx, me: Viewer, url: URL, form: Record<string, string>, extra: Record<string, string>) => {
+      if (req.method === 'GET') {
+        if (!me.canExport) throw new WebError(403, c.t.notFound);
+        const caseNumber = url.searchParams.get('case')?.slice(0, 100);
+        const ids = caseNumber ? (await o.ops.search(me.username, { caseNumber, limit: String(LIMITS.searchResults) }) as ClipInfo[]).map((x) => x.clipId)
+          : (url.searchParams.get('clipIds') ?? '').split(',').filter(Boolean).slice(0, LIMITS.clipsPerRequest);
+        return send(res, 200, exportPage(c, { form: { kind: 'police', clipIds: ids.join('\n'), journalNumber: caseNumber } }), extra);
+      }
+      if (req.method !== 'POST') throw new WebError(405, c.t.notFound);
+      const kind = form.kind === 'dsar' ? 'dsar' : 'police';
+      const clipIds = (form.clipIds ?? '').split(/[\s,]+/).filter(Boolean);
+      const f: ExportForm = { kind, clipIds: form.clipIds ?? '', journalNumber: form.journalNumber, recipient: form.recipient, subject: form.subject };
+      try {
+        const r = kind === 'police'
+          ? await o.ops.exportPolice(me.username, { clipIds, journalNumber: form.journalNumber, recipient: form.recipient }, exportPath(deps.exportsDir, 'police'))
+          : await o.ops.dsar(me.username, { clipIds, subject: form.subject }, exportPath(deps.exportsDir, 'dsar'));
+        const done: ExportDone = { kind, file: basename(r.path), password: r.password, sha256: r.sha256, clips: clipIds.length, exportId: (r as { exportId?: number }).exportId };
+        return send(res, 201, exportPage(c, { form: { ...f, clipIds: '' }, done }), extra);
+      } catch (err) {
+        if (!(err instanceof OpError) || err.code !== 'bad-input') throw err;
+        return send(res, 400, exportPage(c, { form: f, error: err.message }), extra);
+      }
+    };
+
+    /** The package, once (issue 19's rule, as on the API): logged before the first byte; a complete download removes it from the server. */
+    const download = async (res: http.ServerResponse, me: Viewer, exportId: number) => {
+      const pkg = await o.ops.exportPackage(me.username, exportId);
+      const { createReadStream } = await import('node:fs');
+      res.writeHead(200, { ...SECURITY_HEADERS, ...hsts, 'content-type': 'application/zip', 'content-disposition': `attachment; filename="${basename(pkg.path)}"` });
+      try {
+        await pipeline(createReadStream(pkg.path), res);
+        await o.ops.packageDownloaded(pkg.exportId);
+      } catch (err) {
+        res.destroy();
+        try { o.ops.downloadFailed(me.username, pkg.exportId, err); } catch { /* already answered */ }
+      }
     };
 
     const clip = async (res: http.ServerResponse, c: PageCtx, me: Viewer, id: string, url: URL, extra: Record<string, string>) => {

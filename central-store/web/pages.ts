@@ -12,7 +12,7 @@ const render = (v: unknown): string => v instanceof Html ? v.s : Array.isArray(v
 export const html = (strs: TemplateStringsArray, ...vals: unknown[]): Html =>
   new Html(strs.reduce((out, s, i) => out + s + (i < vals.length ? render(vals[i]) : ''), ''));
 
-export interface Viewer { username: string; role: string; csrf: string; canSearch: boolean }
+export interface Viewer { username: string; role: string; csrf: string; canSearch: boolean; canAudit?: boolean; canExport?: boolean }
 export interface PageCtx { t: Strings; lang: Lang; me?: Viewer; path: string }
 
 const utc = (s: string | null | undefined) => s ? s.replace('T', ' ').replace(/\.\d+Z$|Z$/, '') : '—';
@@ -24,7 +24,11 @@ const mmss = (ms: number) => `${Math.floor(ms / 60000)}:${String(Math.floor(ms /
 const size = (n: number) => n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : `${(n / 1024).toFixed(0)} KiB`;
 
 export function layout(c: PageCtx, title: string, body: Html): string {
-  const nav = c.me?.canSearch ? html`<nav><a href="/office/search" class="${c.path.startsWith('/office/search') || c.path.startsWith('/office/clips') ? 'on' : ''}">${c.t.search}</a></nav>` : html``;
+  const link = (href: string, label: string, on: boolean) => html`<a href="${href}" class="${on ? 'on' : ''}">${label}</a>`;
+  const p = c.path;
+  const nav = c.me ? html`<nav>${c.me.canSearch ? link('/office/search', c.t.search, /^\/office\/(search|clips|cases)/.test(p)) : ''}${c.me.canExport ? link('/office/export', c.t.exportTitle, p === '/office/export') : ''}${c.me.canAudit ? [
+    link('/office/audit/log', c.t.auditLog, p === '/office/audit/log' || p === '/office/audit/verify'), link('/office/audit/review', c.t.review, p === '/office/audit/review'),
+    link('/office/audit/receipts', c.t.receipts, p === '/office/audit/receipts')] : ''}</nav>` : html``;
   const me = c.me ? html`<div class="me"><span>${c.t.signedInAs} <strong>${c.me.username}</strong> · ${c.me.role}</span>
     <form method="post" action="/office/lang"><input type="hidden" name="_csrf" value="${c.me.csrf}"><input type="hidden" name="to" value="${c.lang === 'da' ? 'en' : 'da'}"><input type="hidden" name="back" value="${c.path}"><button type="submit" id="lang">${c.t.language}</button></form>
     <form method="post" action="/office/logout"><input type="hidden" name="_csrf" value="${c.me.csrf}"><button type="submit" id="logout">${c.t.signOut}</button></form></div>`
@@ -88,7 +92,8 @@ function clipRows(c: PageCtx, clips: ClipInfo[], received = false): Html[] {
 export function casePage(c: PageCtx, o: { caseNumber: string; clips: ClipInfo[] }): string {
   return layout(c, `${c.t.case} ${o.caseNumber}`, html`<h1>${c.t.case} <span class="mono" id="case-number">${o.caseNumber}</span></h1>
 <div class="card"><h2 id="count">${c.t.results(String(o.clips.length))}</h2>
-${o.clips.length ? html`<table id="results"><thead><tr><th>${c.t.start}</th><th>${c.t.camera}</th><th>${c.t.purpose}</th><th>${c.t.length}</th><th>${c.t.hold}</th><th></th></tr></thead><tbody>${clipRows(c, o.clips)}</tbody></table>` : html`<p>${c.t.noResults}</p>`}</div>`);
+${o.clips.length ? html`<table id="results"><thead><tr><th>${c.t.start}</th><th>${c.t.camera}</th><th>${c.t.purpose}</th><th>${c.t.length}</th><th>${c.t.hold}</th><th></th></tr></thead><tbody>${clipRows(c, o.clips)}</tbody></table>` : html`<p>${c.t.noResults}</p>`}
+${c.me?.canExport && o.clips.length ? html`<p><a href="/office/export?case=${encodeURIComponent(o.caseNumber)}" id="export-case">${c.t.exportCase}</a></p>` : ''}</div>`);
 }
 
 export function clipPage(c: PageCtx, o: { header: HeaderFacts | null; cases: CaseEntry[]; clip: ClipInfo; markers: Marker[]; custody: AccessEntry[]; canView: boolean; canHold: boolean; canMark: boolean; message?: { kind: 'ok' | 'err'; text: string } }): string {

@@ -62,7 +62,7 @@ export async function addVideoClip(f: Fixture, o: { epoch: Epoch; startedAt: num
 }
 
 export interface Office {
-  base: string; f: Fixture; ops: Operations; log: AccessLog; users: Users;
+  base: string; f: Fixture; ops: Operations; log: AccessLog; users: Users; exportsDir: string;
   video: string; otherVideo: string; bulk: string[];
   browser: Browser;
   page(o?: { locale?: string }): Promise<Page>;
@@ -73,7 +73,10 @@ export interface Office {
 export async function startOffice(): Promise<Office> {
   const teardowns: (() => unknown)[] = [];
   // A longer retention for police reports, so a category change visibly moves the deadline.
-  const f = await makeStore({ teardown: (fn) => void teardowns.push(fn) }, { retention: { perPurpose: { 'police-report': 30 } } });
+  // Packages go where the API and the store both look (a downloaded one is removed from there).
+  const exportsDir = mkdtempSync(path.join(os.tmpdir(), 'office-exports-'));
+  teardowns.push(() => rmSync(exportsDir, { recursive: true, force: true }));
+  const f = await makeStore({ teardown: (fn) => void teardowns.push(fn) }, { retention: { perPurpose: { 'police-report': 30 } }, exportsDir });
   const e = await epochAt(f, T0);
   // What the camera's recorder puts in the header (firmware/recorder.ts), and sound, as a camera records it.
   const header = { prerecordSeconds: 2.04, prebufferAudio: false, audioKept: 'live-only', policyHash: 'c0ffee'.padEnd(64, '0') };
@@ -93,8 +96,6 @@ export async function startOffice(): Promise<Office> {
   const roles = { [USERS.officer]: 'evidence-officer', [USERS.viewer]: 'viewer', [USERS.auditor]: 'auditor', [USERS.victim]: 'evidence-officer' };
   for (const [username, role] of Object.entries(roles)) await ops.createUser(USERS.admin, { username, role, password: PW });
 
-  const exportsDir = mkdtempSync(path.join(os.tmpdir(), 'office-exports-'));
-  teardowns.push(() => rmSync(exportsDir, { recursive: true, force: true }));
   // Throttling is the login guard's own test; here it starts late so the lockout after 5 is reached at once.
   const api = createApi({ ops, exportsDir, log: createLogger('api', 'silent'), login: { freeFailures: 50 }, office: createOffice({ ops, users, log, logger: createLogger('office', 'silent') }) });
   const port = await api.listen(0);
@@ -106,7 +107,7 @@ export async function startOffice(): Promise<Office> {
   teardowns.push(() => browser.close());
 
   return {
-    base, f, ops, log, users, video, otherVideo, bulk, browser,
+    base, f, ops, log, users, exportsDir, video, otherVideo, bulk, browser,
     async page(o = {}) {
       // Each caller gets its own cookie jar: a fresh context on the same browser.
       const ctx = await browser.newContext({ locale: o.locale ?? 'en-GB', viewport: { width: 1280, height: 860 } });

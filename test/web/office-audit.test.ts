@@ -1,0 +1,163 @@
+/// <reference lib="dom" />
+// The evidence office's audit and export pages in real Chromium (one browser, one store for the file):
+// police export and DSAR package with the password shown once (the package opened by 7z with it), the
+// access log with filters and CSV, the chain verify button, the authorisation review, deletion receipts;
+// each role's forbidden pages absent and refused by the server, and logged.
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { startOffice, USERS, type Office } from './office-fixture.js';
+
+const SHOTS = path.resolve('docs/screenshots');
+let o: Office;
+test.before(async () => { o = await startOffice(); });
+test.after.always(async () => { await o?.close(); });
+
+const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+const post = (page: Page, url: string, fields: Record<string, string>) => page.evaluate(async ([u, f]) => {
+  const csrf = document.querySelector('meta[name="csrf-token"]')!.getAttribute('content')!;
+  const r = await fetch(u, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: csrf, ...f }) });
+  return r.status;
+}, [url, fields] as [string, Record<string, string>]);
+const sevenZip = (file: string, password: string) => spawnSync('7z', ['t', `-p${password}`, file], { encoding: 'utf8' });
+
+test.serial('evidence officer: a case exported for the police and a copy for a data subject; the password is shown once and opens the package', async (t) => {
+  for (const id of [o.video, o.otherVideo]) await o.ops.addToCase(USERS.officer, id, { caseNumber: 'K-77' });
+  const page = await o.page();
+  await o.signIn(page, USERS.officer);
+  t.truthy(await page.$('nav a[href="/office/export"]'));
+  t.is(await page.$('nav a[href="/office/audit/log"]'), null, 'an officer has no audit permission');
+  await page.goto(`${o.base}/office/cases/K-77`);
+  await page.click('#export-case');
+  await page.waitForSelector('#export-form');
+  t.deepEqual((await page.inputValue('#clipIds')).split('\n').sort(), [o.video, o.otherVideo].sort());
+  t.is(await page.inputValue('#journalNumber'), 'K-77');
+  await page.fill('#recipient', 'Politi Nord');
+  await page.click('#make-package');
+  await page.waitForSelector('#export-done');
+  const password = (await page.textContent('#package-password'))!.trim();
+  const file = path.join(o.exportsDir, (await page.textContent('#package-file'))!.trim());
+  await shot(page, 'export');
+  // Downloaded in the browser (issue 19's package route, through the office), opened by 7z with the shown password only.
+  const href = (await page.getAttribute('#download', 'href'))!;
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+  const saved = path.join(mkdtempSync(path.join(os.tmpdir(), 'office-dl-')), 'package.zip');
+  t.teardown(() => rmSync(path.dirname(saved), { recursive: true, force: true }));
+  await dl.saveAs(saved);
+  t.is(sevenZip(saved, password).status, 0, '7z opens the package with the shown password');
+  t.not(sevenZip(saved, 'not-the-password').status, 0, 'and not without it');
+  // The server removes it once its stream has ended, which may be just after the browser has the last byte.
+  for (let i = 0; i < 100 && existsSync(file); i++) await new Promise((r) => setTimeout(r, 50));
+  t.false(existsSync(file), 'one complete download: the package left the server');
+  t.is((await page.goto(`${o.base}${href}`).catch(() => null))?.status() ?? 410, 410);
+  t.true(o.log.entries().some((e) => e.user === USERS.officer && e.action === 'export-download' && e.outcome === 'ok'));
+  t.true(o.log.entries().some((e) => e.user === USERS.officer && e.action === 'export' && e.outcome === 'ok' && e.criterion.includes('"journalNumber":"K-77"') && e.criterion.includes('"recipient":"Politi Nord"')));
+  // Shown once: the page after it has no password.
+  await page.goto(`${o.base}/office/export`);
+  t.false((await page.content()).includes(password));
+  // A copy for a data subject (access request).
+  await page.check('#kind-dsar');
+  await page.fill('#clipIds', o.video);
+  await page.fill('#subject', 'Jane Doe');
+  await page.click('#make-package');
+  await page.waitForSelector('#export-done');
+  const dsarPw = (await page.textContent('#package-password'))!.trim();
+  t.is(sevenZip(path.join(o.exportsDir, (await page.textContent('#package-file'))!.trim()), dsarPw).status, 0);
+  t.true(o.log.entries().some((e) => e.user === USERS.officer && e.action === 'dsar' && e.outcome === 'ok' && e.criterion.includes('"subject":"Jane Doe"')));
+  // Bad input names the field and makes nothing.
+  const before = readdirSync(o.exportsDir).length;
+  await page.check('#kind-police');
+  await page.fill('#clipIds', o.video);
+  await page.fill('#journalNumber', '');
+  await page.fill('#recipient', 'x');
+  await page.evaluate(() => document.getElementById('export-form')!.setAttribute('novalidate', ''));
+  await page.click('#make-package');
+  await page.waitForSelector('#msg');
+  t.regex(await page.textContent('#msg') ?? '', /journalNumber/);
+  t.is(readdirSync(o.exportsDir).length, before);
+  // No audit pages for an officer: refused by the server and logged.
+  t.is((await page.goto(`${o.base}/office/audit/log`))!.status(), 403);
+  t.true(o.log.entries().some((e) => e.user === USERS.officer && e.action === 'log-read' && e.outcome === 'denied'));
+  // A deletion by hand, for the receipts page below.
+  await o.ops.delete(USERS.officer, o.bulk[0], { reason: 'recorded by mistake' });
+  await page.context().close();
+});
+
+test.serial('auditor: access log with filters and CSV, verify the chain, the review, deletion receipts; no export, refused and logged', async (t) => {
+  const page = await o.page();
+  await o.signIn(page, USERS.auditor);
+  t.truthy(await page.$('nav a[href="/office/audit/log"]'));
+  t.is(await page.$('nav a[href="/office/export"]'), null);
+  t.is((await page.goto(`${o.base}/office/export`))!.status(), 403);
+  t.is(await post(page, '/office/export', { kind: 'police', clipIds: o.video, journalNumber: 'J-1', recipient: 'x' }), 403);
+  t.true(o.log.entries().some((e) => e.user === USERS.auditor && e.action === 'export' && e.outcome === 'denied' && /lacks the export permission/.test(e.reason ?? '')));
+
+  await page.goto(`${o.base}/office/audit/log`);
+  await page.fill('#user', USERS.officer);
+  await page.fill('#action', 'export');
+  await page.click('#filter');
+  await page.waitForSelector('#log');
+  const rows = await page.$$eval('#log tbody tr', (trs) => trs.map((tr) => Array.from(tr.children).map((td) => td.textContent!.trim())));
+  t.true(rows.length >= 2);
+  t.true(rows.every((r) => r[2] === USERS.officer && r[3] === 'export'));
+  t.true(rows.some((r) => r[4] === 'ok' && r[5].includes('"journalNumber":"K-77"')));
+  t.true(o.log.entries().some((e) => e.user === USERS.auditor && e.action === 'log-read' && e.outcome === 'ok' && e.criterion === `{"user":"${USERS.officer}","action":"export","limit":"101"}`));
+  // The same filters as CSV.
+  const csvHref = await page.getAttribute('#csv', 'href');
+  const csv = await page.evaluate(async (u) => { const r = await fetch(u!); return { type: r.headers.get('content-type'), disp: r.headers.get('content-disposition'), body: await r.text() }; }, csvHref);
+  t.regex(csv.type ?? '', /^text\/csv/);
+  t.regex(csv.disp ?? '', /^attachment; filename="access-log-/);
+  const lines = csv.body.trim().split('\r\n');
+  t.is(lines[0], 'seq,at,user,action,criterion,outcome,reason,hash');
+  t.is(lines.length, rows.length + 1);
+  t.true(lines.slice(1).every((l) => l.includes(`,${USERS.officer},export,`)));
+  t.true(o.log.entries().some((e) => e.user === USERS.auditor && e.action === 'log-read' && e.criterion.includes('"format":"csv"')));
+  // By clip: the clip's entries only.
+  await page.goto(`${o.base}/office/audit/log?clipId=${o.bulk[0]}`);
+  t.deepEqual(await page.$$eval('#log tbody tr', (trs) => trs.map((tr) => tr.children[3]!.textContent)), ['delete']);
+  // Verify the chain.
+  await page.goto(`${o.base}/office/audit/log`);
+  await page.click('#verify');
+  await page.waitForSelector('#msg');
+  t.regex(await page.textContent('#msg') ?? '', /^The chain verifies: \d+ entries/);
+  t.true(o.log.entries().some((e) => e.user === USERS.auditor && e.action === 'log-verify' && e.outcome === 'ok'));
+  await shot(page, 'audit-log');
+  // The authorisation review.
+  await page.click('nav a[href="/office/audit/review"]');
+  await page.waitForSelector('#review');
+  const review = await page.$$eval('#review tbody tr', (trs) => trs.map((tr) => Array.from(tr.children).slice(0, 3).map((td) => td.textContent!.trim()).join('|')));
+  t.true(review.includes(`${USERS.officer}|evidence-officer|search, view, download, export, dsar, hold, annotate, delete`));
+  t.true(review.includes(`${USERS.auditor}|auditor|audit`));
+  await shot(page, 'review');
+  t.true(o.log.entries().some((e) => e.user === USERS.auditor && e.action === 'review' && e.outcome === 'ok'));
+  // Deletion receipts.
+  await page.click('nav a[href="/office/audit/receipts"]');
+  await page.waitForSelector('#receipts');
+  const receipts = await page.$$eval('#receipts tbody tr', (trs) => trs.map((tr) => Array.from(tr.children).map((td) => td.textContent!.trim())));
+  t.is(receipts.length, 1);
+  t.is(receipts[0]![1], o.bulk[0]);
+  t.is(receipts[0]![2], 'manual');
+  t.is(receipts[0]![3], USERS.officer);
+  await shot(page, 'receipts');
+  t.true(o.log.entries().some((e) => e.user === USERS.auditor && e.action === 'deletion-receipts' && e.outcome === 'ok'));
+  // Still no footage.
+  t.is((await page.goto(`${o.base}/office/clips/${o.video}`))!.status(), 403);
+  await page.context().close();
+});
+
+test.serial('viewer: no audit and no export pages; the server refuses both', async (t) => {
+  const page = await o.page();
+  await o.signIn(page, USERS.viewer);
+  t.is(await page.$('nav a[href="/office/audit/log"]'), null);
+  t.is(await page.$('nav a[href="/office/export"]'), null);
+  t.is((await page.goto(`${o.base}/office/audit/log`))!.status(), 403);
+  t.is((await page.goto(`${o.base}/office/audit/log.csv`))!.status(), 403);
+  t.is((await page.goto(`${o.base}/office/audit/review`))!.status(), 403);
+  t.is(await post(page, '/office/export', { kind: 'dsar', clipIds: o.video, subject: 'x' }), 403);
+  const mine = o.log.entries().filter((e) => e.user === USERS.viewer && e.outcome === 'denied').map((e) => e.action);
+  t.true(['log-read', 'review', 'dsar'].every((a) => mine.includes(a)), mine.join());
+  await page.context().close();
+});
