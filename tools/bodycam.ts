@@ -8,6 +8,7 @@ const commands: Record<string, { about: string; load: () => Promise<Area> }> = {
   provision: { about: 'issue camera / dock / technician identities', load: () => import('./provision.js') },
   fw: { about: 'pack, verify and flash firmware bundles', load: () => import('./fw.js') },
   store: { about: 'central evidence store: users, clips, hold, export, access log', load: () => import('./store.js') },
+  camera: { about: 'a technician at a camera: set-clock (forced, with a reason)', load: () => import('./camera.js') },
 };
 
 const isHelp = (a: string) => a === '--help' || a === '-h';
