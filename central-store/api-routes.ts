@@ -69,6 +69,7 @@ export const routes: Route[] = [
     const rep = await c.ops.review(c.user);
     return { body: c.query.format === 'text' ? reviewText(rep) : rep };
   }),
+  r('GET', '/fleet', 'fleet', async (c) => ({ body: await c.ops.fleet(c.user) })),
   r('GET', '/access-log', 'log-read', async (c) => ({ body: { entries: await c.ops.readLog(c.user, c.query) } })),
   r('GET', '/access-log/verify', 'log-verify', async (c) => ({ body: await c.ops.verifyLog(c.user) })),
   r('POST', '/access-log/purge', 'log-purge', async (c) => ({ body: await c.ops.purgeLog(c.user) })),

@@ -228,3 +228,44 @@ export function incidents(db: Db, o: { kind?: IncidentKind; clipId?: string } = 
   return db.prepare(`SELECT kind, dock_id, device_id, clip_id, reason, first_at, last_at, count FROM ingest_incidents
     WHERE (@kind IS NULL OR kind = @kind) AND (@clip IS NULL OR clip_id = @clip) ORDER BY id`).all({ kind: o.kind ?? null, clip: o.clipId ?? null }) as Incident[];
 }
+
+export interface DockSeen { dockId: string; lastSeen: string; clips: number; cameras: number }
+export interface CameraSeen {
+  deviceId: string;
+  /** When the store last received anything from or about it (clip, device log, wipe certificate), via which dock. */
+  lastSeen: string; lastDock: string;
+  /** The newest clip received, and how many are stored. */
+  lastOffload: string | null; clips: number;
+  /** The newest device-log entry's own time (the camera's clock). */
+  lastLogAt: string | null;
+  /** Clips its device log says it recorded (record-stop) that the store has neither stored nor seen wiped: still on the camera or the dock. */
+  backlog: number;
+  /** The newest faults from its device log (GPS chatter, flash full, …), newest first. */
+  faults: { at: string; kind: string }[];
+}
+
+/**
+ * The fleet as ingest knows it (docs/web-office.md "Fleet"): no heartbeat of its own, only what docks
+ * have delivered — clips, device logs, wipe certificates — and when.
+ */
+export function fleet(db: Db): { docks: DockSeen[]; cameras: CameraSeen[] } {
+  const seen = `SELECT dock_id, device_id, received_at FROM clips UNION ALL SELECT dock_id, device_id, received_at FROM device_log_entries
+    UNION ALL SELECT dock_id, device_id, received_at FROM wipe_certificates`;
+  const docks = db.prepare(`SELECT s.dock_id AS dockId, MAX(s.received_at) AS lastSeen, COUNT(DISTINCT s.device_id) AS cameras,
+      (SELECT COUNT(*) FROM clips c WHERE c.dock_id = s.dock_id) AS clips
+    FROM (${seen}) s GROUP BY s.dock_id ORDER BY lastSeen DESC`).all() as DockSeen[];
+  const rows = db.prepare(`SELECT s.device_id AS deviceId, MAX(s.received_at) AS lastSeen,
+      (SELECT s2.dock_id FROM (${seen}) s2 WHERE s2.device_id = s.device_id ORDER BY s2.received_at DESC LIMIT 1) AS lastDock,
+      (SELECT MAX(c.received_at) FROM clips c WHERE c.device_id = s.device_id) AS lastOffload,
+      (SELECT COUNT(*) FROM clips c WHERE c.device_id = s.device_id) AS clips,
+      (SELECT MAX(d.at) FROM device_log_entries d WHERE d.device_id = s.device_id) AS lastLogAt,
+      (SELECT COUNT(DISTINCT json_extract(d.entry_json, '$.data.clipId')) FROM device_log_entries d
+        WHERE d.device_id = s.device_id AND d.type = 'record-stop'
+          AND NOT EXISTS (SELECT 1 FROM clips c WHERE c.clip_id = json_extract(d.entry_json, '$.data.clipId'))
+          AND NOT EXISTS (SELECT 1 FROM wipe_certificates w WHERE w.clip_id = json_extract(d.entry_json, '$.data.clipId'))) AS backlog
+    FROM (${seen}) s GROUP BY s.device_id ORDER BY lastSeen DESC`).all() as Omit<CameraSeen, 'faults'>[];
+  const faults = db.prepare(`SELECT device_id AS deviceId, at, coalesce(json_extract(entry_json, '$.data.kind'), '?') AS kind
+    FROM device_log_entries WHERE type = 'fault' ORDER BY at DESC LIMIT 1000`).all() as { deviceId: string; at: string; kind: string }[];
+  const cameras = rows.map((r) => ({ ...r, faults: faults.filter((f) => f.deviceId === r.deviceId).slice(0, 5).map(({ at, kind }) => ({ at, kind: String(kind) })) }));
+  return { docks, cameras };
+}

@@ -10,7 +10,7 @@ import type { AccessLog } from './access-log.js';
 import type { Db } from './db.js';
 import { reviewReport } from './review.js';
 import type { RecordKind } from './record-census.js';
-import { INCIDENT_KINDS, incidents, type IncidentKind } from './clips-index.js';
+import { INCIDENT_KINDS, fleet, incidents, type IncidentKind } from './clips-index.js';
 import { can, checkNewPassword, checkRole, checkUsername, UserError, type Permission, type Users } from './users.js';
 import * as S from './op-schemas.js';
 import type { EvidenceApi, RedactionApi } from './op-schemas.js';
@@ -18,7 +18,7 @@ import type { EvidenceApi, RedactionApi } from './op-schemas.js';
 export const ACTIONS = {
   search: 'search', metadata: 'search', view: 'view', download: 'download', export: 'export', dsar: 'dsar',
   hold: 'hold', unhold: 'hold',  'marker-add': 'annotate', category: 'annotate', 'case-add': 'annotate', 'case-remove': 'annotate', delete: 'delete', 'deletion-receipts': 'audit', incidents: 'search', review: 'audit', 'log-verify': 'audit', 'log-read': 'audit',
-  'export-download': 'export', 'log-purge': 'admin', 'retention-run': 'admin', 'records-purge': 'admin', 'user-list': 'admin', 'user-create': 'admin', 'user-role': 'admin',
+  'export-download': 'export', fleet: 'admin', 'log-purge': 'admin', 'retention-run': 'admin', 'records-purge': 'admin', 'user-list': 'admin', 'user-create': 'admin', 'user-role': 'admin',
   'user-unlock': 'admin', 'user-disable': 'admin', 'user-bootstrap': 'admin',
   'redact-start': 'dsar', 'redact-show': 'dsar', 'redact-edit': 'dsar', 'redact-preview': 'dsar', 'redact-approve': 'dsar', 'redact-package': 'dsar',
 } as const satisfies Record<string, Permission>;
@@ -312,6 +312,8 @@ export class Operations {
       return this.o.log.query({ ...v, limit: v.limit ?? 100 });
     });
   }
+  /** Docks and cameras as ingest knows them (last seen, offloads, backlog, faults): for administrators. */
+  async fleet(actor: string) { return this.run(actor, 'fleet', {}, () => fleet(this.o.db)); }
   async verifyLog(actor: string) { return this.run(actor, 'log-verify', {}, () => this.o.log.verify()); }
   /** The purge writes its own entry (AccessLog.purge); a refusal is logged like any other. */
   async purgeLog(actor: string) {

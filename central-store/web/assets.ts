@@ -63,6 +63,7 @@ a.badge { text-decoration:none; }
 .row.actions form { margin:0; }
 #log td:nth-child(6) { word-break:break-all; }
 tr.unused td { background:#fff8f0; }
+td.warn { color:var(--warn); font-weight:600; }
 textarea { font-family:ui-monospace, "DejaVu Sans Mono", monospace; font-size:13px; }
 th a.sort { color:inherit; text-decoration:none; }
 th a.sort.on { color:var(--ink); }

@@ -10,6 +10,7 @@ import type { AccessEntry, AccessLog, VerifyResult } from '../access-log.js';
 import { exportPath } from '../api-routes.js';
 import type { DeletionReceipt } from '../deletion-receipts.js';
 import { basename } from 'node:path';
+import { fleetPage } from './fleet-page.js';
 import { exportPage, logCsv, logPage, receiptsPage, reviewPage, type ExportDone, type ExportForm, type LogForm } from './audit-pages.js';
 import type { ClipInfo, HeaderFacts } from '../evidence.js';
 import type { Marker } from '../markers.js';
@@ -121,7 +122,7 @@ export function createOffice(o: OfficeOptions) {
       const user = current && !current.lockedAt && !current.disabledAt ? current : undefined;
       if (session && !user) book.drop(sid);
       const me: Viewer | undefined = session && user ? {
-        username: user.username, role: user.role, csrf: session.csrf, canSearch: can(user.role, 'search'), canAudit: can(user.role, 'audit'), canExport: can(user.role, 'export'),
+        username: user.username, role: user.role, csrf: session.csrf, canSearch: can(user.role, 'search'), canAudit: can(user.role, 'audit'), canExport: can(user.role, 'export'), canAdmin: can(user.role, 'admin'),
       } : undefined;
       const c: PageCtx = { t, lang, me, path: url.pathname };
       const p = url.pathname;
@@ -185,6 +186,7 @@ export function createOffice(o: OfficeOptions) {
         if (p === '/office/audit/receipts' && req.method === 'GET') {
           return send(res, 200, receiptsPage(c, await o.ops.deletionReceipts(me.username, {}) as DeletionReceipt[]), langCookie);
         }
+        if (p === '/office/fleet' && req.method === 'GET') return send(res, 200, fleetPage(c, { ...await o.ops.fleet(me.username), now: now() }), langCookie);
         if (p === '/office/export') return await exportRoute(req, res, c, me, url, form, langCookie);
         const dl = /^\/office\/exports\/(\d{1,12})\/package$/.exec(p);
         if (dl && req.method === 'GET') return await download(res, me, Number(dl[1]));

@@ -12,7 +12,7 @@ const render = (v: unknown): string => v instanceof Html ? v.s : Array.isArray(v
 export const html = (strs: TemplateStringsArray, ...vals: unknown[]): Html =>
   new Html(strs.reduce((out, s, i) => out + s + (i < vals.length ? render(vals[i]) : ''), ''));
 
-export interface Viewer { username: string; role: string; csrf: string; canSearch: boolean; canAudit?: boolean; canExport?: boolean }
+export interface Viewer { username: string; role: string; csrf: string; canSearch: boolean; canAudit?: boolean; canExport?: boolean; canAdmin?: boolean }
 export interface PageCtx { t: Strings; lang: Lang; me?: Viewer; path: string }
 
 const utc = (s: string | null | undefined) => s ? s.replace('T', ' ').replace(/\.\d+Z$|Z$/, '') : '—';
@@ -28,7 +28,7 @@ export function layout(c: PageCtx, title: string, body: Html): string {
   const p = c.path;
   const nav = c.me ? html`<nav>${c.me.canSearch ? link('/office/search', c.t.search, /^\/office\/(search|clips|cases)/.test(p)) : ''}${c.me.canExport ? link('/office/export', c.t.exportTitle, p === '/office/export') : ''}${c.me.canAudit ? [
     link('/office/audit/log', c.t.auditLog, p === '/office/audit/log' || p === '/office/audit/verify'), link('/office/audit/review', c.t.review, p === '/office/audit/review'),
-    link('/office/audit/receipts', c.t.receipts, p === '/office/audit/receipts')] : ''}</nav>` : html``;
+    link('/office/audit/receipts', c.t.receipts, p === '/office/audit/receipts')] : ''}${c.me.canAdmin ? link('/office/fleet', c.t.fleet, p === '/office/fleet') : ''}</nav>` : html``;
   const me = c.me ? html`<div class="me"><span>${c.t.signedInAs} <strong>${c.me.username}</strong> · ${c.me.role}</span>
     <form method="post" action="/office/lang"><input type="hidden" name="_csrf" value="${c.me.csrf}"><input type="hidden" name="to" value="${c.lang === 'da' ? 'en' : 'da'}"><input type="hidden" name="back" value="${c.path}"><button type="submit" id="lang">${c.t.language}</button></form>
     <form method="post" action="/office/logout"><input type="hidden" name="_csrf" value="${c.me.csrf}"><button type="submit" id="logout">${c.t.signOut}</button></form></div>`

@@ -30,6 +30,7 @@ const OPS: { action: Action; method: string; path: string; body?: unknown; crit:
   { action: 'deletion-receipts', method: 'GET', path: '/deletion-receipts?since=2026-01-01', crit: /"since":"2026-01-01"/ },
   { action: 'incidents', method: 'GET', path: '/incidents?kind=clip-conflict', crit: /"kind":"clip-conflict"/ },
   { action: 'review', method: 'GET', path: '/review', crit: /\{\}/ },
+  { action: 'fleet', method: 'GET', path: '/fleet', crit: /^\{\}$/ },
   { action: 'log-read', method: 'GET', path: '/access-log?user=root&action=user-create', crit: /"user":"root","action":"user-create"/ },
   { action: 'log-verify', method: 'GET', path: '/access-log/verify', crit: /\{\}/ },
   { action: 'retention-run', method: 'POST', path: '/retention/run', crit: /\{\}/ },

@@ -9,6 +9,8 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import { storeDeviceLog } from '../../central-store/clips-index.js';
+import { GENESIS_HASH } from '../../shared/device-log-chain.js';
 import { startOffice, USERS, type Office } from './office-fixture.js';
 
 const SHOTS = path.resolve('docs/screenshots');
@@ -160,4 +162,39 @@ test.serial('viewer: no audit and no export pages; the server refuses both', asy
   const mine = o.log.entries().filter((e) => e.user === USERS.viewer && e.outcome === 'denied').map((e) => e.action);
   t.true(['log-read', 'review', 'dsar'].every((a) => mine.includes(a)), mine.join());
   await page.context().close();
+});
+
+test.serial('administrator: the fleet page shows docks and cameras as ingest knows them (last seen, offloads, backlog, faults); the auditor is refused', async (t) => {
+  // cam-7's device log as a dock forwards it: one clip recorded and stored, one recorded and still on the camera, a GPS fault.
+  const at = (s: number) => new Date(Date.UTC(2026, 2, 2, 12, 0, s)).toISOString();
+  const raw = [
+    { type: 'record-stop', data: { clipId: o.video, atMs: 1, reason: 'long-press' } },
+    { type: 'fault', data: { kind: 'gps-chatter', sentenceType: 'GPGGA', atMs: 2 } },
+    { type: 'record-stop', data: { clipId: 'clip-still-on-camera', atMs: 3, reason: 'long-press' } },
+  ];
+  const entries = raw.map((e, i) => ({ seq: i + 1, at: at(i), ...e, prevHash: i ? `h${i}` : GENESIS_HASH, hash: `h${i + 1}` }));
+  storeDeviceLog(o.f.db, 'cam-7', 'dock-2', entries.map((e) => ({ ...e, json: JSON.stringify(e) })));
+  const page = await o.page();
+  await o.signIn(page, USERS.admin);
+  await page.click('nav a[href="/office/fleet"]');
+  await page.waitForSelector('#cameras');
+  const docks = await page.$$eval('#docks tbody tr', (trs) => trs.map((tr) => Array.from(tr.children).map((td) => td.textContent!.trim())));
+  t.deepEqual(docks.map((d) => d[0]).sort(), ['dock-1', 'dock-2']);
+  t.is(docks.find((d) => d[0] === 'dock-2')![3], '1', 'one camera seen through dock-2');
+  const cams = await page.$$eval('#cameras tbody tr', (trs) => trs.map((tr) => Array.from(tr.children).map((td) => td.textContent!.trim())));
+  const cam7 = cams.find((c) => c[0] === 'cam-7')!;
+  t.is(cam7[3], 'dock-2', 'last seen through the dock that forwarded its log');
+  t.is(cam7[5], '1', 'one clip stored');
+  t.is(cam7[6], '1', 'one clip recorded but not offloaded');
+  t.regex(cam7[8]!, /gps-chatter/);
+  t.is(cams.find((c) => c[0] === 'cam-bulk')![6], '0');
+  await shot(page, 'fleet');
+  t.true(o.log.entries().some((e) => e.user === USERS.admin && e.action === 'fleet' && e.outcome === 'ok'));
+  await page.context().close();
+  const aud = await o.page();
+  await o.signIn(aud, USERS.auditor);
+  t.is(await aud.$('nav a[href="/office/fleet"]'), null);
+  t.is((await aud.goto(`${o.base}/office/fleet`))!.status(), 403);
+  t.true(o.log.entries().some((e) => e.user === USERS.auditor && e.action === 'fleet' && e.outcome === 'denied'));
+  await aud.context().close();
 });
