@@ -45,6 +45,13 @@ export class IndexDb {
       epoch_id TEXT NOT NULL,
       meta TEXT NOT NULL,
       wipe_receipt TEXT)`);
+    // A finished wipe's signed certificate, kept until the dock has taken it (Vault.wipe): answered again
+    // for the same receipt when the answer was lost. log_seq: the device-log 'wipe' entry of that wipe.
+    this.db.exec(`CREATE TABLE IF NOT EXISTS wipe_certs (
+      clip_id TEXT PRIMARY KEY,
+      receipt_sha256 TEXT NOT NULL,
+      cert_json TEXT NOT NULL,
+      log_seq INTEGER)`);
   }
 
   /** Mark a wipe as begun before any byte is overwritten, so an interrupted wipe can be finished. */
@@ -75,10 +82,35 @@ export class IndexDb {
     return this.db.prepare('SELECT * FROM clips').all() as ClipRow[];
   }
 
-  /** The one delete in the camera, called only by Vault.wipe after the receipt checks. */
-  deleteForWipe(clipId: string): void {
-    const res = this.db.prepare('DELETE FROM clips WHERE clip_id = ?').run(clipId);
-    if (res.changes !== 1) throw new Error(`index: clip ${clipId} not found`);
+  /**
+   * The one delete of a clip row, called only by Vault.wipe after the receipt checks, in one
+   * transaction with the certificate that says so: after a crash there is either the row or the certificate.
+   */
+  finishWipe(clipId: string, receiptSha256: string, certJson: string): void {
+    this.db.transaction(() => {
+      const res = this.db.prepare('DELETE FROM clips WHERE clip_id = ?').run(clipId);
+      if (res.changes !== 1) throw new Error(`index: clip ${clipId} not found`);
+      this.db.prepare('INSERT OR REPLACE INTO wipe_certs (clip_id, receipt_sha256, cert_json, log_seq) VALUES (?, ?, ?, NULL)').run(clipId, receiptSha256, certJson);
+    })();
+  }
+
+  keptCert(clipId: string): { receipt_sha256: string; cert_json: string; log_seq: number | null } | undefined {
+    return this.db.prepare('SELECT receipt_sha256, cert_json, log_seq FROM wipe_certs WHERE clip_id = ?').get(clipId) as { receipt_sha256: string; cert_json: string; log_seq: number | null } | undefined;
+  }
+
+  keptCertCount(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM wipe_certs').get() as { n: number }).n;
+  }
+
+  setCertLogSeq(clipId: string, seq: number): void {
+    this.db.prepare('UPDATE wipe_certs SET log_seq = ? WHERE clip_id = ?').run(seq, clipId);
+  }
+
+  /** Drop the certificates whose wipe entry is at or before `seq` (central's device-log receipt covers it), and any beyond the newest `max`. */
+  dropCerts(throughSeq: number, max: number): number {
+    const a = this.db.prepare('DELETE FROM wipe_certs WHERE log_seq IS NOT NULL AND log_seq <= ?').run(throughSeq).changes;
+    const b = this.db.prepare('DELETE FROM wipe_certs WHERE rowid NOT IN (SELECT rowid FROM wipe_certs ORDER BY rowid DESC LIMIT ?)').run(max).changes;
+    return a + b;
   }
 
   /**

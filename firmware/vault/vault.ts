@@ -48,6 +48,8 @@ export interface ActiveClip {
 }
 
 const MAX_CHUNK = 4 * 1024 * 1024;
+/** Wipe certificates kept for a lost answer, at most (the newest). */
+const MAX_KEPT_CERTS = 1000;
 const CLIP_ID = /^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/;
 
 export class Vault implements CameraVault {
@@ -136,6 +138,7 @@ export class Vault implements CameraVault {
   }
 
   list(): ClipSummary[] {
+    this.dropTakenCerts();
     return this.index.byState('closed', 'truncated').map((r) => this.summary(r));
   }
 
@@ -161,8 +164,17 @@ export class Vault implements CameraVault {
 
   async wipe(clipId: string, receipt: SignedDocument): Promise<SignedDocument> {
     if (!this.o.deviceKey) throw new Error('wipe refused: this camera has no device key to sign a wipe certificate');
+    this.dropTakenCerts();
     const row = this.index.get(clipId);
-    if (!row) throw new Error(`wipe refused: no clip ${clipId} on this camera`);
+    if (!row) {
+      // Wiped, but the answer may never have reached the dock (it died, the line broke): the same
+      // receipt gets the same certificate again, until the dock has shown it took it (dropTakenCerts).
+      const kept = this.index.keptCert(clipId);
+      if (kept && typeof receipt?.body === 'string' && kept.receipt_sha256 === sha256Hex(Buffer.from(receipt.body, 'utf8'))) {
+        return JSON.parse(kept.cert_json) as SignedDocument;
+      }
+      throw new Error(`wipe refused: no clip ${clipId} on this camera`);
+    }
     if (row.state === 'recording' || this.active.has(clipId)) throw new Error(`wipe refused: clip ${clipId} is still recording`);
     if (row.sha256 === null) throw new Error(`wipe refused: clip ${clipId} has no hash in the index`);
     let body: ReceiptBody;
@@ -191,16 +203,34 @@ export class Vault implements CameraVault {
     }
     await fsyncDir(this.clipsDir);
     steps.push('fsync-dir');
-    this.index.deleteForWipe(clipId);
-    this.index.scrubJournal();
-    steps.push('index-delete');
     steps.push(await (this.o.discard ?? fstrimDiscard)(this.o.dir));
+    // The certificate is signed before the index row goes, and kept in the same transaction that deletes it.
+    steps.push('index-delete');
     const cert: WipeCertificateBody = {
       v: 1, kind: 'wipe-certificate', clipId, deviceId: this.o.deviceId, sha256: row.sha256!, bytes: row.bytes,
       wipedAt: new Date(this.o.clock.now()).toISOString(), steps, receiptSha256,
     };
-    this.o.log.append('wipe', { clipId, sha256: cert.sha256, bytes: cert.bytes, steps, receiptSha256: cert.receiptSha256 });
-    return signDocument(cert, this.o.deviceKey);
+    const signed = signDocument(cert, this.o.deviceKey);
+    this.index.finishWipe(clipId, receiptSha256, JSON.stringify(signed));
+    this.index.scrubJournal();
+    const entry = this.o.log.append('wipe', { clipId, sha256: cert.sha256, bytes: cert.bytes, steps, receiptSha256: cert.receiptSha256 }) as { seq?: unknown } | undefined;
+    if (typeof entry?.seq === 'number') this.index.setCertLogSeq(clipId, entry.seq);
+    return signed;
+  }
+
+  /** Wipe certificates kept for a resent answer (tests, status). */
+  keptWipeCertificates(): number {
+    return this.index.keptCertCount();
+  }
+
+  /**
+   * A kept certificate is dropped once central's signed receipt for this camera's device log covers the
+   * wipe's log entry (the dock relays it with GET_LOG, docs/device-log.md "Pruning"): the dock had
+   * taken the certificate before it fetched that log. At most MAX_KEPT_CERTS are kept whatever happens.
+   */
+  private dropTakenCerts(): void {
+    // A dropped certificate's page is zeroed (secure_delete); the journal that held it is zeroed too.
+    if (this.index.dropCerts(this.o.log.anchor?.().seq ?? 0, MAX_KEPT_CERTS) > 0) this.index.scrubJournal();
   }
 
   close(): void {
