@@ -2,6 +2,7 @@
 // receipts) and the export/DSAR package page. Rendered like pages.ts: every value escaped.
 import type { AccessEntry, VerifyResult } from '../access-log.js';
 import type { DeletionReceipt } from '../deletion-receipts.js';
+import type { RecordKind } from '../record-census.js';
 import type { ReviewReport } from '../review.js';
 import { html, layout, type PageCtx } from './pages.js';
 
@@ -48,12 +49,14 @@ export function logCsv(entries: AccessEntry[]): string {
   return [head.join(','), ...entries.map((e) => [e.seq, e.at, e.user, e.action, e.criterion, e.outcome, e.reason, e.hash].map(cell).join(','))].join('\r\n') + '\r\n';
 }
 
-export function reviewPage(c: PageCtx, r: ReviewReport): string {
+export function reviewPage(c: PageCtx, r: ReviewReport & { records?: RecordKind[] }): string {
+  const records = (r.records ?? []).map((k) => html`<tr><td>${k.kind}</td><td class="mono">${k.place}</td><td>${k.count}</td><td class="mono">${utc(k.oldest)}</td><td>${k.deadline}</td><td class="${k.overdue ? 'warn' : ''}">${k.overdue}</td></tr>`);
   const rows = r.users.map((u) => html`<tr class="${u.unused ? 'unused' : ''}"><td>${u.username}</td><td>${u.role}</td><td>${u.permissions.join(', ')}</td>
 <td>${u.disabled ? c.t.disabled : u.locked ? c.t.locked : c.t.active}</td><td class="mono">${utc(u.lastLoginAt)}</td><td class="mono">${utc(u.changedAt)}</td><td>${u.changedBy}</td><td>${u.unused ? html`<span class="badge hold">${c.t.unusedMark}</span>` : ''}</td></tr>`);
   return layout(c, c.t.review, html`<h1>${c.t.review}</h1><div class="card"><p class="hint">${c.t.reviewNote(utc(r.generatedAt), utc(r.unusedSince))}</p>
 <table id="review"><thead><tr><th>${c.t.username}</th><th>${c.t.role}</th><th>${c.t.permissions}</th><th>${c.t.state}</th><th>${c.t.lastLogin}</th><th>${c.t.lastChange}</th><th>${c.t.who}</th><th></th></tr></thead><tbody>${rows}</tbody></table>
-<p id="unused">${r.unused.length ? c.t.unusedList(r.unused.join(', ')) : c.t.allUsed}</p></div>`);
+<p id="unused">${r.unused.length ? c.t.unusedList(r.unused.join(', ')) : c.t.allUsed}</p></div>
+${r.records ? html`<div class="card"><h2>${c.t.recordsTitle}</h2><p class="hint">${c.t.recordsNote}</p><table id="records"><thead><tr><th>${c.t.recordKind}</th><th>${c.t.where}</th><th>${c.t.count}</th><th>${c.t.oldest}</th><th>${c.t.deadline}</th><th>${c.t.overdue}</th></tr></thead><tbody>${records}</tbody></table></div>` : ''}`);
 }
 
 export function receiptsPage(c: PageCtx, receipts: DeletionReceipt[]): string {

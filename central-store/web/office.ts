@@ -182,7 +182,7 @@ export function createOffice(o: OfficeOptions) {
             'content-disposition': `attachment; filename="access-log-${new Date(now()).toISOString().replace(/[:.]/g, '')}.csv"` }).end(logCsv(entries));
           return;
         }
-        if (p === '/office/audit/review' && req.method === 'GET') return send(res, 200, reviewPage(c, await o.ops.review(me.username)), langCookie);
+        if (p === '/office/audit/review' && req.method === 'GET') return send(res, 200, reviewPage(c, await o.ops.review(me.username) as Parameters<typeof reviewPage>[1]), langCookie);
         if (p === '/office/audit/receipts' && req.method === 'GET') {
           return send(res, 200, receiptsPage(c, await o.ops.deletionReceipts(me.username, {}) as DeletionReceipt[]), langCookie);
         }

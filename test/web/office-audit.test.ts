@@ -133,6 +133,9 @@ test.serial('auditor: access log with filters and CSV, verify the chain, the rev
   const review = await page.$$eval('#review tbody tr', (trs) => trs.map((tr) => Array.from(tr.children).slice(0, 3).map((td) => td.textContent!.trim()).join('|')));
   t.true(review.includes(`${USERS.officer}|evidence-officer|search, view, download, export, dsar, hold, annotate, delete`));
   t.true(review.includes(`${USERS.auditor}|auditor|audit`));
+  // What `bodycam store review` reports besides the users: each record kind against its deadline.
+  const kinds = await page.$$eval('#records tbody tr', (trs) => trs.map((tr) => tr.children[0]!.textContent!.trim()));
+  t.true(kinds.length >= 3, kinds.join());
   await shot(page, 'review');
   t.true(o.log.entries().some((e) => e.user === USERS.auditor && e.action === 'review' && e.outcome === 'ok'));
   // Deletion receipts.

@@ -13,6 +13,8 @@ import { insertClip } from '../../central-store/clips-index.js';
 import { addCameraMarkers } from '../../central-store/markers.js';
 import { hashFile } from '../../central-store/ingest-assembly.js';
 import { Operations } from '../../central-store/operations.js';
+import { DEADLINE_DEFAULTS } from '../../central-store/deadlines.js';
+import { recordCensus } from '../../central-store/record-census.js';
 import { signReceipt } from '../../central-store/storage-receipts.js';
 import { Users } from '../../central-store/users.js';
 import { createOffice } from '../../central-store/web/office.js';
@@ -91,7 +93,9 @@ export async function startOffice(): Promise<Office> {
   Object.defineProperty(f.clock, 'now', { get: () => Date.now() });
   const users = new Users(f.db, { scrypt: FAST_SCRYPT });
   const log = new AccessLog(f.db);
-  const ops = new Operations({ db: f.db, users, log, evidence: async () => f.store });
+  // The record census of the store review, as the central-store entry wires it (store-context.ts).
+  const census = () => recordCensus(f.db, path.join(f.dir, 'receipts.db'), { retention: { defaultDays: 14, perPurpose: { 'police-report': 30 }, staleEpochDays: 30 }, deadlines: DEADLINE_DEFAULTS, accessLogMonths: 6 }, Date.now());
+  const ops = new Operations({ db: f.db, users, log, evidence: async () => f.store, census });
   await ops.bootstrapAdmin(USERS.admin, PW);
   const roles = { [USERS.officer]: 'evidence-officer', [USERS.viewer]: 'viewer', [USERS.auditor]: 'auditor', [USERS.victim]: 'evidence-officer' };
   for (const [username, role] of Object.entries(roles)) await ops.createUser(USERS.admin, { username, role, password: PW });
