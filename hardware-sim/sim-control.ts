@@ -54,7 +54,8 @@ export function serveSimControl(camera: Camera, board: SimBoard, log: Logger): v
         camera.clock.set(camera.clock.now() + cmd.ms);
         return camera.status();
       case 'status':
-        return camera.status();
+        // The process's own memory split (benches: which part of RSS moves).
+        return { ...camera.status(), memory: process.memoryUsage() };
       default:
         throw new Error(`unknown sim command ${JSON.stringify((cmd as { op?: unknown }).op)}`);
     }

@@ -3,11 +3,13 @@
 // clips left on flash. Whole-process RSS and open file descriptors sampled from /proc; a shift is
 // flat when the last third's median RSS is within 5 % of the first third's (the first hour, while
 // the ring fills and the first clips open, is left out) and no descriptors are gained.
-// Options: --hours N (default 10), --speed N (default 1000), --kbps N (default 200).
+// Options: --hours N (default 10), --speed N (default 1000), --kbps N (default 200),
+// --every MIN (minutes between bursts, default 30; 0 = no bursts, the ring alone).
 import { parseArgs } from 'node:util';
-import { buildBundle, fdCount, mb, median, rssBytes, sleep, startBundleCamera } from './camera-bundle.js';
+import { DEPLOYED_NODE_ARGS, buildBundle, fdCount, mb, median, rssBytes, sleep, startBundleCamera } from './camera-bundle.js';
 
-const { values } = parseArgs({ options: { hours: { type: 'string' }, speed: { type: 'string' }, kbps: { type: 'string' } }, strict: false });
+const { values } = parseArgs({ options: { hours: { type: 'string' }, speed: { type: 'string' }, kbps: { type: 'string' }, every: { type: 'string' } }, strict: false });
+const everyMin = Number(values.every ?? 30);
 const hours = Number(values.hours ?? 10);
 const speed = Number(values.speed ?? 1000);
 const kbps = Number(values.kbps ?? 200);
@@ -19,23 +21,24 @@ const t0 = Date.now();
 const status = async () => c.cam.send({ op: 'status' });
 let s = await status();
 const startMs = Number(s.lastSegmentEndMs) || Date.now();
-const samples: { atMs: number; rss: number; fds: number }[] = [];
+const samples: { atMs: number; rss: number; fds: number; heap: number; used: number; ext: number }[] = [];
 let bursts = 0;
 let recording = false;
-let nextBurst = startMs + 30 * 60_000;
+let nextBurst = everyMin > 0 ? startMs + everyMin * 60_000 : Infinity;
 let stopAt = 0;
 let now = startMs;
 while (now - startMs < hours * HOUR) {
   await sleep(100);
   s = await status();
   now = Number(s.lastSegmentEndMs) || now;
-  samples.push({ atMs: now - startMs, rss: rssBytes(c.pid), fds: fdCount(c.pid) });
+  const m = s.memory as NodeJS.MemoryUsage;
+  samples.push({ atMs: now - startMs, rss: rssBytes(c.pid), fds: fdCount(c.pid), heap: m.heapTotal, used: m.heapUsed, ext: m.external });
   if (!recording && now >= nextBurst) {
     await c.cam.send({ op: 'press' });
     recording = true;
     bursts++;
     stopAt = now + 2 * 60_000;
-    nextBurst += 30 * 60_000;
+    nextBurst += everyMin * 60_000;
   } else if (recording && now >= stopAt) {
     await c.cam.send({ op: 'long-press' });
     recording = false;
@@ -54,13 +57,18 @@ const fdsFirst = Math.max(...after.slice(0, third).map((x) => x.fds));
 const fdsLast = Math.max(...after.slice(-third).map((x) => x.fds));
 console.log(JSON.stringify({
   measured: 'dist/camera-sim.js under plain node',
-  hours, simSpeed: speed, bitrateKbps: kbps, realSeconds: Math.round(realSec), bursts, clips: clips.length,
+  nodeArgs: DEPLOYED_NODE_ARGS,
+  hours, simSpeed: speed, bitrateKbps: kbps, burstEveryMin: everyMin, realSeconds: Math.round(realSec), bursts, clips: clips.length,
   samples: samples.length,
   firstThirdMedianRssMB: mb(first),
   lastThirdMedianRssMB: mb(last),
   maxRssMB: mb(Math.max(...after.map((x) => x.rss))),
   lastOverFirstThird: Math.round((last / first) * 1000) / 1000,
   rssFlat: Math.abs(last / first - 1) <= 0.05,
+  // Where RSS moves: V8's heap (reserved) and external memory (Buffers, freed only by a GC).
+  heapTotalFirstLastMB: [mb(median(after.slice(0, third).map((x) => x.heap))), mb(median(after.slice(-third).map((x) => x.heap)))],
+  heapUsedFirstLastMB: [mb(median(after.slice(0, third).map((x) => x.used))), mb(median(after.slice(-third).map((x) => x.used)))],
+  externalFirstLastMB: [mb(median(after.slice(0, third).map((x) => x.ext))), mb(median(after.slice(-third).map((x) => x.ext)))],
   fdsFirstThirdMax: fdsFirst,
   fdsLastThirdMax: fdsLast,
   fdsMax: Math.max(...samples.map((x) => x.fds)),

@@ -5,7 +5,7 @@
 // first third's. Baseline: the same bundle, bitrate and speed with pre-record off, in the same run.
 // Also 120 s at 12 Mbit/s (measured, reported). The camera clock runs --speed times real time.
 import { parseArgs } from 'node:util';
-import { buildBundle, mb, median, prebuffer, rssBytes, sleep, startBundleCamera } from './camera-bundle.js';
+import { DEPLOYED_NODE_ARGS, buildBundle, mb, median, prebuffer, rssBytes, sleep, startBundleCamera } from './camera-bundle.js';
 
 const { values } = parseArgs({ options: { turnovers: { type: 'string' }, speed: { type: 'string' }, 'long-turnovers': { type: 'string' } }, strict: false });
 const turnovers = Number(values.turnovers ?? process.env.RING_BENCH_TURNOVERS ?? 30);
@@ -101,6 +101,7 @@ const r8 = report(base8, run8, 8, turnovers);
 const r12 = report(base12, run12, 12, Number(values['long-turnovers'] ?? 5));
 console.log(JSON.stringify({
   measured: 'dist/camera-sim.js under plain node (firmware/run.ts bundled, sim twins, synthetic source)',
+  nodeArgs: DEPLOYED_NODE_ARGS,
   simSpeed: speed,
   ...r8,
   meetsTargetWholeProcess: r8.meetsTargetWholeProcess,
