@@ -1,4 +1,4 @@
-// Streaming verify-and-decrypt of a stored clip from any BlobStore stream (the blob is never held whole):
+// Streaming verify-and-decrypt of a stored clip from any BlobPort stream (the blob is never held whole):
 // header first, then one frame at a time, with the same rules as shared/clip/reader.ts decryptSource,
 // and at the end the ciphertext's SHA-256 against the hash in the clip's receipt.
 import { createHash } from 'node:crypto';
@@ -7,7 +7,7 @@ import {
   FRAME_PREFIX_LEN, MAX_FRAME_LEN, MAX_SIG_BLOCK_LEN, MIN_FRAME_LEN, RECORD_FINAL, SIG_BLOCK_FLAG, VERSION_SIGNED, RECORD_VIDEO, decodeRecord, headerMacOk,
   parseHeader, peekHeaderLen, segmentKey, type ClipHeader,
 } from '../shared/clip/format.js';
-import type { BlobStore } from './blob-store.js';
+import type { BlobPort } from './blob/port.js';
 
 /** Pulls bytes from an async source on demand; hashes everything it pulls. */
 class ByteQueue {
@@ -67,13 +67,13 @@ async function readHeaderFrom(q: ByteQueue): Promise<ClipHeader> {
 }
 
 /** Header of a stored clip (cleartext metadata, wrapped key), reading only the header's bytes. */
-export async function readStoredHeader(blobs: BlobStore, key: string): Promise<ClipHeader> {
+export async function readStoredHeader(blobs: BlobPort, key: string): Promise<ClipHeader> {
   const q = new ByteQueue(blobs.read(key));
   try { return await readHeaderFrom(q); } finally { await q.close(); }
 }
 
 /** The clip's purpose tag from its cleartext header, or null when absent or unreadable. */
-export async function storedPurpose(blobs: BlobStore, key: string): Promise<string | null> {
+export async function storedPurpose(blobs: BlobPort, key: string): Promise<string | null> {
   try {
     const p = (await readStoredHeader(blobs, key)).meta.purpose;
     return typeof p === 'string' && p ? p : null;

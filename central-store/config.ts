@@ -66,6 +66,24 @@ export const StoreConfigSchema = z.object({
   retention: RetentionConfigSchema.optional(),
   /** Deletion deadlines of every other record kind (docs/data-inventory.md); run with retention. */
   deadlines: DeadlinesSchema.default(DEADLINE_DEFAULTS),
+  /** Where clip ciphertext lives (docs/scale-out.md): the data directory (default) or an S3 bucket with Object Lock. */
+  blobs: z.discriminatedUnion('backend', [
+    z.object({ backend: z.literal('fs') }).strict(),
+    z.object({
+      backend: z.literal('s3'),
+      s3: z.object({
+        /** Omitted for AWS itself; e.g. http://rgw.internal:7480 for Ceph RGW. */
+        endpoint: z.url({ protocol: /^https?$/ }).optional(),
+        region: z.string().min(1).max(64).default('us-east-1'),
+        bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name (3-63 of a-z 0-9 . -)'),
+        forcePathStyle: z.boolean().default(true),
+        /** JSON {"accessKeyId","secretAccessKey"} of the store's service identity; default: the AWS SDK's chain (AWS_ACCESS_KEY_ID, ...). */
+        credentialsFile: z.string().min(1).optional(),
+        /** Create the bucket (with Object Lock) if it does not exist. */
+        createBucket: z.boolean().default(true),
+      }).strict(),
+    }).strict(),
+  ]).default({ backend: 'fs' }),
   jobs: z.object({
     retentionEveryMinutes: z.number().int().min(1).default(60),
     logPurgeEveryHours: z.number().int().min(1).default(24),
@@ -86,6 +104,7 @@ export function loadStoreConfig(file: string): StoreConfig {
     ...c, dataDir: abs(c.dataDir),
     mqtt: { ...c.mqtt, tls: { ...c.mqtt.tls, caPath: abs(c.mqtt.tls.caPath), certPath: abs(c.mqtt.tls.certPath), keyPath: abs(c.mqtt.tls.keyPath) } }, exportsDir: c.exportsDir && abs(c.exportsDir), masterKeyFile: c.masterKeyFile && abs(c.masterKeyFile), revocationListPath: c.revocationListPath && abs(c.revocationListPath),
     api: { ...c.api, tls: c.api.tls && { certPath: abs(c.api.tls.certPath), keyPath: abs(c.api.tls.keyPath) } },
+    blobs: c.blobs.backend === 's3' ? { ...c.blobs, s3: { ...c.blobs.s3, credentialsFile: c.blobs.s3.credentialsFile && abs(c.blobs.s3.credentialsFile) } } : c.blobs,
   };
 }
 

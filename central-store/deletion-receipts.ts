@@ -20,6 +20,7 @@ export interface DeletionReceiptBody {
   /** 'retention-job' or the user name that asked. */
   by: string;
   storeId: string;
+  /** What the blob store really did, then 'index-delete' (blob/port.ts destroy()). */
   steps: string[];
 }
 
@@ -44,7 +45,6 @@ export interface KeyDestructionBody {
   storeId: string;
 }
 
-export const DELETION_STEPS = ['blob-overwrite', 'fsync', 'unlink', 'index-delete'];
 
 const MIGRATION = `
 CREATE TABLE deletion_receipts (
@@ -102,12 +102,12 @@ export class ReceiptBook {
    * Sign and keep receipts for clips whose deletion is complete. A clip that already has one keeps its
    * first (a re-run after a crash does not issue a second); returns the stored receipts.
    */
-  recordDeletions(items: { clipId: string; sha256: string; bytes: number; rule: string; by: string; requestedAt: string }[], at: string): DeletionReceipt[] {
+  recordDeletions(items: { clipId: string; sha256: string; bytes: number; rule: string; by: string; requestedAt: string; steps: string[] }[], at: string): DeletionReceipt[] {
     const ins = this.db.prepare('INSERT OR IGNORE INTO deletion_receipts (clip_id, requested_at, deleted_at, doc_json) VALUES (?, ?, ?, ?)');
     const get = this.db.prepare('SELECT doc_json FROM deletion_receipts WHERE clip_id = ? AND requested_at = ?');
     return this.db.transaction(() => items.map((i) => {
       const body: DeletionReceiptBody = { v: 1, kind: 'deletion-receipt', clipId: i.clipId, sha256: i.sha256, bytes: i.bytes,
-        deletedAt: at, rule: i.rule, by: i.by, storeId: this.storeId, steps: DELETION_STEPS };
+        deletedAt: at, rule: i.rule, by: i.by, storeId: this.storeId, steps: i.steps };
       ins.run(i.clipId, i.requestedAt, at, JSON.stringify(this.sign(body)));
       return toReceipt(JSON.parse((get.get(i.clipId, i.requestedAt) as { doc_json: string }).doc_json) as SignedDocument);
     }))();

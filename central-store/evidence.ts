@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { ClipError, ClipFormatError, unwrapKey } from '../shared/clip/reader.js';
 import type { SignedDocument } from '../shared/evidence.js';
 import { createLogger, type Logger } from '../shared/log.js';
-import type { BlobStore } from './blob-store.js';
+import type { BlobPort } from './blob/port.js';
 import { openClipStream, readStoredHeader } from './clip-stream.js';
 import { migrateIngest, setPurpose, type ClipRow } from './clips-index.js';
 import type { Db } from './db.js';
@@ -98,7 +98,7 @@ function parse<T>(schema: z.ZodType<T>, v: unknown, field?: string): T {
 
 export interface EvidenceStoreOptions {
   /** Data directory: keys/ (master-key encrypted) and receipts.db live here. */
-  dir: string; db: Db; blobs: BlobStore;
+  dir: string; db: Db; blobs: BlobPort;
   /** 32 bytes (scrypt of a passphrase, or a KMS-fetched key file; see keys.ts). Never stored in dir. */
   masterKey: Buffer;
   /** The store's signing key (Ed25519): deletion, key-destruction receipts and export manifests. */
@@ -121,7 +121,7 @@ export class EvidenceStore {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> | null = null;
 
-  private constructor(private readonly db: Db, private readonly blobs: BlobStore, readonly keys: KeyStore, private readonly receipts: ReceiptBook,
+  private constructor(private readonly db: Db, private readonly blobs: BlobPort, readonly keys: KeyStore, private readonly receipts: ReceiptBook,
     readonly retention: RetentionConfig, private readonly o: EvidenceStoreOptions, private readonly now: () => number, private readonly log: Logger) {}
 
   static async open(o: EvidenceStoreOptions): Promise<EvidenceStore> {
@@ -289,6 +289,13 @@ export class EvidenceStore {
   }
 
   cases(clipId: string): CaseEntry[] { return casesOf(this.db, clipId); }
+
+  async setBlobHold(clipId: string, on: boolean): Promise<void> {
+    const r = this.db.prepare('SELECT blob_key FROM clips WHERE clip_id = ?').get(clipId) as { blob_key: string } | undefined;
+    if (!r) return; // placeHold/liftHold name the error
+    if (on) return this.blobs.setHold(r.blob_key, true);
+    await this.blobs.setHold(r.blob_key, false).catch((err: unknown) => this.log.error({ clipId, err: String(err) }, 'lifting the blob hold failed; the blob stays held until its deletion lifts it'));
+  }
 
   holdHistory(clipId?: string): HoldEvent[] { return holdHistory(this.db, clipId); }
 

@@ -8,7 +8,7 @@ import type { SignedDocument } from '../shared/evidence.js';
 import { metaFacts, missingRanges, type ClipMeta, type Status } from '../shared/mqtt/codec.js';
 import type { Logger } from '../shared/log.js';
 import { verifyDockAuth, type AuthTrust, type VerifiedAuth } from '../shared/mqtt/dock-auth.js';
-import type { BlobStore } from './blob-store.js';
+import type { BlobPort } from './blob/port.js';
 import { clockNote } from './clock-note.js';
 import { getClip, insertClip, rememberCameraCert, type ClipRow } from './clips-index.js';
 import type { Db } from './db.js';
@@ -23,7 +23,7 @@ export const asmId = (dockId: string, clipId: string) => `${dockId}.${clipId}`;
 
 export interface ClipIngestContext {
   db: Db;
-  blobs: BlobStore;
+  blobs: BlobPort;
   asm: Assembler;
   flow: IngestFlow;
   trust: AuthTrust;
@@ -104,7 +104,7 @@ export function clipIngest(c: ClipIngestContext): (dockId: string, meta: ClipMet
     const stored = getClip(c.db, meta.clipId);
     if (stored) return answerStored(stored, meta, auth);
     const key = meta.clipId;
-    if (await c.blobs.has(key)) {
+    if (await c.blobs.exists(key)) {
       // Crashed between blob rename and index insert: the blob is there; check it and index it.
       const h = createHash('sha256');
       for await (const b of c.blobs.read(key)) h.update(b as Buffer);
@@ -115,12 +115,12 @@ export function clipIngest(c: ClipIngestContext): (dockId: string, meta: ClipMet
           facts = await verifyClipStream(c.blobs.read(key), await c.blobs.size(key), auth.camera.cert.publicKey);
           checkFacts(facts, meta, auth);
         } catch (err) {
-          await c.blobs.remove(key);
+          await c.blobs.destroy(key);
           return refuseClip(meta, auth, aid, err);
         }
         return answerStored(await storeClip(meta, key, facts, auth, meta.cameraCert), meta, auth);
       }
-      await c.blobs.remove(key);
+      await c.blobs.destroy(key);
     }
     const have = await c.asm.have(aid, meta.chunkSize);
     const missing = missingRanges(meta.chunkCount, (i) => have.has(i));

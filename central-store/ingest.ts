@@ -10,7 +10,7 @@ import { connectMqtt, type MqttEndpoint } from '../shared/mqtt/connect.js';
 import type { AuthTrust } from '../shared/mqtt/dock-auth.js';
 import { centralFilters, parseTopic, topics } from '../shared/mqtt/topics.js';
 import type { RevocationSet } from '../shared/pki/revocation.js';
-import type { BlobStore } from './blob-store.js';
+import type { BlobPort } from './blob/port.js';
 import { getClip, migrateIngest, type ClipRow } from './clips-index.js';
 import type { Db } from './db.js';
 import { Assembler } from './ingest-assembly.js';
@@ -25,7 +25,7 @@ export interface IngestOptions {
   /** The broker, and the central store's client certificate (OU = central). */
   mqtt: MqttEndpoint;
   db: Db;
-  blobs: BlobStore;
+  blobs: BlobPort;
   /** The central store's private signing key (Ed25519). */
   receiptKey: KeyLike;
   storeId: string;

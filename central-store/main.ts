@@ -94,5 +94,5 @@ async function main(): Promise<void> {
 main().catch((err) => {
   log.fatal({ err: String(err) }, 'central store failed to start');
   process.stderr.write(`central-store: ${(err as Error).message}\n`);
-  process.exit(1);
+  process.exit(startFailureCode(err));
 });

@@ -21,6 +21,8 @@ export interface EvidenceApi {
   headerFacts(id: string): Promise<unknown>;
   markers(id: string): unknown[];
   liftHold(id: string, h: { reason: string; by: string }): ClipInfoLike;
+  /** Mirror a hold on the clip's blob (S3 legal hold); lifting never throws (logged; deletion lifts a stale one). */
+  setBlobHold?(id: string, on: boolean): Promise<void>;
   deleteNow(id: string, d: { reason: string; by: string }): Promise<unknown>;
   runRetention(): Promise<unknown>;
   deletionReceipts(o: { since?: string }): unknown;

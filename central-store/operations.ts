@@ -68,8 +68,8 @@ export class Operations {
     }
   }
 
-  /** The core of every operation: authorise, log (in the order the mode says), run. */
-  async run<T>(actor: string, action: Action, criterion: unknown, fn: () => T | Promise<T>, mode: Mode = 'after'): Promise<T> {
+  /** The core of every operation: authorise, log (in the order the mode says), run; `pre` runs after authorisation, before the rest (its failure is logged). */
+  async run<T>(actor: string, action: Action, criterion: unknown, fn: () => T | Promise<T>, mode: Mode = 'after', pre?: () => Promise<unknown>): Promise<T> {
     const crit = JSON.stringify(criterion ?? null);
     const need = ACTIONS[action];
     if (actor !== SYSTEM && actor !== BREAK_GLASS) {
@@ -86,6 +86,7 @@ export class Operations {
       throw e;
     };
     try {
+      if (pre) await pre();
       if (mode === 'tx') return this.o.db.transaction(() => { const r = fn() as T; this.write(actor, action, crit, 'ok'); return r; })();
       if (mode === 'before') this.write(actor, action, crit, 'ok');
       const r = await fn();
@@ -155,10 +156,11 @@ export class Operations {
   async hold(actor: string, clipId: unknown, body: unknown) {
     const crit = { clipId, ...S.pick(body, ['reason', 'caseNumber']) };
     const ev = await this.evidenceFor(actor, 'hold', crit);
+    // The blob's own hold (S3 legal hold) goes on first: an index hold is never without it.
     return this.run(actor, 'hold', crit, () => {
       const b = parse(S.HoldSchema, body);
       return ev.placeHold(parse(S.ClipIdSchema, clipId), { ...b, by: actor });
-    }, 'tx');
+    }, 'tx', async () => { parse(S.HoldSchema, body); await ev.setBlobHold?.(parse(S.ClipIdSchema, clipId), true); });
   }
   /** An officer's bookmark at a moment of the clip, with a note. */
   async addMarker(actor: string, clipId: unknown, body: unknown) {
@@ -197,10 +199,13 @@ export class Operations {
   async unhold(actor: string, clipId: unknown, body: unknown) {
     const crit = { clipId, ...S.pick(body, ['reason']) };
     const ev = await this.evidenceFor(actor, 'unhold', crit);
-    return this.run(actor, 'unhold', crit, () => {
+    const r = await this.run(actor, 'unhold', crit, () => {
       const b = parse(S.ReasonSchema, body);
       return ev.liftHold(parse(S.ClipIdSchema, clipId), { ...b, by: actor });
     }, 'tx');
+    // Lifted on the blob after the index (a failure leaves the blob held, the safe side; deletion lifts it then).
+    await ev.setBlobHold?.(r.clipId, false);
+    return r;
   }
   async delete(actor: string, clipId: unknown, body: unknown) {
     const crit = { clipId, ...S.pick(body, ['reason']) };

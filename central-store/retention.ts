@@ -6,7 +6,7 @@ import { constants, privateDecrypt, publicEncrypt } from 'node:crypto';
 import { z } from 'zod';
 import { unwrapKey } from '../shared/clip/reader.js';
 import type { Logger } from '../shared/log.js';
-import type { BlobStore } from './blob-store.js';
+import type { BlobPort } from './blob/port.js';
 import { readStoredHeader } from './clip-stream.js';
 import { migrate, type Db } from './db.js';
 import type { DeletionReceipt, ReceiptBook } from './deletion-receipts.js';
@@ -58,7 +58,7 @@ function daysSql(c: RetentionConfig): { sql: string; params: (string | number)[]
 }
 
 export interface RetentionCtx {
-  db: Db; blobs: BlobStore; receipts: ReceiptBook; keys: KeyStore; cfg: RetentionConfig; now: () => number; log: Logger;
+  db: Db; blobs: BlobPort; receipts: ReceiptBook; keys: KeyStore; cfg: RetentionConfig; now: () => number; log: Logger;
 }
 
 interface Pending { clip_id: string; blob_key: string; sha256: string; bytes: number; rule: string; by: string; requested_at: string }
@@ -70,13 +70,37 @@ async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Prom
 
 const BATCH = 500;
 
-/** Finish deletions whose marker is written: blob, receipt, index rows. Safe to repeat. */
+/**
+ * Finish deletions whose marker is written: blob, receipt (listing the steps the blob store really
+ * did), index rows. Safe to repeat. A clip whose blob could not be destroyed keeps its marker, gets no
+ * receipt and is retried by the next run; the error names it after the others are finished.
+ */
 async function complete(ctx: RetentionCtx, items: Pending[]): Promise<DeletionReceipt[]> {
-  await pool(items, 16, (p) => ctx.blobs.remove(p.blob_key));
-  const receipts = ctx.receipts.recordDeletions(items.map((p) => ({ clipId: p.clip_id, sha256: p.sha256, bytes: p.bytes, rule: p.rule, by: p.by, requestedAt: p.requested_at })),
-    new Date(ctx.now()).toISOString());
+  const steps = new Map<string, string[]>();
+  const failed: { clipId: string; err: unknown }[] = [];
+  const destroy = async (p: Pending) => {
+    try { return await ctx.blobs.destroy(p.blob_key); } catch (err) {
+      if ((err as { code?: string }).code !== 'on-hold') throw err;
+      // Marked for deletion means the index holds it no more: a blob hold left behind by a failed lift goes now.
+      ctx.log.warn({ clipId: p.clip_id }, 'blob still held though the index hold is lifted; lifting it before deletion');
+      await ctx.blobs.setHold(p.blob_key, false);
+      return ctx.blobs.destroy(p.blob_key);
+    }
+  };
+  await pool(items, 16, async (p) => {
+    try { steps.set(p.clip_id, await destroy(p)); } catch (err) { failed.push({ clipId: p.clip_id, err }); }
+  });
+  const done = items.filter((p) => steps.has(p.clip_id));
+  const receipts = ctx.receipts.recordDeletions(done.map((p) => ({ clipId: p.clip_id, sha256: p.sha256, bytes: p.bytes, rule: p.rule, by: p.by, requestedAt: p.requested_at,
+    steps: [...steps.get(p.clip_id)!, 'index-delete'] })), new Date(ctx.now()).toISOString());
   const del = ['clips', 'hold_wraps', 'pending_deletions'].map((t) => ctx.db.prepare(`DELETE FROM ${t} WHERE clip_id = ?`));
-  ctx.db.transaction(() => { for (const p of items) for (const d of del) d.run(p.clip_id); })();
+  ctx.db.transaction(() => { for (const p of done) for (const d of del) d.run(p.clip_id); })();
+  if (failed.length) {
+    for (const f of failed) ctx.log.error({ clipId: f.clipId, err: String(f.err) }, 'blob destroy failed; deletion stays pending and is retried');
+    const first = failed[0]!;
+    throw Object.assign(new Error(`deletion of ${failed.length} clip(s) not finished (retried next run): ${first.clipId}: ${(first.err as Error)?.message ?? String(first.err)}`),
+      { code: (first.err as { code?: string })?.code, receipts });
+  }
   return receipts;
 }
 

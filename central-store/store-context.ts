@@ -3,7 +3,8 @@
 import { mkdirSync } from 'node:fs';
 import type { KeyObject } from 'node:crypto';
 import { AccessLog } from './access-log.js';
-import { LocalBlobStore } from './blob-store.js';
+import { openBlobStore } from './blob/open.js';
+import type { BlobPort } from './blob/port.js';
 import { storePaths, type StoreConfig } from './config.js';
 import { openCentralDb, type Db } from './db.js';
 import { EvidenceStore } from './evidence.js';
@@ -17,7 +18,7 @@ import { loadOrCreateSigningKey } from './signing-key.js';
 import { Users, type ScryptParams } from './users.js';
 
 export interface StoreContext {
-  config: StoreConfig; db: Db; users: Users; log: AccessLog; ops: Operations; blobs: LocalBlobStore;
+  config: StoreConfig; db: Db; users: Users; log: AccessLog; ops: Operations; blobs: BlobPort;
   evidence(): Promise<EvidenceStore>;
   signingKey(): Promise<{ privateKey: KeyObject; publicKey: KeyObject }>;
   close(): Promise<void>;
@@ -41,7 +42,8 @@ export async function openStoreContext(config: StoreConfig, o: { masterKey: () =
   const db = openCentralDb(p.db);
   // The server and CLI calls share the file: wait for each other's write locks instead of failing.
   db.pragma('busy_timeout = 10000');
-  const blobs = await LocalBlobStore.open(p.blobs);
+  let blobs: BlobPort;
+  try { blobs = await openBlobStore(config, p.blobs); } catch (err) { db.close(); throw err; }
   const users = new Users(db, { now: o.now, maxFailures: config.lockoutAfter, scrypt: o.scrypt });
   const log = new AccessLog(db, { now: o.now });
   let master: Promise<Buffer> | undefined;

@@ -3,7 +3,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { LocalBlobStore } from '../../central-store/blob-store.js';
+import { FsBlobStore } from '../../central-store/blob/fs.js';
 import { openCentralDb } from '../../central-store/db.js';
 import { startIngest } from '../../central-store/ingest.js';
 import { createLogger } from '../../shared/log.js';
@@ -12,7 +12,7 @@ import { serveParent } from './child.js';
 const [dataDir, mqttUrl, keyPath, caPath, certPath, mqttKeyPath] = process.argv.slice(2) as [string, string, string, string, string, string];
 const log = createLogger('sim-central');
 const db = openCentralDb(path.join(dataDir, 'central.db'));
-const blobs = await LocalBlobStore.open(path.join(dataDir, 'blobs'));
+const blobs = await FsBlobStore.open(path.join(dataDir, 'blobs'));
 const parent = serveParent(async (cmd) => { throw new Error(`unknown op ${String(cmd.op)}`); });
 const ingest = await startIngest({
   mqtt: { url: mqttUrl, tls: { ca: readFileSync(caPath), cert: readFileSync(certPath), key: readFileSync(mqttKeyPath) } }, db, blobs, receiptKey: createPrivateKey(readFileSync(keyPath)), storeId: 'central-sim', workerId: `w-${process.pid}`, log,

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { LocalBlobStore } from '../../central-store/blob-store.js';
+import { FsBlobStore } from '../../central-store/blob/fs.js';
 import { decryptClip } from '../../shared/clip/reader.js';
 import { systemClock } from '../../shared/clock.js';
 import { DeviceLog } from '../../firmware/device-log.js';
@@ -80,7 +80,7 @@ export async function collectReport(c: CollectInput): Promise<RunReport> {
   const centralLog = db.prepare('SELECT device_id, entry_json FROM device_log_entries ORDER BY device_id, seq').all() as { device_id: string; entry_json: string }[];
   db.close();
   const central = new Map(rows.map((r) => [r.clip_id, r]));
-  const blobs = new LocalBlobStore(path.join(c.centralDir, 'blobs'));
+  const blobs = new FsBlobStore(path.join(c.centralDir, 'blobs'));
   const epochKey = new Map(c.pki.epochs.map((e) => [e.epochId, e.privateKey]));
 
   // Central: every blob hash-exact and decryptable with its epoch key.

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import mqtt from 'mqtt';
 import { mqttTlsOptions, type MqttTls } from '../../shared/mqtt/connect.js';
-import { LocalBlobStore } from '../../central-store/blob-store.js';
+import { FsBlobStore } from '../../central-store/blob/fs.js';
 import { openCentralDb } from '../../central-store/db.js';
 import { startIngest } from '../../central-store/ingest.js';
 import { createLogger } from '../../shared/log.js';
@@ -24,7 +24,7 @@ const cpuS = (since: NodeJS.CpuUsage) => { const u = process.cpuUsage(since); re
 
 if (mode === 'central') {
   const db = openCentralDb(path.join(a, 'central.db'));
-  const blobs = await LocalBlobStore.open(path.join(a, 'store'));
+  const blobs = await FsBlobStore.open(path.join(a, 'store'));
   const ingest = await startIngest({ mqtt: { url, tls: tlsFrom('BENCH_MQTT_CENTRAL_TLS') }, db, blobs, receiptKey: createPrivateKey(readFileSync(b)), storeId: 'bench', workerId, subscription: shared === 'shared' ? { mode: 'shared' } : { mode: 'all' }, log: createLogger('ingest', 'warn') });
   say({ ready: true });
   const cpu0 = process.cpuUsage();

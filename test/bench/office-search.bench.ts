@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { AccessLog } from '../../central-store/access-log.js';
 import { createApi } from '../../central-store/api.js';
-import { LocalBlobStore } from '../../central-store/blob-store.js';
+import { FsBlobStore } from '../../central-store/blob/fs.js';
 import { addToCase } from '../../central-store/cases.js';
 import { insertClip } from '../../central-store/clips-index.js';
 import { openCentralDb } from '../../central-store/db.js';
@@ -31,7 +31,7 @@ const dir = await mkdtemp(path.join(os.tmpdir(), 'office-search-bench-'));
 const silent = (n: string) => createLogger(n, 'silent');
 try {
   const db = openCentralDb(path.join(dir, 'central.db'));
-  const blobs = await LocalBlobStore.open(path.join(dir, 'store'));
+  const blobs = await FsBlobStore.open(path.join(dir, 'store'));
   const signing = generateKeyPairSync('ed25519');
   const store = await EvidenceStore.open({ dir: path.join(dir, 'evidence'), db, blobs, masterKey: Buffer.alloc(32, 3), signingKey: signing.privateKey, storeId: 's', log: silent('e') });
   const receipt = JSON.stringify(signReceipt(signing.privateKey, { clipId: 'x', deviceId: 'cam-1', sha256: '0'.repeat(64), bytes: 1, storeId: 's' }));

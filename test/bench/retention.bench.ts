@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { LocalBlobStore } from '../../central-store/blob-store.js';
+import { FsBlobStore } from '../../central-store/blob/fs.js';
 import { insertClip, migrateIngest } from '../../central-store/clips-index.js';
 import { openCentralDb, type Db } from '../../central-store/db.js';
 import { EvidenceStore } from '../../central-store/evidence.js';
@@ -22,10 +22,10 @@ const signing = generateKeyPairSync('ed25519');
 const receipt = JSON.stringify(signReceipt(signing.privateKey, { clipId: 'x', deviceId: 'cam-1', sha256: '0'.repeat(64), bytes: blobBytes, storeId: 's' }));
 
 /** N blobs on disk and N rows indexed as ingest does (not timed). */
-async function populate(root: string): Promise<{ db: Db; blobs: LocalBlobStore; keys: string[] }> {
+async function populate(root: string): Promise<{ db: Db; blobs: FsBlobStore; keys: string[] }> {
   mkdirSync(root, { recursive: true });
   const db = openCentralDb(path.join(root, 'central.db'));
-  const blobs = await LocalBlobStore.open(path.join(root, 'store'));
+  const blobs = await FsBlobStore.open(path.join(root, 'store'));
   migrateIngest(db);
   const data = randomBytes(blobBytes);
   const keys: string[] = [];

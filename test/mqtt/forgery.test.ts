@@ -89,7 +89,7 @@ test('a fabricated clip (valid encryption, no or wrong camera signature) is refu
   t.is((central.db.prepare('SELECT COUNT(*) AS n FROM clips').get() as { n: number }).n, 0);
   t.is(incidents(central.db, { kind: 'clip-refused' }).length, 4);
   // Nothing of the refused uploads is left in the store.
-  t.deepEqual(await central.blobs.has(sealedByStranger.clip.clipId), false);
+  t.deepEqual(await central.blobs.exists(sealedByStranger.clip.clipId), false);
 });
 
 test('a squatter under a real clip id cannot block it: the real clip is stored and receipted, the conflict logged', async (t) => {

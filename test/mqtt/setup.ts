@@ -3,7 +3,7 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtemp, readFile, writeFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { LocalBlobStore } from '../../central-store/blob-store.js';
+import { FsBlobStore } from '../../central-store/blob/fs.js';
 import { openCentralDb, type Db } from '../../central-store/db.js';
 import { startIngest, type IngestOptions, type Ingest } from '../../central-store/ingest.js';
 import type { ClipSummary } from '../../shared/evidence.js';
@@ -18,7 +18,7 @@ export const quiet = (name: string) => createLogger(name, process.env.LOG_LEVEL 
 export interface Central {
   dir: string;
   db: Db;
-  blobs: LocalBlobStore;
+  blobs: FsBlobStore;
   privateKey: KeyObject;
   publicKey: KeyObject;
   start(extra?: Partial<IngestOptions>): Promise<Ingest>;
@@ -29,7 +29,7 @@ export interface Central {
 export async function makeCentral(broker: Pick<BrokerAccess, 'endpoint'>): Promise<Central> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'central-'));
   const db = openCentralDb(path.join(dir, 'central.db'));
-  const blobs = await LocalBlobStore.open(path.join(dir, 'store'));
+  const blobs = await FsBlobStore.open(path.join(dir, 'store'));
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const running: Ingest[] = [];
   return {

@@ -24,16 +24,21 @@ test('real store: search, view, hold blocks delete, unhold, delete with receipt,
   t.is(video.status, 200);
   t.true(Buffer.from(await video.arrayBuffer()).equals(a.plaintext), 'decrypted stream equals what the camera recorded');
 
+  const bad = await s.call('POST', `/clips/${a.clipId}/hold`, { token: officer, body: { reason: '', caseNumber: 'K-1' } });
+  t.is(bad.status, 400);
+  t.false((await f.blobs.lock(a.clipId)).hold, 'a refused hold leaves the blob unheld');
   const hold = await s.call('POST', `/clips/${a.clipId}/hold`, { token: officer, body: { reason: 'assault on guard', caseNumber: '0100-2026-77' } });
   t.is(hold.status, 200, hold.text); t.is(hold.json.hold.caseNumber, '0100-2026-77'); t.is(hold.json.deleteAfter, null);
+  t.true((await f.blobs.lock(a.clipId)).hold, 'the blob store holds it too (S3: legal hold)');
   const refused = await s.call('DELETE', `/clips/${a.clipId}`, { token: officer, body: { reason: 'cleanup' } });
   t.is(refused.status, 409); t.is(refused.json.error, 'on-hold');
   t.is((await s.call('DELETE', `/clips/${a.clipId}/hold`, { token: officer, body: { reason: 'case closed' } })).status, 200);
+  t.false((await f.blobs.lock(a.clipId)).hold, 'lifted on the blob after the index');
   const del = await s.call('DELETE', `/clips/${a.clipId}`, { token: officer, body: { reason: 'no longer needed' } });
   t.is(del.status, 200, del.text);
   t.is(del.json.receipt.clipId, a.clipId);
   t.is((await s.call('GET', `/clips/${a.clipId}`, { token: officer })).status, 404);
-  t.false(await f.blobs.has(a.clipId));
+  t.false(await f.blobs.exists(a.clipId));
 
   const ex = await s.call('POST', '/exports', { token: officer, body: { clipIds: [b.clipId], journalNumber: '0100-12345-00042-26', recipient: 'Politi' } });
   t.is(ex.status, 201, ex.text);

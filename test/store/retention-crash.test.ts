@@ -2,20 +2,20 @@
 // finished by the next run with one receipt; deleteNow refuses held clips; bad input names the field.
 import test from 'ava';
 import { existsSync } from 'node:fs';
-import type { BlobStore } from '../../central-store/blob-store.js';
+import type { BlobPort } from '../../central-store/blob/port.js';
 import { verifyDeletionReceipt } from '../../central-store/evidence.js';
 import { DAY, T0, addClip, code, count, epochAt, makeStore } from './store-helpers.js';
 
 /** A blob store whose remove "crashes" once: after removing (when) 'after', or without removing ('before'). */
-function crashingBlobs(inner: BlobStore, when: 'before' | 'after'): BlobStore {
+function crashingBlobs(inner: BlobPort, when: 'before' | 'after'): BlobPort {
   let crashed = false;
   return new Proxy(inner, {
     get(target, prop, recv) {
-      if (prop !== 'remove') { const v = Reflect.get(target, prop, recv); return typeof v === 'function' ? v.bind(target) : v; }
+      if (prop !== 'destroy') { const v = Reflect.get(target, prop, recv); return typeof v === 'function' ? v.bind(target) : v; }
       return async (key: string) => {
-        if (crashed) return target.remove(key);
+        if (crashed) return target.destroy(key);
         crashed = true;
-        if (when === 'after') await target.remove(key);
+        if (when === 'after') await target.destroy(key);
         throw new Error('simulated crash');
       };
     },

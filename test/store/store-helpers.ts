@@ -4,7 +4,8 @@ import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { LocalBlobStore, type BlobStore } from '../../central-store/blob-store.js';
+import { FsBlobStore } from '../../central-store/blob/fs.js';
+import type { BlobPort } from '../../central-store/blob/port.js';
 import { storedPurpose } from '../../central-store/clip-stream.js';
 import { insertClip, migrateIngest } from '../../central-store/clips-index.js';
 import { openCentralDb, type Db } from '../../central-store/db.js';
@@ -20,7 +21,7 @@ export const DAY = 86_400_000;
 export const iso = (ms: number) => new Date(ms).toISOString();
 
 export interface Fixture {
-  dir: string; dbPath: string; db: Db; blobs: LocalBlobStore; masterKey: Buffer;
+  dir: string; dbPath: string; db: Db; blobs: FsBlobStore; masterKey: Buffer;
   signing: { privateKey: KeyObject; publicKey: KeyObject };
   clock: { now: number };
   store: EvidenceStore;
@@ -31,7 +32,7 @@ export async function makeStore(t: { teardown(fn: () => unknown): void }, o: Par
   const dir = await mkdtemp(path.join(os.tmpdir(), 'evidence-'));
   const dbPath = path.join(dir, 'central.db');
   const db = openCentralDb(dbPath);
-  const blobs = await LocalBlobStore.open(path.join(dir, 'store'));
+  const blobs = await FsBlobStore.open(path.join(dir, 'store'));
   const clock = { now: T0 };
   const f = {
     dir, dbPath, db, blobs, masterKey: Buffer.alloc(32, 7), signing: generateKeyPairSync('ed25519'), clock,
@@ -61,7 +62,7 @@ export async function epochAt(f: Fixture, dayMs: number, id = `epoch-${iso(dayMs
 }
 
 /** Write a real clip, store its blob and index it as ingest does. Returns the plaintext. */
-export async function addClip(f: { db: Db; blobs: BlobStore; signing: { privateKey: KeyObject } }, o: {
+export async function addClip(f: { db: Db; blobs: BlobPort; signing: { privateKey: KeyObject } }, o: {
   epoch: Epoch; startedAt: number; purpose?: string | null; clipId?: string; segments?: number; finish?: boolean; deviceId?: string;
   /** Real payloads (e.g. MPEG-TS pieces) instead of generated segments. */
   payloads?: Buffer[];

@@ -1,0 +1,72 @@
+// One contract for every index port implementation (sqlite, PostgreSQL), registered by
+// index-sqlite.test.ts and index-pg.test.ts: migrations, units of work, and each table owner already
+// moved behind the port (docs/scale-out.md lists them).
+import type { ExecutionContext, TestFn } from 'ava';
+import { MIGRATIONS } from '../../central-store/index/migrations.js';
+import type { Index, Migration } from '../../central-store/index/port.js';
+
+const TEST_MIGRATIONS: Migration[] = [
+  { name: 'contract-1', sqlite: 'CREATE TABLE contract_pairs (id INTEGER PRIMARY KEY, pair INTEGER NOT NULL, side TEXT NOT NULL, note TEXT)',
+    pg: 'CREATE TABLE contract_pairs (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, pair INTEGER NOT NULL, side TEXT NOT NULL, note TEXT)' },
+  { name: 'contract-2', sqlite: 'CREATE INDEX contract_pairs_pair ON contract_pairs(pair)', pg: 'CREATE INDEX contract_pairs_pair ON contract_pairs(pair)' },
+];
+
+export function indexContract(test: TestFn, name: string, open: (t: ExecutionContext) => Promise<Index>): void {
+  const ready = async (t: ExecutionContext) => {
+    const ix = await open(t);
+    t.teardown(() => ix.close());
+    return ix;
+  };
+
+  test(`${name}: migrations apply once each, in list order; a second run applies none`, async (t) => {
+    const ix = await ready(t);
+    const list = [...MIGRATIONS, ...TEST_MIGRATIONS];
+    t.deepEqual(await ix.migrate(list), list.map((m) => m.name));
+    t.deepEqual(await ix.migrate(list), []);
+    const rows = await ix.tx((u) => u.all<{ name: string }>('SELECT name FROM migrations WHERE name LIKE ? ORDER BY name', ['contract-%']));
+    t.deepEqual(rows.map((r) => r.name), ['contract-1', 'contract-2']);
+  });
+
+  test(`${name}: a unit of work commits every statement together, or none when it throws`, async (t) => {
+    const ix = await ready(t);
+    await ix.migrate(TEST_MIGRATIONS);
+    await ix.tx(async (u) => {
+      await u.run('INSERT INTO contract_pairs (pair, side) VALUES (?, ?)', [1, 'a']);
+      t.is((await u.get<{ n: number }>('SELECT COUNT(*) AS n FROM contract_pairs'))!.n.toString(), '1', 'a unit sees its own writes');
+      await u.run('INSERT INTO contract_pairs (pair, side) VALUES (?, ?)', [1, 'b']);
+    });
+    await t.throwsAsync(ix.tx(async (u) => {
+      await u.run('INSERT INTO contract_pairs (pair, side) VALUES (?, ?)', [2, 'a']);
+      throw new Error('half way');
+    }), { message: 'half way' });
+    const failed = await ix.tx(async (u) => {
+      await u.run('INSERT INTO contract_pairs (pair, side) VALUES (?, ?)', [3, 'a']);
+      await u.run('INSERT INTO no_such_table (x) VALUES (?)', [1]);
+    }).then(() => null, (err: unknown) => String((err as Error)?.message));
+    t.regex(failed ?? 'committed', /no_such_table/, 'a failing statement fails the unit');
+    const rows = await ix.tx((u) => u.all<{ pair: number; side: string }>('SELECT pair, side FROM contract_pairs ORDER BY id'));
+    t.deepEqual(rows.map((r) => [Number(r.pair), r.side]), [[1, 'a'], [1, 'b']]);
+  });
+
+  test(`${name}: concurrent units each land whole (40 pairs, every fifth failing half way)`, async (t) => {
+    const ix = await ready(t);
+    await ix.migrate(TEST_MIGRATIONS);
+    const results = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => ix.tx(async (u) => {
+      await u.run('INSERT INTO contract_pairs (pair, side) VALUES (?, ?)', [i, 'a']);
+      if (i % 5 === 0) throw new Error(`pair ${i} fails`);
+      await u.run('INSERT INTO contract_pairs (pair, side) VALUES (?, ?)', [i, 'b']);
+    })));
+    t.is(results.filter((r) => r.status === 'rejected').length, 8);
+    const rows = await ix.tx((u) => u.all<{ pair: number; n: number }>('SELECT pair, COUNT(*) AS n FROM contract_pairs GROUP BY pair ORDER BY pair'));
+    t.deepEqual(rows.map((r) => [Number(r.pair), Number(r.n)]), Array.from({ length: 40 }, (_, i) => i).filter((i) => i % 5 !== 0).map((i) => [i, 2]));
+  });
+
+  test(`${name}: values travel as parameters (quotes, question marks, null, unicode)`, async (t) => {
+    const ix = await ready(t);
+    await ix.migrate(TEST_MIGRATIONS);
+    const odd = ["it's", 'what?', '$1', 'Ærø; DROP TABLE contract_pairs; --', null];
+    await ix.tx(async (u) => { for (const [i, v] of odd.entries()) await u.run('INSERT INTO contract_pairs (pair, side, note) VALUES (?, ?, ?)', [i, 's', v]); });
+    const rows = await ix.tx((u) => u.all<{ note: string | null }>('SELECT note FROM contract_pairs WHERE side = ? ORDER BY pair', ['s']));
+    t.deepEqual(rows.map((r) => r.note), odd);
+  });
+}

@@ -1,0 +1,37 @@
+// The index contract against a real PostgreSQL (one server per test run; a database per test).
+import test from 'ava';
+import pg from 'pg';
+import { PgIndex } from '../../central-store/index/pg.js';
+import { ConfigError } from '../../shared/config.js';
+import { testPostgres } from '../helpers/backends/index.js';
+import { indexContract } from './index-contract.js';
+
+const server = await testPostgres();
+let n = 0;
+
+if (!server.ok) test.skip(`PostgreSQL index tests skipped: ${server.reason}`, () => undefined);
+else {
+  const url = server.value;
+  indexContract(test, 'pg', async (t) => {
+    const db = `idx_${process.pid}_${Date.now().toString(36)}_${n++}`;
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${db}`);
+    await admin.end();
+    t.teardown(async () => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+      await c.end();
+    });
+    const u = new URL(url);
+    u.pathname = `/${db}`;
+    return PgIndex.open(u.toString());
+  });
+
+  test('pg: an unreachable server is a config error naming the setting', async (t) => {
+    const e = await t.throwsAsync(PgIndex.open('postgres://bodycam:secret@127.0.0.1:9/x'));
+    t.true(e instanceof ConfigError);
+    t.regex(e!.message, /^config\.index\.postgres\.url: cannot use PostgreSQL at postgres:\/\/bodycam:\*\*\*@127\.0\.0\.1:9\/x: ECONNREFUSED/);
+  });
+}
