@@ -12,8 +12,10 @@ import type { BlobPort } from './blob/port.js';
 import { openClipStream, readStoredHeader } from './clip-stream.js';
 import { migrateIngest, setPurpose, type ClipRow } from './clips-index.js';
 import type { Db } from './db.js';
+import { MIGRATIONS } from './index/migrations.js';
+import { SqliteIndex } from './index/sqlite.js';
 import { ReceiptBook, type DeletionReceipt } from './deletion-receipts.js';
-import { exportPackage, migrateExports, purgeExports, removePackage, writePackage, type ExportItem, type ExportLabel, type ExportPackage, type ExportResult } from './export.js';
+import { exportPackage, purgeExports, removePackage, writePackage, type ExportItem, type ExportLabel, type ExportPackage, type ExportResult } from './export.js';
 import { getHold, getHoldWrap, holdHistory, liftHold, migrateHolds, placeHold, purgeHoldEvents, type Hold, type HoldEvent } from './holds.js';
 import { purgeCameraCerts, purgeDeviceLog, purgeIncidents, purgeWipeCerts } from './clips-index.js';
 import { DeadlinesSchema, daysAgo, hoursAgo, monthsAgo, type Deadlines } from './deadlines.js';
@@ -122,7 +124,9 @@ export class EvidenceStore {
   private running: Promise<unknown> | null = null;
 
   private constructor(private readonly db: Db, private readonly blobs: BlobPort, readonly keys: KeyStore, private readonly receipts: ReceiptBook,
-    readonly retention: RetentionConfig, private readonly o: EvidenceStoreOptions, private readonly now: () => number, private readonly log: Logger) {}
+    readonly retention: RetentionConfig, private readonly o: EvidenceStoreOptions, private readonly now: () => number, private readonly log: Logger,
+    /** The tables already behind the index port (docs/scale-out.md), on this store's sqlite connection. */
+    readonly index: SqliteIndex) {}
 
   static async open(o: EvidenceStoreOptions): Promise<EvidenceStore> {
     if (typeof o.dir !== 'string' || !o.dir) throw new StoreError('bad-input', 'dir: required');
@@ -136,7 +140,8 @@ export class EvidenceStore {
     migrateIngest(o.db);
     migrateRetention(o.db);
     migrateHolds(o.db);
-    migrateExports(o.db);
+    const index = new SqliteIndex(o.db);
+    await index.migrate(MIGRATIONS);
     migrateMarkers(o.db);
     migrateCases(o.db);
     const now = o.now ?? Date.now;
@@ -144,7 +149,7 @@ export class EvidenceStore {
     let keys: KeyStore;
     try { keys = await KeyStore.open({ dir: o.dir, db: o.db, masterKey: o.masterKey, receipts, now }); }
     catch (err) { receipts.close(); throw err; }
-    return new EvidenceStore(o.db, o.blobs, keys, receipts, retention, o, now, o.log ?? createLogger('evidence'));
+    return new EvidenceStore(o.db, o.blobs, keys, receipts, retention, o, now, o.log ?? createLogger('evidence'), index);
   }
 
   private ctx(): RetentionCtx {
@@ -338,7 +343,7 @@ export class EvidenceStore {
     const d = DeadlinesSchema.parse(this.o.deadlines ?? {});
     const now = this.now();
     const at = new Date(now).toISOString();
-    const ex = await purgeExports(this.db, { exportsDir: this.exportsDir, packagesBefore: hoursAgo(now, d.exportPackageHours), recordsBefore: monthsAgo(now, d.exportRecordMonths), at });
+    const ex = await purgeExports(this.index, { exportsDir: this.exportsDir, packagesBefore: hoursAgo(now, d.exportPackageHours), recordsBefore: monthsAgo(now, d.exportRecordMonths), at });
     const r = this.receipts.purge({ deletionsBefore: monthsAgo(now, d.deletionReceiptMonths), keyDestructionsBefore: monthsAgo(now, d.keyDestructionMonths) });
     const out = {
       deviceLogEntries: purgeDeviceLog(this.db, daysAgo(now, d.deviceLogDays), at),
@@ -359,8 +364,8 @@ export class EvidenceStore {
   private get exportsDir(): string { return this.o.exportsDir ?? `${this.o.dir}/exports`; }
 
   /** An export package still on the server, for download; refused once it has left. */
-  exportPackage(exportId: number): ExportPackage {
-    const p = exportPackage(this.db, exportId);
+  async exportPackage(exportId: number): Promise<ExportPackage> {
+    const p = await exportPackage(this.index, exportId);
     if (!p) throw new StoreError('not-found', `export ${exportId}: no such export package`);
     if (p.removedAt) throw new StoreError('gone', `export ${exportId}: the package left the server at ${p.removedAt} (downloaded, or past its deadline)`);
     return p;
@@ -368,8 +373,8 @@ export class EvidenceStore {
 
   /** After a complete download the package leaves the server (overwritten, unlinked). */
   async packageDownloaded(exportId: number): Promise<void> {
-    const p = exportPackage(this.db, exportId);
-    if (p && !p.removedAt) await removePackage(this.db, this.exportsDir, p, new Date(this.now()).toISOString());
+    const p = await exportPackage(this.index, exportId);
+    if (p && !p.removedAt) await removePackage(this.index, this.exportsDir, p, new Date(this.now()).toISOString());
   }
 
   /** Count and oldest record of receipts.db's tables (the store review). */
@@ -395,7 +400,7 @@ export class EvidenceStore {
 
   private async pack(ids: string[], label: ExportLabel, by: string, outPath: string, zip?: ZipOptions): Promise<ExportResult> {
     const items = this.items(ids);
-    return writePackage(items, label, { by, outPath, storeId: this.o.storeId, signingKey: this.o.signingKey, now: this.now, db: this.db, zip });
+    return writePackage(items, label, { by, outPath, storeId: this.o.storeId, signingKey: this.o.signingKey, now: this.now, index: this.index, zip });
   }
 
   /** Encrypted package for the police; the password is returned once and stored nowhere. */
@@ -420,7 +425,7 @@ export class EvidenceStore {
     const ids = parse(ExportIds, copies.map((c) => c.clipId), 'clipIds');
     const v = parse(SubjectOpts, { subject: o?.subject, by: o?.by, outPath: o?.outPath });
     const items = this.items(ids).map((it, i): ExportItem => ({ ...it, open: async () => copies[i]!.render(() => it.open()), redacted: copies[i]! }));
-    return writePackage(items, { kind: 'subject-access', subject: v.subject, redacted: true }, { by: v.by, outPath: v.outPath, storeId: this.o.storeId, signingKey: this.o.signingKey, now: this.now, db: this.db, zip: o.zip });
+    return writePackage(items, { kind: 'subject-access', subject: v.subject, redacted: true }, { by: v.by, outPath: v.outPath, storeId: this.o.storeId, signingKey: this.o.signingKey, now: this.now, index: this.index, zip: o.zip });
   }
 
   close(): void {

@@ -7,7 +7,10 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { signDocument, type SignedDocument } from '../shared/evidence.js';
 import { fsyncDir, overwriteAndUnlink } from '../shared/durable-file.js';
-import { migrate, type Db } from './db.js';
+import type { Index } from './index/port.js';
+import {
+  deleteExportsBefore, exportPackageRow, livePackagePaths, livePackagesBefore, markPackageRemoved, recordExport, type ExportPackageRow,
+} from './index/tables/exports.js';
 import { StoreError } from './store-error.js';
 import { ZipAesWriter, type ZipOptions } from './zip-aes.js';
 
@@ -36,24 +39,6 @@ export type ExportLabel =
 
 export interface ExportResult { exportId: number; path: string; password: string; sha256: string; clips: string[] }
 
-const MIGRATION = `
-CREATE TABLE exports (
-  id INTEGER PRIMARY KEY,
-  kind TEXT NOT NULL,
-  journal_number TEXT,
-  recipient TEXT,
-  subject TEXT,
-  exported_by TEXT NOT NULL,
-  exported_at TEXT NOT NULL,
-  clip_ids TEXT NOT NULL,
-  package_sha256 TEXT NOT NULL
-);`;
-export function migrateExports(db: Db): void {
-  migrate(db, 'evidence-exports-1', MIGRATION);
-  // Issue 19: where the package was written, and when it left the server (downloaded or past its deadline).
-  migrate(db, 'evidence-exports-2', 'ALTER TABLE exports ADD COLUMN package_path TEXT; ALTER TABLE exports ADD COLUMN package_removed_at TEXT');
-}
-
 export const NOTES = [
   'Each <clipId>.ts is the clip\'s MPEG-TS exactly as recorded, verified segment by segment (AES-256-GCM) and against the SHA-256 in the store\'s receipt before export.',
   'Bystanders are not blurred or removed in this copy; redaction is a separate step before disclosure to anyone else.',
@@ -66,7 +51,7 @@ export const REDACTED_NOTES = [
 
 /** Write the package to outPath (must not exist) via a temp file; nothing is left behind on failure. */
 export async function writePackage(items: ExportItem[], label: ExportLabel, o: {
-  by: string; outPath: string; storeId: string; signingKey: KeyObject; now: () => number; db: Db; zip?: ZipOptions;
+  by: string; outPath: string; storeId: string; signingKey: KeyObject; now: () => number; index: Index; zip?: ZipOptions;
 }): Promise<ExportResult> {
   const out = path.resolve(o.outPath);
   if (existsSync(out)) throw new StoreError('exists', `outPath: ${out} already exists (an export never overwrites)`);
@@ -98,11 +83,10 @@ export async function writePackage(items: ExportItem[], label: ExportLabel, o: {
     const fin = await zip.finish();
     await rename(tmp, out);
     await fsyncDir(path.dirname(out));
-    const row = o.db.prepare(`INSERT INTO exports (kind, journal_number, recipient, subject, exported_by, exported_at, clip_ids, package_sha256, package_path)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(label.kind, label.kind === 'police-export' ? label.journalNumber : null,
-      label.kind === 'police-export' ? label.recipient : null, label.kind === 'subject-access' ? label.subject : null,
-      o.by, exportedAt, JSON.stringify(items.map((i) => i.clipId)), fin.sha256, out);
-    return { exportId: Number(row.lastInsertRowid), path: out, password, sha256: fin.sha256, clips: items.map((i) => i.clipId) };
+    const exportId = await o.index.tx((u) => recordExport(u, { kind: label.kind, journalNumber: label.kind === 'police-export' ? label.journalNumber : null,
+      recipient: label.kind === 'police-export' ? label.recipient : null, subject: label.kind === 'subject-access' ? label.subject : null,
+      exportedBy: o.by, exportedAt, clipIds: items.map((i) => i.clipId), packageSha256: fin.sha256, packagePath: out }));
+    return { exportId, path: out, password, sha256: fin.sha256, clips: items.map((i) => i.clipId) };
   } catch (err) {
     await zip.abort();
     await overwriteAndUnlink(tmp);
@@ -110,20 +94,18 @@ export async function writePackage(items: ExportItem[], label: ExportLabel, o: {
   }
 }
 
-export interface ExportPackage { exportId: number; kind: ExportLabel['kind']; path: string; sha256: string; removedAt: string | null }
+export type ExportPackage = ExportPackageRow;
 
-export function exportPackage(db: Db, exportId: number): ExportPackage | undefined {
-  const r = db.prepare('SELECT id, kind, package_path, package_sha256, package_removed_at FROM exports WHERE id = ?').get(exportId) as
-    { id: number; kind: ExportLabel['kind']; package_path: string | null; package_sha256: string; package_removed_at: string | null } | undefined;
-  return r && r.package_path ? { exportId: r.id, kind: r.kind, path: r.package_path, sha256: r.package_sha256, removedAt: r.package_removed_at } : undefined;
+export function exportPackage(index: Index, exportId: number): Promise<ExportPackage | undefined> {
+  return index.tx((u) => exportPackageRow(u, exportId));
 }
 
 const inside = (dir: string, file: string) => { const rel = path.relative(path.resolve(dir), path.resolve(file)); return !!rel && !rel.startsWith('..') && !path.isAbsolute(rel); };
 
 /** Overwrite and unlink a package the server holds (in exportsDir) and note when it left. */
-export async function removePackage(db: Db, exportsDir: string, p: ExportPackage, at: string): Promise<void> {
+export async function removePackage(index: Index, exportsDir: string, p: ExportPackage, at: string): Promise<void> {
   if (inside(exportsDir, p.path)) await overwriteAndUnlink(p.path);
-  db.prepare('UPDATE exports SET package_removed_at = ? WHERE id = ? AND package_removed_at IS NULL').run(at, p.exportId);
+  await index.tx((u) => markPackageRemoved(u, p.exportId, at));
 }
 
 /**
@@ -131,15 +113,15 @@ export async function removePackage(db: Db, exportsDir: string, p: ExportPackage
  * overwritten and unlinked; export records older than `recordsBefore` are deleted (their package
  * first); stray files in exportsDir (a crashed export's .partial-*) older than `packagesBefore` go too.
  */
-export async function purgeExports(db: Db, o: { exportsDir: string; packagesBefore: string; recordsBefore: string; at: string }): Promise<{ packages: number; records: number; strays: number }> {
-  const live = (db.prepare('SELECT id FROM exports WHERE package_removed_at IS NULL AND (exported_at < ? OR exported_at < ?)').all(o.packagesBefore, o.recordsBefore) as { id: number }[]);
+export async function purgeExports(index: Index, o: { exportsDir: string; packagesBefore: string; recordsBefore: string; at: string }): Promise<{ packages: number; records: number; strays: number }> {
+  const live = await index.tx((u) => livePackagesBefore(u, o.packagesBefore, o.recordsBefore));
   let packages = 0;
-  for (const { id } of live) {
-    const p = exportPackage(db, id);
-    if (p) { await removePackage(db, o.exportsDir, p, o.at); packages++; }
+  for (const id of live) {
+    const p = await exportPackage(index, id);
+    if (p) { await removePackage(index, o.exportsDir, p, o.at); packages++; }
   }
-  const records = db.prepare('DELETE FROM exports WHERE exported_at < ?').run(o.recordsBefore).changes;
-  const known = new Set((db.prepare('SELECT package_path FROM exports WHERE package_removed_at IS NULL AND package_path IS NOT NULL').all() as { package_path: string }[]).map((r) => path.resolve(r.package_path)));
+  const records = await index.tx((u) => deleteExportsBefore(u, o.recordsBefore));
+  const known = new Set((await index.tx((u) => livePackagePaths(u))).map((f) => path.resolve(f)));
   let strays = 0;
   for (const f of await readdir(o.exportsDir).catch(() => [] as string[])) {
     const file = path.resolve(o.exportsDir, f);

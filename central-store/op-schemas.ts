@@ -29,7 +29,7 @@ export interface EvidenceApi {
   /** The record deadlines (docs/data-inventory.md): counts deleted per record kind. */
   purgeRecords(): Promise<Record<string, number>>;
   /** A package still on the server (refused with 'gone' once it left). */
-  exportPackage(exportId: number): { exportId: number; kind: string; path: string; sha256: string };
+  exportPackage(exportId: number): Promise<{ exportId: number; kind: string; path: string; sha256: string }> | { exportId: number; kind: string; path: string; sha256: string };
   /** A complete download: the package leaves the server. */
   packageDownloaded(exportId: number): Promise<void>;
   exportForPolice(ids: string[], o: { journalNumber: string; recipient: string; by: string; outPath: string }): Promise<ExportResult>;

@@ -2,5 +2,8 @@
 // contributes its list; new ones go at the end. Tables not yet behind the port still migrate through
 // their old modules (docs/scale-out.md lists which).
 import type { Migration } from './port.js';
+import { EXPORTS_MIGRATIONS } from './tables/exports.js';
 
-export const MIGRATIONS: readonly Migration[] = [];
+export const MIGRATIONS: readonly Migration[] = [
+  ...EXPORTS_MIGRATIONS,
+];

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { verifyData } from '../../shared/crypto.js';
 import { openDocument, type ReceiptBody } from '../../shared/evidence.js';
 import { filesUnder, windows } from '../clip/vault-helpers.js';
-import { DAY, T0, addClip, code, count, epochAt, makeStore } from './store-helpers.js';
+import { DAY, T0, addClip, code, epochAt, makeStore } from './store-helpers.js';
+import { listExports } from '../../central-store/index/tables/exports.js';
 
 function unzip(zip: string, password: string, out: string) {
   return spawnSync('7z', ['x', '-y', `-p${password}`, `-o${out}`, zip], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
@@ -59,7 +60,8 @@ test('police export: 7z extracts the decrypted clips with the password; manifest
 
   // The password is shown once: not stored anywhere in the store's files; the export is recorded.
   for (const file of filesUnder(f.dir).filter((p) => !p.startsWith(x))) t.false(readFileSync(file).includes(r.password), file);
-  t.is(count(f.db, "SELECT COUNT(*) AS n FROM exports WHERE journal_number = '0100-12345-00042-26' AND package_sha256 = ?", r.sha256), 1);
+  const recorded = await f.store.index.tx((u) => listExports(u));
+  t.is(recorded.filter((e) => e.journalNumber === '0100-12345-00042-26' && e.packageSha256 === r.sha256 && e.exportId === r.exportId).length, 1);
 });
 
 test('police export: a wrong or missing password opens nothing, and the package holds no plaintext', async (t) => {

@@ -4,6 +4,9 @@
 import type { ExecutionContext, TestFn } from 'ava';
 import { MIGRATIONS } from '../../central-store/index/migrations.js';
 import type { Index, Migration } from '../../central-store/index/port.js';
+import {
+  deleteExportsBefore, exportPackageRow, listExports, livePackagePaths, livePackagesBefore, markPackageRemoved, recordExport, type ExportRecord,
+} from '../../central-store/index/tables/exports.js';
 
 const TEST_MIGRATIONS: Migration[] = [
   { name: 'contract-1', sqlite: 'CREATE TABLE contract_pairs (id INTEGER PRIMARY KEY, pair INTEGER NOT NULL, side TEXT NOT NULL, note TEXT)',
@@ -68,5 +71,27 @@ export function indexContract(test: TestFn, name: string, open: (t: ExecutionCon
     await ix.tx(async (u) => { for (const [i, v] of odd.entries()) await u.run('INSERT INTO contract_pairs (pair, side, note) VALUES (?, ?, ?)', [i, 's', v]); });
     const rows = await ix.tx((u) => u.all<{ note: string | null }>('SELECT note FROM contract_pairs WHERE side = ? ORDER BY pair', ['s']));
     t.deepEqual(rows.map((r) => r.note), odd);
+  });
+
+  test(`${name}: exports table owner: records, ids, packages leaving the server, deletion by age`, async (t) => {
+    const ix = await ready(t);
+    await ix.migrate(MIGRATIONS);
+    const a: ExportRecord = { kind: 'police-export', journalNumber: '0100-1', recipient: 'Politi', subject: null, exportedBy: 'owen',
+      exportedAt: '2026-03-02T10:00:00.000Z', clipIds: ['c-1', 'c-2'], packageSha256: 'ab'.repeat(32), packagePath: '/x/exports/a.zip' };
+    const b: ExportRecord = { kind: 'subject-access', journalNumber: null, recipient: null, subject: 'Jens Hansen', exportedBy: 'dpo',
+      exportedAt: '2026-03-05T10:00:00.000Z', clipIds: ['c-3'], packageSha256: 'cd'.repeat(32), packagePath: '/x/exports/b.zip' };
+    const ida = await ix.tx((u) => recordExport(u, a));
+    const idb = await ix.tx((u) => recordExport(u, b));
+    t.true(idb > ida);
+    t.deepEqual(await ix.tx((u) => listExports(u)), [{ ...a, exportId: ida, removedAt: null }, { ...b, exportId: idb, removedAt: null }]);
+    t.deepEqual(await ix.tx((u) => exportPackageRow(u, ida)), { exportId: ida, kind: 'police-export', path: '/x/exports/a.zip', sha256: 'ab'.repeat(32), removedAt: null });
+    t.is(await ix.tx((u) => exportPackageRow(u, idb + 100)), undefined);
+    t.deepEqual(await ix.tx((u) => livePackagesBefore(u, '2026-03-03T00:00:00.000Z', '2026-01-01T00:00:00.000Z')), [ida]);
+    await ix.tx((u) => markPackageRemoved(u, ida, '2026-03-02T11:00:00.000Z'));
+    await ix.tx((u) => markPackageRemoved(u, ida, '2026-03-09T00:00:00.000Z'));
+    t.is((await ix.tx((u) => exportPackageRow(u, ida)))!.removedAt, '2026-03-02T11:00:00.000Z', 'the first removal time stands');
+    t.deepEqual(await ix.tx((u) => livePackagePaths(u)), ['/x/exports/b.zip']);
+    t.is(await ix.tx((u) => deleteExportsBefore(u, '2026-03-04T00:00:00.000Z')), 1);
+    t.deepEqual((await ix.tx((u) => listExports(u))).map((e) => e.exportId), [idb]);
   });
 }
