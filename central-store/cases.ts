@@ -35,5 +35,8 @@ export function casesOf(db: Db, clipId: string): CaseEntry[] {
   return (db.prepare('SELECT * FROM case_clips WHERE clip_id = ? ORDER BY added_at, case_number').all(clipId) as Row[]).map(fromRow);
 }
 
-/** SQL condition for search (clip alias c, hold alias h): the clip is in the case, or held under its number. */
-export const IN_CASE = '(EXISTS (SELECT 1 FROM case_clips k WHERE k.clip_id = c.clip_id AND k.case_number = ?) OR h.case_number = ?)';
+/**
+ * SQL condition for search (clip alias c): the clip is in the case, or held under its number. One small
+ * id set (the case's primary-key range and the held clips), not a per-row OR that no index can serve.
+ */
+export const IN_CASE = 'c.clip_id IN (SELECT clip_id FROM case_clips WHERE case_number = ? UNION SELECT clip_id FROM holds WHERE case_number = ?)';
