@@ -45,6 +45,7 @@ export const USAGE = `usage: bodycam store <command> (--config FILE | --dir DATA
   receipts [--since ISO]                   deletion receipts
   log verify | log purge                   check the access-log chain / purge entries older than 6 months
   retention run                            run the retention job now
+  records purge                            run the record deadlines now (docs/data-inventory.md)
 
 Passwords: BODYCAM_PASSWORD or stdin line 1 (the acting user); for bootstrap-admin and user add the new
 user's password is BODYCAM_NEW_PASSWORD or the next stdin line. Master key (for clip commands):
@@ -214,9 +215,9 @@ async function dispatch(ctx: StoreContext, pos: string[], v: Values, pw: () => P
     return { created: u.username, role: u.role };
   }
   if (cmd === 'break-glass') return breakGlass(ctx, sub, rest, s('reason'), s('master-key-file'));
-  const known = ['user', 'search', 'view', 'hold', 'unhold', 'delete', 'export', 'dsar', 'redact', 'incidents', 'review', 'receipts', 'log', 'retention'];
+  const known = ['user', 'search', 'view', 'hold', 'unhold', 'delete', 'export', 'dsar', 'redact', 'incidents', 'review', 'receipts', 'log', 'retention', 'records'];
   if (!known.includes(cmd)) throw new Usage(`unknown command ${JSON.stringify(cmd)}`);
-  const subs: Record<string, string[]> = { redact: REDACT_SUBS, user: ['list', 'add', 'role', 'unlock', 'disable'], log: ['verify', 'purge'], retention: ['run'] };
+  const subs: Record<string, string[]> = { redact: REDACT_SUBS, user: ['list', 'add', 'role', 'unlock', 'disable'], log: ['verify', 'purge'], retention: ['run'], records: ['purge'] };
   if (subs[cmd] && !subs[cmd].includes(sub)) throw new Usage(`${cmd}: one of ${subs[cmd].join(', ')}`);
   const clip = () => need(sub, 'CLIP');
   if ((['view', 'export', 'dsar'].includes(cmd) || (cmd === 'redact' && ['preview', 'approve'].includes(sub))) && existsSync(need(s('out'), '-o FILE'))) throw new OpError('bad-input', `-o ${s('out')}: exists (not overwritten)`);
@@ -258,6 +259,7 @@ async function dispatch(ctx: StoreContext, pos: string[], v: Values, pw: () => P
       if (!r.ok) throw new OpError('conflict', `access log chain broken at seq ${r.badSeq}: ${r.reason}`);
       return r;
     }
+    case 'records': return ops.purgeRecords(me);
     default: return ops.runRetention(me);
   }
 }

@@ -70,6 +70,16 @@ test('CLI on a real store: search, view -o, hold, delete refused on hold, export
   const verify = await as('root', ['log', 'verify']);
   t.is(verify.code, 0); t.true(verify.json.ok);
 
+  // The record deadlines on demand, and the review's record table (issue 19).
+  const rp = await as('root', ['records', 'purge']);
+  t.is(rp.code, 0, rp.stderr); t.is(rp.json.exportRecords, 0); t.is(rp.json.disabledUsers, 0);
+  const rv = await as('root', ['review']);
+  t.is(rv.code, 0, rv.stderr);
+  t.regex(rv.stdout, /Records and their deadlines/);
+  t.regex(rv.stdout, /^clips\s+2\s+\S+\s+0\s+retention 14 days/m);
+  t.regex(rv.stdout, /^export records\s+1\s/m);
+  t.regex(rv.stdout, /Nothing past its deadline\./);
+
   // Every one of those calls is in the log with user, action and criterion.
   const c2 = await openStoreContext(parseStoreConfig({ storeId: 'store-e2e', dataDir: data, mqtt: { url: 'mqtts://127.0.0.1', tls: { caPath: 'unused', certPath: 'unused', keyPath: 'unused' } } }), { masterKey: async () => { throw new Error('not needed'); } });
   t.teardown(() => c2.close());
