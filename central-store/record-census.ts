@@ -49,7 +49,8 @@ export function recordCensus(db: Db, receiptsPath: string, cfg: Cfg, now: number
     ? { ...count(db, 'redaction_plans', 'created_at', '', null), overdue: (db.prepare('SELECT COUNT(*) AS n FROM redaction_plans WHERE delete_after <= ?').get(new Date(now).toISOString()) as { n: number }).n }
     : { count: 0, oldest: null, overdue: 0 });
   add('access-log entries', 'central.db#access_log', `${cfg.accessLogMonths} months`, count(db, 'access_log', 'at', '', monthsAgo(now, cfg.accessLogMonths)));
-  add('destroyed key records', 'central.db#evidence_keys', `${d.keyDestructionMonths} months after destruction`, count(db, 'evidence_keys', 'destroyed_at', 'destroyed_at IS NOT NULL', null));
+  add('destroyed key records', 'central.db#evidence_keys', `${d.keyDestructionMonths} months after destruction`, count(db, 'evidence_keys', 'destroyed_at',
+    has(db, 'clips') ? "kind = 'epoch' AND destroyed_at IS NOT NULL AND name NOT IN (SELECT epoch_id FROM clips)" : 'destroyed_at IS NOT NULL', monthsAgo(now, d.keyDestructionMonths)));
   const r = existsSync(receiptsPath) ? new Database(receiptsPath, { readonly: true, fileMustExist: true }) : null;
   try {
     const none = { count: 0, oldest: null, overdue: 0 };
