@@ -15,11 +15,13 @@ type Cfg = Pick<StoreConfig, 'retention' | 'deadlines' | 'accessLogMonths'>;
 
 const has = (db: Db | Database.Database, table: string) => !!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table);
 
-function count(db: Db | Database.Database, table: string, col: string, where: string, cutoff: string | null): { count: number; oldest: string | null; overdue: number } {
+/** Rows matching `where`; past the deadline: those of them also matching `overdueWhere` (not exempt, e.g. not held) and older than `cutoff`. */
+function count(db: Db | Database.Database, table: string, col: string, where: string, cutoff: string | null, overdueWhere = ''): { count: number; oldest: string | null; overdue: number } {
   if (!has(db, table)) return { count: 0, oldest: null, overdue: 0 };
   const w = where ? `WHERE ${where}` : '';
   const r = db.prepare(`SELECT COUNT(*) AS n, MIN(${col}) AS o FROM ${table} ${w}`).get() as { n: number; o: string | null };
-  const overdue = cutoff === null ? 0 : (db.prepare(`SELECT COUNT(*) AS n FROM ${table} ${w ? `${w} AND` : 'WHERE'} ${col} < ?`).get(cutoff) as { n: number }).n;
+  const ow = [where, overdueWhere, `${col} < ?`].filter(Boolean).join(' AND ');
+  const overdue = cutoff === null ? 0 : (db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE ${ow}`).get(cutoff) as { n: number }).n;
   return { count: r.n, oldest: r.o, overdue };
 }
 
@@ -32,16 +34,16 @@ export function recordCensus(db: Db, receiptsPath: string, cfg: Cfg, now: number
   const out: RecordKind[] = [];
   const add = (kind: string, place: string, deadline: string, c: { count: number; oldest: string | null; overdue: number }) => out.push({ kind, place, deadline, ...c });
   add('clips', 'central.db#clips', `retention ${ret.defaultDays} days${Object.keys(ret.perPurpose).length ? ` (per purpose up to ${longest})` : ''} from the recording; not while held`,
-    count(db, 'clips', 'started_at', notHeld, daysAgo(now, longest)));
+    count(db, 'clips', 'started_at', '', daysAgo(now, longest), notHeld));
   add('deletions in progress', 'central.db#pending_deletions', 'the next retention run', count(db, 'pending_deletions', 'requested_at', '', null));
   add('evidence holds', 'central.db#holds', 'until lifted', count(db, 'holds', 'placed_at', '', null));
   add('hold history', 'central.db#hold_events', `${d.holdEventMonths} months after the clip is gone`,
-    count(db, 'hold_events', 'at', has(db, 'clips') && heldOk ? 'clip_id NOT IN (SELECT clip_id FROM clips) AND clip_id NOT IN (SELECT clip_id FROM holds)' : '', monthsAgo(now, d.holdEventMonths)));
+    count(db, 'hold_events', 'at', '', monthsAgo(now, d.holdEventMonths), has(db, 'clips') && heldOk ? 'clip_id NOT IN (SELECT clip_id FROM clips) AND clip_id NOT IN (SELECT clip_id FROM holds)' : ''));
   add('device-log entries', 'central.db#device_log_entries', `${d.deviceLogDays} days from receipt`, count(db, 'device_log_entries', 'received_at', '', daysAgo(now, d.deviceLogDays)));
-  add('wipe certificates', 'central.db#wipe_certificates', `${d.wipeCertificateDays} days from receipt; not while held`, count(db, 'wipe_certificates', 'received_at', notHeld, daysAgo(now, d.wipeCertificateDays)));
+  add('wipe certificates', 'central.db#wipe_certificates', `${d.wipeCertificateDays} days from receipt; not while held`, count(db, 'wipe_certificates', 'received_at', '', daysAgo(now, d.wipeCertificateDays), notHeld));
   add('ingest incidents', 'central.db#ingest_incidents', `${d.ingestIncidentDays} days from the last occurrence`, count(db, 'ingest_incidents', 'last_at', '', daysAgo(now, d.ingestIncidentDays)));
   add('camera certificates', 'central.db#camera_certs', `${d.cameraCertDays} days once no stored clip needs it`,
-    count(db, 'camera_certs', 'first_seen', has(db, 'clips') ? 'sha256 NOT IN (SELECT camera_cert_sha256 FROM clips WHERE camera_cert_sha256 IS NOT NULL)' : '', daysAgo(now, d.cameraCertDays)));
+    count(db, 'camera_certs', 'first_seen', '', daysAgo(now, d.cameraCertDays), has(db, 'clips') ? 'sha256 NOT IN (SELECT camera_cert_sha256 FROM clips WHERE camera_cert_sha256 IS NOT NULL)' : ''));
   add('export records', 'central.db#exports', `${d.exportRecordMonths} months`, count(db, 'exports', 'exported_at', '', monthsAgo(now, d.exportRecordMonths)));
   add('export packages on the server', 'exports/*', `one download, at most ${d.exportPackageHours} hours`, count(db, 'exports', 'exported_at', 'package_removed_at IS NULL', hoursAgo(now, d.exportPackageHours)));
   add('disabled accounts', 'central.db#users', `${d.disabledUserDays} days after disabling`, count(db, 'users', 'disabled_at', 'disabled_at IS NOT NULL', daysAgo(now, d.disabledUserDays)));
@@ -49,8 +51,8 @@ export function recordCensus(db: Db, receiptsPath: string, cfg: Cfg, now: number
     ? { ...count(db, 'redaction_plans', 'created_at', '', null), overdue: (db.prepare('SELECT COUNT(*) AS n FROM redaction_plans WHERE delete_after <= ?').get(new Date(now).toISOString()) as { n: number }).n }
     : { count: 0, oldest: null, overdue: 0 });
   add('access-log entries', 'central.db#access_log', `${cfg.accessLogMonths} months`, count(db, 'access_log', 'at', '', monthsAgo(now, cfg.accessLogMonths)));
-  add('destroyed key records', 'central.db#evidence_keys', `${d.keyDestructionMonths} months after destruction`, count(db, 'evidence_keys', 'destroyed_at',
-    has(db, 'clips') ? "kind = 'epoch' AND destroyed_at IS NOT NULL AND name NOT IN (SELECT epoch_id FROM clips)" : 'destroyed_at IS NOT NULL', monthsAgo(now, d.keyDestructionMonths)));
+  add('destroyed key records', 'central.db#evidence_keys', `${d.keyDestructionMonths} months after destruction`, count(db, 'evidence_keys', 'destroyed_at', 'destroyed_at IS NOT NULL',
+    monthsAgo(now, d.keyDestructionMonths), has(db, 'clips') ? "kind = 'epoch' AND name NOT IN (SELECT epoch_id FROM clips)" : ''));
   const r = existsSync(receiptsPath) ? new Database(receiptsPath, { readonly: true, fileMustExist: true }) : null;
   try {
     const none = { count: 0, oldest: null, overdue: 0 };
