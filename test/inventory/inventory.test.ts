@@ -16,6 +16,7 @@ import { sealSigningKey } from '../../central-store/signing-key.js';
 import { openStoreContext } from '../../central-store/store-context.js';
 import { Journal } from '../../dock-agent/journal.js';
 import { DeviceLog } from '../../firmware/device-log.js';
+import { IndexDb } from '../../firmware/vault/index-db.js';
 import type { FleetPki } from '../../hardware-sim/fleet/pki.js';
 import { runScenario } from '../../hardware-sim/fleet/runner.js';
 import { parseScenario } from '../../hardware-sim/fleet/scenario.js';
@@ -105,6 +106,12 @@ async function sevenMonths(root: string, centralDir: string, pki: FleetPki) {
     check(camLog.verify().ok, 'the camera log does not verify after pruning');
     check(camLog.since(0).every((e) => e.seq > through), 'entries central holds are still on the camera');
     camLog.close();
+    // ... and at that docking's LIST_CLIPS the vault drops the wipe certificates the receipt covers (Vault.dropTakenCerts).
+    const index = new IndexDb(path.join(flash, 'index.db'));
+    index.dropCerts(through, 1000);
+    index.scrubJournal();
+    check(index.keptCertCount() === 0, `${index.keptCertCount()} wipe certificates still kept on the camera`);
+    index.close();
 
     // Day 3: the hold is lifted; then seven months of daily jobs, as the server runs them.
     now = t0 + 3 * DAY;
