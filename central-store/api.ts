@@ -177,6 +177,10 @@ export function createApi(o: ApiOptions): Api {
     handle(req, res).catch((err) => { if (!res.headersSent) sendError(res, err); else res.destroy(); });
   };
   const server = o.tls ? https.createServer({ cert: o.tls.cert, key: o.tls.key, minVersion: 'TLSv1.2' }, listener) : http.createServer(listener);
+  // Node closes an idle keep-alive socket after 5 s and fetch clients reuse one for 4 s: with a loaded
+  // event loop the two race and a request goes out on a socket being closed ("fetch failed"). A longer
+  // server side keeps the client's own timeout the one that ends the connection.
+  server.keepAliveTimeout = 30_000;
   return {
     server,
     guard,
