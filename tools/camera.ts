@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openCameraSession } from '../dock-agent/serial/session.js';
-import { UsbWatch } from '../dock-agent/usb-watch.js';
+import { findCameraPort } from './find-camera-port.js';
 import { RevocationStore } from '../shared/pki/revocation-store.js';
 import { loadTrustStore } from '../shared/pki/trust-store.js';
 import { verifyPeerCertificate } from '../shared/pki/verify.js';
@@ -31,17 +31,6 @@ function parseTime(s: string | undefined): number {
   return ms;
 }
 
-async function findPort(usb: string): Promise<string> {
-  const m = /^([0-9a-f]{4}):([0-9a-f]{4})$/i.exec(usb);
-  if (!m) throw new UsageError('--usb: expected VID:PID in hex, e.g. 1d6b:0104');
-  const w = new UsbWatch({ vendorId: Number.parseInt(m[1]!, 16), productId: Number.parseInt(m[2]!, 16) });
-  const found = await w.start();
-  await w.stop();
-  if (found.length === 0) throw new Error(`no camera found over USB (${usb}); connect one or give --port`);
-  if (found.length > 1) throw new Error(`${found.length} cameras found (${found.map((d) => d.ttyPath).join(', ')}); choose one with --port`);
-  return found[0]!.ttyPath;
-}
-
 async function setClock(args: string[]): Promise<number> {
   const { values: v } = parseArgs({
     args, allowPositionals: false,
@@ -55,7 +44,7 @@ async function setClock(args: string[]): Promise<number> {
   const trust = loadTrustStore(v.identity);
   const revocation = new RevocationStore(join(v.identity, 'trust', 'crl.json'), trust.caCertPem).current();
   verifyPeerCertificate(trust.certPem, trust.caCertPem, 'technician', Date.now(), revocation); // throws: not a technician identity, or revoked
-  const port = v.port ?? (await findPort(v.usb ?? '1d6b:0104'));
+  const port = v.port ?? (await findCameraPort(v.usb ?? '1d6b:0104', (m) => new UsageError(m)));
   const line = await openSerialLine(port);
   const force = v.force ? { reason: v.reason! } : undefined;
   let result: Record<string, unknown>;

@@ -6,7 +6,7 @@ import { closeSync, openSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { openCameraSession, type SerialCameraSession } from '../dock-agent/serial/session.js';
-import { UsbWatch } from '../dock-agent/usb-watch.js';
+import { findCameraPort } from './find-camera-port.js';
 import { join } from 'node:path';
 import { RevocationStore } from '../shared/pki/revocation-store.js';
 import type { RevocationSet } from '../shared/pki/revocation.js';
@@ -40,17 +40,6 @@ function readLocal(path: string, keys: Record<string, string>): { header: Buffer
   } finally {
     closeSync(fd);
   }
-}
-
-async function findPort(usb: string): Promise<string> {
-  const m = /^([0-9a-f]{4}):([0-9a-f]{4})$/i.exec(usb);
-  if (!m) throw new Error(`--usb: expected VID:PID in hex, e.g. 1d6b:0104`);
-  const w = new UsbWatch({ vendorId: Number.parseInt(m[1]!, 16), productId: Number.parseInt(m[2]!, 16) });
-  const found = await w.start();
-  await w.stop();
-  if (found.length === 0) throw new Error(`no camera found over USB (${usb}); connect one or give --port`);
-  if (found.length > 1) throw new Error(`${found.length} cameras found (${found.map((d) => d.ttyPath).join(', ')}); choose one with --port`);
-  return found[0]!.ttyPath;
 }
 
 type Trust = ReturnType<typeof loadTrustStore>;
@@ -107,7 +96,7 @@ export async function run(args: string[]): Promise<number> {
   const revocation = new RevocationStore(join(v.identity, 'trust', 'crl.json'), trust.caCertPem).current();
   verifyPeerCertificate(trust.certPem, trust.caCertPem, 'technician', Date.now(), revocation); // throws: not a technician identity, or revoked
   const local = readLocal(bundle, trust.firmwareKeys);
-  const port = v.port ?? (await findPort(v.usb ?? '1d6b:0104'));
+  const port = v.port ?? (await findCameraPort(v.usb ?? '1d6b:0104'));
   const c = await connect(port, trust, revocation);
   const fw = new FirmwareClient(c.s.rpc);
   let result: Record<string, unknown>;
