@@ -90,8 +90,9 @@ export class Assembler {
 
   /**
    * Truncate to size, fsync, check the whole file's hash as read back; on mismatch find the bad chunks and
-   * forget them. `alongside` (the ingest's signature check) reads the same file on this thread while the
-   * hash runs on a worker; its outcome is returned with a match.
+   * forget them. `alongside` (the ingest's signature check) reads the same file first; when it succeeds
+   * and reports the file's sha256 that is the hash checked, otherwise a worker hashes the file. Its
+   * outcome is returned with a match.
    */
   async finalize<T = undefined>(clipId: string, chunkSize: number, bytes: number, sha256: string, alongside?: (path: string) => Promise<T>): Promise<FinalizeResult<T>> {
     const base = this.base(clipId, chunkSize);
@@ -101,11 +102,12 @@ export class Assembler {
       await fh.truncate(bytes);
       await fh.sync();
     } finally { await fh.close(); }
-    // Hash what is on disk after fsync, not what we meant to write.
-    const side = alongside ? Promise.allSettled([alongside(base + '.part')]).then((r) => r[0]!) : null;
-    const got = await hashFileOffThread(base + '.part').finally(() => side);
-    if (got === sha256) return { ok: true, path: base + '.part', alongside: side && await side };
-    await side;
+    // Hash what is on disk after fsync, not what we meant to write. A signature walk that succeeded
+    // already hashed every byte it read back (its sha256): hashing again would double the CPU per byte.
+    const side = alongside ? await Promise.allSettled([alongside(base + '.part')]).then((r) => r[0]!) : null;
+    const walked = side?.status === 'fulfilled' ? (side.value as { sha256?: unknown } | undefined)?.sha256 : undefined;
+    const got = typeof walked === 'string' ? walked : await hashFileOffThread(base + '.part');
+    if (got === sha256) return { ok: true, path: base + '.part', alongside: side as PromiseSettledResult<T> | null };
     const have = await this.have(clipId, chunkSize);
     const bad: number[] = [];
     const rf = await open(base + '.part', 'r');

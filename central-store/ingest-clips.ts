@@ -125,7 +125,7 @@ export function clipIngest(c: ClipIngestContext): (dockId: string, meta: ClipMet
     const have = await c.asm.have(aid, meta.chunkSize);
     const missing = missingRanges(meta.chunkCount, (i) => have.has(i));
     if (missing.length) return { v: 1, clipId: meta.clipId, req: meta.req, state: 'missing', missing, have: have.size };
-    // The camera's signature is checked on this thread while the worker hashes the same file.
+    // The camera's signature walk reads the file back after fsync; its SHA-256 is the hash checked.
     const r = await c.asm.finalize(aid, meta.chunkSize, meta.bytes, meta.sha256, (path) => verifyClipFile(path, auth.camera.cert.publicKey));
     if (!r.ok && 'bad' in r) return { v: 1, clipId: meta.clipId, req: meta.req, state: 'missing', missing: missingRanges(meta.chunkCount, (i) => !r.bad.includes(i)), have: have.size - r.bad.length };
     if (!r.ok) {
