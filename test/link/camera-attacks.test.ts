@@ -10,11 +10,11 @@ import path from 'node:path';
 import { openCameraSession } from '../../dock-agent/serial/session.js';
 import { startCameraProcess, type CameraProcess } from '../../hardware-sim/camera-process.js';
 import { createFleetPki, provisionCamera } from '../../hardware-sim/fleet/pki.js';
-import { startPtyPair } from '../../hardware-sim/serial.js';
 import { openSerialLine } from '../../shared/serial-port.js';
 import type { SerialLine } from '../../shared/hal.js';
 import { ErrorCode, MsgType } from '../../shared/wire/messages.js';
 import { stackedHeader } from '../wire/adversarial.js';
+import { dockOnFreshPty } from './dock-pty.js';
 import { RawPeer } from './raw-peer.js';
 
 const pki = createFleetPki();
@@ -35,13 +35,7 @@ test.after.always(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Dock the camera on a fresh pty; returns the dock end's path. */
-async function dock(t: import('ava').ExecutionContext): Promise<string> {
-  const pty = await startPtyPair();
-  t.teardown(() => pty.stop());
-  await cam.send({ op: 'dock', tty: pty.b });
-  return pty.a;
-}
+const dock = (t: import('ava').ExecutionContext) => dockOnFreshPty(t, cam);
 async function raw(t: import('ava').ExecutionContext, tty: string): Promise<RawPeer> {
   const line = await openSerialLine(tty);
   t.teardown(() => line.closeLine());

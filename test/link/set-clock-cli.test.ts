@@ -7,9 +7,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { openCameraSession } from '../../dock-agent/serial/session.js';
+import { dockOnFreshPty } from './dock-pty.js';
 import { startCameraProcess, type CameraProcess } from '../../hardware-sim/camera-process.js';
 import { createFleetPki, provisionCamera } from '../../hardware-sim/fleet/pki.js';
-import { startPtyPair } from '../../hardware-sim/serial.js';
 import { writeDurable } from '../../shared/durable-file.js';
 import { issueCertificate } from '../../shared/pki/ca.js';
 import { paths, writeIdentity } from '../../shared/pki/trust-store.js';
@@ -43,13 +43,7 @@ test.after.always(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Dock the camera on a fresh pty; returns the requester's end. */
-async function dock(t: import('ava').ExecutionContext): Promise<string> {
-  const pty = await startPtyPair();
-  t.teardown(() => pty.stop());
-  await cam.send({ op: 'dock', tty: pty.b });
-  return pty.a;
-}
+const dock = (t: import('ava').ExecutionContext) => dockOnFreshPty(t, cam);
 
 function cli(args: string[]): Promise<{ code: number; out: Record<string, any>; err: string }> {
   const p = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'tools/bodycam.ts'), 'camera', 'set-clock', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
