@@ -9,7 +9,6 @@ import mqtt from 'mqtt';
 import { EvidenceStore } from '../../central-store/evidence.js';
 import { getClip, incidents } from '../../central-store/clips-index.js';
 import { Uploader } from '../../dock-agent/uploader.js';
-import { GENESIS_HASH, entryHash } from '../../firmware/device-log.js';
 import { ClipWriter } from '../../shared/clip/writer.js';
 import { signDocument, type DeviceLogEntry, type WipeCertificateBody } from '../../shared/evidence.js';
 import { createLogger } from '../../shared/log.js';
@@ -20,6 +19,7 @@ import { mqttTlsOptions } from '../../shared/mqtt/connect.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { buildSignedClip, cameraCertB64, cameraIdentity, dockAuthFor, dockIdentity, testEpoch } from '../helpers/pki.js';
 import { makeCentral, makeClip, quiet, tmpDir } from './setup.js';
+import { chainAfter } from './log-chain.js';
 
 const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
 
@@ -117,18 +117,7 @@ test('a squatter under a real clip id cannot block it: the real clip is stored a
   t.deepEqual(kinds, ['clip-conflict', 'clip-refused', 'upload-refused']);
 });
 
-/** n chained device-log entries after `after` (seq and hash), as the camera's DeviceLog writes them. */
-function chain(n: number, after: { seq: number; hash: string } = { seq: 0, hash: GENESIS_HASH }, type = 'button'): DeviceLogEntry[] {
-  const out: DeviceLogEntry[] = [];
-  let prev = after.hash;
-  for (let i = 1; i <= n; i++) {
-    const e = { seq: after.seq + i, at: new Date(Date.now() + i).toISOString(), type, data: { i } };
-    const hash = entryHash(prev, e);
-    out.push({ ...e, prevHash: prev, hash });
-    prev = hash;
-  }
-  return out;
-}
+const chain = chainAfter;
 const head = (deviceId: string, e: DeviceLogEntry[], key: Parameters<typeof signDocument>[1]) =>
   signDocument({ v: 1, kind: 'device-log-head', deviceId, seq: e[e.length - 1]!.seq, hash: e[e.length - 1]!.hash }, key);
 

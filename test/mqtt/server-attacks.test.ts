@@ -17,7 +17,6 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { openStoreContext } from '../../central-store/store-context.js';
 import { parseStoreConfig } from '../../central-store/config.js';
 import { Uploader } from '../../dock-agent/uploader.js';
-import { GENESIS_HASH, entryHash } from '../../firmware/device-log.js';
 import { ClipWriter } from '../../shared/clip/writer.js';
 import { signDocument, type DeviceLogEntry, type SignedDocument, type WipeCertificateBody } from '../../shared/evidence.js';
 import { encodeChunk, encodeJson } from '../../shared/mqtt/codec.js';
@@ -28,6 +27,7 @@ import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { buildSignedClip, cameraCertB64, cameraIdentity, dockAuthFor, dockIdentity, testEpoch } from '../helpers/pki.js';
 import { PW } from '../store/helpers.js';
 import { quiet } from './setup.js';
+import { chainAfter } from './log-chain.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'server-attacks-'));
@@ -213,17 +213,7 @@ test.serial("a message under dock-1's topic signed with dock-2's real key is ref
   t.is((await clipOf(c.clip.clipId)).status, 404);
 });
 
-function chainOf(n: number, after = { seq: 0, hash: GENESIS_HASH }, type = 'button'): DeviceLogEntry[] {
-  const out: DeviceLogEntry[] = [];
-  let prev = after.hash;
-  for (let i = 1; i <= n; i++) {
-    const e = { seq: after.seq + i, at: new Date(Date.now() + i).toISOString(), type, data: { i } };
-    const hash = entryHash(prev, e);
-    out.push({ ...e, prevHash: prev, hash });
-    prev = hash;
-  }
-  return out;
-}
+const chainOf = chainAfter;
 const headOf = (deviceId: string, e: DeviceLogEntry[], key: KeyObject): SignedDocument =>
   signDocument({ v: 1, kind: 'device-log-head', deviceId, seq: e[e.length - 1]!.seq, hash: e[e.length - 1]!.hash }, key);
 const logRows = (deviceId: string) => readDb((db) => db.prepare('SELECT seq, chain_ok, entry_json FROM device_log_entries WHERE device_id = ? ORDER BY seq').all(deviceId) as { seq: number; chain_ok: number; entry_json: string }[]);
