@@ -84,6 +84,22 @@ export const StoreConfigSchema = z.object({
       }).strict(),
     }).strict(),
   ]).default({ backend: 'fs' }),
+  /** Where the index (clips, holds, users, log, ...) lives (docs/scale-out.md): central.db in dataDir (default) or PostgreSQL. */
+  index: z.discriminatedUnion('backend', [
+    z.object({ backend: z.literal('sqlite') }).strict(),
+    z.object({
+      backend: z.literal('postgres'),
+      postgres: z.object({
+        /** postgres://user@host:port/db, without a password (that is in passwordFile, PGPASSWORD or ~/.pgpass). */
+        url: z.string().min(1).refine((u) => { try { const x = new URL(u); return /^postgres(ql)?:$/.test(x.protocol); } catch { return false; } }, 'a postgres://user@host:port/database URL')
+          .refine((u) => { try { return !new URL(u).password; } catch { return true; } }, 'no password in the URL: put it in passwordFile (or PGPASSWORD, ~/.pgpass)'),
+        /** File holding the password of the URL's user (one line); outside the config, readable by the service only. */
+        passwordFile: z.string().min(1).optional(),
+        /** Connections this node keeps open at most. */
+        poolMax: z.number().int().min(1).max(200).default(10),
+      }).strict(),
+    }).strict(),
+  ]).default({ backend: 'sqlite' }),
   jobs: z.object({
     retentionEveryMinutes: z.number().int().min(1).default(60),
     logPurgeEveryHours: z.number().int().min(1).default(24),
@@ -104,6 +120,7 @@ export function loadStoreConfig(file: string): StoreConfig {
     ...c, dataDir: abs(c.dataDir),
     mqtt: { ...c.mqtt, tls: { ...c.mqtt.tls, caPath: abs(c.mqtt.tls.caPath), certPath: abs(c.mqtt.tls.certPath), keyPath: abs(c.mqtt.tls.keyPath) } }, exportsDir: c.exportsDir && abs(c.exportsDir), masterKeyFile: c.masterKeyFile && abs(c.masterKeyFile), revocationListPath: c.revocationListPath && abs(c.revocationListPath),
     api: { ...c.api, tls: c.api.tls && { certPath: abs(c.api.tls.certPath), keyPath: abs(c.api.tls.keyPath) } },
+    index: c.index.backend === 'postgres' ? { ...c.index, postgres: { ...c.index.postgres, passwordFile: c.index.postgres.passwordFile && abs(c.index.postgres.passwordFile) } } : c.index,
     blobs: c.blobs.backend === 's3' ? { ...c.blobs, s3: { ...c.blobs.s3, credentialsFile: c.blobs.s3.credentialsFile && abs(c.blobs.s3.credentialsFile) } } : c.blobs,
   };
 }

@@ -13,6 +13,7 @@ import { openClipStream, readStoredHeader } from './clip-stream.js';
 import { migrateIngest, setPurpose, type ClipRow } from './clips-index.js';
 import type { Db } from './db.js';
 import { MIGRATIONS } from './index/migrations.js';
+import type { Index } from './index/port.js';
 import { SqliteIndex } from './index/sqlite.js';
 import { ReceiptBook, type DeletionReceipt } from './deletion-receipts.js';
 import { exportPackage, purgeExports, removePackage, writePackage, type ExportItem, type ExportLabel, type ExportPackage, type ExportResult } from './export.js';
@@ -101,6 +102,8 @@ function parse<T>(schema: z.ZodType<T>, v: unknown, field?: string): T {
 export interface EvidenceStoreOptions {
   /** Data directory: keys/ (master-key encrypted) and receipts.db live here. */
   dir: string; db: Db; blobs: BlobPort;
+  /** The index port (docs/scale-out.md); default: sqlite on `db`. */
+  index?: Index;
   /** 32 bytes (scrypt of a passphrase, or a KMS-fetched key file; see keys.ts). Never stored in dir. */
   masterKey: Buffer;
   /** The store's signing key (Ed25519): deletion, key-destruction receipts and export manifests. */
@@ -125,8 +128,8 @@ export class EvidenceStore {
 
   private constructor(private readonly db: Db, private readonly blobs: BlobPort, readonly keys: KeyStore, private readonly receipts: ReceiptBook,
     readonly retention: RetentionConfig, private readonly o: EvidenceStoreOptions, private readonly now: () => number, private readonly log: Logger,
-    /** The tables already behind the index port (docs/scale-out.md), on this store's sqlite connection. */
-    readonly index: SqliteIndex) {}
+    /** The tables already behind the index port (docs/scale-out.md). */
+    readonly index: Index) {}
 
   static async open(o: EvidenceStoreOptions): Promise<EvidenceStore> {
     if (typeof o.dir !== 'string' || !o.dir) throw new StoreError('bad-input', 'dir: required');
@@ -140,7 +143,7 @@ export class EvidenceStore {
     migrateIngest(o.db);
     migrateRetention(o.db);
     migrateHolds(o.db);
-    const index = new SqliteIndex(o.db);
+    const index = o.index ?? SqliteIndex.for(o.db);
     await index.migrate(MIGRATIONS);
     migrateMarkers(o.db);
     migrateCases(o.db);

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { issueText } from '../shared/config.js';
 import type { AccessLog } from './access-log.js';
 import type { Db } from './db.js';
+import type { Index } from './index/port.js';
 import { reviewReport } from './review.js';
 import type { RecordKind } from './record-census.js';
 import { INCIDENT_KINDS, fleet, incidents, type IncidentKind } from './clips-index.js';
@@ -56,7 +57,7 @@ export const WRONG_LOGIN = 'wrong username or password';
 const lockedOr = (now: boolean) => now ? ' (locked by this failure, wrong password)' : ' (wrong password)';
 
 export class Operations {
-  constructor(private readonly o: { db: Db; users: Users; log: AccessLog; evidence: () => Promise<EvidenceApi>; redaction?: () => Promise<RedactionApi>; now?: () => number; logMonths?: number; disabledUserDays?: number;
+  constructor(private readonly o: { db: Db; index?: Index; users: Users; log: AccessLog; evidence: () => Promise<EvidenceApi>; redaction?: () => Promise<RedactionApi>; now?: () => number; logMonths?: number; disabledUserDays?: number;
     /** Each record kind's count, oldest and deadline for the review (record-census.ts). */
     census?: () => RecordKind[] }) {}
   get log(): AccessLog { return this.o.log; }

@@ -8,6 +8,8 @@ import type { BlobPort } from './blob/port.js';
 import { storePaths, type StoreConfig } from './config.js';
 import { openCentralDb, type Db } from './db.js';
 import { EvidenceStore } from './evidence.js';
+import { openIndex } from './index/open.js';
+import type { Index } from './index/port.js';
 import { masterKeyFromPassphrase, readMasterKeyFile } from './keys.js';
 import { Operations } from './operations.js';
 import { DetectPool } from './redaction/detect-pool.js';
@@ -18,7 +20,10 @@ import { loadOrCreateSigningKey } from './signing-key.js';
 import { Users, type ScryptParams } from './users.js';
 
 export interface StoreContext {
-  config: StoreConfig; db: Db; users: Users; log: AccessLog; ops: Operations; blobs: BlobPort;
+  config: StoreConfig; db: Db;
+  /** The index port: sqlite on `db` (default) or PostgreSQL (config.index); the tables behind it are in docs/scale-out.md. */
+  index: Index;
+  users: Users; log: AccessLog; ops: Operations; blobs: BlobPort;
   evidence(): Promise<EvidenceStore>;
   signingKey(): Promise<{ privateKey: KeyObject; publicKey: KeyObject }>;
   close(): Promise<void>;
@@ -42,8 +47,10 @@ export async function openStoreContext(config: StoreConfig, o: { masterKey: () =
   const db = openCentralDb(p.db);
   // The server and CLI calls share the file: wait for each other's write locks instead of failing.
   db.pragma('busy_timeout = 10000');
+  let index: Index;
+  try { index = await openIndex(config, db); } catch (err) { db.close(); throw err; }
   let blobs: BlobPort;
-  try { blobs = await openBlobStore(config, p.blobs); } catch (err) { db.close(); throw err; }
+  try { blobs = await openBlobStore(config, p.blobs); } catch (err) { await index.close(); db.close(); throw err; }
   const users = new Users(db, { now: o.now, maxFailures: config.lockoutAfter, scrypt: o.scrypt });
   const log = new AccessLog(db, { now: o.now });
   let master: Promise<Buffer> | undefined;
@@ -51,19 +58,20 @@ export async function openStoreContext(config: StoreConfig, o: { masterKey: () =
   let evidence: Promise<EvidenceStore> | undefined;
   const signingKey = () => signing ??= (master ??= o.masterKey()).then((m) => loadOrCreateSigningKey(p.signingKey, p.signingPub, m));
   const openEvidence = () => evidence ??= (async () => EvidenceStore.open({
-    dir: config.dataDir, db, blobs, masterKey: await (master ??= o.masterKey()), signingKey: (await signingKey()).privateKey,
+    dir: config.dataDir, db, index, blobs, masterKey: await (master ??= o.masterKey()), signingKey: (await signingKey()).privateKey,
     storeId: config.storeId, retention: config.retention, deadlines: config.deadlines, exportsDir: p.exports, now: o.now,
   }))();
   // The detector threads start on the first redaction only (≈ 1 s, 2 × ≈ 100 MB).
   let pool: Promise<DetectPool> | undefined;
-  const redaction = new RedactionService({ db, evidence: openEvidence, pool: () => pool ??= DetectPool.open({ minScore: 0.3 }), now: o.now });
-  const ops = new Operations({ db, users, log, evidence: openEvidence, redaction: async () => redaction, now: o.now, logMonths: config.accessLogMonths, disabledUserDays: config.deadlines.disabledUserDays,
+  const redaction = new RedactionService({ db, index, evidence: openEvidence, pool: () => pool ??= DetectPool.open({ minScore: 0.3 }), now: o.now });
+  const ops = new Operations({ db, index, users, log, evidence: openEvidence, redaction: async () => redaction, now: o.now, logMonths: config.accessLogMonths, disabledUserDays: config.deadlines.disabledUserDays,
     census: () => recordCensus(db, path.join(config.dataDir, 'receipts.db'), config, (o.now ?? Date.now)()) });
   return {
-    config, db, users, log, ops, blobs, evidence: openEvidence, signingKey,
+    config, db, index, users, log, ops, blobs, evidence: openEvidence, signingKey,
     async close() {
       if (pool) await (await pool.catch(() => undefined))?.close();
       if (evidence) await (await evidence.catch(() => undefined))?.close();
+      await index.close();
       db.close();
     },
   };

@@ -22,8 +22,8 @@ export class PgIndex implements Index {
   readonly dialect = 'pg' as const;
   private constructor(readonly pool: pg.Pool) {}
 
-  static async open(url: string, o: { field?: string; max?: number } = {}): Promise<PgIndex> {
-    const pool = new pg.Pool({ connectionString: url, max: o.max ?? 10, connectionTimeoutMillis: 10_000 });
+  static async open(url: string, o: { field?: string; passwordField?: string; max?: number; password?: string } = {}): Promise<PgIndex> {
+    const pool = new pg.Pool({ connectionString: url, max: o.max ?? 10, connectionTimeoutMillis: 10_000, ...(o.password !== undefined ? { password: o.password } : {}) });
     pool.on('error', () => undefined); // an idle client's broken connection: the next query reports it
     try {
       const c = await pool.connect();
@@ -33,7 +33,9 @@ export class PgIndex implements Index {
     } catch (err) {
       await pool.end().catch(() => undefined);
       const e = err as NodeJS.ErrnoException;
-      throw new ConfigError(`${o.field ?? 'config.index.postgres.url'}: cannot use PostgreSQL at ${redact(url)}: ${e.code ?? e.name}: ${e.message}`);
+      // 28P01 wrong password, 28000 no such role / not allowed by pg_hba: the credentials, not the address.
+      const field = (e.code === '28P01' || e.code === '28000') && o.passwordField ? o.passwordField : (o.field ?? 'config.index.postgres.url');
+      throw new ConfigError(`${field}: cannot use PostgreSQL at ${redact(url)}: ${e.code ?? e.name}: ${e.message}`);
     }
     return new PgIndex(pool);
   }

@@ -4,12 +4,24 @@
 import { openCentralDb, type Db } from '../db.js';
 import type { Index, Migration, Unit } from './port.js';
 
+const shared = new WeakMap<Db, SqliteIndex>();
+
 export class SqliteIndex implements Index {
   readonly dialect = 'sqlite' as const;
   private queue: Promise<unknown> = Promise.resolve();
   constructor(readonly db: Db, private readonly owned = false) {}
 
   static open(path: string): SqliteIndex { return new SqliteIndex(openCentralDb(path), true); }
+
+  /**
+   * The one index over a connection that something else opened. One per connection: units queue per
+   * index, and a second index on the same connection would begin its unit inside the first one's.
+   */
+  static for(db: Db): SqliteIndex {
+    let ix = shared.get(db);
+    if (!ix) shared.set(db, ix = new SqliteIndex(db));
+    return ix;
+  }
 
   private unit(): Unit {
     const db = this.db;

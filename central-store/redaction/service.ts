@@ -3,6 +3,7 @@
 // operations layer (operations.ts) checks permissions and logs every step; this is the work itself.
 import { Readable } from 'node:stream';
 import type { Db } from '../db.js';
+import type { Index } from '../index/port.js';
 import { analyseClip, type OpenClip } from './analyse.js';
 import type { DetectPool } from './detect-pool.js';
 import { checkPlan, type Plan } from './plan.js';
@@ -48,7 +49,7 @@ export function caseView(rows: StoredPlan[]) {
 export type CaseView = NonNullable<ReturnType<typeof caseView>>;
 
 export class RedactionService {
-  constructor(private readonly o: { db: Db; evidence: () => Promise<RedactionEvidence>; pool: () => Promise<DetectPool>; now?: () => number; detectEvery?: number }) {
+  constructor(private readonly o: { db: Db; index?: Index; evidence: () => Promise<RedactionEvidence>; pool: () => Promise<DetectPool>; now?: () => number; detectEvery?: number }) {
     migratePlans(o.db);
   }
   private now(): number { return (this.o.now ?? Date.now)(); }

@@ -1,0 +1,132 @@
+// The store's `index` setting: sqlite on central.db by default, PostgreSQL when configured. Bad or
+// unreachable PostgreSQL settings exit 78 naming the field; while some tables are not behind the port
+// yet, a PostgreSQL-backed store refuses to start naming them (never half the records in each).
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { parseStoreConfig } from '../../central-store/config.js';
+import { openCentralDb } from '../../central-store/db.js';
+import { MIGRATIONS } from '../../central-store/index/migrations.js';
+import { NOT_ON_PORT } from '../../central-store/index/not-yet.js';
+import { openIndex } from '../../central-store/index/open.js';
+import { PgIndex } from '../../central-store/index/pg.js';
+import { SqliteIndex } from '../../central-store/index/sqlite.js';
+import { openStoreContext } from '../../central-store/store-context.js';
+import { ConfigError } from '../../shared/config.js';
+import { testPostgres } from '../helpers/backends/index.js';
+
+const MQTT = { url: 'mqtts://127.0.0.1:1', tls: { caPath: 'ca', certPath: 'c', keyPath: 'k' } };
+const base = { storeId: 's', dataDir: '/tmp/x', mqtt: MQTT };
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+async function tempDir(t: import('ava').ExecutionContext, prefix: string): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+test('config: sqlite by default; a PostgreSQL URL must not carry its password; errors name the field', (t) => {
+  t.deepEqual(parseStoreConfig(base).index, { backend: 'sqlite' });
+  const c = parseStoreConfig({ ...base, index: { backend: 'postgres', postgres: { url: 'postgres://bodycam@db.internal:5432/bodycam', passwordFile: '/etc/bodycam/pg' } } });
+  t.deepEqual(c.index, { backend: 'postgres', postgres: { url: 'postgres://bodycam@db.internal:5432/bodycam', passwordFile: '/etc/bodycam/pg', poolMax: 10 } });
+  t.throws(() => parseStoreConfig({ ...base, index: { backend: 'postgres', postgres: { url: 'postgres://bodycam:secret@db/x' } } }),
+    { message: /^config\.index\.postgres\.url: no password in the URL/ });
+  t.throws(() => parseStoreConfig({ ...base, index: { backend: 'postgres', postgres: { url: 'http://db/x' } } }), { message: /^config\.index\.postgres\.url: a postgres:\/\// });
+  t.throws(() => parseStoreConfig({ ...base, index: { backend: 'postgres', postgres: { url: 'postgres://db/x', poolMax: 0 } } }), { message: /^config\.index\.postgres\.poolMax:/ });
+  t.throws(() => parseStoreConfig({ ...base, index: { backend: 'mysql' } }), { message: /^config\.index\.backend:/ });
+});
+
+test('sqlite: one index per connection, migrations applied at open, the store context carries it', async (t) => {
+  const dir = await tempDir(t, 'index-open-');
+  const db = openCentralDb(path.join(dir, 'central.db'));
+  t.teardown(() => db.close());
+  const ix = await openIndex(parseStoreConfig(base), db);
+  t.is(ix, SqliteIndex.for(db), 'the same index for the same connection');
+  const names = (db.prepare('SELECT name FROM migrations').all() as { name: string }[]).map((r) => r.name);
+  for (const m of MIGRATIONS) t.true(names.includes(m.name), m.name);
+});
+
+// NOT_ON_PORT must be exactly what a store creates outside the port, or the refusal below would lie.
+test('the not-yet list is exactly the tables a full store creates that no port migration creates', async (t) => {
+  const dir = await tempDir(t, 'index-cover-');
+  const ctx = await openStoreContext(parseStoreConfig({ ...base, dataDir: dir }), { masterKey: async () => randomBytes(32) });
+  t.teardown(() => ctx.close());
+  await ctx.evidence();
+  const tables = (file: string) => {
+    const d = new Database(file, { readonly: true });
+    try { return (d.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[]).map((r) => r.name); } finally { d.close(); }
+  };
+  const all = new Set([...tables(path.join(dir, 'central.db')), ...tables(path.join(dir, 'receipts.db'))]);
+  const fresh = SqliteIndex.open(path.join(dir, 'ported.db'));
+  await fresh.migrate(MIGRATIONS);
+  const ported = new Set(tables(path.join(dir, 'ported.db')));
+  await fresh.close();
+  const outside = [...all].filter((n) => !ported.has(n)).sort();
+  t.deepEqual(outside, [...NOT_ON_PORT].sort());
+  t.true(ported.has('exports'));
+});
+
+const server = await testPostgres();
+if (!server.ok) test.skip(`PostgreSQL index start tests skipped: ${server.reason}`, () => undefined);
+else {
+  const url = server.value;
+  let n = 0;
+  async function freshDb(t: import('ava').ExecutionContext): Promise<string> {
+    const name = `open_${process.pid}_${n++}`;
+    const c = new pg.Client({ connectionString: url }); await c.connect();
+    await c.query(`CREATE DATABASE ${name}`); await c.end();
+    t.teardown(async () => { const d = new pg.Client({ connectionString: url }); await d.connect(); await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`); await d.end(); });
+    const u = new URL(url); u.pathname = `/${name}`;
+    return u.toString();
+  }
+  const pgConfig = (u: string, extra: object = {}) => parseStoreConfig({ ...base, index: { backend: 'postgres', postgres: { url: u, ...extra } } });
+
+  test('pg: refuses while tables are not behind the port, naming them; opens and migrates once all are', async (t) => {
+    const u = await freshDb(t);
+    const dir = await tempDir(t, 'index-pg-open-');
+    const db = openCentralDb(path.join(dir, 'central.db'));
+    t.teardown(() => db.close());
+    const e = await t.throwsAsync(openIndex(pgConfig(u), db, { notOnPort: ['clips', 'holds'] }));
+    t.true(e instanceof ConfigError);
+    t.is(e!.message, 'config.index.backend: the PostgreSQL index is not complete yet; these tables are still sqlite-only: clips, holds (use "sqlite" until they move, docs/scale-out.md)');
+    const ix = await openIndex(pgConfig(u), db, { notOnPort: [] });
+    t.teardown(() => ix.close());
+    t.true(ix instanceof PgIndex);
+    const rows = await ix.tx((q) => q.all<{ name: string }>('SELECT name FROM migrations ORDER BY name'));
+    t.deepEqual(rows.map((r) => r.name).sort(), MIGRATIONS.map((m) => m.name).sort());
+  });
+
+  test('pg: an unreadable password file is a config error naming it', async (t) => {
+    const dir = await tempDir(t, 'index-pg-pw-');
+    const db = openCentralDb(path.join(dir, 'central.db'));
+    t.teardown(() => db.close());
+    await t.throwsAsync(openIndex(pgConfig(url, { passwordFile: path.join(dir, 'none') }), db), { instanceOf: ConfigError, message: /^config\.index\.postgres\.passwordFile: cannot read .*ENOENT/ });
+  });
+
+  async function serverExit(t: import('ava').ExecutionContext, index: object): Promise<{ code: number | null; err: string }> {
+    const dir = await tempDir(t, 'index-main-');
+    for (const f of ['ca', 'c', 'k']) await writeFile(path.join(dir, f), 'x');
+    await writeFile(path.join(dir, 'master.key'), randomBytes(32));
+    const cfg = path.join(dir, 'store.json');
+    await writeFile(cfg, JSON.stringify({ ...base, dataDir: 'data', index }));
+    const p = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'central-store/main.ts'), cfg], { cwd: ROOT,
+      env: { ...process.env, LOG_LEVEL: 'silent', BODYCAM_MASTER_KEY_FILE: path.join(dir, 'master.key') }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = ''; p.stderr!.on('data', (d) => { err += d; });
+    return { code: await new Promise((r) => p.on('close', r)), err };
+  }
+
+  test('server start: unreachable PostgreSQL, or an index not yet complete on it, exits 78 naming the setting', async (t) => {
+    const down = await serverExit(t, { backend: 'postgres', postgres: { url: 'postgres://bodycam@127.0.0.1:9/x' } });
+    t.is(down.code, 78, down.err);
+    t.regex(down.err, /config\.index\.postgres\.url: cannot use PostgreSQL at postgres:\/\/bodycam@127\.0\.0\.1:9\/x: ECONNREFUSED/);
+    if (!NOT_ON_PORT.length) return;
+    const partial = await serverExit(t, { backend: 'postgres', postgres: { url: await freshDb(t) } });
+    t.is(partial.code, 78, partial.err);
+    t.regex(partial.err, /config\.index\.backend: the PostgreSQL index is not complete yet; these tables are still sqlite-only: /);
+  });
+}
