@@ -11,6 +11,7 @@ import { createLogger, type Logger } from '../shared/log.js';
 import { verifyReceipt } from '../shared/receipt-check.js';
 import { checkId } from '../shared/mqtt/topics.js';
 import { ErrorCode, WireError } from '../shared/wire/messages.js';
+import { GrowingSpool, PullAborted } from './growing-spool.js';
 import type { Journal } from './journal.js';
 import type { CameraSession } from './types.js';
 import type { Uploader } from './uploader.js';
@@ -184,14 +185,25 @@ export class DockAgent {
         if (clip.deviceId !== session.deviceId) { this.log.warn({ clipId: clip.clipId }, 'clip names another device; skipped'); continue; }
         const j = this.d.journal.get(clip.clipId);
         if (j?.state === 'wiped') continue;
+        let delivery: Promise<SignedDocument>;
         if (!j || j.state === 'pulling') {
-          const spool = path.join(this.d.spoolDir, `${checkId('clipId', clip.clipId)}.clip`);
-          this.d.journal.startPull(clip, spool);
-          await lock(() => session.pullClip(clip, spool));
+          const spoolPath = path.join(this.d.spoolDir, `${checkId('clipId', clip.clipId)}.clip`);
+          this.d.journal.startPull(clip, spoolPath);
+          // Pipelined: chunks go to central while the rest is still coming over the serial line.
+          const growing = new GrowingSpool();
+          delivery = this.deliver(clip.clipId, growing);
+          delivery.catch(() => undefined);
+          try {
+            await lock(() => session.pullClip(clip, spoolPath, (n) => growing.advance(n)));
+          } catch (err) {
+            growing.fail(err);
+            throw err;
+          }
           this.d.journal.markPulled(clip.clipId);
+          growing.verify();
           this.emit({ type: 'pulled', clipId: clip.clipId, deviceId: clip.deviceId });
-        }
-        const task = this.deliver(clip.clipId).then((receipt) => signal.aborted ? undefined : lock(() => this.wipe(session, clip, receipt)));
+        } else delivery = this.deliver(clip.clipId);
+        const task = delivery.then((receipt) => signal.aborted ? undefined : lock(() => this.wipe(session, clip, receipt)));
         // A later pull can fail and end this docking before the task settles; its rejection (a wipe on
         // the closed session) must not go unhandled, which kills the dock. The journal keeps the clip
         // 'receipted', so the next session wipes it.
@@ -212,8 +224,12 @@ export class DockAgent {
     }
   }
 
-  /** Deliver a pulled clip until a verified receipt is in the journal; one delivery per clip at a time. */
-  deliver(clipId: string): Promise<SignedDocument> {
+  /**
+   * Deliver a clip until a verified receipt is in the journal; one delivery per clip at a time. `growing`:
+   * the clip is still being pulled (journal state 'pulling', which stays until the pull verified, so a
+   * restart pulls the rest); a pull that ends short ends this delivery, the next docking starts another.
+   */
+  deliver(clipId: string, growing?: GrowingSpool): Promise<SignedDocument> {
     const running = this.delivering.get(clipId);
     if (running) return running;
     const p = this.track((async () => {
@@ -222,16 +238,19 @@ export class DockAgent {
         const j = this.d.journal.get(clipId);
         if (!j) throw new Error(`clip ${clipId} is not in the journal`);
         if (j.receipt) return j.receipt;
+        if (j.state === 'pulling' && !growing) throw new Error(`clip ${clipId} is not pulled yet`);
+        // 'uploading' once the pull verified: before that a restart must pull, not deliver, the clip.
+        const progress = (n: number) => { if (growing?.isVerified !== false) this.d.journal.markUploading(clipId, n); };
         try {
-          this.d.journal.markUploading(clipId, j.chunksSent);
+          progress(j.chunksSent);
           const receipt = await this.withUploadSlot(() => this.d.uploader.upload(j.summary, j.spoolPath, (n) => {
-            if (n % 64 === 0) this.d.journal.markUploading(clipId, n);
-          }));
+            if (n % 64 === 0) progress(n);
+          }, growing));
           this.d.journal.markReceipted(clipId, receipt);
           this.emit({ type: 'receipted', clipId, deviceId: j.deviceId });
           return receipt;
         } catch (err) {
-          if (this.stopCtrl.signal.aborted) throw err;
+          if (this.stopCtrl.signal.aborted || err instanceof PullAborted) throw err;
           this.log.warn({ err: String(err), clipId }, 'delivery failed; retrying');
           await sleep(wait, this.stopCtrl.signal);
           wait = Math.min(wait * 2, this.backoff.maxMs);

@@ -2,10 +2,11 @@
 // a clip (meta), the central store answers with the chunks it lacks, the dock sends those with a
 // bounded window of QoS 1 publishes, and asks again until the answer is a receipt it can verify.
 import type { KeyLike } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { MqttClient } from 'mqtt';
 import type { ClipSummary, DeviceLogEntry, SignedDocument } from '../shared/evidence.js';
 import { createLogger, type Logger } from '../shared/log.js';
+import type { GrowingSpool } from './growing-spool.js';
 import {
   AckSchema, CHUNK_HEADER_BYTES, DEFAULT_CHUNK_SIZE, StatusSchema, chunkCountOf, decodeJson, deviceLogFacts, docRef, encodeJson, metaFacts,
   sealChunk, wipeCertFacts, type Ack, type ClipMeta, type Status,
@@ -118,8 +119,13 @@ export class Uploader {
     );
   }
 
-  /** Deliver a clip file; resolves with the central store's receipt, verified against the trusted key. */
-  async upload(clip: ClipSummary, file: string, onProgress?: (chunksSent: number, chunkCount: number) => void): Promise<SignedDocument> {
+  /**
+   * Deliver a clip file; resolves with the central store's receipt, verified against the trusted key.
+   * `growing`: the serial pull is still writing the file. Chunks go out as their bytes arrive, and central
+   * is asked again (which is what lets it finish and receipt the clip) only once the pull verified the
+   * whole file's SHA-256; a pull that ends short rejects the upload (its chunks stay with central).
+   */
+  async upload(clip: ClipSummary, file: string, onProgress?: (chunksSent: number, chunkCount: number) => void, growing?: GrowingSpool): Promise<SignedDocument> {
     if (!clip.sha256) throw new Error(`clip ${clip.clipId}: no sha256 (still recording?)`);
     if (clip.state === 'recording') throw new Error(`clip ${clip.clipId}: still recording`);
     const chunkCount = chunkCountOf(clip.bytes, this.chunkSize);
@@ -128,29 +134,37 @@ export class Uploader {
     const meta: Omit<ClipMeta, 'req'> = {
       v: 2, ...facts, chunkCount, ...signDockAuth(this.opts.identity, 'upload', metaFacts(facts), this.camCert(clip.deviceId)),
     };
-    const fh = await open(file, 'r');
+    // Opened once the pull has written its first verified bytes (the pull creates the file).
+    let fh: Promise<FileHandle> | undefined;
+    const handle = () => (fh ??= open(file, 'r'));
     try {
       let sent = 0;
-      for (;;) {
+      for (let round = 0; ; round++) {
+        // The first ask only learns what central lacks; later ones may make it finish: the pull's end-to-end hash first.
+        if (round > 0) await growing?.whole();
         const status = await this.askStatus(meta);
         if (status.state === 'complete') {
+          // Central already held every byte (hash-checked there); the dock journals it only after its own pull verified.
+          await growing?.whole();
           verifyReceipt(status.receipt, this.opts.centralPublicKey, { clipId: clip.clipId, deviceId: clip.deviceId, sha256: clip.sha256, bytes: clip.bytes });
           return status.receipt;
         }
         if (status.state === 'rejected') throw new Error(`central rejected clip ${clip.clipId}: ${status.reason}`);
         const indices: number[] = [];
         for (const [a, b] of status.missing) for (let i = Math.max(0, a); i <= Math.min(b, chunkCount - 1); i++) indices.push(i);
-        await this.sendChunks(fh, meta.clipId, clip.bytes, indices, () => onProgress?.(++sent, chunkCount));
+        await this.sendChunks(handle, meta.clipId, clip.bytes, indices, () => onProgress?.(++sent, chunkCount), growing);
       }
-    } finally { await fh.close(); }
+    } finally { await fh?.then((h) => h.close(), () => undefined); }
   }
 
-  private async sendChunks(fh: import('node:fs/promises').FileHandle, clipId: string, bytes: number, indices: number[], done: () => void): Promise<void> {
+  private async sendChunks(handle: () => Promise<FileHandle>, clipId: string, bytes: number, indices: number[], done: () => void, growing?: GrowingSpool): Promise<void> {
     let next = 0;
     const worker = async () => {
       while (next < indices.length && !this.closed) {
         const i = indices[next++];
         const len = Math.min(this.chunkSize, bytes - i * this.chunkSize);
+        await growing?.until(i * this.chunkSize + len);
+        const fh = await handle();
         // Read straight into the payload behind its header: no second 256 KiB copy per chunk.
         const frame = Buffer.allocUnsafe(CHUNK_HEADER_BYTES + len);
         const { bytesRead } = await fh.read(frame, CHUNK_HEADER_BYTES, len, i * this.chunkSize);

@@ -53,7 +53,7 @@ export class FakeCamera {
       deviceId: cam.deviceId,
       cameraCert: cam.certB64,
       async listClips() { live('listClips'); return [...cam.clips.values()].map((c) => c.summary); },
-      async pullClip(clip, dest) {
+      async pullClip(clip, dest, onProgress) {
         live(`pull:${clip.clipId}`);
         cam.pulls.set(clip.clipId, (cam.pulls.get(clip.clipId) ?? 0) + 1);
         const c = cam.clips.get(clip.clipId);
@@ -65,6 +65,7 @@ export class FakeCamera {
             if (closed) throw new Error('session closed mid-pull');
             if (cam.pullDelayMs) await new Promise((r) => setTimeout(r, cam.pullDelayMs));
             await fh.write(c.data, off, Math.min(65536, c.data.length - off), off);
+            onProgress?.(Math.min(c.data.length, off + 65536));
           }
         } finally { await fh.close(); }
         if (createHash('sha256').update(await readFile(dest)).digest('hex') !== clip.sha256) throw new Error('pulled file hash mismatch');

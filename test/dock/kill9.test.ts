@@ -1,7 +1,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import readline from 'node:readline';
 import Database from 'better-sqlite3';
@@ -69,10 +69,10 @@ test('dock agent killed -9 mid-upload: restarts from the journal, no re-pull, no
 const clipFiles = async (dir: string) => (await readdir(path.join(dir, 'camera'))).filter((f) => !f.endsWith('.cert'));
 
 /** Run the agent again until it exits: it must end with an empty journal. Counts lost wipe answers. */
-async function restartToEnd(t: ExecutionContext, args: string[]): Promise<{ unanswered: number }> {
+async function restartToEnd(t: ExecutionContext, args: string[], env: Record<string, string> = {}): Promise<{ unanswered: number }> {
   let done: { type: string; journal?: number } | null = null;
   let unanswered = 0;
-  const second = runChild(args, (e) => { if (e.type === 'all-done') done = e; if (e.type === 'wipe-unanswered') unanswered++; });
+  const second = runChild(args, (e) => { if (e.type === 'all-done') done = e; if (e.type === 'wipe-unanswered') unanswered++; }, env);
   t.teardown(() => { second.child.kill('SIGKILL'); });
   t.is(await second.exited, 0);
   t.deepEqual(done, { type: 'all-done', journal: 0 });
@@ -101,4 +101,41 @@ test('dock agent killed -9 between the camera\'s wipe and its journal entry: the
   t.deepEqual(await readdir(path.join(dir, 'spool')), [], 'no spool copy left on the dock');
   for (const [id, data] of originals) t.true((await blobBytes(central, id)).equals(data));
   t.is((central.db.prepare('SELECT COUNT(*) AS n FROM wipe_certificates WHERE receipt_matches = 1 AND signature_verified = 1').get() as { n: number }).n, 4, 'no certificate lost');
+});
+
+test('dock agent killed -9 mid-pull while that clip\'s first chunks are already at central: the restart pulls only the rest', async (t) => {
+  const { central, dir, originals, args } = await setup(t);
+  const env = { PIECE_DELAY_MS: '15' };
+  /** Chunk records central's assembly holds for a clip from this dock (16 KiB chunks). */
+  const chunksAtCentral = (clipId: string) => stat(path.join(central.blobs.workDir(), `dock-k.${clipId}.16384.chunks`)).then((s) => s.size / 36, () => 0);
+  let killedIn: { clipId: string; pulled: number; atCentral: number } | undefined;
+  const first = runChild(args, (e, child) => {
+    const p = e as { type: string; clipId?: string; bytes?: number; of?: number };
+    if (killedIn || p.type !== 'pull-progress' || p.bytes! < p.of! / 2) return;
+    void chunksAtCentral(p.clipId!).then((n) => {
+      if (killedIn || n === 0) return;
+      killedIn = { clipId: p.clipId!, pulled: p.bytes!, atCentral: n };
+      child.kill('SIGKILL');
+    });
+  }, env);
+  t.teardown(() => { first.child.kill('SIGKILL'); });
+  t.is(await first.exited, null, 'first agent was killed');
+  t.truthy(killedIn, 'killed while a clip was half pulled');
+  t.true(killedIn!.atCentral > 0, `central held ${killedIn!.atCentral} chunks of a clip still being pulled (pipelined)`);
+  const jdb = new Database(path.join(dir, 'journal.db'));
+  const row = jdb.prepare('SELECT state, receipt_json FROM clips WHERE clip_id = ?').get(killedIn!.clipId) as { state: string; receipt_json: string | null };
+  jdb.close();
+  t.is(row.state, 'pulling', 'no further than pulling in the journal');
+  t.is(row.receipt_json, null);
+
+  await restartToEnd(t, args, env);
+  const reads = (await readFile(path.join(dir, 'reads.log'), 'utf8')).trim().split('\n').map((l) => l.split(' '));
+  const resumed = reads.filter(([id]) => id === killedIn!.clipId).map(([, from]) => Number(from));
+  t.is(resumed.length, 2, 'the half-pulled clip was pulled twice: before and after the kill');
+  t.is(resumed[0], 0);
+  t.true(resumed[1]! >= killedIn!.pulled - 65536, `resumed at ${resumed[1]}, not from the start (${killedIn!.pulled} pulled at the kill)`);
+  t.deepEqual(await clipFiles(dir), [], 'camera wiped');
+  t.deepEqual(await readdir(path.join(dir, 'spool')), [], 'no spool copy left on the dock');
+  for (const [id, data] of originals) t.true((await blobBytes(central, id)).equals(data), `clip ${id} stored byte-exact`);
+  t.is((central.db.prepare('SELECT COUNT(*) AS n FROM clips').get() as { n: number }).n, 4);
 });
