@@ -63,8 +63,9 @@ export const routes: Route[] = [
   r('GET', '/users', 'user-list', async (c) => ({ body: { users: await c.ops.listUsers(c.user) } })),
   r('POST', '/users', 'user-create', async (c) => ({ status: 201, body: await c.ops.createUser(c.user, c.body) })),
   r('PUT', '/users/:x/role', 'user-role', async (c) => ({ body: await c.ops.setRole(c.user, c.params[0], c.body) })),
-  r('POST', '/users/:x/unlock', 'user-unlock', async (c) => ({ body: await c.ops.unlock(c.user, c.params[0]) })),
-  r('POST', '/users/:x/disable', 'user-disable', async (c) => ({ body: await c.ops.disable(c.user, c.params[0]) })),
+  r('POST', '/users/:x/unlock', 'user-unlock', async (c) => ({ body: await c.ops.unlock(c.user, c.params[0], c.body) })),
+  r('POST', '/users/:x/disable', 'user-disable', async (c) => ({ body: await c.ops.disable(c.user, c.params[0], c.body) })),
+  r('POST', '/users/:x/enable', 'user-enable', async (c) => ({ body: await c.ops.enable(c.user, c.params[0], c.body) })),
   r('GET', '/review', 'review', async (c) => {
     const rep = await c.ops.review(c.user);
     return { body: c.query.format === 'text' ? reviewText(rep) : rep };

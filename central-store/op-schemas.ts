@@ -101,8 +101,10 @@ export const LogQuerySchema = z.object({
   offset: z.coerce.number().int().min(0).max(LIMITS.searchOffset).optional(),
   format: z.enum(['json', 'csv']).optional(),
 }).strict();
-export const UserCreateSchema = z.object({ username: str(), role: str(), password: str() }).strict();
-export const RoleSchema = z.object({ role: str() }).strict();
+export const UserCreateSchema = z.object({ username: str(), role: str(), password: str().optional(), generate: bool.optional(), reason: text(LIMITS.reason).optional() }).strict();
+/** A role change alters what the account may do: the reason is required (logged). */
+export const RoleSchema = z.object({ role: str(), reason: text(LIMITS.reason) }).strict();
+export const OptionalReasonSchema = z.object({ reason: text(LIMITS.reason).optional() }).strict();
 
 export const CaseIdSchema = str().regex(/^rd-[0-9a-f]{12}$/, 'a redaction case id (rd- and 12 hex digits)');
 export const RedactStartSchema = z.object({ clipIds, subject: text(LIMITS.subject) }).strict();

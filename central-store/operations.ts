@@ -12,7 +12,7 @@ import type { Index } from './index/port.js';
 import { reviewReport } from './review.js';
 import type { RecordKind } from './record-census.js';
 import { INCIDENT_KINDS, fleet, incidents, type IncidentKind } from './clips-index.js';
-import { can, checkNewPassword, checkRole, checkUsername, UserError, type Permission, type Users } from './users.js';
+import { can, checkNewPassword, checkRole, checkUsername, generatePassword, PERMISSIONS, ROLES, UserError, type Permission, type Role, type Users } from './users.js';
 import * as S from './op-schemas.js';
 import type { EvidenceApi, RedactionApi } from './op-schemas.js';
 
@@ -20,7 +20,7 @@ export const ACTIONS = {
   search: 'search', metadata: 'search', view: 'view', download: 'download', export: 'export', dsar: 'dsar',
   hold: 'hold', unhold: 'hold',  'marker-add': 'annotate', category: 'annotate', 'case-add': 'annotate', 'case-remove': 'annotate', delete: 'delete', 'deletion-receipts': 'audit', incidents: 'search', review: 'audit', 'log-verify': 'audit', 'log-read': 'audit',
   'export-download': 'export', fleet: 'admin', 'log-purge': 'admin', 'retention-run': 'admin', 'records-purge': 'admin', 'user-list': 'admin', 'user-create': 'admin', 'user-role': 'admin',
-  'user-unlock': 'admin', 'user-disable': 'admin', 'user-bootstrap': 'admin',
+  'user-unlock': 'admin', 'user-disable': 'admin', 'user-enable': 'admin', 'user-bootstrap': 'admin',
   'redact-start': 'dsar', 'redact-show': 'dsar', 'redact-edit': 'dsar', 'redact-preview': 'dsar', 'redact-approve': 'dsar', 'redact-package': 'dsar',
 } as const satisfies Record<string, Permission>;
 export type Action = keyof typeof ACTIONS;
@@ -330,19 +330,41 @@ export class Operations {
   }
 
   async listUsers(actor: string) { return this.run(actor, 'user-list', {}, () => this.o.users.list()); }
+  /**
+   * A new account. With `password` the administrator set it; with `generate: true` instead, the store
+   * makes one and returns it in this answer only (never logged or stored but as its hash). `reason` is
+   * optional here and logged when given.
+   */
   async createUser(actor: string, body: unknown) {
-    const crit = S.pick(body, ['username', 'role']);
+    const crit = S.pick(body, ['username', 'role', 'generate', 'reason']);
     const b = await this.validated(actor, 'user-create', crit, () => {
       const v = parse(S.UserCreateSchema, body);
-      try { return { username: checkUsername(v.username), role: checkRole(v.role), password: checkNewPassword(v.password) }; } catch (e) { return userErr(e); }
+      if (v.generate && v.password !== undefined) throw new OpError('bad-input', 'password: not with generate (the store makes the password)');
+      if (!v.generate && v.password === undefined) throw new OpError('bad-input', 'password: required (or generate: true)');
+      try { return { username: checkUsername(v.username), role: checkRole(v.role), password: v.generate ? generatePassword() : checkNewPassword(v.password), generated: !!v.generate }; } catch (e) { return userErr(e); }
     });
-    return this.run(actor, 'user-create', crit, () => this.o.users.create(actor, b.username, b.role, b.password).catch(userErr), 'before');
+    const u = await this.run(actor, 'user-create', crit, () => this.o.users.create(actor, b.username, b.role, b.password).catch(userErr), 'before');
+    return b.generated ? { ...u, password: b.password } : u;
   }
+  /** Changes what the account may do: a reason is required and logged. */
   async setRole(actor: string, username: string, body: unknown) {
-    return this.run(actor, 'user-role', { username, ...S.pick(body, ['role']) }, () => this.o.users.setRole(actor, username, parse(S.RoleSchema, body).role), 'tx');
+    return this.run(actor, 'user-role', { username, ...S.pick(body, ['role', 'reason']) }, () => {
+      const b = parse(S.RoleSchema, body);
+      return this.o.users.setRole(actor, username, b.role);
+    }, 'tx');
   }
-  async unlock(actor: string, username: string) { return this.run(actor, 'user-unlock', { username }, () => this.o.users.unlock(actor, username), 'tx'); }
-  async disable(actor: string, username: string) { return this.run(actor, 'user-disable', { username }, () => this.o.users.disable(actor, username), 'tx'); }
+  async unlock(actor: string, username: string, body?: unknown) {
+    return this.run(actor, 'user-unlock', { username, ...S.pick(body, ['reason']) }, () => {
+      if (body !== undefined) parse(S.OptionalReasonSchema, body);
+      return this.o.users.unlock(actor, username);
+    }, 'tx');
+  }
+  async disable(actor: string, username: string, body: unknown) {
+    return this.run(actor, 'user-disable', { username, ...S.pick(body, ['reason']) }, () => { parse(S.ReasonSchema, body); return this.o.users.disable(actor, username); }, 'tx');
+  }
+  async enable(actor: string, username: string, body: unknown) {
+    return this.run(actor, 'user-enable', { username, ...S.pick(body, ['reason']) }, () => { parse(S.ReasonSchema, body); return this.o.users.enable(actor, username); }, 'tx');
+  }
 
   /** The first administrator; refused (and logged) once one exists. */
   async bootstrapAdmin(username: string, password: string) {
@@ -350,3 +372,13 @@ export class Operations {
   }
 }
 const userErr = (e: unknown): never => { throw e instanceof UserError ? new OpError(e.code === 'bad-credentials' ? 'unauthenticated' : e.code, e.message) : e; };
+
+/**
+ * Who may do what, from the very tables run() checks (ROLE_PERMISSIONS through can(), ACTIONS): the
+ * administration page renders this, so it cannot drift from the check.
+ */
+export function permissionTable(): { roles: readonly Role[]; permissions: readonly Permission[]; grants: Record<Role, Permission[]>; actions: Record<Permission, Action[]> } {
+  const grants = Object.fromEntries(ROLES.map((r) => [r, PERMISSIONS.filter((p) => can(r, p))])) as Record<Role, Permission[]>;
+  const actions = Object.fromEntries(PERMISSIONS.map((p) => [p, (Object.keys(ACTIONS) as Action[]).filter((a) => ACTIONS[a] === p && a !== 'user-bootstrap')])) as Record<Permission, Action[]>;
+  return { roles: ROLES, permissions: PERMISSIONS, grants, actions };
+}

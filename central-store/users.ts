@@ -67,6 +67,8 @@ export function checkNewPassword(password: unknown): string {
   if (password.length > 1024) throw new UserError('bad-input', 'password: at most 1024 characters');
   return password;
 }
+/** An initial password the administrator hands over once (never stored but as its hash): 24 base64url characters, 144 bits. */
+export function generatePassword(): string { return randomBytes(18).toString('base64url'); }
 export function checkUsername(u: unknown): string {
   if (typeof u !== 'string' || !USERNAME.test(u) || RESERVED.includes(u)) throw new UserError('bad-input', `username: 2-63 of a-z 0-9 . _ - (starting with a letter or digit), not ${RESERVED.join(' or ')}`);
   return u;
@@ -168,6 +170,13 @@ export class Users {
       if (!u.disabledAt) this.db.prepare('UPDATE users SET disabled_at = ?, changed_at = ?, changed_by = ? WHERE username = ?').run(this.iso(), this.iso(), by, username);
       return this.must(username);
     }).immediate();
+  }
+
+  /** Undo a disable (the account's lock state and counters are unchanged). */
+  enable(by: string, username: string): User {
+    const u = this.must(username);
+    if (u.disabledAt) this.db.prepare('UPDATE users SET disabled_at = NULL, changed_at = ?, changed_by = ? WHERE username = ?').run(this.iso(), by, username);
+    return this.must(username);
   }
 
   /**

@@ -23,7 +23,7 @@ export const USAGE = `usage: bodycam store <command> (--config FILE | --dir DATA
   bootstrap-admin NAME                     create the first administrator (refused once one exists)
   break-glass unlock NAME --reason TEXT    on the store host: unlock an account without logging in;
                                            needs the master key, always logged (docs/central-store.md)
-  user list | add NAME --role ROLE | role NAME ROLE | unlock NAME | disable NAME
+  user list | add NAME --role ROLE | role NAME ROLE --reason TEXT | unlock NAME | disable|enable NAME --reason TEXT
   search [--device-id ID] [--clip-id ID] [--purpose P] [--from ISO] [--to ISO] [--on-hold true|false] [--limit N]
   view CLIP -o FILE                        decrypt a clip to FILE (logged as a download)
   hold CLIP --reason TEXT --case NUMBER    place an evidence hold
@@ -217,7 +217,7 @@ async function dispatch(ctx: StoreContext, pos: string[], v: Values, pw: () => P
   if (cmd === 'break-glass') return breakGlass(ctx, sub, rest, s('reason'), s('master-key-file'));
   const known = ['user', 'search', 'view', 'hold', 'unhold', 'delete', 'export', 'dsar', 'redact', 'incidents', 'review', 'receipts', 'log', 'retention', 'records'];
   if (!known.includes(cmd)) throw new Usage(`unknown command ${JSON.stringify(cmd)}`);
-  const subs: Record<string, string[]> = { redact: REDACT_SUBS, user: ['list', 'add', 'role', 'unlock', 'disable'], log: ['verify', 'purge'], retention: ['run'], records: ['purge'] };
+  const subs: Record<string, string[]> = { redact: REDACT_SUBS, user: ['list', 'add', 'role', 'unlock', 'disable', 'enable'], log: ['verify', 'purge'], retention: ['run'], records: ['purge'] };
   if (subs[cmd] && !subs[cmd].includes(sub)) throw new Usage(`${cmd}: one of ${subs[cmd].join(', ')}`);
   const clip = () => need(sub, 'CLIP');
   if ((['view', 'export', 'dsar'].includes(cmd) || (cmd === 'redact' && ['preview', 'approve'].includes(sub))) && existsSync(need(s('out'), '-o FILE'))) throw new OpError('bad-input', `-o ${s('out')}: exists (not overwritten)`);
@@ -229,9 +229,10 @@ async function dispatch(ctx: StoreContext, pos: string[], v: Values, pw: () => P
       const name = () => need(rest[0], 'NAME');
       if (sub === 'list') return ops.listUsers(me);
       if (sub === 'add') return ops.createUser(me, { username: name(), role: need(s('role'), '--role ROLE'), password: await secret('BODYCAM_NEW_PASSWORD') });
-      if (sub === 'role') return ops.setRole(me, name(), { role: need(rest[1], 'ROLE') });
-      if (sub === 'unlock') return ops.unlock(me, name());
-      return ops.disable(me, name());
+      if (sub === 'role') return ops.setRole(me, name(), { role: need(rest[1], 'ROLE'), reason: need(s('reason'), '--reason TEXT') });
+      if (sub === 'unlock') return ops.unlock(me, name(), s('reason') === undefined ? undefined : { reason: s('reason') });
+      if (sub === 'enable') return ops.enable(me, name(), { reason: need(s('reason'), '--reason TEXT') });
+      return ops.disable(me, name(), { reason: need(s('reason'), '--reason TEXT') });
     }
     case 'search': {
       const q = Object.fromEntries(Object.entries({ clipId: s('clip-id'), deviceId: s('device-id'), purpose: s('purpose'), from: s('from'), to: s('to'), onHold: s('on-hold'), limit: s('limit') }).filter(([, x]) => x !== undefined));

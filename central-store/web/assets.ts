@@ -64,6 +64,9 @@ a.badge { text-decoration:none; }
 #log td:nth-child(6) { word-break:break-all; }
 tr.unused td { background:#fff8f0; }
 td.warn { color:var(--warn); font-weight:600; }
+#grid td.yes { color:var(--ok); text-align:center; font-weight:600; }
+#grid td.no { background:#fafbfc; }
+#grid th.mono { font-size:12px; }
 textarea { font-family:ui-monospace, "DejaVu Sans Mono", monospace; font-size:13px; }
 th a.sort { color:inherit; text-decoration:none; }
 th a.sort.on { color:var(--ink); }

@@ -51,6 +51,21 @@ const en = {
   agoS: (n: number) => `${n} s ago`, agoMin: (n: number) => `${n} min ago`, agoH: (n: number) => `${n} h ago`, agoD: (n: number) => `${n} days ago`,
   case: 'Case', categoryAndCases: 'Category and cases', newCategory: 'New purpose', changeCategory: 'Change category', noCases: 'In no case.',
   addToCase: 'Add to case', removeFromCase: 'Remove', categoryChanged: 'Category changed; the retention deadline follows it.', caseAdded: 'Added to the case.', caseRemoved: 'Removed from the case.',
+  administration: 'Administration', user: 'User', newUser: 'New user', createUser: 'Create the user', generatePassword: 'The store makes an initial password (shown once)', setPassword: 'I set the password',
+  createNote: 'A store-made password is shown on the next page only: hand it over separately. A password you set needs at least 12 characters.',
+  userCreated: (u: string, r: string) => `${u} created with the role ${r}.`, initialPassword: 'Initial password',
+  initialPasswordOnce: 'The password is shown only now: note it and hand it to the user separately. It is not stored, only its hash.',
+  passwordSetByAdmin: 'The password is the one you set.', failedLogins: 'Failed sign-ins in a row', changeRole: 'Change role', access: 'Access',
+  enable: 'Enable', disable: 'Disable', account: 'Account', created: 'Created (UTC)',
+  disableNote: 'A disabled account cannot sign in and its sessions end at the next click; it is removed after the configured days. A lock (failed sign-ins) is lifted by Unlock.',
+  roleChanged: 'Role changed; it applies from the user\'s next click.', userDisabled: 'Account disabled.', userEnabled: 'Account enabled.',
+  permissionTable: 'Who can do what', holders: 'Held by (active accounts)', permissionActions: 'Permissions and the actions they allow',
+  permissionNote: 'Rendered from the tables the server checks on every action (central-store/users.ts ROLE_PERMISSIONS, central-store/operations.ts ACTIONS), the same for the office, the API and the CLI.',
+  permissionMeaning: {
+    search: 'search clips, read a clip\'s metadata', view: 'play a clip (decrypted as it streams)', download: 'decrypt a clip to a file', export: 'police export package and its download',
+    dsar: 'copy for a data subject, with redaction', hold: 'place and lift evidence holds', annotate: 'markers, category, cases', delete: 'delete a clip now (not while held)',
+    admin: 'users, fleet, log purge, retention and record deadlines on demand', audit: 'access log, verify, review, deletion receipts',
+  } as Record<string, string>,
   csrf: 'This request was refused: it did not come from a page of this office.', back: 'Back to search', language: 'Dansk', signedInAs: 'Signed in as',
 };
 type Strings = typeof en;
@@ -104,6 +119,21 @@ const da: Strings = {
   agoS: (n) => `${n} s siden`, agoMin: (n) => `${n} min siden`, agoH: (n) => `${n} t siden`, agoD: (n) => `${n} dage siden`,
   case: 'Sag', categoryAndCases: 'Kategori og sager', newCategory: 'Nyt formål', changeCategory: 'Skift kategori', noCases: 'I ingen sag.',
   addToCase: 'Føj til sag', removeFromCase: 'Fjern', categoryChanged: 'Kategorien er ændret; slettefristen følger den.', caseAdded: 'Føjet til sagen.', caseRemoved: 'Fjernet fra sagen.',
+  administration: 'Administration', user: 'Bruger', newUser: 'Ny bruger', createUser: 'Opret brugeren', generatePassword: 'Lageret laver en startadgangskode (vises én gang)', setPassword: 'Jeg vælger adgangskoden',
+  createNote: 'En adgangskode lavet af lageret vises kun på næste side: giv den videre adskilt. En valgt adgangskode skal have mindst 12 tegn.',
+  userCreated: (u, r) => `${u} er oprettet med rollen ${r}.`, initialPassword: 'Startadgangskode',
+  initialPasswordOnce: 'Adgangskoden vises kun nu: notér den og giv den til brugeren adskilt. Den gemmes ikke, kun dens hash.',
+  passwordSetByAdmin: 'Adgangskoden er den, du valgte.', failedLogins: 'Mislykkede logins i træk', changeRole: 'Skift rolle', access: 'Adgang',
+  enable: 'Aktivér', disable: 'Deaktivér', account: 'Konto', created: 'Oprettet (UTC)',
+  disableNote: 'En deaktiveret konto kan ikke logge ind, og dens sessioner slutter ved næste klik; den fjernes efter det konfigurerede antal dage. En spærring (mislykkede logins) ophæves med Lås op.',
+  roleChanged: 'Rollen er skiftet; den gælder fra brugerens næste klik.', userDisabled: 'Kontoen er deaktiveret.', userEnabled: 'Kontoen er aktiveret.',
+  permissionTable: 'Hvem må hvad', holders: 'Har rollen (aktive konti)', permissionActions: 'Rettigheder og de handlinger, de giver',
+  permissionNote: 'Vist ud fra de tabeller, serveren kontrollerer ved hver handling (central-store/users.ts ROLE_PERMISSIONS, central-store/operations.ts ACTIONS), ens for kontoret, API\'et og CLI\'en.',
+  permissionMeaning: {
+    search: 'søge optagelser, læse en optagelses metadata', view: 'afspille en optagelse (dekrypteret mens den streames)', download: 'dekryptere en optagelse til en fil', export: 'udlevering til politiet og hentning af pakken',
+    dsar: 'kopi til den registrerede, med sløring', hold: 'sætte og ophæve bevislås', annotate: 'markeringer, kategori, sager', delete: 'slette en optagelse nu (ikke mens bevislåst)',
+    admin: 'brugere, udstyr, logoprydning, slettejob og registreringsfrister på forlangende', audit: 'adgangslog, kontrol, gennemgang, sletningskvitteringer',
+  },
   csrf: 'Forespørgslen blev afvist: den kom ikke fra en side i dette kontor.', back: 'Tilbage til søgning', language: 'English', signedInAs: 'Logget ind som',
 };
 

@@ -11,6 +11,7 @@ import { exportPath } from '../api-routes.js';
 import type { DeletionReceipt } from '../deletion-receipts.js';
 import { basename } from 'node:path';
 import { fleetPage } from './fleet-page.js';
+import { permissionsPage, userPage, usersPage, type CreateForm } from './admin-pages.js';
 import { exportPage, logCsv, logPage, receiptsPage, reviewPage, type ExportDone, type ExportForm, type LogForm } from './audit-pages.js';
 import type { ClipInfo, HeaderFacts } from '../evidence.js';
 import type { Marker } from '../markers.js';
@@ -21,8 +22,8 @@ const DONE: Record<string, 'holdPlaced' | 'holdLifted' | 'markerAdded' | 'catego
   hold: 'holdPlaced', unhold: 'holdLifted', marker: 'markerAdded', category: 'categoryChanged', 'case-add': 'caseAdded', 'case-remove': 'caseRemoved',
 };
 import { LoginRefused, sourceKey } from '../login-guard.js';
-import { OpError, type Operations } from '../operations.js';
-import { can, type Users } from '../users.js';
+import { OpError, permissionTable, type Operations } from '../operations.js';
+import { can, ROLES, type User, type Users } from '../users.js';
 import { createLogger, type Logger } from '../../shared/log.js';
 import { ASSETS } from './assets.js';
 import { pickLang, STRINGS } from './i18n.js';
@@ -170,6 +171,7 @@ export function createOffice(o: OfficeOptions) {
           await o.ops.unlock(me.username, un[1]);
           return redirect(res, `/office/home?unlocked=${encodeURIComponent(un[1])}`);
         }
+        if (p.startsWith('/office/admin/')) return await admin(req, res, c, me, p, url, form, langCookie);
         if (p === '/office/search' && req.method === 'GET') return await search(res, c, me, url, langCookie);
         if (p === '/office/audit/log' && req.method === 'GET') return await auditLog(res, c, me, url, langCookie);
         if (p === '/office/audit/verify' && req.method === 'POST') {
@@ -274,6 +276,50 @@ export function createOffice(o: OfficeOptions) {
       const { token } = book.create(u.username);
       const role = o.users.get(u.username)?.role;
       redirect(res, role && can(role, 'search') ? '/office/search' : '/office/home', { 'set-cookie': [cookie(SID, token, { secure }), cookie(PRE, '', { secure, maxAgeS: 0 })] });
+    };
+
+    /** Administration: users and the permission table; every change is one Operations call (permission check, log). */
+    const admin = async (req: http.IncomingMessage, res: http.ServerResponse, c: PageCtx, me: Viewer, p: string, url: URL, form: Record<string, string>, extra: Record<string, string>) => {
+      const list = async () => await o.ops.listUsers(me.username) as User[];
+      if (p === '/office/admin/permissions' && req.method === 'GET') return send(res, 200, permissionsPage(c, { table: permissionTable(), users: await list() }), extra);
+      if (p === '/office/admin/users' && req.method === 'GET') return send(res, 200, usersPage(c, { users: await list(), roles: ROLES }), extra);
+      if (p === '/office/admin/users' && req.method === 'POST') {
+        const f: CreateForm = { username: form.username, role: form.role, mode: form.mode === 'set' ? 'set' : 'generate', reason: form.reason };
+        const body = { username: form.username, role: form.role, reason: form.reason, ...(f.mode === 'set' ? { password: form.password ?? '' } : { generate: true }) };
+        try {
+          const u = await o.ops.createUser(me.username, body) as User & { password?: string };
+          // The store-made password is on this answer only (never in a URL, never on a later page).
+          return send(res, 201, usersPage(c, { users: await list(), roles: ROLES, created: { username: u.username, role: u.role, password: u.password } }), extra);
+        } catch (err) {
+          if (!(err instanceof OpError) || (err.code !== 'bad-input' && err.code !== 'conflict')) throw err;
+          return send(res, STATUS[err.code], usersPage(c, { users: await list(), roles: ROLES, form: f, message: { kind: 'err', text: err.message } }), extra);
+        }
+      }
+      const m = /^\/office\/admin\/users\/([a-z0-9._-]{1,64})(\/role|\/disable|\/enable|\/unlock)?$/.exec(p);
+      if (!m) throw new WebError(404, c.t.notFound);
+      const name = m[1]!;
+      const page = async (status: number, message?: { kind: 'ok' | 'err'; text: string }) => {
+        const user = (await list()).find((u) => u.username === name);
+        if (!user) throw new WebError(404, c.t.notFound);
+        return send(res, status, userPage(c, { user, roles: ROLES, permissions: permissionTable().grants[user.role], message }), extra);
+      };
+      if (!m[2] && req.method === 'GET') {
+        const done = url.searchParams.get('done');
+        const text = done === 'role' ? c.t.roleChanged : done === 'disable' ? c.t.userDisabled : done === 'enable' ? c.t.userEnabled : done === 'unlock' ? c.t.unlocked(name) : undefined;
+        return page(200, text ? { kind: 'ok', text } : undefined);
+      }
+      if (!m[2] || req.method !== 'POST') throw new WebError(405, c.t.notFound);
+      const reason = form.reason?.trim() ? { reason: form.reason } : {};
+      try {
+        if (m[2] === '/role') await o.ops.setRole(me.username, name, { role: form.role, reason: form.reason });
+        else if (m[2] === '/disable') await o.ops.disable(me.username, name, { reason: form.reason });
+        else if (m[2] === '/enable') await o.ops.enable(me.username, name, { reason: form.reason });
+        else await o.ops.unlock(me.username, name, reason);
+      } catch (err) {
+        if (!(err instanceof OpError) || !['bad-input', 'conflict', 'not-found'].includes(err.code)) throw err;
+        return page(STATUS[err.code], { kind: 'err', text: err.message });
+      }
+      return redirect(res, `/office/admin/users/${encodeURIComponent(name)}?done=${m[2].slice(1)}`);
     };
 
     const search = async (res: http.ServerResponse, c: PageCtx, me: Viewer, url: URL, extra: Record<string, string>) => {

@@ -28,7 +28,7 @@ export function layout(c: PageCtx, title: string, body: Html): string {
   const p = c.path;
   const nav = c.me ? html`<nav>${c.me.canSearch ? link('/office/search', c.t.search, /^\/office\/(search|clips|cases)/.test(p)) : ''}${c.me.canExport ? link('/office/export', c.t.exportTitle, p === '/office/export') : ''}${c.me.canAudit ? [
     link('/office/audit/log', c.t.auditLog, p === '/office/audit/log' || p === '/office/audit/verify'), link('/office/audit/review', c.t.review, p === '/office/audit/review'),
-    link('/office/audit/receipts', c.t.receipts, p === '/office/audit/receipts')] : ''}${c.me.canAdmin ? link('/office/fleet', c.t.fleet, p === '/office/fleet') : ''}</nav>` : html``;
+    link('/office/audit/receipts', c.t.receipts, p === '/office/audit/receipts')] : ''}${c.me.canAdmin ? [link('/office/admin/users', c.t.administration, p.startsWith('/office/admin/')), link('/office/fleet', c.t.fleet, p === '/office/fleet')] : ''}</nav>` : html``;
   const me = c.me ? html`<div class="me"><span>${c.t.signedInAs} <strong>${c.me.username}</strong> · ${c.me.role}</span>
     <form method="post" action="/office/lang"><input type="hidden" name="_csrf" value="${c.me.csrf}"><input type="hidden" name="to" value="${c.lang === 'da' ? 'en' : 'da'}"><input type="hidden" name="back" value="${c.path}"><button type="submit" id="lang">${c.t.language}</button></form>
     <form method="post" action="/office/logout"><input type="hidden" name="_csrf" value="${c.me.csrf}"><button type="submit" id="logout">${c.t.signOut}</button></form></div>`
@@ -174,7 +174,7 @@ export function homePage(c: PageCtx, o: { users: UserRow[] | null; message?: { k
   const rows = (o.users ?? []).map((u) => html`<tr><td>${u.username}</td><td>${u.role}</td><td>${state(u)}</td><td class="mono">${utc(u.lastLoginAt)}</td>
 <td>${u.lockedAt && !u.disabledAt ? html`<form method="post" action="/office/users/${encodeURIComponent(u.username)}/unlock"><input type="hidden" name="_csrf" value="${c.me!.csrf}"><button class="primary" type="submit" id="unlock-${u.username}">${c.t.unlock}</button></form>` : ''}</td></tr>`);
   return layout(c, c.t.product, html`${msg(o.message)}<div class="card"><h1>${c.t.product}</h1><p id="no-footage">${c.t.noFootage(c.me!.role)}</p></div>
-${o.users ? html`<div class="card"><h2>${c.t.usersTitle}</h2><table id="users"><thead><tr><th>${c.t.username}</th><th>${c.t.role}</th><th>${c.t.state}</th><th>${c.t.lastLogin}</th><th></th></tr></thead><tbody>${rows}</tbody></table></div>` : ''}`);
+${o.users ? html`<div class="card"><h2><a href="/office/admin/users" id="admin-link">${c.t.usersTitle}</a></h2><table id="users"><thead><tr><th>${c.t.username}</th><th>${c.t.role}</th><th>${c.t.state}</th><th>${c.t.lastLogin}</th><th></th></tr></thead><tbody>${rows}</tbody></table></div>` : ''}`);
 }
 
 export function errorPage(c: PageCtx, status: number, text: string): string {

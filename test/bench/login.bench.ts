@@ -39,7 +39,7 @@ async function server(guardOff: boolean) {
   const ops = new Operations({ db, users, log: new AccessLog(db), evidence: async () => { throw new Error('no evidence in this bench'); } });
   await ops.bootstrapAdmin('root', PW);
   for (const u of ['ann', 'lou', 'dee']) await ops.createUser('root', { username: u, role: 'viewer', password: PW });
-  await ops.disable('root', 'dee');
+  await ops.disable('root', 'dee', { reason: 'left' });
   const login = guardOff ? { freeFailures: 100, perSourceInFlight: 64, maxConcurrent: 64, maxQueued: 1000, queueTimeoutMs: 600_000 } : {};
   const api = createApi({ ops, exportsDir: dir, log: createLogger('api', 'silent'), login });
   return { api, db, users, port: await api.listen(0) };

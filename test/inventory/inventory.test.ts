@@ -94,7 +94,7 @@ async function sevenMonths(root: string, centralDir: string, pki: FleetPki) {
     const again = await get(`${base}/exports/${police.exportId}/package`, { headers: { authorization: `Bearer ${token}` } });
     check(again.status === 410, `a second download: ${again.status}`);
     check(existsSync(path.join(paths.exports, 'dsar.zip')), 'the DSAR package waits for its download');
-    await ctx.ops.disable('admin', GONE_USER);
+    await ctx.ops.disable('admin', GONE_USER, { reason: 'left the company' });
 
     // The camera docks again the next day: the dock hands it central's device-log receipt (GET_LOG).
     const journal = Journal.open(path.join(dockDir, 'journal.db'));

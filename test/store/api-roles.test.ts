@@ -37,9 +37,10 @@ const OPS: { action: Action; method: string; path: string; body?: unknown; crit:
   { action: 'records-purge', method: 'POST', path: '/records/purge', crit: /./ },
   { action: 'user-list', method: 'GET', path: '/users', crit: /\{\}/ },
   { action: 'user-create', method: 'POST', path: '/users', body: { username: 'newbie', role: 'viewer', password: PW }, crit: /^\{"username":"newbie","role":"viewer"\}$/ },
-  { action: 'user-role', method: 'PUT', path: '/users/temp/role', body: { role: 'auditor' }, crit: /"username":"temp","role":"auditor"/ },
+  { action: 'user-role', method: 'PUT', path: '/users/temp/role', body: { role: 'auditor', reason: 'moves to audit' }, crit: /"username":"temp","role":"auditor","reason":"moves to audit"/ },
   { action: 'user-unlock', method: 'POST', path: '/users/temp/unlock', crit: /"username":"temp"/ },
-  { action: 'user-disable', method: 'POST', path: '/users/temp/disable', crit: /"username":"temp"/ },
+  { action: 'user-disable', method: 'POST', path: '/users/temp/disable', body: { reason: 'left' }, crit: /"username":"temp","reason":"left"/ },
+  { action: 'user-enable', method: 'POST', path: '/users/temp/enable', body: { reason: 'back' }, crit: /"username":"temp","reason":"back"/ },
   { action: 'log-purge', method: 'POST', path: '/access-log/purge', crit: /./ },
 ];
 

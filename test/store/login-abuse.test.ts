@@ -40,7 +40,7 @@ test.before(async () => {
   const ctx = await openStoreContext(parseStoreConfig({ ...cfg, dataDir: path.join(dir, 'data') }), { masterKey: async () => readFileSync(keyFile) });
   await ctx.ops.bootstrapAdmin('root', PW);
   for (const [name, role] of [['root2', 'administrator'], ['owen', 'evidence-officer'], ['vera', 'viewer'], ['dora', 'viewer']]) await ctx.ops.createUser('root', { username: name, role, password: PW });
-  await ctx.ops.disable('root', 'dora');
+  await ctx.ops.disable('root', 'dora', { reason: 'left' });
   await ctx.close();
   server = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'central-store/main.ts'), cfgFile], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'silent', BODYCAM_MASTER_KEY_FILE: keyFile }, stdio: ['ignore', 'pipe', 'inherit'] });
   port = await new Promise<number>((resolve, reject) => {
