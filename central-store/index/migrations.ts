@@ -1,9 +1,34 @@
 // Every index migration, in the one order they apply on every backend. Each owner module in tables/
-// contributes its list; new ones go at the end. Tables not yet behind the port still migrate through
-// their old modules (docs/scale-out.md lists which).
+// contributes its entries; new ones go at the end. A name sqlite stores applied before the index port
+// that created several tables ('ingest-1': clips, wipe_certificates, device_log_entries) is one step
+// here made of each owner's part, so an existing central.db finds it applied and re-runs nothing.
+// Tables not yet behind the port still migrate through their old modules (docs/scale-out.md lists which).
 import type { Migration } from './port.js';
+import { CAMERA_CERTS_MIGRATIONS } from './tables/camera-certs.js';
+import { CLIPS_MIGRATIONS } from './tables/clips.js';
+import { DEVICE_LOG_MIGRATIONS } from './tables/device-log.js';
 import { EXPORTS_MIGRATIONS } from './tables/exports.js';
+import { HOLDS_MIGRATIONS } from './tables/holds.js';
+import { INGEST_INCIDENTS_MIGRATIONS } from './tables/ingest-incidents.js';
+import { PENDING_DELETIONS_MIGRATIONS } from './tables/pending-deletions.js';
+import { WIPE_CERTIFICATES_MIGRATIONS } from './tables/wipe-certificates.js';
 
-export const MIGRATIONS: readonly Migration[] = [
-  ...EXPORTS_MIGRATIONS,
-];
+const end = (sql: string) => sql.trimEnd().replace(/;$/, '');
+
+/** One step per name, in first-seen order; a name's parts joined in the owners' order. */
+export function merge(...owners: readonly Migration[][]): Migration[] {
+  const steps = new Map<string, Migration>();
+  for (const m of owners.flat()) {
+    const s = steps.get(m.name);
+    steps.set(m.name, s ? { name: m.name, sqlite: `${end(s.sqlite)};\n${m.sqlite}`, pg: `${end(s.pg)};\n${m.pg}` } : { ...m });
+  }
+  return [...steps.values()];
+}
+
+export const MIGRATIONS: readonly Migration[] = merge(
+  // The names and order sqlite stores applied them in before the port (ingest, retention, holds, exports).
+  CLIPS_MIGRATIONS.filter((m) => m.name.startsWith('ingest-')), WIPE_CERTIFICATES_MIGRATIONS, DEVICE_LOG_MIGRATIONS,
+  CAMERA_CERTS_MIGRATIONS, INGEST_INCIDENTS_MIGRATIONS, PENDING_DELETIONS_MIGRATIONS,
+  CLIPS_MIGRATIONS.filter((m) => !m.name.startsWith('ingest-')), HOLDS_MIGRATIONS,
+  EXPORTS_MIGRATIONS,
+);

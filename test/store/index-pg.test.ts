@@ -1,10 +1,11 @@
 // The index contract against a real PostgreSQL (one server per test run; a database per test).
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import pg from 'pg';
 import { PgIndex } from '../../central-store/index/pg.js';
 import { ConfigError } from '../../shared/config.js';
 import { testPostgres } from '../helpers/backends/index.js';
 import { indexContract } from './index-contract.js';
+import { evidenceTablesContract } from './index-contract-evidence.js';
 
 const server = await testPostgres();
 let n = 0;
@@ -12,7 +13,7 @@ let n = 0;
 if (!server.ok) test.skip(`PostgreSQL index tests skipped: ${server.reason}`, () => undefined);
 else {
   const url = server.value;
-  indexContract(test, 'pg', async (t) => {
+  const fresh = async (t: ExecutionContext) => {
     const db = `idx_${process.pid}_${Date.now().toString(36)}_${n++}`;
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
@@ -27,7 +28,9 @@ else {
     const u = new URL(url);
     u.pathname = `/${db}`;
     return PgIndex.open(u.toString());
-  });
+  };
+  indexContract(test, 'pg', fresh);
+  evidenceTablesContract(test, 'pg', fresh);
 
   test('pg: an unreachable server is a config error naming the setting', async (t) => {
     const e = await t.throwsAsync(PgIndex.open('postgres://bodycam:secret@127.0.0.1:9/x'));

@@ -1,16 +1,23 @@
 // The index contract against sqlite (the embedded default), each test on a fresh database file.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { SqliteIndex } from '../../central-store/index/sqlite.js';
+import { MIGRATIONS } from '../../central-store/index/migrations.js';
+import { getClip } from '../../central-store/index/tables/clips.js';
+import { holdHistory } from '../../central-store/index/tables/holds.js';
 import { indexContract } from './index-contract.js';
+import { LEGACY_MIGRATIONS, buildLegacy } from './legacy-central-db.js';
+import { evidenceTablesContract } from './index-contract-evidence.js';
 
-indexContract(test, 'sqlite', async (t) => {
+const fresh = async (t: ExecutionContext) => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'index-sqlite-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   return SqliteIndex.open(path.join(dir, 'central.db'));
-});
+};
+indexContract(test, 'sqlite', fresh);
+evidenceTablesContract(test, 'sqlite', fresh);
 
 test('sqlite: a unit of work refuses to begin inside a transaction already open on the connection', async (t) => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'index-sqlite-'));
@@ -20,4 +27,38 @@ test('sqlite: a unit of work refuses to begin inside a transaction already open 
   await t.throwsAsync(ix.tx(async () => 1), { message: /began inside another transaction/ });
   ix.db.exec('ROLLBACK');
   t.is(await ix.tx(async () => 2), 2);
+});
+
+/** Every schema object, its SQL with whitespace collapsed (the text sqlite keeps is as written). */
+const schema = (ix: SqliteIndex) => (ix.db.prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name").all() as
+  { type: string; name: string; tbl_name: string; sql: string | null }[]).map((r) => ({ ...r, sql: r.sql?.replace(/\s+/g, ' ').replace(/\( /g, '(').replace(/ \)/g, ')') }));
+
+test('sqlite: a new store gets the schema the pre-port modules built, under the same migration names', async (t) => {
+  const a = await fresh(t), b = await fresh(t);
+  t.teardown(async () => { await a.close(); await b.close(); });
+  buildLegacy(a.db);
+  t.deepEqual(await b.migrate(MIGRATIONS), LEGACY_MIGRATIONS.map(([n]) => n));
+  t.deepEqual(schema(b), schema(a));
+});
+
+test('sqlite: an existing store opens unchanged: nothing re-runs, its rows read through the owners, secure_delete and the rollback journal stay', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'index-sqlite-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'central.db');
+  const old = SqliteIndex.open(file);
+  buildLegacy(old.db);
+  old.db.prepare(`INSERT INTO clips (clip_id, device_id, dock_id, bytes, sha256, epoch_id, clip_state, started_at, received_at, blob_key, receipt_json, worker_id, purpose)
+    VALUES ('old-1', 'cam-1', 'dock-1', 10, 'ab', 'e-1', 'closed', '2026-01-01T00:00:00.000Z', '2026-01-01T01:00:00.000Z', 'old-1', '{}', 'w', 'patrol')`).run();
+  old.db.prepare(`INSERT INTO holds (clip_id, reason, case_number, placed_by, placed_at) VALUES ('old-1', 'r', 'K-9', 'o', '2026-01-02T00:00:00.000Z')`).run();
+  old.db.prepare(`INSERT INTO hold_events (clip_id, action, reason, case_number, by, at) VALUES ('old-1', 'place', 'r', 'K-9', 'o', '2026-01-02T00:00:00.000Z')`).run();
+  const before = { schema: schema(old), migrations: old.db.prepare('SELECT * FROM migrations ORDER BY name').all() };
+  await old.close();
+  const ix = SqliteIndex.open(file);
+  t.teardown(() => ix.close());
+  t.deepEqual(await ix.migrate(MIGRATIONS), [], 'no migration runs again');
+  t.deepEqual({ schema: schema(ix), migrations: ix.db.prepare('SELECT * FROM migrations ORDER BY name').all() }, before);
+  t.is((await ix.tx((u) => getClip(u, 'old-1')))!.purpose, 'patrol');
+  t.deepEqual(await ix.tx((u) => holdHistory(u, 'old-1')), [{ clipId: 'old-1', action: 'place', reason: 'r', caseNumber: 'K-9', by: 'o', at: '2026-01-02T00:00:00.000Z' }]);
+  t.is(ix.db.pragma('secure_delete', { simple: true }), 1);
+  t.is(String(ix.db.pragma('journal_mode', { simple: true })).toLowerCase(), 'delete');
 });

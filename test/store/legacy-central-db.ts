@@ -1,0 +1,123 @@
+// A central.db as the store wrote it before these tables moved behind the index port (main at 9f1e6e5):
+// the migrations the old modules (clips-index.ts, retention.ts, holds.ts, export.ts) applied, their names
+// and SQL copied verbatim, so the tests can check an existing store opens unchanged.
+import type { Db } from '../../central-store/db.js';
+
+export const LEGACY_MIGRATIONS: [string, string][] = [
+  ['ingest-1', `
+CREATE TABLE clips (
+  id INTEGER PRIMARY KEY,
+  clip_id TEXT NOT NULL UNIQUE,
+  device_id TEXT NOT NULL,
+  dock_id TEXT NOT NULL,
+  bytes INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  epoch_id TEXT NOT NULL,
+  clip_state TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  stopped_at TEXT,
+  received_at TEXT NOT NULL,
+  blob_key TEXT NOT NULL,
+  receipt_json TEXT NOT NULL,
+  worker_id TEXT NOT NULL
+);
+CREATE INDEX clips_device ON clips(device_id, started_at);
+CREATE TABLE wipe_certificates (
+  id INTEGER PRIMARY KEY,
+  clip_id TEXT NOT NULL UNIQUE,
+  device_id TEXT NOT NULL,
+  dock_id TEXT NOT NULL,
+  cert_json TEXT NOT NULL,
+  receipt_matches INTEGER NOT NULL,
+  signature_verified INTEGER NOT NULL,
+  received_at TEXT NOT NULL
+);
+CREATE TABLE device_log_entries (
+  id INTEGER PRIMARY KEY,
+  device_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  at TEXT NOT NULL,
+  type TEXT NOT NULL,
+  entry_json TEXT NOT NULL,
+  chain_ok INTEGER NOT NULL,
+  dock_id TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  UNIQUE(device_id, seq)
+);
+`],
+  ['ingest-2', 'ALTER TABLE clips ADD COLUMN purpose TEXT'],
+  ['ingest-3', `
+    ALTER TABLE clips ADD COLUMN camera_cert_sha256 TEXT;
+    ALTER TABLE clips ADD COLUMN clock_note TEXT;
+    CREATE TABLE camera_certs (sha256 TEXT PRIMARY KEY, device_id TEXT NOT NULL, cert_der TEXT NOT NULL, first_seen TEXT NOT NULL);
+    CREATE TABLE ingest_incidents (
+      id INTEGER PRIMARY KEY, kind TEXT NOT NULL, dock_id TEXT NOT NULL, device_id TEXT NOT NULL, clip_id TEXT NOT NULL,
+      reason TEXT NOT NULL, first_at TEXT NOT NULL, last_at TEXT NOT NULL, count INTEGER NOT NULL,
+      UNIQUE(kind, dock_id, device_id, clip_id, reason));`],
+  ['ingest-4', `
+    CREATE INDEX clips_start_id ON clips(started_at, clip_id);
+    CREATE INDEX clips_device_sort ON clips(device_id, started_at DESC, clip_id DESC);
+    CREATE INDEX clips_purpose_sort ON clips(purpose, started_at DESC, clip_id DESC);
+    CREATE INDEX clips_received_id ON clips(received_at, clip_id);`],
+  ['ingest-5', 'CREATE TABLE device_log_anchors (device_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, hash TEXT NOT NULL, cut_at TEXT NOT NULL)'],
+  ['evidence-retention-1', `
+CREATE TABLE pending_deletions (
+  clip_id TEXT PRIMARY KEY,
+  blob_key TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  bytes INTEGER NOT NULL,
+  rule TEXT NOT NULL,
+  by TEXT NOT NULL,
+  requested_at TEXT NOT NULL
+);`],
+  ['evidence-retention-2', 'CREATE INDEX IF NOT EXISTS clips_started ON clips(started_at); CREATE INDEX IF NOT EXISTS clips_epoch ON clips(epoch_id)'],
+  ['evidence-holds-1', `
+CREATE TABLE holds (
+  clip_id TEXT PRIMARY KEY,
+  reason TEXT NOT NULL,
+  case_number TEXT NOT NULL,
+  placed_by TEXT NOT NULL,
+  placed_at TEXT NOT NULL
+);
+CREATE TABLE hold_events (
+  id INTEGER PRIMARY KEY,
+  clip_id TEXT NOT NULL,
+  action TEXT NOT NULL CHECK (action IN ('place', 'lift')),
+  reason TEXT NOT NULL,
+  case_number TEXT,
+  by TEXT NOT NULL,
+  at TEXT NOT NULL
+);
+CREATE INDEX hold_events_clip ON hold_events(clip_id, id);
+-- Data keys of held clips re-wrapped to the hold key before their epoch key is destroyed.
+CREATE TABLE hold_wraps (
+  clip_id TEXT PRIMARY KEY,
+  key_name TEXT NOT NULL,
+  wrapped_key BLOB NOT NULL,
+  created_at TEXT NOT NULL
+);
+`],
+  ['evidence-exports-1', `
+CREATE TABLE exports (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL,
+  journal_number TEXT,
+  recipient TEXT,
+  subject TEXT,
+  exported_by TEXT NOT NULL,
+  exported_at TEXT NOT NULL,
+  clip_ids TEXT NOT NULL,
+  package_sha256 TEXT NOT NULL
+);`],
+  ['evidence-exports-2', 'ALTER TABLE exports ADD COLUMN package_path TEXT; ALTER TABLE exports ADD COLUMN package_removed_at TEXT'],
+];
+
+/** Apply the legacy migrations the way db.ts migrate() did (each once, in a transaction, recorded by name). */
+export function buildLegacy(db: Db): void {
+  for (const [name, sql] of LEGACY_MIGRATIONS) {
+    db.transaction(() => {
+      db.exec(sql);
+      db.prepare('INSERT INTO migrations (name, applied_at) VALUES (?, ?)').run(name, '2026-01-01T00:00:00.000Z');
+    })();
+  }
+}
