@@ -86,6 +86,7 @@ export const MarkerSchema = z.object({
 }).strict();
 export const CategorySchema = z.object({ purpose: text(64), reason: text(LIMITS.reason) }).strict();
 export const CaseSchema = z.object({ caseNumber: text(LIMITS.caseNumber) }).strict();
+export const CaseNumberSchema = text(LIMITS.caseNumber);
 export const CaseRemoveSchema = z.object({ caseNumber: text(LIMITS.caseNumber), reason: text(LIMITS.reason) }).strict();
 export const ReasonSchema = z.object({ reason: text(LIMITS.reason) }).strict();
 const clipIds = z.array(ClipIdSchema, { error: (i) => (i.input === undefined ? 'required' : 'a list of clip ids') }).min(1, 'at least one clip id').max(LIMITS.clipsPerRequest);

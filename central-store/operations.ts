@@ -14,11 +14,12 @@ import type { RecordKind } from './record-census.js';
 import { INCIDENT_KINDS, fleet, incidents, type IncidentKind } from './clips-index.js';
 import { can, checkNewPassword, checkRole, checkUsername, generatePassword, PERMISSIONS, ROLES, UserError, type Permission, type Role, type Users } from './users.js';
 import * as S from './op-schemas.js';
+import { LIMITS } from './input-limits.js';
 import type { EvidenceApi, RedactionApi } from './op-schemas.js';
 
 export const ACTIONS = {
   search: 'search', metadata: 'search', view: 'view', download: 'download', export: 'export', dsar: 'dsar',
-  hold: 'hold', unhold: 'hold',  'marker-add': 'annotate', category: 'annotate', 'case-add': 'annotate', 'case-remove': 'annotate', delete: 'delete', 'deletion-receipts': 'audit', incidents: 'search', review: 'audit', 'log-verify': 'audit', 'log-read': 'audit',
+  hold: 'hold', unhold: 'hold', 'case-hold': 'hold', 'case-unhold': 'hold',  'marker-add': 'annotate', category: 'annotate', 'case-add': 'annotate', 'case-remove': 'annotate', delete: 'delete', 'deletion-receipts': 'audit', incidents: 'search', review: 'audit', 'log-verify': 'audit', 'log-read': 'audit',
   'export-download': 'export', fleet: 'admin', 'log-purge': 'admin', 'retention-run': 'admin', 'records-purge': 'admin', 'user-list': 'admin', 'user-create': 'admin', 'user-role': 'admin',
   'user-unlock': 'admin', 'user-disable': 'admin', 'user-enable': 'admin', 'user-bootstrap': 'admin',
   'redact-start': 'dsar', 'redact-show': 'dsar', 'redact-edit': 'dsar', 'redact-preview': 'dsar', 'redact-approve': 'dsar', 'redact-package': 'dsar',
@@ -207,6 +208,54 @@ export class Operations {
     // Lifted on the blob after the index (a failure leaves the blob held, the safe side; deletion lifts it then).
     await ev.setBlobHold?.(r.clipId, false);
     return r;
+  }
+  /**
+   * A hold on every clip of a case (in it, or held under its number) that is not held yet: one `hold`
+   * per clip, each with its own permission check and log entry (an ordinary clip hold), then one
+   * `case-hold` entry. A clip held under another number is left as it is and reported; a clip that
+   * fails is reported and the rest go on (each clip's hold stands on its own).
+   */
+  async holdCase(actor: string, caseNumber: unknown, body: unknown) {
+    return this.run(actor, 'case-hold', { caseNumber, ...S.pick(body, ['reason']) }, async () => {
+      const n = parse(S.CaseNumberSchema, caseNumber);
+      const { reason } = parse(S.ReasonSchema, body);
+      const placed: string[] = []; const alreadyHeld: { clipId: string; caseNumber: string }[] = []; const failed: { clipId: string; error: string }[] = [];
+      for (const c of await this.caseClips(n)) {
+        if (c.hold) { alreadyHeld.push({ clipId: c.clipId, caseNumber: c.hold.caseNumber }); continue; }
+        try { await this.hold(actor, c.clipId, { reason, caseNumber: n }); placed.push(c.clipId); } catch (err) {
+          if ((err as OpError).code === 'log-failed') throw err;
+          failed.push({ clipId: c.clipId, error: (err as Error).message });
+        }
+      }
+      return { caseNumber: n, placed, alreadyHeld, failed };
+    });
+  }
+  /** Lift the holds placed under this case number (one `unhold` per clip, then `case-unhold`); holds under other numbers stay. */
+  async unholdCase(actor: string, caseNumber: unknown, body: unknown) {
+    return this.run(actor, 'case-unhold', { caseNumber, ...S.pick(body, ['reason']) }, async () => {
+      const n = parse(S.CaseNumberSchema, caseNumber);
+      const { reason } = parse(S.ReasonSchema, body);
+      const lifted: string[] = []; const heldElsewhere: { clipId: string; caseNumber: string }[] = []; const failed: { clipId: string; error: string }[] = [];
+      for (const c of await this.caseClips(n)) {
+        if (!c.hold) continue;
+        if (c.hold.caseNumber !== n) { heldElsewhere.push({ clipId: c.clipId, caseNumber: c.hold.caseNumber }); continue; }
+        try { await this.unhold(actor, c.clipId, { reason }); lifted.push(c.clipId); } catch (err) {
+          if ((err as OpError).code === 'log-failed') throw err;
+          failed.push({ clipId: c.clipId, error: (err as Error).message });
+        }
+      }
+      return { caseNumber: n, lifted, heldElsewhere, failed };
+    });
+  }
+  /** Every clip of a case (the case page's set: in it, or held under its number), a search page at a time. */
+  private async caseClips(caseNumber: string): Promise<S.ClipInfoLike[]> {
+    const ev = await this.o.evidence();
+    const out: S.ClipInfoLike[] = [];
+    for (let offset = 0; ; offset += LIMITS.searchResults) {
+      const page = await ev.search({ caseNumber, limit: LIMITS.searchResults, offset });
+      out.push(...page);
+      if (page.length < LIMITS.searchResults) return out;
+    }
   }
   async delete(actor: string, clipId: unknown, body: unknown) {
     const crit = { clipId, ...S.pick(body, ['reason']) };

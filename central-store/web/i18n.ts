@@ -66,6 +66,11 @@ const en = {
     dsar: 'copy for a data subject, with redaction', hold: 'place and lift evidence holds', annotate: 'markers, category, cases', delete: 'delete a clip now (not while held)',
     admin: 'users, fleet, log purge, retention and record deadlines on demand', audit: 'access log, verify, review, deletion receipts',
   } as Record<string, string>,
+  caseHold: 'Hold for the whole case', caseHoldState: (here: number, other: number, open: number) => `${here} clip(s) held under this case number, ${other} under another, ${open} not held.`,
+  holdCase: (n: number) => `Place hold on ${n} clip(s)`, unholdCase: (n: number) => `Lift the hold on ${n} clip(s)`,
+  caseHoldNote: 'Each clip gets its own hold under this case number, logged per clip. Clips held under another number keep that hold; lifting here lifts only holds under this number.',
+  caseHeld: (n: number, other: number, failed: number) => `Hold placed on ${n} clip(s).${other ? ` ${other} already held under another number (unchanged).` : ''}${failed ? ` ${failed} failed (see the access log).` : ''}`,
+  caseLifted: (n: number, other: number, failed: number) => `Hold lifted on ${n} clip(s).${other ? ` ${other} held under another number (unchanged).` : ''}${failed ? ` ${failed} failed (see the access log).` : ''}`,
   csrf: 'This request was refused: it did not come from a page of this office.', back: 'Back to search', language: 'Dansk', signedInAs: 'Signed in as',
 };
 type Strings = typeof en;
@@ -134,6 +139,11 @@ const da: Strings = {
     dsar: 'kopi til den registrerede, med sløring', hold: 'sætte og ophæve bevislås', annotate: 'markeringer, kategori, sager', delete: 'slette en optagelse nu (ikke mens bevislåst)',
     admin: 'brugere, udstyr, logoprydning, slettejob og registreringsfrister på forlangende', audit: 'adgangslog, kontrol, gennemgang, sletningskvitteringer',
   },
+  caseHold: 'Bevislås for hele sagen', caseHoldState: (here, other, open) => `${here} optagelse(r) bevislåst under dette journalnummer, ${other} under et andet, ${open} ikke bevislåst.`,
+  holdCase: (n) => `Bevislås ${n} optagelse(r)`, unholdCase: (n) => `Ophæv bevislåsen på ${n} optagelse(r)`,
+  caseHoldNote: 'Hver optagelse får sin egen bevislås under dette journalnummer, logget pr. optagelse. Optagelser bevislåst under et andet nummer beholder den; ophævelse her ophæver kun bevislåse under dette nummer.',
+  caseHeld: (n, other, failed) => `Bevislås sat på ${n} optagelse(r).${other ? ` ${other} var allerede bevislåst under et andet nummer (uændret).` : ''}${failed ? ` ${failed} mislykkedes (se adgangsloggen).` : ''}`,
+  caseLifted: (n, other, failed) => `Bevislås ophævet på ${n} optagelse(r).${other ? ` ${other} bevislåst under et andet nummer (uændret).` : ''}${failed ? ` ${failed} mislykkedes (se adgangsloggen).` : ''}`,
   csrf: 'Forespørgslen blev afvist: den kom ikke fra en side i dette kontor.', back: 'Tilbage til søgning', language: 'English', signedInAs: 'Logget ind som',
 };
 

@@ -192,13 +192,29 @@ export function createOffice(o: OfficeOptions) {
         if (p === '/office/export') return await exportRoute(req, res, c, me, url, form, langCookie);
         const dl = /^\/office\/exports\/(\d{1,12})\/package$/.exec(p);
         if (dl && req.method === 'GET') return await download(res, me, Number(dl[1]));
-        const k = /^\/office\/cases\/([^/]+)$/.exec(p);
-        if (k && req.method === 'GET') {
+        const k = /^\/office\/cases\/([^/]+?)(\/hold|\/unhold)?$/.exec(p);
+        if (k) {
           let caseNumber: string;
-          try { caseNumber = decodeURIComponent(k[1]); } catch { throw new WebError(400, 'bad case number'); }
+          try { caseNumber = decodeURIComponent(k[1]!); } catch { throw new WebError(400, 'bad case number'); }
+          const back = `/office/cases/${encodeURIComponent(caseNumber)}`;
+          if (k[2] === '/hold' && req.method === 'POST') {
+            const r = await o.ops.holdCase(me.username, caseNumber, { reason: form.reason });
+            return redirect(res, `${back}?done=hold&n=${r.placed.length}&other=${r.alreadyHeld.filter((x) => x.caseNumber !== caseNumber).length}&failed=${r.failed.length}`);
+          }
+          if (k[2] === '/unhold' && req.method === 'POST') {
+            const r = await o.ops.unholdCase(me.username, caseNumber, { reason: form.reason });
+            return redirect(res, `${back}?done=unhold&n=${r.lifted.length}&other=${r.heldElsewhere.length}&failed=${r.failed.length}`);
+          }
+          if (k[2] || req.method !== 'GET') throw new WebError(405, t.notFound);
           // The case page is a search by case number: logged as one, with the case number as criterion.
           const clips = await o.ops.search(me.username, { caseNumber, limit: String(LIMITS.searchResults) }) as ClipInfo[];
-          return send(res, 200, casePage(c, { caseNumber, clips }), langCookie);
+          const q = url.searchParams;
+          const num = (x: string) => Math.max(0, Math.min(1e6, Number.parseInt(q.get(x) ?? '0', 10) || 0));
+          const done = q.get('done');
+          const kind = num('failed') ? 'err' as const : 'ok' as const;
+          const message = done === 'hold' ? { kind, text: t.caseHeld(num('n'), num('other'), num('failed')) }
+            : done === 'unhold' ? { kind, text: t.caseLifted(num('n'), num('other'), num('failed')) } : undefined;
+          return send(res, 200, casePage(c, { caseNumber, clips, canHold: can(me.role as never, 'hold'), message }), langCookie);
         }
         const m = /^\/office\/clips\/([^/]+)(\/play|\/hold|\/unhold|\/markers|\/category|\/cases|\/uncase)?$/.exec(p);
         if (m) {

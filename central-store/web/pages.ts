@@ -88,12 +88,25 @@ function clipRows(c: PageCtx, clips: ClipInfo[], received = false): Html[] {
 <td>${x.hold ? html`<a class="badge hold" href="/office/cases/${encodeURIComponent(x.hold.caseNumber)}">${x.hold.caseNumber}</a>` : ''}</td>${received ? html`<td class="mono">${utc(x.receivedAt)}</td>` : ''}<td><a href="/office/clips/${encodeURIComponent(x.clipId)}" class="clip-link">${c.t.open}</a></td></tr>`);
 }
 
-/** A case: every clip in it or held under its number (a search by case number, logged as one). */
-export function casePage(c: PageCtx, o: { caseNumber: string; clips: ClipInfo[] }): string {
-  return layout(c, `${c.t.case} ${o.caseNumber}`, html`<h1>${c.t.case} <span class="mono" id="case-number">${o.caseNumber}</span></h1>
+/** A case: every clip in it or held under its number (a search by case number, logged as one), and the hold for all of them at once. */
+export function casePage(c: PageCtx, o: { caseNumber: string; clips: ClipInfo[]; canHold?: boolean; message?: { kind: 'ok' | 'err'; text: string } }): string {
+  const k = encodeURIComponent(o.caseNumber);
+  const underThis = o.clips.filter((x) => x.hold?.caseNumber === o.caseNumber).length;
+  const open = o.clips.filter((x) => !x.hold).length;
+  const csrf = html`<input type="hidden" name="_csrf" value="${c.me?.csrf ?? ''}">`;
+  const hold = o.canHold && o.clips.length ? html`<div class="card"><h2>${c.t.caseHold}</h2><p id="case-hold-state">${c.t.caseHoldState(underThis, o.clips.length - underThis - open, open)}</p>
+<div class="row">${open ? html`<form method="post" action="/office/cases/${k}/hold" id="case-hold-form">${csrf}<div class="row">
+<div class="field"><label for="case-hold-reason">${c.t.reason}</label><input id="case-hold-reason" name="reason" required maxlength="500"></div>
+<div><button class="primary" type="submit" id="case-hold">${c.t.holdCase(open)}</button></div></div></form>` : ''}
+${underThis ? html`<form method="post" action="/office/cases/${k}/unhold" id="case-unhold-form">${csrf}<div class="row">
+<div class="field"><label for="case-unhold-reason">${c.t.reason}</label><input id="case-unhold-reason" name="reason" required maxlength="500"></div>
+<div><button class="danger" type="submit" id="case-unhold">${c.t.unholdCase(underThis)}</button></div></div></form>` : ''}</div>
+<p class="hint">${c.t.caseHoldNote}</p></div>` : html``;
+  return layout(c, `${c.t.case} ${o.caseNumber}`, html`<h1>${c.t.case} <span class="mono" id="case-number">${o.caseNumber}</span></h1>${msg(o.message)}
 <div class="card"><h2 id="count">${c.t.results(String(o.clips.length))}</h2>
 ${o.clips.length ? html`<table id="results"><thead><tr><th>${c.t.start}</th><th>${c.t.camera}</th><th>${c.t.purpose}</th><th>${c.t.length}</th><th>${c.t.hold}</th><th></th></tr></thead><tbody>${clipRows(c, o.clips)}</tbody></table>` : html`<p>${c.t.noResults}</p>`}
-${c.me?.canExport && o.clips.length ? html`<p><a href="/office/export?case=${encodeURIComponent(o.caseNumber)}" id="export-case">${c.t.exportCase}</a></p>` : ''}</div>`);
+${c.me?.canExport && o.clips.length ? html`<p><a href="/office/export?case=${k}" id="export-case">${c.t.exportCase}</a></p>` : ''}</div>
+${hold}`);
 }
 
 export function clipPage(c: PageCtx, o: { header: HeaderFacts | null; cases: CaseEntry[]; clip: ClipInfo; markers: Marker[]; custody: AccessEntry[]; canView: boolean; canHold: boolean; canMark: boolean; message?: { kind: 'ok' | 'err'; text: string } }): string {

@@ -42,6 +42,8 @@ const OPS: { action: Action; method: string; path: string; body?: unknown; crit:
   { action: 'user-disable', method: 'POST', path: '/users/temp/disable', body: { reason: 'left' }, crit: /"username":"temp","reason":"left"/ },
   { action: 'user-enable', method: 'POST', path: '/users/temp/enable', body: { reason: 'back' }, crit: /"username":"temp","reason":"back"/ },
   { action: 'log-purge', method: 'POST', path: '/access-log/purge', crit: /./ },
+  { action: 'case-hold', method: 'POST', path: '/cases/K-none/hold', body: { reason: 'case opened' }, crit: /^\{"caseNumber":"K-none","reason":"case opened"\}$/ },
+  { action: 'case-unhold', method: 'DELETE', path: '/cases/K-none/hold', body: { reason: 'case closed' }, crit: /^\{"caseNumber":"K-none","reason":"case closed"\}$/ },
 ];
 
 test('the table covers every operation', (t) => {

@@ -20,7 +20,10 @@ export class FakeEvidence implements EvidenceApi {
     return c;
   }
   private info(c: ClipInfoLike & { plaintext?: Buffer }): ClipInfoLike { const { plaintext: _p, ...rest } = c; return rest; }
-  search(q: SearchCriteria) { this.calls.push('search'); return [...this.clips.values()].filter((c) => !q.deviceId || c.deviceId === q.deviceId).map((c) => this.info(c)); }
+  search(q: SearchCriteria) {
+    this.calls.push('search');
+    return [...this.clips.values()].filter((c) => (!q.deviceId || c.deviceId === q.deviceId) && (!q.caseNumber || this.inCase.get(c.clipId)?.has(q.caseNumber) || c.hold?.caseNumber === q.caseNumber)).map((c) => this.info(c));
+  }
   get(id: string) { const c = this.clips.get(id); return c && this.info(c); }
   async openPlaintext(id: string) { this.calls.push('openPlaintext'); return Readable.from([this.must(id).plaintext]); }
   placeHold(id: string, h: { reason: string; caseNumber: string; by: string }) {
