@@ -17,7 +17,7 @@ import type { CameraSession } from './types.js';
 import type { Uploader } from './uploader.js';
 
 export type AgentEvent =
-  | { type: 'pulled' | 'receipted' | 'wiped' | 'wipe-unanswered' | 'cert-forwarded'; clipId: string; deviceId: string }
+  | { type: 'pull-started' | 'pulled' | 'receipted' | 'wiped' | 'wipe-unanswered' | 'cert-forwarded'; clipId: string; deviceId: string }
   | { type: 'log-forwarded'; deviceId: string; seq: number }
   | { type: 'bay-done' | 'bay-error'; ttyPath: string; error?: string };
 
@@ -193,6 +193,7 @@ export class DockAgent {
           const growing = new GrowingSpool();
           delivery = this.deliver(clip.clipId, growing);
           delivery.catch(() => undefined);
+          this.emit({ type: 'pull-started', clipId: clip.clipId, deviceId: clip.deviceId });
           try {
             await lock(() => session.pullClip(clip, spoolPath, (n) => growing.advance(n)));
           } catch (err) {

@@ -30,6 +30,8 @@ export interface RunOptions {
   beforeChecks?: (dirs: { root: string; centralDir: string; cameraFlashDirs: string[] }) => Promise<void>;
   /** Called after the checks, before the run's files are removed (the demo's evidence office works on centralDir). */
   afterChecks?: (run: { root: string; centralDir: string; pki: FleetPki; report: RunReport }) => Promise<void>;
+  /** Every dock agent event as it arrives (benches time pulls and receipts with it). */
+  onDockEvent?: (e: Record<string, unknown>) => void;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -50,7 +52,7 @@ export async function runScenario(sc: Scenario, o: RunOptions = {}): Promise<Run
 
   try {
     const offload = new Offload(sc, rand, { counts, events, progress });
-    const services = await startServices(sc, root, keys, pki, (e) => offload.dockEvent(e), cleanups);
+    const services = await startServices(sc, root, keys, pki, (e) => { offload.dockEvent(e); o.onDockEvent?.(e); }, cleanups);
 
     const faults = planCameraFaults(sc, rand);
     counts.flashNearlyFull = faults.flashBytes.size;

@@ -1,0 +1,72 @@
+// CPU seconds of this process's descendants, by role (read from /proc, so it sees processes that are
+// still running: a fleet run's dock, central, cameras, mosquitto, socat). Sample before and after.
+import { readFileSync, readdirSync } from 'node:fs';
+
+const TICK = 100; // USER_HZ on Linux
+
+interface Proc { pid: number; ppid: number; cpuSec: number; role: string }
+
+function roleOf(cmd: string): string {
+  if (cmd.includes('dock-process')) return 'dock';
+  if (cmd.includes('central-process')) return 'central';
+  if (cmd.includes('camera') || cmd.includes('firmware')) return 'camera';
+  if (cmd.includes('mosquitto')) return 'mosquitto';
+  if (cmd.includes('socat')) return 'socat';
+  return 'other';
+}
+
+function readProcs(): Proc[] {
+  const out: Proc[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      out.push({ pid: Number(d), ppid: Number(f[1]), cpuSec: (Number(f[11]) + Number(f[12])) / TICK, role: roleOf(cmd) });
+    } catch { /* gone meanwhile */ }
+  }
+  return out;
+}
+
+/** CPU seconds per pid of every live descendant of this process (this process itself under 'bench'). */
+export function sampleCpu(): Map<number, { role: string; cpuSec: number }> {
+  const procs = readProcs();
+  const kids = new Map<number, Proc[]>();
+  for (const p of procs) kids.set(p.ppid, [...(kids.get(p.ppid) ?? []), p]);
+  const out = new Map<number, { role: string; cpuSec: number }>();
+  const self = procs.find((p) => p.pid === process.pid);
+  if (self) out.set(self.pid, { role: 'bench', cpuSec: self.cpuSec });
+  const walk = (pid: number) => { for (const c of kids.get(pid) ?? []) { out.set(c.pid, { role: c.role, cpuSec: c.cpuSec }); walk(c.pid); } };
+  walk(process.pid);
+  return out;
+}
+
+/**
+ * Keeps the last sample of every process it saw (a process that exits keeps its last figure), so
+ * call tick() often; total() is CPU seconds per role since the first tick.
+ */
+export function cpuByRole(everyMs = 200): { stop(): Record<string, number> } {
+  const first = new Map<number, number>();
+  const last = new Map<number, { role: string; cpuSec: number }>();
+  let started = false;
+  const tick = () => {
+    for (const [pid, s] of sampleCpu()) {
+      // A process first seen after the start was started within the window: it counts from 0.
+      if (!first.has(pid)) first.set(pid, started ? 0 : s.cpuSec);
+      last.set(pid, s);
+    }
+  };
+  tick();
+  started = true;
+  const t = setInterval(tick, everyMs);
+  return {
+    stop() {
+      clearInterval(t);
+      tick();
+      const byRole: Record<string, number> = {};
+      for (const [pid, s] of last) byRole[s.role] = +((byRole[s.role] ?? 0) + s.cpuSec - (first.get(pid) ?? 0)).toFixed(3);
+      return byRole;
+    },
+  };
+}
