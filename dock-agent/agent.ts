@@ -13,6 +13,7 @@ import { checkId } from '../shared/mqtt/topics.js';
 import { ErrorCode, WireError } from '../shared/wire/messages.js';
 import { GrowingSpool, PullAborted } from './growing-spool.js';
 import type { Journal } from './journal.js';
+import { offloadOrder } from './offload-order.js';
 import type { CameraSession } from './types.js';
 import type { Uploader } from './uploader.js';
 
@@ -178,7 +179,10 @@ export class DockAgent {
       }
       const listed = await session.listClips();
       await this.finishUnansweredWipes(session, listed);
-      const clips = listed.filter((c) => c.state !== 'recording' && c.sha256);
+      // Marked clips first, then oldest first, from their signed bytes (dock-agent/offload-order.ts).
+      const needsPull = (c: ClipSummary) => { const st = this.d.journal.get(c.clipId)?.state; return !st || st === 'pulling'; };
+      const ordered = await offloadOrder(session, listed.filter((c) => c.state !== 'recording' && c.sha256), needsPull, this.log);
+      const clips = ordered.map((r) => r.clip);
       const tasks: Promise<void>[] = [];
       for (const clip of clips) {
         if (signal.aborted) break;

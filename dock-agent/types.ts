@@ -13,6 +13,8 @@ export interface CameraSession {
    * verify; the whole file's SHA-256 is checked against clip.sha256 before it resolves.
    */
   pullClip(clip: ClipSummary, destPath: string, onProgress?: (bytesDone: number) => void): Promise<void>;
+  /** The clip's first `length` bytes (one READ): the dock checks its sealed header before ordering the pulls. */
+  readPrefix?(clip: ClipSummary, length: number): Promise<Buffer>;
   /** Ask the camera to wipe a clip against the central store's receipt; resolves with its wipe certificate. */
   wipe(clipId: string, receipt: SignedDocument): Promise<SignedDocument>;
   /** Device log entries with seq > sinceSeq. */

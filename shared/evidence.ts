@@ -19,6 +19,11 @@ export interface ClipSummary {
   stoppedAt: string | null;
   /** Evidence-key epoch the clip's data key is wrapped to. */
   epochId: string;
+  /**
+   * LIST_CLIPS only, when the clip holds a marker: base64 of the clip-key-signed checkpoint bodies around
+   * its first marker (shared/clip/priority.ts). The dock orders by it only once it verifies.
+   */
+  markerProof?: string;
 }
 
 /** The camera side of the offload, as the dock link needs it (implemented by firmware/vault). */

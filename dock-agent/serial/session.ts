@@ -114,6 +114,11 @@ export async function openCameraSession(opts: SessionOptions): Promise<SerialCam
       if (clip.deviceId !== deviceId) throw new Error(`clip ${clip.clipId}: deviceId ${clip.deviceId} is not this camera (${deviceId})`);
       await pullToFile(rpc, clip, destPath, { window: opts.window, chunkBytes: opts.chunkBytes, minChunkBytes: opts.minChunkBytes, onProgress, adapt });
     },
+    async readPrefix(clip, length) {
+      const data = await rpc.request(MsgType.READ, encodeJson({ clipId: clip.clipId, offset: 0, length }));
+      if (data.length !== length) throw new Error(`READ ${clip.clipId}@0: got ${data.length} bytes, asked ${length}`);
+      return data;
+    },
     async wipe(clipId: string, receipt: SignedDocument): Promise<SignedDocument> {
       const r = await call<{ certificate?: SignedDocument }>(MsgType.WIPE, { clipId, receipt }, 'WIPE response');
       if (!r.certificate || typeof r.certificate.body !== 'string') throw new Error('WIPE response: no wipe certificate');

@@ -1,9 +1,13 @@
 // Clip serving on the dock link: LIST_CLIPS, READ, HASH_RANGE and WIPE against the vault.
 import { createHash } from 'node:crypto';
 import type { CameraVault, ClipSummary, SignedDocument } from '../../shared/evidence.js';
+import { findMarkerProof } from '../../shared/clip/priority.js';
 import { MAX_PAYLOAD } from '../../shared/wire/frame.js';
 import { ErrorCode, WireError, encodeJson, type HashRangeRequest, type ReadRequest } from '../../shared/wire/messages.js';
 import { bad, json, str, uint } from './fields.js';
+
+/** How long a LIST_CLIPS answer waits for marker walks of clips not walked before. */
+const LIST_PROOF_MS = 700;
 
 export function clipServer(vault: CameraVault, event: (type: string, data: Record<string, unknown>) => void) {
   // Closed clips never change, so READs look them up in the last listing instead of asking the
@@ -20,9 +24,38 @@ export function clipServer(vault: CameraVault, event: (type: string, data: Recor
     return clip;
   };
 
+  // Per clip, the signed checkpoints that prove a marker (shared/clip/priority.ts), or null: found once
+  // by walking the clip's frame and block prefixes (a closed clip never changes). A LIST_CLIPS answer
+  // waits for the walks at most LIST_PROOF_MS (the dock retransmits after 2 s): clips not walked by then
+  // are listed without a proof this time, and their walks go on for the next listing.
+  const proofs = new Map<string, string | null>();
+  const walking = new Map<string, Promise<void>>();
+  const walk = (c: ClipSummary): Promise<void> => {
+    let w = walking.get(c.clipId);
+    if (!w) {
+      w = findMarkerProof((o, l) => vault.readChunk(c.clipId, o, Math.max(0, Math.min(l, c.bytes - o))), c.bytes)
+        .catch(() => null)
+        .then((found) => { proofs.set(c.clipId, found ? found.toString('base64') : null); })
+        .finally(() => walking.delete(c.clipId));
+      walking.set(c.clipId, w);
+    }
+    return w;
+  };
+
   return {
-    list(): Buffer {
-      return encodeJson({ clips: listClips() });
+    async list(): Promise<Buffer> {
+      const clips = listClips();
+      for (const id of proofs.keys()) if (!known.has(id)) proofs.delete(id);
+      const todo = clips.filter((c) => !proofs.has(c.clipId));
+      if (todo.length) {
+        // One walk at a time (flash reads), in list order.
+        const all = todo.reduce<Promise<void>>((p, c) => p.then(() => walk(c)), Promise.resolve());
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([all, new Promise<void>((r) => { timer = setTimeout(r, LIST_PROOF_MS); })]);
+        clearTimeout(timer);
+      }
+      const out = clips.map((c) => { const p = proofs.get(c.clipId); return p ? { ...c, markerProof: p } : c; });
+      return encodeJson({ clips: out });
     },
 
     async read(p: Buffer): Promise<Buffer> {

@@ -25,6 +25,8 @@ export const scenarioSchema = z
     /** Incidents per camera during the shift; each: press, record for durationSeconds, long-press. */
     incidentsPerCamera: z.number().int().min(0).max(20).default(2),
     incidentSeconds: z.tuple([z.number().positive(), z.number().positive()]).default([5, 20]),
+    /** Incidents (0-based, on every camera) in which the guard marks a moment: a short press halfway through. */
+    markIncidents: z.array(z.number().int().min(0).max(19)).max(20).default([]),
     /** Video bitrate of the simulated cameras, bits per second. */
     bitrate: z.number().int().positive().default(2_000_000),
     /** How much faster than real time the shift runs (synthetic camera source only). */

@@ -51,6 +51,11 @@ export async function runShift(sc: Scenario, cams: Cam[], rand: () => number, pr
         }
         cuts++;
         cam.proc = await startCameraProcess(cam.dir, cam.config);
+      } else if (sc.markIncidents.includes(k)) {
+        await sleep(realMs(inc.seconds / 2));
+        await cam.proc.send({ op: 'press' }); // a short press while recording: a marker
+        await sleep(realMs(inc.seconds / 2));
+        await cam.proc.send({ op: 'long-press' });
       } else {
         await sleep(realMs(inc.seconds));
         await cam.proc.send({ op: 'long-press' });
