@@ -13,7 +13,7 @@ export interface Out {
   /** Stream content type (default video/mp2t). */
   contentType?: string;
   /** Called once the whole stream reached the client / when it broke off. */
-  done?: () => Promise<void>; failed?: (err: unknown) => void;
+  done?: () => Promise<void>; failed?: (err: unknown) => Promise<void>;
 }
 export interface Route { method: string; path: RegExp; action: string; run(c: Ctx): Promise<Out> }
 

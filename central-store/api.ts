@@ -51,8 +51,13 @@ export function createApi(o: ApiOptions): Api {
   const sessions = new Map<string, Session>();
   const tokenKey = (t: string) => createHash('sha256').update(t).digest('hex');
   const guard = new LoginGuard(o.login, now);
+  // Entries the API writes on its own (throttling, refusals): not awaited by the request, awaited by close().
+  const pending = new Set<Promise<void>>();
   const audit = (action: string, criterion: unknown, reason: string) => {
-    try { o.ops.log.append({ user: SYSTEM, action, criterion: JSON.stringify(criterion), outcome: 'ok', reason }); } catch (err) { log.error({ err: String(err) }, 'access log write failed'); }
+    const p = o.ops.log.append({ user: SYSTEM, action, criterion: JSON.stringify(criterion), outcome: 'ok', reason })
+      .then(() => undefined, (err) => { log.error({ err: String(err) }, 'access log write failed'); })
+      .finally(() => pending.delete(p));
+    pending.add(p);
   };
   guard.onDelay = (source, failures, delayMs) => audit('login-throttle', { source, failures, delayMs }, `${failures} failed logins from ${source}: next check not before ${delayMs} ms`);
   // Refusals before any check are counted, and summarised in the log at most once a minute.
@@ -138,7 +143,7 @@ export function createApi(o: ApiOptions): Api {
     const user = session(req);
     if (!user) {
       // A refused attempt is logged like any other refusal.
-      o.ops.log.append({ user: '-', action: route.action, criterion: JSON.stringify({ path: url.pathname }), outcome: 'denied', reason: 'no valid session' });
+      await o.ops.log.append({ user: '-', action: route.action, criterion: JSON.stringify({ path: url.pathname }), outcome: 'denied', reason: 'no valid session' });
       throw new OpError('unauthenticated', 'a valid session is required: POST /login, then send Authorization: Bearer <token>');
     }
     if (route.action === 'logout') {
@@ -160,11 +165,11 @@ export function createApi(o: ApiOptions): Api {
     if (out.stream) {
       const s = out.stream instanceof Readable ? out.stream : Readable.fromWeb(out.stream as import('node:stream/web').ReadableStream);
       res.writeHead(200, { 'content-type': out.contentType ?? 'video/mp2t', 'cache-control': 'no-store', ...(out.filename ? { 'content-disposition': `attachment; filename="${out.filename}"` } : {}) });
-      const sent = await pipeline(s, res).then(() => true, (err) => {
+      const sent = await pipeline(s, res).then(() => true, async (err) => {
         log.warn({ err: String(err) }, 'stream ended early');
         res.destroy();
-        if (out.clipId && out.kind) { try { o.ops.streamFailed(user, out.kind, out.clipId, err); } catch { /* already answered */ } }
-        try { out.failed?.(err); } catch { /* already answered */ }
+        if (out.clipId && out.kind) await o.ops.streamFailed(user, out.kind, out.clipId, err).catch(() => undefined); // already answered
+        try { await out.failed?.(err); } catch { /* already answered */ }
         return false;
       });
       if (sent && out.done) await out.done().catch((err) => log.error({ err: String(err) }, 'after-download step failed (the deadline job retries)'));
@@ -188,6 +193,10 @@ export function createApi(o: ApiOptions): Api {
       server.once('error', reject);
       server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
     }),
-    close: () => new Promise((resolve) => { flushRefusals(); server.closeAllConnections?.(); server.close(() => resolve()); }),
+    close: async () => {
+      flushRefusals();
+      await new Promise<void>((resolve) => { server.closeAllConnections?.(); server.close(() => resolve()); });
+      await Promise.all(pending);
+    },
   };
 }

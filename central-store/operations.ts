@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { issueText } from '../shared/config.js';
 import type { AccessLog } from './access-log.js';
 import type { Db } from './db.js';
-import type { Index } from './index/port.js';
+import type { Index, Unit } from './index/port.js';
 import { reviewReport } from './review.js';
 import type { RecordKind } from './record-census.js';
 import { INCIDENT_KINDS, fleet, incidents, type IncidentKind } from './clips-index.js';
@@ -52,6 +52,8 @@ export function parse<T extends z.ZodType>(schema: T, input: unknown): z.infer<T
 /** When the 'ok' entry is written: after the work, before it, in its transaction, or by the work itself. */
 type Mode = 'after' | 'before' | 'tx' | 'self';
 export const SYSTEM = 'system';
+/** What a non-'tx' operation's work gets instead of a unit: any use is a bug, and says so. */
+const NO_UNIT: Unit = new Proxy({} as Unit, { get: (_t, p) => { throw new Error(`operation: unit.${String(p)} used outside a 'tx' operation`); } });
 /** The actor named in the log for a break-glass unlock on the store host (needs the master key, not a login). */
 export const BREAK_GLASS = 'break-glass';
 export const WRONG_LOGIN = 'wrong username or password';
@@ -64,35 +66,40 @@ export class Operations {
   get log(): AccessLog { return this.o.log; }
   private now(): number { return (this.o.now ?? Date.now)(); }
 
-  private write(user: string, action: string, criterion: string, outcome: 'ok' | 'denied' | 'error', reason?: string): void {
-    try { this.o.log.append({ user, action, criterion, outcome, reason }); } catch (err) {
+  private get index(): Index { return this.o.index ?? this.o.log.index; }
+
+  /** One access-log entry, in `u` when given (it commits with the unit's work) or in its own unit. */
+  private async write(user: string, action: string, criterion: string, outcome: 'ok' | 'denied' | 'error', reason?: string, u?: Unit): Promise<void> {
+    const e = { user, action, criterion, outcome, reason };
+    try { await (u ? this.o.log.appendIn(u, e) : this.o.log.append(e)); } catch (err) {
       throw new OpError('log-failed', `the access log could not be written, so the operation was not completed (${(err as Error).message})`);
     }
   }
 
   /** The core of every operation: authorise, log (in the order the mode says), run; `pre` runs after authorisation, before the rest (its failure is logged). */
-  async run<T>(actor: string, action: Action, criterion: unknown, fn: () => T | Promise<T>, mode: Mode = 'after', pre?: () => Promise<unknown>): Promise<T> {
+  async run<T>(actor: string, action: Action, criterion: unknown, fn: (u: Unit) => T | Promise<T>, mode: Mode = 'after', pre?: () => Promise<unknown>): Promise<T> {
     const crit = JSON.stringify(criterion ?? null);
     const need = ACTIONS[action];
     if (actor !== SYSTEM && actor !== BREAK_GLASS) {
       const u = this.o.users.get(actor);
       const why = !u ? 'no such user' : u.disabledAt ? 'account disabled' : u.lockedAt ? 'account locked' : !can(u.role, need) ? `role ${u.role} lacks the ${need} permission` : null;
       if (why) {
-        this.write(actor, action, crit, 'denied', why);
+        await this.write(actor, action, crit, 'denied', why);
         throw new OpError('forbidden', `${action}: refused (${why})`);
       }
     }
-    const fail = (err: unknown): never => {
+    const fail = async (err: unknown): Promise<never> => {
       const e = toOpError(err);
-      if (e.code !== 'log-failed') this.write(actor, action, crit, 'error', e.message);
+      if (e.code !== 'log-failed') await this.write(actor, action, crit, 'error', e.message);
       throw e;
     };
     try {
       if (pre) await pre();
-      if (mode === 'tx') return this.o.db.transaction(() => { const r = fn() as T; this.write(actor, action, crit, 'ok'); return r; })();
-      if (mode === 'before') this.write(actor, action, crit, 'ok');
-      const r = await fn();
-      if (mode === 'after') this.write(actor, action, crit, 'ok');
+      // 'tx': the work and its entry are one unit of work (fn uses only `u`, or sync statements on the sqlite connection the unit holds).
+      if (mode === 'tx') return await this.index.tx(async (u) => { const r = await fn(u); await this.write(actor, action, crit, 'ok', undefined, u); return r; });
+      if (mode === 'before') await this.write(actor, action, crit, 'ok');
+      const r = await fn(NO_UNIT);
+      if (mode === 'after') await this.write(actor, action, crit, 'ok');
       return r;
     } catch (err) { return fail(err); }
   }
@@ -107,15 +114,15 @@ export class Operations {
     const name = typeof username === 'string' ? username.slice(0, 64) : '';
     const crit = JSON.stringify({ username: name });
     if (!name || typeof password !== 'string' || !password) {
-      this.write(name || '-', 'login-failure', crit, 'error', 'username and password are required');
+      await this.write(name || '-', 'login-failure', crit, 'error', 'username and password are required');
       throw new OpError('bad-input', typeof username !== 'string' || !username ? 'username: required' : 'password: required');
     }
     const r = await this.o.users.login(name, password);
-    if (r.ok) { this.write(name, 'login', crit, 'ok'); return { username: name, role: r.user.role }; }
+    if (r.ok) { await this.write(name, 'login', crit, 'ok'); return { username: name, role: r.user.role }; }
     const reason = r.code === 'bad-credentials' ? `wrong username or password (${r.failedLogins} consecutive)`
       : `account ${r.code}${r.proved ? ' (right password)' : lockedOr(r.lockedNow)}`;
-    this.write(name, 'login-failure', crit, 'denied', reason);
-    if (r.lockedNow) this.write(SYSTEM, 'lockout', JSON.stringify({ username: name, failedLogins: r.failedLogins }), 'ok', `${r.failedLogins} consecutive failed logins`);
+    await this.write(name, 'login-failure', crit, 'denied', reason);
+    if (r.lockedNow) await this.write(SYSTEM, 'lockout', JSON.stringify({ username: name, failedLogins: r.failedLogins }), 'ok', `${r.failedLogins} consecutive failed logins`);
     if (r.proved && r.code === 'locked') throw new OpError('locked', 'account locked after repeated failed logins: an administrator must unlock it');
     if (r.proved && r.code === 'disabled') throw new OpError('disabled', 'account disabled');
     throw new OpError('unauthenticated', WRONG_LOGIN);
@@ -129,7 +136,7 @@ export class Operations {
     const crit = { username, operator: o.operator, reason: o.reason };
     try { await o.prove(); } catch (err) {
       const e = toOpError(err);
-      this.write(BREAK_GLASS, 'user-unlock', JSON.stringify(crit), 'denied', e.message);
+      await this.write(BREAK_GLASS, 'user-unlock', JSON.stringify(crit), 'denied', e.message);
       throw e;
     }
     return this.run(BREAK_GLASS, 'user-unlock', crit, () => this.o.users.unlock(BREAK_GLASS, username), 'tx');
@@ -152,8 +159,8 @@ export class Operations {
     return this.run(actor, kind, { clipId }, async () => (await this.o.evidence()).openPlaintext(parse(S.ClipIdSchema, clipId)));
   }
   /** A view/download stream that broke after it was handed out (e.g. verification failed mid-clip). */
-  streamFailed(actor: string, kind: 'view' | 'download', clipId: string, err: unknown): void {
-    this.write(actor, kind, JSON.stringify({ clipId }), 'error', `stream ended early: ${(err as Error)?.message ?? String(err)}`);
+  async streamFailed(actor: string, kind: 'view' | 'download', clipId: string, err: unknown): Promise<void> {
+    await this.write(actor, kind, JSON.stringify({ clipId }), 'error', `stream ended early: ${(err as Error)?.message ?? String(err)}`);
   }
   async hold(actor: string, clipId: unknown, body: unknown) {
     const crit = { clipId, ...S.pick(body, ['reason', 'caseNumber']) };
@@ -331,8 +338,8 @@ export class Operations {
   /** The download completed: the package leaves the server. A failure to remove it is left to the deadline job. */
   async packageDownloaded(exportId: number): Promise<void> { await (await this.o.evidence()).packageDownloaded(exportId); }
   /** A package download that broke after it was handed out (it stays until its deadline). */
-  downloadFailed(actor: string, exportId: number, err: unknown): void {
-    this.write(actor, 'export-download', JSON.stringify({ exportId }), 'error', `download ended early: ${(err as Error)?.message ?? String(err)}`);
+  async downloadFailed(actor: string, exportId: number, err: unknown): Promise<void> {
+    await this.write(actor, 'export-download', JSON.stringify({ exportId }), 'error', `download ended early: ${(err as Error)?.message ?? String(err)}`);
   }
   /**
    * The record deadlines (docs/data-inventory.md) and disabled accounts past theirs; one entry with the
@@ -342,9 +349,9 @@ export class Operations {
     return this.run(actor, 'records-purge', {}, async () => {
       const counts = await (await this.o.evidence()).purgeRecords();
       const removed = this.o.users.removeDisabled(new Date(this.now() - (this.o.disabledUserDays ?? 30) * 86_400_000).toISOString());
-      for (const u of removed) this.write(actor, 'user-remove', JSON.stringify({ username: u }), 'ok', `disabled for more than ${this.o.disabledUserDays ?? 30} days`);
+      for (const u of removed) await this.write(actor, 'user-remove', JSON.stringify({ username: u }), 'ok', `disabled for more than ${this.o.disabledUserDays ?? 30} days`);
       const out = { ...counts, disabledUsers: removed.length };
-      this.write(actor, 'records-purge', JSON.stringify(out), 'ok');
+      await this.write(actor, 'records-purge', JSON.stringify(out), 'ok');
       return out;
     }, 'self');
   }
@@ -372,8 +379,8 @@ export class Operations {
   async verifyLog(actor: string) { return this.run(actor, 'log-verify', {}, () => this.o.log.verify()); }
   /** The purge writes its own entry (AccessLog.purge); a refusal is logged like any other. */
   async purgeLog(actor: string) {
-    return this.run(actor, 'log-purge', {}, () => {
-      const r = this.o.log.purge(actor, this.o.logMonths ?? 6);
+    return this.run(actor, 'log-purge', {}, async () => {
+      const r = await this.o.log.purge(actor, this.o.logMonths ?? 6);
       return { deleted: r.deleted, cutoff: r.cutoff, throughSeq: r.throughSeq, seq: r.entry.seq };
     }, 'self');
   }

@@ -52,7 +52,7 @@ export async function openStoreContext(config: StoreConfig, o: { masterKey: () =
   let blobs: BlobPort;
   try { blobs = await openBlobStore(config, p.blobs); } catch (err) { await index.close(); db.close(); throw err; }
   const users = new Users(db, { now: o.now, maxFailures: config.lockoutAfter, scrypt: o.scrypt });
-  const log = new AccessLog(db, { now: o.now });
+  const log = new AccessLog(index, { now: o.now });
   let master: Promise<Buffer> | undefined;
   let signing: Promise<{ privateKey: KeyObject; publicKey: KeyObject }> | undefined;
   let evidence: Promise<EvidenceStore> | undefined;

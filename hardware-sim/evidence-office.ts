@@ -164,7 +164,7 @@ async function office(o: OfficeOptions, r: OfficeReport, say: (line: string) => 
     const verify = (await must('GET', '/access-log/verify', { token: auditor })).json as { ok: boolean; entries: number };
     r.accessLog = { entries: verify.entries, verified: verify.ok };
     check(verify.ok, 'access log chain does not verify');
-    const missing = missingFromLog(ctx.log.entries(), expectedLog({ deviceIds: o.deviceIds, clipId }));
+    const missing = missingFromLog(await ctx.log.entries(), expectedLog({ deviceIds: o.deviceIds, clipId }));
     check(missing.length === 0, `access log lacks: ${missing.join('; ')}`);
     say(`office: ${USERS.auditor}: review lists ${review.users.length} users; access log ${verify.entries} entries, chain ${verify.ok ? 'verified' : 'BROKEN'}; ${missing.length ? `${missing.length} steps MISSING` : 'every step logged with user, action and criterion'}`);
   } finally {

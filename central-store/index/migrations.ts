@@ -4,6 +4,7 @@
 // here made of each owner's part, so an existing central.db finds it applied and re-runs nothing.
 // Tables not yet behind the port still migrate through their old modules (docs/scale-out.md lists which).
 import type { Migration } from './port.js';
+import { ACCESS_LOG_MIGRATIONS } from './tables/access-log.js';
 import { CAMERA_CERTS_MIGRATIONS } from './tables/camera-certs.js';
 import { CLIPS_MIGRATIONS } from './tables/clips.js';
 import { DEVICE_LOG_MIGRATIONS } from './tables/device-log.js';
@@ -30,5 +31,5 @@ export const MIGRATIONS: readonly Migration[] = merge(
   CLIPS_MIGRATIONS.filter((m) => m.name.startsWith('ingest-')), WIPE_CERTIFICATES_MIGRATIONS, DEVICE_LOG_MIGRATIONS,
   CAMERA_CERTS_MIGRATIONS, INGEST_INCIDENTS_MIGRATIONS, PENDING_DELETIONS_MIGRATIONS,
   CLIPS_MIGRATIONS.filter((m) => !m.name.startsWith('ingest-')), HOLDS_MIGRATIONS,
-  EXPORTS_MIGRATIONS,
+  EXPORTS_MIGRATIONS, ACCESS_LOG_MIGRATIONS,
 );

@@ -3,7 +3,7 @@
 // Unreachable at start: a ConfigError naming the setting (the server exits 78).
 import pg from 'pg';
 import { ConfigError } from '../../shared/config.js';
-import { pgPlaceholders, type Index, type Migration, type Unit } from './port.js';
+import { inUnit, pgPlaceholders, refuseNested, type Index, type Migration, type Unit } from './port.js';
 
 /** Advisory lock key for migrations ('bodycam' in ASCII, as a bigint). */
 const MIGRATION_LOCK = 0x626f647963616dn;
@@ -41,10 +41,11 @@ export class PgIndex implements Index {
   }
 
   async tx<T>(fn: (u: Unit) => Promise<T>): Promise<T> {
+    refuseNested(this);
     const c = await this.pool.connect();
     try {
       await c.query('BEGIN');
-      const r = await fn(unitOn(c));
+      const r = await inUnit.run(this, () => fn(unitOn(c)));
       await c.query('COMMIT');
       return r;
     } catch (err) {

@@ -2,6 +2,7 @@
 // same owner modules run on sqlite (embedded default) and PostgreSQL. SQL is written once with `?`
 // placeholders; an owner module that needs dialect-specific SQL asks `u.dialect`. Each table has one
 // owner module (central-store/index/tables/); migrations are one ordered list (migrations.ts).
+import { AsyncLocalStorage } from 'node:async_hooks';
 export type Dialect = 'sqlite' | 'pg';
 
 export interface Unit {
@@ -34,4 +35,14 @@ export interface Index {
 export function pgPlaceholders(sql: string): string {
   let i = 0;
   return sql.replace(/\?/g, () => `$${++i}`);
+}
+
+/**
+ * Which index's unit the current async context is inside. A unit begun inside another unit of the same
+ * index would wait for it forever on sqlite (units queue) and on a second connection on PostgreSQL (not
+ * atomic, and blocked by the outer unit's row locks): both refuse instead, naming the mistake.
+ */
+export const inUnit = new AsyncLocalStorage<Index>();
+export function refuseNested(ix: Index): void {
+  if (inUnit.getStore() === ix) throw new Error('index: a unit of work began inside another unit of the same index (pass the outer unit down instead)');
 }

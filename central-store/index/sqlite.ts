@@ -2,7 +2,7 @@
 // better-sqlite3 is synchronous, so a unit's statements run at once; units are queued so an await
 // inside one never lets another begin on the same connection.
 import { openCentralDb, type Db } from '../db.js';
-import type { Index, Migration, Unit } from './port.js';
+import { inUnit, refuseNested, type Index, type Migration, type Unit } from './port.js';
 
 const shared = new WeakMap<Db, SqliteIndex>();
 
@@ -35,11 +35,12 @@ export class SqliteIndex implements Index {
   }
 
   tx<T>(fn: (u: Unit) => Promise<T>): Promise<T> {
+    try { refuseNested(this); } catch (err) { return Promise.reject(err); }
     const next = this.queue.then(async () => {
       if (this.db.inTransaction) throw new Error('index: a unit of work began inside another transaction on this connection');
       this.db.exec('BEGIN IMMEDIATE');
       try {
-        const r = await fn(this.unit());
+        const r = await inUnit.run(this, () => fn(this.unit()));
         this.db.exec('COMMIT');
         return r;
       } catch (err) {

@@ -106,8 +106,8 @@ export function createOffice(o: OfficeOptions) {
       return origin === `${secure ? 'https' : 'http'}://${req.headers.host ?? ''}`;
     };
 
-    const refuseCsrf = (user: string, path: string, why: string): never => {
-      try { o.log.append({ user, action: 'web-refused', criterion: JSON.stringify({ path }), outcome: 'denied', reason: why }); } catch { /* the refusal stands */ }
+    const refuseCsrf = async (user: string, path: string, why: string): Promise<never> => {
+      try { await o.log.append({ user, action: 'web-refused', criterion: JSON.stringify({ path }), outcome: 'denied', reason: why }); } catch { /* the refusal stands */ }
       throw new WebError(403, 'csrf');
     };
 
@@ -142,14 +142,14 @@ export function createOffice(o: OfficeOptions) {
 
         if (req.method !== 'GET' && req.method !== 'POST') throw new WebError(405, t.notFound);
         if (req.method === 'POST') {
-          if (!sameOrigin(req)) refuseCsrf(me?.username ?? '-', p, `cross-site request (origin ${JSON.stringify(req.headers.origin ?? null)}, sec-fetch-site ${JSON.stringify(req.headers['sec-fetch-site'] ?? null)})`);
+          if (!sameOrigin(req)) await refuseCsrf(me?.username ?? '-', p, `cross-site request (origin ${JSON.stringify(req.headers.origin ?? null)}, sec-fetch-site ${JSON.stringify(req.headers['sec-fetch-site'] ?? null)})`);
         }
         if (!me || !session) {
-          if (req.method === 'POST') refuseCsrf('-', p, 'no valid office session');
+          if (req.method === 'POST') await refuseCsrf('-', p, 'no valid office session');
           return redirect(res, `/office/login${found === 'expired' ? '?expired=1' : ''}`);
         }
         const form = req.method === 'POST' && !p.endsWith('/play') ? await readForm(req, p === '/office/export' ? MAX_EXPORT_FORM : MAX_FORM) : {};
-        if (req.method === 'POST' && !sameToken(form._csrf ?? (req.headers['x-csrf-token'] as string | undefined), session.csrf)) refuseCsrf(me.username, p, 'missing or wrong CSRF token');
+        if (req.method === 'POST' && !sameToken(form._csrf ?? (req.headers['x-csrf-token'] as string | undefined), session.csrf)) await refuseCsrf(me.username, p, 'missing or wrong CSRF token');
 
         if (p === '/office/logout' && req.method === 'POST') {
           book.drop(sid);
@@ -274,9 +274,9 @@ export function createOffice(o: OfficeOptions) {
         return show(200, url.searchParams.has('out') ? { kind: 'ok', text: t.signedOut } : url.searchParams.has('expired') ? { kind: 'err', text: t.expired } : undefined);
       }
       if (req.method !== 'POST') throw new WebError(405, t.notFound);
-      if (!sameOrigin(req)) refuseCsrf('-', '/office/login', 'cross-site sign-in');
+      if (!sameOrigin(req)) await refuseCsrf('-', '/office/login', 'cross-site sign-in');
       const form = await readForm(req);
-      if (!sameToken(form._csrf, cookies[PRE])) refuseCsrf('-', '/office/login', 'missing or wrong sign-in CSRF token');
+      if (!sameToken(form._csrf, cookies[PRE])) await refuseCsrf('-', '/office/login', 'missing or wrong sign-in CSRF token');
       let u: { username: string };
       try {
         u = await deps.guard.check(sourceKey(req.socket.remoteAddress), () => o.ops.login(form.username, form.password), countsAsFailure);
@@ -423,13 +423,13 @@ export function createOffice(o: OfficeOptions) {
         await o.ops.packageDownloaded(pkg.exportId);
       } catch (err) {
         res.destroy();
-        try { o.ops.downloadFailed(me.username, pkg.exportId, err); } catch { /* already answered */ }
+        await o.ops.downloadFailed(me.username, pkg.exportId, err).catch(() => undefined); // already answered
       }
     };
 
     const clip = async (res: http.ServerResponse, c: PageCtx, me: Viewer, id: string, url: URL, extra: Record<string, string>) => {
       const info = await o.ops.metadata(me.username, id) as unknown as ClipInfo & { markers: Marker[]; cases: CaseEntry[]; header: HeaderFacts | null };
-      const custody = o.log.mentioning(`"clipId":${JSON.stringify(info.clipId)}`).filter((e) => e.action !== 'metadata');
+      const custody = (await o.log.mentioning(`"clipId":${JSON.stringify(info.clipId)}`)).filter((e) => e.action !== 'metadata');
       const done = url.searchParams.get('done');
       send(res, 200, clipPage(c, {
         clip: info, header: info.header, markers: info.markers, cases: info.cases, custody, canView: can(me.role as never, 'view'), canHold: can(me.role as never, 'hold'), canMark: can(me.role as never, 'annotate'),
@@ -445,10 +445,10 @@ export function createOffice(o: OfficeOptions) {
       const r = remuxToFmp4(src, o.ffmpeg);
       res.writeHead(200, { ...SECURITY_HEADERS, ...hsts, 'content-type': 'video/mp4' });
       res.on('close', () => { if (!res.writableFinished) r.kill(); });
-      const failed = (err: unknown) => {
+      const failed = async (err: unknown) => {
         logger.warn({ err: String(err) }, 'playback ended early');
         res.destroy();
-        try { o.ops.streamFailed(me.username, 'view', id, err); } catch { /* already answered */ }
+        await o.ops.streamFailed(me.username, 'view', id, err).catch(() => undefined); // already answered
       };
       await Promise.all([pipeline(r.output, res), r.done]).catch(failed);
     };

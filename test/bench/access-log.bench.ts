@@ -5,6 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AccessLog } from '../../central-store/access-log.js';
+import { SqliteIndex } from '../../central-store/index/sqlite.js';
+import { MIGRATIONS } from '../../central-store/index/migrations.js';
 import { openCentralDb } from '../../central-store/db.js';
 
 const N = Number(process.env.ACCESS_LOG_BENCH_N ?? 400);
@@ -13,24 +15,26 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'access-log-bench-'));
 try {
   const db = openCentralDb(path.join(dir, 'central.db'));
   let t = Date.parse('2026-01-01T00:00:00Z');
-  const log = new AccessLog(db, { now: () => t });
+  const ix = SqliteIndex.for(db);
+  await ix.migrate(MIGRATIONS);
+  const log = new AccessLog(ix, { now: () => t });
   db.exec('CREATE TABLE plain (seq INTEGER PRIMARY KEY, at TEXT, user TEXT, action TEXT, criterion TEXT, outcome TEXT, reason TEXT, prev_hash TEXT, hash TEXT)');
   const ins = db.prepare('INSERT INTO plain (at, user, action, criterion, outcome, reason, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
   const crit = JSON.stringify({ deviceId: 'cam-17', from: '2026-01-01T00:00:00.000Z', to: '2026-01-02T00:00:00.000Z' });
-  const time = (fn: () => void) => { const s = process.hrtime.bigint(); fn(); return Number(process.hrtime.bigint() - s) / 1e6; };
+  const time = async (fn: () => unknown) => { const s = process.hrtime.bigint(); await fn(); return Number(process.hrtime.bigint() - s) / 1e6; };
   // Interleaved rounds so disk hiccups hit both sides alike.
   let appendMs = 0; let plainMs = 0;
   for (let r = 0; r < 4; r++) {
-    plainMs += time(() => { for (let i = 0; i < N / 4; i++) db.transaction(() => ins.run(new Date(t).toISOString(), 'owen', 'search', crit, 'ok', null, '0'.repeat(64), 'f'.repeat(64))).immediate(); });
-    appendMs += time(() => { for (let i = 0; i < N / 4; i++) log.append({ user: 'owen', action: 'search', criterion: crit, outcome: 'ok' }); });
+    plainMs += await time(() => { for (let i = 0; i < N / 4; i++) db.transaction(() => ins.run(new Date(t).toISOString(), 'owen', 'search', crit, 'ok', null, '0'.repeat(64), 'f'.repeat(64))).immediate(); });
+    appendMs += await time(async () => { for (let i = 0; i < N / 4; i++) await log.append({ user: 'owen', action: 'search', criterion: crit, outcome: 'ok' }); });
   }
   // Bulk-fill to BIG entries (one transaction), one per minute of log time, then verify and purge.
-  db.transaction(() => { for (let i = N; i < BIG; i++) { t += 60_000; log.append({ user: 'owen', action: 'search', criterion: crit, outcome: 'ok' }); } })();
-  const verifyMs = time(() => { if (!log.verify().ok) throw new Error('chain broken'); });
+  await ix.tx(async (u) => { for (let i = N; i < BIG; i++) { t += 60_000; await log.appendIn(u, { user: 'owen', action: 'search', criterion: crit, outcome: 'ok' }); } });
+  const verifyMs = await time(async () => { if (!(await log.verify()).ok) throw new Error('chain broken'); });
   t = Date.parse('2026-01-01T00:00:00Z') + 60_000 * BIG / 2 + 183 * 86_400_000; // about half is older than 6 months
   let purged = 0;
-  const purgeMs = time(() => { purged = log.purge('system').deleted; });
-  const verifyAfter = log.verify().ok;
+  const purgeMs = await time(async () => { purged = (await log.purge('system')).deleted; });
+  const verifyAfter = (await log.verify()).ok;
   db.close();
   console.log(JSON.stringify({
     appends: N, appendPerSec: Math.round(N / (appendMs / 1000)), plainInsertPerSec: Math.round(N / (plainMs / 1000)),

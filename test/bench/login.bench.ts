@@ -8,6 +8,8 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { AccessLog } from '../../central-store/access-log.js';
+import { SqliteIndex } from '../../central-store/index/sqlite.js';
+import { MIGRATIONS } from '../../central-store/index/migrations.js';
 import { createApi } from '../../central-store/api.js';
 import { openCentralDb } from '../../central-store/db.js';
 import { Operations } from '../../central-store/operations.js';
@@ -35,8 +37,10 @@ const fresh = () => { n++; return `127.0.${2 + (n >> 8)}.${(n & 255) || 1}`; };
 
 async function server(guardOff: boolean) {
   const db = openCentralDb(path.join(dir, `central-${n++}.db`));
+  const ix = SqliteIndex.for(db);
+  await ix.migrate(MIGRATIONS);
   const users = new Users(db);
-  const ops = new Operations({ db, users, log: new AccessLog(db), evidence: async () => { throw new Error('no evidence in this bench'); } });
+  const ops = new Operations({ db, users, log: new AccessLog(ix), evidence: async () => { throw new Error('no evidence in this bench'); } });
   await ops.bootstrapAdmin('root', PW);
   for (const u of ['ann', 'lou', 'dee']) await ops.createUser('root', { username: u, role: 'viewer', password: PW });
   await ops.disable('root', 'dee', { reason: 'left' });

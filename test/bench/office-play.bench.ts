@@ -92,7 +92,7 @@ try {
   const decryptMs = await rate(async () => drain(Readable.from(await o.f.store.openPlaintext(long))));
   const remuxMs = await rate(async () => { const r = remuxToFmp4(Readable.from([plainLong])); const n = await drain(r.output); await r.done; return n; });
   // One playback = one 'view' entry (plays + 3 rate runs); a play cut short by the next page load adds an 'error' one.
-  const views = o.log.entries().filter((e) => e.action === 'view' && e.user === USERS.officer && e.outcome === 'ok').length;
+  const views = (await o.log.entries()).filter((e) => e.action === 'view' && e.user === USERS.officer && e.outcome === 'ok').length;
   const mbps = (ms: number) => r2(plainLong.length / 1e6 / (ms / 1000));
   process.stdout.write(`${JSON.stringify({
     plays: PLAYS, firstFrameMs: { officeMedian: r2(median(office)), officeMax: r2(Math.max(...office)), bareMseMedian: r2(median(baseline)), ratio: r2(median(office) / median(baseline)) },

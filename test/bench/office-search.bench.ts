@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { AccessLog } from '../../central-store/access-log.js';
+import { SqliteIndex } from '../../central-store/index/sqlite.js';
 import { createApi } from '../../central-store/api.js';
 import { FsBlobStore } from '../../central-store/blob/fs.js';
 import { addToCase } from '../../central-store/cases.js';
@@ -55,7 +56,7 @@ try {
   db.exec('ANALYZE');
 
   const users = new Users(db, { scrypt: FAST_SCRYPT });
-  const log = new AccessLog(db);
+  const log = new AccessLog(SqliteIndex.for(db));
   const ops = new Operations({ db, users, log, evidence: async () => store });
   await ops.bootstrapAdmin('root', PW);
   await ops.createUser('root', { username: 'owen', role: 'evidence-officer', password: PW });

@@ -111,7 +111,7 @@ test('redact start → review → preview → approve renders the DSAR package; 
   t.is(late.code, 1); t.regex(late.stderr, /approved plans are not changed/);
 
   ctx = await open();
-  const log = ctx.log.mentioning(caseId).filter((e) => e.user === 'owen').map((e) => `${e.action}:${e.outcome}`);
+  const log = (await ctx.log.mentioning(caseId)).filter((e) => e.user === 'owen').map((e) => `${e.action}:${e.outcome}`);
   await ctx.close();
   for (const a of ['redact-edit:ok', 'redact-edit:error', 'redact-preview:ok', 'redact-approve:ok', 'redact-package:ok']) t.true(log.includes(a), `${a} in ${log.join(' ')}`);
 });
@@ -135,7 +135,7 @@ test('a clip whose stored copy is cut short is refused when its copy is rendered
   t.deepEqual(readdirSync(dir).filter((n) => n.startsWith('torn')), [], 'no package, no partial file');
 
   ctx = await open();
-  const bad2 = ctx.log.mentioning(s2.json.caseId).filter((e) => e.action === 'redact-package').map((e) => e.outcome);
+  const bad2 = (await ctx.log.mentioning(s2.json.caseId)).filter((e) => e.action === 'redact-package').map((e) => e.outcome);
   await ctx.close();
   t.deepEqual(bad2, ['ok', 'error'], 'the failed render is logged as started, then failed');
 });

@@ -5,25 +5,25 @@ import { DAY, TestClock, tempDb } from './helpers.js';
 const add = (log: AccessLog, i: number) => log.append({ user: `u${i % 3}`, action: 'search', criterion: JSON.stringify({ deviceId: `cam-${i}` }), outcome: 'ok' });
 
 test('entries chain from genesis; the hash is SHA-256 over the documented array', async (t) => {
-  const { db } = await tempDb(t);
-  const log = new AccessLog(db, { now: new TestClock().now });
-  const a = add(log, 1);
-  const b = log.append({ user: 'ann', action: 'view', criterion: '["c1"]', outcome: 'denied', reason: 'no view permission' });
+  const { db, ix } = await tempDb(t);
+  const log = new AccessLog(ix, { now: new TestClock().now });
+  const a = await add(log, 1);
+  const b = await log.append({ user: 'ann', action: 'view', criterion: '["c1"]', outcome: 'denied', reason: 'no view permission' });
   t.is(a.seq, 1); t.is(a.prevHash, ACCESS_LOG_GENESIS); t.is(b.prevHash, a.hash);
   const { createHash } = await import('node:crypto');
   const bytes = JSON.stringify([1, 2, b.at, 'ann', 'view', '["c1"]', 'denied', 'no view permission', a.hash]);
   t.is(b.hash, createHash('sha256').update(bytes).digest('hex'));
   t.is(accessEntryHash(b), b.hash);
-  t.deepEqual(log.verify(), { ok: true, entries: 2, firstSeq: 1, lastSeq: 2, anchor: null });
+  t.deepEqual(await log.verify(), { ok: true, entries: 2, firstSeq: 1, lastSeq: 2, anchor: null });
 });
 
 test('UPDATE and DELETE are refused by the table itself', async (t) => {
-  const { db } = await tempDb(t);
-  const log = new AccessLog(db);
-  add(log, 1);
+  const { db, ix } = await tempDb(t);
+  const log = new AccessLog(ix);
+  await add(log, 1);
   t.throws(() => db.prepare("UPDATE access_log SET user = 'x' WHERE seq = 1").run(), { any: true, message: /append-only/ });
   t.throws(() => db.prepare('DELETE FROM access_log WHERE seq = 1').run(), { any: true, message: /purge job/ });
-  t.is(log.entries().length, 1);
+  t.is((await log.entries()).length, 1);
 });
 
 for (const [name, tamper, why] of [
@@ -32,16 +32,16 @@ for (const [name, tamper, why] of [
   ['deleted row', 'DELETE FROM access_log WHERE seq = 4', /seq 5 follows 3/],
 ] as const) {
   test(`tampering (${name}) with triggers dropped fails verify, naming the seq`, async (t) => {
-    const { db } = await tempDb(t);
-    const log = new AccessLog(db);
-    for (let i = 1; i <= 6; i++) add(log, i);
+    const { db, ix } = await tempDb(t);
+    const log = new AccessLog(ix);
+    for (let i = 1; i <= 6; i++) await add(log, i);
     db.exec('DROP TRIGGER access_log_no_update; DROP TRIGGER access_log_no_delete;');
     if (tamper === 'REHASH') {
-      const e = log.entries().find((x) => x.seq === 4)!;
+      const e = (await log.entries()).find((x) => x.seq === 4)!;
       const forged = { ...e, user: 'someone-else' };
       db.prepare('UPDATE access_log SET user = ?, hash = ? WHERE seq = 4').run(forged.user, accessEntryHash(forged));
     } else db.exec(tamper);
-    const v = log.verify();
+    const v = await log.verify();
     t.false(v.ok);
     t.is(v.badSeq, tamper.startsWith('DELETE') || tamper === 'REHASH' ? 5 : 4);
     t.regex(v.reason!, why);
@@ -49,23 +49,23 @@ for (const [name, tamper, why] of [
 }
 
 test('purge at 6 months: older prefix removed, anchor kept, chain still verifies, purge logs itself', async (t) => {
-  const { db } = await tempDb(t);
+  const { db, ix } = await tempDb(t);
   const clock = new TestClock(Date.parse('2026-01-01T00:00:00Z'));
-  const log = new AccessLog(db, { now: clock.now });
-  for (let i = 1; i <= 5; i++) { add(log, i); clock.advance(30 * DAY); } // Jan 1 .. May 1
+  const log = new AccessLog(ix, { now: clock.now });
+  for (let i = 1; i <= 5; i++) { await add(log, i); clock.advance(30 * DAY); } // Jan 1 .. May 1
   // Now 2026-06-01 + 3 months = 2026-09-01: cut-off 2026-03-01 → Jan 1, Jan 31 go; Mar 2 stays.
   clock.t = Date.parse('2026-09-01T00:00:00Z');
-  const before = log.entries();
-  const r = log.purge('admin');
+  const before = await log.entries();
+  const r = await log.purge('admin');
   t.is(r.cutoff, '2026-03-01T00:00:00.000Z');
   t.is(r.deleted, 2);
   t.is(r.throughSeq, 2);
-  const after = log.entries();
+  const after = await log.entries();
   t.deepEqual(after.map((e) => e.seq), [3, 4, 5, 6]);
   t.deepEqual(after.slice(0, 3), before.slice(2));
   t.is(r.entry.seq, 6); t.is(r.entry.action, 'log-purge'); t.is(r.entry.user, 'admin');
   t.deepEqual(JSON.parse(r.entry.criterion), { olderThan: '2026-03-01T00:00:00.000Z', deleted: 2, throughSeq: 2 });
-  const v = log.verify();
+  const v = await log.verify();
   t.true(v.ok, v.reason);
   t.deepEqual(v.anchor, { seq: 2, hash: before[1].hash });
   t.is(v.firstSeq, 3);
@@ -73,22 +73,22 @@ test('purge at 6 months: older prefix removed, anchor kept, chain still verifies
   t.is((db.prepare('SELECT COUNT(*) AS n FROM access_log WHERE seq <= 2').get() as { n: number }).n, 0);
   // Purging everything, then appending, still chains from the anchor.
   clock.advance(400 * DAY);
-  t.is(log.purge('admin').deleted, 4);
-  add(log, 9);
-  t.true(log.verify().ok);
-  t.deepEqual(log.entries().map((e) => e.seq), [7, 8]);
+  t.is((await log.purge('admin')).deleted, 4);
+  await add(log, 9);
+  t.true((await log.verify()).ok);
+  t.deepEqual((await log.entries()).map((e) => e.seq), [7, 8]);
   // Removing the first kept entry without moving the anchor is caught.
   db.exec('DROP TRIGGER access_log_no_delete; DELETE FROM access_log WHERE seq = 7;');
-  t.is(log.verify().badSeq, 8);
+  t.is((await log.verify()).badSeq, 8);
 });
 
 test('a purged entry is not left in the database file (secure_delete)', async (t) => {
-  const { db, dir } = await tempDb(t);
+  const { db, dir, ix } = await tempDb(t);
   const clock = new TestClock();
-  const log = new AccessLog(db, { now: clock.now });
-  log.append({ user: 'ann', action: 'search', criterion: 'MARKER-7f3a9c-criterion', outcome: 'ok' });
+  const log = new AccessLog(ix, { now: clock.now });
+  await log.append({ user: 'ann', action: 'search', criterion: 'MARKER-7f3a9c-criterion', outcome: 'ok' });
   clock.advance(200 * DAY);
-  log.purge('admin');
+  await log.purge('admin');
   const { readFileSync } = await import('node:fs');
   t.false(readFileSync(`${dir}/central.db`).includes('MARKER-7f3a9c'));
 });
@@ -97,10 +97,10 @@ test('the purge age comes from the configuration (accessLogMonths); only an admi
   const { Operations } = await import('../../central-store/operations.js');
   const { Users } = await import('../../central-store/users.js');
   const { FAST_SCRYPT, PW } = await import('./helpers.js');
-  const { db } = await tempDb(t);
+  const { db, ix } = await tempDb(t);
   const clock = new TestClock(Date.parse('2026-01-01T00:00:00Z'));
   const users = new Users(db, { now: clock.now, scrypt: FAST_SCRYPT });
-  const log = new AccessLog(db, { now: clock.now });
+  const log = new AccessLog(ix, { now: clock.now });
   const ops = new Operations({ db, users, log, evidence: async () => { throw new Error('not used'); }, now: clock.now, logMonths: 1 });
   await ops.bootstrapAdmin('root', PW);
   await ops.createUser('root', { username: 'aud', role: 'auditor', password: PW });
@@ -109,6 +109,6 @@ test('the purge age comes from the configuration (accessLogMonths); only an admi
   const r = await ops.purgeLog('root');
   t.is(r.cutoff, '2026-01-10T00:00:00.000Z');
   t.is(r.deleted, 2); // bootstrap and user-create; the refusal (day 40) stays
-  t.deepEqual(log.entries().map((e) => `${e.user}:${e.action}:${e.outcome}`), ['aud:log-purge:denied', 'root:log-purge:ok']);
-  t.true(log.verify().ok);
+  t.deepEqual((await log.entries()).map((e) => `${e.user}:${e.action}:${e.outcome}`), ['aud:log-purge:denied', 'root:log-purge:ok']);
+  t.true((await log.verify()).ok);
 });

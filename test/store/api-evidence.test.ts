@@ -55,13 +55,13 @@ test('real store: search, view, hold blocks delete, unhold, delete with receipt,
   const rec = await s.call('GET', '/deletion-receipts', { token: aud });
   t.deepEqual(rec.json.receipts.map((r: { clipId: string }) => r.clipId), [a.clipId]);
 
-  const log = s.log.entries().filter((x) => x.user === 'owen').map((x) => `${x.action}:${x.outcome}:${x.criterion}`);
+  const log = (await s.log.entries()).filter((x) => x.user === 'owen').map((x) => `${x.action}:${x.outcome}:${x.criterion}`);
   t.true(log.includes('search:ok:{"deviceId":"cam-7"}'));
   t.true(log.includes(`view:ok:{"clipId":"${a.clipId}"}`));
   t.true(log.includes(`hold:ok:{"clipId":"${a.clipId}","reason":"assault on guard","caseNumber":"0100-2026-77"}`));
   t.true(log.some((l) => l.startsWith(`delete:error:{"clipId":"${a.clipId}"`)));
   t.true(log.includes(`export:ok:{"clipIds":["${b.clipId}"],"journalNumber":"0100-12345-00042-26","recipient":"Politi"}`));
-  t.true(s.log.verify().ok);
+  t.true((await s.log.verify()).ok);
 });
 
 test('a stored clip damaged on disk is refused as corrupt, naming the reason, and the attempt is logged', async (t) => {
@@ -80,5 +80,5 @@ test('a stored clip damaged on disk is refused as corrupt, naming the reason, an
   t.is(video.status, 500, video.text);
   t.is(video.json.error, 'corrupt');
   t.regex(video.json.message, /fails verification: .*magic/);
-  t.true(s.log.entries().some((x) => x.user === 'owen' && x.action === 'view' && x.outcome === 'error'));
+  t.true((await s.log.entries()).some((x) => x.user === 'owen' && x.action === 'view' && x.outcome === 'error'));
 });

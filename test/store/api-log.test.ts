@@ -12,7 +12,7 @@ async function setup(t: Parameters<typeof startApi>[0]) {
 test('every operation by an evidence officer is logged with time, user, action and criterion', async (t) => {
   const s = await setup(t);
   const token = await s.login('owen');
-  const start = s.log.entries().length;
+  const start = (await s.log.entries()).length;
   const steps: [string, string, unknown, string, RegExp][] = [
     ['GET', '/clips?deviceId=cam-2&from=2026-01-01T00:00:00Z&onHold=false', undefined, 'search', /^\{"deviceId":"cam-2","from":"2026-01-01T00:00:00Z","onHold":"false"\}$/],
     ['GET', '/clips/c1', undefined, 'metadata', /^\{"clipId":"c1"\}$/],
@@ -25,9 +25,9 @@ test('every operation by an evidence officer is logged with time, user, action a
     ['DELETE', '/clips/c1', { reason: 'done' }, 'delete', /"reason":"done"/],
   ];
   for (const [method, path, body, action, crit] of steps) {
-    const before = s.log.entries().length;
+    const before = (await s.log.entries()).length;
     const r = await s.call(method, path, { token, body });
-    const added = s.log.entries({ sinceSeq: before });
+    const added = await s.log.entries({ sinceSeq: before });
     t.true(added.length >= 1, `${action} logged`);
     const e = added[added.length - 1];
     t.is(e.user, 'owen'); t.is(e.action, action); t.regex(e.criterion, crit);
@@ -36,9 +36,9 @@ test('every operation by an evidence officer is logged with time, user, action a
       t.is(r.status, 409, r.text); t.is(r.json.error, 'on-hold'); t.is(e.outcome, 'error'); t.regex(e.reason!, /on hold/);
     } else t.true(r.status < 300, `${action}: ${r.status} ${r.text}`);
   }
-  t.is(s.log.entries().length - start, steps.length + 1); // + the 'ok' written before the refused delete
+  t.is((await s.log.entries()).length - start, steps.length + 1); // + the 'ok' written before the refused delete
   t.false(s.ev.clips.has('c1'));
-  t.true(s.log.verify().ok);
+  t.true((await s.log.verify()).ok);
 });
 
 test('view streams the plaintext; export shows the password once and records the journal number', async (t) => {
@@ -53,7 +53,7 @@ test('view streams the plaintext; export shows the password once and records the
   t.is(ex.status, 201);
   t.true(ex.json.password.length >= 12);
   t.regex(ex.json.note, /shown only in this response/);
-  const logged = s.log.entries().filter((e) => e.action === 'export');
+  const logged = (await s.log.entries()).filter((e) => e.action === 'export');
   t.false(logged.some((e) => e.criterion.includes(ex.json.password) || (e.reason ?? '').includes(ex.json.password)));
   t.regex(logged[0].criterion, /J-77/);
 });
@@ -69,16 +69,16 @@ test('lockout over HTTP: 5 failures lock (answered 401 like any wrong password),
   t.truthy(s.users.get('vera')!.lockedAt);
   s.clock.advance(10 * DAY);
   t.is((await s.call('POST', '/login', { body: { username: 'vera', password: PW } })).status, 423);
-  const fails = s.log.entries().filter((e) => e.action === 'login-failure' && e.user === 'vera');
+  const fails = (await s.log.entries()).filter((e) => e.action === 'login-failure' && e.user === 'vera');
   t.is(fails.length, 6);
   t.true(fails.every((e) => e.outcome === 'denied' && e.criterion === '{"username":"vera"}'));
-  const lock = s.log.entries().filter((e) => e.action === 'lockout');
+  const lock = (await s.log.entries()).filter((e) => e.action === 'lockout');
   t.is(lock.length, 1); t.regex(lock[0].criterion, /"username":"vera","failedLogins":5/);
   const admin = await s.login('root');
   const u = await s.call('POST', '/users/vera/unlock', { token: admin });
   t.is(u.status, 200); t.is(u.json.lockedAt, null);
   t.is((await s.call('POST', '/login', { body: { username: 'vera', password: PW } })).status, 200);
-  t.is(s.log.entries().filter((e) => e.action === 'login' && e.user === 'vera').length, 1);
+  t.is((await s.log.entries()).filter((e) => e.action === 'login' && e.user === 'vera').length, 1);
 });
 
 test('errors: 400 names the field, 401 without/expired session (logged), 404, 405', async (t) => {
@@ -104,13 +104,13 @@ test('errors: 400 names the field, 401 without/expired session (logged), 404, 40
   const bad = await fetch(`${s.base}/clips/c1/hold`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: '{not json' });
   t.is(bad.status, 400); t.regex((await bad.json() as { message: string }).message, /^body: not valid JSON/);
   // Bad input reaching an operation is logged as an error with the reason.
-  t.true(s.log.entries().some((e) => e.action === 'export' && e.outcome === 'error' && /journalNumber/.test(e.reason!)));
+  t.true((await s.log.entries()).some((e) => e.action === 'export' && e.outcome === 'error' && /journalNumber/.test(e.reason!)));
   t.false(s.ev.calls.includes('exportForPolice'));
   const none = await s.call('GET', '/clips');
   t.is(none.status, 401);
   s.clock.advance(31 * 60 * 1000);
   t.is((await s.call('GET', '/clips', { token })).status, 401, 'session expired');
-  const refused = s.log.entries().filter((e) => e.user === '-' && e.action === 'search');
+  const refused = (await s.log.entries()).filter((e) => e.user === '-' && e.action === 'search');
   t.is(refused.length, 2); t.true(refused.every((e) => e.outcome === 'denied'));
 });
 
@@ -131,7 +131,7 @@ test('a tampered log fails verify over the API, naming the seq', async (t) => {
   const s = await setup(t);
   const token = await s.login('owen');
   for (let i = 0; i < 3; i++) await s.call('GET', '/clips', { token });
-  const target = s.log.entries().find((e) => e.action === 'search')!;
+  const target = (await s.log.entries()).find((e) => e.action === 'search')!;
   s.db.exec(`DROP TRIGGER access_log_no_update; UPDATE access_log SET user = 'vera' WHERE seq = ${target.seq}`);
   const aud = await s.login('aud');
   const v = await s.call('GET', '/access-log/verify', { token: aud });
@@ -174,11 +174,11 @@ test('a video stream that breaks mid-way is cut off and logged as an error after
   const res = await fetch(`${s.base}/clips/c1/video`, { headers: { authorization: `Bearer ${token}` } });
   await t.throwsAsync(res.text());
   // The server notices the broken pipe after the client does: wait for its entry (bounded).
-  for (let i = 0; i < 200 && s.log.entries().filter((x) => x.action === 'view').length < 2; i++) await new Promise((r) => setTimeout(r, 10));
-  const e = s.log.entries().filter((x) => x.action === 'view');
+  for (let i = 0; i < 200 && (await s.log.entries()).filter((x) => x.action === 'view').length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+  const e = (await s.log.entries()).filter((x) => x.action === 'view');
   t.deepEqual(e.map((x) => x.outcome), ['ok', 'error']);
   t.regex(e[1].reason!, /stream ended early: segment 2 does not verify/);
-  t.true(s.log.verify().ok);
+  t.true((await s.log.verify()).ok);
 });
 
 test('input the API cannot parse (bad JSON, bad URL escape) is refused 400 and logged; a role without the permission gets denied', async (t) => {
@@ -192,7 +192,7 @@ test('input the API cannot parse (bad JSON, bad URL escape) is refused 400 and l
   t.is(esc.status, 400); t.regex((await esc.json() as { message: string }).message, /^path: .* not valid URL encoding/);
   const vera = await s.login('vera');
   t.is((await raw('POST', '/dsar', vera, '{nope')).status, 403);
-  const e = s.log.entries().filter((x) => ['export', 'metadata', 'dsar'].includes(x.action));
+  const e = (await s.log.entries()).filter((x) => ['export', 'metadata', 'dsar'].includes(x.action));
   t.deepEqual(e.map((x) => [x.user, x.action, x.outcome, x.criterion]), [
     ['owen', 'export', 'error', '{"path":"/exports"}'],
     ['owen', 'metadata', 'error', '{"path":"/clips/%E0%A4%A"}'],
@@ -200,5 +200,5 @@ test('input the API cannot parse (bad JSON, bad URL escape) is refused 400 and l
   ]);
   t.regex(e[0].reason!, /body: not valid JSON/);
   t.deepEqual(s.ev.calls, [], 'nothing reached the evidence store');
-  t.true(s.log.verify().ok);
+  t.true((await s.log.verify()).ok);
 });

@@ -62,9 +62,9 @@ for (const role of ROLES as readonly Role[]) {
     for (const op of OPS) {
       const allowed = can(role, ACTIONS[op.action]);
       const calls = ev.calls.length;
-      const before = s.log.entries().length;
+      const before = (await s.log.entries()).length;
       const r = await s.call(op.method, op.path, { token, body: op.body });
-      const mine = s.log.entries({ sinceSeq: before }).filter((e) => e.user === user && e.action === op.action);
+      const mine = (await s.log.entries({ sinceSeq: before })).filter((e) => e.user === user && e.action === op.action);
       if (allowed) {
         t.true(r.status >= 200 && r.status < 300, `${role} ${op.action}: ${r.status} ${r.text}`);
         t.true(mine.some((e) => e.outcome === 'ok'), `${role} ${op.action} logged ok`);
@@ -81,6 +81,6 @@ for (const role of ROLES as readonly Role[]) {
         t.regex(e.criterion, op.crit, `${role} ${op.action} criterion ${e.criterion}`);
       }
     }
-    t.true(s.log.verify().ok);
+    t.true((await s.log.verify()).ok);
   });
 }

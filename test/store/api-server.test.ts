@@ -91,7 +91,7 @@ test('server: ingest over mosquitto, API search, start-up jobs logged, SIGTERM e
   t.is(await done, 0, err);
   const after = await openStoreContext(config, { masterKey: async () => readFileSync(keyFile) });
   t.teardown(() => after.close());
-  const lines = after.log.entries().map((e) => `${e.user}|${e.action}|${e.outcome}`);
+  const lines = (await after.log.entries()).map((e) => `${e.user}|${e.action}|${e.outcome}`);
   for (const want of ['system|retention-run|ok', 'system|log-purge|ok', 'owen|login|ok', 'owen|search|ok']) t.true(lines.includes(want), want);
-  t.true(after.log.verify().ok);
+  t.true((await after.log.verify()).ok);
 });

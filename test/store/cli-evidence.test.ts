@@ -83,7 +83,7 @@ test('CLI on a real store: search, view -o, hold, delete refused on hold, export
   // Every one of those calls is in the log with user, action and criterion.
   const c2 = await openStoreContext(parseStoreConfig({ storeId: 'store-e2e', dataDir: data, mqtt: { url: 'mqtts://127.0.0.1', tls: { caPath: 'unused', certPath: 'unused', keyPath: 'unused' } } }), { masterKey: async () => { throw new Error('not needed'); } });
   t.teardown(() => c2.close());
-  const lines = c2.log.entries().map((e) => `${e.user}|${e.action}|${e.outcome}|${e.criterion}`);
+  const lines = (await c2.log.entries()).map((e) => `${e.user}|${e.action}|${e.outcome}|${e.criterion}`);
   for (const want of [
     'owen|search|ok|{"deviceId":"cam-2"}', `owen|download|ok|{"clipId":"${fresh.clipId}"}`, `vera|download|denied|{"clipId":"${fresh.clipId}"}`,
     `owen|hold|ok|{"clipId":"${keep.clipId}","reason":"complaint","caseNumber":"K-5"}`, `owen|delete|error|{"clipId":"${keep.clipId}","reason":"tidy"}`,

@@ -1,6 +1,7 @@
 // `bodycam store` end to end as separate processes: bootstrap, users, lockout, review, log verify.
 import test from 'ava';
 import { AccessLog } from '../../central-store/access-log.js';
+import { SqliteIndex } from '../../central-store/index/sqlite.js';
 import { openCentralDb } from '../../central-store/db.js';
 import { bodycam } from './cli-helpers.js';
 import { PW, tempDb } from './helpers.js';
@@ -48,7 +49,7 @@ test('bootstrap once, users, lockout until unlocked, review, log verify; usage e
   const v = await as('root', ['log', 'verify']);
   t.is(v.code, 0, v.stderr); t.true(v.json.ok);
   const db = openCentralDb(`${data}/central.db`);
-  const entries = new AccessLog(db).entries();
+  const entries = await new AccessLog(SqliteIndex.for(db)).entries();
   const actions = entries.map((e) => `${e.user}:${e.action}:${e.outcome}`);
   for (const want of ['system:user-bootstrap:ok', 'system:user-bootstrap:error', 'root:user-create:ok', 'vera:user-list:denied', 'vera:login-failure:denied', 'system:lockout:ok', 'root:user-unlock:ok', 'root:review:ok', 'root:log-verify:ok']) {
     t.true(actions.includes(want), want);

@@ -3,6 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { openCentralDb, type Db } from '../../central-store/db.js';
+import { MIGRATIONS } from '../../central-store/index/migrations.js';
+import { SqliteIndex } from '../../central-store/index/sqlite.js';
 import type { ScryptParams } from '../../central-store/users.js';
 
 /** Cheap scrypt for tests (the default is 2^15). */
@@ -15,11 +17,14 @@ export class TestClock {
   advance(ms: number): void { this.t += ms; }
 }
 
-export async function tempDb(t: { teardown(fn: () => unknown): void }): Promise<{ db: Db; dir: string }> {
+/** A fresh central.db and its index (every port migration applied, as openStoreContext does). */
+export async function tempDb(t: { teardown(fn: () => unknown): void }): Promise<{ db: Db; dir: string; ix: SqliteIndex }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'store-'));
   const db = openCentralDb(path.join(dir, 'central.db'));
   t.teardown(async () => { db.close(); await rm(dir, { recursive: true, force: true }); });
-  return { db, dir };
+  const ix = SqliteIndex.for(db);
+  await ix.migrate(MIGRATIONS);
+  return { db, dir, ix };
 }
 
 import { AccessLog } from '../../central-store/access-log.js';
@@ -35,10 +40,10 @@ export const ROLE_USERS = { viewer: 'vera', 'evidence-officer': 'owen', administ
 
 /** A store API on a free port over `evidence`, with one user per role (password PW). */
 export async function startApi(t: { teardown(fn: () => unknown): void }, evidence: EvidenceApi, clock = new TestClock()) {
-  const { db, dir } = await tempDb(t);
+  const { db, dir, ix } = await tempDb(t);
   migrateIngest(db); // the incidents route reads the ingest tables
   const users = new Users(db, { now: clock.now, scrypt: FAST_SCRYPT });
-  const log = new AccessLog(db, { now: clock.now });
+  const log = new AccessLog(ix, { now: clock.now });
   const redaction = async () => { const r = (evidence as { redaction?: RedactionApi }).redaction; if (!r) throw new Error('this fake has no redaction'); return r; };
   const ops = new Operations({ db, users, log, evidence: async () => evidence, redaction, now: clock.now });
   await ops.bootstrapAdmin('root', PW);
@@ -58,5 +63,5 @@ export async function startApi(t: { teardown(fn: () => unknown): void }, evidenc
     if (r.status !== 200) throw new Error(`login ${username}: ${r.status} ${r.text}`);
     return r.json.token as string;
   };
-  return { db, dir, users, log, ops, api, base, call, login, clock };
+  return { db, dir, ix, users, log, ops, api, base, call, login, clock };
 }

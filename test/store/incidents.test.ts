@@ -9,11 +9,11 @@ import { FAST_SCRYPT, PW, ROLE_USERS, TestClock, tempDb } from './helpers.js';
 import type { EvidenceApi } from '../../central-store/op-schemas.js';
 
 test('incidents: listed for search roles, refused and logged for administrators and auditors, kind validated', async (t) => {
-  const { db } = await tempDb(t);
+  const { db, ix } = await tempDb(t);
   migrateIngest(db);
   const clock = new TestClock();
   const users = new Users(db, { now: clock.now, scrypt: FAST_SCRYPT });
-  const log = new AccessLog(db, { now: clock.now });
+  const log = new AccessLog(ix, { now: clock.now });
   const ops = new Operations({ db, users, log, evidence: async () => ({}) as EvidenceApi, now: clock.now });
   await ops.bootstrapAdmin('root', PW);
   for (const [role, name] of Object.entries(ROLE_USERS)) if (name !== 'root') await ops.createUser('root', { username: name, role, password: PW });
@@ -29,7 +29,7 @@ test('incidents: listed for search roles, refused and logged for administrators 
   await t.throwsAsync(ops.incidents(ROLE_USERS.auditor), { message: /incidents: refused \(role auditor lacks the search permission\)/ });
   await t.throwsAsync(ops.incidents('root'), { message: /refused/ });
 
-  const entries = log.entries().filter((e) => e.action === 'incidents');
+  const entries = (await log.entries()).filter((e) => e.action === 'incidents');
   t.deepEqual(entries.map((e) => [e.user, e.outcome, e.criterion]), [
     [ROLE_USERS['evidence-officer'], 'ok', '{}'],
     [ROLE_USERS.viewer, 'ok', '{"kind":"device-log-gap"}'],

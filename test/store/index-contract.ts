@@ -4,6 +4,7 @@
 import type { ExecutionContext, TestFn } from 'ava';
 import { MIGRATIONS } from '../../central-store/index/migrations.js';
 import type { Index, Migration } from '../../central-store/index/port.js';
+import { accessLogContract } from './contract/access-log.js';
 import {
   deleteExportsBefore, exportPackageRow, listExports, livePackagePaths, livePackagesBefore, markPackageRemoved, recordExport, type ExportRecord,
 } from '../../central-store/index/tables/exports.js';
@@ -14,7 +15,11 @@ const TEST_MIGRATIONS: Migration[] = [
   { name: 'contract-2', sqlite: 'CREATE INDEX contract_pairs_pair ON contract_pairs(pair)', pg: 'CREATE INDEX contract_pairs_pair ON contract_pairs(pair)' },
 ];
 
-export function indexContract(test: TestFn, name: string, open: (t: ExecutionContext) => Promise<Index>): void {
+/**
+ * `open` gives a fresh, empty database per test; `again` a second connection (another central node) to
+ * the database of an index `open` gave.
+ */
+export function indexContract(test: TestFn, name: string, open: (t: ExecutionContext) => Promise<Index>, again: (t: ExecutionContext, ix: Index) => Promise<Index>): void {
   const ready = async (t: ExecutionContext) => {
     const ix = await open(t);
     t.teardown(() => ix.close());
@@ -94,4 +99,6 @@ export function indexContract(test: TestFn, name: string, open: (t: ExecutionCon
     t.is(await ix.tx((u) => deleteExportsBefore(u, '2026-03-04T00:00:00.000Z')), 1);
     t.deepEqual((await ix.tx((u) => listExports(u))).map((e) => e.exportId), [idb]);
   });
+
+  accessLogContract(test, name, ready, again);
 }

@@ -2,6 +2,7 @@
 import test, { type ExecutionContext } from 'ava';
 import pg from 'pg';
 import { PgIndex } from '../../central-store/index/pg.js';
+import type { Index } from '../../central-store/index/port.js';
 import { ConfigError } from '../../shared/config.js';
 import { testPostgres } from '../helpers/backends/index.js';
 import { indexContract } from './index-contract.js';
@@ -9,6 +10,7 @@ import { evidenceTablesContract } from './index-contract-evidence.js';
 
 const server = await testPostgres();
 let n = 0;
+const urls = new WeakMap<object, string>();
 
 if (!server.ok) test.skip(`PostgreSQL index tests skipped: ${server.reason}`, () => undefined);
 else {
@@ -27,9 +29,16 @@ else {
     });
     const u = new URL(url);
     u.pathname = `/${db}`;
-    return PgIndex.open(u.toString());
+    const ix = await PgIndex.open(u.toString());
+    urls.set(ix, u.toString());
+    return ix;
   };
-  indexContract(test, 'pg', fresh);
+  const again = async (t: ExecutionContext, ix: Index) => {
+    const other = await PgIndex.open(urls.get(ix)!);
+    t.teardown(() => other.close());
+    return other;
+  };
+  indexContract(test, 'pg', fresh, again);
   evidenceTablesContract(test, 'pg', fresh);
 
   test('pg: an unreachable server is a config error naming the setting', async (t) => {

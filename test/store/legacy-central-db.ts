@@ -1,5 +1,5 @@
 // A central.db as the store wrote it before these tables moved behind the index port (main at 9f1e6e5):
-// the migrations the old modules (clips-index.ts, retention.ts, holds.ts, export.ts) applied, their names
+// the migrations the old modules (clips-index.ts, retention.ts, holds.ts, export.ts, access-log.ts) applied, their names
 // and SQL copied verbatim, so the tests can check an existing store opens unchanged.
 import type { Db } from '../../central-store/db.js';
 
@@ -110,6 +110,21 @@ CREATE TABLE exports (
   package_sha256 TEXT NOT NULL
 );`],
   ['evidence-exports-2', 'ALTER TABLE exports ADD COLUMN package_path TEXT; ALTER TABLE exports ADD COLUMN package_removed_at TEXT'],
+  // access-log.ts
+  ['access-log-1', `
+CREATE TABLE access_log (
+  seq INTEGER PRIMARY KEY, at TEXT NOT NULL, user TEXT NOT NULL, action TEXT NOT NULL, criterion TEXT NOT NULL,
+  outcome TEXT NOT NULL CHECK (outcome IN ('ok','denied','error')), reason TEXT, prev_hash TEXT NOT NULL, hash TEXT NOT NULL
+);
+CREATE INDEX access_log_at ON access_log(at);
+CREATE TABLE access_log_anchor (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL);
+CREATE TABLE access_log_gate (id INTEGER PRIMARY KEY CHECK (id = 1), open INTEGER NOT NULL);
+INSERT INTO access_log_gate (id, open) VALUES (1, 0);
+CREATE TRIGGER access_log_no_update BEFORE UPDATE ON access_log
+  BEGIN SELECT RAISE(ABORT, 'access log is append-only'); END;
+CREATE TRIGGER access_log_no_delete BEFORE DELETE ON access_log WHEN (SELECT open FROM access_log_gate WHERE id = 1) = 0
+  BEGIN SELECT RAISE(ABORT, 'access log entries are removed only by the purge job'); END;
+`],
 ];
 
 /** Apply the legacy migrations the way db.ts migrate() did (each once, in a transaction, recorded by name). */

@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { AccessLog } from '../../central-store/access-log.js';
+import { SqliteIndex } from '../../central-store/index/sqlite.js';
 import { parseStoreConfig } from '../../central-store/config.js';
 import { openCentralDb } from '../../central-store/db.js';
 import { openStoreContext } from '../../central-store/store-context.js';
@@ -76,7 +77,7 @@ function login(src: string, username: string, password: string): Promise<Res> {
 let next = 10;
 /** A fresh source address, so the per-source throttle stays out of a test about something else. */
 const fresh = () => { next++; return `127.0.${2 + (next >> 8)}.${next & 255 || 1}`; };
-const entries = () => { const db = openCentralDb(path.join(dir, 'data', 'central.db')); try { return new AccessLog(db).entries(); } finally { db.close(); } };
+const entries = async () => { const db = openCentralDb(path.join(dir, 'data', 'central.db')); try { return await new AccessLog(SqliteIndex.for(db)).entries(); } finally { db.close(); } };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 test.serial('unknown name, wrong password, the failure that locks, a locked and a disabled account: one answer; the right password learns locked/disabled', async (t) => {
@@ -97,7 +98,7 @@ test.serial('unknown name, wrong password, the failure that locks, a locked and 
   const disabled = await login(fresh(), 'dora', PW);
   t.is(disabled.status, 403); t.is(disabled.body.error, 'disabled');
   // The log keeps the truth for the auditor.
-  const reasons = entries().filter((e) => e.action === 'login-failure').map((e) => `${e.user}: ${e.reason}`);
+  const reasons = (await entries()).filter((e) => e.action === 'login-failure').map((e) => `${e.user}: ${e.reason}`);
   t.true(reasons.includes('owen: account locked (locked by this failure, wrong password)'), reasons.join('\n'));
   t.true(reasons.includes('owen: account locked (wrong password)'));
   t.true(reasons.includes('owen: account locked (right password)'));
@@ -135,12 +136,12 @@ test.serial('every administrator locked by an anonymous client: admin unlock and
   t.is(u.status, 200);
   t.is((await login(fresh(), 'root2', PW)).status, 200);
 
-  const bg = entries().filter((e) => e.user === 'break-glass');
+  const bg = (await entries()).filter((e) => e.user === 'break-glass');
   t.deepEqual(bg.map((e) => `${e.action}:${e.outcome}`), ['user-unlock:denied', 'user-unlock:denied', 'user-unlock:ok']);
   t.regex(bg[2].criterion, /"username":"root".*"operator":".*uid \d+.*"reason":"INC-42: all admins locked by a guessing client"/);
   t.regex(bg[1].reason!, /does not open this store/);
   const db = openCentralDb(path.join(dir, 'data', 'central.db'));
-  t.true(new AccessLog(db).verify().ok);
+  t.true((await new AccessLog(SqliteIndex.for(db)).verify()).ok);
   db.close();
   // There is no HTTP way to do it.
   t.is((await fetch(`http://127.0.0.1:${port}/break-glass`, { method: 'POST' })).status, 404);
@@ -149,7 +150,7 @@ test.serial('every administrator locked by an anonymous client: admin unlock and
 test.serial('one source: growing delays after 3 failures, refused before the password is checked (even the right one), logged', async (t) => {
   const src = fresh();
   const name = 'nobody-delay';
-  const checked = () => entries().filter((e) => e.action === 'login-failure' && e.user === name).length;
+  const checked = async () => (await entries()).filter((e) => e.action === 'login-failure' && e.user === name).length;
   for (let i = 0; i < 3; i++) t.is((await login(src, name, 'guess guess guess')).status, 401);
   const first = await login(src, name, 'guess guess guess');
   t.is(first.status, 429); t.is(first.body.error, 'throttled');
@@ -157,16 +158,16 @@ test.serial('one source: growing delays after 3 failures, refused before the pas
   t.is(first.retryAfter, '2');
   // A real user behind the same address waits too: nothing is checked during the delay.
   t.is((await login(src, 'vera', PW)).status, 429);
-  t.is(checked(), 3);
+  t.is(await checked(), 3);
   await new Promise((r) => setTimeout(r, first.body.retryAfterMs + 50));
   t.is((await login(src, name, 'guess guess guess')).status, 401);
   const second = await login(src, name, 'guess guess guess');
   t.is(second.status, 429);
   t.true(second.body.retryAfterMs > LOGIN.baseDelayMs, `doubled: ${second.body.retryAfterMs}`);
-  t.is(checked(), 4);
-  const throttle = entries().filter((e) => e.action === 'login-throttle' && e.criterion.includes(`"source":"${src}"`));
+  t.is(await checked(), 4);
+  const throttle = (await entries()).filter((e) => e.action === 'login-throttle' && e.criterion.includes(`"source":"${src}"`));
   t.deepEqual(throttle.map((e) => JSON.parse(e.criterion).delayMs), [1500, 3000]);
-  t.true(entries().some((e) => e.action === 'login-refused'));
+  t.true((await entries()).some((e) => e.action === 'login-refused'));
 });
 
 test.serial('login flood: 40 at once from one source cost at most 2 checks; a flood from 24 sources is shed with 503/429 and a real user still gets in during it', async (t) => {

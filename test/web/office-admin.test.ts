@@ -22,7 +22,7 @@ const post = (page: Page, url: string, fields: Record<string, string>) => page.e
   const r = await fetch(u, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: csrf, ...f }) });
   return { status: r.status, text: await r.text() };
 }, [url, fields] as [string, Record<string, string>]);
-const entries = (user: string, action: string) => o.log.entries().filter((e) => e.user === user && e.action === action);
+const entries = async (user: string, action: string) => (await o.log.entries()).filter((e) => e.user === user && e.action === action);
 const signInAs = async (username: string, password: string) => {
   const page = await o.page();
   await o.signIn(page, username, password);
@@ -46,8 +46,8 @@ test.serial('administrator: create users (store-made password shown once, or set
   const initial = (await page.textContent('#initial-password'))!.trim();
   t.regex(initial, /^[A-Za-z0-9_-]{24}$/);
   await shot(page, 'admin-users');
-  t.true(o.log.entries().every((e) => !e.criterion.includes(initial) && !(e.reason ?? '').includes(initial)), 'the password is in no log entry');
-  t.true(entries(USERS.admin, 'user-create').some((e) => e.outcome === 'ok' && e.criterion === '{"username":"nina","role":"viewer","generate":true,"reason":"new night guard supervisor"}'));
+  t.true((await o.log.entries()).every((e) => !e.criterion.includes(initial) && !(e.reason ?? '').includes(initial)), 'the password is in no log entry');
+  t.true((await entries(USERS.admin, 'user-create')).some((e) => e.outcome === 'ok' && e.criterion === '{"username":"nina","role":"viewer","generate":true,"reason":"new night guard supervisor"}'));
   await page.goto(`${o.base}/office/admin/users`);
   t.false((await page.content()).includes(initial), 'not shown again');
   const nina = await signInAs('nina', initial);
@@ -84,7 +84,7 @@ test.serial('administrator: create users (store-made password shown once, or set
   t.regex(await page.textContent('#msg') ?? '', /Role changed/);
   t.is((await page.textContent('#user-role'))?.trim(), 'evidence-officer');
   await shot(page, 'admin-user');
-  t.true(entries(USERS.admin, 'user-role').some((e) => e.outcome === 'ok' && e.criterion === '{"username":"nina","role":"evidence-officer","reason":"took over the case desk"}'));
+  t.true((await entries(USERS.admin, 'user-role')).some((e) => e.outcome === 'ok' && e.criterion === '{"username":"nina","role":"evidence-officer","reason":"took over the case desk"}'));
   await nina.reload();
   t.truthy(await nina.$('nav a[href="/office/export"]'), 'the new role shows at the next click');
   // Without a reason the server refuses (the form's `required` aside).
@@ -106,8 +106,8 @@ test.serial('administrator: create users (store-made password shown once, or set
   t.is(o.users.get('nina')!.disabledAt, null);
   await o.signIn(nina, 'nina', initial);
   t.true(nina.url().endsWith('/office/search'));
-  t.true(entries(USERS.admin, 'user-disable').some((e) => e.outcome === 'ok' && e.criterion === '{"username":"nina","reason":"on leave"}'));
-  t.true(entries(USERS.admin, 'user-enable').some((e) => e.outcome === 'ok' && e.criterion === '{"username":"nina","reason":"back from leave"}'));
+  t.true((await entries(USERS.admin, 'user-disable')).some((e) => e.outcome === 'ok' && e.criterion === '{"username":"nina","reason":"on leave"}'));
+  t.true((await entries(USERS.admin, 'user-enable')).some((e) => e.outcome === 'ok' && e.criterion === '{"username":"nina","reason":"back from leave"}'));
   await nina.context().close();
 
   // 5. Five wrong passwords lock nina; the administrator unlocks her from her page.
@@ -125,7 +125,7 @@ test.serial('administrator: create users (store-made password shown once, or set
   await page.waitForSelector('#msg');
   t.is((await page.textContent('#msg'))?.trim(), 'nina is unlocked.');
   t.is(o.users.get('nina')!.lockedAt, null);
-  t.true(entries(USERS.admin, 'user-unlock').some((e) => e.outcome === 'ok' && e.criterion === '{"username":"nina","reason":"called the desk, identity checked"}'));
+  t.true((await entries(USERS.admin, 'user-unlock')).some((e) => e.outcome === 'ok' && e.criterion === '{"username":"nina","reason":"called the desk, identity checked"}'));
   await o.signIn(guess, 'nina', initial);
   t.true(guess.url().endsWith('/office/search'));
   await guess.context().close();
@@ -176,7 +176,7 @@ test.serial('other roles: no administration in the page, and the server refuses 
     t.is((await post(page, `/office/admin/users/${USERS.viewer}/disable`, { reason: 'x' })).status, 403);
     t.is(o.users.get('mallory'), undefined);
     t.deepEqual(o.users.get(USERS.viewer), before);
-    for (const a of ['user-list', 'user-create', 'user-role', 'user-disable']) t.true(entries(who, a).some((e) => e.outcome === 'denied' && /lacks the admin permission/.test(e.reason ?? '')), `${who} ${a}`);
+    for (const a of ['user-list', 'user-create', 'user-role', 'user-disable']) t.true((await entries(who, a)).some((e) => e.outcome === 'denied' && /lacks the admin permission/.test(e.reason ?? '')), `${who} ${a}`);
     await page.context().close();
   }
 });

@@ -55,8 +55,8 @@ test.serial('evidence officer: a case exported for the police and a copy for a d
   for (let i = 0; i < 100 && existsSync(file); i++) await new Promise((r) => setTimeout(r, 50));
   t.false(existsSync(file), 'one complete download: the package left the server');
   t.is((await page.goto(`${o.base}${href}`).catch(() => null))?.status() ?? 410, 410);
-  t.true(o.log.entries().some((e) => e.user === USERS.officer && e.action === 'export-download' && e.outcome === 'ok'));
-  t.true(o.log.entries().some((e) => e.user === USERS.officer && e.action === 'export' && e.outcome === 'ok' && e.criterion.includes('"journalNumber":"K-77"') && e.criterion.includes('"recipient":"Politi Nord"')));
+  t.true((await o.log.entries()).some((e) => e.user === USERS.officer && e.action === 'export-download' && e.outcome === 'ok'));
+  t.true((await o.log.entries()).some((e) => e.user === USERS.officer && e.action === 'export' && e.outcome === 'ok' && e.criterion.includes('"journalNumber":"K-77"') && e.criterion.includes('"recipient":"Politi Nord"')));
   // Shown once: the page after it has no password.
   await page.goto(`${o.base}/office/export`);
   t.false((await page.content()).includes(password));
@@ -68,7 +68,7 @@ test.serial('evidence officer: a case exported for the police and a copy for a d
   await page.waitForSelector('#export-done');
   const dsarPw = (await page.textContent('#package-password'))!.trim();
   t.is(sevenZip(path.join(o.exportsDir, (await page.textContent('#package-file'))!.trim()), dsarPw).status, 0);
-  t.true(o.log.entries().some((e) => e.user === USERS.officer && e.action === 'dsar' && e.outcome === 'ok' && e.criterion.includes('"subject":"Jane Doe"')));
+  t.true((await o.log.entries()).some((e) => e.user === USERS.officer && e.action === 'dsar' && e.outcome === 'ok' && e.criterion.includes('"subject":"Jane Doe"')));
   // Bad input names the field and makes nothing.
   const before = readdirSync(o.exportsDir).length;
   await page.check('#kind-police');
@@ -82,7 +82,7 @@ test.serial('evidence officer: a case exported for the police and a copy for a d
   t.is(readdirSync(o.exportsDir).length, before);
   // No audit pages for an officer: refused by the server and logged.
   t.is((await page.goto(`${o.base}/office/audit/log`))!.status(), 403);
-  t.true(o.log.entries().some((e) => e.user === USERS.officer && e.action === 'log-read' && e.outcome === 'denied'));
+  t.true((await o.log.entries()).some((e) => e.user === USERS.officer && e.action === 'log-read' && e.outcome === 'denied'));
   // A deletion by hand, for the receipts page below.
   await o.ops.delete(USERS.officer, o.bulk[0], { reason: 'recorded by mistake' });
   await page.context().close();
@@ -95,7 +95,7 @@ test.serial('auditor: access log with filters and CSV, verify the chain, the rev
   t.is(await page.$('nav a[href="/office/export"]'), null);
   t.is((await page.goto(`${o.base}/office/export`))!.status(), 403);
   t.is(await post(page, '/office/export', { kind: 'police', clipIds: o.video, journalNumber: 'J-1', recipient: 'x' }), 403);
-  t.true(o.log.entries().some((e) => e.user === USERS.auditor && e.action === 'export' && e.outcome === 'denied' && /lacks the export permission/.test(e.reason ?? '')));
+  t.true((await o.log.entries()).some((e) => e.user === USERS.auditor && e.action === 'export' && e.outcome === 'denied' && /lacks the export permission/.test(e.reason ?? '')));
 
   await page.goto(`${o.base}/office/audit/log`);
   await page.fill('#user', USERS.officer);
@@ -106,7 +106,7 @@ test.serial('auditor: access log with filters and CSV, verify the chain, the rev
   t.true(rows.length >= 2);
   t.true(rows.every((r) => r[2] === USERS.officer && r[3] === 'export'));
   t.true(rows.some((r) => r[4] === 'ok' && r[5].includes('"journalNumber":"K-77"')));
-  t.true(o.log.entries().some((e) => e.user === USERS.auditor && e.action === 'log-read' && e.outcome === 'ok' && e.criterion === `{"user":"${USERS.officer}","action":"export","limit":"101"}`));
+  t.true((await o.log.entries()).some((e) => e.user === USERS.auditor && e.action === 'log-read' && e.outcome === 'ok' && e.criterion === `{"user":"${USERS.officer}","action":"export","limit":"101"}`));
   // The same filters as CSV.
   const csvHref = await page.getAttribute('#csv', 'href');
   const csv = await page.evaluate(async (u) => { const r = await fetch(u!); return { type: r.headers.get('content-type'), disp: r.headers.get('content-disposition'), body: await r.text() }; }, csvHref);
@@ -116,7 +116,7 @@ test.serial('auditor: access log with filters and CSV, verify the chain, the rev
   t.is(lines[0], 'seq,at,user,action,criterion,outcome,reason,hash');
   t.is(lines.length, rows.length + 1);
   t.true(lines.slice(1).every((l) => l.includes(`,${USERS.officer},export,`)));
-  t.true(o.log.entries().some((e) => e.user === USERS.auditor && e.action === 'log-read' && e.criterion.includes('"format":"csv"')));
+  t.true((await o.log.entries()).some((e) => e.user === USERS.auditor && e.action === 'log-read' && e.criterion.includes('"format":"csv"')));
   // By clip: the clip's entries only.
   await page.goto(`${o.base}/office/audit/log?clipId=${o.bulk[0]}`);
   t.deepEqual(await page.$$eval('#log tbody tr', (trs) => trs.map((tr) => tr.children[3]!.textContent)), ['delete']);
@@ -125,7 +125,7 @@ test.serial('auditor: access log with filters and CSV, verify the chain, the rev
   await page.click('#verify');
   await page.waitForSelector('#msg');
   t.regex(await page.textContent('#msg') ?? '', /^The chain verifies: \d+ entries/);
-  t.true(o.log.entries().some((e) => e.user === USERS.auditor && e.action === 'log-verify' && e.outcome === 'ok'));
+  t.true((await o.log.entries()).some((e) => e.user === USERS.auditor && e.action === 'log-verify' && e.outcome === 'ok'));
   await shot(page, 'audit-log');
   // The authorisation review.
   await page.click('nav a[href="/office/audit/review"]');
@@ -137,7 +137,7 @@ test.serial('auditor: access log with filters and CSV, verify the chain, the rev
   const kinds = await page.$$eval('#records tbody tr', (trs) => trs.map((tr) => tr.children[0]!.textContent!.trim()));
   t.true(kinds.length >= 3, kinds.join());
   await shot(page, 'review');
-  t.true(o.log.entries().some((e) => e.user === USERS.auditor && e.action === 'review' && e.outcome === 'ok'));
+  t.true((await o.log.entries()).some((e) => e.user === USERS.auditor && e.action === 'review' && e.outcome === 'ok'));
   // Deletion receipts.
   await page.click('nav a[href="/office/audit/receipts"]');
   await page.waitForSelector('#receipts');
@@ -147,7 +147,7 @@ test.serial('auditor: access log with filters and CSV, verify the chain, the rev
   t.is(receipts[0]![2], 'manual');
   t.is(receipts[0]![3], USERS.officer);
   await shot(page, 'receipts');
-  t.true(o.log.entries().some((e) => e.user === USERS.auditor && e.action === 'deletion-receipts' && e.outcome === 'ok'));
+  t.true((await o.log.entries()).some((e) => e.user === USERS.auditor && e.action === 'deletion-receipts' && e.outcome === 'ok'));
   // Still no footage.
   t.is((await page.goto(`${o.base}/office/clips/${o.video}`))!.status(), 403);
   await page.context().close();
@@ -162,7 +162,7 @@ test.serial('viewer: no audit and no export pages; the server refuses both', asy
   t.is((await page.goto(`${o.base}/office/audit/log.csv`))!.status(), 403);
   t.is((await page.goto(`${o.base}/office/audit/review`))!.status(), 403);
   t.is(await post(page, '/office/export', { kind: 'dsar', clipIds: o.video, subject: 'x' }), 403);
-  const mine = o.log.entries().filter((e) => e.user === USERS.viewer && e.outcome === 'denied').map((e) => e.action);
+  const mine = (await o.log.entries()).filter((e) => e.user === USERS.viewer && e.outcome === 'denied').map((e) => e.action);
   t.true(['log-read', 'review', 'dsar'].every((a) => mine.includes(a)), mine.join());
   await page.context().close();
 });
@@ -192,12 +192,12 @@ test.serial('administrator: the fleet page shows docks and cameras as ingest kno
   t.regex(cam7[8]!, /gps-chatter/);
   t.is(cams.find((c) => c[0] === 'cam-bulk')![6], '0');
   await shot(page, 'fleet');
-  t.true(o.log.entries().some((e) => e.user === USERS.admin && e.action === 'fleet' && e.outcome === 'ok'));
+  t.true((await o.log.entries()).some((e) => e.user === USERS.admin && e.action === 'fleet' && e.outcome === 'ok'));
   await page.context().close();
   const aud = await o.page();
   await o.signIn(aud, USERS.auditor);
   t.is(await aud.$('nav a[href="/office/fleet"]'), null);
   t.is((await aud.goto(`${o.base}/office/fleet`))!.status(), 403);
-  t.true(o.log.entries().some((e) => e.user === USERS.auditor && e.action === 'fleet' && e.outcome === 'denied'));
+  t.true((await o.log.entries()).some((e) => e.user === USERS.auditor && e.action === 'fleet' && e.outcome === 'denied'));
   await aud.context().close();
 });

@@ -29,7 +29,7 @@ test.serial('evidence officer: hold every clip of a case at once, then lift; eac
   await page.goto(`${o.base}/office/cases/K-40`);
   t.is((await page.textContent('#count'))?.trim(), '4 clips');
   t.is((await page.textContent('#case-hold-state'))?.trim(), '1 clip(s) held under this case number, 1 under another, 2 not held.');
-  const before = o.log.entries().at(-1)!.seq;
+  const before = (await o.log.entries()).at(-1)!.seq;
   await page.fill('#case-hold-reason', 'assault reported to police');
   await page.click('#case-hold');
   await page.waitForSelector('#msg');
@@ -39,7 +39,7 @@ test.serial('evidence officer: hold every clip of a case at once, then lift; eac
   for (const id of [a!, c!]) t.like(holdOf(id), { caseNumber: 'K-40', reason: 'assault reported to police', placedBy: USERS.officer });
   t.like(holdOf(b!), { caseNumber: 'K-OTHER' });
   t.like(holdOf(d!), { reason: 'held before the case existed' });
-  const added = o.log.entries({ sinceSeq: before });
+  const added = await o.log.entries({ sinceSeq: before });
   const holds = added.filter((e) => e.action === 'hold' && e.outcome === 'ok');
   t.deepEqual(holds.map((e) => e.criterion).sort(), [a!, c!].map((id) => JSON.stringify({ clipId: id, reason: 'assault reported to police', caseNumber: 'K-40' })).sort(), 'one hold entry per clip');
   t.true(holds.every((e) => e.user === USERS.officer));
@@ -47,16 +47,16 @@ test.serial('evidence officer: hold every clip of a case at once, then lift; eac
   // The badges on the page name the case of each clip's hold.
   t.deepEqual((await page.$$eval('#results a.badge.hold', (xs) => xs.map((x) => x.textContent!.trim()))).sort(), ['K-40', 'K-40', 'K-40', 'K-OTHER']);
 
-  const mid = o.log.entries().at(-1)!.seq;
+  const mid = (await o.log.entries()).at(-1)!.seq;
   await page.fill('#case-unhold-reason', 'case closed by the police');
   await page.click('#case-unhold');
   await page.waitForSelector('#msg');
   t.is((await page.textContent('#msg'))?.trim(), 'Hold lifted on 3 clip(s). 1 held under another number (unchanged).');
   for (const id of [a!, c!, d!]) t.is(holdOf(id), null);
   t.like(holdOf(b!), { caseNumber: 'K-OTHER' });
-  const lifted = o.log.entries({ sinceSeq: mid }).filter((e) => e.action === 'unhold' && e.outcome === 'ok');
+  const lifted = (await o.log.entries({ sinceSeq: mid })).filter((e) => e.action === 'unhold' && e.outcome === 'ok');
   t.deepEqual(lifted.map((e) => JSON.parse(e.criterion).clipId).sort(), [a!, c!, d!].sort());
-  t.true(o.log.entries({ sinceSeq: mid }).some((e) => e.action === 'case-unhold' && e.criterion === '{"caseNumber":"K-40","reason":"case closed by the police"}'));
+  t.true((await o.log.entries({ sinceSeq: mid })).some((e) => e.action === 'case-unhold' && e.criterion === '{"caseNumber":"K-40","reason":"case closed by the police"}'));
   // Without a reason nothing is held, and the refusal names the field.
   t.is(await post(page, '/office/cases/K-40/hold', { reason: ' ' }), 400);
   t.is(holdOf(a!), null);
@@ -72,6 +72,6 @@ test.serial('viewer: no case hold form; the server refuses it, logged', async (t
   t.is(await page.$('#case-hold-form'), null);
   t.is(await post(page, '/office/cases/K-40/hold', { reason: 'x' }), 403);
   t.is(holdOf(o.bulk[0]!), null);
-  t.true(o.log.entries().some((e) => e.user === USERS.viewer && e.action === 'case-hold' && e.outcome === 'denied' && /lacks the hold permission/.test(e.reason ?? '')));
+  t.true((await o.log.entries()).some((e) => e.user === USERS.viewer && e.action === 'case-hold' && e.outcome === 'denied' && /lacks the hold permission/.test(e.reason ?? '')));
   await page.context().close();
 });

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { AccessLog } from '../../central-store/access-log.js';
+import { SqliteIndex } from '../../central-store/index/sqlite.js';
 import { createApi } from '../../central-store/api.js';
 import { insertClip } from '../../central-store/clips-index.js';
 import { addCameraMarkers } from '../../central-store/markers.js';
@@ -92,7 +93,7 @@ export async function startOffice(): Promise<Office> {
   // From here on the store's clock is the real one, like the sessions' and the log's.
   Object.defineProperty(f.clock, 'now', { get: () => Date.now() });
   const users = new Users(f.db, { scrypt: FAST_SCRYPT });
-  const log = new AccessLog(f.db);
+  const log = new AccessLog(SqliteIndex.for(f.db));
   // The record census of the store review, as the central-store entry wires it (store-context.ts).
   const census = () => recordCensus(f.db, path.join(f.dir, 'receipts.db'), { retention: { defaultDays: 14, perPurpose: { 'police-report': 30 }, staleEpochDays: 30 }, deadlines: DEADLINE_DEFAULTS, accessLogMonths: 6 }, Date.now());
   const ops = new Operations({ db: f.db, users, log, evidence: async () => f.store, census });
