@@ -64,6 +64,8 @@ export class Operations {
     /** Each record kind's count, oldest and deadline for the review (record-census.ts). */
     census?: () => RecordKind[] }) {}
   get log(): AccessLog { return this.o.log; }
+  /** Whether this store has the redaction service (the office offers the step only then). */
+  get canRedact(): boolean { return !!this.o.redaction; }
   private now(): number { return (this.o.now ?? Date.now)(); }
 
   private get index(): Index { return this.o.index ?? this.o.log.index; }

@@ -69,7 +69,7 @@ export interface ExportForm { kind: 'police' | 'dsar'; clipIds: string; journalN
 export interface ExportDone { kind: 'police' | 'dsar'; file: string; password: string; sha256: string; clips: number; exportId?: number }
 
 /** Pick clips → an encrypted package; the password is shown once, on the answer to the POST, and never again. */
-export function exportPage(c: PageCtx, o: { form: ExportForm; done?: ExportDone; error?: string }): string {
+export function exportPage(c: PageCtx, o: { form: ExportForm; done?: ExportDone; error?: string; canRedact?: boolean }): string {
   const f = o.form;
   const d = o.done;
   const checked = (k: string) => f.kind === k ? html` checked` : html``;
@@ -85,5 +85,7 @@ ${d ? html`<div class="card" id="export-done"><h2>${d.kind === 'police' ? c.t.po
 <div class="row"><div class="field"><label for="journalNumber">${c.t.journalNumber}</label><input id="journalNumber" name="journalNumber" maxlength="100" value="${f.journalNumber ?? ''}"></div>
 <div class="field"><label for="recipient">${c.t.recipient}</label><input id="recipient" name="recipient" maxlength="200" value="${f.recipient ?? ''}"></div>
 <div class="field"><label for="subject">${c.t.subject}</label><input id="subject" name="subject" maxlength="200" value="${f.subject ?? ''}"></div></div>
-<p class="hint">${c.t.exportNote}</p><button class="primary" type="submit" id="make-package">${c.t.makePackage}</button></form></div>`);
+<p class="hint">${c.t.exportNote}</p><div class="row actions"><button class="primary" type="submit" id="make-package">${c.t.makePackage}</button>
+${o.canRedact ? html`<button class="primary" type="submit" formaction="/office/redactions" id="redact-start">${c.t.redactFirst}</button>` : ''}</div>
+${o.canRedact ? html`<p class="hint">${c.t.redactFirstNote}</p>` : ''}</form></div>`);
 }

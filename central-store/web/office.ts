@@ -12,6 +12,8 @@ import type { DeletionReceipt } from '../deletion-receipts.js';
 import { basename } from 'node:path';
 import { fleetPage } from './fleet-page.js';
 import { permissionsPage, userPage, usersPage, type CreateForm } from './admin-pages.js';
+import { redactionPage } from './redaction-pages.js';
+import type { CaseView } from '../redaction/service.js';
 import { exportPage, logCsv, logPage, receiptsPage, reviewPage, type ExportDone, type ExportForm, type LogForm } from './audit-pages.js';
 import type { ClipInfo, HeaderFacts } from '../evidence.js';
 import type { Marker } from '../markers.js';
@@ -148,7 +150,7 @@ export function createOffice(o: OfficeOptions) {
           if (req.method === 'POST') await refuseCsrf('-', p, 'no valid office session');
           return redirect(res, `/office/login${found === 'expired' ? '?expired=1' : ''}`);
         }
-        const form = req.method === 'POST' && !p.endsWith('/play') ? await readForm(req, p === '/office/export' ? MAX_EXPORT_FORM : MAX_FORM) : {};
+        const form = req.method === 'POST' && !p.endsWith('/play') && !p.endsWith('/preview') ? await readForm(req, p === '/office/export' || p === '/office/redactions' ? MAX_EXPORT_FORM : MAX_FORM) : {};
         if (req.method === 'POST' && !sameToken(form._csrf ?? (req.headers['x-csrf-token'] as string | undefined), session.csrf)) await refuseCsrf(me.username, p, 'missing or wrong CSRF token');
 
         if (p === '/office/logout' && req.method === 'POST') {
@@ -190,6 +192,7 @@ export function createOffice(o: OfficeOptions) {
         }
         if (p === '/office/fleet' && req.method === 'GET') return send(res, 200, fleetPage(c, { ...await o.ops.fleet(me.username), now: now() }), langCookie);
         if (p === '/office/export') return await exportRoute(req, res, c, me, url, form, langCookie);
+        if (p.startsWith('/office/redactions')) return await redaction(req, res, c, me, p, url, form, langCookie);
         const dl = /^\/office\/exports\/(\d{1,12})\/package$/.exec(p);
         if (dl && req.method === 'GET') return await download(res, me, Number(dl[1]));
         const k = /^\/office\/cases\/([^/]+?)(\/hold|\/unhold)?$/.exec(p);
@@ -395,7 +398,7 @@ export function createOffice(o: OfficeOptions) {
         const caseNumber = url.searchParams.get('case')?.slice(0, 100);
         const ids = caseNumber ? (await o.ops.search(me.username, { caseNumber, limit: String(LIMITS.searchResults) }) as ClipInfo[]).map((x) => x.clipId)
           : (url.searchParams.get('clipIds') ?? '').split(',').filter(Boolean).slice(0, LIMITS.clipsPerRequest);
-        return send(res, 200, exportPage(c, { form: { kind: 'police', clipIds: ids.join('\n'), journalNumber: caseNumber } }), extra);
+        return send(res, 200, exportPage(c, { form: { kind: 'police', clipIds: ids.join('\n'), journalNumber: caseNumber }, canRedact: canRedact(me) }), extra);
       }
       if (req.method !== 'POST') throw new WebError(405, c.t.notFound);
       const kind = form.kind === 'dsar' ? 'dsar' : 'police';
@@ -406,11 +409,73 @@ export function createOffice(o: OfficeOptions) {
           ? await o.ops.exportPolice(me.username, { clipIds, journalNumber: form.journalNumber, recipient: form.recipient }, exportPath(deps.exportsDir, 'police'))
           : await o.ops.dsar(me.username, { clipIds, subject: form.subject }, exportPath(deps.exportsDir, 'dsar'));
         const done: ExportDone = { kind, file: basename(r.path), password: r.password, sha256: r.sha256, clips: clipIds.length, exportId: (r as { exportId?: number }).exportId };
-        return send(res, 201, exportPage(c, { form: { ...f, clipIds: '' }, done }), extra);
+        return send(res, 201, exportPage(c, { form: { ...f, clipIds: '' }, done, canRedact: canRedact(me) }), extra);
       } catch (err) {
         if (!(err instanceof OpError) || err.code !== 'bad-input') throw err;
-        return send(res, 400, exportPage(c, { form: f, error: err.message }), extra);
+        return send(res, 400, exportPage(c, { form: f, error: err.message, canRedact: canRedact(me) }), extra);
       }
+    };
+
+    const canRedact = (me: Viewer) => o.ops.canRedact && can(me.role as never, 'dsar');
+
+    /**
+     * The redaction step of a DSAR copy (docs/redaction.md): start from the export form, review and edit
+     * the plan per clip, preview, approve, package. Each step is the Operations call the API's
+     * /redactions routes make (permission 'dsar', one log entry each).
+     */
+    const redaction = async (req: http.IncomingMessage, res: http.ServerResponse, c: PageCtx, me: Viewer, p: string, url: URL, form: Record<string, string>, extra: Record<string, string>) => {
+      if (p === '/office/redactions' && req.method === 'POST') {
+        const clipIds = (form.clipIds ?? '').split(/[\s,]+/).filter(Boolean);
+        const f: ExportForm = { kind: 'dsar', clipIds: form.clipIds ?? '', subject: form.subject };
+        try {
+          const v = await o.ops.redactStart(me.username, { clipIds, subject: form.subject }) as CaseView;
+          return redirect(res, `/office/redactions/${v.caseId}`);
+        } catch (err) {
+          if (!(err instanceof OpError) || (err.code !== 'bad-input' && err.code !== 'not-found')) throw err;
+          return send(res, STATUS[err.code], exportPage(c, { form: f, error: err.message, canRedact: canRedact(me) }), extra);
+        }
+      }
+      const m = /^\/office\/redactions\/(rd-[0-9a-f]{12})(\/edit|\/approve|\/package|\/clips\/([^/]+)\/preview)?$/.exec(p);
+      if (!m) throw new WebError(404, c.t.notFound);
+      const caseId = m[1]!;
+      const page = async (status: number, o2: { clipId?: string; message?: { kind: 'ok' | 'err'; text: string }; done?: Parameters<typeof redactionPage>[1]['done'] } = {}) =>
+        send(res, status, redactionPage(c, { view: await o.ops.redactShow(me.username, caseId) as CaseView, ...o2 }), extra);
+      if (!m[2] && req.method === 'GET') {
+        const done = url.searchParams.get('done');
+        return page(200, { clipId: url.searchParams.get('clip') ?? undefined, message: done === 'edit' ? { kind: 'ok', text: c.t.editSaved } : done === 'approve' ? { kind: 'ok', text: c.t.approvedDone } : undefined });
+      }
+      if (req.method !== 'POST') throw new WebError(405, c.t.notFound);
+      if (m[3] !== undefined) {
+        let clipId: string;
+        try { clipId = decodeURIComponent(m[3]); } catch { throw new WebError(400, 'bad clip id'); }
+        return preview(res, me, caseId, clipId);
+      }
+      try {
+        if (m[2] === '/edit') {
+          await o.ops.redactEdit(me.username, caseId, planEdit(form));
+          return redirect(res, `/office/redactions/${caseId}?clip=${encodeURIComponent(form.clipId ?? '')}&done=edit`);
+        }
+        if (m[2] === '/approve') {
+          await o.ops.redactApprove(me.username, caseId);
+          return redirect(res, `/office/redactions/${caseId}?done=approve`);
+        }
+        if (m[2] !== '/package') throw new WebError(404, c.t.notFound);
+        // The package: the password is on this answer only.
+        const r = await o.ops.redactPackage(me.username, caseId, exportPath(deps.exportsDir, 'dsar'));
+        return page(201, { done: { file: basename(r.path), password: r.password, sha256: r.sha256, clips: Array.isArray(r.clips) ? r.clips.length : 0, exportId: (r as { exportId?: number }).exportId } });
+      } catch (err) {
+        if (!(err instanceof OpError) || !['bad-input', 'conflict', 'not-found'].includes(err.code)) throw err;
+        return page(STATUS[err.code], { clipId: form.clipId, message: { kind: 'err', text: err.message } });
+      }
+    };
+
+    /** One preview = one 'redact-preview' entry (written before the first byte), played like a clip (fMP4 into MSE). */
+    const preview = async (res: http.ServerResponse, me: Viewer, caseId: string, clipId: string) => {
+      const ts = await o.ops.redactPreview(me.username, caseId, clipId);
+      const r = remuxToFmp4(ts, o.ffmpeg);
+      res.writeHead(200, { ...SECURITY_HEADERS, ...hsts, 'content-type': 'video/mp4' });
+      res.on('close', () => { if (!res.writableFinished) r.kill(); });
+      await Promise.all([pipeline(r.output, res), r.done]).catch((err) => { logger.warn({ err: String(err) }, 'preview ended early'); res.destroy(); });
     };
 
     /** The package, once (issue 19's rule, as on the API): logged before the first byte; a complete download removes it from the server. */
@@ -458,3 +523,23 @@ export function createOffice(o: OfficeOptions) {
 }
 
 export type { WebSession };
+
+/** The office's edit forms (one `op` each) as the plan edit the API takes (numbers as numbers). */
+function planEdit(f: Record<string, string>): Record<string, unknown> {
+  const n = (v: string | undefined) => v !== undefined && /^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v;
+  const base = { clipId: f.clipId };
+  switch (f.op) {
+    case 'keep': {
+      // One checkbox per track (keep_<id>); the listed tracks not ticked are blurred again.
+      const all = (f.tracks ?? '').split(',').filter((x) => /^t\d{1,6}$/.test(x)).slice(0, 1000);
+      return { ...base, keep: all.filter((x) => f[`keep_${x}`] !== undefined), unkeep: all.filter((x) => f[`keep_${x}`] === undefined) };
+    }
+    case 'box': return { ...base, addBoxes: [{ from: n(f.from), to: n(f.to), x: n(f.x), y: n(f.y), w: n(f.w), h: n(f.h), ...(f.note?.trim() ? { note: f.note } : {}) }] };
+    case 'unbox': return { ...base, removeBoxes: [f.box] };
+    case 'mute': return { ...base, addMutes: [{ from: n(f['mute-from']), to: n(f['mute-to']) }] };
+    case 'unmute': return { ...base, clearMutes: true };
+    case 'muteall': return { ...base, muteAll: f.muteAll === 'true' };
+    case 'reason': return { ...base, reason: f.reason };
+    default: return { ...base, op: f.op };
+  }
+}

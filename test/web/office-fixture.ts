@@ -18,6 +18,9 @@ import { DEADLINE_DEFAULTS } from '../../central-store/deadlines.js';
 import { recordCensus } from '../../central-store/record-census.js';
 import { signReceipt } from '../../central-store/storage-receipts.js';
 import { Users } from '../../central-store/users.js';
+import { DetectPool } from '../../central-store/redaction/detect-pool.js';
+import { RedactionService } from '../../central-store/redaction/service.js';
+import { testVideo } from '../redaction/helpers.js';
 import { createOffice } from '../../central-store/web/office.js';
 import { ClipWriter } from '../../shared/clip/writer.js';
 import { createLogger } from '../../shared/log.js';
@@ -67,13 +70,15 @@ export async function addVideoClip(f: Fixture, o: { epoch: Epoch; startedAt: num
 export interface Office {
   base: string; f: Fixture; ops: Operations; log: AccessLog; users: Users; exportsDir: string;
   video: string; otherVideo: string; bulk: string[];
+  /** With `redaction`: a short clip of a sample group photograph (faces), and the store's redaction service. */
+  faces?: string;
   browser: Browser;
   page(o?: { locale?: string }): Promise<Page>;
   signIn(page: Page, username: string, password?: string): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startOffice(): Promise<Office> {
+export async function startOffice(opts: { redaction?: boolean } = {}): Promise<Office> {
   const teardowns: (() => unknown)[] = [];
   // A longer retention for police reports, so a category change visibly moves the deadline.
   // Packages go where the API and the store both look (a downloaded one is removed from there).
@@ -87,6 +92,8 @@ export async function startOffice(): Promise<Office> {
   const otherVideo = await addVideoClip(f, { epoch: e, startedAt: T0 + 10 * 3600_000, deviceId: 'cam-8', purpose: 'staff-safety', ts: h264Ts(4, 'cam-8'), seconds: 4 });
   // The guard's short press 1.5 s into the clip, as ingest stores it from the signed clip (test/store/evidence-search.test.ts).
   addCameraMarkers(f.db, video, [T0 + 9 * 3600_000 + 1500]);
+  // 1.2 s (30 frames) of sample photo 1 panned: the detector costs ~100 ms a frame, so keep it short.
+  const faces = opts.redaction ? await addVideoClip(f, { epoch: e, startedAt: T0 + 11 * 3600_000, deviceId: 'cam-9', purpose: 'crime-prevention', ts: await testVideo([1], 1.2), seconds: 1.2 }) : undefined;
   const bulk: string[] = [];
   for (let i = 0; i < 30; i++) bulk.push((await addClip(f, { epoch: e, startedAt: T0 + i * 60_000, deviceId: 'cam-bulk', segments: 1 })).clipId);
 
@@ -96,7 +103,10 @@ export async function startOffice(): Promise<Office> {
   const log = new AccessLog(SqliteIndex.for(f.db));
   // The record census of the store review, as the central-store entry wires it (store-context.ts).
   const census = () => recordCensus(f.db, path.join(f.dir, 'receipts.db'), { retention: { defaultDays: 14, perPurpose: { 'police-report': 30 }, staleEpochDays: 30 }, deadlines: DEADLINE_DEFAULTS, accessLogMonths: 6 }, Date.now());
-  const ops = new Operations({ db: f.db, users, log, evidence: async () => f.store, census });
+  let pool: Promise<DetectPool> | undefined;
+  teardowns.push(async () => (await pool)?.close());
+  const redaction = opts.redaction ? new RedactionService({ db: f.db, evidence: async () => f.store, pool: () => pool ??= DetectPool.open({ minScore: 0.3 }) }) : undefined;
+  const ops = new Operations({ db: f.db, users, log, evidence: async () => f.store, census, ...(redaction ? { redaction: async () => redaction } : {}) });
   await ops.bootstrapAdmin(USERS.admin, PW);
   const roles = { [USERS.officer]: 'evidence-officer', [USERS.viewer]: 'viewer', [USERS.auditor]: 'auditor', [USERS.victim]: 'evidence-officer' };
   for (const [username, role] of Object.entries(roles)) await ops.createUser(USERS.admin, { username, role, password: PW });
@@ -112,7 +122,7 @@ export async function startOffice(): Promise<Office> {
   teardowns.push(() => browser.close());
 
   return {
-    base, f, ops, log, users, exportsDir, video, otherVideo, bulk, browser,
+    base, f, ops, log, users, exportsDir, video, otherVideo, bulk, faces, browser,
     async page(o = {}) {
       // Each caller gets its own cookie jar: a fresh context on the same browser.
       const ctx = await browser.newContext({ locale: o.locale ?? 'en-GB', viewport: { width: 1280, height: 860 } });
