@@ -38,7 +38,7 @@ test.serial('the camera firmware bundle carries no simulator code', (t) => {
 });
 
 // What the face detector brings (central-store/redaction/): the human library, tfjs, the model.
-const DETECTOR = ['@vladmandic/human', 'human.node-wasm', '@tensorflow/tfjs', 'tfjs-backend-wasm', 'blazeface', 'DetectPool', 'loadDetector'];
+const DETECTOR = ['@vladmandic/human', '@tensorflow/tfjs-converter', '@tensorflow/tfjs-core', 'tfjs-backend-wasm', 'blazeface', 'DetectPool', 'loadDetector'];
 
 test.serial('the camera and dock bundles carry no face detector (a central-store dependency only)', (t) => {
   for (const f of ['firmware.js', 'launcher.js', 'dock-agent.js']) {

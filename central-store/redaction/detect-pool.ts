@@ -18,7 +18,7 @@ function workerEntry(): { entry: string; tsx: string | null } {
 }
 
 interface Slot { w: Worker; busy: boolean }
-type Job = { buf: ArrayBuffer; width: number; height: number; resolve: (d: Detection[]) => void; reject: (e: Error) => void };
+type Job = { buf: ArrayBuffer; width: number; height: number; out?: { width: number; height: number }; resolve: (d: Detection[]) => void; reject: (e: Error) => void };
 
 export class DetectPool {
   private queue: Job[] = [];
@@ -53,13 +53,18 @@ export class DetectPool {
 
   get threads(): number { return this.slots.length; }
 
-  /** Faces in an RGB24 frame; the buffer is copied, so the caller may reuse it at once. */
-  detect(rgb: Buffer, width: number, height: number): Promise<Detection[]> {
+  /**
+   * Faces in an RGB24 frame, in pixels of a picture of `o.out` size (default: the frame's). The buffer
+   * is copied, so the caller may reuse it at once — unless `o.transfer`: then a frame that is the whole
+   * of its ArrayBuffer moves to the thread without a copy and is unusable here afterwards.
+   */
+  detect(rgb: Buffer, width: number, height: number, o: { out?: { width: number; height: number }; transfer?: boolean } = {}): Promise<Detection[]> {
     if (this.dead) return Promise.reject(this.dead);
     return new Promise((resolve, reject) => {
-      const buf = new ArrayBuffer(rgb.length);
-      new Uint8Array(buf).set(rgb);
-      this.queue.push({ buf, width, height, resolve, reject }); this.pump(); });
+      let buf: ArrayBuffer;
+      if (o.transfer && rgb.byteOffset === 0 && rgb.byteLength === rgb.buffer.byteLength && rgb.buffer instanceof ArrayBuffer) buf = rgb.buffer;
+      else { buf = new ArrayBuffer(rgb.length); new Uint8Array(buf).set(rgb); }
+      this.queue.push({ buf, width, height, out: o.out, resolve, reject }); this.pump(); });
   }
 
   private pump(): void {
@@ -69,7 +74,7 @@ export class DetectPool {
       const id = this.nextId++;
       this.waiting.set(id, job);
       s.busy = true;
-      s.w.postMessage({ id, buf: job.buf, width: job.width, height: job.height }, [job.buf]);
+      s.w.postMessage({ id, buf: job.buf, width: job.width, height: job.height, out: job.out }, [job.buf]);
     }
   }
 

@@ -4,8 +4,8 @@ import { loadDetector, type DetectorOptions } from './detector.js';
 
 const port = parentPort!;
 const d = await loadDetector((workerData as { opts: DetectorOptions }).opts);
-port.on('message', (m: { id: number; buf: ArrayBuffer; width: number; height: number }) => {
-  d.detect(new Uint8Array(m.buf), m.width, m.height).then(
+port.on('message', (m: { id: number; buf: ArrayBuffer; width: number; height: number; out?: { width: number; height: number } }) => {
+  d.detect(new Uint8Array(m.buf), m.width, m.height, m.out).then(
     (faces) => port.postMessage({ id: m.id, faces }),
     (err: Error) => port.postMessage({ id: m.id, error: err.message }),
   );

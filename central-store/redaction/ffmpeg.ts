@@ -76,20 +76,35 @@ export async function* framesOf(src: AsyncIterable<Buffer>, size: number): Async
   if (at) throw new MediaError(`decoder output ended inside a frame (${at} of ${size} bytes)`);
 }
 
+export type PixFmt = 'rgb24' | 'yuv420p';
+/** Bytes of one raw frame: RGB24 is 3 per pixel; YUV 4:2:0 is a full luma plane and two quarter chroma planes. */
+export function frameBytes(width: number, height: number, pixFmt: PixFmt): number {
+  return pixFmt === 'rgb24' ? width * height * 3 : width * height + 2 * Math.ceil(width / 2) * Math.ceil(height / 2);
+}
+
+export interface DecodeOptions {
+  /** Output size (default: the video's own), scaled by ffmpeg with its area-averaging scaler. */
+  width?: number; height?: number;
+  pixFmt?: PixFmt;
+}
+
 /**
- * Decode a clip (MPEG-TS bytes) to RGB24 frames. The generator ends when ffmpeg has exited cleanly
- * and the source was read to its verified end; otherwise it throws the reason.
+ * Decode a clip (MPEG-TS bytes) to raw frames (RGB24 at the video's size unless told otherwise). The
+ * generator ends when ffmpeg has exited cleanly and the source was read to its verified end; otherwise
+ * it throws the reason.
  */
-export async function* decodeFrames(src: AsyncIterable<Buffer>, v: VideoInfo, format = 'mpegts'): AsyncGenerator<Buffer> {
+export async function* decodeFrames(src: AsyncIterable<Buffer>, v: VideoInfo, format = 'mpegts', o: DecodeOptions = {}): AsyncGenerator<Buffer> {
+  const w = o.width ?? v.width, h = o.height ?? v.height, pixFmt = o.pixFmt ?? 'rgb24';
   const p = spawn('ffmpeg', ['-v', 'error', '-nostdin', '-f', format, '-i', 'pipe:0', '-map', '0:v:0', '-vsync', 'passthrough',
-    '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${v.width}x${v.height}`, 'pipe:1'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    ...(w !== v.width || h !== v.height ? ['-sws_flags', 'area'] : []),
+    '-f', 'rawvideo', '-pix_fmt', pixFmt, '-s', `${w}x${h}`, 'pipe:1'], { stdio: ['pipe', 'pipe', 'pipe'] });
   p.stdin!.on('error', () => undefined);
   const done = exited(p, 'ffmpeg decode');
   done.catch(() => undefined);
   let fedErr: unknown = null;
   const fed = feed(src, p.stdin!).catch((err) => { fedErr = err; p.kill('SIGKILL'); });
   try {
-    yield* framesOf(p.stdout! as AsyncIterable<Buffer>, v.width * v.height * 3);
+    yield* framesOf(p.stdout! as AsyncIterable<Buffer>, frameBytes(w, h, pixFmt));
     await fed;
     if (fedErr) throw fedErr;
     await done;

@@ -68,11 +68,19 @@ export function canonicalJson(v: unknown): string {
 }
 export const planHash = (p: Plan): string => createHash('sha256').update(canonicalJson(p), 'utf8').digest('hex');
 
-/** Every box to blur at a frame (tracks not kept, and manual boxes), clipped to the picture. */
+/**
+ * Every box to blur at a frame (tracks not kept, and manual boxes), clipped to the picture and widened
+ * to even pixel edges: the render blurs 4:2:0 video, whose colour samples each cover 2×2 pixels.
+ */
 export function boxesAt(p: Plan, frame: number): Box[] {
   const keep = new Set(p.keep);
   const out: Box[] = [];
-  const add = (b: Box | null) => { const c = b && clampBox(b, p.video.width, p.video.height); if (c) out.push(c); };
+  const { width, height } = p.video;
+  const even = (b: Box): Box => {
+    const x = b.x & ~1, y = b.y & ~1;
+    return { x, y, w: Math.min(width, (b.x + b.w + 1) & ~1) - x, h: Math.min(height, (b.y + b.h + 1) & ~1) - y };
+  };
+  const add = (b: Box | null) => { const c = b && clampBox(b, width, height); if (c) out.push(even(c)); };
   for (const t of p.tracks as Track[]) if (!keep.has(t.id)) add(trackBoxAt(t, frame, p.track));
   for (const b of p.boxes) if (frame >= b.from && frame <= b.to) add(b);
   return out;

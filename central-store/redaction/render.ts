@@ -1,12 +1,12 @@
 // The redacted copy: the clip's plaintext goes through pipes only: decrypting stream → ffmpeg decode
-// → blur the plan's boxes in this process → ffmpeg encode (audio taken from a second decrypting
+// (to the decoder's own YUV 4:2:0: no colour conversion either way) → blur the plan's boxes in this process → ffmpeg encode (audio taken from a second decrypting
 // stream, muted by a volume filter with enable ranges) → the caller, which streams it into the
 // encrypted package. Any failure (clip fails verification, decodes to a different number of frames
 // than the plan covers, ffmpeg error) ends the output with an error, so nothing half-rendered is kept.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import type { Writable } from 'node:stream';
-import { blurBox } from './blur.js';
+import { blurYuv420 } from './blur.js';
 import { decodeFrames, drained, exited, feed, MediaError, probe } from './ffmpeg.js';
 import type { OpenClip } from './analyse.js';
 import { boxesAt, checkPlan, type Plan } from './plan.js';
@@ -15,9 +15,9 @@ export type OutputFormat = 'mpegts' | 'lossless';
 export interface RenderResult { frames: number; sourcePlainSha256: string }
 
 const CODECS: Record<OutputFormat, string[]> = {
-  mpegts: ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '96k', '-f', 'mpegts'],
-  // Tests: picture bit-exact outside the boxes (RGB lossless), audio as FLAC.
-  lossless: ['-c:v', 'libx264rgb', '-preset', 'ultrafast', '-qp', '0', '-c:a', 'flac', '-f', 'matroska'],
+  mpegts: ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-c:a', 'aac', '-b:a', '96k', '-f', 'mpegts'],
+  // Tests: picture bit-exact outside the boxes (lossless 4:2:0), audio as FLAC.
+  lossless: ['-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', '-c:a', 'flac', '-f', 'matroska'],
 };
 
 /** The ffmpeg audio filter for the plan's mutes (null when nothing is muted). */
@@ -44,7 +44,7 @@ export async function* renderRedacted(open: OpenClip, plan: Plan, o: { format?: 
   }
   const af = muteFilter(p);
   const enc = spawn('ffmpeg', ['-v', 'error', '-nostdin',
-    '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${v.width}x${v.height}`, '-framerate', v.fps, '-i', 'pipe:0',
+    '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${v.width}x${v.height}`, '-framerate', v.fps, '-i', 'pipe:0',
     '-thread_queue_size', '1024', '-f', 'mpegts', '-i', 'pipe:3',
     '-map', '0:v:0', '-map', '1:a:0?', ...(af ? ['-af', af] : []), ...CODECS[o.format ?? 'mpegts'], 'pipe:1'],
   { stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
@@ -62,9 +62,9 @@ export async function* renderRedacted(open: OpenClip, plan: Plan, o: { format?: 
   const audio = feed(await open(), audioIn).catch(fail);
   let frames = 0;
   const video = (async () => {
-    for await (const f of decodeFrames(hashed, v)) {
+    for await (const f of decodeFrames(hashed, v, 'mpegts', { pixFmt: 'yuv420p' })) {
       if (frames >= p.video.frames) throw new MediaError(`the clip decodes to more than the ${p.video.frames} frames the plan covers`);
-      for (const b of boxesAt(p, frames)) blurBox(f, v.width, b);
+      for (const b of boxesAt(p, frames)) blurYuv420(f, v.width, v.height, b);
       await write(encIn, f);
       frames++;
     }

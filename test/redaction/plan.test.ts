@@ -26,6 +26,9 @@ test('boxes at a frame: tracks not kept, manual boxes in range, clipped to the p
   t.deepEqual(boxesAt(p, 0), [{ x: 600, y: 300, w: 40, h: 60 }], 't2 clipped at the right and bottom edge; t1 kept');
   t.deepEqual(boxesAt(p, 5), [{ x: 0, y: 0, w: 10, h: 10 }], 'b1; t2 held 2 frames only');
   t.deepEqual(boxesAt(checkPlan({ ...base(), keep: [] }), 15), [{ x: 110, y: 100, w: 50, h: 50 }], 't1 interpolated');
+  // 4:2:0 colour samples cover 2×2 pixels: odd edges widen outwards to even ones, within the picture.
+  const odd = checkPlan({ ...base(), video: { ...base().video, width: 641, height: 361 }, boxes: [{ id: 'b1', from: 5, to: 6, x: 3, y: 5, w: 10, h: 7 }, { id: 'b2', from: 5, to: 5, x: 631, y: 351, w: 10, h: 10 }] });
+  t.deepEqual(boxesAt(odd, 5), [{ x: 2, y: 4, w: 12, h: 8 }, { x: 630, y: 350, w: 11, h: 11 }]);
 });
 
 test('refusals name the field and the reason', (t) => {
