@@ -1,7 +1,7 @@
 // Face tracks from detections on every Nth frame. Detection alone misses faces for a few frames (a
 // face at the frame edge, a turned head), so a track is blurred between its detections (linear
-// interpolation), for a few frames before its first and after its last detection (hold), and with a
-// margin around the detected box (pad).
+// interpolation of the centre, the larger neighbouring size), for a few frames before its first and
+// after its last detection (hold), and with a margin around the detected box (pad).
 import type { Box, Detection } from './detector.js';
 
 /** One detection of a track: frame index and box in pixels (integers), score in hundredths. */
@@ -62,19 +62,30 @@ function padBox(b: Box, pad: number): Box {
   return { x: b.x - dx, y: b.y - dy, w: b.w + 2 * dx, h: b.h + 2 * dy };
 }
 
-/** The (padded) box of a track at a frame, or null when the track is not on screen then. */
+/**
+ * The (padded) box of a track at a frame, or null when the track is not on screen then. The centre is
+ * interpolated linearly between the detections around the frame (held before the first and after the
+ * last); the size is the largest of the detections from the one before the frame to the one after it,
+ * so one detection that comes out small (a face at the picture's edge, a blurry frame) does not shrink
+ * the blur in the frames around it.
+ */
 export function trackBoxAt(t: Track, frame: number, o: TrackOptions = TRACK_DEFAULTS): Box | null {
   const k = t.keys;
   if (!k.length || frame < k[0]![0] - o.holdFrames || frame > k[k.length - 1]![0] + o.holdFrames) return null;
-  if (frame <= k[0]![0]) return padBox(keyBox(k[0]!), o.pad);
-  let i = 0;
+  // i: last key at or before the frame (-1 before the first); j: first key after the frame.
+  let i = -1;
   while (i + 1 < k.length && k[i + 1]![0] <= frame) i++;
-  const a = k[i]!;
-  const b = k[i + 1];
-  if (!b) return padBox(keyBox(a), o.pad);
-  const s = (frame - a[0]) / (b[0] - a[0]);
-  const lerp = (j: 1 | 2 | 3 | 4) => a[j] + (b[j] - a[j]) * s;
-  return padBox({ x: lerp(1), y: lerp(2), w: lerp(3), h: lerp(4) }, o.pad);
+  const j = i + 1;
+  const before = i >= 0 && k[i]![0] === frame ? i - 1 : i;
+  let w = 0, h = 0;
+  for (let n = Math.max(0, before); n <= Math.min(k.length - 1, j); n++) { w = Math.max(w, k[n]![3]); h = Math.max(h, k[n]![4]); }
+  const cx = (q: TrackKey) => q[1] + q[3] / 2, cy = (q: TrackKey) => q[2] + q[4] / 2;
+  let x: number, y: number;
+  if (i < 0 || j >= k.length) { const q = k[i < 0 ? 0 : i]!; x = cx(q); y = cy(q); } else {
+    const a = k[i]!, b = k[j]!, s = (frame - a[0]) / (b[0] - a[0]);
+    x = cx(a) + (cx(b) - cx(a)) * s; y = cy(a) + (cy(b) - cy(a)) * s;
+  }
+  return padBox({ x: x - w / 2, y: y - h / 2, w, h }, o.pad);
 }
 
 /** A box clipped to the frame and rounded outwards to whole pixels, or null when nothing is left. */

@@ -30,7 +30,7 @@ const V = { width: 640, height: 360, fps: '25/1' };
 test.before(async (t) => {
   [pool, video] = await Promise.all([DetectPool.open({ minScore: 0.3 }), testVideo()]);
   ({ f, clipId } = await storeWithVideo({ teardown: (fn) => t.context = fn }, video));
-  a = await analyseClip(open, { pool, detectEvery: 2 });
+  a = await analyseClip(open, { pool }); // the store's default: detect on every DETECT_EVERY-th frame
 });
 test.after.always(async (t) => {
   await pool?.close();

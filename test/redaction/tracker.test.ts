@@ -28,13 +28,19 @@ test('a track resumes after a short gap but not after a long one', (t) => {
   t.is(long.length, 2);
 });
 
-test('boxes are interpolated between detections and held before the first and after the last', (t) => {
+test('boxes are interpolated between detections (centre; the larger size) and held before the first and after the last', (t) => {
   const [tr] = buildTracks([{ frame: 10, faces: [face(0, 0)] }, { frame: 14, faces: [face(8, 4, 48)] }], o);
-  t.deepEqual(trackBoxAt(tr!, 12, o), { x: 4, y: 2, w: 44, h: 44 });
+  // Centres (20,20) and (32,28): halfway (26,24); size the larger of the two, 48.
+  t.deepEqual(trackBoxAt(tr!, 12, o), { x: 2, y: 0, w: 48, h: 48 });
+  t.deepEqual(trackBoxAt(tr!, 10, o), { x: -4, y: -4, w: 48, h: 48 }, 'at a detection: as large as its neighbour');
   t.deepEqual(trackBoxAt(tr!, 6, o), { x: 0, y: 0, w: 40, h: 40 }, 'held 4 frames before');
   t.is(trackBoxAt(tr!, 5, o), null);
   t.deepEqual(trackBoxAt(tr!, 18, o), { x: 8, y: 4, w: 48, h: 48 }, 'held 4 frames after');
   t.is(trackBoxAt(tr!, 19, o), null);
+  // One small detection between two large ones does not shrink the box around it.
+  const [dip] = buildTracks([{ frame: 0, faces: [face(0, 0, 60)] }, { frame: 3, faces: [face(10, 10, 30)] }, { frame: 6, faces: [face(6, 0, 60)] }], o);
+  for (const f of [1, 2, 3, 4, 5]) t.is(trackBoxAt(dip!, f, o)!.w, 60, `frame ${f}`);
+  t.deepEqual(trackBoxAt(dip!, 3, o), { x: -5, y: -5, w: 60, h: 60 }, 'centred on the small detection');
 });
 
 test('pad adds a margin on every side', (t) => {
