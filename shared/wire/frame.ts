@@ -166,6 +166,10 @@ export class FrameDecoder extends Transform {
   private fifoN = 0;
   private fifoLastE = -1;
   private lastByteAt = 0;
+  /** The deadline check's last run, its interval, and whether it let the last late run pass (expire). */
+  private lastTick = 0;
+  private tickMs = 0;
+  private passedLate = false;
   private readonly rebaseAt: number;
   /** Stream bytes the positions were moved down by (positions are relative to it). */
   private rebased = 0;
@@ -526,15 +530,27 @@ export class FrameDecoder extends Transform {
       return;
     }
     if (this.timer) return;
-    const every = Math.max(10, Math.min(this.o.idleMs, this.o.deadlineBaseMs) / 4);
+    this.tickMs = Math.max(10, Math.min(this.o.idleMs, this.o.deadlineBaseMs) / 4);
+    this.lastTick = this.o.now();
     // setImmediate: a line read waiting in the same loop turn is taken before a frame is given up.
-    this.timer = setInterval(() => setImmediate(() => this.expire()), every);
+    this.timer = setInterval(() => setImmediate(() => this.expire()), this.tickMs);
     this.timer.unref();
   }
 
   private expire(): void {
     if (this.pending === 0 || this.destroyed) return this.armTimer();
+    // A run far later than its interval means this process did not run (a loaded machine, a long
+    // synchronous task): the peer's bytes may be waiting unread in the kernel (a serial read completes
+    // a loop turn after this check), so the line only looks silent. Such a run decides nothing; the
+    // next one does, late or not (a loaded dock dropped whole 64 KiB READ answers and resent them).
     const now = this.o.now();
+    const late = now - this.lastTick > 2 * this.tickMs;
+    this.lastTick = now;
+    if (late && !this.passedLate) {
+      this.passedLate = true;
+      return;
+    }
+    this.passedLate = false;
     const idle = now - this.lastByteAt >= this.o.idleMs;
     for (let k = 0, slot = this.head; k < this.count; k++, slot = (slot + 1) & this.mask) {
       if (this.cState[slot] !== PENDING) continue;
