@@ -34,7 +34,7 @@ export interface AgentDeps {
   /** Receipts are checked again before they are shown to a camera. */
   centralPublicKey: KeyLike;
   backoff?: { initialMs: number; maxMs: number };
-  /** Clips uploaded at once across all bays (default 4); more pulled clips wait their turn. */
+  /** Clips uploaded at once across all bays (default 4) from the spool; more pulled clips wait their turn. A clip still being pulled is delivered alongside its pull without a slot. */
   parallelUploads?: number;
   /** Bays on this dock (default 8): more cameras at once than that are refused with a warning. */
   bays?: number;
@@ -204,7 +204,8 @@ export class DockAgent {
             growing.fail(err);
             throw err;
           }
-          this.d.journal.markPulled(clip.clipId);
+          // Its delivery is under way already: straight to 'uploading' (one journal write, not two).
+          this.d.journal.markUploading(clip.clipId, 0);
           growing.verify();
           this.emit({ type: 'pulled', clipId: clip.clipId, deviceId: clip.deviceId });
         } else delivery = this.deliver(clip.clipId);
@@ -248,9 +249,13 @@ export class DockAgent {
         const progress = (n: number) => { if (growing?.isVerified !== false) this.d.journal.markUploading(clipId, n); };
         try {
           progress(j.chunksSent);
-          const receipt = await this.withUploadSlot(() => this.d.uploader.upload(j.summary, j.spoolPath, (n) => {
+          const upload = () => this.d.uploader.upload(j.summary, j.spoolPath, (n) => {
             if (n % 64 === 0) progress(n);
-          }, growing));
+          }, growing);
+          // A delivery alongside its pull is paced by that bay's serial line (one per bay at most): it
+          // takes no upload slot, or four such would keep every other bay's clips waiting for a slot
+          // until their pulls end (8 bays: the last receipt ~12 s after the last pull, bench multi-dock).
+          const receipt = await (growing ? upload() : this.withUploadSlot(upload));
           this.d.journal.markReceipted(clipId, receipt);
           this.emit({ type: 'receipted', clipId, deviceId: j.deviceId });
           return receipt;
