@@ -1,7 +1,6 @@
 // The store's HTTP API (node:http, or https when a certificate is configured). Bearer sessions from
 // POST /login; every route calls central-store/operations.ts, which checks the role and writes the
 // access-log entry before anything is sent. Routes and status codes: docs/central-store.md.
-import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +10,7 @@ import { createLogger, type Logger } from '../shared/log.js';
 import { routes, type Ctx } from './api-routes.js';
 import { LoginGuard, LoginRefused, sourceKey, type LoginGuardOptions } from './login-guard.js';
 import { OpError, SYSTEM, type ErrCode, type Operations } from './operations.js';
+import { SessionBook } from './web/sessions.js';
 
 export const STATUS: Record<ErrCode, number> = {
   'bad-input': 400, unauthenticated: 401, forbidden: 403, disabled: 403, 'not-found': 404, 'on-hold': 409, conflict: 409,
@@ -41,15 +41,13 @@ export interface Api { server: http.Server; guard: LoginGuard; listen(port: numb
 /** Failed password checks that count towards a source's delay: the 401 answer, not bad input (and not the right password for a locked or disabled account). */
 export const countsAsFailure = (err: unknown) => err instanceof OpError && err.code === 'unauthenticated';
 
-interface Session { username: string; expiresAt: number }
 
 export function createApi(o: ApiOptions): Api {
   const now = o.now ?? Date.now;
   const ttl = o.sessionTtlMs ?? 30 * 60 * 1000;
   const log = o.log ?? createLogger('store-api');
-  // Only the token's hash is kept, so a memory dump does not hand out live sessions.
-  const sessions = new Map<string, Session>();
-  const tokenKey = (t: string) => createHash('sha256').update(t).digest('hex');
+  // In the index (only the token's hash), so a restart or another central node keeps the session; no idle timeout.
+  const sessions = new SessionBook(o.ops.index, 'api', { absoluteMs: ttl, idleMs: Number.MAX_SAFE_INTEGER, maxSessions: 100_000 }, now);
   const guard = new LoginGuard(o.login, now);
   // Entries the API writes on its own (throttling, refusals): not awaited by the request, awaited by close().
   const pending = new Set<Promise<void>>();
@@ -101,13 +99,10 @@ export function createApi(o: ApiOptions): Api {
     try { return JSON.parse(raw.toString('utf8')); } catch { throw new OpError('bad-input', 'body: not valid JSON'); }
   };
 
-  const session = (req: http.IncomingMessage): string | undefined => {
-    const m = /^Bearer ([A-Za-z0-9_-]{20,100})$/.exec(req.headers.authorization ?? '');
-    if (!m) return undefined;
-    const s = sessions.get(tokenKey(m[1]));
-    if (!s) return undefined;
-    if (s.expiresAt <= now()) { sessions.delete(tokenKey(m[1])); return undefined; }
-    return s.username;
+  const bearer = (req: http.IncomingMessage) => /^Bearer ([A-Za-z0-9_-]{20,100})$/.exec(req.headers.authorization ?? '')?.[1];
+  const session = async (req: http.IncomingMessage): Promise<string | undefined> => {
+    const s = await sessions.get(bearer(req));
+    return typeof s === 'object' ? s.username : undefined;
   };
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
@@ -126,9 +121,8 @@ export function createApi(o: ApiOptions): Api {
         send(res, err.code === 'busy' ? 503 : 429, { error: err.code, message: err.message, retryAfterMs: err.retryAfterMs });
         return;
       }
-      const token = randomBytes(32).toString('base64url');
-      const expiresAt = now() + ttl;
-      sessions.set(tokenKey(token), { username: u.username, expiresAt });
+      const { token, session: s } = await sessions.create(u.username);
+      const expiresAt = s.createdAt + ttl;
       send(res, 200, { token, username: u.username, role: u.role, expiresAt: new Date(expiresAt).toISOString() });
       return;
     }
@@ -140,14 +134,14 @@ export function createApi(o: ApiOptions): Api {
       }
       throw new OpError('not-found', `no route ${url.pathname}`);
     }
-    const user = session(req);
+    const user = await session(req);
     if (!user) {
       // A refused attempt is logged like any other refusal.
       await o.ops.log.append({ user: '-', action: route.action, criterion: JSON.stringify({ path: url.pathname }), outcome: 'denied', reason: 'no valid session' });
       throw new OpError('unauthenticated', 'a valid session is required: POST /login, then send Authorization: Bearer <token>');
     }
     if (route.action === 'logout') {
-      sessions.delete(tokenKey(req.headers.authorization!.slice(7)));
+      await sessions.drop(bearer(req));
       send(res, 204);
       return;
     }

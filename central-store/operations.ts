@@ -68,7 +68,7 @@ export class Operations {
   get canRedact(): boolean { return !!this.o.redaction; }
   private now(): number { return (this.o.now ?? Date.now)(); }
 
-  private get index(): Index { return this.o.index ?? this.o.log.index; }
+  get index(): Index { return this.o.index ?? this.o.log.index; }
 
   /** One access-log entry, in `u` when given (it commits with the unit's work) or in its own unit. */
   private async write(user: string, action: string, criterion: string, outcome: 'ok' | 'denied' | 'error', reason?: string, u?: Unit): Promise<void> {
@@ -83,7 +83,7 @@ export class Operations {
     const crit = JSON.stringify(criterion ?? null);
     const need = ACTIONS[action];
     if (actor !== SYSTEM && actor !== BREAK_GLASS) {
-      const u = this.o.users.get(actor);
+      const u = await this.o.users.get(actor);
       const why = !u ? 'no such user' : u.disabledAt ? 'account disabled' : u.lockedAt ? 'account locked' : !can(u.role, need) ? `role ${u.role} lacks the ${need} permission` : null;
       if (why) {
         await this.write(actor, action, crit, 'denied', why);
@@ -141,7 +141,7 @@ export class Operations {
       await this.write(BREAK_GLASS, 'user-unlock', JSON.stringify(crit), 'denied', e.message);
       throw e;
     }
-    return this.run(BREAK_GLASS, 'user-unlock', crit, () => this.o.users.unlock(BREAK_GLASS, username), 'tx');
+    return this.run(BREAK_GLASS, 'user-unlock', crit, (u) => this.o.users.unlock(BREAK_GLASS, username, u), 'tx');
   }
 
   async search(actor: string, q: unknown) {
@@ -350,7 +350,7 @@ export class Operations {
   async purgeRecords(actor: string) {
     return this.run(actor, 'records-purge', {}, async () => {
       const counts = await (await this.o.evidence()).purgeRecords();
-      const removed = this.o.users.removeDisabled(new Date(this.now() - (this.o.disabledUserDays ?? 30) * 86_400_000).toISOString());
+      const removed = await this.o.users.removeDisabled(new Date(this.now() - (this.o.disabledUserDays ?? 30) * 86_400_000).toISOString());
       for (const u of removed) await this.write(actor, 'user-remove', JSON.stringify({ username: u }), 'ok', `disabled for more than ${this.o.disabledUserDays ?? 30} days`);
       const out = { ...counts, disabledUsers: removed.length };
       await this.write(actor, 'records-purge', JSON.stringify(out), 'ok');
@@ -367,7 +367,7 @@ export class Operations {
     return this.run(actor, 'incidents', q, () => incidents(this.o.db, { kind }));
   }
   async review(actor: string) {
-    return this.run(actor, 'review', {}, () => ({ ...reviewReport(this.o.users, this.now()), ...(this.o.census ? { records: this.o.census() } : {}) }));
+    return this.run(actor, 'review', {}, async () => ({ ...await reviewReport(this.o.users, this.now()), ...(this.o.census ? { records: this.o.census() } : {}) }));
   }
   /** The access log itself, filtered (audit pages, CSV download): reading it is logged like any other use. */
   async readLog(actor: string, q: unknown) {
@@ -406,22 +406,22 @@ export class Operations {
   }
   /** Changes what the account may do: a reason is required and logged. */
   async setRole(actor: string, username: string, body: unknown) {
-    return this.run(actor, 'user-role', { username, ...S.pick(body, ['role', 'reason']) }, () => {
+    return this.run(actor, 'user-role', { username, ...S.pick(body, ['role', 'reason']) }, (u) => {
       const b = parse(S.RoleSchema, body);
-      return this.o.users.setRole(actor, username, b.role);
+      return this.o.users.setRole(actor, username, b.role, u);
     }, 'tx');
   }
   async unlock(actor: string, username: string, body?: unknown) {
-    return this.run(actor, 'user-unlock', { username, ...S.pick(body, ['reason']) }, () => {
+    return this.run(actor, 'user-unlock', { username, ...S.pick(body, ['reason']) }, (u) => {
       if (body !== undefined) parse(S.OptionalReasonSchema, body);
-      return this.o.users.unlock(actor, username);
+      return this.o.users.unlock(actor, username, u);
     }, 'tx');
   }
   async disable(actor: string, username: string, body: unknown) {
-    return this.run(actor, 'user-disable', { username, ...S.pick(body, ['reason']) }, () => { parse(S.ReasonSchema, body); return this.o.users.disable(actor, username); }, 'tx');
+    return this.run(actor, 'user-disable', { username, ...S.pick(body, ['reason']) }, (u) => { parse(S.ReasonSchema, body); return this.o.users.disable(actor, username, u); }, 'tx');
   }
   async enable(actor: string, username: string, body: unknown) {
-    return this.run(actor, 'user-enable', { username, ...S.pick(body, ['reason']) }, () => { parse(S.ReasonSchema, body); return this.o.users.enable(actor, username); }, 'tx');
+    return this.run(actor, 'user-enable', { username, ...S.pick(body, ['reason']) }, (u) => { parse(S.ReasonSchema, body); return this.o.users.enable(actor, username, u); }, 'tx');
   }
 
   /** The first administrator; refused (and logged) once one exists. */

@@ -15,9 +15,9 @@ export interface ReviewReport {
 }
 
 /** unused: no login for more than `months` (default 6) — never logged in counts from creation. */
-export function reviewReport(users: Users, now: number, months = 6): ReviewReport {
+export async function reviewReport(users: Users, now: number, months = 6): Promise<ReviewReport> {
   const since = new Date(monthsBefore(now, months)).toISOString();
-  const rows = users.list().map((u): ReviewRow => ({
+  const rows = (await users.list()).map((u): ReviewRow => ({
     username: u.username, role: u.role, permissions: [...ROLE_PERMISSIONS[u.role]], locked: u.lockedAt !== null, disabled: u.disabledAt !== null,
     lastLoginAt: u.lastLoginAt, createdAt: u.createdAt, createdBy: u.createdBy, changedAt: u.changedAt, changedBy: u.changedBy,
     unused: (u.lastLoginAt ?? u.createdAt) < since,

@@ -51,7 +51,7 @@ export async function openStoreContext(config: StoreConfig, o: { masterKey: () =
   try { index = await openIndex(config, db); } catch (err) { db.close(); throw err; }
   let blobs: BlobPort;
   try { blobs = await openBlobStore(config, p.blobs); } catch (err) { await index.close(); db.close(); throw err; }
-  const users = new Users(db, { now: o.now, maxFailures: config.lockoutAfter, scrypt: o.scrypt });
+  const users = new Users(index, { now: o.now, maxFailures: config.lockoutAfter, scrypt: o.scrypt });
   const log = new AccessLog(index, { now: o.now });
   let master: Promise<Buffer> | undefined;
   let signing: Promise<{ privateKey: KeyObject; publicKey: KeyObject }> | undefined;

@@ -2,7 +2,11 @@
 // failed logins that only an administrator lifts (no time-based unlock). No default users: the first
 // administrator comes from bootstrapAdmin(), which refuses once any administrator exists.
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
-import { migrate, type Db } from './db.js';
+import type { Index, Unit } from './index/port.js';
+import {
+  activeAdministrators, anyAdministrator, deleteDisabledBefore, insertUser, noteLoginFailure, noteLoginOk, setUserDisabled, setUserRole, unlockUser, userRow, userRows,
+  type UserRow as Row,
+} from './index/tables/users.js';
 
 export const PERMISSIONS = ['search', 'view', 'download', 'export', 'dsar', 'hold', 'annotate', 'delete', 'admin', 'audit'] as const;
 export type Permission = (typeof PERMISSIONS)[number];
@@ -32,15 +36,8 @@ export class UserError extends Error {
   constructor(readonly code: 'bad-input' | 'not-found' | 'conflict' | 'locked' | 'disabled' | 'bad-credentials', message: string) { super(message); }
 }
 
-const MIGRATION = `
-CREATE TABLE users (
-  username TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL, failed_logins INTEGER NOT NULL DEFAULT 0,
-  locked_at TEXT, disabled_at TEXT, created_at TEXT NOT NULL, created_by TEXT NOT NULL, changed_at TEXT NOT NULL,
-  changed_by TEXT NOT NULL, last_login_at TEXT
-);`;
 
-interface Row { username: string; role: Role; password_hash: string; failed_logins: number; locked_at: string | null; disabled_at: string | null; created_at: string; created_by: string; changed_at: string; changed_by: string; last_login_at: string | null }
-const fromRow = (r: Row): User => ({ username: r.username, role: r.role, failedLogins: r.failed_logins, lockedAt: r.locked_at, disabledAt: r.disabled_at, createdAt: r.created_at, createdBy: r.created_by, changedAt: r.changed_at, changedBy: r.changed_by, lastLoginAt: r.last_login_at });
+const fromRow = (r: Row): User => ({ username: r.username, role: r.role as Role, failedLogins: r.failed_logins, lockedAt: r.locked_at, disabledAt: r.disabled_at, createdAt: r.created_at, createdBy: r.created_by, changedAt: r.changed_at, changedBy: r.changed_by, lastLoginAt: r.last_login_at });
 
 export interface ScryptParams { N: number; r: number; p: number }
 export const DEFAULT_SCRYPT: ScryptParams = { N: 1 << 15, r: 8, p: 1 };
@@ -95,125 +92,124 @@ export class Users {
   private readonly scrypt: ScryptParams;
   private readonly dummy: string;
 
-  constructor(private readonly db: Db, opts: { now?: () => number; maxFailures?: number; scrypt?: ScryptParams } = {}) {
+  /** The index must have MIGRATIONS applied (openIndex does it). */
+  constructor(readonly index: Index, opts: { now?: () => number; maxFailures?: number; scrypt?: ScryptParams } = {}) {
     this.now = opts.now ?? Date.now;
     this.maxFailures = opts.maxFailures ?? 5;
     this.scrypt = opts.scrypt ?? DEFAULT_SCRYPT;
     if (!Number.isInteger(this.maxFailures) || this.maxFailures < 1) throw new UserError('bad-input', 'maxFailures: a whole number >= 1');
     this.dummy = dummyHash(this.scrypt);
-    migrate(db, 'users-1', MIGRATION);
   }
   private iso(): string { return new Date(this.now()).toISOString(); }
+  /** In the caller's unit (its change commits with the caller's log entry), or a unit of its own. */
+  private within<T>(u: Unit | undefined, fn: (u: Unit) => Promise<T>): Promise<T> { return u ? fn(u) : this.index.tx(fn); }
 
-  get(username: string): User | undefined {
-    const r = this.db.prepare('SELECT * FROM users WHERE username = ?').get(username) as Row | undefined;
-    return r && fromRow(r);
+  get(username: string, u?: Unit): Promise<User | undefined> {
+    return this.within(u, async (q) => { const r = await userRow(q, username); return r && fromRow(r); });
   }
-  list(): User[] { return (this.db.prepare('SELECT * FROM users ORDER BY username').all() as Row[]).map(fromRow); }
-  private must(username: string): User {
-    const u = this.get(username);
-    if (!u) throw new UserError('not-found', `user ${JSON.stringify(username)} does not exist`);
-    return u;
+  list(u?: Unit): Promise<User[]> { return this.within(u, async (q) => (await userRows(q)).map(fromRow)); }
+  private async must(q: Unit, username: string, lock = false): Promise<User> {
+    const r = await userRow(q, username, { lock });
+    if (!r) throw new UserError('not-found', `user ${JSON.stringify(username)} does not exist`);
+    return fromRow(r);
   }
 
   /** The first administrator. Refuses once any administrator exists (even a disabled one). */
   async bootstrapAdmin(username: string, password: string): Promise<User> {
     checkUsername(username); checkNewPassword(password);
     const hash = await hashPassword(password, this.scrypt);
-    return this.db.transaction(() => {
-      if (this.db.prepare("SELECT 1 FROM users WHERE role = 'administrator'").get()) throw new UserError('conflict', 'an administrator already exists: bootstrap is only for the first one');
-      return this.insert(username, 'administrator', hash, 'bootstrap');
-    }).immediate();
+    return this.index.tx(async (q) => {
+      // On PostgreSQL two nodes bootstrapping at once: the second waits here and then sees the first's row.
+      if (q.dialect === 'pg') await q.run('LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE');
+      if (await anyAdministrator(q)) throw new UserError('conflict', 'an administrator already exists: bootstrap is only for the first one');
+      return this.insert(q, username, 'administrator', hash, 'bootstrap');
+    });
   }
 
   async create(by: string, username: unknown, role: unknown, password: unknown): Promise<User> {
-    const u = checkUsername(username); const r = checkRole(role); const p = checkNewPassword(password);
-    if (this.get(u)) throw new UserError('conflict', `user ${JSON.stringify(u)} already exists`);
+    const name = checkUsername(username); const r = checkRole(role); const p = checkNewPassword(password);
+    if (await this.get(name)) throw new UserError('conflict', `user ${JSON.stringify(name)} already exists`);
     const hash = await hashPassword(p, this.scrypt);
-    return this.db.transaction(() => {
-      if (this.get(u)) throw new UserError('conflict', `user ${JSON.stringify(u)} already exists`);
-      return this.insert(u, r, hash, by);
-    }).immediate();
+    return this.index.tx(async (q) => {
+      if (await userRow(q, name)) throw new UserError('conflict', `user ${JSON.stringify(name)} already exists`);
+      return this.insert(q, name, r, hash, by);
+    });
   }
-  private insert(username: string, role: Role, hash: string, by: string): User {
-    const at = this.iso();
-    this.db.prepare('INSERT INTO users (username, role, password_hash, created_at, created_by, changed_at, changed_by) VALUES (?, ?, ?, ?, ?, ?, ?)').run(username, role, hash, at, by, at, by);
-    return this.get(username)!;
-  }
-
-  /** Administrators left who can still log in (not disabled). */
-  private activeAdmins(): number {
-    return (this.db.prepare("SELECT COUNT(*) AS n FROM users WHERE role = 'administrator' AND disabled_at IS NULL").get() as { n: number }).n;
-  }
-  private guardLastAdmin(u: User, what: string): void {
-    if (u.role === 'administrator' && !u.disabledAt && this.activeAdmins() <= 1) throw new UserError('conflict', `${what}: ${u.username} is the last active administrator`);
+  private async insert(q: Unit, username: string, role: Role, hash: string, by: string): Promise<User> {
+    await insertUser(q, { username, role, hash, at: this.iso(), by });
+    return this.must(q, username);
   }
 
-  setRole(by: string, username: string, role: unknown): User {
-    const r = checkRole(role);
-    return this.db.transaction(() => {
-      const u = this.must(username);
-      if (r !== 'administrator') this.guardLastAdmin(u, 'role');
-      this.db.prepare('UPDATE users SET role = ?, changed_at = ?, changed_by = ? WHERE username = ?').run(r, this.iso(), by, username);
-      return this.must(username);
-    }).immediate();
+  private async guardLastAdmin(q: Unit, u: User, what: string): Promise<void> {
+    if (u.role === 'administrator' && !u.disabledAt && await activeAdministrators(q) <= 1) throw new UserError('conflict', `${what}: ${u.username} is the last active administrator`);
   }
-  unlock(by: string, username: string): User {
-    this.must(username);
-    this.db.prepare('UPDATE users SET locked_at = NULL, failed_logins = 0, changed_at = ?, changed_by = ? WHERE username = ?').run(this.iso(), by, username);
-    return this.must(username);
+
+  setRole(by: string, username: string, role: unknown, u?: Unit): Promise<User> {
+    return this.within(u, async (q) => {
+      const r = checkRole(role);
+      const cur = await this.must(q, username, true);
+      if (r !== 'administrator') await this.guardLastAdmin(q, cur, 'role');
+      await setUserRole(q, username, r, this.iso(), by);
+      return this.must(q, username);
+    });
   }
-  disable(by: string, username: string): User {
-    return this.db.transaction(() => {
-      const u = this.must(username);
-      this.guardLastAdmin(u, 'disable');
-      if (!u.disabledAt) this.db.prepare('UPDATE users SET disabled_at = ?, changed_at = ?, changed_by = ? WHERE username = ?').run(this.iso(), this.iso(), by, username);
-      return this.must(username);
-    }).immediate();
+  unlock(by: string, username: string, u?: Unit): Promise<User> {
+    return this.within(u, async (q) => {
+      await this.must(q, username, true);
+      await unlockUser(q, username, this.iso(), by);
+      return this.must(q, username);
+    });
+  }
+  disable(by: string, username: string, u?: Unit): Promise<User> {
+    return this.within(u, async (q) => {
+      const cur = await this.must(q, username, true);
+      await this.guardLastAdmin(q, cur, 'disable');
+      if (!cur.disabledAt) await setUserDisabled(q, username, this.iso(), this.iso(), by);
+      return this.must(q, username);
+    });
   }
 
   /** Undo a disable (the account's lock state and counters are unchanged). */
-  enable(by: string, username: string): User {
-    const u = this.must(username);
-    if (u.disabledAt) this.db.prepare('UPDATE users SET disabled_at = NULL, changed_at = ?, changed_by = ? WHERE username = ?').run(this.iso(), by, username);
-    return this.must(username);
+  enable(by: string, username: string, u?: Unit): Promise<User> {
+    return this.within(u, async (q) => {
+      const cur = await this.must(q, username, true);
+      if (cur.disabledAt) await setUserDisabled(q, username, null, this.iso(), by);
+      return this.must(q, username);
+    });
   }
 
   /**
    * Remove accounts disabled before `cutoff` (their deadline): the row, its password hash and counters go;
    * the access log keeps who did what under the name for its own 6 months. Returns the names removed.
    */
-  removeDisabled(cutoff: string): string[] {
-    return this.db.transaction(() => {
-      const names = (this.db.prepare('SELECT username FROM users WHERE disabled_at IS NOT NULL AND disabled_at < ? ORDER BY username').all(cutoff) as { username: string }[]).map((r) => r.username);
-      const del = this.db.prepare('DELETE FROM users WHERE username = ?');
-      for (const n of names) del.run(n);
-      return names;
-    }).immediate();
+  removeDisabled(cutoff: string): Promise<string[]> {
+    return this.index.tx((q) => deleteDisabledBefore(q, cutoff));
   }
 
   /**
-   * Check a password. A failure counts (atomically) towards the lockout; reaching maxFailures locks the
-   * account until unlock(). A locked or disabled account is refused even with the right password.
-   * Every path does exactly one scrypt check (unknown names against a dummy hash, locked and disabled
-   * accounts against their own), so the time taken does not tell them apart.
+   * Check a password. A failure counts (atomically, the row locked on PostgreSQL so two nodes never lose
+   * a count) towards the lockout; reaching maxFailures locks the account until unlock(). A locked or
+   * disabled account is refused even with the right password. Every path does exactly one scrypt check
+   * (unknown names against a dummy hash, locked and disabled accounts against their own), so the time
+   * taken does not tell them apart.
    */
   async login(username: string, password: string): Promise<LoginResult> {
-    const row = typeof username === 'string' ? this.db.prepare('SELECT * FROM users WHERE username = ?').get(username) as Row | undefined : undefined;
+    const row = typeof username === 'string' ? await this.index.tx((q) => userRow(q, username)) : undefined;
     const good = await checkPassword(String(password), row?.password_hash ?? this.dummy) && typeof password === 'string';
     if (!row) return { ok: false, code: 'bad-credentials', proved: false, lockedNow: false, failedLogins: 0 };
-    return this.db.transaction((): LoginResult => {
-      const cur = this.db.prepare('SELECT * FROM users WHERE username = ?').get(username) as Row;
+    return this.index.tx(async (q): Promise<LoginResult> => {
+      const cur = await userRow(q, username, { lock: true });
+      if (!cur) return { ok: false, code: 'bad-credentials', proved: false, lockedNow: false, failedLogins: 0 };
       if (cur.disabled_at) return { ok: false, code: 'disabled', proved: good, lockedNow: false, failedLogins: cur.failed_logins };
       if (cur.locked_at) return { ok: false, code: 'locked', proved: good, lockedNow: false, failedLogins: cur.failed_logins };
       if (good) {
-        this.db.prepare('UPDATE users SET failed_logins = 0, last_login_at = ? WHERE username = ?').run(this.iso(), username);
-        return { ok: true, user: this.must(username) };
+        await noteLoginOk(q, username, this.iso());
+        return { ok: true, user: await this.must(q, username) };
       }
       const n = cur.failed_logins + 1;
       const lock = n >= this.maxFailures;
-      this.db.prepare('UPDATE users SET failed_logins = ?, locked_at = ? WHERE username = ?').run(n, lock ? this.iso() : null, username);
+      await noteLoginFailure(q, username, n, lock ? this.iso() : null);
       return { ok: false, code: lock ? 'locked' : 'bad-credentials', proved: false, lockedNow: lock, failedLogins: n };
-    }).immediate();
+    });
   }
 }

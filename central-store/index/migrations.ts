@@ -11,6 +11,8 @@ import { DEVICE_LOG_MIGRATIONS } from './tables/device-log.js';
 import { EXPORTS_MIGRATIONS } from './tables/exports.js';
 import { HOLDS_MIGRATIONS } from './tables/holds.js';
 import { INGEST_INCIDENTS_MIGRATIONS } from './tables/ingest-incidents.js';
+import { SESSIONS_MIGRATIONS } from './tables/sessions.js';
+import { USERS_MIGRATIONS } from './tables/users.js';
 import { PENDING_DELETIONS_MIGRATIONS } from './tables/pending-deletions.js';
 import { WIPE_CERTIFICATES_MIGRATIONS } from './tables/wipe-certificates.js';
 
@@ -31,5 +33,5 @@ export const MIGRATIONS: readonly Migration[] = merge(
   CLIPS_MIGRATIONS.filter((m) => m.name.startsWith('ingest-')), WIPE_CERTIFICATES_MIGRATIONS, DEVICE_LOG_MIGRATIONS,
   CAMERA_CERTS_MIGRATIONS, INGEST_INCIDENTS_MIGRATIONS, PENDING_DELETIONS_MIGRATIONS,
   CLIPS_MIGRATIONS.filter((m) => !m.name.startsWith('ingest-')), HOLDS_MIGRATIONS,
-  EXPORTS_MIGRATIONS, ACCESS_LOG_MIGRATIONS,
+  EXPORTS_MIGRATIONS, ACCESS_LOG_MIGRATIONS, USERS_MIGRATIONS, SESSIONS_MIGRATIONS,
 );

@@ -70,7 +70,7 @@ class WebError extends Error { constructor(readonly status: number, message: str
 export function createOffice(o: OfficeOptions) {
   const now = o.now ?? Date.now;
   const logger = o.logger ?? createLogger('office');
-  const book = new SessionBook({ ...SESSION_DEFAULTS, ...o.sessions }, now);
+  const book = new SessionBook(o.ops.index, 'office', { ...SESSION_DEFAULTS, ...o.sessions }, now);
   const pageSize = o.pageSize ?? 25;
   const lockoutAfter = o.users.maxFailures;
 
@@ -118,12 +118,13 @@ export function createOffice(o: OfficeOptions) {
       const lang = pickLang(url.searchParams.get('lang') ?? cookies[LANG], req.headers['accept-language']);
       const t = STRINGS[lang];
       const sid = cookies[SID];
-      const found = book.get(sid);
+      // Static assets need no session (no index round trip for them).
+      const found = url.pathname.startsWith('/office/static/') ? 'none' : await book.get(sid);
       const session = typeof found === 'object' ? found : undefined;
       // Re-read on every request: a role change applies to the next click, a lock or disable ends the session.
-      const current = session ? o.users.get(session.username) : undefined;
+      const current = session ? await o.users.get(session.username) : undefined;
       const user = current && !current.lockedAt && !current.disabledAt ? current : undefined;
-      if (session && !user) book.drop(sid);
+      if (session && !user) await book.drop(sid);
       const me: Viewer | undefined = session && user ? {
         username: user.username, role: user.role, csrf: session.csrf, canSearch: can(user.role, 'search'), canAudit: can(user.role, 'audit'), canExport: can(user.role, 'export'), canAdmin: can(user.role, 'admin'),
       } : undefined;
@@ -154,7 +155,7 @@ export function createOffice(o: OfficeOptions) {
         if (req.method === 'POST' && !sameToken(form._csrf ?? (req.headers['x-csrf-token'] as string | undefined), session.csrf)) await refuseCsrf(me.username, p, 'missing or wrong CSRF token');
 
         if (p === '/office/logout' && req.method === 'POST') {
-          book.drop(sid);
+          await book.drop(sid);
           return redirect(res, '/office/login?out=1', { 'set-cookie': cookie(SID, '', { secure, maxAgeS: 0 }) });
         }
         if (p === '/office/lang' && req.method === 'POST') {
@@ -292,8 +293,8 @@ export function createOffice(o: OfficeOptions) {
         const text = err.code === 'locked' ? t.lockedNow : err.code === 'disabled' ? t.disabledNow : t.wrongLogin;
         return show(STATUS[err.code], { kind: 'err', text }, form.username);
       }
-      const { token } = book.create(u.username);
-      const role = o.users.get(u.username)?.role;
+      const { token } = await book.create(u.username);
+      const role = (await o.users.get(u.username))?.role;
       redirect(res, role && can(role, 'search') ? '/office/search' : '/office/home', { 'set-cookie': [cookie(SID, token, { secure }), cookie(PRE, '', { secure, maxAgeS: 0 })] });
     };
 

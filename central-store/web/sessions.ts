@@ -1,7 +1,10 @@
-// Browser sessions of the evidence office: a random cookie token (only its hash is kept, as the API
-// does), a per-session CSRF token, an idle timeout and an absolute lifetime. Bounded: the oldest
-// session goes when the table is full. Separate from the API's bearer sessions: neither opens the other.
+// Sessions of the evidence office (cookie) and the API (bearer token): a random token (only its hash is
+// kept, in the index's `sessions` table), a per-session CSRF token, an idle timeout and an absolute
+// lifetime. Bounded: the oldest session goes when the table is full. Office and API sessions are
+// separate kinds: neither opens the other.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Index } from '../index/port.js';
+import { countSessions, deleteExpiredSessions, deleteSession, insertSession, keepNewestSessions, sessionByHash, touchSession, type SessionKind } from '../index/tables/sessions.js';
 
 export interface WebSession { username: string; csrf: string; createdAt: number; lastSeenAt: number }
 export interface SessionTimes { idleMs: number; absoluteMs: number; maxSessions: number }
@@ -16,33 +19,42 @@ export function sameToken(a: string | undefined, b: string | undefined): boolean
   return timingSafeEqual(Buffer.from(a), Buffer.from(b));
 }
 
+/**
+ * Sessions of one kind ('api' bearer tokens, 'office' cookies) in the index: a restart, or a request
+ * landing on another central node, finds them. Bounded: expired ones are removed when a session is made,
+ * and the oldest go when `maxSessions` is reached.
+ */
 export class SessionBook {
-  private readonly map = new Map<string, WebSession>();
-  constructor(readonly times: SessionTimes, private readonly now: () => number) {}
+  constructor(private readonly index: Index, readonly kind: SessionKind, readonly times: SessionTimes, private readonly now: () => number) {}
 
-  create(username: string): { token: string; session: WebSession } {
-    if (this.map.size >= this.times.maxSessions) this.map.delete(this.map.keys().next().value!);
+  async create(username: string): Promise<{ token: string; session: WebSession }> {
     const token = newToken();
     const t = this.now();
     const session = { username, csrf: newToken(), createdAt: t, lastSeenAt: t };
-    this.map.set(key(token), session);
+    await this.index.tx(async (u) => {
+      await deleteExpiredSessions(u, this.kind, t, t - this.times.idleMs);
+      await keepNewestSessions(u, this.kind, this.times.maxSessions - 1);
+      await insertSession(u, { tokenHash: key(token), kind: this.kind, username, csrf: session.csrf, createdAt: t, lastSeenAt: t, expiresAt: t + this.times.absoluteMs });
+    });
     return { token, session };
   }
 
-  /** The live session for a cookie token (touching it), or why there is none. */
-  get(token: string | undefined): WebSession | 'none' | 'expired' {
+  /** The live session for a token (touching it), or why there is none. */
+  async get(token: string | undefined): Promise<WebSession | 'none' | 'expired'> {
     if (!token || !TOKEN.test(token)) return 'none';
     const k = key(token);
-    const s = this.map.get(k);
-    if (!s) return 'none';
-    const t = this.now();
-    if (t - s.lastSeenAt >= this.times.idleMs || t - s.createdAt >= this.times.absoluteMs) { this.map.delete(k); return 'expired'; }
-    s.lastSeenAt = t;
-    return s;
+    return this.index.tx(async (u) => {
+      const s = await sessionByHash(u, this.kind, k);
+      if (!s) return 'none';
+      const t = this.now();
+      if (t - s.lastSeenAt >= this.times.idleMs || t >= s.expiresAt) { await deleteSession(u, k); return 'expired'; }
+      await touchSession(u, k, t);
+      return { username: s.username, csrf: s.csrf ?? '', createdAt: s.createdAt, lastSeenAt: t };
+    });
   }
 
-  drop(token: string | undefined): void { if (token) this.map.delete(key(token)); }
-  get size(): number { return this.map.size; }
+  async drop(token: string | undefined): Promise<void> { if (token) await this.index.tx((u) => deleteSession(u, key(token))); }
+  size(): Promise<number> { return this.index.tx((u) => countSessions(u, this.kind)); }
 }
 
 export function parseCookies(header: string | undefined): Record<string, string> {

@@ -39,7 +39,7 @@ async function server(guardOff: boolean) {
   const db = openCentralDb(path.join(dir, `central-${n++}.db`));
   const ix = SqliteIndex.for(db);
   await ix.migrate(MIGRATIONS);
-  const users = new Users(db);
+  const users = new Users(ix);
   const ops = new Operations({ db, users, log: new AccessLog(ix), evidence: async () => { throw new Error('no evidence in this bench'); } });
   await ops.bootstrapAdmin('root', PW);
   for (const u of ['ann', 'lou', 'dee']) await ops.createUser('root', { username: u, role: 'viewer', password: PW });

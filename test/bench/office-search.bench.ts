@@ -55,7 +55,7 @@ try {
   db.pragma('analysis_limit = 1000');
   db.exec('ANALYZE');
 
-  const users = new Users(db, { scrypt: FAST_SCRYPT });
+  const users = new Users(SqliteIndex.for(db), { scrypt: FAST_SCRYPT });
   const log = new AccessLog(SqliteIndex.for(db));
   const ops = new Operations({ db, users, log, evidence: async () => store });
   await ops.bootstrapAdmin('root', PW);

@@ -99,7 +99,7 @@ test('the purge age comes from the configuration (accessLogMonths); only an admi
   const { FAST_SCRYPT, PW } = await import('./helpers.js');
   const { db, ix } = await tempDb(t);
   const clock = new TestClock(Date.parse('2026-01-01T00:00:00Z'));
-  const users = new Users(db, { now: clock.now, scrypt: FAST_SCRYPT });
+  const users = new Users(ix, { now: clock.now, scrypt: FAST_SCRYPT });
   const log = new AccessLog(ix, { now: clock.now });
   const ops = new Operations({ db, users, log, evidence: async () => { throw new Error('not used'); }, now: clock.now, logMonths: 1 });
   await ops.bootstrapAdmin('root', PW);

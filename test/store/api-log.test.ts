@@ -66,7 +66,7 @@ test('lockout over HTTP: 5 failures lock (answered 401 like any wrong password),
   }
   const fifth = await s.call('POST', '/login', { body: { username: 'vera', password: 'wrong-wrong-wrong' } });
   t.is(fifth.status, 401); t.is(fifth.json.error, 'unauthenticated');
-  t.truthy(s.users.get('vera')!.lockedAt);
+  t.truthy((await s.users.get('vera'))!.lockedAt);
   s.clock.advance(10 * DAY);
   t.is((await s.call('POST', '/login', { body: { username: 'vera', password: PW } })).status, 423);
   const fails = (await s.log.entries()).filter((e) => e.action === 'login-failure' && e.user === 'vera');
@@ -201,4 +201,21 @@ test('input the API cannot parse (bad JSON, bad URL escape) is refused 400 and l
   t.regex(e[0].reason!, /body: not valid JSON/);
   t.deepEqual(s.ev.calls, [], 'nothing reached the evidence store');
   t.true((await s.log.verify()).ok);
+});
+
+test('a bearer session lives in the index: it works on a second API over the same index, and after the first closes; logout ends it on both', async (t) => {
+  const s = await startApi(t, new FakeEvidence());
+  const token = await s.login('root');
+  const { createApi } = await import('../../central-store/api.js');
+  const { createLogger } = await import('../../shared/log.js');
+  const other = createApi({ ops: s.ops, exportsDir: s.dir, now: s.clock.now, log: createLogger('api', 'silent') });
+  const base = `http://127.0.0.1:${await other.listen(0)}`;
+  t.teardown(() => other.close());
+  const users = (tok: string) => fetch(`${base}/users`, { headers: { authorization: `Bearer ${tok}` } });
+  t.is((await users(token)).status, 200, 'the other node knows the session');
+  await s.api.close();
+  t.is((await users(token)).status, 200, 'and still after the first node stopped');
+  t.is((await fetch(`${base}/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status, 204);
+  t.is((await users(token)).status, 401);
+  t.is(await s.ops.index.tx((u) => u.get<{ n: number }>('SELECT COUNT(*) AS n FROM sessions')).then((r) => Number(r!.n)), 0);
 });

@@ -42,7 +42,7 @@ export const ROLE_USERS = { viewer: 'vera', 'evidence-officer': 'owen', administ
 export async function startApi(t: { teardown(fn: () => unknown): void }, evidence: EvidenceApi, clock = new TestClock()) {
   const { db, dir, ix } = await tempDb(t);
   migrateIngest(db); // the incidents route reads the ingest tables
-  const users = new Users(db, { now: clock.now, scrypt: FAST_SCRYPT });
+  const users = new Users(ix, { now: clock.now, scrypt: FAST_SCRYPT });
   const log = new AccessLog(ix, { now: clock.now });
   const redaction = async () => { const r = (evidence as { redaction?: RedactionApi }).redaction; if (!r) throw new Error('this fake has no redaction'); return r; };
   const ops = new Operations({ db, users, log, evidence: async () => evidence, redaction, now: clock.now });

@@ -12,7 +12,7 @@ test('incidents: listed for search roles, refused and logged for administrators 
   const { db, ix } = await tempDb(t);
   migrateIngest(db);
   const clock = new TestClock();
-  const users = new Users(db, { now: clock.now, scrypt: FAST_SCRYPT });
+  const users = new Users(ix, { now: clock.now, scrypt: FAST_SCRYPT });
   const log = new AccessLog(ix, { now: clock.now });
   const ops = new Operations({ db, users, log, evidence: async () => ({}) as EvidenceApi, now: clock.now });
   await ops.bootstrapAdmin('root', PW);

@@ -5,6 +5,7 @@ import type { ExecutionContext, TestFn } from 'ava';
 import { MIGRATIONS } from '../../central-store/index/migrations.js';
 import type { Index, Migration } from '../../central-store/index/port.js';
 import { accessLogContract } from './contract/access-log.js';
+import { usersSessionsContract } from './contract/users-sessions.js';
 import {
   deleteExportsBefore, exportPackageRow, listExports, livePackagePaths, livePackagesBefore, markPackageRemoved, recordExport, type ExportRecord,
 } from '../../central-store/index/tables/exports.js';
@@ -101,4 +102,5 @@ export function indexContract(test: TestFn, name: string, open: (t: ExecutionCon
   });
 
   accessLogContract(test, name, ready, again);
+  usersSessionsContract(test, name, ready, again);
 }

@@ -8,7 +8,7 @@ import { MIGRATIONS } from '../../central-store/index/migrations.js';
 import { getClip } from '../../central-store/index/tables/clips.js';
 import { holdHistory } from '../../central-store/index/tables/holds.js';
 import { indexContract } from './index-contract.js';
-import { LEGACY_MIGRATIONS, buildLegacy } from './legacy-central-db.js';
+import { LEGACY_MIGRATIONS, NEW_WITH_PORT, NEW_WITH_PORT_OBJECTS, buildLegacy } from './legacy-central-db.js';
 import { evidenceTablesContract } from './index-contract-evidence.js';
 
 const fresh = async (t: ExecutionContext) => {
@@ -39,7 +39,8 @@ test('sqlite: a new store gets the schema the pre-port modules built, under the 
   const a = await fresh(t), b = await fresh(t);
   t.teardown(async () => { await a.close(); await b.close(); });
   buildLegacy(a.db);
-  t.deepEqual(await b.migrate(MIGRATIONS), LEGACY_MIGRATIONS.map(([n]) => n));
+  t.deepEqual(await b.migrate(MIGRATIONS), [...LEGACY_MIGRATIONS.map(([n]) => n), ...NEW_WITH_PORT]);
+  t.deepEqual(await a.migrate(MIGRATIONS), NEW_WITH_PORT);
   t.deepEqual(schema(b), schema(a));
 });
 
@@ -57,8 +58,9 @@ test('sqlite: an existing store opens unchanged: nothing re-runs, its rows read 
   await old.close();
   const ix = SqliteIndex.open(file);
   t.teardown(() => ix.close());
-  t.deepEqual(await ix.migrate(MIGRATIONS), [], 'no migration runs again');
-  t.deepEqual({ schema: schema(ix), migrations: ix.db.prepare('SELECT * FROM migrations ORDER BY name').all() }, before);
+  t.deepEqual(await ix.migrate(MIGRATIONS), NEW_WITH_PORT, 'no migration runs again; only tables new with the port are made');
+  t.deepEqual({ schema: schema(ix).filter((o) => !NEW_WITH_PORT_OBJECTS.includes(o.name)),
+    migrations: (ix.db.prepare('SELECT * FROM migrations ORDER BY name').all() as { name: string }[]).filter((m) => !NEW_WITH_PORT.includes(m.name)) }, before);
   t.is((await ix.tx((u) => getClip(u, 'old-1')))!.purpose, 'patrol');
   t.deepEqual(await ix.tx((u) => holdHistory(u, 'old-1')), [{ clipId: 'old-1', action: 'place', reason: 'r', caseNumber: 'K-9', by: 'o', at: '2026-01-02T00:00:00.000Z' }]);
   t.is(ix.db.pragma('secure_delete', { simple: true }), 1);

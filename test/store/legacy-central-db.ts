@@ -1,5 +1,5 @@
 // A central.db as the store wrote it before these tables moved behind the index port (main at 9f1e6e5):
-// the migrations the old modules (clips-index.ts, retention.ts, holds.ts, export.ts, access-log.ts) applied, their names
+// the migrations the old modules (clips-index.ts, retention.ts, holds.ts, export.ts, access-log.ts, users.ts) applied, their names
 // and SQL copied verbatim, so the tests can check an existing store opens unchanged.
 import type { Db } from '../../central-store/db.js';
 
@@ -125,7 +125,19 @@ CREATE TRIGGER access_log_no_update BEFORE UPDATE ON access_log
 CREATE TRIGGER access_log_no_delete BEFORE DELETE ON access_log WHEN (SELECT open FROM access_log_gate WHERE id = 1) = 0
   BEGIN SELECT RAISE(ABORT, 'access log entries are removed only by the purge job'); END;
 `],
+  // users.ts
+  ['users-1', `
+CREATE TABLE users (
+  username TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL, failed_logins INTEGER NOT NULL DEFAULT 0,
+  locked_at TEXT, disabled_at TEXT, created_at TEXT NOT NULL, created_by TEXT NOT NULL, changed_at TEXT NOT NULL,
+  changed_by TEXT NOT NULL, last_login_at TEXT
+);`],
 ];
+
+/** Migrations of tables that did not exist before the port (an existing store gets them on its first open since). */
+export const NEW_WITH_PORT = ['sessions-1'];
+/** The schema objects those create. */
+export const NEW_WITH_PORT_OBJECTS = ['sessions', 'sessions_kind_created'];
 
 /** Apply the legacy migrations the way db.ts migrate() did (each once, in a transaction, recorded by name). */
 export function buildLegacy(db: Db): void {

@@ -64,7 +64,7 @@ test.serial('administrator: create users (store-made password shown once, or set
   await page.click('#create-user');
   await page.waitForSelector('#msg');
   t.regex(await page.textContent('#msg') ?? '', /password: at least 12 characters/);
-  t.is(o.users.get('sam'), undefined);
+  t.is(await o.users.get('sam'), undefined);
   await page.fill('#new-password', `${PW}-sam`);
   await page.click('#create-user');
   await page.waitForSelector('#user-created');
@@ -90,20 +90,20 @@ test.serial('administrator: create users (store-made password shown once, or set
   // Without a reason the server refuses (the form's `required` aside).
   const noReason = await post(page, '/office/admin/users/nina/role', { role: 'viewer' });
   t.is(noReason.status, 400); t.regex(noReason.text, /reason: required/);
-  t.is(o.users.get('nina')!.role, 'evidence-officer');
+  t.is((await o.users.get('nina'))!.role, 'evidence-officer');
 
   // 4. Disable ends the open session; the right password then hears "disabled"; enable lets her back.
   await page.fill('#disable-reason', 'on leave');
   await page.click('#disable');
   await page.waitForSelector('#enable-form');
-  t.truthy(o.users.get('nina')!.disabledAt);
+  t.truthy((await o.users.get('nina'))!.disabledAt);
   t.is((await nina.goto(`${o.base}/office/search`))!.url(), `${o.base}/office/login`);
   await nina.fill('#username', 'nina'); await nina.fill('#password', initial); await nina.click('#signin');
   t.is((await nina.textContent('#msg'))?.trim(), 'This account is disabled.');
   await page.fill('#enable-reason', 'back from leave');
   await page.click('#enable');
   await page.waitForSelector('#disable-form');
-  t.is(o.users.get('nina')!.disabledAt, null);
+  t.is((await o.users.get('nina'))!.disabledAt, null);
   await o.signIn(nina, 'nina', initial);
   t.true(nina.url().endsWith('/office/search'));
   t.true((await entries(USERS.admin, 'user-disable')).some((e) => e.outcome === 'ok' && e.criterion === '{"username":"nina","reason":"on leave"}'));
@@ -117,14 +117,14 @@ test.serial('administrator: create users (store-made password shown once, or set
     await guess.fill('#username', 'nina'); await guess.fill('#password', `wrong ${i}`); await guess.click('#signin');
     await guess.waitForSelector('#msg');
   }
-  t.truthy(o.users.get('nina')!.lockedAt);
+  t.truthy((await o.users.get('nina'))!.lockedAt);
   await page.goto(`${o.base}/office/admin/users/nina`);
   t.regex(await page.textContent('#user-state') ?? '', /locked/);
   await page.fill('#unlock-reason', 'called the desk, identity checked');
   await page.click('#unlock');
   await page.waitForSelector('#msg');
   t.is((await page.textContent('#msg'))?.trim(), 'nina is unlocked.');
-  t.is(o.users.get('nina')!.lockedAt, null);
+  t.is((await o.users.get('nina'))!.lockedAt, null);
   t.true((await entries(USERS.admin, 'user-unlock')).some((e) => e.outcome === 'ok' && e.criterion === '{"username":"nina","reason":"called the desk, identity checked"}'));
   await o.signIn(guess, 'nina', initial);
   t.true(guess.url().endsWith('/office/search'));
@@ -136,10 +136,10 @@ test.serial('administrator: create users (store-made password shown once, or set
   await page.click('#disable');
   await page.waitForSelector('#msg');
   t.regex(await page.textContent('#msg') ?? '', /last active administrator/);
-  t.is(o.users.get(USERS.admin)!.disabledAt, null);
+  t.is((await o.users.get(USERS.admin))!.disabledAt, null);
   const demote = await post(page, `/office/admin/users/${USERS.admin}/role`, { role: 'auditor', reason: 'test' });
   t.is(demote.status, 409);
-  t.is(o.users.get(USERS.admin)!.role, 'administrator');
+  t.is((await o.users.get(USERS.admin))!.role, 'administrator');
   await page.context().close();
 });
 
@@ -170,12 +170,12 @@ test.serial('other roles: no administration in the page, and the server refuses 
     await o.signIn(page, who);
     t.is(await page.$('nav a[href="/office/admin/users"]'), null, who);
     for (const p of ['/office/admin/users', '/office/admin/permissions', `/office/admin/users/${USERS.viewer}`]) t.is((await page.goto(`${o.base}${p}`))!.status(), 403, `${who} ${p}`);
-    const before = o.users.get(USERS.viewer)!;
+    const before = await o.users.get(USERS.viewer)!;
     t.is((await post(page, '/office/admin/users', { username: 'mallory', role: 'administrator', mode: 'generate', reason: 'x' })).status, 403);
     t.is((await post(page, `/office/admin/users/${USERS.viewer}/role`, { role: 'administrator', reason: 'x' })).status, 403);
     t.is((await post(page, `/office/admin/users/${USERS.viewer}/disable`, { reason: 'x' })).status, 403);
-    t.is(o.users.get('mallory'), undefined);
-    t.deepEqual(o.users.get(USERS.viewer), before);
+    t.is(await o.users.get('mallory'), undefined);
+    t.deepEqual(await o.users.get(USERS.viewer), before);
     for (const a of ['user-list', 'user-create', 'user-role', 'user-disable']) t.true((await entries(who, a)).some((e) => e.outcome === 'denied' && /lacks the admin permission/.test(e.reason ?? '')), `${who} ${a}`);
     await page.context().close();
   }

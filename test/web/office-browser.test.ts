@@ -36,7 +36,7 @@ test.serial('sign-in: five wrong passwords lock the account; the page says so wi
   for (let i = 2; i <= 5; i++) t.is(await attempt(USERS.victim, `wrong ${i}`), wrong, `attempt ${i}`);
   // An unknown name gets the very same answer, however often it is tried.
   for (let i = 0; i < 6; i++) t.is(await attempt('nobody-here', `wrong ${i}`), wrong);
-  t.truthy(o.users.get(USERS.victim)?.lockedAt, 'locked after 5');
+  t.truthy((await o.users.get(USERS.victim))?.lockedAt, 'locked after 5');
   // Only the right password learns that the account is locked.
   t.is(await attempt(USERS.victim, PW), 'This account is locked after repeated failed sign-ins. An administrator must unlock it.');
   await shot(page, 'sign-in-locked');
@@ -280,7 +280,7 @@ test.serial('viewer: no hold form, and a hold posted anyway is refused by the se
   t.true((await o.log.entries()).some((e) => e.user === USERS.viewer && e.action === 'case-add' && e.outcome === 'denied'));
   t.true((await o.log.entries()).some((e) => e.user === USERS.viewer && e.action === 'marker-add' && e.outcome === 'denied' && /lacks the annotate permission/.test(e.reason ?? '')));
   // Disabling the account ends its open session at the next click.
-  o.users.disable(USERS.admin, USERS.viewer);
+  await o.users.disable(USERS.admin, USERS.viewer);
   t.is((await page.goto(`${o.base}/office/search`))!.url(), `${o.base}/office/login`);
   await page.context().close();
 });
@@ -299,7 +299,7 @@ test.serial('administrator and auditor: no footage on the page, and the server r
       await page.click(`#unlock-${USERS.victim}`);
       await page.waitForSelector('#msg');
       t.is((await page.textContent('#msg'))?.trim(), `${USERS.victim} is unlocked.`);
-      t.is(o.users.get(USERS.victim)!.lockedAt, null);
+      t.is((await o.users.get(USERS.victim))!.lockedAt, null);
       t.true((await logOf(USERS.admin)).includes(`user-unlock:ok:{"username":"${USERS.victim}"}`));
       const lena = await o.page();
       await o.signIn(lena, USERS.victim);

@@ -99,7 +99,7 @@ export async function startOffice(opts: { redaction?: boolean } = {}): Promise<O
 
   // From here on the store's clock is the real one, like the sessions' and the log's.
   Object.defineProperty(f.clock, 'now', { get: () => Date.now() });
-  const users = new Users(f.db, { scrypt: FAST_SCRYPT });
+  const users = new Users(SqliteIndex.for(f.db), { scrypt: FAST_SCRYPT });
   const log = new AccessLog(SqliteIndex.for(f.db));
   // The record census of the store review, as the central-store entry wires it (store-context.ts).
   const census = () => recordCensus(f.db, path.join(f.dir, 'receipts.db'), { retention: { defaultDays: 14, perPurpose: { 'police-report': 30 }, staleEpochDays: 30 }, deadlines: DEADLINE_DEFAULTS, accessLogMonths: 6 }, Date.now());
