@@ -264,8 +264,11 @@ export function fleet(db: Db): { docks: DockSeen[]; cameras: CameraSeen[] } {
           AND NOT EXISTS (SELECT 1 FROM clips c WHERE c.clip_id = json_extract(d.entry_json, '$.data.clipId'))
           AND NOT EXISTS (SELECT 1 FROM wipe_certificates w WHERE w.clip_id = json_extract(d.entry_json, '$.data.clipId'))) AS backlog
     FROM (${seen}) s GROUP BY s.device_id ORDER BY lastSeen DESC`).all() as Omit<CameraSeen, 'faults'>[];
-  const faults = db.prepare(`SELECT device_id AS deviceId, at, coalesce(json_extract(entry_json, '$.data.kind'), '?') AS kind
-    FROM device_log_entries WHERE type = 'fault' ORDER BY at DESC LIMIT 1000`).all() as { deviceId: string; at: string; kind: string }[];
+  // Faults: 'fault' entries by kind, a firmware rollback by the launcher, a trial firmware that failed its health checks.
+  const faults = db.prepare(`SELECT device_id AS deviceId, at,
+      CASE type WHEN 'fw-rollback' THEN 'rollback' WHEN 'fw-health' THEN 'health-check-failed' ELSE coalesce(json_extract(entry_json, '$.data.kind'), '?') END AS kind
+    FROM device_log_entries WHERE type = 'fault' OR type = 'fw-rollback' OR (type = 'fw-health' AND json_extract(entry_json, '$.data.ok') = 0)
+    ORDER BY at DESC LIMIT 1000`).all() as { deviceId: string; at: string; kind: string }[];
   const cameras = rows.map((r) => ({ ...r, faults: faults.filter((f) => f.deviceId === r.deviceId).slice(0, 5).map(({ at, kind }) => ({ at, kind: String(kind) })) }));
   return { docks, cameras };
 }

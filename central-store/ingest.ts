@@ -18,6 +18,10 @@ import { asmId, clipIngest } from './ingest-clips.js';
 import { IngestFlow } from './ingest-flow.js';
 import { incidentRecorder, recordIngest } from './ingest-records.js';
 import { migrateMarkers } from './markers.js';
+import { heartbeatIngest } from './ingest-heartbeat.js';
+import { SqliteIndex } from './index/sqlite.js';
+import type { Index } from './index/port.js';
+import { DOCK_HEARTBEATS_MIGRATIONS } from './index/tables/dock-heartbeats.js';
 
 export type Subscription = { mode: 'all' } | { mode: 'shared'; group?: string } | { mode: 'docks'; dockIds: string[] };
 
@@ -42,6 +46,8 @@ export interface IngestOptions {
   /** Partial clips untouched this long are securely removed (default 7 days; checked at start and hourly). */
   partialTtlMs?: number;
   log?: Logger;
+  /** Where dock heartbeats are kept (default: the index on `db`). */
+  index?: Index;
 }
 
 export interface Ingest { close(): Promise<void> }
@@ -56,6 +62,8 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   const log = opts.log ?? createLogger(`ingest-${opts.workerId}`);
   migrateIngest(opts.db);
   migrateMarkers(opts.db);
+  const index = opts.index ?? SqliteIndex.for(opts.db);
+  await index.migrate(DOCK_HEARTBEATS_MIGRATIONS);
   const asm = new Assembler(opts.workDir ?? opts.blobs.workDir());
   const flow = new IngestFlow();
   const filters = subscriptionFilters(opts.subscription ?? { mode: 'all' });
@@ -80,6 +88,7 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     db: opts.db, blobs: opts.blobs, asm, flow, trust, receiptKey: opts.receiptKey, storeId: opts.storeId, workerId: opts.workerId,
     onStored: opts.onStored, incident, log,
   });
+  const heartbeat = heartbeatIngest({ index, trust, log });
   const records = recordIngest({ db: opts.db, trust, incident, ack: (dockId, body) => void publish(topics.ack(dockId), body), receiptKey: opts.receiptKey, storeId: opts.storeId });
 
   const onMeta = (dockId: string, clipId: string, payload: Buffer) => {
@@ -108,6 +117,7 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     } else if (t.kind === 'meta') onMeta(t.dockId, t.clipId, payload);
     else if (t.kind === 'wipe-cert') records.wipeCert(t.dockId, payload);
     else if (t.kind === 'device-log') records.deviceLog(t.dockId, payload);
+    else if (t.kind === 'heartbeat') await heartbeat(t.dockId, payload);
   };
 
   // Ack (PUBACK) only after the chunk is written: the broker's in-flight limit then paces the senders.

@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < config.mqtt.workers; i++) {
     ingests.push(await startIngest({
       mqtt: mqttEndpoint, revocation: crl && (() => crl.current()), db: ctx.db, blobs: ctx.blobs, receiptKey: signing.privateKey, storeId: config.storeId,
-      workerId: `${process.pid}-${i}`, subscription: config.mqtt.workers > 1 ? { mode: 'shared', group: config.mqtt.shareGroup } : { mode: 'all' },
+      workerId: `${process.pid}-${i}`, index: ctx.index, subscription: config.mqtt.workers > 1 ? { mode: 'shared', group: config.mqtt.shareGroup } : { mode: 'all' },
       log: log.child({ worker: i }),
     }));
   }

@@ -14,6 +14,8 @@ import type { RecordKind } from './record-census.js';
 import { INCIDENT_KINDS, fleet, incidents, type IncidentKind } from './clips-index.js';
 import { can, checkNewPassword, checkRole, checkUsername, generatePassword, PERMISSIONS, ROLES, UserError, type Permission, type Role, type Users } from './users.js';
 import * as S from './op-schemas.js';
+import { DOCK_HEARTBEATS_MIGRATIONS, latestHeartbeats } from './index/tables/dock-heartbeats.js';
+import type { HeartbeatBody } from '../shared/mqtt/codec.js';
 import { LIMITS } from './input-limits.js';
 import type { EvidenceApi, RedactionApi } from './op-schemas.js';
 
@@ -64,6 +66,7 @@ export class Operations {
     /** Each record kind's count, oldest and deadline for the review (record-census.ts). */
     census?: () => RecordKind[] }) {}
   get log(): AccessLog { return this.o.log; }
+  private heartbeatsReady: Promise<unknown> | undefined;
   /** Whether this store has the redaction service (the office offers the step only then). */
   get canRedact(): boolean { return !!this.o.redaction; }
   private now(): number { return (this.o.now ?? Date.now)(); }
@@ -377,7 +380,15 @@ export class Operations {
     });
   }
   /** Docks and cameras as ingest knows them (last seen, offloads, backlog, faults): for administrators. */
-  async fleet(actor: string) { return this.run(actor, 'fleet', {}, () => fleet(this.o.db)); }
+  async fleet(actor: string) {
+    return this.run(actor, 'fleet', {}, async () => ({
+      ...fleet(this.o.db),
+      // A store opened without the whole migration list (a bare index in tests) still has the table.
+      ...await (this.heartbeatsReady ??= this.index.migrate(DOCK_HEARTBEATS_MIGRATIONS)).then(() => ({})),
+      // Each dock's newest verified heartbeat (its queue, spool, and the cameras' firmware, flash and clips as it last saw them).
+      heartbeats: (await this.index.tx((u) => latestHeartbeats(u))).map((h) => ({ receivedAt: h.receivedAt, ...JSON.parse(h.bodyJson) as HeartbeatBody })),
+    }));
+  }
   async verifyLog(actor: string) { return this.run(actor, 'log-verify', {}, () => this.o.log.verify()); }
   /** The purge writes its own entry (AccessLog.purge); a refusal is logged like any other. */
   async purgeLog(actor: string) {

@@ -17,6 +17,8 @@ import { Journal } from './journal.js';
 import { openCameraSession } from './serial/session.js';
 import type { CameraSession } from './types.js';
 import { Uploader } from './uploader.js';
+import { DockHeartbeat } from './heartbeat.js';
+import { connectMqtt } from '../shared/mqtt/connect.js';
 
 export interface AssembledDock {
   agent: DockAgent;
@@ -73,10 +75,19 @@ export function assembleDock(config: DockConfig, o: DockHardware & { log: Logger
         if (r.installed) log.info({ number: r.number }, 'revocation list installed');
       } catch (err) { log.warn({ err: String(err) }, 'revocation list refused'); }
     }, statusTimeoutMs: config.statusTimeoutMs, maxBackoffMs: config.backoff.maxMs, log });
+  // The heartbeat has its own connection (same certificate), so it never waits behind clip chunks.
+  const hbClient = config.heartbeatSeconds > 0
+    ? connectMqtt({ url: config.mqttUrl, tls: mqttTls }, { clientId: `dock-${config.dockId}-${process.pid}-hb`, clean: true, reconnectPeriod: 5000, connectTimeout: 10_000 })
+    : undefined;
+  hbClient?.on('error', (err) => log.debug({ err: String(err) }, 'heartbeat mqtt error'));
+  const heartbeat = hbClient && new DockHeartbeat({ dockId: config.dockId, identity, journal, spoolDir: config.spoolDir, client: hbClient, intervalMs: config.heartbeatSeconds * 1000, log });
   const agent = new DockAgent({
     spoolDir: config.spoolDir, journal, uploader, centralPublicKey, backoff: config.backoff, parallelUploads: config.parallelUploads, bays: config.bays, log,
     hotplug: tracked.hotplug,
-    afterOffload: firmware && ((session, signal) => firmware.afterOffload(session, signal)),
+    afterOffload: firmware || heartbeat ? async (session, signal) => {
+      await firmware?.afterOffload(session, signal);
+      await heartbeat?.noteCamera(session);
+    } : undefined,
     loadEpochs: () => loadEpochsDir(config.epochsDir),
     revocationList: () => revocation.document(),
     async openSession(dev): Promise<CameraSession> {
@@ -104,12 +115,15 @@ export function assembleDock(config: DockConfig, o: DockHardware & { log: Logger
     } catch (err) { log.error({ err: String(err) }, 'journal prune failed'); }
   };
   prune();
+  heartbeat?.start();
   const pruneTimer = setInterval(prune, 86_400_000);
   pruneTimer.unref();
   return {
     agent,
     async stop() {
       clearInterval(pruneTimer);
+      heartbeat?.stop();
+      await hbClient?.endAsync().catch(() => undefined);
       await firmware?.stop();
       await agent.stop();
       await uploader.close();

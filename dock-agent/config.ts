@@ -34,6 +34,8 @@ export const DockConfigSchema = z.object({
   statusTimeoutMs: z.number().int().min(50).default(3000),
   backoff: z.object({ initialMs: z.number().int().min(10).default(500), maxMs: z.number().int().min(10).default(60000) }).strict().default({ initialMs: 500, maxMs: 60000 }),
   bays: z.number().int().min(1).max(64).default(8),
+  /** Seconds between heartbeats to central (docs/mqtt-topics.md, "Heartbeat"); 0 turns them off. */
+  heartbeatSeconds: z.number().int().min(0).max(3600).default(60),
   usb: z.object({ vendorId: z.number().int().min(0).max(0xffff), productId: z.number().int().min(0).max(0xffff) }).strict(),
   /** The dock's own identity for mutual authentication with cameras, and the org CA. */
   auth: z.object({ certPath: z.string().min(1), keyPath: z.string().min(1), caCertPath: z.string().min(1) }).strict(),

@@ -117,7 +117,7 @@ export async function bootCamera(config: FirmwareConfig, o: BootOptions): Promis
   const firmware = config.paths.slotsDir
     ? cameraFirmware({
       deviceId: config.deviceId, hardware: config.hardware, flashDir: config.paths.flashDir, slotsDir: config.paths.slotsDir,
-      releaseKeys: trust.firmwareKeys, log: deviceLog, runningSlot: process.env.BODYCAM_SLOT, now: () => clock.now(), isBusy,
+      releaseKeys: trust.firmwareKeys, log: deviceLog, runningSlot: process.env.BODYCAM_SLOT, now: () => clock.now(), isBusy, flashFree: () => hw.flash.freeBytes(),
       updater: new Updater({
         slotsDir: config.paths.slotsDir, trust: { releaseKeys: trust.firmwareKeys }, hardware: config.hardware, isBusy,
         log: (type, data) => void deviceLog.append(type, data),

@@ -24,6 +24,8 @@ export interface CameraFirmwareOptions {
   maxBytes?: number;
   /** The slot the launcher started this process from ($BODYCAM_SLOT), when known. */
   runningSlot?: string;
+  /** Free bytes on the flash (FW_STATUS reports it). */
+  flashFree?: () => Promise<number>;
   /** An updater already running on this camera (e.g. the one boot uses to mark slots good). */
   updater?: Updater;
 }
@@ -38,7 +40,7 @@ export function cameraFirmware(o: CameraFirmwareOptions): { staging: FwStaging; 
   const slot = o.runningSlot === 'a' || o.runningSlot === 'b' ? o.runningSlot : undefined;
   const running = slot ? { slot, version: readBootState(o.slotsDir).slots[slot].version } : null;
   const staging = new FwStaging({
-    running: () => running,
+    running: () => running, flashFree: o.flashFree,
     dir: join(o.flashDir, 'update'), deviceId: o.deviceId, hardware: o.hardware, updater, now: o.now, maxBytes: o.maxBytes, record: log,
     checkHeader(header, size) {
       const s = updater.status();

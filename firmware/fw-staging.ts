@@ -31,6 +31,8 @@ export interface FwStagingOptions {
   checkHeader(header: Buffer, size: number): Promise<{ version: string }> | { version: string };
   /** Largest bundle accepted (default 512 MiB). */
   maxBytes?: number;
+  /** Free bytes on the flash, reported in FW_STATUS (for the dock's heartbeat). */
+  flashFree?: () => Promise<number>;
   /** The slot and version this process was started from (the launcher's choice), when known. */
   running?: () => { slot: string; version: string | null } | null;
   /** Clock for install records (the camera's dock-set clock). */
@@ -70,7 +72,7 @@ export class FwStaging {
     switch (type) {
       case FwMsg.FW_STATUS:
         decodeFwEmpty(p, 'FW_STATUS');
-        return encodeJson(this.status());
+        return encodeJson({ ...this.status(), flashFreeBytes: this.o.flashFree ? await this.o.flashFree().catch(() => null) : null });
       case FwMsg.FW_BEGIN:
         return this.begin(p, peer);
       case FwMsg.FW_WRITE:

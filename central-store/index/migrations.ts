@@ -8,6 +8,7 @@ import { ACCESS_LOG_MIGRATIONS } from './tables/access-log.js';
 import { CAMERA_CERTS_MIGRATIONS } from './tables/camera-certs.js';
 import { CLIPS_MIGRATIONS } from './tables/clips.js';
 import { DEVICE_LOG_MIGRATIONS } from './tables/device-log.js';
+import { DOCK_HEARTBEATS_MIGRATIONS } from './tables/dock-heartbeats.js';
 import { EXPORTS_MIGRATIONS } from './tables/exports.js';
 import { HOLDS_MIGRATIONS } from './tables/holds.js';
 import { INGEST_INCIDENTS_MIGRATIONS } from './tables/ingest-incidents.js';
@@ -33,5 +34,5 @@ export const MIGRATIONS: readonly Migration[] = merge(
   CLIPS_MIGRATIONS.filter((m) => m.name.startsWith('ingest-')), WIPE_CERTIFICATES_MIGRATIONS, DEVICE_LOG_MIGRATIONS,
   CAMERA_CERTS_MIGRATIONS, INGEST_INCIDENTS_MIGRATIONS, PENDING_DELETIONS_MIGRATIONS,
   CLIPS_MIGRATIONS.filter((m) => !m.name.startsWith('ingest-')), HOLDS_MIGRATIONS,
-  EXPORTS_MIGRATIONS, ACCESS_LOG_MIGRATIONS, USERS_MIGRATIONS, SESSIONS_MIGRATIONS,
+  EXPORTS_MIGRATIONS, ACCESS_LOG_MIGRATIONS, USERS_MIGRATIONS, SESSIONS_MIGRATIONS, DOCK_HEARTBEATS_MIGRATIONS,
 );

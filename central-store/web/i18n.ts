@@ -84,6 +84,10 @@ const en = {
   redactReasonLabel: 'Why (who is blurred or muted and why)', saveReason: 'Save the reason', approvedBy: (by: string, at: string) => `Approved by ${by} at ${at}.`,
   redactFirst: 'Redact bystanders first…', redactFirstNote: 'For a data subject: the store proposes face tracks per clip; you keep the subject visible, blur or mute the rest, then approve and package.',
   editSaved: 'Saved.', approvedDone: 'Approved.',
+  heartbeat: 'Heartbeat (UTC)', noHeartbeat: 'none yet', dockQueue: 'Clips waiting at the dock', spoolFree: 'Spool free',
+  queueDetail: (pl: number, pd: number, up: number, rc: number, wp: number) => `pulling ${pl}, pulled ${pd}, uploading ${up}; receipted (to wipe) ${rc}, wiped (certificate to forward) ${wp}`,
+  heartbeatNote: 'A dock signs a heartbeat every minute by default: its queue (clips pulling, pulled or uploading), free spool space, and what each camera reported at its last complete offload. Older than 10 minutes is marked.',
+  onCamera: 'On the camera', firmwareSlot: 'Firmware (slot)', flashFree: 'Flash free', onTrial: 'on trial',
   csrf: 'This request was refused: it did not come from a page of this office.', back: 'Back to search', language: 'Dansk', signedInAs: 'Signed in as',
 };
 type Strings = typeof en;
@@ -170,6 +174,10 @@ const da: Strings = {
   redactReasonLabel: 'Hvorfor (hvem sløres eller gøres lydløs og hvorfor)', saveReason: 'Gem begrundelsen', approvedBy: (by, at) => `Godkendt af ${by} ${at}.`,
   redactFirst: 'Slør andre personer først…', redactFirstNote: 'Til den registrerede: lageret foreslår ansigtsspor pr. optagelse; du lader den registrerede være synlig, slører eller gør resten lydløst, godkender og pakker.',
   editSaved: 'Gemt.', approvedDone: 'Godkendt.',
+  heartbeat: 'Livstegn (UTC)', noHeartbeat: 'intet endnu', dockQueue: 'Optagelser der venter i docken', spoolFree: 'Ledig plads i spool',
+  queueDetail: (pl, pd, up, rc, wp) => `hentes ${pl}, hentet ${pd}, sendes ${up}; kvitteret (slettes) ${rc}, slettet (certifikat sendes) ${wp}`,
+  heartbeatNote: 'En dock signerer som standard et livstegn hvert minut: dens kø (optagelser der hentes, er hentet eller sendes), ledig plads og hvad hvert kamera meldte ved sin seneste fuldførte aflæsning. Ældre end 10 minutter markeres.',
+  onCamera: 'På kameraet', firmwareSlot: 'Firmware (slot)', flashFree: 'Ledig flash', onTrial: 'på prøve',
   csrf: 'Forespørgslen blev afvist: den kom ikke fra en side i dette kontor.', back: 'Tilbage til søgning', language: 'English', signedInAs: 'Logget ind som',
 };
 

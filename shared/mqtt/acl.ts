@@ -15,12 +15,12 @@ export function rulesFor(who: BrokerIdentity): Rule[] {
   const r = (access: Rule['access'], topic: string): Rule => ({ access, topic });
   if (who.role === 'dock') {
     const d = `${TOPIC_ROOT}/${checkId('dockId', who.id)}`;
-    return [r('write', `${d}/clip/+/meta`), r('write', `${d}/clip/+/chunk/+`), r('write', `${d}/wipe-cert`), r('write', `${d}/device-log`),
+    return [r('write', `${d}/clip/+/meta`), r('write', `${d}/clip/+/chunk/+`), r('write', `${d}/wipe-cert`), r('write', `${d}/device-log`), r('write', `${d}/heartbeat`),
       r('read', `${d}/status/+`), r('read', `${d}/ack`), r('read', CRL_TOPIC)];
   }
   if (who.role === 'central') {
     const a = `${TOPIC_ROOT}/+`;
-    return [r('read', `${a}/clip/+/meta`), r('read', `${a}/clip/+/chunk/+`), r('read', `${a}/wipe-cert`), r('read', `${a}/device-log`),
+    return [r('read', `${a}/clip/+/meta`), r('read', `${a}/clip/+/chunk/+`), r('read', `${a}/wipe-cert`), r('read', `${a}/device-log`), r('read', `${a}/heartbeat`),
       r('write', `${a}/status/+`), r('write', `${a}/ack`), r('write', CRL_TOPIC)];
   }
   return [];

@@ -129,3 +129,46 @@ export function missingRanges(count: number, have: (i: number) => boolean): [num
   if (start >= 0) out.push([start, count - 1]);
   return out;
 }
+
+/** Largest heartbeat payload a receiver parses (bytes); a longer one is dropped unread. */
+export const MAX_HEARTBEAT_BYTES = 64 * 1024;
+const count = z.number().int().min(0).max(1_000_000);
+const bytesOrNull = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable();
+const isoTime = z.string().max(40).refine((s) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?Z$/.test(s) && !Number.isNaN(Date.parse(s)), 'an ISO 8601 UTC time');
+const id = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'an id (letters, digits, . _ : -)');
+/**
+ * The dock's own state, every `heartbeatSeconds` (docs/mqtt-topics.md, "Heartbeat"): its delivery queue
+ * (journal rows by state), free spool space, and what each camera it served reported at its last
+ * complete offload. Every number bounded, every string shaped; unknown members refused.
+ */
+export const HeartbeatBodySchema = z.object({
+  v: z.literal(1),
+  dockId: id,
+  /** Increases with every heartbeat of this dock (its clock in ms at sending): an older or replayed one is ignored. */
+  seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  at: isoTime,
+  uptimeS: z.number().int().min(0).max(100 * 365 * 86_400),
+  spoolFreeBytes: bytesOrNull,
+  queue: z.object({ pulling: count, pulled: count, uploading: count, receipted: count, wiped: count }).strict(),
+  cameras: z.array(z.object({
+    deviceId: id,
+    seenAt: isoTime,
+    firmware: z.object({ version: z.string().regex(/^[0-9A-Za-z.+~_-]{1,64}$/, 'a version'), slot: z.enum(['a', 'b']), trial: z.boolean() }).strict().nullable(),
+    flashFreeBytes: bytesOrNull,
+    clipsOnCamera: count,
+  }).strict()).max(64),
+}).strict();
+export type HeartbeatBody = z.infer<typeof HeartbeatBodySchema>;
+export const HeartbeatMessageSchema = HeartbeatBodySchema.extend({ dockCert: z.string().max(16384), dockSig: z.string().max(4096) }).strict();
+export type HeartbeatMessage = z.infer<typeof HeartbeatMessageSchema>;
+
+/** JSON with object keys sorted at every level, no whitespace: what the heartbeat's signature covers. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+    .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  return JSON.stringify(v);
+}
+/** The facts a dock signs for a heartbeat (kind 'heartbeat'): dockId, seq, and the SHA-256 hex of the canonical body. */
+export const heartbeatFacts = (b: HeartbeatBody) => [b.dockId, b.seq, createHash('sha256').update(canonicalJson(b), 'utf8').digest('hex')];
+export const encodeHeartbeat = (m: HeartbeatMessage): Buffer => Buffer.from(JSON.stringify(m), 'utf8');

@@ -34,6 +34,30 @@ export function signDockAuth(id: DockIdentity, kind: AuthKind, facts: (string | 
   return { dockCert, cameraCert: cameraCertB64, dockSig: signData(id.keyPem, authInput(kind, facts, cameraCertB64)).toString('base64') };
 }
 
+/**
+ * A message about the dock alone (its heartbeat: no camera): "bodycam-<kind> v2" and the facts, one per
+ * line, signed with the dock's key; no camera-certificate line.
+ */
+export function dockOnlyInput(kind: 'heartbeat', facts: (string | number)[]): Buffer {
+  return Buffer.from([`bodycam-${kind} v2`, ...facts.map(String)].join('\n'), 'utf8');
+}
+export function signDockOnly(id: DockIdentity, kind: 'heartbeat', facts: (string | number)[]): { dockCert: string; dockSig: string } {
+  return { dockCert: new X509Certificate(id.certPem).raw.toString('base64'), dockSig: signData(id.keyPem, dockOnlyInput(kind, facts)).toString('base64') };
+}
+/** Verify a dock-only message: the dock certificate (role dock, CN = the topic's dock id, not revoked) and its signature. */
+export function verifyDockOnly(a: { dockCert?: unknown; dockSig?: unknown } | undefined, kind: 'heartbeat', facts: (string | number)[], topicDockId: string, trust: AuthTrust): VerifiedPeer {
+  if (!a || typeof a.dockCert !== 'string' || typeof a.dockSig !== 'string') throw new Error('not signed by a dock (dockCert and dockSig are required)');
+  let dock: VerifiedPeer;
+  try {
+    dock = verifyPeerCertificate(Buffer.from(a.dockCert, 'base64'), trust.caCertPem, 'dock', (trust.now ?? Date.now)(), trust.revocation?.() ?? null);
+  } catch (err) {
+    throw new Error(`dock certificate: ${(err as Error).message}`);
+  }
+  if (dock.id !== topicDockId) throw new Error(`dock certificate is for ${dock.id}, the topic names ${topicDockId}`);
+  if (!verifyData(dock.cert.publicKey as KeyLike, dockOnlyInput(kind, facts), Buffer.from(a.dockSig, 'base64'))) throw new Error(`dock signature does not verify with ${dock.id}'s certificate`);
+  return dock;
+}
+
 export interface VerifiedAuth {
   dock: VerifiedPeer;
   camera: VerifiedPeer;

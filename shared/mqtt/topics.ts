@@ -17,13 +17,14 @@ export const topics = {
   status: (dockId: string, clipId: string) => `${TOPIC_ROOT}/${dockId}/status/${clipId}`,
   wipeCert: (dockId: string) => `${TOPIC_ROOT}/${dockId}/wipe-cert`,
   deviceLog: (dockId: string) => `${TOPIC_ROOT}/${dockId}/device-log`,
+  heartbeat: (dockId: string) => `${TOPIC_ROOT}/${dockId}/heartbeat`,
   ack: (dockId: string) => `${TOPIC_ROOT}/${dockId}/ack`,
 };
 
 /** What the central store subscribes to, for one dock id or '+' (all docks). */
 export function centralFilters(dock = '+'): string[] {
   return [`${TOPIC_ROOT}/${dock}/clip/+/meta`, `${TOPIC_ROOT}/${dock}/clip/+/chunk/+`,
-    `${TOPIC_ROOT}/${dock}/wipe-cert`, `${TOPIC_ROOT}/${dock}/device-log`];
+    `${TOPIC_ROOT}/${dock}/wipe-cert`, `${TOPIC_ROOT}/${dock}/device-log`, `${TOPIC_ROOT}/${dock}/heartbeat`];
 }
 /** What a dock subscribes to. */
 export function dockFilters(dockId: string): string[] {
@@ -34,7 +35,7 @@ export type ParsedTopic =
   | { kind: 'meta'; dockId: string; clipId: string }
   | { kind: 'chunk'; dockId: string; clipId: string; index: number }
   | { kind: 'status'; dockId: string; clipId: string }
-  | { kind: 'wipe-cert' | 'device-log' | 'ack'; dockId: string };
+  | { kind: 'wipe-cert' | 'device-log' | 'heartbeat' | 'ack'; dockId: string };
 
 export function parseTopic(topic: string): ParsedTopic | null {
   const p = topic.split('/');
@@ -45,6 +46,6 @@ export function parseTopic(topic: string): ParsedTopic | null {
     return { kind: 'chunk', dockId, clipId: p[4], index: Number(p[6]) };
   }
   if (p[3] === 'status' && p.length === 5 && ID.test(p[4])) return { kind: 'status', dockId, clipId: p[4] };
-  if (p.length === 4 && (p[3] === 'wipe-cert' || p[3] === 'device-log' || p[3] === 'ack')) return { kind: p[3], dockId };
+  if (p.length === 4 && (p[3] === 'wipe-cert' || p[3] === 'device-log' || p[3] === 'heartbeat' || p[3] === 'ack')) return { kind: p[3], dockId };
   return null;
 }

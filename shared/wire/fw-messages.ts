@@ -67,6 +67,8 @@ export interface FwStatus {
   running: { slot: string; version: string | null } | null;
   staged: { sha256: string; size: number; have: number; version: string } | null;
   last: FwInstallRecord | null;
+  /** Free bytes on the camera's flash (absent from older firmware: null). */
+  flashFreeBytes?: number | null;
 }
 
 const bad = (reason: string) => new WireError(ErrorCode.BAD_REQUEST, reason);
@@ -158,6 +160,7 @@ export function decodeFwStatus(p: Buffer): FwStatus {
     trial: r.trial === true, bootCount: typeof r.bootCount === 'number' ? r.bootCount : 0, pending: r.pending ?? null,
     running: r.running && typeof r.running === 'object' && typeof (r.running as { slot?: unknown }).slot === 'string' ? (r.running as FwStatus['running']) : null,
     staged: (r.staged ?? null) as FwStatus['staged'], last: (r.last ?? null) as FwInstallRecord | null,
+    flashFreeBytes: Number.isSafeInteger(r.flashFreeBytes) && (r.flashFreeBytes as number) >= 0 ? r.flashFreeBytes as number : null,
   };
 }
 

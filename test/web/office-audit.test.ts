@@ -11,6 +11,13 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { storeDeviceLog } from '../../central-store/clips-index.js';
 import { GENESIS_HASH } from '../../shared/device-log-chain.js';
+import { heartbeatIngest } from '../../central-store/ingest-heartbeat.js';
+import { SqliteIndex } from '../../central-store/index/sqlite.js';
+import { DOCK_HEARTBEATS_MIGRATIONS } from '../../central-store/index/tables/dock-heartbeats.js';
+import { createLogger } from '../../shared/log.js';
+import { encodeHeartbeat, heartbeatFacts, type HeartbeatBody } from '../../shared/mqtt/codec.js';
+import { signDockOnly } from '../../shared/mqtt/dock-auth.js';
+import { dockIdentity, testCa } from '../helpers/pki.js';
 import { startOffice, USERS, type Office } from './office-fixture.js';
 
 const SHOTS = path.resolve('docs/screenshots');
@@ -167,30 +174,50 @@ test.serial('viewer: no audit and no export pages; the server refuses both', asy
   await page.context().close();
 });
 
-test.serial('administrator: the fleet page shows docks and cameras as ingest knows them (last seen, offloads, backlog, faults); the auditor is refused', async (t) => {
-  // cam-7's device log as a dock forwards it: one clip recorded and stored, one recorded and still on the camera, a GPS fault.
+test.serial('administrator: the fleet page shows docks and cameras as ingest knows them (last seen, offloads, backlog, faults) and as the dock heartbeat says (queue, spool, firmware and slot, flash free); the auditor is refused', async (t) => {
+  // cam-7's device log as a dock forwards it: one clip recorded and stored, one recorded and still on the camera, a GPS fault,
+  // a firmware rollback by the launcher and a trial firmware that failed its health checks.
   const at = (s: number) => new Date(Date.UTC(2026, 2, 2, 12, 0, s)).toISOString();
   const raw = [
     { type: 'record-stop', data: { clipId: o.video, atMs: 1, reason: 'long-press' } },
     { type: 'fault', data: { kind: 'gps-chatter', sentenceType: 'GPGGA', atMs: 2 } },
     { type: 'record-stop', data: { clipId: 'clip-still-on-camera', atMs: 3, reason: 'long-press' } },
+    { type: 'fw-health', data: { slot: 'b', version: '1.5.0', bootCount: 1, ok: false, checks: [] } },
+    { type: 'fw-rollback', data: { from: 'b', to: 'a', reason: 'trial boots exhausted' } },
+    { type: 'fw-health', data: { slot: 'a', version: '1.4.0', bootCount: 1, ok: true, checks: [] } },
   ];
   const entries = raw.map((e, i) => ({ seq: i + 1, at: at(i), ...e, prevHash: i ? `h${i}` : GENESIS_HASH, hash: `h${i + 1}` }));
   storeDeviceLog(o.f.db, 'cam-7', 'dock-2', entries.map((e) => ({ ...e, json: JSON.stringify(e) })));
+  // dock-2's heartbeat, signed with its key and taken in by the ingest's own handler (the MQTT path: test/mqtt/heartbeat).
+  const index = SqliteIndex.for(o.f.db);
+  await index.migrate(DOCK_HEARTBEATS_MIGRATIONS);
+  const body: HeartbeatBody = { v: 1, dockId: 'dock-2', seq: Date.now(), at: new Date().toISOString(), uptimeS: 3600, spoolFreeBytes: 5 * 2 ** 30,
+    queue: { pulling: 1, pulled: 0, uploading: 2, receipted: 1, wiped: 0 },
+    cameras: [{ deviceId: 'cam-7', seenAt: new Date().toISOString(), firmware: { version: '1.4.0', slot: 'a', trial: false }, flashFreeBytes: 3 * 2 ** 30, clipsOnCamera: 1 }] };
+  const ingest = heartbeatIngest({ index, trust: { caCertPem: testCa().certPem }, log: createLogger('hb', 'silent') });
+  t.is(await ingest('dock-2', encodeHeartbeat({ ...body, ...signDockOnly(dockIdentity('dock-2'), 'heartbeat', heartbeatFacts(body)) })), 'stored');
   const page = await o.page();
   await o.signIn(page, USERS.admin);
   await page.click('nav a[href="/office/fleet"]');
   await page.waitForSelector('#cameras');
   const docks = await page.$$eval('#docks tbody tr', (trs) => trs.map((tr) => Array.from(tr.children).map((td) => td.textContent!.trim())));
   t.deepEqual(docks.map((d) => d[0]).sort(), ['dock-1', 'dock-2']);
-  t.is(docks.find((d) => d[0] === 'dock-2')![3], '1', 'one camera seen through dock-2');
+  const dock2 = docks.find((d) => d[0] === 'dock-2')!;
+  t.is(dock2[3], '1', 'one camera seen through dock-2');
+  t.is(dock2[7], '3', 'three clips waiting at the dock (pulling + uploading)');
+  t.is(dock2[8], '5.0 GiB', 'spool free');
+  t.is(docks.find((d) => d[0] === 'dock-1')![6], 'none yet', 'dock-1 sent no heartbeat');
   const cams = await page.$$eval('#cameras tbody tr', (trs) => trs.map((tr) => Array.from(tr.children).map((td) => td.textContent!.trim())));
   const cam7 = cams.find((c) => c[0] === 'cam-7')!;
   t.is(cam7[3], 'dock-2', 'last seen through the dock that forwarded its log');
   t.is(cam7[5], '1', 'one clip stored');
   t.is(cam7[6], '1', 'one clip recorded but not offloaded');
-  t.regex(cam7[8]!, /gps-chatter/);
+  t.is(cam7[7], '1', 'one clip still on the camera at its last offload');
+  t.is(cam7[8], '1.4.0 (a)', 'firmware and slot');
+  t.is(cam7[9], '3.0 GiB', 'flash free');
+  t.deepEqual(cam7[11]!.split(/\s+/).sort(), ['gps-chatter', 'health-check-failed', 'rollback'], 'faults: GPS, rollback, failed health check (not the passing one)');
   t.is(cams.find((c) => c[0] === 'cam-bulk')![6], '0');
+  t.is(cams.find((c) => c[0] === 'cam-bulk')![8], '—', 'no heartbeat named cam-bulk');
   await shot(page, 'fleet');
   t.true((await o.log.entries()).some((e) => e.user === USERS.admin && e.action === 'fleet' && e.outcome === 'ok'));
   await page.context().close();

@@ -36,8 +36,11 @@ export async function fleet(u: Unit): Promise<{ docks: DockSeen[]; cameras: Came
           AND NOT EXISTS (SELECT 1 FROM clips c WHERE c.clip_id = ${clipOf})
           AND NOT EXISTS (SELECT 1 FROM wipe_certificates w WHERE w.clip_id = ${clipOf})) AS backlog
     FROM (${seen}) s GROUP BY s.device_id ORDER BY "lastSeen" DESC`);
-  const faults = await u.all<{ deviceId: string; at: string; kind: string }>(`SELECT device_id AS "deviceId", at, coalesce(${j('entry_json', 'data.kind')}, '?') AS kind
-    FROM device_log_entries WHERE type = 'fault' ORDER BY at DESC LIMIT 1000`);
+  // Faults: 'fault' entries by kind, a firmware rollback by the launcher, a trial firmware that failed its health checks.
+  const failed = u.dialect === 'pg' ? `${j('entry_json', 'data.ok')} = 'false'` : `${j('entry_json', 'data.ok')} = 0`;
+  const faults = await u.all<{ deviceId: string; at: string; kind: string }>(`SELECT device_id AS "deviceId", at,
+      CASE type WHEN 'fw-rollback' THEN 'rollback' WHEN 'fw-health' THEN 'health-check-failed' ELSE coalesce(${j('entry_json', 'data.kind')}, '?') END AS kind
+    FROM device_log_entries WHERE type = 'fault' OR type = 'fw-rollback' OR (type = 'fw-health' AND ${failed}) ORDER BY at DESC LIMIT 1000`);
   return {
     docks: docks.map((d) => ({ ...d, clips: Number(d.clips), cameras: Number(d.cameras) })),
     cameras: rows.map((r) => ({ ...r, clips: Number(r.clips), backlog: Number(r.backlog),
