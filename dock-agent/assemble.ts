@@ -86,7 +86,8 @@ export function assembleDock(config: DockConfig, o: DockHardware & { log: Logger
     hotplug: tracked.hotplug,
     afterOffload: firmware || heartbeat ? async (session, signal) => {
       await firmware?.afterOffload(session, signal);
-      await heartbeat?.noteCamera(session);
+      // What the camera just reported goes out at once, not at the next tick.
+      if (heartbeat) { await heartbeat.noteCamera(session); await heartbeat.beatSoon(); }
     } : undefined,
     loadEpochs: () => loadEpochsDir(config.epochsDir),
     revocationList: () => revocation.document(),
@@ -116,6 +117,8 @@ export function assembleDock(config: DockConfig, o: DockHardware & { log: Logger
   };
   prune();
   heartbeat?.start();
+  // The first tick comes before the connection is up: the first beat goes when it is.
+  hbClient?.on('connect', () => void heartbeat?.beatSoon());
   const pruneTimer = setInterval(prune, 86_400_000);
   pruneTimer.unref();
   return {

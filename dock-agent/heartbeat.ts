@@ -88,9 +88,16 @@ export class DockHeartbeat {
     return true;
   }
 
+  /** A beat now, waiting at most `ms` for the broker's PUBACK (so an offload is never held up by it). Never throws. */
+  async beatSoon(ms = 2000): Promise<void> {
+    let t: NodeJS.Timeout | undefined;
+    await Promise.race([this.beat().catch((err) => this.o.log.warn({ err: String(err) }, 'heartbeat not sent')), new Promise<void>((r) => { t = setTimeout(r, ms); })]);
+    clearTimeout(t);
+  }
+
   start(): void {
     if (this.timer || this.o.intervalMs <= 0) return;
-    const tick = () => void this.beat().catch((err) => this.o.log.warn({ err: String(err) }, 'heartbeat not sent'));
+    const tick = () => void this.beatSoon();
     this.timer = setInterval(tick, this.o.intervalMs);
     this.timer.unref();
     tick();

@@ -43,6 +43,15 @@ test('bootstrap once, users, lockout until unlocked, review, log verify; usage e
   const locked = await as('vera', ['search'], { pw: `${PW}-vera` });
   t.is(locked.code, 1); t.regex(locked.stderr, /account locked/);
   t.is((await as('root', ['user', 'unlock', 'vera'])).code, 0);
+  // A change of rights needs a reason: without one a usage error (exit 2), with one logged.
+  t.is((await as('root', ['user', 'role', 'vera', 'evidence-officer'])).code, 2);
+  const role = await as('root', ['user', 'role', 'vera', 'evidence-officer', '--reason', 'case desk']);
+  t.is(role.code, 0, role.stderr); t.is(role.json.role, 'evidence-officer');
+  t.is((await as('root', ['user', 'role', 'vera', 'viewer', '--reason', 'back to viewing'])).code, 0);
+  t.is((await as('root', ['user', 'disable', 'vera'])).code, 2);
+  t.is((await as('root', ['user', 'disable', 'vera', '--reason', 'on leave'])).code, 0);
+  t.is((await as('vera', ['search'], { pw: `${PW}-vera` })).code, 1);
+  t.is((await as('root', ['user', 'enable', 'vera', '--reason', 'back'])).code, 0);
   const rev = await as('root', ['review']);
   t.is(rev.code, 0); t.regex(rev.stdout, /^vera\s+viewer\s+search,view\s+active/m);
 
@@ -51,6 +60,9 @@ test('bootstrap once, users, lockout until unlocked, review, log verify; usage e
   const db = openCentralDb(`${data}/central.db`);
   const entries = await new AccessLog(SqliteIndex.for(db)).entries();
   const actions = entries.map((e) => `${e.user}:${e.action}:${e.outcome}`);
+  t.true(entries.some((e) => e.action === 'user-role' && e.criterion === '{"username":"vera","role":"evidence-officer","reason":"case desk"}'));
+  t.true(entries.some((e) => e.action === 'user-disable' && e.criterion === '{"username":"vera","reason":"on leave"}'));
+  t.true(entries.some((e) => e.action === 'user-enable' && e.criterion === '{"username":"vera","reason":"back"}'));
   for (const want of ['system:user-bootstrap:ok', 'system:user-bootstrap:error', 'root:user-create:ok', 'vera:user-list:denied', 'vera:login-failure:denied', 'system:lockout:ok', 'root:user-unlock:ok', 'root:review:ok', 'root:log-verify:ok']) {
     t.true(actions.includes(want), want);
   }
