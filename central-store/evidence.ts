@@ -13,7 +13,7 @@ import { openClipStream, readStoredHeader } from './clip-stream.js';
 import { migrateIngest, setPurpose, type ClipRow } from './clips-index.js';
 import type { Db } from './db.js';
 import { MIGRATIONS } from './index/migrations.js';
-import type { Index } from './index/port.js';
+import type { Index, Unit } from './index/port.js';
 import { SqliteIndex } from './index/sqlite.js';
 import { ReceiptBook, type DeletionReceipt } from './deletion-receipts.js';
 import { exportPackage, purgeExports, removePackage, writePackage, type ExportItem, type ExportLabel, type ExportPackage, type ExportResult } from './export.js';
@@ -22,8 +22,8 @@ import { purgeCameraCerts, purgeDeviceLog, purgeIncidents, purgeWipeCerts } from
 import { DeadlinesSchema, daysAgo, hoursAgo, monthsAgo, type Deadlines } from './deadlines.js';
 import { migratePlans, purgeExpiredPlans } from './redaction/plans.js';
 import { KeyStore } from './keys.js';
-import { IN_CASE, addToCase, casesOf, migrateCases, removeFromCase, type CaseEntry } from './cases.js';
-import { HAS_MARKER, addOfficerMarker, markersOf, migrateMarkers, type Marker } from './markers.js';
+import { IN_CASE, addToCase, casesOf, removeFromCase, type CaseEntry } from './index/tables/cases.js';
+import { HAS_MARKER, addOfficerMarker, markersOf, type Marker } from './index/tables/markers.js';
 import {
   DAY_MS, deleteOne, destroyEpochKeys, migrateRetention, parseRetention, retentionDays, sweepExpired, unwrapHoldKey,
   type RetentionConfig, type RetentionCtx,
@@ -145,8 +145,6 @@ export class EvidenceStore {
     migrateHolds(o.db);
     const index = o.index ?? SqliteIndex.for(o.db);
     await index.migrate(MIGRATIONS);
-    migrateMarkers(o.db);
-    migrateCases(o.db);
     const now = o.now ?? Date.now;
     const receipts = ReceiptBook.open(o.dir, o.signingKey, o.storeId);
     let keys: KeyStore;
@@ -246,16 +244,19 @@ export class EvidenceStore {
   }
 
   /** An officer's bookmark, `offsetMs` from the clip's start; refused past the clip's end when that is known. */
-  addMarker(clipId: string, m: { offsetMs: number; note: string; by: string }): Marker {
+  addMarker(clipId: string, m: { offsetMs: number; note: string; by: string }, u?: Unit): Promise<Marker> {
     const v = parse(z.object({ offsetMs: z.number().int().min(0), note: z.string().trim().min(1, 'required').max(LIMITS.markerNote), by: z.string().min(1).max(200) }), m);
     const r = this.row(clipId);
     const start = Date.parse(r.started_at);
     const length = r.stopped_at ? Date.parse(r.stopped_at) - start : NaN;
     if (Number.isFinite(length) && v.offsetMs > length + 1000) throw new StoreError('bad-input', `offsetMs: past the clip's end (${length} ms)`);
-    return addOfficerMarker(this.db, { clipId, atMs: start + v.offsetMs, note: v.note, by: v.by }, new Date(this.now()).toISOString());
+    return this.within(u, (q) => addOfficerMarker(q, { clipId, atMs: start + v.offsetMs, note: v.note, by: v.by }, new Date(this.now()).toISOString()));
   }
 
-  markers(clipId: string): Marker[] { return markersOf(this.db, clipId); }
+  markers(clipId: string): Promise<Marker[]> { return this.index.tx((q) => markersOf(q, clipId)); }
+
+  /** In the caller's unit (its change commits with the caller's log entry), or a unit of its own. */
+  private within<T>(u: Unit | undefined, fn: (u: Unit) => Promise<T>): Promise<T> { return u ? fn(u) : this.index.tx(fn); }
 
   /**
    * What the camera wrote in the clip's cleartext header (sealed by its key, verified at ingest), read
@@ -281,22 +282,22 @@ export class EvidenceStore {
     return this.get(clipId)!;
   }
 
-  addToCase(clipId: string, c: { caseNumber: string; by: string }): ClipInfo {
+  async addToCase(clipId: string, c: { caseNumber: string; by: string }, u?: Unit): Promise<ClipInfo> {
     const v = parse(z.object({ caseNumber: z.string().trim().min(1, 'required').max(LIMITS.caseNumber), by: z.string().min(1).max(200) }), c);
     this.row(clipId);
-    if (!addToCase(this.db, { clipId, caseNumber: v.caseNumber, by: v.by }, new Date(this.now()).toISOString())) {
+    if (!await this.within(u, (q) => addToCase(q, { clipId, caseNumber: v.caseNumber, by: v.by }, new Date(this.now()).toISOString()))) {
       throw new StoreError('exists', `clip ${clipId} is already in case ${v.caseNumber}`);
     }
     return this.get(clipId)!;
   }
 
-  removeFromCase(clipId: string, c: { caseNumber: string; reason: string; by: string }): ClipInfo {
+  async removeFromCase(clipId: string, c: { caseNumber: string; reason: string; by: string }, u?: Unit): Promise<ClipInfo> {
     this.row(clipId);
-    if (!removeFromCase(this.db, c.caseNumber, clipId)) throw new StoreError('not-found', `clip ${clipId} is not in case ${c.caseNumber}`);
+    if (!await this.within(u, (q) => removeFromCase(q, c.caseNumber, clipId))) throw new StoreError('not-found', `clip ${clipId} is not in case ${c.caseNumber}`);
     return this.get(clipId)!;
   }
 
-  cases(clipId: string): CaseEntry[] { return casesOf(this.db, clipId); }
+  cases(clipId: string): Promise<CaseEntry[]> { return this.index.tx((q) => casesOf(q, clipId)); }
 
   async setBlobHold(clipId: string, on: boolean): Promise<void> {
     const r = this.db.prepare('SELECT blob_key FROM clips WHERE clip_id = ?').get(clipId) as { blob_key: string } | undefined;

@@ -17,11 +17,10 @@ import { Assembler } from './ingest-assembly.js';
 import { asmId, clipIngest } from './ingest-clips.js';
 import { IngestFlow } from './ingest-flow.js';
 import { incidentRecorder, recordIngest } from './ingest-records.js';
-import { migrateMarkers } from './markers.js';
 import { heartbeatIngest } from './ingest-heartbeat.js';
 import { SqliteIndex } from './index/sqlite.js';
 import type { Index } from './index/port.js';
-import { DOCK_HEARTBEATS_MIGRATIONS } from './index/tables/dock-heartbeats.js';
+import { MIGRATIONS } from './index/migrations.js';
 
 export type Subscription = { mode: 'all' } | { mode: 'shared'; group?: string } | { mode: 'docks'; dockIds: string[] };
 
@@ -61,9 +60,8 @@ export function subscriptionFilters(sub: Subscription): string[] {
 export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   const log = opts.log ?? createLogger(`ingest-${opts.workerId}`);
   migrateIngest(opts.db);
-  migrateMarkers(opts.db);
   const index = opts.index ?? SqliteIndex.for(opts.db);
-  await index.migrate(DOCK_HEARTBEATS_MIGRATIONS);
+  await index.migrate(MIGRATIONS); // the one list (markers, dock heartbeats, ...); the store applies it at open too
   const asm = new Assembler(opts.workDir ?? opts.blobs.workDir());
   const flow = new IngestFlow();
   const filters = subscriptionFilters(opts.subscription ?? { mode: 'all' });

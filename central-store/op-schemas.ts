@@ -2,6 +2,7 @@
 // the evidence store (central-store/evidence.ts) that operations use.
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
+import type { Unit } from './index/port.js';
 import { LIMITS } from './input-limits.js';
 
 export interface HoldInfo { reason: string; caseNumber: string; placedBy: string; placedAt: string }
@@ -13,13 +14,13 @@ export interface EvidenceApi {
   get(id: string): ClipInfoLike | undefined;
   openPlaintext(id: string): Promise<Readable | ReadableStream>;
   placeHold(id: string, h: { reason: string; caseNumber: string; by: string }): ClipInfoLike;
-  addMarker(id: string, m: { offsetMs: number; note: string; by: string }): unknown;
+  addMarker(id: string, m: { offsetMs: number; note: string; by: string }, u?: Unit): unknown;
   setCategory(id: string, c: { purpose: string; reason: string; by: string }): ClipInfoLike;
-  addToCase(id: string, c: { caseNumber: string; by: string }): ClipInfoLike;
-  removeFromCase(id: string, c: { caseNumber: string; reason: string; by: string }): ClipInfoLike;
-  cases(id: string): unknown[];
+  addToCase(id: string, c: { caseNumber: string; by: string }, u?: Unit): ClipInfoLike | Promise<ClipInfoLike>;
+  removeFromCase(id: string, c: { caseNumber: string; reason: string; by: string }, u?: Unit): ClipInfoLike | Promise<ClipInfoLike>;
+  cases(id: string): unknown[] | Promise<unknown[]>;
   headerFacts(id: string): Promise<unknown>;
-  markers(id: string): unknown[];
+  markers(id: string): unknown[] | Promise<unknown[]>;
   liftHold(id: string, h: { reason: string; by: string }): ClipInfoLike;
   /** Mirror a hold on the clip's blob (S3 legal hold); lifting never throws (logged; deletion lifts a stale one). */
   setBlobHold?(id: string, on: boolean): Promise<void>;

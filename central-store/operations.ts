@@ -156,7 +156,7 @@ export class Operations {
       const ev = await this.o.evidence();
       const c = ev.get(id);
       if (!c) throw new OpError('not-found', `clip ${id} not found`);
-      return { ...c, markers: ev.markers(id), cases: ev.cases(id), header: await ev.headerFacts(id).catch(() => null) };
+      return { ...c, markers: await ev.markers(id), cases: await ev.cases(id), header: await ev.headerFacts(id).catch(() => null) };
     });
   }
   /** Decrypt for viewing (stream) or download; logged before the first byte is handed out. */
@@ -180,9 +180,9 @@ export class Operations {
   async addMarker(actor: string, clipId: unknown, body: unknown) {
     const crit = { clipId, ...S.pick(body, ['offsetMs', 'note']) };
     const ev = await this.evidenceFor(actor, 'marker-add', crit);
-    return this.run(actor, 'marker-add', crit, () => {
+    return this.run(actor, 'marker-add', crit, (u) => {
       const b = parse(S.MarkerSchema, body);
-      return ev.addMarker(parse(S.ClipIdSchema, clipId), { ...b, by: actor });
+      return ev.addMarker(parse(S.ClipIdSchema, clipId), { ...b, by: actor }, u);
     }, 'tx');
   }
   /** Change a clip's purpose (category); retention is recomputed from it. A reason is required. */
@@ -197,17 +197,17 @@ export class Operations {
   async addToCase(actor: string, clipId: unknown, body: unknown) {
     const crit = { clipId, ...S.pick(body, ['caseNumber']) };
     const ev = await this.evidenceFor(actor, 'case-add', crit);
-    return this.run(actor, 'case-add', crit, () => {
+    return this.run(actor, 'case-add', crit, (u) => {
       const b = parse(S.CaseSchema, body);
-      return ev.addToCase(parse(S.ClipIdSchema, clipId), { ...b, by: actor });
+      return ev.addToCase(parse(S.ClipIdSchema, clipId), { ...b, by: actor }, u);
     }, 'tx');
   }
   async removeFromCase(actor: string, clipId: unknown, body: unknown) {
     const crit = { clipId, ...S.pick(body, ['caseNumber', 'reason']) };
     const ev = await this.evidenceFor(actor, 'case-remove', crit);
-    return this.run(actor, 'case-remove', crit, () => {
+    return this.run(actor, 'case-remove', crit, (u) => {
       const b = parse(S.CaseRemoveSchema, body);
-      return ev.removeFromCase(parse(S.ClipIdSchema, clipId), { ...b, by: actor });
+      return ev.removeFromCase(parse(S.ClipIdSchema, clipId), { ...b, by: actor }, u);
     }, 'tx');
   }
   async unhold(actor: string, clipId: unknown, body: unknown) {

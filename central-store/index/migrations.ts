@@ -12,6 +12,8 @@ import { DOCK_HEARTBEATS_MIGRATIONS } from './tables/dock-heartbeats.js';
 import { EXPORTS_MIGRATIONS } from './tables/exports.js';
 import { HOLDS_MIGRATIONS } from './tables/holds.js';
 import { INGEST_INCIDENTS_MIGRATIONS } from './tables/ingest-incidents.js';
+import { CASES_MIGRATIONS } from './tables/cases.js';
+import { MARKERS_MIGRATIONS } from './tables/markers.js';
 import { SESSIONS_MIGRATIONS } from './tables/sessions.js';
 import { USERS_MIGRATIONS } from './tables/users.js';
 import { PENDING_DELETIONS_MIGRATIONS } from './tables/pending-deletions.js';
@@ -34,5 +36,7 @@ export const MIGRATIONS: readonly Migration[] = merge(
   CLIPS_MIGRATIONS.filter((m) => m.name.startsWith('ingest-')), WIPE_CERTIFICATES_MIGRATIONS, DEVICE_LOG_MIGRATIONS,
   CAMERA_CERTS_MIGRATIONS, INGEST_INCIDENTS_MIGRATIONS, PENDING_DELETIONS_MIGRATIONS,
   CLIPS_MIGRATIONS.filter((m) => !m.name.startsWith('ingest-')), HOLDS_MIGRATIONS,
-  EXPORTS_MIGRATIONS, ACCESS_LOG_MIGRATIONS, USERS_MIGRATIONS, SESSIONS_MIGRATIONS, DOCK_HEARTBEATS_MIGRATIONS,
+  EXPORTS_MIGRATIONS, ACCESS_LOG_MIGRATIONS, USERS_MIGRATIONS, MARKERS_MIGRATIONS, CASES_MIGRATIONS,
+  // New with the port (no sqlite store has them yet).
+  SESSIONS_MIGRATIONS, DOCK_HEARTBEATS_MIGRATIONS,
 );

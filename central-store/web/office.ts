@@ -16,8 +16,8 @@ import { redactionPage } from './redaction-pages.js';
 import type { CaseView } from '../redaction/service.js';
 import { exportPage, logCsv, logPage, receiptsPage, reviewPage, type ExportDone, type ExportForm, type LogForm } from './audit-pages.js';
 import type { ClipInfo, HeaderFacts } from '../evidence.js';
-import type { Marker } from '../markers.js';
-import type { CaseEntry } from '../cases.js';
+import type { Marker } from '../index/tables/markers.js';
+import type { CaseEntry } from '../index/tables/cases.js';
 
 /** ?done=… after a change on the clip page: which confirmation to show. */
 const DONE: Record<string, 'holdPlaced' | 'holdLifted' | 'markerAdded' | 'categoryChanged' | 'caseAdded' | 'caseRemoved'> = {

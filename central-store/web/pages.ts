@@ -2,8 +2,8 @@
 // so nothing from a clip, a user or a query can become markup. No inline script or style (CSP).
 import type { AccessEntry } from '../access-log.js';
 import type { ClipInfo, HeaderFacts } from '../evidence.js';
-import type { Marker } from '../markers.js';
-import type { CaseEntry } from '../cases.js';
+import type { Marker } from '../index/tables/markers.js';
+import type { CaseEntry } from '../index/tables/cases.js';
 import type { Lang, Strings } from './i18n.js';
 
 export class Html { constructor(readonly s: string) {} }

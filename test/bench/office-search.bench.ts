@@ -10,11 +10,11 @@ import { AccessLog } from '../../central-store/access-log.js';
 import { SqliteIndex } from '../../central-store/index/sqlite.js';
 import { createApi } from '../../central-store/api.js';
 import { FsBlobStore } from '../../central-store/blob/fs.js';
-import { addToCase } from '../../central-store/cases.js';
+import { addToCase } from '../../central-store/index/tables/cases.js';
 import { insertClip } from '../../central-store/clips-index.js';
 import { openCentralDb } from '../../central-store/db.js';
 import { EvidenceStore } from '../../central-store/evidence.js';
-import { addCameraMarkers } from '../../central-store/markers.js';
+import { addCameraMarkers } from '../../central-store/index/tables/markers.js';
 import { Operations } from '../../central-store/operations.js';
 import { signReceipt } from '../../central-store/storage-receipts.js';
 import { Users } from '../../central-store/users.js';
@@ -37,6 +37,7 @@ try {
   const store = await EvidenceStore.open({ dir: path.join(dir, 'evidence'), db, blobs, masterKey: Buffer.alloc(32, 3), signingKey: signing.privateKey, storeId: 's', log: silent('e') });
   const receipt = JSON.stringify(signReceipt(signing.privateKey, { clipId: 'x', deviceId: 'cam-1', sha256: '0'.repeat(64), bytes: 1, storeId: 's' }));
   process.stderr.write(`office-search bench: indexing ${N} clips\n`);
+  const marked: [string, number][] = []; const cased: [string, string][] = [];
   db.transaction(() => {
     for (let i = 0; i < N; i++) {
       // 60 cameras over 30 days, 4 purposes; 1 % with a marker, 0.5 % on hold, 0.2 % in one of 20 cases.
@@ -47,10 +48,14 @@ try {
         clip_state: i % 97 ? 'closed' : 'truncated', started_at: new Date(start).toISOString(), stopped_at: new Date(start + 90_000).toISOString(),
         received_at: new Date(start + 8 * 3600_000).toISOString(), blob_key: clipId, receipt_json: receipt, worker_id: 'w', purpose: PURPOSES[i % 4],
       });
-      if (i % 100 === 7) addCameraMarkers(db, clipId, [start + 30_000]);
-      if (i % 500 === 3) addToCase(db, { caseNumber: `K-${i % 20}`, clipId, by: 'bench' });
+      if (i % 100 === 7) marked.push([clipId, start + 30_000]);
+      if (i % 500 === 3) cased.push([clipId, `K-${i % 20}`]);
     }
   })();
+  await SqliteIndex.for(db).tx(async (u) => {
+    for (const [clipId, at] of marked) await addCameraMarkers(u, clipId, [at]);
+    for (const [clipId, caseNumber] of cased) await addToCase(u, { caseNumber, clipId, by: 'bench' });
+  });
   for (let i = 11; i < N; i += 200) store.placeHold(`clip-${i.toString().padStart(6, '0')}`, { reason: 'bench', caseNumber: `H-${i % 7}`, by: 'bench' });
   db.pragma('analysis_limit = 1000');
   db.exec('ANALYZE');

@@ -42,7 +42,7 @@ test('a clip delivered through real ingest is indexed with its purpose and opens
     startedAt: signed.startedAt, clockNote: null, signature: 'camera-signed', deleteAfter: new Date(Date.parse(signed.startedAt) + 14 * DAY).toISOString() });
   t.deepEqual(s.search({ purpose: 'crime-prevention' }).map((c) => c.clipId), ['clip-1']);
   // The guard's markers, read from the signed clip at ingest (docs/clip-format.md §7.4).
-  t.deepEqual(s.markers('clip-1').map((m) => `${m.source}:${m.atMs}:${m.by}`), ['camera:1000300:null', 'camera:1000700:null']);
+  t.deepEqual((await s.markers('clip-1')).map((m) => `${m.source}:${m.atMs}:${m.by}`), ['camera:1000300:null', 'camera:1000700:null']);
   t.deepEqual(s.search({ hasMarker: true }).map((c) => c.clipId), ['clip-1']);
   t.true((await readAll(await s.openPlaintext('clip-1'))).equals(Buffer.concat(segs)));
   t.is(s.search({ hasMarker: false }).length, 0);
@@ -57,7 +57,7 @@ test('a clip delivered through real ingest is indexed with its purpose and opens
   t.true((await readAll(await s.openPlaintext('clip-2'))).equals(Buffer.concat(segs2)));
   // A marker goes with its clip.
   await s.deleteNow('clip-1', { reason: 'test', by: 'tester' });
-  t.deepEqual(s.markers('clip-1'), []);
+  t.deepEqual(await s.markers('clip-1'), []);
 });
 
 test('search: each criterion narrows, newest first, limit; bad criteria name the field', async (t) => {
@@ -88,21 +88,21 @@ test('search: each criterion narrows, newest first, limit; bad criteria name the
   t.deepEqual(ids({ onHold: false }), [c3.clipId, c1.clipId]);
   t.like(s.get(c2.clipId)!.hold, { reason: 'dispute', caseNumber: 'K-9', placedBy: 'u', placedAt: iso(T0) });
   // A case: the clips added to it and those held under its number; a clip may be in several cases.
-  s.addToCase(c1.clipId, { caseNumber: 'K-9', by: 'u' });
-  s.addToCase(c1.clipId, { caseNumber: 'K-10', by: 'u' });
+  await s.addToCase(c1.clipId, { caseNumber: 'K-9', by: 'u' });
+  await s.addToCase(c1.clipId, { caseNumber: 'K-10', by: 'u' });
   t.deepEqual(ids({ caseNumber: 'K-9' }), [c2.clipId, c1.clipId]);
   t.deepEqual(ids({ caseNumber: 'K-10' }), [c1.clipId]);
   t.regex(await code(() => s.addToCase(c1.clipId, { caseNumber: 'K-10', by: 'u' })), /^exists: .*already in case K-10/);
   t.regex(await code(() => s.removeFromCase(c3.clipId, { caseNumber: 'K-10', reason: 'r', by: 'u' })), /^not-found/);
-  s.removeFromCase(c1.clipId, { caseNumber: 'K-10', reason: 'wrong case', by: 'u' });
-  t.deepEqual(s.cases(c1.clipId).map((k) => k.caseNumber), ['K-9']);
+  await s.removeFromCase(c1.clipId, { caseNumber: 'K-10', reason: 'wrong case', by: 'u' });
+  t.deepEqual((await s.cases(c1.clipId)).map((k) => k.caseNumber), ['K-9']);
   // The category: retention follows the purpose (default 14 days for both here, so only the purpose moves).
   t.is(s.setCategory(c3.clipId, { purpose: 'police-report', reason: 'reported', by: 'u' }).purpose, 'police-report');
   t.deepEqual(ids({ purpose: 'police-report' }), [c3.clipId]);
   t.regex(await code(() => s.setCategory(c3.clipId, { purpose: '', reason: 'x', by: 'u' })), /^bad-input: purpose/);
   // Deleting the clip takes its case entries with it.
   await s.deleteNow(c1.clipId, { reason: 'test', by: 'u' });
-  t.deepEqual(s.cases(c1.clipId), []);
+  t.deepEqual(await s.cases(c1.clipId), []);
   t.deepEqual(ids({ caseNumber: 'K-9' }), [c2.clipId]);
   t.regex(await code(() => s.search({ from: 'yesterday' })), /^bad-input: from: an ISO 8601/);
   t.regex(await code(() => s.search({ limit: 0 })), /^bad-input: limit/);

@@ -6,6 +6,7 @@ import { MIGRATIONS } from '../../central-store/index/migrations.js';
 import type { Index, Migration } from '../../central-store/index/port.js';
 import { accessLogContract } from './contract/access-log.js';
 import { usersSessionsContract } from './contract/users-sessions.js';
+import { markersCasesContract } from './contract/markers-cases.js';
 import {
   deleteExportsBefore, exportPackageRow, listExports, livePackagePaths, livePackagesBefore, markPackageRemoved, recordExport, type ExportRecord,
 } from '../../central-store/index/tables/exports.js';
@@ -103,4 +104,5 @@ export function indexContract(test: TestFn, name: string, open: (t: ExecutionCon
 
   accessLogContract(test, name, ready, again);
   usersSessionsContract(test, name, ready, again);
+  markersCasesContract(test, name, ready);
 }

@@ -1,5 +1,5 @@
 // A central.db as the store wrote it before these tables moved behind the index port (main at 9f1e6e5):
-// the migrations the old modules (clips-index.ts, retention.ts, holds.ts, export.ts, access-log.ts, users.ts) applied, their names
+// the migrations the old modules (clips-index.ts, retention.ts, holds.ts, export.ts, access-log.ts, users.ts, markers.ts, cases.ts) applied, their names
 // and SQL copied verbatim, so the tests can check an existing store opens unchanged.
 import type { Db } from '../../central-store/db.js';
 
@@ -132,6 +132,28 @@ CREATE TABLE users (
   locked_at TEXT, disabled_at TEXT, created_at TEXT NOT NULL, created_by TEXT NOT NULL, changed_at TEXT NOT NULL,
   changed_by TEXT NOT NULL, last_login_at TEXT
 );`],
+  // markers.ts, cases.ts
+  ['markers-1', `
+    CREATE TABLE markers (
+      id INTEGER PRIMARY KEY,
+      clip_id TEXT NOT NULL REFERENCES clips(clip_id) ON DELETE CASCADE,
+      at_ms INTEGER NOT NULL,
+      source TEXT NOT NULL CHECK (source IN ('camera', 'officer')),
+      note TEXT,
+      created_by TEXT,
+      created_at TEXT NOT NULL
+    );
+    CREATE INDEX markers_clip ON markers(clip_id, at_ms);
+    CREATE UNIQUE INDEX markers_camera ON markers(clip_id, at_ms) WHERE source = 'camera';`],
+  ['cases-1', `
+    CREATE TABLE case_clips (
+      case_number TEXT NOT NULL,
+      clip_id TEXT NOT NULL REFERENCES clips(clip_id) ON DELETE CASCADE,
+      added_by TEXT NOT NULL,
+      added_at TEXT NOT NULL,
+      PRIMARY KEY (case_number, clip_id)
+    );
+    CREATE INDEX case_clips_clip ON case_clips(clip_id);`],
 ];
 
 /** Migrations of tables that did not exist before the port (an existing store gets them on its first open since). */

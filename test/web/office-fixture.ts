@@ -11,7 +11,7 @@ import { AccessLog } from '../../central-store/access-log.js';
 import { SqliteIndex } from '../../central-store/index/sqlite.js';
 import { createApi } from '../../central-store/api.js';
 import { insertClip } from '../../central-store/clips-index.js';
-import { addCameraMarkers } from '../../central-store/markers.js';
+import { addCameraMarkers } from '../../central-store/index/tables/markers.js';
 import { hashFile } from '../../central-store/ingest-assembly.js';
 import { Operations } from '../../central-store/operations.js';
 import { DEADLINE_DEFAULTS } from '../../central-store/deadlines.js';
@@ -91,7 +91,7 @@ export async function startOffice(opts: { redaction?: boolean } = {}): Promise<O
   const video = await addVideoClip(f, { epoch: e, startedAt: T0 + 9 * 3600_000, deviceId: 'cam-7', purpose: 'crime-prevention', ts: h264Ts(6, 'cam-7', true), seconds: 6, header });
   const otherVideo = await addVideoClip(f, { epoch: e, startedAt: T0 + 10 * 3600_000, deviceId: 'cam-8', purpose: 'staff-safety', ts: h264Ts(4, 'cam-8'), seconds: 4 });
   // The guard's short press 1.5 s into the clip, as ingest stores it from the signed clip (test/store/evidence-search.test.ts).
-  addCameraMarkers(f.db, video, [T0 + 9 * 3600_000 + 1500]);
+  await SqliteIndex.for(f.db).tx((u) => addCameraMarkers(u, video, [T0 + 9 * 3600_000 + 1500]));
   // 1.2 s (30 frames) of sample photo 1 panned: the detector costs ~100 ms a frame, so keep it short.
   const faces = opts.redaction ? await addVideoClip(f, { epoch: e, startedAt: T0 + 11 * 3600_000, deviceId: 'cam-9', purpose: 'crime-prevention', ts: await testVideo([1], 1.2), seconds: 1.2 }) : undefined;
   const bulk: string[] = [];
