@@ -9,6 +9,7 @@ import { issueText } from '../shared/config.js';
 import type { AccessLog } from './access-log.js';
 import type { Db } from './db.js';
 import type { Index, Unit } from './index/port.js';
+import { deleteEndedSessions } from './index/tables/sessions.js';
 import { reviewReport } from './review.js';
 import type { RecordKind } from './record-census.js';
 import { INCIDENT_KINDS, fleet, incidents, type IncidentKind } from './clips-index.js';
@@ -355,7 +356,8 @@ export class Operations {
       const counts = await (await this.o.evidence()).purgeRecords();
       const removed = await this.o.users.removeDisabled(new Date(this.now() - (this.o.disabledUserDays ?? 30) * 86_400_000).toISOString());
       for (const u of removed) await this.write(actor, 'user-remove', JSON.stringify({ username: u }), 'ok', `disabled for more than ${this.o.disabledUserDays ?? 30} days`);
-      const out = { ...counts, disabledUsers: removed.length };
+      const endedSessions = await this.index.tx((u) => deleteEndedSessions(u, this.now()));
+      const out = { ...counts, disabledUsers: removed.length, endedSessions };
       await this.write(actor, 'records-purge', JSON.stringify(out), 'ok');
       return out;
     }, 'self');

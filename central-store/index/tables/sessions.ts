@@ -40,6 +40,10 @@ export async function deleteSession(u: Unit, tokenHash: string): Promise<void> {
 export async function deleteExpiredSessions(u: Unit, kind: SessionKind, now: number, idleBefore: number): Promise<number> {
   return (await u.run('DELETE FROM sessions WHERE kind = ? AND (expires_at <= ? OR last_seen_at <= ?)', [kind, now, idleBefore])).changes;
 }
+/** Remove every session past its absolute end (the record deadlines job; idle ones go when the next session is made). */
+export async function deleteEndedSessions(u: Unit, now: number): Promise<number> {
+  return (await u.run('DELETE FROM sessions WHERE expires_at <= ?', [now])).changes;
+}
 export async function countSessions(u: Unit, kind: SessionKind): Promise<number> {
   return Number((await u.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM sessions WHERE kind = ?', [kind]))!.n);
 }
