@@ -157,9 +157,9 @@ CREATE TABLE users (
 ];
 
 /** Migrations of tables that did not exist before the port (an existing store gets them on its first open since). */
-export const NEW_WITH_PORT = ['sessions-1'];
+export const NEW_WITH_PORT = ['sessions-1', 'dock-heartbeats-1'];
 /** The schema objects those create. */
-export const NEW_WITH_PORT_OBJECTS = ['sessions', 'sessions_kind_created'];
+export const NEW_WITH_PORT_OBJECTS = ['sessions', 'sessions_kind_created', 'dock_heartbeats'];
 
 /** Apply the legacy migrations the way db.ts migrate() did (each once, in a transaction, recorded by name). */
 export function buildLegacy(db: Db): void {
