@@ -69,6 +69,9 @@ export class DockAgent {
   private readonly stopCtrl = new AbortController();
   private readonly backoff: { initialMs: number; maxMs: number };
   private unsubs: (() => void)[] = [];
+  /** Wipe certificates being forwarded, and the last ones central answered for (not sent again). */
+  private readonly certsInFlight = new Map<string, { deviceId: string; p: Promise<boolean> }>();
+  private readonly certsDelivered = new Set<string>();
   private uploadSlots: number;
   private slotWaiters: (() => void)[] = [];
 
@@ -314,12 +317,45 @@ export class DockAgent {
     this.d.journal.markSpoolRemoved(clipId);
   }
 
-  private forwardCert(clipId: string, deviceId: string, cert: SignedDocument): void {
-    this.track(this.d.uploader.forwardWipeCert(deviceId, clipId, cert).then(() => {
+  /** Resolves true once central answered for the certificate; `journaled`: its clip has a journal row. */
+  private forwardCert(clipId: string, deviceId: string, cert: SignedDocument, journaled = true): Promise<boolean> {
+    const p: Promise<boolean> = this.track(this.d.uploader.forwardWipeCert(deviceId, clipId, cert).then(() => {
       // Stored, or refused for good (central logged an incident and the uploader the reason): done either way.
-      this.d.journal.markCertForwarded(clipId);
+      if (journaled) this.d.journal.markCertForwarded(clipId);
+      this.certsDelivered.add(clipId);
+      if (this.certsDelivered.size > 4096) this.certsDelivered.delete(this.certsDelivered.values().next().value!);
       this.emit({ type: 'cert-forwarded', clipId, deviceId });
-    }, (err) => this.log.warn({ err: String(err), clipId }, 'wipe certificate not forwarded yet')));
+      return true;
+    }, (err) => {
+      this.log.warn({ err: String(err), clipId }, 'wipe certificate not forwarded yet');
+      return false;
+    }).finally(() => { if (this.certsInFlight.get(clipId)?.p === p) this.certsInFlight.delete(clipId); }));
+    this.certsInFlight.set(clipId, { deviceId, p });
+    return p;
+  }
+
+  /**
+   * The camera keeps each wipe certificate until central's device-log receipt covers the wipe (it then
+   * drops it). A dock that never saw the WIPE answered (killed, line cut, the camera moved on to this
+   * dock) would otherwise let it go undelivered: every certificate the camera still keeps is taken to
+   * central, and the log is forwarded only once central answered for all of them (`done`).
+   */
+  private async deliverKeptCerts(session: CameraSession): Promise<{ done: Promise<boolean> }> {
+    const kept = session.keptWipeCertificates ? await session.keptWipeCertificates() : [];
+    // This camera's certificates already on their way (this docking's own wipes among them).
+    const waits = [...this.certsInFlight.values()].filter((f) => f.deviceId === session.deviceId).map((f) => f.p);
+    for (const cert of kept) {
+      let body: Partial<WipeCertificateBody> | null = null;
+      try { body = JSON.parse(cert.body) as Partial<WipeCertificateBody>; } catch { /* named below */ }
+      if (body?.kind !== 'wipe-certificate' || body.deviceId !== session.deviceId || typeof body.clipId !== 'string') {
+        this.log.warn({ deviceId: session.deviceId }, 'camera kept a document that is not its wipe certificate; not forwarded');
+        continue;
+      }
+      // In flight, delivered, or in the journal (forwarded from there, also after a restart).
+      if (this.certsInFlight.has(body.clipId) || this.certsDelivered.has(body.clipId) || this.d.journal.get(body.clipId)) continue;
+      waits.push(this.forwardCert(body.clipId, session.deviceId, cert, false));
+    }
+    return { done: Promise.all(waits).then((r) => r.every(Boolean)) };
   }
 
   private async collectLog(session: CameraSession): Promise<void> {
@@ -328,6 +364,8 @@ export class DockAgent {
     const { entries, head, prunedThrough } = await session.fetchSignedLog(this.d.journal.logSeq(id), this.d.journal.logReceipt(id));
     this.d.journal.seen(id);
     if (typeof prunedThrough === 'number') this.d.journal.cameraPruned(id, prunedThrough);
+    // After GET_LOG: the receipt it carried let the camera drop what central already holds.
+    const certs = await this.deliverKeptCerts(session);
     if (!entries.length) return;
     if (!head) throw new Error(`device log of ${id}: the camera sent no signed head`);
     const keep = (receipt: SignedDocument) => {
@@ -337,7 +375,10 @@ export class DockAgent {
         this.d.journal.setLogReceipt(id, b.seq, receipt);
       } catch (err) { this.log.warn({ deviceId: id, err: String(err) }, 'device-log receipt refused'); }
     };
-    this.track(this.d.uploader.forwardDeviceLog(id, entries, head, keep).then((seq) => {
+    this.track(certs.done.then((ok) => {
+      if (!ok) throw new Error('a wipe certificate is not at central yet; the log goes at the next docking');
+      return this.d.uploader.forwardDeviceLog(id, entries, head, keep);
+    }).then((seq) => {
       this.d.journal.setLogSeq(session.deviceId, seq);
       this.emit({ type: 'log-forwarded', deviceId: session.deviceId, seq });
     }, (err) => this.log.warn({ err: String(err) }, 'device log not forwarded yet')));

@@ -29,6 +29,8 @@ export interface CameraSession {
   setClock(epochMs: number, force?: { reason: string }): Promise<void>;
   /** Hand the camera upcoming evidence-key epochs (SignedDocument of EvidenceEpochBody). */
   installEpochs(epochs: SignedDocument[]): Promise<void>;
+  /** The wipe certificates the camera still keeps (WIPE_CERTS; [] from a camera without it). */
+  keptWipeCertificates?(): Promise<SignedDocument[]>;
   /** Hand the camera the newest CA-signed revocation list (it keeps it only if newer than its own). */
   installRevocationList?(list: SignedDocument): Promise<{ installed: boolean; number: number }>;
   close(): Promise<void>;

@@ -124,6 +124,8 @@ export function startDockLink(opts: DockLinkOptions): { close(): void; peer(): P
         return clips.hashRange(p);
       case MsgType.WIPE:
         return clips.wipe(p);
+      case MsgType.WIPE_CERTS:
+        return clips.wipeCerts();
       case MsgType.GET_LOG:
         return getLog(p);
       case MsgType.SET_CLOCK:

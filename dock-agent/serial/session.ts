@@ -5,7 +5,7 @@ import type { ClipSummary, DeviceLogEntry, SignedDocument } from '../../shared/e
 import type { RevocationSet } from '../../shared/pki/revocation.js';
 import { CameraNotTrusted, linkIdentity, startRequester } from '../../shared/wire/handshake.js';
 import { FrameLink, RequestTimeoutError, RpcClient, type RpcStats } from '../../shared/wire/link.js';
-import { MsgType, decodeJson, encodeJson, type HelloResponse } from '../../shared/wire/messages.js';
+import { ErrorCode, MsgType, WireError, decodeJson, encodeJson, type HelloResponse } from '../../shared/wire/messages.js';
 import { pullToFile } from '../../shared/wire/transfer.js';
 import type { CameraSession } from '../types.js';
 
@@ -54,6 +54,7 @@ export interface SerialCameraSession extends CameraSession {
   /** The authenticated request channel, for messages beyond CameraSession (firmware staging). */
   readonly rpc: RpcClient;
   installRevocationList(list: SignedDocument): Promise<{ installed: boolean; number: number }>;
+  keptWipeCertificates(): Promise<SignedDocument[]>;
 }
 
 export async function openCameraSession(opts: SessionOptions): Promise<SerialCameraSession> {
@@ -172,6 +173,17 @@ export async function openCameraSession(opts: SessionOptions): Promise<SerialCam
     },
     async installEpochs(epochs: SignedDocument[]): Promise<void> {
       await call(MsgType.INSTALL_EPOCHS, { epochs }, 'INSTALL_EPOCHS response');
+    },
+    async keptWipeCertificates(): Promise<SignedDocument[]> {
+      let r: { certificates?: unknown };
+      try {
+        r = await call<{ certificates?: unknown }>(MsgType.WIPE_CERTS, {}, 'WIPE_CERTS response');
+      } catch (err) {
+        if (err instanceof WireError && err.code === ErrorCode.UNSUPPORTED) return []; // older firmware
+        throw err;
+      }
+      if (!Array.isArray(r.certificates)) throw new Error('WIPE_CERTS response: certificates is not an array');
+      return r.certificates.filter((c): c is SignedDocument => typeof (c as SignedDocument | null)?.body === 'string' && typeof (c as SignedDocument).sig === 'string');
     },
     async installRevocationList(list: SignedDocument): Promise<{ installed: boolean; number: number }> {
       return call(MsgType.INSTALL_CRL, { list }, 'INSTALL_CRL response');

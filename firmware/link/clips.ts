@@ -9,6 +9,9 @@ import { bad, json, str, uint } from './fields.js';
 /** How long a LIST_CLIPS answer waits for marker walks of clips not walked before. */
 const LIST_PROOF_MS = 700;
 
+/** Certificates in one WIPE_CERTS answer (~1 KB each); the rest follow at later dockings as these are dropped. */
+export const MAX_CERTS_PER_ANSWER = 64;
+
 export function clipServer(vault: CameraVault, event: (type: string, data: Record<string, unknown>) => void) {
   // Closed clips never change, so READs look them up in the last listing instead of asking the
   // vault (which may hash or scan) on every chunk; a miss refreshes the listing once.
@@ -76,6 +79,12 @@ export function clipServer(vault: CameraVault, event: (type: string, data: Recor
       const h = createHash('sha256');
       for (let off = 0; off < length; off += MAX_PAYLOAD) h.update(await vault.readChunk(clip.clipId, off, Math.min(MAX_PAYLOAD, length - off)));
       return encodeJson({ sha256: h.digest('hex') });
+    },
+
+    /** WIPE_CERTS: the wipe certificates the vault keeps, for any authenticated dock to deliver. */
+    wipeCerts(): Buffer {
+      if (!vault.wipeCertificatesKept) throw new WireError(ErrorCode.UNSUPPORTED, 'this camera keeps no wipe certificates');
+      return encodeJson({ certificates: vault.wipeCertificatesKept(MAX_CERTS_PER_ANSWER) });
     },
 
     async wipe(p: Buffer): Promise<Buffer> {

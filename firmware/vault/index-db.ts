@@ -98,6 +98,11 @@ export class IndexDb {
     return this.db.prepare('SELECT receipt_sha256, cert_json, log_seq FROM wipe_certs WHERE clip_id = ?').get(clipId) as { receipt_sha256: string; cert_json: string; log_seq: number | null } | undefined;
   }
 
+  /** The kept certificates, oldest first. */
+  keptCerts(max: number): string[] {
+    return (this.db.prepare('SELECT cert_json FROM wipe_certs ORDER BY rowid LIMIT ?').all(max) as { cert_json: string }[]).map((r) => r.cert_json);
+  }
+
   keptCertCount(): number {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM wipe_certs').get() as { n: number }).n;
   }

@@ -224,6 +224,15 @@ export class Vault implements CameraVault {
   }
 
   /**
+   * The certificates still kept, for any dock to take to central (WIPE_CERTS): a dock that did not
+   * see a wipe answered (it died, or the camera moved on) would otherwise never deliver it.
+   */
+  wipeCertificatesKept(max: number): SignedDocument[] {
+    this.dropTakenCerts();
+    return this.index.keptCerts(max).map((j) => JSON.parse(j) as SignedDocument);
+  }
+
+  /**
    * A kept certificate is dropped once central's signed receipt for this camera's device log covers the
    * wipe's log entry (the dock relays it with GET_LOG, docs/device-log.md "Pruning"): the dock had
    * taken the certificate before it fetched that log. At most MAX_KEPT_CERTS are kept whatever happens.

@@ -13,6 +13,7 @@ export const MsgType = {
   SET_CLOCK: 0x15,
   INSTALL_EPOCHS: 0x16,
   INSTALL_CRL: 0x17,
+  WIPE_CERTS: 0x18,
   BYE: 0x1f,
 } as const;
 export type MsgTypeName = keyof typeof MsgType;
