@@ -162,8 +162,13 @@ async function one(name: string, ts: Buffer, pool: DetectPool) {
 
 const pool = await DetectPool.open({ minScore: 0.3 });
 try {
+  // V8 compiles the hot wasm kernels to optimised code in the background during the first few dozen
+  // detections of each thread (≈ 0.5 CPU s per thread beyond the detections themselves, once per store
+  // process): done here, reported apart, so the per-minute figures are the steady state of a store that
+  // has detected before.
+  const warm = await timed(() => Promise.all(Array.from({ length: 60 * pool.threads }, () => pool.detect(Buffer.alloc(DETECT_SIZE * DETECT_SIZE * 3, 100), DETECT_SIZE, DETECT_SIZE))));
   const group = await testVideo([1, 2, 3, 4, 5, 6], 1.68);
   const small = await testVideo([1, 5], 2, { small: true });
-  const results = { threads: pool.threads, detectEvery: EVERY, group: await one('group', group, pool), small: await one('small', small, pool) };
+  const results = { threads: pool.threads, detectEvery: EVERY, warmUp: { detections: 60 * pool.threads, cpuSeconds: +warm.cpu.toFixed(2) }, group: await one('group', group, pool), small: await one('small', small, pool) };
   process.stdout.write(`${JSON.stringify(results)}\n`);
 } finally { await pool.close(); }
