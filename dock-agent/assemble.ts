@@ -95,7 +95,7 @@ export function assembleDock(config: DockConfig, o: DockHardware & { log: Logger
       const line = await o.serial.open(dev.ttyPath, config.serial.baudRate);
       try {
         const session = await openCameraSession({
-          line, identity, caCertPem, revocation: () => revocation.current(),
+          line, identity, caCertPem, revocation: () => revocation.current(), chunkBytes: config.serial.readBytes, window: config.serial.window,
           onEvent: (type, data) => log.warn({ type, tty: dev.ttyPath, ...data }, 'camera not trusted'),
         });
         const close = session.close.bind(session);

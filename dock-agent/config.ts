@@ -39,7 +39,15 @@ export const DockConfigSchema = z.object({
   usb: z.object({ vendorId: z.number().int().min(0).max(0xffff), productId: z.number().int().min(0).max(0xffff) }).strict(),
   /** The dock's own identity for mutual authentication with cameras, and the org CA. */
   auth: z.object({ certPath: z.string().min(1), keyPath: z.string().min(1), caCertPath: z.string().min(1) }).strict(),
-  serial: z.object({ baudRate: z.number().int().positive().default(115200) }).strict().default({ baudRate: 115200 }),
+  /**
+   * The camera line. readBytes / window: the size of the pull's READs and how many are in flight (the pull
+   * halves the size on a noisy line). 256 KiB x 4 beat 64 KiB x 8 end to end over a pty (bench e2e-offload).
+   */
+  serial: z.object({
+    baudRate: z.number().int().positive().default(115200),
+    readBytes: z.number().int().min(512).max(1024 * 1024).default(256 * 1024),
+    window: z.number().int().min(1).max(32).default(4),
+  }).strict().default({ baudRate: 115200, readBytes: 256 * 1024, window: 4 }),
   /** Firmware drop folder (bundles staged to docked cameras after offload) and the trust store's trust/firmware/ keys. */
   firmware: z.object({ dropDir: z.string().min(1), keysDir: z.string().min(1) }).strict().optional(),
   /** Deadlines (docs/data-inventory.md): a camera not docked for deviceDays loses its journal rows (log position, certificate). */

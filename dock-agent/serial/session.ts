@@ -93,7 +93,9 @@ export async function openCameraSession(opts: SessionOptions): Promise<SerialCam
   };
 
   // One READ size for the whole session, adapted by every pull (shared/wire/transfer.ts).
-  const adapt = { chunk: opts.chunkBytes ?? 64 * 1024 };
+  // It starts at 64 KiB (or chunkBytes if smaller) and grows to chunkBytes on a clean line: a first READ of
+  // 256 KiB on a noisy line would only time out.
+  const adapt = { chunk: Math.min(opts.chunkBytes ?? 64 * 1024, 64 * 1024) };
   const call = async <T extends object>(type: number, body: unknown, what: string): Promise<T> =>
     decodeJson<T>(await rpc.request(type, encodeJson(body)), what);
 

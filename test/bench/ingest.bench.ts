@@ -14,6 +14,7 @@ import { createLogger } from '../../shared/log.js';
 import { mqttTlsOptions } from '../../shared/mqtt/connect.js';
 import { MB, arg, child, cpuMeter, pool, r2, startBenchMosquitto, writeClip } from './mqtt-bench-lib.js';
 import { dockAuthFor } from '../helpers/pki.js';
+import { cpuByRole } from './proc-cpu.js';
 
 const docks = arg('docks', 50);
 const perDock = arg('per-dock-mb', 4) * MB;
@@ -33,6 +34,7 @@ try {
   const sink = await child(['sink', mosq.url, 'bench/raw/#', String(total + docks * frames * 44)]);
   const pubs = await Promise.all(clips.map(() => mqtt.connectAsync(mosq.url, { protocolVersion: 4, clean: true, ...mqttTlsOptions(mosq.endpoint('bench-raw').tls) })));
   const cpu = cpuMeter();
+  let procs = cpuByRole();
   let t0 = performance.now();
   await Promise.all(clips.map(async (c, d) => {
     const fh = await open(c.file, 'r');
@@ -46,6 +48,7 @@ try {
   await sink.waitDone;
   const brokerOnly = total / MB / ((performance.now() - t0) / 1000);
   const brokerOnlyCpu = cpu();
+  const brokerOnlyProcs = procs.stop();
   await Promise.all(pubs.map((p) => p.endAsync()));
 
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -56,10 +59,14 @@ try {
   const ups = clips.map((_, d) => new Uploader({ ...dockAuthFor(`dock-${d}`), mqtt: mosq.endpoint(`dock-${d}`), dockId: `dock-${d}`, centralPublicKey: publicKey, chunkSize, inflight, log }));
   await Promise.all(ups.map((u) => u.ready()));
   cpu();
+  procs = cpuByRole();
   t0 = performance.now();
   await Promise.all(clips.map((c, d) => ups[d].upload(c.clip, c.file)));
   const ingest = total / MB / ((performance.now() - t0) / 1000);
   const ingestCpu = cpu();
+  const ingestProcs = procs.stop();
+  // Core-seconds per 200 MB of each process of a phase (bench = the publishers / the docks' uploaders).
+  const per200 = (p: Record<string, number>) => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, r2((v * 200 * MB) / total)]));
   await Promise.all(ups.map((u) => u.close()));
   await Promise.all(centrals.map((c) => { c.proc.stdin!.end(); return new Promise((r) => c.proc.once('exit', r)); }));
 
@@ -70,6 +77,11 @@ try {
     cpuCoreS: { brokerOnly: brokerOnlyCpu, ingest: ingestCpu }, cpuBoundRatio: r2(brokerOnlyCpu / ingestCpu),
     // The receiving process's own CPU for the same bytes: the counting sink vs the central ingest worker(s).
     processCpuS: { sink: sink.cpuS(), central: r2(centrals.reduce((t, c) => t + c.cpuS(), 0)) }, target: { ratio: 0.8 }, meets: ingest / brokerOnly >= 0.8,
+    // Per process (from /proc, not machine-wide): the receiver's core-seconds per 200 MB, central ingest vs the
+    // broker-only sink, and the whole phase (publishers/uploaders + mosquitto + receiver) on each side.
+    centralCoreSecPer200MB: per200(ingestProcs).central ?? null, sinkCoreSecPer200MB: per200(brokerOnlyProcs).sink ?? null,
+    coreSecPer200MBByProcess: { brokerOnly: per200(brokerOnlyProcs), ingest: per200(ingestProcs) },
+    phaseCoreSecPer200MB: { brokerOnly: r2(Object.values(per200(brokerOnlyProcs)).reduce((a, b) => a + b, 0)), ingest: r2(Object.values(per200(ingestProcs)).reduce((a, b) => a + b, 0)) },
   }) + '\n');
 } finally {
   await mosq.stop();

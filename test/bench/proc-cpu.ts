@@ -7,6 +7,9 @@ const TICK = 100; // USER_HZ on Linux
 interface Proc { pid: number; ppid: number; cpuSec: number; role: string }
 
 function roleOf(cmd: string): string {
+  // test/bench/mqtt-bench-child.ts ROLE ...: the sink or the central worker of the MQTT benches.
+  const child = /mqtt-bench-child\.ts (\w+)/.exec(cmd);
+  if (child) return child[1]!;
   if (cmd.includes('dock-process')) return 'dock';
   if (cmd.includes('central-process')) return 'central';
   if (cmd.includes('camera') || cmd.includes('firmware')) return 'camera';

@@ -15,6 +15,7 @@ test('defaults: 256 KiB chunks, 8 bays, back-off', (t) => {
   t.is(c.chunkSize, 262144);
   t.is(c.bays, 8);
   t.deepEqual(c.backoff, { initialMs: 500, maxMs: 60000 });
+  t.deepEqual(c.serial, { baudRate: 115200, readBytes: 262144, window: 4 });
 });
 
 test('errors name the field', (t) => {
@@ -24,6 +25,7 @@ test('errors name the field', (t) => {
   t.throws(() => parseDockConfig({ ...good, mqttTls: { serverName: '' } }), { message: /^config\.mqttTls\.serverName:/ });
   t.throws(() => parseDockConfig({ ...good, mqttTls: { username: 'x' } }), { message: /^config\.mqttTls:.*username/ });
   t.throws(() => parseDockConfig({ ...good, chunkSize: 100 }), { message: /^config\.chunkSize:/ });
+  t.throws(() => parseDockConfig({ ...good, serial: { readBytes: 2 * 1024 * 1024 } }), { message: /^config\.serial\.readBytes:/ });
   t.throws(() => parseDockConfig({ ...good, dockId: 'a/b' }), { message: /^config\.dockId:/ });
   t.throws(() => parseDockConfig({ ...good, usb: { vendorId: 1 } }), { message: /^config\.usb\.productId:/ });
   t.throws(() => loadDockConfig('/nonexistent/dock.json'), { message: /^config: cannot read/, instanceOf: ConfigError });
