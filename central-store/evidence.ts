@@ -20,7 +20,7 @@ import { exportPackage, purgeExports, removePackage, writePackage, type ExportIt
 import { getHold, getHoldWrap, holdHistory, liftHold, migrateHolds, placeHold, purgeHoldEvents, type Hold, type HoldEvent } from './holds.js';
 import { purgeCameraCerts, purgeDeviceLog, purgeIncidents, purgeWipeCerts } from './clips-index.js';
 import { DeadlinesSchema, daysAgo, hoursAgo, monthsAgo, type Deadlines } from './deadlines.js';
-import { migratePlans, purgeExpiredPlans } from './redaction/plans.js';
+import { purgeExpiredPlans } from './index/tables/redaction-plans.js';
 import { KeyStore } from './keys.js';
 import { IN_CASE, addToCase, casesOf, removeFromCase, type CaseEntry } from './index/tables/cases.js';
 import { HAS_MARKER, addOfficerMarker, markersOf, type Marker } from './index/tables/markers.js';
@@ -359,7 +359,7 @@ export class EvidenceStore {
       deletionReceipts: r.deletionReceipts, keyDestructions: r.keyDestructions,
       destroyedKeyRecords: this.keys.purgeDestroyed(monthsAgo(now, d.keyDestructionMonths)),
       // The redaction service's plans carry their own delete_after (PLAN_RETENTION_DAYS); this job enforces it.
-      redactionPlans: (migratePlans(this.db), purgeExpiredPlans(this.db, now)),
+      redactionPlans: await this.index.tx((u) => purgeExpiredPlans(u, now)),
     };
     if (Object.values(out).some((n) => n > 0)) this.log.info({ purged: out }, 'record deadlines run');
     return out;

@@ -41,9 +41,9 @@ export interface EvidenceApi {
 export interface RedactionApi {
   start(clipIds: string[], o: { subject: string; by: string }): Promise<unknown>;
   show(caseId: string): unknown;
-  edit(caseId: string, e: RedactEdit, by: string): unknown;
+  edit(caseId: string, e: RedactEdit, by: string, u?: Unit): unknown;
   preview(caseId: string, clipId: string): Promise<Readable>;
-  approve(caseId: string, by: string): unknown;
+  approve(caseId: string, by: string, u?: Unit): unknown;
   package(caseId: string, o: { by: string; outPath: string }): Promise<ExportResult>;
 }
 

@@ -317,7 +317,7 @@ export class Operations {
   async redactEdit(actor: string, caseId: unknown, body: unknown) {
     const crit = { caseId, ...S.pick(body, ['clipId', 'keep', 'unkeep', 'addBoxes', 'removeBoxes', 'addMutes', 'clearMutes', 'muteAll', 'reason']) };
     const r = await this.redaction().catch((err) => this.run(actor, 'redact-edit', crit, () => { throw err; }));
-    return this.run(actor, 'redact-edit', crit, () => r.edit(parse(S.CaseIdSchema, caseId), parse(S.RedactEditSchema, body), actor), 'tx');
+    return this.run(actor, 'redact-edit', crit, (u) => r.edit(parse(S.CaseIdSchema, caseId), parse(S.RedactEditSchema, body), actor, u), 'tx');
   }
   async redactPreview(actor: string, caseId: unknown, clipId: unknown): Promise<Readable> {
     const crit = { caseId, clipId };
@@ -326,7 +326,7 @@ export class Operations {
   }
   async redactApprove(actor: string, caseId: unknown) {
     const r = await this.redaction().catch((err) => this.run(actor, 'redact-approve', { caseId }, () => { throw err; }));
-    return this.run(actor, 'redact-approve', { caseId }, () => r.approve(parse(S.CaseIdSchema, caseId), actor), 'tx');
+    return this.run(actor, 'redact-approve', { caseId }, (u) => r.approve(parse(S.CaseIdSchema, caseId), actor, u), 'tx');
   }
   /** Render the approved copies into the DSAR package (the rendered video exists only inside it). */
   async redactPackage(actor: string, caseId: unknown, outPath: string) {

@@ -7,7 +7,7 @@ import type { StoreConfig } from './config.js';
 import type { Db } from './db.js';
 import { daysAgo, hoursAgo, monthsAgo } from './deadlines.js';
 import { parseRetention } from './retention.js';
-import { PLAN_RETENTION_DAYS } from './redaction/plans.js';
+import { PLAN_RETENTION_DAYS } from './index/tables/redaction-plans.js';
 
 export interface RecordKind { kind: string; place: string; count: number; oldest: string | null; deadline: string; overdue: number }
 

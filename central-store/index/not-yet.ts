@@ -5,7 +5,6 @@
 // checks this list against the tables a store really creates).
 export const NOT_ON_PORT: readonly string[] = [
   'evidence_keys',
-  'redaction_plans',
   'deletion_receipts',
   'key_destructions',
 ];

@@ -2,12 +2,11 @@
 // edit the plan, preview it, approve it, and render the approved copies into the DSAR package. The
 // operations layer (operations.ts) checks permissions and logs every step; this is the work itself.
 import { Readable } from 'node:stream';
-import type { Db } from '../db.js';
-import type { Index } from '../index/port.js';
+import type { Index, Unit } from '../index/port.js';
 import { analyseClip, type OpenClip } from './analyse.js';
 import type { DetectPool } from './detect-pool.js';
 import { checkPlan, type Plan } from './plan.js';
-import { approveCase, getCase, insertCase, migratePlans, newCaseId, updatePlan, type StoredPlan } from './plans.js';
+import { approveCase, getCase, insertCase, newCaseId, updatePlan, type StoredPlan } from '../index/tables/redaction-plans.js';
 import { renderRedacted, type RenderResult } from './render.js';
 
 export interface RedactedCopy {
@@ -49,13 +48,14 @@ export function caseView(rows: StoredPlan[]) {
 export type CaseView = NonNullable<ReturnType<typeof caseView>>;
 
 export class RedactionService {
-  constructor(private readonly o: { db: Db; index?: Index; evidence: () => Promise<RedactionEvidence>; pool: () => Promise<DetectPool>; now?: () => number; detectEvery?: number }) {
-    migratePlans(o.db);
-  }
+  /** The index must have MIGRATIONS applied (openIndex does it). */
+  constructor(private readonly o: { index: Index; evidence: () => Promise<RedactionEvidence>; pool: () => Promise<DetectPool>; now?: () => number; detectEvery?: number }) {}
   private now(): number { return (this.o.now ?? Date.now)(); }
+  /** In the caller's unit (its change commits with the caller's log entry), or a unit of its own. */
+  private within<T>(u: Unit | undefined, fn: (u: Unit) => Promise<T>): Promise<T> { return u ? fn(u) : this.o.index.tx(fn); }
 
-  private must(caseId: string): StoredPlan[] {
-    const rows = getCase(this.o.db, caseId);
+  private async must(caseId: string, u?: Unit): Promise<StoredPlan[]> {
+    const rows = await this.within(u, (q) => getCase(q, caseId));
     if (!rows.length) throw err('not-found', `redaction case ${caseId} not found`);
     return rows;
   }
@@ -73,16 +73,17 @@ export class RedactionService {
         track: a.track, tracks: a.tracks, keep: [], boxes: [], mutes: [], muteAll: false, reason: '',
       }));
     }
-    return caseView(insertCase(this.o.db, newCaseId(), o.subject, plans, o.by, this.now()))!;
+    return caseView(await this.o.index.tx((u) => insertCase(u, newCaseId(), o.subject, plans, o.by, this.now())))!;
   }
 
-  show(caseId: string): CaseView { return caseView(this.must(caseId))!; }
+  async show(caseId: string, u?: Unit): Promise<CaseView> { return caseView(await this.must(caseId, u))!; }
 
   /** The full stored plans of a case (for export of the record, and tests). */
-  plans(caseId: string): StoredPlan[] { return this.must(caseId); }
+  plans(caseId: string): Promise<StoredPlan[]> { return this.must(caseId); }
 
-  edit(caseId: string, e: PlanEdit, by: string): CaseView {
-    const row = this.must(caseId).find((r) => r.clipId === e.clipId);
+  async edit(caseId: string, e: PlanEdit, by: string, u?: Unit): Promise<CaseView> {
+    return this.within(u, async (q) => {
+    const row = (await this.must(caseId, q)).find((r) => r.clipId === e.clipId);
     if (!row) throw err('not-found', `redaction case ${caseId} has no clip ${e.clipId}`);
     const p = structuredClone(row.plan);
     const ids = new Set(p.tracks.map((t) => t.id));
@@ -96,29 +97,32 @@ export class RedactionService {
     p.mutes.push(...(e.addMutes ?? []));
     if (e.muteAll !== undefined) p.muteAll = e.muteAll;
     if (e.reason !== undefined) p.reason = e.reason;
-    updatePlan(this.o.db, caseId, p, by, this.now());
-    return this.show(caseId);
+    await updatePlan(q, caseId, p, by, this.now());
+    return this.show(caseId, q);
+    });
   }
 
   /** The redacted copy of one clip as it would be rendered now (MPEG-TS stream; nothing is stored). */
   async preview(caseId: string, clipId: string): Promise<Readable> {
-    const row = this.must(caseId).find((r) => r.clipId === clipId);
+    const row = (await this.must(caseId)).find((r) => r.clipId === clipId);
     if (!row) throw err('not-found', `redaction case ${caseId} has no clip ${clipId}`);
     const ev = await this.o.evidence();
     return Readable.from(renderRedacted(() => ev.openPlaintext(clipId), row.plan));
   }
 
   /** Approve every plan of the case; each needs a reason. */
-  approve(caseId: string, by: string): CaseView {
-    const rows = this.must(caseId);
-    const noReason = rows.find((r) => !r.plan.reason.trim());
-    if (noReason) throw err('bad-input', `reason: the plan for clip ${noReason.clipId} has no reason (redact reason ${caseId} ${noReason.clipId} --reason TEXT)`);
-    return caseView(approveCase(this.o.db, caseId, by, this.now()))!;
+  approve(caseId: string, by: string, u?: Unit): Promise<CaseView> {
+    return this.within(u, async (q) => {
+      const rows = await this.must(caseId, q);
+      const noReason = rows.find((r) => !r.plan.reason.trim());
+      if (noReason) throw err('bad-input', `reason: the plan for clip ${noReason.clipId} has no reason (redact reason ${caseId} ${noReason.clipId} --reason TEXT)`);
+      return caseView(await approveCase(q, caseId, by, this.now()))!;
+    });
   }
 
   /** Render the approved copies into a subject access package. Refused unless every plan is approved. */
   async package(caseId: string, o: { by: string; outPath: string }) {
-    const rows = this.must(caseId);
+    const rows = await this.must(caseId);
     const open = rows.find((r) => r.state !== 'approved');
     if (open) throw err('conflict', `redaction case ${caseId}: the plan for clip ${open.clipId} is not approved`);
     const ev = await this.o.evidence();

@@ -7,6 +7,7 @@ import type { Index, Migration } from '../../central-store/index/port.js';
 import { accessLogContract } from './contract/access-log.js';
 import { usersSessionsContract } from './contract/users-sessions.js';
 import { markersCasesContract } from './contract/markers-cases.js';
+import { redactionPlansContract } from './contract/redaction-plans.js';
 import {
   deleteExportsBefore, exportPackageRow, listExports, livePackagePaths, livePackagesBefore, markPackageRemoved, recordExport, type ExportRecord,
 } from '../../central-store/index/tables/exports.js';
@@ -105,4 +106,5 @@ export function indexContract(test: TestFn, name: string, open: (t: ExecutionCon
   accessLogContract(test, name, ready, again);
   usersSessionsContract(test, name, ready, again);
   markersCasesContract(test, name, ready);
+  redactionPlansContract(test, name, ready);
 }

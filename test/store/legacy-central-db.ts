@@ -1,5 +1,5 @@
 // A central.db as the store wrote it before these tables moved behind the index port (main at 9f1e6e5):
-// the migrations the old modules (clips-index.ts, retention.ts, holds.ts, export.ts, access-log.ts, users.ts, markers.ts, cases.ts) applied, their names
+// the migrations the old modules (clips-index.ts, retention.ts, holds.ts, export.ts, access-log.ts, users.ts, markers.ts, cases.ts, redaction/plans.ts) applied, their names
 // and SQL copied verbatim, so the tests can check an existing store opens unchanged.
 import type { Db } from '../../central-store/db.js';
 
@@ -154,6 +154,25 @@ CREATE TABLE users (
       PRIMARY KEY (case_number, clip_id)
     );
     CREATE INDEX case_clips_clip ON case_clips(clip_id);`],
+  // redaction/plans.ts
+  ['redaction-plans-1', `
+CREATE TABLE redaction_plans (
+  case_id TEXT NOT NULL,
+  clip_id TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  plan_json TEXT NOT NULL,
+  plan_hash TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('proposed', 'approved')),
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_by TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  approved_by TEXT,
+  approved_at TEXT,
+  delete_after TEXT NOT NULL,
+  PRIMARY KEY (case_id, clip_id)
+);
+CREATE INDEX redaction_plans_delete_after ON redaction_plans(delete_after);`],
 ];
 
 /** Migrations of tables that did not exist before the port (an existing store gets them on its first open since). */

@@ -105,7 +105,7 @@ export async function startOffice(opts: { redaction?: boolean } = {}): Promise<O
   const census = () => recordCensus(f.db, path.join(f.dir, 'receipts.db'), { retention: { defaultDays: 14, perPurpose: { 'police-report': 30 }, staleEpochDays: 30 }, deadlines: DEADLINE_DEFAULTS, accessLogMonths: 6 }, Date.now());
   let pool: Promise<DetectPool> | undefined;
   teardowns.push(async () => (await pool)?.close());
-  const redaction = opts.redaction ? new RedactionService({ db: f.db, evidence: async () => f.store, pool: () => pool ??= DetectPool.open({ minScore: 0.3 }) }) : undefined;
+  const redaction = opts.redaction ? new RedactionService({ index: SqliteIndex.for(f.db), evidence: async () => f.store, pool: () => pool ??= DetectPool.open({ minScore: 0.3 }) }) : undefined;
   const ops = new Operations({ db: f.db, users, log, evidence: async () => f.store, census, ...(redaction ? { redaction: async () => redaction } : {}) });
   await ops.bootstrapAdmin(USERS.admin, PW);
   const roles = { [USERS.officer]: 'evidence-officer', [USERS.viewer]: 'viewer', [USERS.auditor]: 'auditor', [USERS.victim]: 'evidence-officer' };
