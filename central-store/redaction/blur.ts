@@ -1,7 +1,7 @@
 // Blur a box of a YUV 4:2:0 frame in place, on each plane: the box is reduced to a coarse grid of
 // cell means (about six cells across its shorter side, so a padded face keeps three or four) and
 // smoothly interpolated back (bilinear between cell centres). No facial detail survives, no blocky
-// edges invite guessing, and it costs two passes over the box. Working on the decoder's own planes
+// edges invite guessing, and it costs two passes over the box, each an add or two per sample. Working on the decoder's own planes
 // (not RGB) halves the samples touched and spares two colour conversions. Only samples inside the
 // box are read or written; with the box on even pixel edges (plan.ts boxesAt) the chroma samples it
 // touches belong to its own pixels only, so the rest of the picture stays bit-identical.
@@ -22,36 +22,42 @@ export function blurPlane(p: Buffer, off: number, stride: number, x0: number, y0
   if (w <= 0 || h <= 0) return;
   const cell = Math.max(2, Math.round(Math.min(w, h) / 6));
   const gw = Math.ceil(w / cell), gh = Math.ceil(h / cell);
-  const col = new Int32Array(w);
-  for (let x = 0; x < w; x++) col[x] = Math.floor(x / cell);
-  // Cell means.
+  // Cell means: each row adds its runs of `cell` samples to its grid row.
   const mean = new Float64Array(gw * gh);
   for (let y = 0; y < h; y++) {
     const row = off + (y0 + y) * stride + x0;
     const g = Math.floor(y / cell) * gw;
-    for (let x = 0; x < w; x++) mean[g + col[x]!] += p[row + x]!;
+    for (let gx = 0, x = 0; gx < gw; gx++) {
+      const end = Math.min(w, x + cell);
+      let s = 0;
+      for (; x < end; x++) s += p[row + x]!;
+      mean[g + gx] += s;
+    }
   }
   for (let gy = 0; gy < gh; gy++) {
     const rows = Math.min(h, (gy + 1) * cell) - gy * cell;
     for (let gx = 0; gx < gw; gx++) mean[gy * gw + gx]! /= rows * (Math.min(w, (gx + 1) * cell) - gx * cell);
   }
-  // Per column: the grid column left of it, the step to the one on its right, and that one's weight.
-  const x0i = new Int32Array(w), dx = new Int32Array(w), tx = new Float32Array(w);
-  for (let x = 0; x < w; x++) {
-    const f = Math.min(gw - 1, Math.max(0, (x + 0.5) / cell - 0.5));
-    const i = Math.floor(f);
-    x0i[x] = i; dx[x] = i + 1 < gw ? 1 : 0; tx[x] = f - i;
-  }
-  // Per row: the two grid rows blended first, then one blend per sample.
-  const line = new Float32Array(gw);
+  // Per row: the two grid rows around it blended into one line of cell values; then, along the row,
+  // flat before the first cell centre and after the last, and a linear ramp (one add per sample)
+  // from each centre to the next.
+  const line = new Float64Array(gw);
+  const half = cell / 2;
   for (let y = 0; y < h; y++) {
     const f = Math.min(gh - 1, Math.max(0, (y + 0.5) / cell - 0.5));
     const i = Math.floor(f), ty = f - i;
     const r0 = i * gw, r1 = Math.min(gh - 1, i + 1) * gw;
     for (let k = 0; k < gw; k++) line[k] = mean[r0 + k]! + (mean[r1 + k]! - mean[r0 + k]!) * ty;
-    for (let x = 0, o = off + (y0 + y) * stride + x0; x < w; x++, o++) {
-      const a = x0i[x]!, v = line[a]!;
-      p[o] = v + (line[a + dx[x]!]! - v) * tx[x]! + 0.5;
+    const o = off + (y0 + y) * stride + x0;
+    let x = 0;
+    const first = line[0]! + 0.5;
+    for (const end = Math.min(w, Math.ceil(half - 0.5)); x < end; x++) p[o + x] = first;
+    for (let k = 0; k + 1 < gw; k++) {
+      const end = Math.min(w, Math.ceil(half - 0.5 + (k + 1) * cell));
+      const step = (line[k + 1]! - line[k]!) / cell;
+      for (let v = line[k]! + (x + 0.5 - half - k * cell) * step + 0.5; x < end; x++, v += step) p[o + x] = v;
     }
+    const last = line[gw - 1]! + 0.5;
+    for (; x < w; x++) p[o + x] = last;
   }
 }
