@@ -125,7 +125,7 @@ export function startDockLink(opts: DockLinkOptions): { close(): void; peer(): P
       case MsgType.WIPE:
         return clips.wipe(p);
       case MsgType.WIPE_CERTS:
-        return clips.wipeCerts();
+        return clips.wipeCerts(p);
       case MsgType.GET_LOG:
         return getLog(p);
       case MsgType.SET_CLOCK:

@@ -34,10 +34,11 @@ export interface CameraVault {
   /** Wipe a clip, only against a valid receipt for exactly this clip id and hash. Throws with the reason otherwise. */
   wipe(clipId: string, receipt: SignedDocument): Promise<SignedDocument>;
   /**
-   * The wipe certificates the vault still keeps (oldest first, at most `max`): any dock takes them
-   * to central before it forwards the device log whose receipt lets the vault drop them (WIPE_CERTS).
+   * The wipe certificates the vault still keeps (oldest first, from the `skip`-th, at most `max`): any
+   * dock takes them to central before it forwards the device log whose receipt lets the vault drop
+   * them (WIPE_CERTS).
    */
-  wipeCertificatesKept?(max: number): SignedDocument[];
+  wipeCertificatesKept?(skip: number, max: number): SignedDocument[];
 }
 
 /** A JSON document signed as its exact UTF-8 bytes (no canonicalisation needed). */

@@ -20,6 +20,8 @@ const MAX_LOG_ENTRIES = 500_000;
 /** GET_LOG page sizes asked for (bytes of entry JSON; the camera caps at 512 KiB and always sends one entry). */
 const MAX_LOG_PAGE = 512 * 1024;
 const MIN_LOG_PAGE = 1024;
+/** WIPE_CERTS pages one listing may take (the vault keeps at most 1000 certificates, 64 a page). */
+const MAX_CERT_PAGES = 32;
 
 export class UntrustedDeviceError extends Error {
   constructor(readonly device: UntrustedDevice) {
@@ -177,15 +179,22 @@ export async function openCameraSession(opts: SessionOptions): Promise<SerialCam
       await call(MsgType.INSTALL_EPOCHS, { epochs }, 'INSTALL_EPOCHS response');
     },
     async keptWipeCertificates(): Promise<SignedDocument[]> {
-      let r: { certificates?: unknown };
-      try {
-        r = await call<{ certificates?: unknown }>(MsgType.WIPE_CERTS, {}, 'WIPE_CERTS response');
-      } catch (err) {
-        if (err instanceof WireError && err.code === ErrorCode.UNSUPPORTED) return []; // older firmware
-        throw err;
+      const out: SignedDocument[] = [];
+      // The vault keeps at most 1000; a camera answering "more" without end must not keep the dock looping.
+      for (let page = 0; page < MAX_CERT_PAGES; page++) {
+        let r: { certificates?: unknown; more?: unknown };
+        try {
+          r = await call<{ certificates?: unknown; more?: unknown }>(MsgType.WIPE_CERTS, { skip: out.length }, 'WIPE_CERTS response');
+        } catch (err) {
+          if (err instanceof WireError && err.code === ErrorCode.UNSUPPORTED) return out; // older firmware
+          throw err;
+        }
+        if (!Array.isArray(r.certificates)) throw new Error('WIPE_CERTS response: certificates is not an array');
+        const certs = r.certificates.filter((c): c is SignedDocument => typeof (c as SignedDocument | null)?.body === 'string' && typeof (c as SignedDocument).sig === 'string');
+        out.push(...certs);
+        if (r.more !== true || r.certificates.length === 0) return out;
       }
-      if (!Array.isArray(r.certificates)) throw new Error('WIPE_CERTS response: certificates is not an array');
-      return r.certificates.filter((c): c is SignedDocument => typeof (c as SignedDocument | null)?.body === 'string' && typeof (c as SignedDocument).sig === 'string');
+      throw new Error(`WIPE_CERTS: more than ${MAX_CERT_PAGES} pages`);
     },
     async installRevocationList(list: SignedDocument): Promise<{ installed: boolean; number: number }> {
       return call(MsgType.INSTALL_CRL, { list }, 'INSTALL_CRL response');

@@ -9,7 +9,7 @@ import { bad, json, str, uint } from './fields.js';
 /** How long a LIST_CLIPS answer waits for marker walks of clips not walked before. */
 const LIST_PROOF_MS = 700;
 
-/** Certificates in one WIPE_CERTS answer (~1 KB each); the rest follow at later dockings as these are dropped. */
+/** Certificates in one WIPE_CERTS answer (~1 KB each); `skip` pages through the rest. */
 export const MAX_CERTS_PER_ANSWER = 64;
 
 export function clipServer(vault: CameraVault, event: (type: string, data: Record<string, unknown>) => void) {
@@ -82,9 +82,12 @@ export function clipServer(vault: CameraVault, event: (type: string, data: Recor
     },
 
     /** WIPE_CERTS: the wipe certificates the vault keeps, for any authenticated dock to deliver. */
-    wipeCerts(): Buffer {
+    wipeCerts(p: Buffer): Buffer {
       if (!vault.wipeCertificatesKept) throw new WireError(ErrorCode.UNSUPPORTED, 'this camera keeps no wipe certificates');
-      return encodeJson({ certificates: vault.wipeCertificatesKept(MAX_CERTS_PER_ANSWER) });
+      const r = json<{ skip?: unknown }>(p, 'WIPE_CERTS');
+      const skip = r.skip === undefined ? 0 : uint(r.skip, 'skip');
+      const page = vault.wipeCertificatesKept(skip, MAX_CERTS_PER_ANSWER + 1);
+      return encodeJson({ certificates: page.slice(0, MAX_CERTS_PER_ANSWER), more: page.length > MAX_CERTS_PER_ANSWER });
     },
 
     async wipe(p: Buffer): Promise<Buffer> {

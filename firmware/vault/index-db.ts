@@ -98,9 +98,9 @@ export class IndexDb {
     return this.db.prepare('SELECT receipt_sha256, cert_json, log_seq FROM wipe_certs WHERE clip_id = ?').get(clipId) as { receipt_sha256: string; cert_json: string; log_seq: number | null } | undefined;
   }
 
-  /** The kept certificates, oldest first. */
-  keptCerts(max: number): string[] {
-    return (this.db.prepare('SELECT cert_json FROM wipe_certs ORDER BY rowid LIMIT ?').all(max) as { cert_json: string }[]).map((r) => r.cert_json);
+  /** The kept certificates, oldest first, from the `skip`-th. */
+  keptCerts(skip: number, max: number): string[] {
+    return (this.db.prepare('SELECT cert_json FROM wipe_certs ORDER BY rowid LIMIT ? OFFSET ?').all(max, skip) as { cert_json: string }[]).map((r) => r.cert_json);
   }
 
   keptCertCount(): number {

@@ -227,9 +227,9 @@ export class Vault implements CameraVault {
    * The certificates still kept, for any dock to take to central (WIPE_CERTS): a dock that did not
    * see a wipe answered (it died, or the camera moved on) would otherwise never deliver it.
    */
-  wipeCertificatesKept(max: number): SignedDocument[] {
-    this.dropTakenCerts();
-    return this.index.keptCerts(max).map((j) => JSON.parse(j) as SignedDocument);
+  wipeCertificatesKept(skip: number, max: number): SignedDocument[] {
+    if (skip === 0) this.dropTakenCerts(); // the first page: later pages of the same listing stay in place
+    return this.index.keptCerts(skip, max).map((j) => JSON.parse(j) as SignedDocument);
   }
 
   /**

@@ -39,6 +39,9 @@ test('a lost wipe answer: the same receipt gets the same certificate after a res
   t.teardown(() => v.close());
   t.deepEqual(v.vault.list(), []);
   t.deepEqual(await v.vault.wipe(clip.clipId, receipt), cert);
+  // Any dock may ask for it (WIPE_CERTS), pages by `skip`.
+  t.deepEqual(v.vault.wipeCertificatesKept(0, 64), [cert]);
+  t.deepEqual(v.vault.wipeCertificatesKept(1, 64), []);
   // Another receipt (another store's, or forged) gets nothing.
   await t.throwsAsync(v.vault.wipe(clip.clipId, receiptFor(clip, { storeId: 'other' })), { message: /wipe refused: no clip/ });
 
@@ -49,6 +52,7 @@ test('a lost wipe answer: the same receipt gets the same certificate after a res
   v.log.applyReceipt(signDocument(body, store.privateKey), 'cam-7');
   t.deepEqual(v.vault.list(), []);
   t.is(v.vault.keptWipeCertificates(), 0);
+  t.deepEqual(v.vault.wipeCertificatesKept(0, 64), []);
   await t.throwsAsync(v.vault.wipe(clip.clipId, receipt), { message: /wipe refused: no clip/ });
   // And nothing of it is left in the index files (secure_delete, journal scrubbed).
   for (const f of [join(dir, 'index.db'), join(dir, 'index.db-journal')].filter(existsSync)) {

@@ -95,6 +95,24 @@ test('wipe passes the receipt through to vault.wipe and returns its certificate;
   t.true(vault.clips.has('clip-b'));
 });
 
+test('WIPE_CERTS: every certificate the camera keeps, over several pages; a camera without it gives none', async (t) => {
+  const key = generateKeyPairSync('ed25519').privateKey;
+  const kept = Array.from({ length: 150 }, (_, i) => signDocument({ v: 1, kind: 'wipe-certificate', clipId: `c-${i}`, deviceId: 'cam-7' }, key));
+  const asked: number[] = [];
+  const vault = Object.assign(new FakeVault(), {
+    wipeCertificatesKept: (skip: number, max: number) => { asked.push(skip); return kept.slice(skip, skip + max); },
+  });
+  const { dockEnd } = setup(t, vault);
+  const s = await openCameraSession({ line: dockEnd, identity: pki.dock, caCertPem: pki.ca.certPem });
+  t.teardown(() => s.close());
+  t.deepEqual(await s.keptWipeCertificates(), kept);
+  t.deepEqual(asked, [0, 64, 128]);
+  const { dockEnd: other } = setup(t);
+  const s2 = await openCameraSession({ line: other, identity: pki.dock, caCertPem: pki.ca.certPem });
+  t.teardown(() => s2.close());
+  t.deepEqual(await s2.keptWipeCertificates(), []);
+});
+
 test('epochs: CA-signed ones are stored in the trust dir; a forged one refuses the whole batch', async (t) => {
   const trustDir = mkdtempSync(join(tmpdir(), 'trust-'));
   const installed: string[] = [];
