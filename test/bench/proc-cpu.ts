@@ -57,7 +57,8 @@ export function cpuByRole(everyMs = 200): { stop(): Record<string, number> } {
     for (const [pid, s] of sampleCpu()) {
       // A process first seen after the start was started within the window: it counts from 0.
       if (!first.has(pid)) first.set(pid, started ? 0 : s.cpuSec);
-      last.set(pid, s);
+      // An exited child not yet reaped has an empty cmdline: it keeps the role it was seen with.
+      last.set(pid, { role: last.get(pid)?.role ?? s.role, cpuSec: s.cpuSec });
     }
   };
   tick();
