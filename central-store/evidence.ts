@@ -148,7 +148,7 @@ export class EvidenceStore {
     const now = o.now ?? Date.now;
     const receipts = ReceiptBook.open(o.dir, o.signingKey, o.storeId);
     let keys: KeyStore;
-    try { keys = await KeyStore.open({ dir: o.dir, db: o.db, masterKey: o.masterKey, receipts, now }); }
+    try { keys = await KeyStore.open({ dir: o.dir, index, masterKey: o.masterKey, receipts, now }); }
     catch (err) { receipts.close(); throw err; }
     return new EvidenceStore(o.db, o.blobs, keys, receipts, retention, o, now, o.log ?? createLogger('evidence'), index);
   }
@@ -210,11 +210,14 @@ export class EvidenceStore {
 
   /** Verified plaintext payloads: epoch key while it exists, else the hold re-wrap; the receipt hash is checked at the end. */
   private async payloads(r: Row): Promise<AsyncGenerator<Buffer, void>> {
-    const epoch = this.keys.record(r.epoch_id);
+    const epoch = await this.keys.record(r.epoch_id);
     const wrap = getHoldWrap(this.db, r.clip_id);
+    // The private key is fetched before the stream starts: the unwrap inside it is synchronous.
+    const epochKey = epoch && !epoch.destroyedAt ? await this.keys.privateKey(r.epoch_id) : undefined;
+    const holdKey = !epochKey && wrap ? await this.keys.privateKey(wrap.keyName) : undefined;
     const dataKey = (h: Parameters<typeof unwrapKey>[0]): Buffer => {
-      if (epoch && !epoch.destroyedAt) return unwrapKey(h, this.keys.privateKey(r.epoch_id));
-      if (wrap) return unwrapHoldKey(this.keys, wrap.keyName, wrap.wrappedKey);
+      if (epochKey) return unwrapKey(h, epochKey);
+      if (wrap && holdKey) return unwrapHoldKey(holdKey, wrap.wrappedKey);
       if (epoch) throw new StoreError('key-destroyed', `clip ${r.clip_id}: epoch key ${r.epoch_id} was destroyed at ${epoch.destroyedAt}; the clip can no longer be decrypted`);
       throw new StoreError('key-missing', `clip ${r.clip_id}: this store holds no key for epoch ${r.epoch_id}`);
     };
@@ -357,7 +360,7 @@ export class EvidenceStore {
       holdEvents: purgeHoldEvents(this.db, monthsAgo(now, d.holdEventMonths)),
       exportPackages: ex.packages + ex.strays, exportRecords: ex.records,
       deletionReceipts: r.deletionReceipts, keyDestructions: r.keyDestructions,
-      destroyedKeyRecords: this.keys.purgeDestroyed(monthsAgo(now, d.keyDestructionMonths)),
+      destroyedKeyRecords: await this.keys.purgeDestroyed(monthsAgo(now, d.keyDestructionMonths)),
       // The redaction service's plans carry their own delete_after (PLAN_RETENTION_DAYS); this job enforces it.
       redactionPlans: await this.index.tx((u) => purgeExpiredPlans(u, now)),
     };

@@ -12,32 +12,17 @@ import { promisify } from 'node:util';
 import { keyIdOf, type EvidenceEpochBody, type SignedDocument } from '../shared/evidence.js';
 import { signEpoch } from '../shared/pki/ca.js';
 import { overwriteAndUnlink, writeDurableAsync } from '../shared/durable-file.js';
-import { migrate, type Db } from './db.js';
+import type { Index } from './index/port.js';
+import { insertKeyRecord, keyRecord, keyRecords, markKeyDestroyed, purgeDestroyedKeys, type KeyKind, type KeyRecord } from './index/tables/evidence-keys.js';
 import type { ReceiptBook } from './deletion-receipts.js';
 import { StoreError } from './store-error.js';
 
-export type KeyKind = 'epoch' | 'hold';
-export interface KeyRecord {
-  name: string; kind: KeyKind; keyId: string; publicKeyPem: string; notBefore: string | null; notAfter: string | null;
-  source: 'generated' | 'imported'; createdAt: string; destroyedAt: string | null;
-}
+export type { KeyKind, KeyRecord } from './index/tables/evidence-keys.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const CHECK_TEXT = 'bodycam evidence key store master key check v1';
 export const HOLD_KEY_NAME = 'hold-1';
 
-const MIGRATION = `
-CREATE TABLE evidence_keys (
-  name TEXT PRIMARY KEY,
-  kind TEXT NOT NULL CHECK (kind IN ('epoch', 'hold')),
-  key_id TEXT NOT NULL UNIQUE,
-  public_pem TEXT NOT NULL,
-  not_before TEXT,
-  not_after TEXT,
-  source TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  destroyed_at TEXT
-);`;
 
 interface Sealed { v: 1; alg: 'aes-256-gcm'; iv: string; tag: string; ciphertext: string }
 
@@ -83,15 +68,15 @@ export function readMasterKeyFile(file: string, storeDir: string): Buffer {
 
 export class KeyStore {
   private cache = new Map<string, KeyObject>();
-  private constructor(private readonly dir: string, private readonly db: Db, private readonly master: Buffer,
+  private constructor(private readonly dir: string, private readonly index: Index, private readonly master: Buffer,
     private readonly receipts: ReceiptBook, private readonly now: () => number) {}
 
   /** Open <dir>/keys; the first open records a check value, later opens refuse a different master key. */
-  static async open(o: { dir: string; db: Db; masterKey: Buffer; receipts: ReceiptBook; now?: () => number }): Promise<KeyStore> {
+  /** The index must have MIGRATIONS applied (openIndex does it). */
+  static async open(o: { dir: string; index: Index; masterKey: Buffer; receipts: ReceiptBook; now?: () => number }): Promise<KeyStore> {
     if (!Buffer.isBuffer(o.masterKey) || o.masterKey.length !== 32) throw new StoreError('bad-input', 'masterKey: must be a 32-byte Buffer');
     const keysDir = path.join(o.dir, 'keys');
     await mkdir(keysDir, { recursive: true, mode: 0o700 });
-    migrate(o.db, 'evidence-keys-1', MIGRATION);
     const check = path.join(keysDir, 'master-check.json');
     if (existsSync(check)) {
       const plain = unseal(o.masterKey, JSON.parse(await readFile(check, 'utf8')) as Sealed, 'master-check');
@@ -99,7 +84,7 @@ export class KeyStore {
     } else {
       await writeDurableAsync(check, JSON.stringify(seal(o.masterKey, Buffer.from(CHECK_TEXT, 'utf8'), 'master-check')), 0o600);
     }
-    return new KeyStore(keysDir, o.db, Buffer.from(o.masterKey), o.receipts, o.now ?? Date.now);
+    return new KeyStore(keysDir, o.index, Buffer.from(o.masterKey), o.receipts, o.now ?? Date.now);
   }
 
   private file(kind: KeyKind, name: string): string { return path.join(this.dir, `${kind}.${name}.key`); }
@@ -111,18 +96,18 @@ export class KeyStore {
     if ((priv.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) throw new StoreError('bad-input', 'privateKey: RSA modulus must be at least 2048 bits');
     const pub = createPublicKey(priv);
     const keyId = keyIdOf(pub);
-    const have = this.record(name);
-    if (have) {
+    const same = (have: KeyRecord) => {
       if (have.keyId !== keyId) throw new StoreError('exists', `${name}: a different key is already stored under this name`);
       return have;
-    }
+    };
+    const have = await this.record(name);
+    if (have) return same(have);
     const der = priv.export({ type: 'pkcs8', format: 'der' });
     const sealed = seal(this.master, der, this.aad(kind, name, keyId));
     der.fill(0);
     await writeDurableAsync(this.file(kind, name), JSON.stringify({ kind, name, keyId, ...sealed }), 0o600);
-    this.db.prepare(`INSERT INTO evidence_keys (name, kind, key_id, public_pem, not_before, not_after, source, created_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(name, kind, keyId, pub.export({ type: 'spki', format: 'pem' }), nb, na, source, new Date(this.now()).toISOString());
-    return this.record(name)!;
+    await this.index.tx((u) => insertKeyRecord(u, { name, kind, keyId, publicKeyPem: pub.export({ type: 'spki', format: 'pem' }) as string, notBefore: nb, notAfter: na, source, createdAt: new Date(this.now()).toISOString() }));
+    return same((await this.record(name))!);
   }
 
   private static window(notBefore: string, notAfter: string): [string, string] {
@@ -157,13 +142,13 @@ export class KeyStore {
     for (let d = 0; d < days; d++) {
       const nb = new Date(day0 + d * 86_400_000);
       const id = `epoch-${nb.toISOString().slice(0, 10)}`;
-      out.push(this.record(id) ? this.epochBody(id) : await this.createEpoch({ epochId: id, notBefore: nb.toISOString(), notAfter: new Date(nb.getTime() + 86_400_000).toISOString() }));
+      out.push(await this.record(id) ? await this.epochBody(id) : await this.createEpoch({ epochId: id, notBefore: nb.toISOString(), notAfter: new Date(nb.getTime() + 86_400_000).toISOString() }));
     }
     return out;
   }
 
-  epochBody(epochId: string): EvidenceEpochBody {
-    const r = this.record(epochId);
+  async epochBody(epochId: string): Promise<EvidenceEpochBody> {
+    const r = await this.record(epochId);
     if (!r || r.kind !== 'epoch') throw new StoreError('not-found', `epoch ${epochId}: no such epoch key`);
     return { v: 1, kind: 'evidence-epoch', epochId, publicKeyPem: r.publicKeyPem, notBefore: r.notBefore!, notAfter: r.notAfter! };
   }
@@ -171,25 +156,17 @@ export class KeyStore {
   /** Sign the public half with the organisation root (in production the CA does this offline). */
   static signEpoch(body: EvidenceEpochBody, caKey: KeyLike): SignedDocument { return signEpoch(body, caKey); }
 
-  record(name: string): KeyRecord | undefined {
-    const r = this.db.prepare('SELECT * FROM evidence_keys WHERE name = ?').get(name) as Record<string, string | null> | undefined;
-    return r ? {
-      name: r.name!, kind: r.kind as KeyKind, keyId: r.key_id!, publicKeyPem: r.public_pem!, notBefore: r.not_before ?? null,
-      notAfter: r.not_after ?? null, source: r.source as KeyRecord['source'], createdAt: r.created_at!, destroyedAt: r.destroyed_at ?? null,
-    } : undefined;
-  }
+  record(name: string): Promise<KeyRecord | undefined> { return this.index.tx((u) => keyRecord(u, name)); }
 
-  list(kind?: KeyKind): KeyRecord[] {
-    const names = (kind ? this.db.prepare('SELECT name FROM evidence_keys WHERE kind = ? ORDER BY name').all(kind)
-      : this.db.prepare('SELECT name FROM evidence_keys ORDER BY name').all()) as { name: string }[];
-    return names.map((n) => this.record(n.name)!);
-  }
+  list(kind?: KeyKind): Promise<KeyRecord[]> { return this.index.tx((u) => keyRecords(u, kind)); }
 
   /** The private key, decrypted under the master key. Throws key-destroyed / key-missing. */
-  privateKey(name: string): KeyObject {
+  async privateKey(name: string): Promise<KeyObject> {
+    const r = await this.record(name);
+    // Checked every time: another node may have destroyed the key since it was cached here.
+    if (r?.destroyedAt) this.cache.delete(name);
     const cached = this.cache.get(name);
     if (cached) return cached;
-    const r = this.record(name);
     if (!r) throw new StoreError('key-missing', `${name}: this store holds no such key`);
     if (r.destroyedAt) throw new StoreError('key-destroyed', `${name}: private key was destroyed at ${r.destroyedAt} (retention ended)`);
     let text: string;
@@ -204,30 +181,27 @@ export class KeyStore {
 
   /** The long-lived hold key (created on first use). */
   async holdKey(): Promise<{ name: string; keyId: string; publicKey: KeyObject }> {
-    if (!this.record(HOLD_KEY_NAME)) {
+    if (!await this.record(HOLD_KEY_NAME)) {
       const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
       await this.store('hold', HOLD_KEY_NAME, privateKey, 'generated', null, null);
     }
-    const r = this.record(HOLD_KEY_NAME)!;
+    const r = (await this.record(HOLD_KEY_NAME))!;
     return { name: r.name, keyId: r.keyId, publicKey: createPublicKey(r.publicKeyPem) };
   }
 
   /** Overwrite and unlink the key file, mark it destroyed, keep a signed key-destruction receipt. Idempotent. */
   async destroy(name: string, rule: string): Promise<SignedDocument> {
-    const r = this.record(name);
+    const r = await this.record(name);
     if (!r) throw new StoreError('key-missing', `${name}: this store holds no such key`);
     this.cache.delete(name);
     await overwriteAndUnlink(this.file(r.kind, name));
     const at = r.destroyedAt ?? new Date(this.now()).toISOString();
-    this.db.prepare('UPDATE evidence_keys SET destroyed_at = ? WHERE name = ? AND destroyed_at IS NULL').run(at, name);
+    await this.index.tx((u) => markKeyDestroyed(u, name, at));
     return this.receipts.recordKeyDestruction({ keyName: name, keyKind: r.kind, keyId: r.keyId, notBefore: r.notBefore, notAfter: r.notAfter, destroyedAt: at, rule });
   }
 
   /** Public records of epoch keys destroyed before `cutoff` that no stored clip names (the receipt has its own deadline). */
-  purgeDestroyed(cutoff: string): number {
-    return this.db.prepare(`DELETE FROM evidence_keys WHERE kind = 'epoch' AND destroyed_at IS NOT NULL AND destroyed_at < ?
-      AND name NOT IN (SELECT epoch_id FROM clips)`).run(cutoff).changes;
-  }
+  purgeDestroyed(cutoff: string): Promise<number> { return this.index.tx((u) => purgeDestroyedKeys(u, cutoff)); }
 
   close(): void { this.cache.clear(); this.master.fill(0); }
 }

@@ -2,7 +2,7 @@
 // recording start. Deleting a clip = pending marker → blob overwrite+fsync+unlink → signed deletion
 // receipt → index rows deleted (secure_delete). A crash at any point is finished by the next run, which
 // starts by completing every pending marker. Then epoch keys nobody can need any more are destroyed.
-import { constants, privateDecrypt, publicEncrypt } from 'node:crypto';
+import { constants, privateDecrypt, publicEncrypt, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { unwrapKey } from '../shared/clip/reader.js';
 import type { Logger } from '../shared/log.js';
@@ -156,7 +156,7 @@ export async function destroyEpochKeys(ctx: RetentionCtx): Promise<string[]> {
   const destroyed: string[] = [];
   const maxDays = Math.max(ctx.cfg.defaultDays, ...Object.values(ctx.cfg.perPurpose));
   const now = ctx.now();
-  for (const e of ctx.keys.list('epoch')) {
+  for (const e of await ctx.keys.list('epoch')) {
     if (e.destroyedAt || !e.notAfter) continue;
     if (now < Date.parse(e.notAfter) + (ctx.cfg.staleEpochDays + maxDays) * DAY_MS) continue;
     const rows = ctx.db.prepare(`SELECT c.clip_id, c.blob_key, h.clip_id AS held, w.clip_id AS wrapped FROM clips c
@@ -168,10 +168,12 @@ export async function destroyEpochKeys(ctx: RetentionCtx): Promise<string[]> {
       continue;
     }
     const hold = await ctx.keys.holdKey();
+    const epochKey = await ctx.keys.privateKey(e.name).catch(() => null);
     try {
+      if (!epochKey) throw new Error(`epoch key ${e.name} cannot be opened`);
       for (const r of rows.filter((x) => !x.wrapped)) {
         const h = await readStoredHeader(ctx.blobs, r.blob_key);
-        const dataKey = unwrapKey(h, ctx.keys.privateKey(e.name));
+        const dataKey = unwrapKey(h, epochKey);
         try {
           const wrapped = publicEncrypt({ key: hold.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, dataKey);
           putHoldWrap(ctx.db, r.clip_id, hold.name, wrapped, new Date(now).toISOString());
@@ -188,7 +190,7 @@ export async function destroyEpochKeys(ctx: RetentionCtx): Promise<string[]> {
   return destroyed;
 }
 
-/** Data key of a held clip from its hold re-wrap. */
-export function unwrapHoldKey(keys: KeyStore, keyName: string, wrapped: Buffer): Buffer {
-  return privateDecrypt({ key: keys.privateKey(keyName), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, wrapped);
+/** Data key of a held clip from its hold re-wrap (the hold private key: KeyStore.privateKey(wrap.keyName)). */
+export function unwrapHoldKey(holdKey: KeyObject, wrapped: Buffer): Buffer {
+  return privateDecrypt({ key: holdKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, wrapped);
 }

@@ -14,6 +14,7 @@ import { HOLDS_MIGRATIONS } from './tables/holds.js';
 import { INGEST_INCIDENTS_MIGRATIONS } from './tables/ingest-incidents.js';
 import { CASES_MIGRATIONS } from './tables/cases.js';
 import { MARKERS_MIGRATIONS } from './tables/markers.js';
+import { EVIDENCE_KEYS_MIGRATIONS } from './tables/evidence-keys.js';
 import { REDACTION_PLANS_MIGRATIONS } from './tables/redaction-plans.js';
 import { SESSIONS_MIGRATIONS } from './tables/sessions.js';
 import { USERS_MIGRATIONS } from './tables/users.js';
@@ -38,7 +39,7 @@ export const MIGRATIONS: readonly Migration[] = merge(
   CAMERA_CERTS_MIGRATIONS, INGEST_INCIDENTS_MIGRATIONS, PENDING_DELETIONS_MIGRATIONS,
   CLIPS_MIGRATIONS.filter((m) => !m.name.startsWith('ingest-')), HOLDS_MIGRATIONS,
   EXPORTS_MIGRATIONS, ACCESS_LOG_MIGRATIONS, USERS_MIGRATIONS, MARKERS_MIGRATIONS, CASES_MIGRATIONS,
-  REDACTION_PLANS_MIGRATIONS,
+  REDACTION_PLANS_MIGRATIONS, EVIDENCE_KEYS_MIGRATIONS,
   // New with the port (no sqlite store has them yet).
   SESSIONS_MIGRATIONS, DOCK_HEARTBEATS_MIGRATIONS,
 );

@@ -8,6 +8,7 @@ import { accessLogContract } from './contract/access-log.js';
 import { usersSessionsContract } from './contract/users-sessions.js';
 import { markersCasesContract } from './contract/markers-cases.js';
 import { redactionPlansContract } from './contract/redaction-plans.js';
+import { evidenceKeysContract } from './contract/evidence-keys.js';
 import {
   deleteExportsBefore, exportPackageRow, listExports, livePackagePaths, livePackagesBefore, markPackageRemoved, recordExport, type ExportRecord,
 } from '../../central-store/index/tables/exports.js';
@@ -107,4 +108,5 @@ export function indexContract(test: TestFn, name: string, open: (t: ExecutionCon
   usersSessionsContract(test, name, ready, again);
   markersCasesContract(test, name, ready);
   redactionPlansContract(test, name, ready);
+  evidenceKeysContract(test, name, ready, again);
 }

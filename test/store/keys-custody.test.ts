@@ -18,7 +18,7 @@ test('private keys are on disk only encrypted; reopening with the same master ke
   const f = await makeStore(t);
   const e = await epochAt(f, T0);
   const c = await addClip(f, { epoch: e, startedAt: T0 });
-  const priv = f.store.keys.privateKey(e.epochId);
+  const priv = await f.store.keys.privateKey(e.epochId);
   const der = priv.export({ type: 'pkcs8', format: 'der' });
   const pem = (priv.export({ type: 'pkcs8', format: 'pem' }) as string).split('\n')[5]!;
   const keyDir = path.join(f.dir, 'keys');
@@ -44,7 +44,7 @@ test('the wrong master key is refused at open, and a swapped key file does not d
   const keyDir = path.join(f.dir, 'keys');
   copyFileSync(path.join(keyDir, `epoch.${a.epochId}.key`), path.join(keyDir, `epoch.${b.epochId}.key`));
   const s = await f.open();
-  t.truthy(s.keys.privateKey(a.epochId));
+  t.truthy(await s.keys.privateKey(a.epochId));
   t.regex(await code(() => s.keys.privateKey(b.epochId)), /^bad-master-key: .*altered\/swapped/);
 });
 
@@ -97,7 +97,7 @@ test('destroy: key file overwritten and unlinked, receipt signed, clip unreadabl
   const e = await epochAt(f, T0);
   const c = await addClip(f, { epoch: e, startedAt: T0 });
   const copy = readFileSync(f.blobs.pathOf(c.clipId));
-  const priv = f.store.keys.privateKey(e.epochId);
+  const priv = await f.store.keys.privateKey(e.epochId);
   t.true(decryptBuffer(copy, priv).plaintext.equals(c.plaintext), 'readable before');
   const doc = await f.store.keys.destroy(e.epochId, 'test');
   const body = verifyKeyDestruction(doc, f.signing.publicKey);

@@ -1,5 +1,5 @@
 // A central.db as the store wrote it before these tables moved behind the index port (main at 9f1e6e5):
-// the migrations the old modules (clips-index.ts, retention.ts, holds.ts, export.ts, access-log.ts, users.ts, markers.ts, cases.ts, redaction/plans.ts) applied, their names
+// the migrations the old modules (clips-index.ts, retention.ts, holds.ts, export.ts, access-log.ts, users.ts, markers.ts, cases.ts, redaction/plans.ts, keys.ts) applied, their names
 // and SQL copied verbatim, so the tests can check an existing store opens unchanged.
 import type { Db } from '../../central-store/db.js';
 
@@ -173,6 +173,19 @@ CREATE TABLE redaction_plans (
   PRIMARY KEY (case_id, clip_id)
 );
 CREATE INDEX redaction_plans_delete_after ON redaction_plans(delete_after);`],
+  // keys.ts
+  ['evidence-keys-1', `
+CREATE TABLE evidence_keys (
+  name TEXT PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('epoch', 'hold')),
+  key_id TEXT NOT NULL UNIQUE,
+  public_pem TEXT NOT NULL,
+  not_before TEXT,
+  not_after TEXT,
+  source TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  destroyed_at TEXT
+);`],
 ];
 
 /** Migrations of tables that did not exist before the port (an existing store gets them on its first open since). */

@@ -56,9 +56,9 @@ test('15-day-old clip deleted for real, held clip kept; epoch key destroyed; hel
   t.deepEqual(kd.map((k) => [k.keyName, k.keyKind]), [[e1.epochId, 'epoch']]);
 
   // The stray copy: no key the store still holds (hold key, other epochs) opens it.
-  const remaining = s.keys.list().filter((k) => !k.destroyedAt);
+  const remaining = (await s.keys.list()).filter((k) => !k.destroyedAt);
   t.true(remaining.length >= 2);
-  for (const k of remaining) t.throws(() => decryptBuffer(kept, s.keys.privateKey(k.name)), { message: /wrong-key/ });
+  for (const k of remaining) { const key = await s.keys.privateKey(k.name); t.throws(() => decryptBuffer(kept, key), { message: /wrong-key/ }); }
 
   // The held clip of the destroyed epoch still opens (hold re-wrap), byte-exact.
   t.true((await readAll(await s.openPlaintext(held.clipId))).equals(held.plaintext));

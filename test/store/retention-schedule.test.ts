@@ -52,6 +52,6 @@ test('a held clip that cannot be re-wrapped keeps its epoch key; other epochs st
   writeFileSync(blob, bytes);
   f.clock.now = T0 + 17 * DAY + 1000;
   t.deepEqual((await f.store.runRetention()).epochKeysDestroyed, [e2.epochId]);
-  t.truthy(f.store.keys.privateKey(e1.epochId), 'kept');
+  t.truthy(await f.store.keys.privateKey(e1.epochId), 'kept');
   t.not(f.store.get(bad.clipId), undefined);
 });
