@@ -14,6 +14,7 @@ import { startCrlPublisher } from './crl-publisher.js';
 import { SYSTEM } from './operations.js';
 import { createOffice } from './web/office.js';
 import { openStoreContext, resolveMasterKey, type StoreContext } from './store-context.js';
+import { runOnce } from './run-once.js';
 
 const log = createLogger('central-store');
 const configPath = process.argv[2] ?? process.env.BODYCAM_STORE_CONFIG ?? '/etc/bodycam/central-store.json';
@@ -55,8 +56,10 @@ async function main(): Promise<void> {
 
   // Jobs run one at a time; each run is in the access log as done by 'system'.
   let chain = Promise.resolve();
+  // Across nodes each runs once at a time, under a lease in the index (run-once.ts); a node that finds it held skips this round.
   const job = (name: string, fn: () => Promise<unknown>) => {
-    chain = chain.then(fn).then((r) => log.info({ job: name, result: r }, 'job done'), (err) => log.error({ job: name, err: String(err) }, 'job failed'));
+    chain = chain.then(() => runOnce(ctx.index, name, fn)).then((r) => r.ran ? log.info({ job: name, result: r.result }, 'job done') : log.info({ job: name, heldBy: r.heldBy }, 'job running on another node'),
+      (err) => log.error({ job: name, err: String(err) }, 'job failed'));
     return chain;
   };
   const retention = () => job('retention', () => ctx.ops.runRetention(SYSTEM));

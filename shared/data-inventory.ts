@@ -79,6 +79,7 @@ const dock: P[] = [
 
 const central: P[] = [
   { root: 'central', path: 'central.db', table: 'migrations', holds: 'names of applied schema migrations', purpose: 'schema upgrades', readers: 'the store', deadline: NONE, deletion: '-', deletedBy: '-', personal: false },
+  { root: 'central', path: 'central.db', table: 'job_leases', holds: 'which central node (host:pid) runs each once-only job, and until when', purpose: 'jobs that must run once across central nodes', readers: 'the store', deadline: NONE, deletion: '-', deletedBy: 'the job releases its row when done', personal: false },
   { root: 'central', path: 'central.db', table: 'clips', holds: 'clip id, camera, dock, purpose, hash, size, times, blob key, storage receipt',
     purpose: 'the evidence index (14-day deletion, evidence lock)', readers: 'users with search/view (logged)', deadline: 'retention: defaultDays 14 (max 30) per purpose from the recording start; none while on hold', key: 'retention.defaultDays / retention.perPurpose',
     deletion: `blob ${OVERWRITE}; signed deletion receipt; row ${SQLITE}`, deletedBy: 'retention job (hourly, central-store/retention.ts); delete by hand', personal: true },

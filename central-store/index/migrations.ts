@@ -14,6 +14,7 @@ import { HOLDS_MIGRATIONS } from './tables/holds.js';
 import { INGEST_INCIDENTS_MIGRATIONS } from './tables/ingest-incidents.js';
 import { CASES_MIGRATIONS } from './tables/cases.js';
 import { MARKERS_MIGRATIONS } from './tables/markers.js';
+import { JOB_LEASES_MIGRATIONS } from './tables/job-leases.js';
 import { EVIDENCE_KEYS_MIGRATIONS } from './tables/evidence-keys.js';
 import { REDACTION_PLANS_MIGRATIONS } from './tables/redaction-plans.js';
 import { SESSIONS_MIGRATIONS } from './tables/sessions.js';
@@ -41,5 +42,5 @@ export const MIGRATIONS: readonly Migration[] = merge(
   EXPORTS_MIGRATIONS, ACCESS_LOG_MIGRATIONS, USERS_MIGRATIONS, MARKERS_MIGRATIONS, CASES_MIGRATIONS,
   REDACTION_PLANS_MIGRATIONS, EVIDENCE_KEYS_MIGRATIONS,
   // New with the port (no sqlite store has them yet).
-  SESSIONS_MIGRATIONS, DOCK_HEARTBEATS_MIGRATIONS,
+  SESSIONS_MIGRATIONS, DOCK_HEARTBEATS_MIGRATIONS, JOB_LEASES_MIGRATIONS,
 );

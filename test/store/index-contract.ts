@@ -9,6 +9,7 @@ import { usersSessionsContract } from './contract/users-sessions.js';
 import { markersCasesContract } from './contract/markers-cases.js';
 import { redactionPlansContract } from './contract/redaction-plans.js';
 import { evidenceKeysContract } from './contract/evidence-keys.js';
+import { jobLeasesContract } from './contract/job-leases.js';
 import {
   deleteExportsBefore, exportPackageRow, listExports, livePackagePaths, livePackagesBefore, markPackageRemoved, recordExport, type ExportRecord,
 } from '../../central-store/index/tables/exports.js';
@@ -109,4 +110,5 @@ export function indexContract(test: TestFn, name: string, open: (t: ExecutionCon
   markersCasesContract(test, name, ready);
   redactionPlansContract(test, name, ready);
   evidenceKeysContract(test, name, ready, again);
+  jobLeasesContract(test, name, ready, again);
 }
