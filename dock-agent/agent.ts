@@ -47,6 +47,9 @@ export interface AgentDeps {
 
 interface Bay { device: DockedDevice; ctrl: AbortController; session?: CameraSession; done: Promise<void> }
 
+/** Deliveries alongside their pulls (no upload slot) one bay may have running at once. */
+const PIPELINED_PER_BAY = 2;
+
 const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve) => {
   const t = setTimeout(resolve, ms);
   signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
@@ -187,6 +190,7 @@ export class DockAgent {
       const ordered = await offloadOrder(session, listed.filter((c) => c.state !== 'recording' && c.sha256), needsPull, this.log);
       const clips = ordered.map((r) => r.clip);
       const tasks: Promise<void>[] = [];
+      let pipelined = 0;
       for (const clip of clips) {
         if (signal.aborted) break;
         if (clip.deviceId !== session.deviceId) { this.log.warn({ clipId: clip.clipId }, 'clip names another device; skipped'); continue; }
@@ -196,21 +200,30 @@ export class DockAgent {
         if (!j || j.state === 'pulling') {
           const spoolPath = path.join(this.d.spoolDir, `${checkId('clipId', clip.clipId)}.clip`);
           this.d.journal.startPull(clip, spoolPath);
-          // Pipelined: chunks go to central while the rest is still coming over the serial line.
-          const growing = new GrowingSpool();
-          delivery = this.deliver(clip.clipId, growing);
-          delivery.catch(() => undefined);
+          // Pipelined: chunks go to central while the rest is still coming over the serial line. Such a
+          // delivery takes no upload slot, so a bay runs at most two (the one finishing, the current one):
+          // beyond that (central slow or away) a clip is pulled to the spool and waits for a slot as before.
+          const growing = pipelined >= PIPELINED_PER_BAY ? undefined : new GrowingSpool();
+          let pending: Promise<SignedDocument> | undefined;
+          if (growing) {
+            pipelined++;
+            pending = this.deliver(clip.clipId, growing);
+            pending.catch(() => undefined);
+            pending.finally(() => { pipelined--; }).catch(() => undefined);
+          }
           this.emit({ type: 'pull-started', clipId: clip.clipId, deviceId: clip.deviceId });
           try {
-            await lock(() => session.pullClip(clip, spoolPath, (n) => growing.advance(n)));
+            await lock(() => session.pullClip(clip, spoolPath, growing && ((n) => growing.advance(n))));
           } catch (err) {
-            growing.fail(err);
+            growing?.fail(err);
             throw err;
           }
-          // Its delivery is under way already: straight to 'uploading' (one journal write, not two).
-          this.d.journal.markUploading(clip.clipId, 0);
-          growing.verify();
+          // A delivery under way already: straight to 'uploading' (one journal write, not two).
+          if (growing) this.d.journal.markUploading(clip.clipId, 0);
+          else this.d.journal.markPulled(clip.clipId);
+          growing?.verify();
           this.emit({ type: 'pulled', clipId: clip.clipId, deviceId: clip.deviceId });
+          delivery = pending ?? this.deliver(clip.clipId);
         } else delivery = this.deliver(clip.clipId);
         const task = delivery.then((receipt) => signal.aborted ? undefined : lock(() => this.wipe(session, clip, receipt)));
         // A later pull can fail and end this docking before the task settles; its rejection (a wipe on
