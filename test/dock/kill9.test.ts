@@ -109,15 +109,21 @@ test('dock agent killed -9 mid-pull while that clip\'s first chunks are already 
   /** Chunk records central's assembly holds for a clip from this dock (16 KiB chunks). */
   const chunksAtCentral = (clipId: string) => stat(path.join(central.blobs.workDir(), `dock-k.${clipId}.16384.chunks`)).then((s) => s.size / 36, () => 0);
   let killedIn: { clipId: string; pulled: number; atCentral: number } | undefined;
+  let waiting = false;
+  // The child's pull stops halfway through its first clip (PAUSE_AT_HALF); once central holds chunks of
+  // that clip (its delivery went on), the dock is killed.
   const first = runChild(args, (e, child) => {
     const p = e as { type: string; clipId?: string; bytes?: number; of?: number };
-    if (killedIn || p.type !== 'pull-progress' || p.bytes! < p.of! / 2) return;
-    void chunksAtCentral(p.clipId!).then((n) => {
-      if (killedIn || n === 0) return;
+    if (waiting || p.type !== 'pull-progress' || p.bytes! < p.of! / 2) return;
+    waiting = true;
+    void (async () => {
+      const end = Date.now() + 60_000;
+      let n = 0;
+      while ((n = await chunksAtCentral(p.clipId!)) === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
       killedIn = { clipId: p.clipId!, pulled: p.bytes!, atCentral: n };
       child.kill('SIGKILL');
-    });
-  }, env);
+    })();
+  }, { ...env, PAUSE_AT_HALF: '1' });
   t.teardown(() => { first.child.kill('SIGKILL'); });
   t.is(await first.exited, null, 'first agent was killed');
   t.truthy(killedIn, 'killed while a clip was half pulled');
