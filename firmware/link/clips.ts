@@ -45,6 +45,13 @@ export function clipServer(vault: CameraVault, event: (type: string, data: Recor
     return w;
   };
 
+  // Walk what is on flash now, while the dock authenticates: the first LIST_CLIPS then rarely waits.
+  setImmediate(() => {
+    try {
+      void listClips().reduce<Promise<void>>((p, c) => p.then(() => walk(c)), Promise.resolve());
+    } catch { /* the vault is closed or failing: LIST_CLIPS will say so */ }
+  });
+
   return {
     async list(): Promise<Buffer> {
       const clips = listClips();
