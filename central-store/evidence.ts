@@ -10,22 +10,25 @@ import type { SignedDocument } from '../shared/evidence.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import type { BlobPort } from './blob/port.js';
 import { openClipStream, readStoredHeader } from './clip-stream.js';
-import { migrateIngest, setPurpose, type ClipRow } from './clips-index.js';
 import type { Db } from './db.js';
 import { MIGRATIONS } from './index/migrations.js';
 import type { Index, Unit } from './index/port.js';
 import { SqliteIndex } from './index/sqlite.js';
 import { ReceiptBook, type DeletionReceipt } from './deletion-receipts.js';
 import { exportPackage, purgeExports, removePackage, writePackage, type ExportItem, type ExportLabel, type ExportPackage, type ExportResult } from './export.js';
-import { getHold, getHoldWrap, holdHistory, liftHold, migrateHolds, placeHold, purgeHoldEvents, type Hold, type HoldEvent } from './holds.js';
-import { purgeCameraCerts, purgeDeviceLog, purgeIncidents, purgeWipeCerts } from './clips-index.js';
+import { purgeCameraCerts } from './index/tables/camera-certs.js';
+import { SORTS, clipExists, getClipWithHold, searchClips, setPurpose, type ClipWithHold, type SortKey } from './index/tables/clips.js';
+import { purgeDeviceLog } from './index/tables/device-log.js';
+import { getHold, getHoldWrap, holdHistory, liftHold, placeHold, purgeHoldEvents, type Hold, type HoldEvent } from './index/tables/holds.js';
+import { purgeIncidents } from './index/tables/ingest-incidents.js';
+import { purgeWipeCerts } from './index/tables/wipe-certificates.js';
 import { DeadlinesSchema, daysAgo, hoursAgo, monthsAgo, type Deadlines } from './deadlines.js';
 import { purgeExpiredPlans } from './index/tables/redaction-plans.js';
 import { KeyStore } from './keys.js';
-import { IN_CASE, addToCase, casesOf, removeFromCase, type CaseEntry } from './index/tables/cases.js';
-import { HAS_MARKER, addOfficerMarker, markersOf, type Marker } from './index/tables/markers.js';
+import { addToCase, casesOf, removeFromCase, type CaseEntry } from './index/tables/cases.js';
+import { addOfficerMarker, markersOf, type Marker } from './index/tables/markers.js';
 import {
-  DAY_MS, deleteOne, destroyEpochKeys, migrateRetention, parseRetention, retentionDays, sweepExpired, unwrapHoldKey,
+  DAY_MS, deleteOne, destroyEpochKeys, parseRetention, retentionDays, sweepExpired, unwrapHoldKey,
   type RetentionConfig, type RetentionCtx,
 } from './retention.js';
 import { LIMITS } from './input-limits.js';
@@ -63,21 +66,7 @@ export interface SearchCriteria {
   sort?: SortKey; order?: 'asc' | 'desc';
   limit?: number; offset?: number;
 }
-/**
- * ORDER BY for each sort key and direction, each matching an index exactly (clips-index.ts 'ingest-4'),
- * so a page at any offset is read off the index: camera and purpose ascending list each one's newest first.
- */
-const ORDER = (dir: 'ASC' | 'DESC') => {
-  const opp = dir === 'ASC' ? 'DESC' : 'ASC';
-  return {
-    start: `c.started_at ${dir}, c.clip_id ${dir}`,
-    camera: `c.device_id ${dir}, c.started_at ${opp}, c.clip_id ${opp}`,
-    purpose: `c.purpose ${dir}, c.started_at ${opp}, c.clip_id ${opp}`,
-    received: `c.received_at ${dir}, c.clip_id ${dir}`,
-  };
-};
-export const SORTS = ['start', 'camera', 'purpose', 'received'] as const;
-export type SortKey = typeof SORTS[number];
+export { SORTS, type SortKey };
 
 const iso = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO 8601 date/time').transform((s) => new Date(s).toISOString());
 const SearchSchema = z.object({
@@ -118,9 +107,7 @@ export interface EvidenceStoreOptions {
   log?: Logger;
 }
 
-type Row = ClipRow & { hold_reason: string | null; hold_case: string | null; hold_by: string | null; hold_at: string | null };
-const COLUMNS = 'SELECT c.*, h.reason AS hold_reason, h.case_number AS hold_case, h.placed_by AS hold_by, h.placed_at AS hold_at';
-const SELECT = `${COLUMNS} FROM clips c LEFT JOIN holds h ON h.clip_id = c.clip_id`;
+type Row = ClipWithHold;
 
 export class EvidenceStore {
   private timer: NodeJS.Timeout | null = null;
@@ -140,9 +127,6 @@ export class EvidenceStore {
     if (String(o.db.pragma('journal_mode', { simple: true })).toLowerCase() !== 'delete') throw new StoreError('bad-input', 'db: journal_mode must be DELETE (open it with openCentralDb)');
     const retention = parseRetention(o.retention);
     await mkdir(o.dir, { recursive: true, mode: 0o700 });
-    migrateIngest(o.db);
-    migrateRetention(o.db);
-    migrateHolds(o.db);
     const index = o.index ?? SqliteIndex.for(o.db);
     await index.migrate(MIGRATIONS);
     const now = o.now ?? Date.now;
@@ -154,7 +138,7 @@ export class EvidenceStore {
   }
 
   private ctx(): RetentionCtx {
-    return { db: this.db, blobs: this.blobs, receipts: this.receipts, keys: this.keys, cfg: this.retention, now: this.now, log: this.log };
+    return { index: this.index, blobs: this.blobs, receipts: this.receipts, keys: this.keys, cfg: this.retention, now: this.now, log: this.log };
   }
 
   private info(r: Row): ClipInfo {
@@ -172,38 +156,20 @@ export class EvidenceStore {
   }
 
   /** Clips matching every given criterion, newest recording first (default limit 100). Clips being deleted are left out. */
-  search(c: SearchCriteria): ClipInfo[] {
+  async search(c: SearchCriteria): Promise<ClipInfo[]> {
     const v = parse(SearchSchema, c ?? {});
-    const where: string[] = ['c.clip_id NOT IN (SELECT clip_id FROM pending_deletions WHERE clip_id IS NOT NULL)'];
-    const args: unknown[] = [];
-    if (v.clipId !== undefined) { where.push('c.clip_id = ?'); args.push(v.clipId); }
-    if (v.deviceId !== undefined) { where.push('c.device_id = ?'); args.push(v.deviceId); }
-    if (v.purpose !== undefined) { where.push('c.purpose = ?'); args.push(v.purpose); }
-    // started_at is always toISOString() (ingest), and so are from/to after parsing: text order is time order, and the index serves it.
-    if (v.from !== undefined) { where.push('c.started_at >= ?'); args.push(v.from); }
-    if (v.to !== undefined) { where.push('c.started_at < ?'); args.push(v.to); }
-    if (v.onHold !== undefined) where.push(v.onHold ? 'h.clip_id IS NOT NULL' : 'h.clip_id IS NULL');
-    if (v.caseNumber !== undefined) { where.push(IN_CASE); args.push(v.caseNumber, v.caseNumber); }
-    if (v.hasMarker !== undefined) where.push(v.hasMarker ? HAS_MARKER : `NOT ${HAS_MARKER}`);
-    const sort = v.sort ?? 'start';
-    const order = ORDER(v.order === 'asc' || (!v.order && (sort === 'camera' || sort === 'purpose')) ? 'ASC' : 'DESC')[sort];
-    // The page's ids first (off the index, skipping `offset` rows without reading them), then their rows.
-    const holds = where.some((w) => w.includes('h.')) ? ' LEFT JOIN holds h ON h.clip_id = c.clip_id' : '';
-    const page = `SELECT c.clip_id FROM clips c${holds} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ? OFFSET ?`;
-    // CROSS JOIN keeps the page first: the planner must not scan clips and probe the page.
-    const rows = this.db.prepare(`${COLUMNS} FROM (${page}) pg CROSS JOIN clips c ON c.clip_id = pg.clip_id LEFT JOIN holds h ON h.clip_id = c.clip_id ORDER BY ${order}`)
-      .all(...args, v.limit ?? 100, v.offset ?? 0) as Row[];
+    const rows = await this.index.tx((u) => searchClips(u, { ...v, limit: v.limit ?? 100, offset: v.offset ?? 0 }));
     return rows.map((r) => this.info(r));
   }
 
-  get(clipId: string): ClipInfo | undefined {
-    const r = this.db.prepare(`${SELECT} WHERE c.clip_id = ?`).get(clipId) as Row | undefined;
+  async get(clipId: string, u?: Unit): Promise<ClipInfo | undefined> {
+    const r = await this.within(u, (x) => getClipWithHold(x, clipId));
     return r ? this.info(r) : undefined;
   }
 
-  private row(clipId: string): Row {
+  private async row(clipId: string, u?: Unit): Promise<Row> {
     if (typeof clipId !== 'string' || !clipId) throw new StoreError('bad-input', 'clipId: required');
-    const r = this.db.prepare(`${SELECT} WHERE c.clip_id = ?`).get(clipId) as Row | undefined;
+    const r = await this.within(u, (x) => getClipWithHold(x, clipId));
     if (!r) throw new StoreError('not-found', `clip ${clipId}: not in the store`);
     return r;
   }
@@ -211,7 +177,7 @@ export class EvidenceStore {
   /** Verified plaintext payloads: epoch key while it exists, else the hold re-wrap; the receipt hash is checked at the end. */
   private async payloads(r: Row): Promise<AsyncGenerator<Buffer, void>> {
     const epoch = await this.keys.record(r.epoch_id);
-    const wrap = getHoldWrap(this.db, r.clip_id);
+    const wrap = await this.index.tx((u) => getHoldWrap(u, r.clip_id));
     // The private key is fetched before the stream starts: the unwrap inside it is synchronous.
     const epochKey = epoch && !epoch.destroyedAt ? await this.keys.privateKey(r.epoch_id) : undefined;
     const holdKey = !epochKey && wrap ? await this.keys.privateKey(wrap.keyName) : undefined;
@@ -233,23 +199,28 @@ export class EvidenceStore {
 
   /** The clip's MPEG-TS, verified as it streams (a failure ends the stream with an error). */
   async openPlaintext(clipId: string): Promise<Readable> {
-    return Readable.from(await this.payloads(this.row(clipId)), { objectMode: false });
+    return Readable.from(await this.payloads(await this.row(clipId)), { objectMode: false });
   }
 
-  placeHold(clipId: string, h: { reason: string; caseNumber: string; by: string }): ClipInfo {
-    placeHold(this.db, clipId, h, new Date(this.now()).toISOString());
-    return this.get(clipId)!;
+  /** Place a hold (in `u`, the unit its access-log entry is written in, when given). */
+  async placeHold(clipId: string, h: { reason: string; caseNumber: string; by: string }, u?: Unit): Promise<ClipInfo> {
+    return this.within(u, async (x) => {
+      await placeHold(x, clipId, h, new Date(this.now()).toISOString());
+      return (await this.get(clipId, x))!;
+    });
   }
 
-  liftHold(clipId: string, h: { reason: string; by: string }): ClipInfo {
-    liftHold(this.db, clipId, h, new Date(this.now()).toISOString());
-    return this.get(clipId)!;
+  async liftHold(clipId: string, h: { reason: string; by: string }, u?: Unit): Promise<ClipInfo> {
+    return this.within(u, async (x) => {
+      await liftHold(x, clipId, h, new Date(this.now()).toISOString());
+      return (await this.get(clipId, x))!;
+    });
   }
 
   /** An officer's bookmark, `offsetMs` from the clip's start; refused past the clip's end when that is known. */
-  addMarker(clipId: string, m: { offsetMs: number; note: string; by: string }, u?: Unit): Promise<Marker> {
+  async addMarker(clipId: string, m: { offsetMs: number; note: string; by: string }, u?: Unit): Promise<Marker> {
     const v = parse(z.object({ offsetMs: z.number().int().min(0), note: z.string().trim().min(1, 'required').max(LIMITS.markerNote), by: z.string().min(1).max(200) }), m);
-    const r = this.row(clipId);
+    const r = await this.row(clipId, u);
     const start = Date.parse(r.started_at);
     const length = r.stopped_at ? Date.parse(r.stopped_at) - start : NaN;
     if (Number.isFinite(length) && v.offsetMs > length + 1000) throw new StoreError('bad-input', `offsetMs: past the clip's end (${length} ms)`);
@@ -266,7 +237,7 @@ export class EvidenceStore {
    * from the stored blob's first bytes, no key needed: only the named members, never anything else.
    */
   async headerFacts(clipId: string): Promise<HeaderFacts> {
-    const r = this.row(clipId);
+    const r = await this.row(clipId);
     const h = await readStoredHeader(this.blobs, r.blob_key);
     const m = h.meta;
     const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v) ? v : null;
@@ -278,44 +249,46 @@ export class EvidenceStore {
   }
 
   /** Change the clip's purpose (category); its retention deadline follows (ClipInfo.deleteAfter). */
-  setCategory(clipId: string, c: { purpose: string; reason: string; by: string }): ClipInfo {
+  async setCategory(clipId: string, c: { purpose: string; reason: string; by: string }, u?: Unit): Promise<ClipInfo> {
     const v = parse(z.object({ purpose: z.string().trim().min(1, 'required').max(64), reason: z.string().trim().min(1, 'required').max(LIMITS.reason), by: z.string().min(1).max(200) }), c);
-    this.row(clipId);
-    setPurpose(this.db, clipId, v.purpose);
-    return this.get(clipId)!;
+    return this.within(u, async (x) => {
+      await this.row(clipId, x);
+      await setPurpose(x, clipId, v.purpose);
+      return (await this.get(clipId, x))!;
+    });
   }
 
   async addToCase(clipId: string, c: { caseNumber: string; by: string }, u?: Unit): Promise<ClipInfo> {
     const v = parse(z.object({ caseNumber: z.string().trim().min(1, 'required').max(LIMITS.caseNumber), by: z.string().min(1).max(200) }), c);
-    this.row(clipId);
+    await this.row(clipId, u);
     if (!await this.within(u, (q) => addToCase(q, { clipId, caseNumber: v.caseNumber, by: v.by }, new Date(this.now()).toISOString()))) {
       throw new StoreError('exists', `clip ${clipId} is already in case ${v.caseNumber}`);
     }
-    return this.get(clipId)!;
+    return (await this.get(clipId, u))!;
   }
 
   async removeFromCase(clipId: string, c: { caseNumber: string; reason: string; by: string }, u?: Unit): Promise<ClipInfo> {
-    this.row(clipId);
+    await this.row(clipId, u);
     if (!await this.within(u, (q) => removeFromCase(q, c.caseNumber, clipId))) throw new StoreError('not-found', `clip ${clipId} is not in case ${c.caseNumber}`);
-    return this.get(clipId)!;
+    return (await this.get(clipId, u))!;
   }
 
   cases(clipId: string): Promise<CaseEntry[]> { return this.index.tx((q) => casesOf(q, clipId)); }
 
   async setBlobHold(clipId: string, on: boolean): Promise<void> {
-    const r = this.db.prepare('SELECT blob_key FROM clips WHERE clip_id = ?').get(clipId) as { blob_key: string } | undefined;
+    const r = await this.index.tx((u) => getClipWithHold(u, clipId));
     if (!r) return; // placeHold/liftHold name the error
     if (on) return this.blobs.setHold(r.blob_key, true);
     await this.blobs.setHold(r.blob_key, false).catch((err: unknown) => this.log.error({ clipId, err: String(err) }, 'lifting the blob hold failed; the blob stays held until its deletion lifts it'));
   }
 
-  holdHistory(clipId?: string): HoldEvent[] { return holdHistory(this.db, clipId); }
+  holdHistory(clipId?: string): Promise<HoldEvent[]> { return this.index.tx((u) => holdHistory(u, clipId)); }
 
   /** Delete a clip now (refused while held). The reason is for the caller's access log, not the receipt. */
   async deleteNow(clipId: string, o: { reason: string; by: string }): Promise<DeletionReceipt> {
     const v = parse(ReasonBy, o);
-    this.row(clipId);
-    if (getHold(this.db, clipId)) throw new StoreError('on-hold', `clip ${clipId}: on hold; lift the hold before deleting`);
+    await this.row(clipId);
+    if (await this.index.tx((u) => getHold(u, clipId))) throw new StoreError('on-hold', `clip ${clipId}: on hold; lift the hold before deleting`);
     return deleteOne(this.ctx(), clipId, v.by);
   }
 
@@ -353,11 +326,11 @@ export class EvidenceStore {
     const ex = await purgeExports(this.index, { exportsDir: this.exportsDir, packagesBefore: hoursAgo(now, d.exportPackageHours), recordsBefore: monthsAgo(now, d.exportRecordMonths), at });
     const r = this.receipts.purge({ deletionsBefore: monthsAgo(now, d.deletionReceiptMonths), keyDestructionsBefore: monthsAgo(now, d.keyDestructionMonths) });
     const out = {
-      deviceLogEntries: purgeDeviceLog(this.db, daysAgo(now, d.deviceLogDays), at),
-      wipeCertificates: purgeWipeCerts(this.db, daysAgo(now, d.wipeCertificateDays)),
-      ingestIncidents: purgeIncidents(this.db, daysAgo(now, d.ingestIncidentDays)),
-      cameraCerts: purgeCameraCerts(this.db, daysAgo(now, d.cameraCertDays)),
-      holdEvents: purgeHoldEvents(this.db, monthsAgo(now, d.holdEventMonths)),
+      deviceLogEntries: await this.index.tx((u) => purgeDeviceLog(u, daysAgo(now, d.deviceLogDays), at)),
+      wipeCertificates: await this.index.tx((u) => purgeWipeCerts(u, daysAgo(now, d.wipeCertificateDays))),
+      ingestIncidents: await this.index.tx((u) => purgeIncidents(u, daysAgo(now, d.ingestIncidentDays))),
+      cameraCerts: await this.index.tx((u) => purgeCameraCerts(u, daysAgo(now, d.cameraCertDays))),
+      holdEvents: await this.index.tx((u) => purgeHoldEvents(u, monthsAgo(now, d.holdEventMonths))),
       exportPackages: ex.packages + ex.strays, exportRecords: ex.records,
       deletionReceipts: r.deletionReceipts, keyDestructions: r.keyDestructions,
       destroyedKeyRecords: await this.keys.purgeDestroyed(monthsAgo(now, d.keyDestructionMonths)),
@@ -394,9 +367,10 @@ export class EvidenceStore {
 
   keyDestructionReceipts(): SignedDocument[] { return this.receipts.keyDestructions(); }
 
-  private items(ids: string[]): ExportItem[] {
-    return ids.map((id) => {
-      const r = this.row(id);
+  private async items(ids: string[]): Promise<ExportItem[]> {
+    const rows: Row[] = [];
+    for (const id of ids) rows.push(await this.row(id));
+    return rows.map((r) => {
       return {
         clipId: r.clip_id, deviceId: r.device_id, purpose: r.purpose ?? null, startedAt: r.started_at, stoppedAt: r.stopped_at,
         ciphertextBytes: r.bytes, ciphertextSha256: r.sha256, receipt: JSON.parse(r.receipt_json) as SignedDocument,
@@ -406,7 +380,7 @@ export class EvidenceStore {
   }
 
   private async pack(ids: string[], label: ExportLabel, by: string, outPath: string, zip?: ZipOptions): Promise<ExportResult> {
-    const items = this.items(ids);
+    const items = await this.items(ids);
     return writePackage(items, label, { by, outPath, storeId: this.o.storeId, signingKey: this.o.signingKey, now: this.now, index: this.index, zip });
   }
 
@@ -431,7 +405,7 @@ export class EvidenceStore {
   async exportRedactedForSubject(copies: RedactedCopy[], o: { subject: string; by: string; outPath: string; zip?: ZipOptions }): Promise<ExportResult> {
     const ids = parse(ExportIds, copies.map((c) => c.clipId), 'clipIds');
     const v = parse(SubjectOpts, { subject: o?.subject, by: o?.by, outPath: o?.outPath });
-    const items = this.items(ids).map((it, i): ExportItem => ({ ...it, open: async () => copies[i]!.render(() => it.open()), redacted: copies[i]! }));
+    const items = (await this.items(ids)).map((it, i): ExportItem => ({ ...it, open: async () => copies[i]!.render(() => it.open()), redacted: copies[i]! }));
     return writePackage(items, { kind: 'subject-access', subject: v.subject, redacted: true }, { by: v.by, outPath: v.outPath, storeId: this.o.storeId, signingKey: this.o.signingKey, now: this.now, index: this.index, zip: o.zip });
   }
 

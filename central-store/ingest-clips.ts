@@ -10,7 +10,9 @@ import type { Logger } from '../shared/log.js';
 import { verifyDockAuth, type AuthTrust, type VerifiedAuth } from '../shared/mqtt/dock-auth.js';
 import type { BlobPort } from './blob/port.js';
 import { clockNote } from './clock-note.js';
-import { getClip, insertClip, rememberCameraCert, type ClipRow } from './clips-index.js';
+import type { Index } from './index/port.js';
+import { rememberCameraCert } from './index/tables/camera-certs.js';
+import { getClip, insertClip, type ClipRow } from './index/tables/clips.js';
 import type { Db } from './db.js';
 import type { Assembler } from './ingest-assembly.js';
 import type { IngestFlow } from './ingest-flow.js';
@@ -24,6 +26,7 @@ export const asmId = (dockId: string, clipId: string) => `${dockId}.${clipId}`;
 
 export interface ClipIngestContext {
   db: Db;
+  index: Index;
   blobs: BlobPort;
   asm: Assembler;
   flow: IngestFlow;
@@ -55,14 +58,14 @@ export function clipIngest(c: ClipIngestContext): (dockId: string, meta: ClipMet
     const receipt = signReceipt(c.receiptKey, { clipId: m.clipId, deviceId: auth.camera.id, sha256: meta.sha256, bytes: meta.bytes, storeId: c.storeId });
     const note = clockNote(startedMs, stoppedMs, receivedMs, Date.parse(auth.camera.cert.validFrom));
     if (note) c.log.warn({ clipId: m.clipId, deviceId: auth.camera.id, note }, 'camera clock far off');
-    rememberCameraCert(c.db, auth.cameraCertSha256, auth.camera.id, certB64);
-    const row = insertClip(c.db, {
+    // The certificate and the clip's row commit together: a stored clip always has its certificate.
+    const row = await c.index.tx(async (u) => { await rememberCameraCert(u, auth.cameraCertSha256, auth.camera.id, certB64); return insertClip(u, {
       clip_id: m.clipId, device_id: auth.camera.id, dock_id: auth.dock.id, bytes: meta.bytes, sha256: meta.sha256,
       epoch_id: f.header.epochId, clip_state: f.closed ? 'closed' : 'truncated', started_at: new Date(startedMs).toISOString(),
       stopped_at: stoppedMs === null ? null : new Date(stoppedMs).toISOString(), received_at: new Date(receivedMs).toISOString(),
       blob_key: blobKey, receipt_json: JSON.stringify(receipt), worker_id: c.workerId,
       purpose: typeof m.purpose === 'string' && m.purpose ? m.purpose : null, camera_cert_sha256: auth.cameraCertSha256, clock_note: note,
-    });
+    }); });
     // Another worker may have indexed the same clip a moment earlier (its row, its receipt, stands).
     if (row.receipt_json === JSON.stringify(receipt)) {
       // The store's one index on this connection (index/sqlite.ts); ingest moves to ctx.index with the clips table.
@@ -76,18 +79,18 @@ export function clipIngest(c: ClipIngestContext): (dockId: string, meta: ClipMet
 
   // Only authentic clips are ever indexed, so the stored one is the real one: a different upload under its
   // id is an incident and gets no receipt, whoever sent it first.
-  const answerStored = (row: ClipRow, meta: ClipMeta, auth: VerifiedAuth): Status => {
+  const answerStored = async (row: ClipRow, meta: ClipMeta, auth: VerifiedAuth): Promise<Status> => {
     if (row.sha256 === meta.sha256 && row.bytes === meta.bytes) {
       return { v: 1, clipId: meta.clipId, req: meta.req, state: 'complete', receipt: JSON.parse(row.receipt_json) as SignedDocument };
     }
-    c.incident({ kind: 'clip-conflict', dockId: auth.dock.id, deviceId: auth.camera.id, clipId: meta.clipId, reason: `upload of sha256 ${meta.sha256} (${meta.bytes} bytes) under an id stored with ${row.sha256}` });
+    await c.incident({ kind: 'clip-conflict', dockId: auth.dock.id, deviceId: auth.camera.id, clipId: meta.clipId, reason: `upload of sha256 ${meta.sha256} (${meta.bytes} bytes) under an id stored with ${row.sha256}` });
     return reject(meta, 'clip id already stored with a different sha256/bytes (an authentic clip holds this id; incident logged)');
   };
 
   const refuseClip = async (meta: ClipMeta, auth: VerifiedAuth, aid: string, err: unknown): Promise<Status> => {
     await c.asm.discard(aid, meta.chunkSize);
     const reason = (err as Error).message;
-    c.incident({ kind: 'clip-refused', dockId: auth.dock.id, deviceId: auth.camera.id, clipId: meta.clipId, reason });
+    await c.incident({ kind: 'clip-refused', dockId: auth.dock.id, deviceId: auth.camera.id, clipId: meta.clipId, reason });
     return reject(meta, `clip refused: ${reason}`);
   };
 
@@ -97,13 +100,13 @@ export function clipIngest(c: ClipIngestContext): (dockId: string, meta: ClipMet
     try {
       auth = verifyDockAuth(meta, 'upload', metaFacts(meta), dockId, c.trust);
     } catch (err) {
-      c.incident({ kind: 'upload-refused', dockId, clipId: meta.clipId, reason: (err as Error).message });
+      await c.incident({ kind: 'upload-refused', dockId, clipId: meta.clipId, reason: (err as Error).message });
       return reject(meta, `upload refused: ${(err as Error).message}`);
     }
     const aid = asmId(dockId, meta.clipId);
     // Chunks that arrived before this meta are still being written: let them land first.
     await c.flow.written(aid);
-    const stored = getClip(c.db, meta.clipId);
+    const stored = await c.index.tx((u) => getClip(u, meta.clipId));
     if (stored) return answerStored(stored, meta, auth);
     const key = meta.clipId;
     if (await c.blobs.exists(key)) {

@@ -11,16 +11,16 @@ import type { AuthTrust } from '../shared/mqtt/dock-auth.js';
 import { centralFilters, parseTopic, topics } from '../shared/mqtt/topics.js';
 import type { RevocationSet } from '../shared/pki/revocation.js';
 import type { BlobPort } from './blob/port.js';
-import { getClip, migrateIngest, type ClipRow } from './clips-index.js';
+import { MIGRATIONS } from './index/migrations.js';
+import type { Index } from './index/port.js';
+import { SqliteIndex } from './index/sqlite.js';
+import { clipExists, type ClipRow } from './index/tables/clips.js';
 import type { Db } from './db.js';
 import { Assembler } from './ingest-assembly.js';
 import { asmId, clipIngest } from './ingest-clips.js';
 import { IngestFlow } from './ingest-flow.js';
 import { incidentRecorder, recordIngest } from './ingest-records.js';
 import { heartbeatIngest } from './ingest-heartbeat.js';
-import { SqliteIndex } from './index/sqlite.js';
-import type { Index } from './index/port.js';
-import { MIGRATIONS } from './index/migrations.js';
 
 export type Subscription = { mode: 'all' } | { mode: 'shared'; group?: string } | { mode: 'docks'; dockIds: string[] };
 
@@ -28,6 +28,8 @@ export interface IngestOptions {
   /** The broker, and the central store's client certificate (OU = central). */
   mqtt: MqttEndpoint;
   db: Db;
+  /** The index port (docs/scale-out.md); default: sqlite on `db`. */
+  index?: Index;
   blobs: BlobPort;
   /** The central store's private signing key (Ed25519). */
   receiptKey: KeyLike;
@@ -45,8 +47,6 @@ export interface IngestOptions {
   /** Partial clips untouched this long are securely removed (default 7 days; checked at start and hourly). */
   partialTtlMs?: number;
   log?: Logger;
-  /** Where dock heartbeats are kept (default: the index on `db`). */
-  index?: Index;
 }
 
 export interface Ingest { close(): Promise<void> }
@@ -59,7 +59,6 @@ export function subscriptionFilters(sub: Subscription): string[] {
 
 export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   const log = opts.log ?? createLogger(`ingest-${opts.workerId}`);
-  migrateIngest(opts.db);
   const index = opts.index ?? SqliteIndex.for(opts.db);
   await index.migrate(MIGRATIONS); // the one list (markers, dock heartbeats, ...); the store applies it at open too
   const asm = new Assembler(opts.workDir ?? opts.blobs.workDir());
@@ -81,13 +80,13 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     client.publishAsync(topic, encodeJson(body), { qos: 1 }).catch((err) => log.warn({ err, topic }, 'publish failed'));
 
   const trust: AuthTrust = { caCertPem: String(opts.caCertPem ?? opts.mqtt.tls.ca), revocation: opts.revocation };
-  const incident = incidentRecorder(opts.db, log);
+  const incident = incidentRecorder(index, log);
   const handleMeta = clipIngest({
-    db: opts.db, blobs: opts.blobs, asm, flow, trust, receiptKey: opts.receiptKey, storeId: opts.storeId, workerId: opts.workerId,
+    db: opts.db, index, blobs: opts.blobs, asm, flow, trust, receiptKey: opts.receiptKey, storeId: opts.storeId, workerId: opts.workerId,
     onStored: opts.onStored, incident, log,
   });
   const heartbeat = heartbeatIngest({ index, trust, log });
-  const records = recordIngest({ db: opts.db, trust, incident, ack: (dockId, body) => void publish(topics.ack(dockId), body), receiptKey: opts.receiptKey, storeId: opts.storeId });
+  const records = recordIngest({ index, trust, incident, ack: (dockId, body) => void publish(topics.ack(dockId), body), receiptKey: opts.receiptKey, storeId: opts.storeId });
 
   const onMeta = (dockId: string, clipId: string, payload: Buffer) => {
     const meta = decodeJson(ClipMetaSchema, payload, 'meta');
@@ -106,15 +105,15 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     const revoked = opts.revocation?.()?.revokedId('dock', t.dockId);
     if (revoked) throw new Error(`dock ${t.dockId} is revoked (${revoked.reason}); message dropped`);
     if (t.kind === 'chunk') {
-      if (getClip(opts.db, t.clipId)) return; // already stored: a late duplicate
+      if (await index.tx((u) => clipExists(u, t.clipId))) return; // already stored: a late duplicate
       const c = decodeChunk(payload);
       if (c.index !== t.index) throw new Error(`chunk: header index ${c.index} differs from topic ${t.index}`);
       const aid = asmId(t.dockId, t.clipId);
       // Beyond the bound of overlapping writes this waits, and with it the PUBACK, which paces the broker.
       await flow.write(aid, () => asm.writeChunk(aid, c), (err) => log.warn({ err: String(err), topic }, 'chunk write failed; it will be re-requested'));
     } else if (t.kind === 'meta') onMeta(t.dockId, t.clipId, payload);
-    else if (t.kind === 'wipe-cert') records.wipeCert(t.dockId, payload);
-    else if (t.kind === 'device-log') records.deviceLog(t.dockId, payload);
+    else if (t.kind === 'wipe-cert') await records.wipeCert(t.dockId, payload);
+    else if (t.kind === 'device-log') await records.deviceLog(t.dockId, payload);
     else if (t.kind === 'heartbeat') await heartbeat(t.dockId, payload);
   };
 

@@ -10,18 +10,18 @@ export interface ClipInfoLike { clipId: string; hold: HoldInfo | null; [k: strin
 export interface ExportResult { exportId?: number; path: string; password: string; sha256: string; clips: unknown }
 
 export interface EvidenceApi {
-  search(c: SearchCriteria): ClipInfoLike[];
-  get(id: string): ClipInfoLike | undefined;
+  search(c: SearchCriteria): Promise<ClipInfoLike[]>;
+  get(id: string): Promise<ClipInfoLike | undefined>;
   openPlaintext(id: string): Promise<Readable | ReadableStream>;
-  placeHold(id: string, h: { reason: string; caseNumber: string; by: string }): ClipInfoLike;
-  addMarker(id: string, m: { offsetMs: number; note: string; by: string }, u?: Unit): unknown;
-  setCategory(id: string, c: { purpose: string; reason: string; by: string }): ClipInfoLike;
-  addToCase(id: string, c: { caseNumber: string; by: string }, u?: Unit): ClipInfoLike | Promise<ClipInfoLike>;
-  removeFromCase(id: string, c: { caseNumber: string; reason: string; by: string }, u?: Unit): ClipInfoLike | Promise<ClipInfoLike>;
+  placeHold(id: string, h: { reason: string; caseNumber: string; by: string }, u?: Unit): Promise<ClipInfoLike>;
+  addMarker(id: string, m: { offsetMs: number; note: string; by: string }, u?: Unit): Promise<unknown>;
+  setCategory(id: string, c: { purpose: string; reason: string; by: string }, u?: Unit): Promise<ClipInfoLike>;
+  addToCase(id: string, c: { caseNumber: string; by: string }, u?: Unit): Promise<ClipInfoLike>;
+  removeFromCase(id: string, c: { caseNumber: string; reason: string; by: string }, u?: Unit): Promise<ClipInfoLike>;
   cases(id: string): unknown[] | Promise<unknown[]>;
   headerFacts(id: string): Promise<unknown>;
   markers(id: string): unknown[] | Promise<unknown[]>;
-  liftHold(id: string, h: { reason: string; by: string }): ClipInfoLike;
+  liftHold(id: string, h: { reason: string; by: string }, u?: Unit): Promise<ClipInfoLike>;
   /** Mirror a hold on the clip's blob (S3 legal hold); lifting never throws (logged; deletion lifts a stale one). */
   setBlobHold?(id: string, on: boolean): Promise<void>;
   deleteNow(id: string, d: { reason: string; by: string }): Promise<unknown>;

@@ -12,7 +12,8 @@ import type { Index, Unit } from './index/port.js';
 import { deleteEndedSessions } from './index/tables/sessions.js';
 import { reviewReport } from './review.js';
 import type { RecordKind } from './record-census.js';
-import { INCIDENT_KINDS, fleet, incidents, type IncidentKind } from './clips-index.js';
+import { fleet } from './index/tables/fleet.js';
+import { INCIDENT_KINDS, incidents, type IncidentKind } from './index/tables/ingest-incidents.js';
 import { can, checkNewPassword, checkRole, checkUsername, generatePassword, PERMISSIONS, ROLES, UserError, type Permission, type Role, type Users } from './users.js';
 import * as S from './op-schemas.js';
 import { DOCK_HEARTBEATS_MIGRATIONS, latestHeartbeats } from './index/tables/dock-heartbeats.js';
@@ -65,7 +66,7 @@ const lockedOr = (now: boolean) => now ? ' (locked by this failure, wrong passwo
 export class Operations {
   constructor(private readonly o: { db: Db; index?: Index; users: Users; log: AccessLog; evidence: () => Promise<EvidenceApi>; redaction?: () => Promise<RedactionApi>; now?: () => number; logMonths?: number; disabledUserDays?: number;
     /** Each record kind's count, oldest and deadline for the review (record-census.ts). */
-    census?: () => RecordKind[] }) {}
+    census?: () => Promise<RecordKind[]> }) {}
   get log(): AccessLog { return this.o.log; }
   private heartbeatsReady: Promise<unknown> | undefined;
   /** Whether this store has the redaction service (the office offers the step only then). */
@@ -155,7 +156,7 @@ export class Operations {
     return this.run(actor, 'metadata', { clipId }, async () => {
       const id = parse(S.ClipIdSchema, clipId);
       const ev = await this.o.evidence();
-      const c = ev.get(id);
+      const c = await ev.get(id);
       if (!c) throw new OpError('not-found', `clip ${id} not found`);
       return { ...c, markers: await ev.markers(id), cases: await ev.cases(id), header: await ev.headerFacts(id).catch(() => null) };
     });
@@ -172,9 +173,9 @@ export class Operations {
     const crit = { clipId, ...S.pick(body, ['reason', 'caseNumber']) };
     const ev = await this.evidenceFor(actor, 'hold', crit);
     // The blob's own hold (S3 legal hold) goes on first: an index hold is never without it.
-    return this.run(actor, 'hold', crit, () => {
+    return this.run(actor, 'hold', crit, (u) => {
       const b = parse(S.HoldSchema, body);
-      return ev.placeHold(parse(S.ClipIdSchema, clipId), { ...b, by: actor });
+      return ev.placeHold(parse(S.ClipIdSchema, clipId), { ...b, by: actor }, u);
     }, 'tx', async () => { parse(S.HoldSchema, body); await ev.setBlobHold?.(parse(S.ClipIdSchema, clipId), true); });
   }
   /** An officer's bookmark at a moment of the clip, with a note. */
@@ -190,9 +191,9 @@ export class Operations {
   async setCategory(actor: string, clipId: unknown, body: unknown) {
     const crit = { clipId, ...S.pick(body, ['purpose', 'reason']) };
     const ev = await this.evidenceFor(actor, 'category', crit);
-    return this.run(actor, 'category', crit, () => {
+    return this.run(actor, 'category', crit, (u) => {
       const b = parse(S.CategorySchema, body);
-      return ev.setCategory(parse(S.ClipIdSchema, clipId), { ...b, by: actor });
+      return ev.setCategory(parse(S.ClipIdSchema, clipId), { ...b, by: actor }, u);
     }, 'tx');
   }
   async addToCase(actor: string, clipId: unknown, body: unknown) {
@@ -214,9 +215,9 @@ export class Operations {
   async unhold(actor: string, clipId: unknown, body: unknown) {
     const crit = { clipId, ...S.pick(body, ['reason']) };
     const ev = await this.evidenceFor(actor, 'unhold', crit);
-    const r = await this.run(actor, 'unhold', crit, () => {
+    const r = await this.run(actor, 'unhold', crit, (u) => {
       const b = parse(S.ReasonSchema, body);
-      return ev.liftHold(parse(S.ClipIdSchema, clipId), { ...b, by: actor });
+      return ev.liftHold(parse(S.ClipIdSchema, clipId), { ...b, by: actor }, u);
     }, 'tx');
     // Lifted on the blob after the index (a failure leaves the blob held, the safe side; deletion lifts it then).
     await ev.setBlobHold?.(r.clipId, false);
@@ -369,10 +370,10 @@ export class Operations {
   async incidents(actor: string, q: { kind?: string } = {}) {
     const kind = q.kind && (INCIDENT_KINDS as readonly string[]).includes(q.kind) ? q.kind as IncidentKind : undefined;
     if (q.kind && !kind) return this.run(actor, 'incidents', q, () => { throw new OpError('bad-input', `kind: one of ${INCIDENT_KINDS.join(', ')}`); });
-    return this.run(actor, 'incidents', q, () => incidents(this.o.db, { kind }));
+    return this.run(actor, 'incidents', q, () => this.index.tx((u) => incidents(u, { kind })));
   }
   async review(actor: string) {
-    return this.run(actor, 'review', {}, async () => ({ ...await reviewReport(this.o.users, this.now()), ...(this.o.census ? { records: this.o.census() } : {}) }));
+    return this.run(actor, 'review', {}, async () => ({ ...await reviewReport(this.o.users, this.now()), ...(this.o.census ? { records: await this.o.census() } : {}) }));
   }
   /** The access log itself, filtered (audit pages, CSV download): reading it is logged like any other use. */
   async readLog(actor: string, q: unknown) {
@@ -384,7 +385,7 @@ export class Operations {
   /** Docks and cameras as ingest knows them (last seen, offloads, backlog, faults): for administrators. */
   async fleet(actor: string) {
     return this.run(actor, 'fleet', {}, async () => ({
-      ...fleet(this.o.db),
+      ...await this.index.tx((u) => fleet(u)),
       // A store opened without the whole migration list (a bare index in tests) still has the table.
       ...await (this.heartbeatsReady ??= this.index.migrate(DOCK_HEARTBEATS_MIGRATIONS)).then(() => ({})),
       // Each dock's newest verified heartbeat (its queue, spool, and the cameras' firmware, flash and clips as it last saw them).

@@ -1,11 +1,22 @@
 // Each record kind's count, oldest record, deadline and how many are past it, for the store review
 // (`bodycam store review`, GET /review): the DPO's view of docs/data-inventory.md on a running store.
-// Read-only; receipts.db is opened read-only beside the index (no master key needed).
+// Read-only. Each table behind the index port is counted by its owner module; the tables not yet behind
+// it (docs/scale-out.md) are still counted here on central.db, and receipts.db is opened read-only beside
+// the index (no master key needed).
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import type { StoreConfig } from './config.js';
 import type { Db } from './db.js';
 import { daysAgo, hoursAgo, monthsAgo } from './deadlines.js';
+import type { Index } from './index/port.js';
+import { cameraCertsCensus } from './index/tables/camera-certs.js';
+import { clipsCensus } from './index/tables/clips.js';
+import { deviceLogCensus } from './index/tables/device-log.js';
+import { exportsCensus, livePackagesCensus } from './index/tables/exports.js';
+import { holdEventsCensus, holdsCensus } from './index/tables/holds.js';
+import { incidentsCensus } from './index/tables/ingest-incidents.js';
+import { pendingCensus } from './index/tables/pending-deletions.js';
+import { wipeCertsCensus } from './index/tables/wipe-certificates.js';
 import { parseRetention } from './retention.js';
 import { PLAN_RETENTION_DAYS } from './index/tables/redaction-plans.js';
 
@@ -25,27 +36,26 @@ function count(db: Db | Database.Database, table: string, col: string, where: st
   return { count: r.n, oldest: r.o, overdue };
 }
 
-export function recordCensus(db: Db, receiptsPath: string, cfg: Cfg, now: number): RecordKind[] {
+export async function recordCensus(index: Index, db: Db, receiptsPath: string, cfg: Cfg, now: number): Promise<RecordKind[]> {
   const d = cfg.deadlines;
   const ret = parseRetention(cfg.retention);
   const longest = Math.max(ret.defaultDays, ...Object.values(ret.perPurpose));
-  const heldOk = has(db, 'holds');
-  const notHeld = heldOk ? 'clip_id NOT IN (SELECT clip_id FROM holds)' : '';
   const out: RecordKind[] = [];
   const add = (kind: string, place: string, deadline: string, c: { count: number; oldest: string | null; overdue: number }) => out.push({ kind, place, deadline, ...c });
-  add('clips', 'central.db#clips', `retention ${ret.defaultDays} days${Object.keys(ret.perPurpose).length ? ` (per purpose up to ${longest})` : ''} from the recording; not while held`,
-    count(db, 'clips', 'started_at', '', daysAgo(now, longest), notHeld));
-  add('deletions in progress', 'central.db#pending_deletions', 'the next retention run', count(db, 'pending_deletions', 'requested_at', '', null));
-  add('evidence holds', 'central.db#holds', 'until lifted', count(db, 'holds', 'placed_at', '', null));
-  add('hold history', 'central.db#hold_events', `${d.holdEventMonths} months after the clip is gone`,
-    count(db, 'hold_events', 'at', '', monthsAgo(now, d.holdEventMonths), has(db, 'clips') && heldOk ? 'clip_id NOT IN (SELECT clip_id FROM clips) AND clip_id NOT IN (SELECT clip_id FROM holds)' : ''));
-  add('device-log entries', 'central.db#device_log_entries', `${d.deviceLogDays} days from receipt`, count(db, 'device_log_entries', 'received_at', '', daysAgo(now, d.deviceLogDays)));
-  add('wipe certificates', 'central.db#wipe_certificates', `${d.wipeCertificateDays} days from receipt; not while held`, count(db, 'wipe_certificates', 'received_at', '', daysAgo(now, d.wipeCertificateDays), notHeld));
-  add('ingest incidents', 'central.db#ingest_incidents', `${d.ingestIncidentDays} days from the last occurrence`, count(db, 'ingest_incidents', 'last_at', '', daysAgo(now, d.ingestIncidentDays)));
-  add('camera certificates', 'central.db#camera_certs', `${d.cameraCertDays} days once no stored clip needs it`,
-    count(db, 'camera_certs', 'first_seen', '', daysAgo(now, d.cameraCertDays), has(db, 'clips') ? 'sha256 NOT IN (SELECT camera_cert_sha256 FROM clips WHERE camera_cert_sha256 IS NOT NULL)' : ''));
-  add('export records', 'central.db#exports', `${d.exportRecordMonths} months`, count(db, 'exports', 'exported_at', '', monthsAgo(now, d.exportRecordMonths)));
-  add('export packages on the server', 'exports/*', `one download, at most ${d.exportPackageHours} hours`, count(db, 'exports', 'exported_at', 'package_removed_at IS NULL', hoursAgo(now, d.exportPackageHours)));
+  // One unit: the owners' figures are one consistent view.
+  await index.tx(async (u) => {
+    add('clips', 'central.db#clips', `retention ${ret.defaultDays} days${Object.keys(ret.perPurpose).length ? ` (per purpose up to ${longest})` : ''} from the recording; not while held`,
+      await clipsCensus(u, daysAgo(now, longest)));
+    add('deletions in progress', 'central.db#pending_deletions', 'the next retention run', await pendingCensus(u));
+    add('evidence holds', 'central.db#holds', 'until lifted', await holdsCensus(u));
+    add('hold history', 'central.db#hold_events', `${d.holdEventMonths} months after the clip is gone`, await holdEventsCensus(u, monthsAgo(now, d.holdEventMonths)));
+    add('device-log entries', 'central.db#device_log_entries', `${d.deviceLogDays} days from receipt`, await deviceLogCensus(u, daysAgo(now, d.deviceLogDays)));
+    add('wipe certificates', 'central.db#wipe_certificates', `${d.wipeCertificateDays} days from receipt; not while held`, await wipeCertsCensus(u, daysAgo(now, d.wipeCertificateDays)));
+    add('ingest incidents', 'central.db#ingest_incidents', `${d.ingestIncidentDays} days from the last occurrence`, await incidentsCensus(u, daysAgo(now, d.ingestIncidentDays)));
+    add('camera certificates', 'central.db#camera_certs', `${d.cameraCertDays} days once no stored clip needs it`, await cameraCertsCensus(u, daysAgo(now, d.cameraCertDays)));
+    add('export records', 'central.db#exports', `${d.exportRecordMonths} months`, await exportsCensus(u, monthsAgo(now, d.exportRecordMonths)));
+    add('export packages on the server', 'exports/*', `one download, at most ${d.exportPackageHours} hours`, await livePackagesCensus(u, hoursAgo(now, d.exportPackageHours)));
+  });
   add('disabled accounts', 'central.db#users', `${d.disabledUserDays} days after disabling`, count(db, 'users', 'disabled_at', 'disabled_at IS NOT NULL', daysAgo(now, d.disabledUserDays)));
   add('redaction plans', 'central.db#redaction_plans', `${PLAN_RETENTION_DAYS} days (delete_after)`, has(db, 'redaction_plans')
     ? { ...count(db, 'redaction_plans', 'created_at', '', null), overdue: (db.prepare('SELECT COUNT(*) AS n FROM redaction_plans WHERE delete_after <= ?').get(new Date(now).toISOString()) as { n: number }).n }

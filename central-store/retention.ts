@@ -8,9 +8,11 @@ import { unwrapKey } from '../shared/clip/reader.js';
 import type { Logger } from '../shared/log.js';
 import type { BlobPort } from './blob/port.js';
 import { readStoredHeader } from './clip-stream.js';
-import { migrate, type Db } from './db.js';
 import type { DeletionReceipt, ReceiptBook } from './deletion-receipts.js';
-import { putHoldWrap } from './holds.js';
+import type { Index } from './index/port.js';
+import { clipExists, clipsOfEpoch, deleteClipRow, expiredClips } from './index/tables/clips.js';
+import { deleteHoldWrap, getHold, putHoldWrap } from './index/tables/holds.js';
+import { deletePending, markDeletion, pendingDeletions, type Pending } from './index/tables/pending-deletions.js';
 import type { KeyStore } from './keys.js';
 import { StoreError, badInput } from './store-error.js';
 
@@ -35,33 +37,9 @@ export const retentionDays = (c: RetentionConfig, purpose: string | null | undef
 export const ruleFor = (c: RetentionConfig, purpose: string | null | undefined) =>
   `retention:${purpose != null && Object.hasOwn(c.perPurpose, purpose) ? purpose : 'default'}:${retentionDays(c, purpose)}d`;
 
-const MIGRATION = `
-CREATE TABLE pending_deletions (
-  clip_id TEXT PRIMARY KEY,
-  blob_key TEXT NOT NULL,
-  sha256 TEXT NOT NULL,
-  bytes INTEGER NOT NULL,
-  rule TEXT NOT NULL,
-  by TEXT NOT NULL,
-  requested_at TEXT NOT NULL
-);`;
-export function migrateRetention(db: Db): void {
-  migrate(db, 'evidence-retention-1', MIGRATION);
-  migrate(db, 'evidence-retention-2', 'CREATE INDEX IF NOT EXISTS clips_started ON clips(started_at); CREATE INDEX IF NOT EXISTS clips_epoch ON clips(epoch_id)');
-}
-
-/** SQL day count for a row's purpose, with its parameters (julianday arithmetic is in days). */
-function daysSql(c: RetentionConfig): { sql: string; params: (string | number)[] } {
-  const entries = Object.entries(c.perPurpose);
-  if (!entries.length) return { sql: '?', params: [c.defaultDays] };
-  return { sql: `CASE c.purpose ${entries.map(() => 'WHEN ? THEN ?').join(' ')} ELSE ? END`, params: [...entries.flat(), c.defaultDays] };
-}
-
 export interface RetentionCtx {
-  db: Db; blobs: BlobPort; receipts: ReceiptBook; keys: KeyStore; cfg: RetentionConfig; now: () => number; log: Logger;
+  index: Index; blobs: BlobPort; receipts: ReceiptBook; keys: KeyStore; cfg: RetentionConfig; now: () => number; log: Logger;
 }
-
-interface Pending { clip_id: string; blob_key: string; sha256: string; bytes: number; rule: string; by: string; requested_at: string }
 
 async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {
   let i = 0;
@@ -93,8 +71,9 @@ async function complete(ctx: RetentionCtx, items: Pending[]): Promise<DeletionRe
   const done = items.filter((p) => steps.has(p.clip_id));
   const receipts = ctx.receipts.recordDeletions(done.map((p) => ({ clipId: p.clip_id, sha256: p.sha256, bytes: p.bytes, rule: p.rule, by: p.by, requestedAt: p.requested_at,
     steps: [...steps.get(p.clip_id)!, 'index-delete'] })), new Date(ctx.now()).toISOString());
-  const del = ['clips', 'hold_wraps', 'pending_deletions'].map((t) => ctx.db.prepare(`DELETE FROM ${t} WHERE clip_id = ?`));
-  ctx.db.transaction(() => { for (const p of done) for (const d of del) d.run(p.clip_id); })();
+  await ctx.index.tx(async (u) => {
+    for (const p of done) { await deleteClipRow(u, p.clip_id); await deleteHoldWrap(u, p.clip_id); await deletePending(u, p.clip_id); }
+  });
   if (failed.length) {
     for (const f of failed) ctx.log.error({ clipId: f.clipId, err: String(f.err) }, 'blob destroy failed; deletion stays pending and is retried');
     const first = failed[0]!;
@@ -105,43 +84,37 @@ async function complete(ctx: RetentionCtx, items: Pending[]): Promise<DeletionRe
 }
 
 /** Write deletion markers for these clips unless held (atomic with the hold check); returns the marked ones. */
-function mark(ctx: RetentionCtx, rows: { clip_id: string; rule: string }[], by: string): Pending[] {
-  const ins = ctx.db.prepare(`INSERT OR IGNORE INTO pending_deletions (clip_id, blob_key, sha256, bytes, rule, by, requested_at)
-    SELECT clip_id, blob_key, sha256, bytes, ?, ?, ? FROM clips c WHERE clip_id = ? AND NOT EXISTS (SELECT 1 FROM holds h WHERE h.clip_id = c.clip_id)`);
-  const get = ctx.db.prepare('SELECT clip_id, blob_key, sha256, bytes, rule, by, requested_at FROM pending_deletions WHERE clip_id = ?');
+function mark(ctx: RetentionCtx, rows: { clip_id: string; rule: string }[], by: string): Promise<Pending[]> {
   const at = new Date(ctx.now()).toISOString();
-  return ctx.db.transaction(() => rows.flatMap((r) => {
-    ins.run(r.rule, by, at, r.clip_id);
-    const p = get.get(r.clip_id) as Pending | undefined;
-    return p ? [p] : [];
-  }))();
+  return ctx.index.tx(async (u) => {
+    const out: Pending[] = [];
+    for (const r of rows) { const p = await markDeletion(u, r.clip_id, r.rule, by, at); if (p) out.push(p); }
+    return out;
+  });
 }
 
 /** Delete one clip now (not held). */
 export async function deleteOne(ctx: RetentionCtx, clipId: string, by: string): Promise<DeletionReceipt> {
-  if (!ctx.db.prepare('SELECT 1 FROM clips WHERE clip_id = ?').get(clipId)) throw new StoreError('not-found', `clip ${clipId}: not in the store`);
-  const held = ctx.db.prepare('SELECT case_number FROM holds WHERE clip_id = ?').get(clipId) as { case_number: string } | undefined;
-  if (held) throw new StoreError('on-hold', `clip ${clipId}: on hold (case ${held.case_number}); lift the hold first`);
-  const p = mark(ctx, [{ clip_id: clipId, rule: 'manual' }], by);
-  if (!p.length) throw new StoreError('on-hold', `clip ${clipId}: on hold; lift the hold first`);
-  return (await complete(ctx, p))[0]!;
+  const p = await ctx.index.tx(async (u) => {
+    if (!await clipExists(u, clipId)) throw new StoreError('not-found', `clip ${clipId}: not in the store`);
+    const held = await getHold(u, clipId);
+    if (held) throw new StoreError('on-hold', `clip ${clipId}: on hold (case ${held.caseNumber}); lift the hold first`);
+    return markDeletion(u, clipId, 'manual', by, new Date(ctx.now()).toISOString());
+  });
+  if (!p) throw new StoreError('on-hold', `clip ${clipId}: on hold; lift the hold first`);
+  return (await complete(ctx, [p]))[0]!;
 }
 
 /** Every expired, unheld clip is deleted; interrupted deletions are finished first. */
 export async function sweepExpired(ctx: RetentionCtx): Promise<DeletionReceipt[]> {
   const out: DeletionReceipt[] = [];
-  const pending = ctx.db.prepare('SELECT clip_id, blob_key, sha256, bytes, rule, by, requested_at FROM pending_deletions ORDER BY requested_at LIMIT ?');
-  for (let p = pending.all(BATCH) as Pending[]; p.length; p = pending.all(BATCH) as Pending[]) out.push(...await complete(ctx, p));
-  const d = daysSql(ctx.cfg);
-  const expired = ctx.db.prepare(`SELECT c.clip_id, c.purpose FROM clips c
-    WHERE (CASE WHEN c.clock_note IS NOT NULL THEN julianday(c.received_at)
-      ELSE min(coalesce(julianday(c.started_at), julianday(c.received_at)), julianday(c.received_at)) END) + ${d.sql} <= julianday(?)
-      AND NOT EXISTS (SELECT 1 FROM holds h WHERE h.clip_id = c.clip_id)`);
+  const pending = () => ctx.index.tx((u) => pendingDeletions(u, BATCH));
+  for (let p = await pending(); p.length; p = await pending()) out.push(...await complete(ctx, p));
   // One scan for the whole run (ids only), then batches: re-scanning per batch is quadratic.
-  const all = expired.all(...d.params, new Date(ctx.now()).toISOString()) as { clip_id: string; purpose: string | null }[];
+  const all = await ctx.index.tx((u) => expiredClips(u, ctx.cfg, new Date(ctx.now()).toISOString()));
   for (let i = 0; i < all.length; i += BATCH) {
     const rows = all.slice(i, i + BATCH);
-    const marked = mark(ctx, rows.map((r) => ({ clip_id: r.clip_id, rule: ruleFor(ctx.cfg, r.purpose) })), 'retention-job');
+    const marked = await mark(ctx, rows.map((r) => ({ clip_id: r.clip_id, rule: ruleFor(ctx.cfg, r.purpose) })), 'retention-job');
     out.push(...await complete(ctx, marked));
   }
   return out;
@@ -159,9 +132,7 @@ export async function destroyEpochKeys(ctx: RetentionCtx): Promise<string[]> {
   for (const e of await ctx.keys.list('epoch')) {
     if (e.destroyedAt || !e.notAfter) continue;
     if (now < Date.parse(e.notAfter) + (ctx.cfg.staleEpochDays + maxDays) * DAY_MS) continue;
-    const rows = ctx.db.prepare(`SELECT c.clip_id, c.blob_key, h.clip_id AS held, w.clip_id AS wrapped FROM clips c
-      LEFT JOIN holds h ON h.clip_id = c.clip_id LEFT JOIN hold_wraps w ON w.clip_id = c.clip_id WHERE c.epoch_id = ?`).all(e.name) as
-      { clip_id: string; blob_key: string; held: string | null; wrapped: string | null }[];
+    const rows = await ctx.index.tx((u) => clipsOfEpoch(u, e.name));
     const open = rows.filter((r) => !r.held && !r.wrapped);
     if (open.length) {
       ctx.log.warn({ epochId: e.name, clips: open.length }, 'epoch past retention still has unheld clips; key kept');
@@ -176,7 +147,7 @@ export async function destroyEpochKeys(ctx: RetentionCtx): Promise<string[]> {
         const dataKey = unwrapKey(h, epochKey);
         try {
           const wrapped = publicEncrypt({ key: hold.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, dataKey);
-          putHoldWrap(ctx.db, r.clip_id, hold.name, wrapped, new Date(now).toISOString());
+          await ctx.index.tx((u) => putHoldWrap(u, r.clip_id, hold.name, wrapped, new Date(now).toISOString()));
         } finally { dataKey.fill(0); }
       }
     } catch (err) {

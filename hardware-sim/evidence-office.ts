@@ -12,6 +12,7 @@ import { parseStoreConfig, storePaths } from '../central-store/config.js';
 import { verifyDeletionReceipt, type DeletionReceipt } from '../central-store/evidence.js';
 import { sealSigningKey } from '../central-store/signing-key.js';
 import { FsBlobStore } from '../central-store/blob/fs.js';
+import { allClips } from '../central-store/index/tables/clips.js';
 import { openStoreContext } from '../central-store/store-context.js';
 import { createLogger } from '../shared/log.js';
 import type { FleetPki } from './fleet/pki.js';
@@ -135,7 +136,7 @@ async function office(o: OfficeOptions, r: OfficeReport, say: (line: string) => 
     // Retention, 15 days on: every clip but the held one goes, each with a receipt.
     const fsBlobs = ctx.blobs;
     if (!(fsBlobs instanceof FsBlobStore)) throw new Error('the office demo checks blob files on disk: it needs the fs blob store');
-    const blobOf = new Map((ctx.db.prepare('SELECT clip_id, blob_key FROM clips').all() as { clip_id: string; blob_key: string }[]).map((x) => [x.clip_id, fsBlobs.pathOf(x.blob_key)]));
+    const blobOf = new Map((await ctx.index.tx((u) => allClips(u))).map((x) => [x.clip_id, fsBlobs.pathOf(x.blob_key)]));
     offset += 15 * DAY;
     const run = (await must('POST', '/retention/run', { token: admin })).json as { deleted: DeletionReceipt[]; epochKeysDestroyed: string[] };
     r.retention.deleted = run.deleted.length;

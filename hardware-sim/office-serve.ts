@@ -11,6 +11,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createApi } from '../central-store/api.js';
 import { loadStoreConfig, parseStoreConfig, storePaths } from '../central-store/config.js';
+import { clipCount } from '../central-store/index/tables/clips.js';
 import { SYSTEM } from '../central-store/operations.js';
 import { sealSigningKey } from '../central-store/signing-key.js';
 import { openStoreContext, resolveMasterKey, type StoreContext } from '../central-store/store-context.js';
@@ -55,7 +56,7 @@ async function serve(ctx: StoreContext, suffix: string): Promise<void> {
   const users = await demoUsers(ctx, suffix);
   const api = createApi({ ops: ctx.ops, exportsDir: storePaths(ctx.config).exports, log: createLogger('office-api'), office: createOffice({ ops: ctx.ops, users: ctx.users, log: ctx.log }) });
   const bound = await api.listen(port, '127.0.0.1');
-  const clips = (ctx.db.prepare('SELECT COUNT(*) AS n FROM clips').get() as { n: number }).n;
+  const clips = await ctx.index.tx((u) => clipCount(u));
   process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${bound}/office/`, clips, users })}\n`);
   say(`office: serving ${clips} clips at http://127.0.0.1:${bound}/office/ (Ctrl-C stops)`);
   await stopped();

@@ -1,6 +1,7 @@
 // The index port on sqlite (better-sqlite3, opened by openCentralDb: secure_delete, rollback journal).
 // better-sqlite3 is synchronous, so a unit's statements run at once; units are queued so an await
 // inside one never lets another begin on the same connection.
+import Database from 'better-sqlite3';
 import { openCentralDb, type Db } from '../db.js';
 import { inUnit, refuseNested, type Index, type Migration, type Unit } from './port.js';
 
@@ -12,6 +13,14 @@ export class SqliteIndex implements Index {
   constructor(readonly db: Db, private readonly owned = false) {}
 
   static open(path: string): SqliteIndex { return new SqliteIndex(openCentralDb(path), true); }
+
+  /**
+   * An existing central.db opened read-only, for a look from outside the process that owns it (the
+   * simulator's checks, tests): nothing is written, not even a pragma; units read one snapshot.
+   */
+  static openReadOnly(path: string): SqliteIndex {
+    return new SqliteIndex(new Database(path, { readonly: true, fileMustExist: true }), true);
+  }
 
   /**
    * The one index over a connection that something else opened. One per connection: units queue per
@@ -38,7 +47,8 @@ export class SqliteIndex implements Index {
     try { refuseNested(this); } catch (err) { return Promise.reject(err); }
     const next = this.queue.then(async () => {
       if (this.db.inTransaction) throw new Error('index: a unit of work began inside another transaction on this connection');
-      this.db.exec('BEGIN IMMEDIATE');
+      // A read-only connection cannot take the write lock; its unit is a plain (deferred) read transaction.
+      this.db.exec(this.db.readonly ? 'BEGIN' : 'BEGIN IMMEDIATE');
       try {
         const r = await inUnit.run(this, () => fn(this.unit()));
         this.db.exec('COMMIT');

@@ -17,7 +17,7 @@ export interface RedactedCopy {
 }
 /** The part of the evidence store redaction uses. */
 export interface RedactionEvidence {
-  get(clipId: string): { clipId: string; sha256: string } | undefined;
+  get(clipId: string): Promise<{ clipId: string; sha256: string } | undefined>;
   openPlaintext(clipId: string): Promise<Readable>;
   exportRedactedForSubject(copies: RedactedCopy[], o: { subject: string; by: string; outPath: string }): Promise<{ path: string; password: string; sha256: string; clips: string[] }>;
 }
@@ -63,7 +63,8 @@ export class RedactionService {
   /** Analyse every clip (decrypt → decode → detect → track) and store the proposed plans as a new case. */
   async start(clipIds: string[], o: { subject: string; by: string }): Promise<CaseView> {
     const ev = await this.o.evidence();
-    const clips = clipIds.map((id) => { const c = ev.get(id); if (!c) throw err('not-found', `clip ${id} not found`); return c; });
+    const clips: { clipId: string; sha256: string }[] = [];
+    for (const id of clipIds) { const c = await ev.get(id); if (!c) throw err('not-found', `clip ${id} not found`); clips.push(c); }
     const pool = await this.o.pool();
     const plans: Plan[] = [];
     for (const c of clips) {

@@ -2,7 +2,7 @@
 // recorded but not yet offloaded, recent faults) and as each dock's newest heartbeat says (its queue and
 // spool; each camera's firmware version and slot, free flash and clips still on it at its last offload).
 // Rendered like pages.ts: every value escaped.
-import type { CameraSeen, DockSeen } from '../clips-index.js';
+import type { CameraSeen, DockSeen } from '../index/tables/fleet.js';
 import type { HeartbeatBody } from '../../shared/mqtt/codec.js';
 import { html, layout, type PageCtx } from './pages.js';
 

@@ -2,6 +2,11 @@
 // what was wiped and against which receipt, and check the invariants of issue 6 from the files the
 // components left behind (camera flash, dock spool, central blobs and index) — not from their word.
 import Database from 'better-sqlite3';
+import { SqliteIndex } from '../../central-store/index/sqlite.js';
+import { allClips } from '../../central-store/index/tables/clips.js';
+import { allDeviceLogEntries } from '../../central-store/index/tables/device-log.js';
+import { incidents as listIncidents } from '../../central-store/index/tables/ingest-incidents.js';
+import { wipeCerts } from '../../central-store/index/tables/wipe-certificates.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -62,23 +67,21 @@ interface CollectInput {
   expect?: { flashNearlyFull: Map<string, number>; clockSkewMs: Map<string, number>; simEpochMs: number; speed: number };
 }
 
-interface CentralRow { clip_id: string; device_id: string; bytes: number; sha256: string; epoch_id: string; receipt_json: string; blob_key: string }
-
 const fileSha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
 
 export async function collectReport(c: CollectInput): Promise<RunReport> {
   const inv: Invariant[] = [];
-  const db = new Database(path.join(c.centralDir, 'central.db'), { readonly: true });
-  const rows = db.prepare('SELECT clip_id, device_id, bytes, sha256, epoch_id, receipt_json, blob_key FROM clips').all() as CentralRow[];
-  const logBroken = (db.prepare('SELECT COUNT(*) AS n FROM device_log_entries WHERE chain_ok = 0').get() as { n: number }).n;
-  const certsBad = (db.prepare('SELECT COUNT(*) AS n FROM wipe_certificates WHERE receipt_matches = 0 OR signature_verified = 0').get() as { n: number }).n;
+  // Read through the index port's owners, on a read-only connection (the central process has stopped).
+  const ix = SqliteIndex.openReadOnly(path.join(c.centralDir, 'central.db'));
+  const { rows, centralLog, certs, incidents } = await ix.tx(async (u) => ({
+    rows: await allClips(u), centralLog: await allDeviceLogEntries(u), certs: await wipeCerts(u), incidents: await listIncidents(u),
+  })).finally(() => ix.close());
+  const logBroken = centralLog.filter((e) => !e.chainOk).length;
+  const certsBad = certs.filter((w) => !w.receiptMatches || !w.signatureVerified).length;
   // Issue 11: every clip, certificate and log entry of the run is the cameras' own, so nothing is refused.
-  const incidents = db.prepare('SELECT kind, device_id, clip_id, reason FROM ingest_incidents').all() as { kind: string; device_id: string; clip_id: string; reason: string }[];
-  const unsignedRows = (db.prepare('SELECT COUNT(*) AS n FROM clips WHERE camera_cert_sha256 IS NULL').get() as { n: number }).n;
+  const unsignedRows = rows.filter((r) => !r.camera_cert_sha256).length;
   // A camera deletes the log entries central acknowledged at its next docking (issue 19): what it no longer
   // holds, central does (each entry verified against the camera's chain at ingest).
-  const centralLog = db.prepare('SELECT device_id, entry_json FROM device_log_entries ORDER BY device_id, seq').all() as { device_id: string; entry_json: string }[];
-  db.close();
   const central = new Map(rows.map((r) => [r.clip_id, r]));
   const blobs = new FsBlobStore(path.join(c.centralDir, 'blobs'));
   const epochKey = new Map(c.pki.epochs.map((e) => [e.epochId, e.privateKey]));
@@ -110,7 +113,7 @@ export async function collectReport(c: CollectInput): Promise<RunReport> {
     const log = new DeviceLog({ path: path.join(cam.flashDir, 'device-log.db'), clock: systemClock });
     const own = log.since(0, 1_000_000);
     const firstOwn = own[0]?.seq ?? Infinity;
-    const entries = [...centralLog.filter((r) => r.device_id === cam.deviceId).map((r) => JSON.parse(r.entry_json) as DeviceLogEntry).filter((e) => e.seq < firstOwn), ...own];
+    const entries = [...centralLog.filter((r) => r.deviceId === cam.deviceId).map((r) => JSON.parse(r.entryJson) as DeviceLogEntry).filter((e) => e.seq < firstOwn), ...own];
     const skew = c.expect?.clockSkewMs.get(cam.deviceId);
     if (skew !== undefined) {
       const problem = skewProblem(entries, skew, c.expect!);

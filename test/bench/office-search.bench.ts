@@ -11,7 +11,7 @@ import { SqliteIndex } from '../../central-store/index/sqlite.js';
 import { createApi } from '../../central-store/api.js';
 import { FsBlobStore } from '../../central-store/blob/fs.js';
 import { addToCase } from '../../central-store/index/tables/cases.js';
-import { insertClip } from '../../central-store/clips-index.js';
+import { insertClip } from '../../central-store/index/tables/clips.js';
 import { openCentralDb } from '../../central-store/db.js';
 import { EvidenceStore } from '../../central-store/evidence.js';
 import { addCameraMarkers } from '../../central-store/index/tables/markers.js';
@@ -38,12 +38,12 @@ try {
   const receipt = JSON.stringify(signReceipt(signing.privateKey, { clipId: 'x', deviceId: 'cam-1', sha256: '0'.repeat(64), bytes: 1, storeId: 's' }));
   process.stderr.write(`office-search bench: indexing ${N} clips\n`);
   const marked: [string, number][] = []; const cased: [string, string][] = [];
-  db.transaction(() => {
+  await SqliteIndex.for(db).tx(async (u) => {
     for (let i = 0; i < N; i++) {
       // 60 cameras over 30 days, 4 purposes; 1 % with a marker, 0.5 % on hold, 0.2 % in one of 20 cases.
       const start = T0 + Math.floor(i * (30 * 86_400_000 / N));
       const clipId = `clip-${i.toString().padStart(6, '0')}`;
-      insertClip(db, {
+      await insertClip(u, {
         clip_id: clipId, device_id: `cam-${i % 60}`, dock_id: `dock-${i % 6}`, bytes: 1_000_000, sha256: '0'.repeat(64), epoch_id: 'e',
         clip_state: i % 97 ? 'closed' : 'truncated', started_at: new Date(start).toISOString(), stopped_at: new Date(start + 90_000).toISOString(),
         received_at: new Date(start + 8 * 3600_000).toISOString(), blob_key: clipId, receipt_json: receipt, worker_id: 'w', purpose: PURPOSES[i % 4],
@@ -51,12 +51,12 @@ try {
       if (i % 100 === 7) marked.push([clipId, start + 30_000]);
       if (i % 500 === 3) cased.push([clipId, `K-${i % 20}`]);
     }
-  })();
+  });
   await SqliteIndex.for(db).tx(async (u) => {
     for (const [clipId, at] of marked) await addCameraMarkers(u, clipId, [at]);
     for (const [clipId, caseNumber] of cased) await addToCase(u, { caseNumber, clipId, by: 'bench' });
   });
-  for (let i = 11; i < N; i += 200) store.placeHold(`clip-${i.toString().padStart(6, '0')}`, { reason: 'bench', caseNumber: `H-${i % 7}`, by: 'bench' });
+  for (let i = 11; i < N; i += 200) await store.placeHold(`clip-${i.toString().padStart(6, '0')}`, { reason: 'bench', caseNumber: `H-${i % 7}`, by: 'bench' });
   db.pragma('analysis_limit = 1000');
   db.exec('ANALYZE');
 

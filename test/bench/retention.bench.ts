@@ -8,7 +8,9 @@ import { mkdtemp, rm, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { FsBlobStore } from '../../central-store/blob/fs.js';
-import { insertClip, migrateIngest } from '../../central-store/clips-index.js';
+import { MIGRATIONS } from '../../central-store/index/migrations.js';
+import { SqliteIndex } from '../../central-store/index/sqlite.js';
+import { insertClip } from '../../central-store/index/tables/clips.js';
 import { openCentralDb, type Db } from '../../central-store/db.js';
 import { EvidenceStore } from '../../central-store/evidence.js';
 import { signReceipt } from '../../central-store/storage-receipts.js';
@@ -26,23 +28,24 @@ async function populate(root: string): Promise<{ db: Db; blobs: FsBlobStore; key
   mkdirSync(root, { recursive: true });
   const db = openCentralDb(path.join(root, 'central.db'));
   const blobs = await FsBlobStore.open(path.join(root, 'store'));
-  migrateIngest(db);
+  const ix = SqliteIndex.for(db);
+  await ix.migrate(MIGRATIONS);
   const data = randomBytes(blobBytes);
   const keys: string[] = [];
-  db.transaction(() => {
+  await ix.tx(async (u) => {
     for (let i = 0; i < N; i++) {
       const key = `${(i % 256).toString(16).padStart(2, '0')}clip-${i}`;
       keys.push(key);
       const file = blobs.pathOf(key);
       mkdirSync(path.dirname(file), { recursive: true });
       writeFileSync(file, data);
-      insertClip(db, {
+      await insertClip(u, {
         clip_id: key, device_id: `cam-${i % 50}`, dock_id: 'dock-1', bytes: blobBytes, sha256: '0'.repeat(64), epoch_id: 'epoch-2026-03-02',
         clip_state: 'closed', started_at: new Date(T0 + (i % 86_400) * 1000).toISOString(), stopped_at: null,
         received_at: new Date(T0 + 86_400_000).toISOString(), blob_key: key, receipt_json: receipt, worker_id: 'w0', purpose: 'crime-prevention',
       });
     }
-  })();
+  });
   return { db, blobs, keys };
 }
 

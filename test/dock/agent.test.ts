@@ -5,7 +5,7 @@ import path from 'node:path';
 import { DockAgent, type AgentEvent } from '../../dock-agent/agent.js';
 import { Journal } from '../../dock-agent/journal.js';
 import { Uploader } from '../../dock-agent/uploader.js';
-import { getClip } from '../../central-store/clips-index.js';
+import { clipIn } from '../helpers/index-read.js';
 import type { CameraSession } from '../../dock-agent/types.js';
 import { startAedes } from '../helpers/aedes.js';
 import { blobBytes, makeCentral, quiet, tmpDir } from '../mqtt/setup.js';
@@ -45,7 +45,7 @@ test('two bays at once: every clip delivered, wiped only after the central store
   const cams = [camera('cam-a'), camera('cam-b')];
   const originals = new Map<string, Buffer>();
   for (const c of cams) for (const n of [200_000, 65_536, 1_000]) { const s = c.addClip(n); originals.set(s.clipId, c.clips.get(s.clipId)!.data); }
-  for (const c of cams) c.beforeWipe = (clipId) => { if (!getClip(central.db, clipId)) throw new Error('wipe before the clip is indexed'); };
+  for (const c of cams) c.beforeWipe = async (clipId) => { if (!await clipIn(central.db, clipId)) throw new Error('wipe before the clip is indexed'); };
   await agent.start();
   hotplug.attach(device(0, 'cam-a'));
   hotplug.attach(device(1, 'cam-b'));

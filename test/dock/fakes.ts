@@ -23,7 +23,7 @@ export class FakeCamera {
   epochs: SignedDocument[] = [];
   clock = 0;
   /** Called before a wipe is done, e.g. to check the central store really has the clip. */
-  beforeWipe?: (clipId: string) => void;
+  beforeWipe?: (clipId: string) => void | Promise<void>;
 
   constructor(readonly deviceId: string, private readonly centralKey: KeyObject) {
     const id = cameraIdentity(deviceId);
@@ -75,7 +75,7 @@ export class FakeCamera {
         const c = cam.clips.get(clipId);
         if (!c) throw new WireError(ErrorCode.WIPE_REFUSED, `wipe refused: no clip ${clipId} on this camera`, MsgType.WIPE);
         verifyReceipt(receipt, cam.centralKey, { clipId, deviceId: c.summary.deviceId, sha256: c.summary.sha256!, bytes: c.summary.bytes });
-        cam.beforeWipe?.(clipId);
+        await cam.beforeWipe?.(clipId);
         cam.clips.delete(clipId);
         const body: WipeCertificateBody = { v: 1, kind: 'wipe-certificate', clipId, deviceId: cam.deviceId, sha256: c.summary.sha256!,
           bytes: c.summary.bytes, wipedAt: new Date().toISOString(), steps: ['overwrite', 'fsync', 'unlink', 'index-delete'],

@@ -7,7 +7,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import mqtt from 'mqtt';
 import { EvidenceStore } from '../../central-store/evidence.js';
-import { getClip, incidents } from '../../central-store/clips-index.js';
+import { clipIn, incidentsIn } from '../helpers/index-read.js';
 import { Uploader } from '../../dock-agent/uploader.js';
 import { ClipWriter } from '../../shared/clip/writer.js';
 import { signDocument, type DeviceLogEntry, type WipeCertificateBody } from '../../shared/evidence.js';
@@ -54,15 +54,15 @@ test('a meta saying startedAt 1970 changes nothing indexed, and retention keeps 
   const done = up.upload(c.clip, c.file);
   await attacker.publishAsync(topics.meta('dock-1', c.clip.clipId), encodeJson({ ...v2, req: 2 }), { qos: 1 });
   await done;
-  const row = getClip(central.db, c.clip.clipId)!;
+  const row = (await clipIn(central.db, c.clip.clipId))!;
   t.like(row, { device_id: 'cam-01', dock_id: 'dock-1', started_at: c.clip.startedAt, stopped_at: c.clip.stoppedAt, clip_state: 'closed', clock_note: null });
-  t.true(incidents(central.db, { kind: 'upload-refused' }).some((i) => /dock signature does not verify/.test(i.reason)));
+  t.true((await incidentsIn(central.db, { kind: 'upload-refused' })).some((i) => /dock signature does not verify/.test(i.reason)));
 
   const store = await EvidenceStore.open({ dir: path.join(central.dir, 'evidence'), db: central.db, blobs: central.blobs, masterKey: Buffer.alloc(32, 7),
     signingKey: generateKeyPairSync('ed25519').privateKey, storeId: 'store-1', log: createLogger('e', 'silent') });
   t.teardown(() => store.close());
   t.deepEqual((await store.runRetention()).deleted, []);
-  t.truthy(store.get(c.clip.clipId));
+  t.truthy(await store.get(c.clip.clipId));
 });
 
 test('a fabricated clip (valid encryption, no or wrong camera signature) is refused with the reason and never receipted', async (t) => {
@@ -85,9 +85,9 @@ test('a fabricated clip (valid encryption, no or wrong camera signature) is refu
   const claims = buildSignedClip(50_000, { deviceId: 'cam-01', deviceKey: createPrivateKey(cameraIdentity('cam-02').keyPem) });
   await t.throwsAsync(uploader('dock-1', { cameraCert: () => cameraCertB64('cam-02') }).upload(claims.clip, await file('c.bcc', claims.data)),
     { message: /clip refused: bad-header: the signed clip names device cam-01, sealed by cam-02's key/ });
-  for (const id of [sealedByStranger.clip.clipId, 'fab-v1', other.clip.clipId, claims.clip.clipId]) t.is(getClip(central.db, id), undefined);
+  for (const id of [sealedByStranger.clip.clipId, 'fab-v1', other.clip.clipId, claims.clip.clipId]) t.is(await clipIn(central.db, id), undefined);
   t.is((central.db.prepare('SELECT COUNT(*) AS n FROM clips').get() as { n: number }).n, 0);
-  t.is(incidents(central.db, { kind: 'clip-refused' }).length, 4);
+  t.is((await incidentsIn(central.db, { kind: 'clip-refused' })).length, 4);
   // Nothing of the refused uploads is left in the store.
   t.deepEqual(await central.blobs.exists(sealedByStranger.clip.clipId), false);
 });
@@ -109,11 +109,11 @@ test('a squatter under a real clip id cannot block it: the real clip is stored a
   // The real dock is not blocked.
   const receipt = await uploader('dock-1').upload(real.clip, real.file);
   t.regex(receipt.body, new RegExp(id));
-  t.like(getClip(central.db, id), { sha256: real.clip.sha256, device_id: 'cam-01', dock_id: 'dock-1' });
+  t.like(await clipIn(central.db, id), { sha256: real.clip.sha256, device_id: 'cam-01', dock_id: 'dock-1' });
   // After it is stored, a different upload under its id is a conflict: refused, logged, the real row kept.
   await t.throwsAsync(rogue.upload({ ...real.clip, bytes: 45, sha256: sha }, squat), { message: /already stored with a different sha256/ });
-  t.is(getClip(central.db, id)!.sha256, real.clip.sha256!);
-  const kinds = incidents(central.db, { clipId: id }).map((i) => i.kind).sort();
+  t.is((await clipIn(central.db, id))!.sha256, real.clip.sha256!);
+  const kinds = (await incidentsIn(central.db, { clipId: id })).map((i) => i.kind).sort();
   t.deepEqual(kinds, ['clip-conflict', 'clip-refused', 'upload-refused']);
 });
 
@@ -130,7 +130,7 @@ test("forged device-log entries are refused; the camera's own are stored; a fork
   await attacker.publishAsync(topics.deviceLog('dock-1'), encodeJson({ v: 1, deviceId: 'cam-01', entries: fake }), { qos: 1 });
   const refused = await uploader('dock-2').forwardDeviceLog('cam-01', fake, head('cam-01', fake, stranger));
   t.is(refused, 60);
-  t.regex(incidents(central.db, { kind: 'device-log-refused' })[0]!.reason, /device-log-head: signature does not verify/);
+  t.regex((await incidentsIn(central.db, { kind: 'device-log-refused' }))[0]!.reason, /device-log-head: signature does not verify/);
   t.is((central.db.prepare('SELECT COUNT(*) AS n FROM device_log_entries').get() as { n: number }).n, 0);
 
   const real = chain(20);
@@ -140,17 +140,17 @@ test("forged device-log entries are refused; the camera's own are stored; a fork
   t.deepEqual(rows.map((r) => (JSON.parse(r.entry_json) as DeviceLogEntry).hash), real.map((e) => e.hash));
   // Entries that drop the signed head's last ones do not chain to it.
   await uploader('dock-1').forwardDeviceLog('cam-01', real.slice(0, 10), head('cam-01', real, camKey));
-  t.regex(incidents(central.db, { kind: 'device-log-refused' }).at(-1)!.reason, /entries end at seq 10, the camera signed seq 20/);
+  t.regex((await incidentsIn(central.db, { kind: 'device-log-refused' })).at(-1)!.reason, /entries end at seq 10, the camera signed seq 20/);
 
   // A fork: the camera (its key) signs a different history from seq 15 on. Reported, nothing replaced.
   const fork = chain(10, { seq: 14, hash: real[13]!.hash }, 'boot');
   await uploader('dock-1').forwardDeviceLog('cam-01', fork, head('cam-01', fork, camKey));
-  t.regex(incidents(central.db, { kind: 'device-log-fork' })[0]!.reason, /seq 15 is stored with hash/);
+  t.regex((await incidentsIn(central.db, { kind: 'device-log-fork' }))[0]!.reason, /seq 15 is stored with hash/);
   t.is((central.db.prepare('SELECT COUNT(*) AS n FROM device_log_entries').get() as { n: number }).n, 20);
   // A gap: entries 26..28 arrive, 21..25 never did. Stored (they are the camera's), the gap named.
   const later = chain(8, { seq: 20, hash: real[19]!.hash }).slice(5);
   await uploader('dock-1').forwardDeviceLog('cam-01', later, head('cam-01', later, camKey));
-  t.is(incidents(central.db, { kind: 'device-log-gap' })[0]!.reason, 'entries 21..25 never arrived');
+  t.is((await incidentsIn(central.db, { kind: 'device-log-gap' }))[0]!.reason, 'entries 21..25 never arrived');
   t.deepEqual((central.db.prepare('SELECT seq, chain_ok FROM device_log_entries WHERE seq > 20 ORDER BY seq').all() as { seq: number; chain_ok: number }[]).map((r) => [r.seq, r.chain_ok]), [[26, 0], [27, 1], [28, 1]]);
 });
 
@@ -169,19 +169,19 @@ test('a forged wipe certificate is refused; the camera-signed one is stored veri
   t.is((central.db.prepare('SELECT COUNT(*) AS n FROM wipe_certificates').get() as { n: number }).n, 0);
   t.is(await uploader('dock-1').forwardWipeCert('cam-01', c.clip.clipId, signDocument(body, createPrivateKey(cameraIdentity('cam-01').keyPem))), undefined);
   t.like(central.db.prepare('SELECT * FROM wipe_certificates').get(), { clip_id: c.clip.clipId, device_id: 'cam-01', receipt_matches: 1, signature_verified: 1 });
-  t.is(incidents(central.db, { kind: 'wipe-cert-refused' }).length, 1);
+  t.is((await incidentsIn(central.db, { kind: 'wipe-cert-refused' })).length, 1);
 });
 
 test("a camera whose own clock said 1970: the signed time is kept, flagged, and retention counts from receipt", async (t) => {
   const { central, spool, uploader } = await setup(t);
   const c = await makeClip(spool, 60_000, 'cam-01', { startedAt: '1970-01-01T00:00:00.000Z' });
   await uploader('dock-1').upload(c.clip, c.file);
-  const row = getClip(central.db, c.clip.clipId)!;
+  const row = (await clipIn(central.db, c.clip.clipId))!;
   t.is(row.started_at, '1970-01-01T00:00:00.000Z');
   t.regex(row.clock_note ?? '', /^camera clock behind: recording starts 1970-01-01T00:00:00\.000Z, before the camera's certificate/);
   const store = await EvidenceStore.open({ dir: path.join(central.dir, 'evidence'), db: central.db, blobs: central.blobs, masterKey: Buffer.alloc(32, 7),
     signingKey: generateKeyPairSync('ed25519').privateKey, storeId: 'store-1', log: createLogger('e', 'silent') });
   t.teardown(() => store.close());
   t.deepEqual((await store.runRetention()).deleted, []);
-  t.is(store.get(c.clip.clipId)!.deleteAfter, new Date(Date.parse(row.received_at) + 14 * 86_400_000).toISOString());
+  t.is((await store.get(c.clip.clipId))!.deleteAfter, new Date(Date.parse(row.received_at) + 14 * 86_400_000).toISOString());
 });

@@ -4,7 +4,7 @@
 import test from 'ava';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { getClip, incidents } from '../../central-store/clips-index.js';
+import { clipIn, incidentsIn } from '../helpers/index-read.js';
 import { Uploader } from '../../dock-agent/uploader.js';
 import { RevocationSet, serialOf, type RevocationListBody } from '../../shared/pki/revocation.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
@@ -34,25 +34,25 @@ test('a revoked camera\'s clip and a revoked dock\'s upload are refused at centr
   // Before the revocation the lost camera's clips are stored like any other.
   const before = buildSignedClip(80_000, { deviceId: 'cam-lost' });
   await dock1.upload(before.clip, await file(before));
-  t.truthy(getClip(central.db, before.clip.clipId));
+  t.truthy(await clipIn(central.db, before.clip.clipId));
 
   current = new RevocationSet(list);
   const after = buildSignedClip(80_000, { deviceId: 'cam-lost' });
   await t.throwsAsync(dock1.upload(after.clip, await file(after)), { message: /rejected.*revoked|revoked/ });
-  t.falsy(getClip(central.db, after.clip.clipId), 'never indexed, never receipted');
+  t.falsy(await clipIn(central.db, after.clip.clipId), 'never indexed, never receipted');
   // The camera is named in the reason (its certificate chains to the CA; only its serial is revoked).
-  const camIncident = incidents(central.db, { clipId: after.clip.clipId }).find((i) => /revoked/.test(i.reason));
-  t.truthy(camIncident, JSON.stringify(incidents(central.db)));
+  const camIncident = (await incidentsIn(central.db, { clipId: after.clip.clipId })).find((i) => /revoked/.test(i.reason));
+  t.truthy(camIncident, JSON.stringify(await incidentsIn(central.db)));
   t.regex(camIncident!.reason, /camera cam-lost revoked \(serial [0-9a-f]+, camera lost on duty; revocation list #6\)/);
   t.is(camIncident!.dock_id, 'dock-1');
-  t.truthy(getClip(central.db, before.clip.clipId), 'what it recorded before stays stored');
+  t.truthy(await clipIn(central.db, before.clip.clipId), 'what it recorded before stays stored');
 
   const other = buildSignedClip(80_000, { deviceId: 'cam-ok' });
   await dock1.upload(other.clip, await file(other));
-  t.truthy(getClip(central.db, other.clip.clipId), 'other cameras deliver');
+  t.truthy(await clipIn(central.db, other.clip.clipId), 'other cameras deliver');
 
   const viaStolenDock = buildSignedClip(80_000, { deviceId: 'cam-ok' });
   await t.throwsAsync(up('dock-2').upload(viaStolenDock.clip, await file(viaStolenDock)), { message: /revoked/ });
-  t.falsy(getClip(central.db, viaStolenDock.clip.clipId));
-  t.truthy(incidents(central.db).find((i) => i.dock_id === 'dock-2' && /dock stolen/.test(i.reason)), JSON.stringify(incidents(central.db)));
+  t.falsy(await clipIn(central.db, viaStolenDock.clip.clipId));
+  t.truthy((await incidentsIn(central.db)).find((i) => i.dock_id === 'dock-2' && /dock stolen/.test(i.reason)), JSON.stringify(await incidentsIn(central.db)));
 });

@@ -14,7 +14,7 @@ test('real store: search, view, hold blocks delete, unhold, delete with receipt,
   const b = await addClip(f, { epoch: e, startedAt: T0 + 60_000, deviceId: 'cam-8' });
   const clock = new TestClock(T0 + DAY);
   f.clock.now = clock.t;
-  const s = await startApi(t, f.store, clock);
+  const s = await startApi(t, f.store, clock, { db: f.db });
   const officer = await s.login('owen');
 
   const found = await s.call('GET', '/clips?deviceId=cam-7', { token: officer });
@@ -70,7 +70,7 @@ test('a stored clip damaged on disk is refused as corrupt, naming the reason, an
   const a = await addClip(f, { epoch: e, startedAt: T0, deviceId: 'cam-7' });
   const clock = new TestClock(T0 + DAY);
   f.clock.now = clock.t;
-  const s = await startApi(t, f.store, clock);
+  const s = await startApi(t, f.store, clock, { db: f.db });
   const officer = await s.login('owen');
   const { openSync, writeSync, closeSync } = await import('node:fs');
   const fd = openSync(f.blobs.pathOf(a.clipId), 'r+');

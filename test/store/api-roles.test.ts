@@ -54,7 +54,7 @@ for (const role of ROLES as readonly Role[]) {
   test(`${role}: refused every operation it lacks, each refusal logged; allowed ones succeed`, async (t) => {
     const ev = new FakeEvidence();
     for (const id of ['c1', 'c2', 'c3']) ev.add(id);
-    ev.placeHold('c2', { reason: 'r', caseNumber: 'K-1', by: 'x' });
+    await ev.placeHold('c2', { reason: 'r', caseNumber: 'K-1', by: 'x' });
     const s = await startApi(t, ev);
     await s.ops.createUser('root', { username: 'temp', role: 'viewer', password: PW });
     const user = ROLE_USERS[role];

@@ -51,7 +51,7 @@ else {
     t.true(lock.Retention!.RetainUntilDate!.getTime() > Date.now() + 13 * DAY, 'retain-until no earlier than the longest retention');
 
     await s.f.store.setBlobHold(held.clipId, true);
-    s.f.store.placeHold(held.clipId, { reason: 'complaint', caseNumber: 'K-7', by: 'owen' });
+    await s.f.store.placeHold(held.clipId, { reason: 'complaint', caseNumber: 'K-7', by: 'owen' });
     t.is((await s.svc.send(new GetObjectLegalHoldCommand({ Bucket: s.bucket, Key: held.clipId }))).LegalHold?.Status, 'ON');
     const [vid] = await s.versions(held.clipId);
     for (const c of [s.svc, s.adm]) {
@@ -69,7 +69,7 @@ else {
     t.deepEqual(await s.versions(free.clipId), [], 'no version of the deleted clip is left');
     t.true((await readAll(await s.f.store.openPlaintext(held.clipId))).equals(held.plaintext), 'the held clip still opens');
 
-    s.f.store.liftHold(held.clipId, { reason: 'closed', by: 'owen' });
+    await s.f.store.liftHold(held.clipId, { reason: 'closed', by: 'owen' });
     await s.f.store.setBlobHold(held.clipId, false);
     t.is((await s.svc.send(new GetObjectLegalHoldCommand({ Bucket: s.bucket, Key: held.clipId }))).LegalHold?.Status, 'OFF');
     const again = await s.f.store.runRetention();

@@ -37,15 +37,15 @@ test('a clip delivered through real ingest is indexed with its purpose and opens
     signingKey: generateKeyPairSync('ed25519').privateKey, storeId: 'store-1', now: () => Date.now(), log: createLogger('e', 'silent') });
   t.teardown(() => s.close());
   await s.keys.importEpoch({ epochId: 'epoch-1', privateKey: epoch.privateKey, notBefore: '2026-01-01T00:00:00Z', notAfter: '2026-01-02T00:00:00Z' });
-  const info = s.get('clip-1')!;
+  const info = await s.get('clip-1')!;
   t.like(info, { clipId: 'clip-1', deviceId: 'cam-1', dockId: 'dock-1', purpose: 'crime-prevention', epochId: 'epoch-1', state: 'closed', hold: null,
     startedAt: signed.startedAt, clockNote: null, signature: 'camera-signed', deleteAfter: new Date(Date.parse(signed.startedAt) + 14 * DAY).toISOString() });
-  t.deepEqual(s.search({ purpose: 'crime-prevention' }).map((c) => c.clipId), ['clip-1']);
+  t.deepEqual((await s.search({ purpose: 'crime-prevention' })).map((c) => c.clipId), ['clip-1']);
   // The guard's markers, read from the signed clip at ingest (docs/clip-format.md §7.4).
   t.deepEqual((await s.markers('clip-1')).map((m) => `${m.source}:${m.atMs}:${m.by}`), ['camera:1000300:null', 'camera:1000700:null']);
-  t.deepEqual(s.search({ hasMarker: true }).map((c) => c.clipId), ['clip-1']);
+  t.deepEqual((await s.search({ hasMarker: true })).map((c) => c.clipId), ['clip-1']);
   t.true((await readAll(await s.openPlaintext('clip-1'))).equals(Buffer.concat(segs)));
-  t.is(s.search({ hasMarker: false }).length, 0);
+  t.is((await s.search({ hasMarker: false })).length, 0);
 
   // A dock whose meta names the wrong epoch: the index keeps the epoch the clip's header is wrapped to,
   // so that epoch's key is not destroyed while the clip is within retention, and the clip opens.
@@ -53,7 +53,7 @@ test('a clip delivered through real ingest is indexed with its purpose and opens
   const segs2 = await writeClip(file2, epoch.publicKey, 2, { clipId: 'clip-2', ...signed });
   await up.upload({ clipId: 'clip-2', deviceId: 'cam-1', state: 'closed', bytes: statSync(file2).size, sha256: await hashFile(file2),
     startedAt: '2026-01-01T00:00:00.000Z', stoppedAt: '2026-01-01T00:00:02.000Z', epochId: 'epoch-other' }, file2);
-  t.is(s.get('clip-2')!.epochId, 'epoch-1');
+  t.is((await s.get('clip-2'))!.epochId, 'epoch-1');
   t.true((await readAll(await s.openPlaintext('clip-2'))).equals(Buffer.concat(segs2)));
   // A marker goes with its clip.
   await s.deleteNow('clip-1', { reason: 'test', by: 'tester' });
@@ -67,54 +67,54 @@ test('search: each criterion narrows, newest first, limit; bad criteria name the
   const c2 = await addClip(f, { epoch: e, startedAt: T0 + 2000, deviceId: 'cam-2', purpose: 'work-environment' });
   const c3 = await addClip(f, { epoch: e, startedAt: T0 + DAY, deviceId: 'cam-1', purpose: 'crime-prevention' });
   const s = f.store;
-  const ids = (c: Parameters<typeof s.search>[0]) => s.search(c).map((x) => x.clipId);
-  t.deepEqual(ids({}), [c3.clipId, c2.clipId, c1.clipId]);
-  t.deepEqual(ids({ deviceId: 'cam-1' }), [c3.clipId, c1.clipId]);
-  t.deepEqual(ids({ purpose: 'work-environment' }), [c2.clipId]);
-  t.deepEqual(ids({ from: iso(T0 + 1500), to: iso(T0 + DAY) }), [c2.clipId]);
-  t.deepEqual(ids({ clipId: c1.clipId }), [c1.clipId]);
-  t.deepEqual(ids({ limit: 1 }), [c3.clipId]);
+  const ids = async (c: Parameters<typeof s.search>[0]) => (await s.search(c)).map((x) => x.clipId);
+  t.deepEqual(await ids({}), [c3.clipId, c2.clipId, c1.clipId]);
+  t.deepEqual(await ids({ deviceId: 'cam-1' }), [c3.clipId, c1.clipId]);
+  t.deepEqual(await ids({ purpose: 'work-environment' }), [c2.clipId]);
+  t.deepEqual(await ids({ from: iso(T0 + 1500), to: iso(T0 + DAY) }), [c2.clipId]);
+  t.deepEqual(await ids({ clipId: c1.clipId }), [c1.clipId]);
+  t.deepEqual(await ids({ limit: 1 }), [c3.clipId]);
   // Offset paging and sorting (each order read off its own index).
-  t.deepEqual(ids({ limit: 1, offset: 1 }), [c2.clipId]);
-  t.deepEqual(ids({ offset: 3 }), []);
-  t.deepEqual(ids({ order: 'asc' }), [c1.clipId, c2.clipId, c3.clipId]);
-  t.deepEqual(ids({ sort: 'camera' }), [c3.clipId, c1.clipId, c2.clipId], 'camera A-Z, each newest first');
-  t.deepEqual(ids({ sort: 'camera', order: 'desc' }), [c2.clipId, c1.clipId, c3.clipId]);
-  t.deepEqual(ids({ sort: 'purpose', limit: 1 }), [c3.clipId]);
+  t.deepEqual(await ids({ limit: 1, offset: 1 }), [c2.clipId]);
+  t.deepEqual(await ids({ offset: 3 }), []);
+  t.deepEqual(await ids({ order: 'asc' }), [c1.clipId, c2.clipId, c3.clipId]);
+  t.deepEqual(await ids({ sort: 'camera' }), [c3.clipId, c1.clipId, c2.clipId], 'camera A-Z, each newest first');
+  t.deepEqual(await ids({ sort: 'camera', order: 'desc' }), [c2.clipId, c1.clipId, c3.clipId]);
+  t.deepEqual(await ids({ sort: 'purpose', limit: 1 }), [c3.clipId]);
   t.regex(await code(() => s.search({ sort: 'size' } as never)), /^bad-input: sort/);
   t.regex(await code(() => s.search({ offset: -1 })), /^bad-input: offset/);
-  s.placeHold(c2.clipId, { reason: 'dispute', caseNumber: 'K-9', by: 'u' });
-  t.deepEqual(ids({ onHold: true }), [c2.clipId]);
-  t.deepEqual(ids({ onHold: false }), [c3.clipId, c1.clipId]);
-  t.like(s.get(c2.clipId)!.hold, { reason: 'dispute', caseNumber: 'K-9', placedBy: 'u', placedAt: iso(T0) });
+  await s.placeHold(c2.clipId, { reason: 'dispute', caseNumber: 'K-9', by: 'u' });
+  t.deepEqual(await ids({ onHold: true }), [c2.clipId]);
+  t.deepEqual(await ids({ onHold: false }), [c3.clipId, c1.clipId]);
+  t.like((await s.get(c2.clipId))!.hold, { reason: 'dispute', caseNumber: 'K-9', placedBy: 'u', placedAt: iso(T0) });
   // A case: the clips added to it and those held under its number; a clip may be in several cases.
   await s.addToCase(c1.clipId, { caseNumber: 'K-9', by: 'u' });
   await s.addToCase(c1.clipId, { caseNumber: 'K-10', by: 'u' });
-  t.deepEqual(ids({ caseNumber: 'K-9' }), [c2.clipId, c1.clipId]);
-  t.deepEqual(ids({ caseNumber: 'K-10' }), [c1.clipId]);
+  t.deepEqual(await ids({ caseNumber: 'K-9' }), [c2.clipId, c1.clipId]);
+  t.deepEqual(await ids({ caseNumber: 'K-10' }), [c1.clipId]);
   t.regex(await code(() => s.addToCase(c1.clipId, { caseNumber: 'K-10', by: 'u' })), /^exists: .*already in case K-10/);
   t.regex(await code(() => s.removeFromCase(c3.clipId, { caseNumber: 'K-10', reason: 'r', by: 'u' })), /^not-found/);
   await s.removeFromCase(c1.clipId, { caseNumber: 'K-10', reason: 'wrong case', by: 'u' });
   t.deepEqual((await s.cases(c1.clipId)).map((k) => k.caseNumber), ['K-9']);
   // The category: retention follows the purpose (default 14 days for both here, so only the purpose moves).
-  t.is(s.setCategory(c3.clipId, { purpose: 'police-report', reason: 'reported', by: 'u' }).purpose, 'police-report');
-  t.deepEqual(ids({ purpose: 'police-report' }), [c3.clipId]);
+  t.is((await s.setCategory(c3.clipId, { purpose: 'police-report', reason: 'reported', by: 'u' })).purpose, 'police-report');
+  t.deepEqual(await ids({ purpose: 'police-report' }), [c3.clipId]);
   t.regex(await code(() => s.setCategory(c3.clipId, { purpose: '', reason: 'x', by: 'u' })), /^bad-input: purpose/);
   // Deleting the clip takes its case entries with it.
   await s.deleteNow(c1.clipId, { reason: 'test', by: 'u' });
   t.deepEqual(await s.cases(c1.clipId), []);
-  t.deepEqual(ids({ caseNumber: 'K-9' }), [c2.clipId]);
+  t.deepEqual(await ids({ caseNumber: 'K-9' }), [c2.clipId]);
   t.regex(await code(() => s.search({ from: 'yesterday' })), /^bad-input: from: an ISO 8601/);
   t.regex(await code(() => s.search({ limit: 0 })), /^bad-input: limit/);
   // One set of limits (central-store/input-limits.ts): the store refuses what the API's schema refuses.
-  t.is(s.search({ limit: LIMITS.searchResults }).length, 2);
+  t.is((await s.search({ limit: LIMITS.searchResults })).length, 2);
   t.regex(await code(() => s.search({ limit: LIMITS.searchResults + 1 })), /^bad-input: limit/);
   t.false(SearchSchema.safeParse({ limit: String(LIMITS.searchResults + 1) }).success);
   t.true(SearchSchema.safeParse({ limit: String(LIMITS.searchResults) }).success);
   t.regex(await code(() => s.placeHold(c1.clipId, { reason: 'x'.repeat(LIMITS.reason + 1), caseNumber: 'K-1', by: 'u' })), /^bad-input: reason: at most 500/);
   t.regex(await code(() => s.search({ camera: 'x' } as never)), /^bad-input: .*camera/);
   t.regex(await code(() => s.deletionReceipts({ since: 'soon' })), /^bad-input: since/);
-  t.is(s.get('nope'), undefined);
+  t.is(await s.get('nope'), undefined);
   t.regex(await code(s.openPlaintext('nope')), /^not-found/);
 });
 

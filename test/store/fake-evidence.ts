@@ -20,20 +20,20 @@ export class FakeEvidence implements EvidenceApi {
     return c;
   }
   private info(c: ClipInfoLike & { plaintext?: Buffer }): ClipInfoLike { const { plaintext: _p, ...rest } = c; return rest; }
-  search(q: SearchCriteria) {
+  async search(q: SearchCriteria) {
     this.calls.push('search');
     return [...this.clips.values()].filter((c) => (!q.deviceId || c.deviceId === q.deviceId) && (!q.caseNumber || this.inCase.get(c.clipId)?.has(q.caseNumber) || c.hold?.caseNumber === q.caseNumber)).map((c) => this.info(c));
   }
-  get(id: string) { const c = this.clips.get(id); return c && this.info(c); }
+  async get(id: string) { const c = this.clips.get(id); return c && this.info(c); }
   async openPlaintext(id: string) { this.calls.push('openPlaintext'); return Readable.from([this.must(id).plaintext]); }
-  placeHold(id: string, h: { reason: string; caseNumber: string; by: string }) {
+  async placeHold(id: string, h: { reason: string; caseNumber: string; by: string }) {
     const c = this.must(id);
     c.hold = { reason: h.reason, caseNumber: h.caseNumber, placedBy: h.by, placedAt: new Date().toISOString() };
     this.calls.push('placeHold');
     return this.info(c);
   }
   marks = new Map<string, unknown[]>();
-  addMarker(id: string, m: { offsetMs: number; note: string; by: string }) {
+  async addMarker(id: string, m: { offsetMs: number; note: string; by: string }) {
     this.must(id);
     const list = this.marks.get(id) ?? [];
     list.push({ ...m, source: 'officer' });
@@ -43,15 +43,15 @@ export class FakeEvidence implements EvidenceApi {
   }
   markers(id: string) { return this.marks.get(id) ?? []; }
   inCase = new Map<string, Set<string>>();
-  setCategory(id: string, c: { purpose: string }) { const x = this.must(id); x.purpose = c.purpose; this.calls.push('setCategory'); return this.info(x); }
-  addToCase(id: string, c: { caseNumber: string }) {
+  async setCategory(id: string, c: { purpose: string }) { const x = this.must(id); x.purpose = c.purpose; this.calls.push('setCategory'); return this.info(x); }
+  async addToCase(id: string, c: { caseNumber: string }) {
     const x = this.must(id);
     const s = this.inCase.get(id) ?? new Set<string>();
     if (s.has(c.caseNumber)) throw err('conflict', `clip ${id} is already in case ${c.caseNumber}`);
     s.add(c.caseNumber); this.inCase.set(id, s); this.calls.push('addToCase');
     return this.info(x);
   }
-  removeFromCase(id: string, c: { caseNumber: string }) {
+  async removeFromCase(id: string, c: { caseNumber: string }) {
     const x = this.must(id);
     if (!this.inCase.get(id)?.delete(c.caseNumber)) throw err('not-found', `clip ${id} is not in case ${c.caseNumber}`);
     this.calls.push('removeFromCase');
@@ -59,7 +59,7 @@ export class FakeEvidence implements EvidenceApi {
   }
   async headerFacts(id: string) { this.must(id); return null; }
   cases(id: string) { return [...this.inCase.get(id) ?? []].map((caseNumber) => ({ caseNumber, clipId: id })); }
-  liftHold(id: string) {
+  async liftHold(id: string) {
     const c = this.must(id);
     if (!c.hold) throw err('not-held', `clip ${id} is not on hold`);
     c.hold = null;

@@ -28,7 +28,6 @@ export async function tempDb(t: { teardown(fn: () => unknown): void }): Promise<
 }
 
 import { AccessLog } from '../../central-store/access-log.js';
-import { migrateIngest } from '../../central-store/clips-index.js';
 import { createApi } from '../../central-store/api.js';
 import { Operations } from '../../central-store/operations.js';
 import type { EvidenceApi, RedactionApi } from '../../central-store/op-schemas.js';
@@ -38,10 +37,16 @@ import { createLogger } from '../../shared/log.js';
 export const PW = 'correct horse battery';
 export const ROLE_USERS = { viewer: 'vera', 'evidence-officer': 'owen', administrator: 'root', auditor: 'aud' } as const;
 
-/** A store API on a free port over `evidence`, with one user per role (password PW). */
-export async function startApi(t: { teardown(fn: () => unknown): void }, evidence: EvidenceApi, clock = new TestClock()) {
-  const { db, dir, ix } = await tempDb(t);
-  migrateIngest(db); // the incidents route reads the ingest tables
+/**
+ * A store API on a free port over `evidence`, with one user per role (password PW). A real evidence store
+ * passes its `db`: operations and the store share one index, as openStoreContext wires them (a hold and
+ * its log entry are one unit of work).
+ */
+export async function startApi(t: { teardown(fn: () => unknown): void }, evidence: EvidenceApi, clock = new TestClock(), o: { db?: Db } = {}) {
+  const tmp = await tempDb(t);
+  const db = o.db ?? tmp.db, dir = tmp.dir;
+  const ix = SqliteIndex.for(db);
+  await ix.migrate(MIGRATIONS);
   const users = new Users(ix, { now: clock.now, scrypt: FAST_SCRYPT });
   const log = new AccessLog(ix, { now: clock.now });
   const redaction = async () => { const r = (evidence as { redaction?: RedactionApi }).redaction; if (!r) throw new Error('this fake has no redaction'); return r; };

@@ -1,7 +1,7 @@
 // The evidence officer sees what ingest refused (forged or conflicting uploads, revoked cameras, device-
 // log gaps): through the operations layer, so the permission check and the access log apply.
 import test from 'ava';
-import { migrateIngest, recordIncident } from '../../central-store/clips-index.js';
+import { recordIncident } from '../../central-store/index/tables/ingest-incidents.js';
 import { AccessLog } from '../../central-store/access-log.js';
 import { Operations } from '../../central-store/operations.js';
 import { Users } from '../../central-store/users.js';
@@ -10,7 +10,6 @@ import type { EvidenceApi } from '../../central-store/op-schemas.js';
 
 test('incidents: listed for search roles, refused and logged for administrators and auditors, kind validated', async (t) => {
   const { db, ix } = await tempDb(t);
-  migrateIngest(db);
   const clock = new TestClock();
   const users = new Users(ix, { now: clock.now, scrypt: FAST_SCRYPT });
   const log = new AccessLog(ix, { now: clock.now });
@@ -18,9 +17,11 @@ test('incidents: listed for search roles, refused and logged for administrators 
   await ops.bootstrapAdmin('root', PW);
   for (const [role, name] of Object.entries(ROLE_USERS)) if (name !== 'root') await ops.createUser('root', { username: name, role, password: PW });
 
-  recordIncident(db, { kind: 'clip-refused', dockId: 'dock-1', clipId: 'c-1', reason: 'camera cam-lost revoked (serial 0a)' });
-  recordIncident(db, { kind: 'clip-refused', dockId: 'dock-1', clipId: 'c-1', reason: 'camera cam-lost revoked (serial 0a)' });
-  recordIncident(db, { kind: 'device-log-gap', dockId: 'dock-2', deviceId: 'cam-2', reason: 'entries 21..25 never arrived' });
+  await ix.tx(async (u) => {
+    await recordIncident(u, { kind: 'clip-refused', dockId: 'dock-1', clipId: 'c-1', reason: 'camera cam-lost revoked (serial 0a)' });
+    await recordIncident(u, { kind: 'clip-refused', dockId: 'dock-1', clipId: 'c-1', reason: 'camera cam-lost revoked (serial 0a)' });
+    await recordIncident(u, { kind: 'device-log-gap', dockId: 'dock-2', deviceId: 'cam-2', reason: 'entries 21..25 never arrived' });
+  });
 
   const all = await ops.incidents(ROLE_USERS['evidence-officer']);
   t.deepEqual(all.map((i) => [i.kind, i.count]), [['clip-refused', 2], ['device-log-gap', 1]]);

@@ -5,10 +5,13 @@ import test from 'ava';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { migrateIngest, purgeDeviceLog, purgeWipeCerts, insertWipeCert, storeDeviceLog, type LogEntryIn } from '../../central-store/clips-index.js';
-import { openCentralDb } from '../../central-store/db.js';
-import { migrateHolds, placeHold } from '../../central-store/holds.js';
-import { migrateRetention } from '../../central-store/retention.js';
+import { MIGRATIONS } from '../../central-store/index/migrations.js';
+import { SqliteIndex } from '../../central-store/index/sqlite.js';
+import { insertClip } from '../../central-store/index/tables/clips.js';
+import { deviceLogAnchor, deviceLogOf, purgeDeviceLog, storeDeviceLog, type LogEntryIn } from '../../central-store/index/tables/device-log.js';
+import { placeHold } from '../../central-store/index/tables/holds.js';
+import { insertWipeCert, purgeWipeCerts, wipeCerts } from '../../central-store/index/tables/wipe-certificates.js';
+import { clip } from './index-contract-evidence.js';
 import { entryHash, GENESIS_HASH } from '../../shared/device-log-chain.js';
 
 function chain(n: number, from = 1, prev = GENESIS_HASH, clip = (i: number) => `clip-${i}-of-guard-x`): LogEntryIn[] {
@@ -23,48 +26,48 @@ function chain(n: number, from = 1, prev = GENESIS_HASH, clip = (i: number) => `
   return out;
 }
 
-function store(t: { teardown(f: () => void): void }) {
+async function store(t: { teardown(f: () => Promise<void>): void }) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'deadlines-'));
   const file = path.join(dir, 'central.db');
-  const db = openCentralDb(file);
-  t.teardown(() => { db.close(); rmSync(dir, { recursive: true, force: true }); });
-  migrateIngest(db); migrateRetention(db); migrateHolds(db);
-  return { db, file };
+  const ix = SqliteIndex.open(file);
+  t.teardown(async () => { await ix.close(); rmSync(dir, { recursive: true, force: true }); });
+  await ix.migrate(MIGRATIONS);
+  return { ix, file };
 }
 
-test('a camera\'s log is cut as a prefix with an anchor; a resent run does not come back; the next run links on', (t) => {
-  const { db, file } = store(t);
+test('a camera\'s log is cut as a prefix with an anchor; a resent run does not come back; the next run links on', async (t) => {
+  const { ix, file } = await store(t);
   const first = chain(5);
-  t.deepEqual(storeDeviceLog(db, 'cam-1', 'dock-1', first), { gap: null, fork: null });
+  t.deepEqual(await ix.tx((u) => storeDeviceLog(u, 'cam-1', 'dock-1', first)), { gap: null, fork: null });
   const later = new Date(Date.now() + 1000).toISOString();
-  t.is(purgeDeviceLog(db, later, later), 5);
-  t.is((db.prepare('SELECT COUNT(*) AS n FROM device_log_entries').get() as { n: number }).n, 0);
-  t.deepEqual(db.prepare('SELECT device_id, seq, hash FROM device_log_anchors').all(), [{ device_id: 'cam-1', seq: 5, hash: first[4]!.hash }]);
+  t.is(await ix.tx((u) => purgeDeviceLog(u, later, later)), 5);
+  t.deepEqual(await ix.tx((u) => deviceLogOf(u, 'cam-1')), []);
+  t.like(await ix.tx((u) => deviceLogAnchor(u, 'cam-1')), { seq: 5, hash: first[4]!.hash });
   t.false(readFileSync(file).includes(Buffer.from('clip-3-of-guard-x')), 'the deleted entries are gone from the file');
   // A dock that lost its journal sends the old run again: nothing is stored, nothing is a fork.
-  t.deepEqual(storeDeviceLog(db, 'cam-1', 'dock-1', first), { gap: null, fork: null });
-  t.is((db.prepare('SELECT COUNT(*) AS n FROM device_log_entries').get() as { n: number }).n, 0);
+  t.deepEqual(await ix.tx((u) => storeDeviceLog(u, 'cam-1', 'dock-1', first)), { gap: null, fork: null });
+  t.deepEqual(await ix.tx((u) => deviceLogOf(u, 'cam-1')), []);
   // The camera's next entries link to the anchor: no gap, chain_ok.
   const next = chain(2, 6, first[4]!.hash);
-  t.deepEqual(storeDeviceLog(db, 'cam-1', 'dock-1', [...first.slice(3), ...next]), { gap: null, fork: null });
-  t.deepEqual(db.prepare('SELECT seq, chain_ok FROM device_log_entries ORDER BY seq').all(), [{ seq: 6, chain_ok: 1 }, { seq: 7, chain_ok: 1 }]);
+  t.deepEqual(await ix.tx((u) => storeDeviceLog(u, 'cam-1', 'dock-1', [...first.slice(3), ...next])), { gap: null, fork: null });
+  t.deepEqual((await ix.tx((u) => deviceLogOf(u, 'cam-1'))).map((e) => [e.seq, e.chainOk]), [[6, true], [7, true]]);
   // Another hash at the anchor's seq is a fork.
   const forged = chain(5, 1, GENESIS_HASH, (i) => `other-${i}`);
-  t.regex(storeDeviceLog(db, 'cam-1', 'dock-1', forged).fork ?? '', /seq 5 was stored with hash/);
+  t.regex((await ix.tx((u) => storeDeviceLog(u, 'cam-1', 'dock-1', forged))).fork ?? '', /seq 5 was stored with hash/);
 });
 
-test('entries naming a held clip, and what follows them, stay past the deadline; so does its wipe certificate', (t) => {
-  const { db } = store(t);
-  const entries = chain(4);
-  storeDeviceLog(db, 'cam-1', 'dock-1', entries);
-  db.prepare(`INSERT INTO clips (clip_id, device_id, dock_id, bytes, sha256, epoch_id, clip_state, started_at, received_at, blob_key, receipt_json, worker_id)
-    VALUES ('clip-3-of-guard-x', 'cam-1', 'dock-1', 1, 'ab', 'e', 'closed', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 'k', '{}', 'w')`).run();
-  placeHold(db, 'clip-3-of-guard-x', { reason: 'assault', caseNumber: 'K-1', by: 'officer' }, new Date().toISOString());
-  insertWipeCert(db, { clipId: 'clip-3-of-guard-x', deviceId: 'cam-1', dockId: 'dock-1', certJson: '{}', receiptMatches: true, signatureVerified: true });
-  insertWipeCert(db, { clipId: 'clip-1-of-guard-x', deviceId: 'cam-1', dockId: 'dock-1', certJson: '{}', receiptMatches: true, signatureVerified: true });
+test('entries naming a held clip, and what follows them, stay past the deadline; so does its wipe certificate', async (t) => {
+  const { ix } = await store(t);
+  await ix.tx(async (u) => {
+    await storeDeviceLog(u, 'cam-1', 'dock-1', chain(4));
+    await insertClip(u, clip('clip-3-of-guard-x'));
+    await placeHold(u, 'clip-3-of-guard-x', { reason: 'assault', caseNumber: 'K-1', by: 'officer' }, new Date().toISOString());
+    await insertWipeCert(u, { clipId: 'clip-3-of-guard-x', deviceId: 'cam-1', dockId: 'dock-1', certJson: '{}', receiptMatches: true, signatureVerified: true });
+    await insertWipeCert(u, { clipId: 'clip-1-of-guard-x', deviceId: 'cam-1', dockId: 'dock-1', certJson: '{}', receiptMatches: true, signatureVerified: true });
+  });
   const later = new Date(Date.now() + 1000).toISOString();
-  t.is(purgeDeviceLog(db, later, later), 2);
-  t.deepEqual((db.prepare('SELECT seq FROM device_log_entries ORDER BY seq').all() as { seq: number }[]).map((r) => r.seq), [3, 4]);
-  t.is(purgeWipeCerts(db, later), 1);
-  t.deepEqual(db.prepare('SELECT clip_id FROM wipe_certificates').all(), [{ clip_id: 'clip-3-of-guard-x' }]);
+  t.is(await ix.tx((u) => purgeDeviceLog(u, later, later)), 2);
+  t.deepEqual((await ix.tx((u) => deviceLogOf(u, 'cam-1'))).map((e) => e.seq), [3, 4]);
+  t.is(await ix.tx((u) => purgeWipeCerts(u, later)), 1);
+  t.deepEqual((await ix.tx((u) => wipeCerts(u))).map((w) => w.clipId), ['clip-3-of-guard-x']);
 });

@@ -33,7 +33,7 @@ for (const when of ['after', 'before'] as const) {
     crashy.close();
     t.is(existsSync(f.blobs.pathOf(c.clipId)), when === 'before');
     t.is(count(f.db, 'SELECT COUNT(*) AS n FROM clips WHERE clip_id = ?', c.clipId), 1, 'row still there after the crash');
-    t.deepEqual(f.store.search({}), [], 'a clip being deleted is not offered to anyone');
+    t.deepEqual(await f.store.search({}), [], 'a clip being deleted is not offered to anyone');
     t.regex(await code(() => f.store.placeHold(c.clipId, { reason: 'r', caseNumber: 'K-1', by: 'u' })), /^deleting/);
     // "Restart": a fresh store over the same files finishes it.
     const again = await f.open();
@@ -82,5 +82,5 @@ test('placeHold: validation names the field; unknown clip is not-found', async (
   const c = await addClip(f, { epoch: e, startedAt: T0 });
   t.regex(await code(() => f.store.placeHold(c.clipId, { reason: 'x', caseNumber: ' ', by: 'u' })), /^bad-input: caseNumber: required/);
   t.regex(await code(() => f.store.placeHold('nope', { reason: 'x', caseNumber: 'K', by: 'u' })), /^not-found/);
-  t.deepEqual(f.store.holdHistory(c.clipId), [], 'a refused hold leaves no trace');
+  t.deepEqual(await f.store.holdHistory(c.clipId), [], 'a refused hold leaves no trace');
 });

@@ -17,7 +17,7 @@ test('15-day-old clip deleted for real, held clip kept; epoch key destroyed; hel
   const held = await addClip(f, { epoch: e1, startedAt: T0 + 7200_000 });
   const recent = await addClip(f, { epoch: e2, startedAt: T0 + 10 * DAY + 3600_000 });
   const kept = readFileSync(f.blobs.pathOf(old.clipId)); // a stray copy (backup, camera flash remnant)
-  s.placeHold(held.clipId, { reason: 'assault reported', caseNumber: 'POL-2026-0042', by: 'officer.hansen' });
+  await s.placeHold(held.clipId, { reason: 'assault reported', caseNumber: 'POL-2026-0042', by: 'officer.hansen' });
 
   // Nothing is due at day 13.
   f.clock.now = T0 + 13 * DAY;
@@ -29,7 +29,7 @@ test('15-day-old clip deleted for real, held clip kept; epoch key destroyed; hel
   t.deepEqual(r1.deleted.map((d) => d.clipId), [old.clipId]);
   t.deepEqual(r1.epochKeysDestroyed, [], 'the epoch key outlives its window by the stale grace + longest retention');
   t.false(existsSync(f.blobs.pathOf(old.clipId)), 'blob file gone');
-  t.is(s.get(old.clipId), undefined);
+  t.is(await s.get(old.clipId), undefined);
   t.is(count(f.db, 'SELECT COUNT(*) AS n FROM clips WHERE clip_id = ?', old.clipId), 0, 'index row gone');
   t.false(readFileSync(f.dbPath).includes(old.clipId), 'secure_delete: no trace of the clip id in the index file');
   t.false(readFileSync(f.dbPath).includes(Buffer.from(old.sha256)), 'nor its hash');
@@ -39,9 +39,9 @@ test('15-day-old clip deleted for real, held clip kept; epoch key destroyed; hel
   t.is(body.deletedAt, new Date(f.clock.now).toISOString());
   t.deepEqual(Object.keys(body), ['v', 'kind', 'clipId', 'sha256', 'bytes', 'deletedAt', 'rule', 'by', 'storeId', 'steps']);
   t.deepEqual(s.deletionReceipts().map((d) => d.clipId), [old.clipId]);
-  t.not(s.get(held.clipId), undefined);
-  t.is(s.get(held.clipId)!.deleteAfter, null, 'no deletion date while on hold');
-  t.not(s.get(recent.clipId), undefined);
+  t.not(await s.get(held.clipId), undefined);
+  t.is((await s.get(held.clipId))!.deleteAfter, null, 'no deletion date while on hold');
+  t.not(await s.get(recent.clipId), undefined);
 
   // The same run again changes nothing.
   t.deepEqual(await s.runRetention(), { deleted: [], epochKeysDestroyed: [] });
@@ -65,11 +65,11 @@ test('15-day-old clip deleted for real, held clip kept; epoch key destroyed; hel
   t.true((await readAll(await s.openPlaintext(recent.clipId))).equals(recent.plaintext));
 
   // Lift the hold: the next run deletes it (it is long expired), and its re-wrap row with it.
-  s.liftHold(held.clipId, { reason: 'case closed', by: 'officer.hansen' });
+  await s.liftHold(held.clipId, { reason: 'case closed', by: 'officer.hansen' });
   const r3 = await s.runRetention();
   t.deepEqual(r3.deleted.map((d) => d.clipId), [held.clipId]);
   t.is(count(f.db, 'SELECT COUNT(*) AS n FROM hold_wraps'), 0);
-  t.deepEqual(s.holdHistory(held.clipId).map((h) => [h.action, h.by, h.caseNumber]), [['place', 'officer.hansen', 'POL-2026-0042'], ['lift', 'officer.hansen', 'POL-2026-0042']]);
+  t.deepEqual((await s.holdHistory(held.clipId)).map((h) => [h.action, h.by, h.caseNumber]), [['place', 'officer.hansen', 'POL-2026-0042'], ['lift', 'officer.hansen', 'POL-2026-0042']]);
   t.is(s.deletionReceipts().length, 2);
   t.deepEqual(s.deletionReceipts({ since: new Date(T0 + 16 * DAY).toISOString() }).map((d) => d.clipId), [held.clipId]);
 });
@@ -80,9 +80,9 @@ test('per-purpose retention: a 3-day purpose goes at day 3, the default at day 1
   const we = await addClip(f, { epoch: e, startedAt: T0, purpose: 'work-environment' });
   const cp = await addClip(f, { epoch: e, startedAt: T0, purpose: 'crime-prevention' });
   const none = await addClip(f, { epoch: e, startedAt: T0, purpose: null });
-  t.is(f.store.get(we.clipId)!.purpose, 'work-environment', 'purpose indexed from the clip header');
-  t.is(f.store.get(none.clipId)!.purpose, null);
-  t.is(f.store.get(we.clipId)!.deleteAfter, new Date(T0 + 3 * DAY).toISOString());
+  t.is((await f.store.get(we.clipId))!.purpose, 'work-environment', 'purpose indexed from the clip header');
+  t.is((await f.store.get(none.clipId))!.purpose, null);
+  t.is((await f.store.get(we.clipId))!.deleteAfter, new Date(T0 + 3 * DAY).toISOString());
   f.clock.now = T0 + 3 * DAY - 1;
   t.deepEqual((await f.store.runRetention()).deleted, []);
   f.clock.now = T0 + 3 * DAY;
@@ -104,7 +104,7 @@ test('a camera clock running ahead does not stretch retention: days count from r
   const e = await epochAt(f, T0);
   const c = await addClip(f, { epoch: e, startedAt: T0 }); // received at T0 + 1 h
   f.db.prepare('UPDATE clips SET started_at = ? WHERE clip_id = ?').run(new Date(T0 + 300 * DAY).toISOString(), c.clipId);
-  t.is(f.store.get(c.clipId)!.deleteAfter, new Date(T0 + 3600_000 + 14 * DAY).toISOString());
+  t.is((await f.store.get(c.clipId))!.deleteAfter, new Date(T0 + 3600_000 + 14 * DAY).toISOString());
   f.clock.now = T0 + 3600_000 + 14 * DAY - 1;
   t.deepEqual((await f.store.runRetention()).deleted, []);
   f.clock.now += 1;

@@ -22,7 +22,7 @@ test('after a restart, a held clip of a destroyed epoch opens and exports; an un
   const f = await makeStore(t, { retention: { defaultDays: 14, perPurpose: { 'work-environment': 3 } } });
   const e = await epochAt(f, T0);
   const held = await addClip(f, { epoch: e, startedAt: T0 + 1000 });
-  f.store.placeHold(held.clipId, { reason: 'court case', caseNumber: 'RET-1', by: 'u' });
+  await f.store.placeHold(held.clipId, { reason: 'court case', caseNumber: 'RET-1', by: 'u' });
   f.clock.now = T0 + 16 * DAY;
   t.deepEqual((await f.store.runRetention()).epochKeysDestroyed, [e.epochId]);
   f.store.close();
@@ -45,7 +45,7 @@ test('a held clip that cannot be re-wrapped keeps its epoch key; other epochs st
   const e1 = await epochAt(f, T0);
   const e2 = await epochAt(f, T0 + DAY);
   const bad = await addClip(f, { epoch: e1, startedAt: T0 + 1000 });
-  f.store.placeHold(bad.clipId, { reason: 'r', caseNumber: 'K-1', by: 'u' });
+  await f.store.placeHold(bad.clipId, { reason: 'r', caseNumber: 'K-1', by: 'u' });
   const blob = f.blobs.pathOf(bad.clipId);
   const bytes = readFileSync(blob);
   bytes[30] ^= 1; // inside the wrapped data key
@@ -53,5 +53,5 @@ test('a held clip that cannot be re-wrapped keeps its epoch key; other epochs st
   f.clock.now = T0 + 17 * DAY + 1000;
   t.deepEqual((await f.store.runRetention()).epochKeysDestroyed, [e2.epochId]);
   t.truthy(await f.store.keys.privateKey(e1.epochId), 'kept');
-  t.not(f.store.get(bad.clipId), undefined);
+  t.not(await f.store.get(bad.clipId), undefined);
 });

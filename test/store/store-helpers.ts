@@ -7,10 +7,13 @@ import path from 'node:path';
 import { FsBlobStore } from '../../central-store/blob/fs.js';
 import type { BlobPort } from '../../central-store/blob/port.js';
 import { storedPurpose } from '../../central-store/clip-stream.js';
-import { insertClip, migrateIngest } from '../../central-store/clips-index.js';
 import { openCentralDb, type Db } from '../../central-store/db.js';
 import { EvidenceStore, type EvidenceStoreOptions } from '../../central-store/evidence.js';
 import { hashFile } from '../../central-store/ingest-assembly.js';
+import { MIGRATIONS } from '../../central-store/index/migrations.js';
+import type { Index } from '../../central-store/index/port.js';
+import { SqliteIndex } from '../../central-store/index/sqlite.js';
+import { insertClip } from '../../central-store/index/tables/clips.js';
 import { signReceipt } from '../../central-store/storage-receipts.js';
 import { ClipWriter } from '../../shared/clip/writer.js';
 import { createLogger } from '../../shared/log.js';
@@ -62,7 +65,7 @@ export async function epochAt(f: Fixture, dayMs: number, id = `epoch-${iso(dayMs
 }
 
 /** Write a real clip, store its blob and index it as ingest does. Returns the plaintext. */
-export async function addClip(f: { db: Db; blobs: BlobPort; signing: { privateKey: KeyObject } }, o: {
+export async function addClip(f: { db: Db; index?: Index; blobs: BlobPort; signing: { privateKey: KeyObject } }, o: {
   epoch: Epoch; startedAt: number; purpose?: string | null; clipId?: string; segments?: number; finish?: boolean; deviceId?: string;
   /** Real payloads (e.g. MPEG-TS pieces) instead of generated segments. */
   payloads?: Buffer[];
@@ -82,14 +85,16 @@ export async function addClip(f: { db: Db; blobs: BlobPort; signing: { privateKe
   const sha256 = await hashFile(tmp);
   const bytes = (await import('node:fs')).statSync(tmp).size;
   await f.blobs.putFile(clipId, tmp);
-  migrateIngest(f.db);
+  const ix = f.index ?? SqliteIndex.for(f.db);
+  await ix.migrate(MIGRATIONS);
+  const purpose = await storedPurpose(f.blobs, clipId);
   const receipt = signReceipt(f.signing.privateKey, { clipId, deviceId: o.deviceId ?? 'cam-1', sha256, bytes, storeId: 'store-t' });
-  insertClip(f.db, {
+  await ix.tx((u) => insertClip(u, {
     clip_id: clipId, device_id: o.deviceId ?? 'cam-1', dock_id: 'dock-1', bytes, sha256, epoch_id: o.epoch.epochId,
     clip_state: o.finish === false ? 'truncated' : 'closed', started_at: iso(o.startedAt), stopped_at: o.finish === false ? null : iso(o.startedAt + 3000),
     received_at: iso(o.startedAt + 3600_000), blob_key: clipId, receipt_json: JSON.stringify(receipt), worker_id: 'test',
-    purpose: await storedPurpose(f.blobs, clipId),
-  });
+    purpose,
+  }));
   return { clipId, plaintext: Buffer.concat(segs), sha256 };
 }
 

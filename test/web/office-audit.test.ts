@@ -9,7 +9,8 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { storeDeviceLog } from '../../central-store/clips-index.js';
+import { storeDeviceLog } from '../../central-store/index/tables/device-log.js';
+import { inIndex } from '../helpers/index-read.js';
 import { GENESIS_HASH } from '../../shared/device-log-chain.js';
 import { heartbeatIngest } from '../../central-store/ingest-heartbeat.js';
 import { SqliteIndex } from '../../central-store/index/sqlite.js';
@@ -187,7 +188,7 @@ test.serial('administrator: the fleet page shows docks and cameras as ingest kno
     { type: 'fw-health', data: { slot: 'a', version: '1.4.0', bootCount: 1, ok: true, checks: [] } },
   ];
   const entries = raw.map((e, i) => ({ seq: i + 1, at: at(i), ...e, prevHash: i ? `h${i}` : GENESIS_HASH, hash: `h${i + 1}` }));
-  storeDeviceLog(o.f.db, 'cam-7', 'dock-2', entries.map((e) => ({ ...e, json: JSON.stringify(e) })));
+  await inIndex(o.f.db, (u) => storeDeviceLog(u, 'cam-7', 'dock-2', entries.map((e) => ({ ...e, json: JSON.stringify(e) }))));
   // dock-2's heartbeat, signed with its key and taken in by the ingest's own handler (the MQTT path: test/mqtt/heartbeat).
   const index = SqliteIndex.for(o.f.db);
   await index.migrate(DOCK_HEARTBEATS_MIGRATIONS);

@@ -206,7 +206,7 @@ test.serial('category and cases: the category changes with a reason and the dead
   t.regex(await page.textContent('#category') ?? '', /police-report/);
   const after = Date.parse(`${(await page.textContent('#delete-after'))!.trim().replace(' ', 'T')}Z`);
   t.is(after - before, 16 * 86_400_000, 'retention 30 days instead of 14');
-  t.is(o.f.store.get(o.otherVideo)!.purpose, 'police-report');
+  t.is((await o.f.store.get(o.otherVideo))!.purpose, 'police-report');
   t.true((await logOf(USERS.officer)).includes(`category:ok:{"clipId":"${o.otherVideo}","purpose":"police-report","reason":"reported to the police"}`));
   // Without a reason: refused, naming the field, logged as an error; nothing changed.
   const noReason = await page.evaluate(async (id) => {
@@ -215,7 +215,7 @@ test.serial('category and cases: the category changes with a reason and the dead
     return `${r.status} ${await r.text()}`;
   }, o.otherVideo);
   t.regex(noReason, /^400 [\s\S]*reason: required/);
-  t.is(o.f.store.get(o.otherVideo)!.purpose, 'police-report');
+  t.is((await o.f.store.get(o.otherVideo))!.purpose, 'police-report');
   t.true((await logOf(USERS.officer)).some((l) => l.startsWith(`category:error:{"clipId":"${o.otherVideo}","purpose":"staff-safety"`)));
 
   for (const id of [o.otherVideo, o.video]) {
@@ -258,7 +258,7 @@ test.serial('viewer: no hold form, and a hold posted anyway is refused by the se
   }, o.otherVideo);
   t.is(status, 403);
   t.true((await o.log.entries()).some((e) => e.user === USERS.viewer && e.action === 'hold' && e.outcome === 'denied' && /role viewer lacks the hold permission/.test(e.reason ?? '')));
-  t.is(o.f.store.get(o.otherVideo)!.hold, null);
+  t.is((await o.f.store.get(o.otherVideo))!.hold, null);
   // Markers: listed, but no form for a viewer, and the server refuses one posted anyway.
   t.truthy(await page.$('#no-markers'));
   t.is(await page.$('#marker-form'), null);
@@ -343,7 +343,7 @@ test.serial('a cross-site POST is refused: from another origin\'s page, and with
   const [resp] = await Promise.all([page.waitForResponse((r) => r.url().includes('/hold')), page.click('#go')]);
   t.is(resp.status(), 403);
   t.regex(await page.textContent('#error') ?? '', /did not come from a page of this office/);
-  t.is(o.f.store.get(o.video)!.hold, null, 'no hold placed');
+  t.is((await o.f.store.get(o.video))!.hold, null, 'no hold placed');
 
   t.true((await o.log.entries()).some((e) => e.action === 'web-refused' && e.user === '-' && /cross-site/.test(e.reason ?? '')), 'the browser sent no cookie (SameSite=Strict) and a foreign origin');
   const cookie = (await page.context().cookies(`${o.base}/office/`)).filter((c) => c.name === 'office_sid').map((c) => `${c.name}=${c.value}`).join('; ');
@@ -353,7 +353,7 @@ test.serial('a cross-site POST is refused: from another origin\'s page, and with
   t.truthy(cookie);
   t.notRegex(body, /at .*\.ts|\/work\/|node:|Error:/, 'no stack or path');
   t.true((await o.log.entries()).some((e) => e.action === 'web-refused' && e.user === USERS.officer && /foreign|cross-site/.test(e.reason ?? '')));
-  t.is(o.f.store.get(o.video)!.hold, null);
+  t.is((await o.f.store.get(o.video))!.hold, null);
   await page.context().close();
 });
 

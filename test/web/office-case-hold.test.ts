@@ -17,7 +17,7 @@ const post = (page: Page, url: string, fields: Record<string, string>) => page.e
   const csrf = document.querySelector('meta[name="csrf-token"]')!.getAttribute('content')!;
   return (await fetch(u, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: csrf, ...f }) })).status;
 }, [url, fields] as [string, Record<string, string>]);
-const holdOf = (id: string) => o.f.store.get(id)!.hold;
+const holdOf = async (id: string) => (await o.f.store.get(id))!.hold;
 
 test.serial('evidence officer: hold every clip of a case at once, then lift; each clip logged; another case\'s hold left alone', async (t) => {
   const [a, b, c, d] = o.bulk;
@@ -36,9 +36,9 @@ test.serial('evidence officer: hold every clip of a case at once, then lift; eac
   t.is((await page.textContent('#msg'))?.trim(), 'Hold placed on 2 clip(s). 1 already held under another number (unchanged).');
   t.is((await page.textContent('#case-hold-state'))?.trim(), '3 clip(s) held under this case number, 1 under another, 0 not held.');
   await page.screenshot({ path: path.join(SHOTS, 'case-hold.png'), fullPage: true });
-  for (const id of [a!, c!]) t.like(holdOf(id), { caseNumber: 'K-40', reason: 'assault reported to police', placedBy: USERS.officer });
-  t.like(holdOf(b!), { caseNumber: 'K-OTHER' });
-  t.like(holdOf(d!), { reason: 'held before the case existed' });
+  for (const id of [a!, c!]) t.like(await holdOf(id), { caseNumber: 'K-40', reason: 'assault reported to police', placedBy: USERS.officer });
+  t.like(await holdOf(b!), { caseNumber: 'K-OTHER' });
+  t.like(await holdOf(d!), { reason: 'held before the case existed' });
   const added = await o.log.entries({ sinceSeq: before });
   const holds = added.filter((e) => e.action === 'hold' && e.outcome === 'ok');
   t.deepEqual(holds.map((e) => e.criterion).sort(), [a!, c!].map((id) => JSON.stringify({ clipId: id, reason: 'assault reported to police', caseNumber: 'K-40' })).sort(), 'one hold entry per clip');
@@ -52,14 +52,14 @@ test.serial('evidence officer: hold every clip of a case at once, then lift; eac
   await page.click('#case-unhold');
   await page.waitForSelector('#msg');
   t.is((await page.textContent('#msg'))?.trim(), 'Hold lifted on 3 clip(s). 1 held under another number (unchanged).');
-  for (const id of [a!, c!, d!]) t.is(holdOf(id), null);
-  t.like(holdOf(b!), { caseNumber: 'K-OTHER' });
+  for (const id of [a!, c!, d!]) t.is(await holdOf(id), null);
+  t.like(await holdOf(b!), { caseNumber: 'K-OTHER' });
   const lifted = (await o.log.entries({ sinceSeq: mid })).filter((e) => e.action === 'unhold' && e.outcome === 'ok');
   t.deepEqual(lifted.map((e) => JSON.parse(e.criterion).clipId).sort(), [a!, c!, d!].sort());
   t.true((await o.log.entries({ sinceSeq: mid })).some((e) => e.action === 'case-unhold' && e.criterion === '{"caseNumber":"K-40","reason":"case closed by the police"}'));
   // Without a reason nothing is held, and the refusal names the field.
   t.is(await post(page, '/office/cases/K-40/hold', { reason: ' ' }), 400);
-  t.is(holdOf(a!), null);
+  t.is(await holdOf(a!), null);
   await page.context().close();
 });
 
@@ -71,7 +71,7 @@ test.serial('viewer: no case hold form; the server refuses it, logged', async (t
   t.is((await page.textContent('#count'))?.trim(), '3 clips');
   t.is(await page.$('#case-hold-form'), null);
   t.is(await post(page, '/office/cases/K-40/hold', { reason: 'x' }), 403);
-  t.is(holdOf(o.bulk[0]!), null);
+  t.is(await holdOf(o.bulk[0]!), null);
   t.true((await o.log.entries()).some((e) => e.user === USERS.viewer && e.action === 'case-hold' && e.outcome === 'denied' && /lacks the hold permission/.test(e.reason ?? '')));
   await page.context().close();
 });

@@ -10,7 +10,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { AccessLog } from '../../central-store/access-log.js';
 import { SqliteIndex } from '../../central-store/index/sqlite.js';
 import { createApi } from '../../central-store/api.js';
-import { insertClip } from '../../central-store/clips-index.js';
+import { insertClip } from '../../central-store/index/tables/clips.js';
 import { addCameraMarkers } from '../../central-store/index/tables/markers.js';
 import { hashFile } from '../../central-store/ingest-assembly.js';
 import { Operations } from '../../central-store/operations.js';
@@ -59,11 +59,11 @@ export async function addVideoClip(f: Fixture, o: { epoch: Epoch; startedAt: num
   const bytes = statSync(tmp).size;
   await f.blobs.putFile(clipId, tmp);
   const receipt = signReceipt(f.signing.privateKey, { clipId, deviceId: o.deviceId, sha256, bytes, storeId: 'store-t' });
-  insertClip(f.db, {
+  await SqliteIndex.for(f.db).tx((u) => insertClip(u, {
     clip_id: clipId, device_id: o.deviceId, dock_id: 'dock-1', bytes, sha256, epoch_id: o.epoch.epochId, clip_state: 'closed',
     started_at: iso(o.startedAt), stopped_at: iso(o.startedAt + o.seconds * 1000), received_at: iso(o.startedAt + 3600_000), blob_key: clipId,
     receipt_json: JSON.stringify(receipt), worker_id: 'test', purpose: o.purpose,
-  });
+  }));
   return clipId;
 }
 
@@ -102,7 +102,7 @@ export async function startOffice(opts: { redaction?: boolean } = {}): Promise<O
   const users = new Users(SqliteIndex.for(f.db), { scrypt: FAST_SCRYPT });
   const log = new AccessLog(SqliteIndex.for(f.db));
   // The record census of the store review, as the central-store entry wires it (store-context.ts).
-  const census = () => recordCensus(f.db, path.join(f.dir, 'receipts.db'), { retention: { defaultDays: 14, perPurpose: { 'police-report': 30 }, staleEpochDays: 30 }, deadlines: DEADLINE_DEFAULTS, accessLogMonths: 6 }, Date.now());
+  const census = () => recordCensus(SqliteIndex.for(f.db), f.db, path.join(f.dir, 'receipts.db'), { retention: { defaultDays: 14, perPurpose: { 'police-report': 30 }, staleEpochDays: 30 }, deadlines: DEADLINE_DEFAULTS, accessLogMonths: 6 }, Date.now());
   let pool: Promise<DetectPool> | undefined;
   teardowns.push(async () => (await pool)?.close());
   const redaction = opts.redaction ? new RedactionService({ index: SqliteIndex.for(f.db), evidence: async () => f.store, pool: () => pool ??= DetectPool.open({ minScore: 0.3 }) }) : undefined;

@@ -117,3 +117,78 @@ export async function clipsOfEpoch(u: Unit, epochId: string): Promise<{ clip_id:
 export function clipsCensus(u: Unit, cutoff: string): Promise<Census> {
   return censusOf(u, 'clips', 'started_at', cutoff, { overdueWhere: 'clip_id NOT IN (SELECT clip_id FROM holds)' });
 }
+
+/** A clip's row with its hold (if any), as the evidence store shows it. */
+export type ClipWithHold = ClipRow & { hold_reason: string | null; hold_case: string | null; hold_by: string | null; hold_at: string | null };
+const WITH_HOLD = 'SELECT c.*, h.reason AS hold_reason, h.case_number AS hold_case, h.placed_by AS hold_by, h.placed_at AS hold_at';
+const withHold = (r: Record<string, unknown>): ClipWithHold => ({ ...clipRow(r),
+  hold_reason: (r.hold_reason ?? null) as string | null, hold_case: (r.hold_case ?? null) as string | null, hold_by: (r.hold_by ?? null) as string | null, hold_at: (r.hold_at ?? null) as string | null });
+
+export async function getClipWithHold(u: Unit, clipId: string): Promise<ClipWithHold | undefined> {
+  const r = await u.get(`${WITH_HOLD} FROM clips c LEFT JOIN holds h ON h.clip_id = c.clip_id WHERE c.clip_id = ?`, [clipId]);
+  return r && withHold(r);
+}
+
+export const SORTS = ['start', 'camera', 'purpose', 'received'] as const;
+export type SortKey = typeof SORTS[number];
+/**
+ * ORDER BY for each sort key and direction, each matching an index exactly ('ingest-4'), so a page at
+ * any offset is read off the index: camera and purpose ascending list each one's newest first.
+ */
+const ORDER = (dir: 'ASC' | 'DESC') => {
+  const opp = dir === 'ASC' ? 'DESC' : 'ASC';
+  return {
+    start: `c.started_at ${dir}, c.clip_id ${dir}`,
+    camera: `c.device_id ${dir}, c.started_at ${opp}, c.clip_id ${opp}`,
+    purpose: `c.purpose ${dir}, c.started_at ${opp}, c.clip_id ${opp}`,
+    received: `c.received_at ${dir}, c.clip_id ${dir}`,
+  };
+};
+
+/** Search criteria, already validated (times as toISOString()). */
+export interface ClipQuery {
+  clipId?: string; deviceId?: string; purpose?: string; from?: string; to?: string; onHold?: boolean; hasMarker?: boolean; caseNumber?: string;
+  sort?: SortKey; order?: 'asc' | 'desc'; limit: number; offset: number;
+}
+
+/**
+ * Clips matching every criterion, with their holds, one page in the given order (default: start, newest
+ * first; ties by clip id). Clips whose deletion has begun are left out. A case number matches the clip's
+ * case list (case_clips) or its hold's case; a marker is any row in markers.
+ */
+export async function searchClips(u: Unit, q: ClipQuery): Promise<ClipWithHold[]> {
+  const where: string[] = ['c.clip_id NOT IN (SELECT clip_id FROM pending_deletions WHERE clip_id IS NOT NULL)'];
+  const args: unknown[] = [];
+  if (q.clipId !== undefined) { where.push('c.clip_id = ?'); args.push(q.clipId); }
+  if (q.deviceId !== undefined) { where.push('c.device_id = ?'); args.push(q.deviceId); }
+  if (q.purpose !== undefined) { where.push('c.purpose = ?'); args.push(q.purpose); }
+  // started_at is always toISOString() (ingest), and so are from/to after parsing: text order is time order, and the index serves it.
+  if (q.from !== undefined) { where.push('c.started_at >= ?'); args.push(q.from); }
+  if (q.to !== undefined) { where.push('c.started_at < ?'); args.push(q.to); }
+  if (q.onHold !== undefined) where.push(q.onHold ? 'h.clip_id IS NOT NULL' : 'h.clip_id IS NULL');
+  if (q.caseNumber !== undefined) {
+    where.push('c.clip_id IN (SELECT clip_id FROM case_clips WHERE case_number = ? UNION SELECT clip_id FROM holds WHERE case_number = ?)');
+    args.push(q.caseNumber, q.caseNumber);
+  }
+  const marker = 'EXISTS (SELECT 1 FROM markers m WHERE m.clip_id = c.clip_id)';
+  if (q.hasMarker !== undefined) where.push(q.hasMarker ? marker : `NOT ${marker}`);
+  const sort = q.sort ?? 'start';
+  const order = ORDER(q.order === 'asc' || (!q.order && (sort === 'camera' || sort === 'purpose')) ? 'ASC' : 'DESC')[sort];
+  // The page's ids first (off the index, skipping `offset` rows without reading them), then their rows.
+  const holds = where.some((w) => w.includes('h.')) ? ' LEFT JOIN holds h ON h.clip_id = c.clip_id' : '';
+  const page = `SELECT c.clip_id FROM clips c${holds} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ? OFFSET ?`;
+  // CROSS JOIN keeps the page first on sqlite: the planner must not scan clips and probe the page.
+  const join = u.dialect === 'pg' ? 'JOIN' : 'CROSS JOIN';
+  const rows = await u.all(`${WITH_HOLD} FROM (${page}) pg ${join} clips c ON c.clip_id = pg.clip_id LEFT JOIN holds h ON h.clip_id = c.clip_id ORDER BY ${order}`,
+    [...args, q.limit, q.offset]);
+  return rows.map(withHold);
+}
+
+/** Every stored clip, in the order indexed (the simulator's end-of-shift check). */
+export async function allClips(u: Unit): Promise<ClipRow[]> {
+  return (await u.all('SELECT * FROM clips ORDER BY id')).map(clipRow);
+}
+
+export async function clipCount(u: Unit): Promise<number> {
+  return Number((await u.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM clips'))!.n);
+}

@@ -122,3 +122,9 @@ export async function purgeDeviceLog(u: Unit, cutoff: string, at: string): Promi
 export function deviceLogCensus(u: Unit, cutoff: string): Promise<Census> {
   return censusOf(u, 'device_log_entries', 'received_at', cutoff);
 }
+
+/** Every camera's stored entries, by camera and seq (the simulator's end-of-shift check). */
+export async function allDeviceLogEntries(u: Unit): Promise<StoredLogEntry[]> {
+  const rows = await u.all<Row>('SELECT device_id, seq, at, type, entry_json, chain_ok, dock_id, received_at FROM device_log_entries ORDER BY device_id, seq');
+  return rows.map((r) => ({ deviceId: r.device_id, seq: Number(r.seq), at: r.at, type: r.type, entryJson: r.entry_json, chainOk: Number(r.chain_ok) === 1, dockId: r.dock_id, receivedAt: r.received_at }));
+}

@@ -2,6 +2,7 @@
 // which clips, the package's SHA-256 and where it was written; never its password), and when the
 // package left the server (downloaded or past its deadline, issue 19).
 import type { Migration, Unit } from '../port.js';
+import { censusOf, type Census } from './census.js';
 
 const COLUMNS = `kind TEXT NOT NULL,
   journal_number TEXT,
@@ -71,3 +72,8 @@ export async function deleteExportsBefore(u: Unit, cutoff: string): Promise<numb
 export async function livePackagePaths(u: Unit): Promise<string[]> {
   return (await u.all<{ package_path: string }>('SELECT package_path FROM exports WHERE package_removed_at IS NULL AND package_path IS NOT NULL')).map((r) => r.package_path);
 }
+
+/** The review's figures: export records past `cutoff`. */
+export function exportsCensus(u: Unit, cutoff: string): Promise<Census> { return censusOf(u, 'exports', 'exported_at', cutoff); }
+/** The review's figures: packages still on the server, past `cutoff`. */
+export function livePackagesCensus(u: Unit, cutoff: string): Promise<Census> { return censusOf(u, 'exports', 'exported_at', cutoff, { where: 'package_removed_at IS NULL' }); }

@@ -1,0 +1,12 @@
+// Tests read a store's index through the port, on the same connection (and the same queue of units)
+// as the store under test: SqliteIndex.for gives the one index over that connection.
+import type { Db } from '../../central-store/db.js';
+import { SqliteIndex } from '../../central-store/index/sqlite.js';
+import type { Unit } from '../../central-store/index/port.js';
+import { getClip } from '../../central-store/index/tables/clips.js';
+import { incidents, type IncidentKind } from '../../central-store/index/tables/ingest-incidents.js';
+
+/** One unit of work on the store's index. */
+export const inIndex = <T>(db: Db, fn: (u: Unit) => Promise<T>): Promise<T> => SqliteIndex.for(db).tx(fn);
+export const clipIn = (db: Db, clipId: string) => inIndex(db, (u) => getClip(u, clipId));
+export const incidentsIn = (db: Db, o: { kind?: IncidentKind; clipId?: string } = {}) => inIndex(db, (u) => incidents(u, o));
