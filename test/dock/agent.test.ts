@@ -5,7 +5,7 @@ import path from 'node:path';
 import { DockAgent, type AgentEvent } from '../../dock-agent/agent.js';
 import { Journal } from '../../dock-agent/journal.js';
 import { Uploader } from '../../dock-agent/uploader.js';
-import { clipIn } from '../helpers/index-read.js';
+import { clipIn, deviceLogIn, wipeCertsIn } from '../helpers/index-read.js';
 import type { CameraSession } from '../../dock-agent/types.js';
 import { startAedes } from '../helpers/aedes.js';
 import { blobBytes, makeCentral, quiet, tmpDir } from '../mqtt/setup.js';
@@ -58,10 +58,10 @@ test('two bays at once: every clip delivered, wiped only after the central store
     for (const n of c.pulls.values()) t.is(n, 1);
   }
   for (const [clipId, data] of originals) t.true((await blobBytes(central, clipId)).equals(data));
-  const certs = central.db.prepare('SELECT receipt_matches FROM wipe_certificates').all() as { receipt_matches: number }[];
+  const certs = await wipeCertsIn(central.db);
   t.is(certs.length, 6);
-  t.true(certs.every((c) => c.receipt_matches === 1));
-  t.is((central.db.prepare('SELECT COUNT(*) AS n FROM device_log_entries WHERE chain_ok = 1').get() as { n: number }).n, 6, 'hash chains verified');
+  t.true(certs.every((c) => c.receiptMatches));
+  t.is((await deviceLogIn(central.db)).filter((e) => e.chainOk).length, 6, 'hash chains verified');
   t.deepEqual(journal.all(), [], 'journal rows removed once done');
   t.deepEqual(await readdir(path.join(dir, 'spool')), [], 'spool securely emptied');
 });

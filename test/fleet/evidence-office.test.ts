@@ -7,7 +7,12 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { SqliteIndex } from '../../central-store/index/sqlite.js';
+import { allClips } from '../../central-store/index/tables/clips.js';
+import { entriesSince } from '../../central-store/index/tables/access-log.js';
+import { getHold } from '../../central-store/index/tables/holds.js';
 import { runEvidenceOffice, USERS, type OfficeReport } from '../../hardware-sim/evidence-office.js';
+import { HOLD } from '../../hardware-sim/office-log.js';
 import { runScenario } from '../../hardware-sim/fleet/runner.js';
 import { parseScenario } from '../../hardware-sim/fleet/scenario.js';
 import { scanForPlaintext } from '../../hardware-sim/fleet/plaintext-scan.js';
@@ -57,14 +62,15 @@ test('after a 1-camera shift the office searches, views, holds, exports, retenti
   // From the files: one blob left (the held clip's), one index row, a receipt per deletion, the log's steps.
   const central = path.join(keep, 'central');
   t.is(files(path.join(central, 'store', 'blobs')).length, 1);
-  const db = new Database(path.join(central, 'central.db'), { readonly: true });
-  t.teardown(() => db.close());
-  t.deepEqual((db.prepare('SELECT clip_id FROM clips').all() as { clip_id: string }[]).map((x) => x.clip_id), [o.held]);
-  t.is((db.prepare('SELECT COUNT(*) AS n FROM holds WHERE clip_id = ?').get(o.held) as { n: number }).n, 1);
+  // The index read through its owners, read-only (the store process is done with it).
+  const ix = SqliteIndex.openReadOnly(path.join(central, 'central.db'));
+  t.teardown(() => ix.close());
+  t.deepEqual((await ix.tx((u) => allClips(u))).map((x) => x.clip_id), [o.held]);
+  t.like(await ix.tx((u) => getHold(u, o.held!)), { caseNumber: HOLD.caseNumber });
   const rec = new Database(path.join(central, 'receipts.db'), { readonly: true });
   t.teardown(() => rec.close());
   t.is((rec.prepare('SELECT COUNT(*) AS n FROM deletion_receipts').get() as { n: number }).n, o.retention.deleted);
-  const acts = db.prepare('SELECT user, action FROM access_log WHERE outcome = ?').all('ok') as { user: string; action: string }[];
+  const acts = (await ix.tx((u) => entriesSince(u, 0))).filter((e) => e.outcome === 'ok');
   for (const [user, action] of [[USERS.officer, 'search'], [USERS.officer, 'view'], [USERS.officer, 'hold'], [USERS.officer, 'export'], [USERS.admin, 'retention-run'], [USERS.auditor, 'log-verify']]) {
     t.true(acts.some((a) => a.user === user && a.action === action), `${user} ${action} in the access log`);
   }

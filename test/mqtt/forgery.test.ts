@@ -7,7 +7,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import mqtt from 'mqtt';
 import { EvidenceStore } from '../../central-store/evidence.js';
-import { clipIn, incidentsIn } from '../helpers/index-read.js';
+import { clipCountIn, clipIn, deviceLogIn, incidentsIn, wipeCertsIn } from '../helpers/index-read.js';
 import { Uploader } from '../../dock-agent/uploader.js';
 import { ClipWriter } from '../../shared/clip/writer.js';
 import { signDocument, type DeviceLogEntry, type WipeCertificateBody } from '../../shared/evidence.js';
@@ -86,7 +86,7 @@ test('a fabricated clip (valid encryption, no or wrong camera signature) is refu
   await t.throwsAsync(uploader('dock-1', { cameraCert: () => cameraCertB64('cam-02') }).upload(claims.clip, await file('c.bcc', claims.data)),
     { message: /clip refused: bad-header: the signed clip names device cam-01, sealed by cam-02's key/ });
   for (const id of [sealedByStranger.clip.clipId, 'fab-v1', other.clip.clipId, claims.clip.clipId]) t.is(await clipIn(central.db, id), undefined);
-  t.is((central.db.prepare('SELECT COUNT(*) AS n FROM clips').get() as { n: number }).n, 0);
+  t.is(await clipCountIn(central.db), 0);
   t.is((await incidentsIn(central.db, { kind: 'clip-refused' })).length, 4);
   // Nothing of the refused uploads is left in the store.
   t.deepEqual(await central.blobs.exists(sealedByStranger.clip.clipId), false);
@@ -131,13 +131,13 @@ test("forged device-log entries are refused; the camera's own are stored; a fork
   const refused = await uploader('dock-2').forwardDeviceLog('cam-01', fake, head('cam-01', fake, stranger));
   t.is(refused, 60);
   t.regex((await incidentsIn(central.db, { kind: 'device-log-refused' }))[0]!.reason, /device-log-head: signature does not verify/);
-  t.is((central.db.prepare('SELECT COUNT(*) AS n FROM device_log_entries').get() as { n: number }).n, 0);
+  t.is((await deviceLogIn(central.db)).length, 0);
 
   const real = chain(20);
   t.is(await uploader('dock-1').forwardDeviceLog('cam-01', real, head('cam-01', real, camKey)), 20);
-  const rows = central.db.prepare('SELECT seq, chain_ok, entry_json FROM device_log_entries WHERE device_id = ? ORDER BY seq').all('cam-01') as { seq: number; chain_ok: number; entry_json: string }[];
-  t.deepEqual(rows.map((r) => [r.seq, r.chain_ok]), real.map((e) => [e.seq, 1]));
-  t.deepEqual(rows.map((r) => (JSON.parse(r.entry_json) as DeviceLogEntry).hash), real.map((e) => e.hash));
+  const rows = (await deviceLogIn(central.db)).filter((r) => r.deviceId === 'cam-01');
+  t.deepEqual(rows.map((r) => [r.seq, r.chainOk]), real.map((e) => [e.seq, true]));
+  t.deepEqual(rows.map((r) => (JSON.parse(r.entryJson) as DeviceLogEntry).hash), real.map((e) => e.hash));
   // Entries that drop the signed head's last ones do not chain to it.
   await uploader('dock-1').forwardDeviceLog('cam-01', real.slice(0, 10), head('cam-01', real, camKey));
   t.regex((await incidentsIn(central.db, { kind: 'device-log-refused' })).at(-1)!.reason, /entries end at seq 10, the camera signed seq 20/);
@@ -146,12 +146,12 @@ test("forged device-log entries are refused; the camera's own are stored; a fork
   const fork = chain(10, { seq: 14, hash: real[13]!.hash }, 'boot');
   await uploader('dock-1').forwardDeviceLog('cam-01', fork, head('cam-01', fork, camKey));
   t.regex((await incidentsIn(central.db, { kind: 'device-log-fork' }))[0]!.reason, /seq 15 is stored with hash/);
-  t.is((central.db.prepare('SELECT COUNT(*) AS n FROM device_log_entries').get() as { n: number }).n, 20);
+  t.is((await deviceLogIn(central.db)).length, 20);
   // A gap: entries 26..28 arrive, 21..25 never did. Stored (they are the camera's), the gap named.
   const later = chain(8, { seq: 20, hash: real[19]!.hash }).slice(5);
   await uploader('dock-1').forwardDeviceLog('cam-01', later, head('cam-01', later, camKey));
   t.is((await incidentsIn(central.db, { kind: 'device-log-gap' }))[0]!.reason, 'entries 21..25 never arrived');
-  t.deepEqual((central.db.prepare('SELECT seq, chain_ok FROM device_log_entries WHERE seq > 20 ORDER BY seq').all() as { seq: number; chain_ok: number }[]).map((r) => [r.seq, r.chain_ok]), [[26, 0], [27, 1], [28, 1]]);
+  t.deepEqual((await deviceLogIn(central.db)).filter((r) => r.seq > 20).map((r) => [r.seq, r.chainOk ? 1 : 0]), [[26, 0], [27, 1], [28, 1]]);
 });
 
 test('a forged wipe certificate is refused; the camera-signed one is stored verified and matching its receipt', async (t) => {
@@ -166,9 +166,9 @@ test('a forged wipe certificate is refused; the camera-signed one is stored veri
   await attacker.publishAsync(topics.wipeCert('dock-1'), encodeJson({ v: 1, deviceId: 'cam-01', clipId: c.clip.clipId, cert: signDocument(body, stranger) }), { qos: 1 });
   const why = await uploader('dock-2').forwardWipeCert('cam-01', c.clip.clipId, signDocument(body, stranger));
   t.regex(why ?? '', /wipe-certificate: signature does not verify/);
-  t.is((central.db.prepare('SELECT COUNT(*) AS n FROM wipe_certificates').get() as { n: number }).n, 0);
+  t.is((await wipeCertsIn(central.db)).length, 0);
   t.is(await uploader('dock-1').forwardWipeCert('cam-01', c.clip.clipId, signDocument(body, createPrivateKey(cameraIdentity('cam-01').keyPem))), undefined);
-  t.like(central.db.prepare('SELECT * FROM wipe_certificates').get(), { clip_id: c.clip.clipId, device_id: 'cam-01', receipt_matches: 1, signature_verified: 1 });
+  t.like((await wipeCertsIn(central.db))[0], { clipId: c.clip.clipId, deviceId: 'cam-01', receiptMatches: true, signatureVerified: true });
   t.is((await incidentsIn(central.db, { kind: 'wipe-cert-refused' })).length, 1);
 });
 

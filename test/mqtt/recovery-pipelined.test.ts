@@ -9,6 +9,7 @@ import type { Ingest } from '../../central-store/ingest.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { blobBytes, makeCentral, makeClip, quiet, tmpDir } from './setup.js';
 import { dockAuthFor } from '../helpers/pki.js';
+import { clipCountIn } from '../helpers/index-read.js';
 
 const MB = 1024 * 1024;
 const PIECE = 64 * 1024;
@@ -58,7 +59,7 @@ test('uploading while pulling, broker and central restarted mid-pull: receipt on
   t.true(at >= verifiedAt, 'the receipt came after the pull verified');
   t.true(r.body.includes(c.clip.sha256!));
   t.true((await blobBytes(central, c.clip.clipId)).equals(c.data));
-  t.is((central.db.prepare('SELECT COUNT(*) AS n FROM clips').get() as { n: number }).n, 1);
+  t.is(await clipCountIn(central.db), 1);
 });
 
 test('a pull cut short ends the upload (PullAborted); the resumed pull and a new upload send only what central lacks', async (t) => {

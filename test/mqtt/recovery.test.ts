@@ -5,6 +5,7 @@ import type { Ingest } from '../../central-store/ingest.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { blobBytes, makeCentral, makeClip, quiet, tmpDir } from './setup.js';
 import { dockAuthFor } from '../helpers/pki.js';
+import { clipCountIn } from '../helpers/index-read.js';
 
 const MB = 1024 * 1024;
 
@@ -43,7 +44,7 @@ test('central ingest restarted mid-upload: completes from its partial state, one
   await restart;
   t.true(receipt.body.includes(c.clip.clipId));
   t.true((await blobBytes(central, c.clip.clipId)).equals(c.data));
-  t.is((central.db.prepare('SELECT COUNT(*) AS n FROM clips').get() as { n: number }).n, 1);
+  t.is(await clipCountIn(central.db), 1);
   t.deepEqual(stored, [c.clip.clipId], 'the restarted worker stored it');
 });
 
@@ -59,6 +60,6 @@ test('two workers behind one mosquitto with a shared subscription: all clips sto
   const clips = await Promise.all(Array.from({ length: 6 }, (_, i) => makeClip(spool, 1 * MB + i * 1000)));
   await Promise.all(clips.map((c, i) => ups[i % 3].upload(c.clip, c.file)));
   for (const c of clips) t.true((await blobBytes(central, c.clip.clipId)).equals(c.data));
-  t.is((central.db.prepare('SELECT COUNT(*) AS n FROM clips').get() as { n: number }).n, 6);
+  t.is(await clipCountIn(central.db), 6);
   t.is(Object.values(byWorker).reduce((a, n) => a + n, 0), 6);
 });

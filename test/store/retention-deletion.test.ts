@@ -6,7 +6,9 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { verifyDeletionReceipt, verifyKeyDestruction } from '../../central-store/evidence.js';
 import { decryptBuffer } from '../../shared/clip/reader.js';
-import { DAY, T0, addClip, code, count, epochAt, makeStore, readAll } from './store-helpers.js';
+import { DAY, T0, addClip, code, epochAt, makeStore, readAll } from './store-helpers.js';
+import { getHoldWrap } from '../../central-store/index/tables/holds.js';
+import { clipIn, inIndex } from '../helpers/index-read.js';
 
 test('15-day-old clip deleted for real, held clip kept; epoch key destroyed; held clip still opens', async (t) => {
   const f = await makeStore(t);
@@ -30,7 +32,7 @@ test('15-day-old clip deleted for real, held clip kept; epoch key destroyed; hel
   t.deepEqual(r1.epochKeysDestroyed, [], 'the epoch key outlives its window by the stale grace + longest retention');
   t.false(existsSync(f.blobs.pathOf(old.clipId)), 'blob file gone');
   t.is(await s.get(old.clipId), undefined);
-  t.is(count(f.db, 'SELECT COUNT(*) AS n FROM clips WHERE clip_id = ?', old.clipId), 0, 'index row gone');
+  t.is(await clipIn(f.db, old.clipId), undefined, 'index row gone');
   t.false(readFileSync(f.dbPath).includes(old.clipId), 'secure_delete: no trace of the clip id in the index file');
   t.false(readFileSync(f.dbPath).includes(Buffer.from(old.sha256)), 'nor its hash');
   const rec = r1.deleted[0]!;
@@ -68,7 +70,7 @@ test('15-day-old clip deleted for real, held clip kept; epoch key destroyed; hel
   await s.liftHold(held.clipId, { reason: 'case closed', by: 'officer.hansen' });
   const r3 = await s.runRetention();
   t.deepEqual(r3.deleted.map((d) => d.clipId), [held.clipId]);
-  t.is(count(f.db, 'SELECT COUNT(*) AS n FROM hold_wraps'), 0);
+  t.is(await inIndex(f.db, (u) => getHoldWrap(u, held.clipId)), undefined, 'its re-wrapped data key went with it');
   t.deepEqual((await s.holdHistory(held.clipId)).map((h) => [h.action, h.by, h.caseNumber]), [['place', 'officer.hansen', 'POL-2026-0042'], ['lift', 'officer.hansen', 'POL-2026-0042']]);
   t.is(s.deletionReceipts().length, 2);
   t.deepEqual(s.deletionReceipts({ since: new Date(T0 + 16 * DAY).toISOString() }).map((d) => d.clipId), [held.clipId]);

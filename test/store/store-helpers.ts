@@ -110,4 +110,3 @@ export async function code(p: Promise<unknown> | (() => unknown)): Promise<strin
   return 'no error';
 }
 
-export const count = (db: Db, sql: string, ...args: unknown[]) => (db.prepare(sql).get(...args) as { n: number }).n;
