@@ -7,7 +7,7 @@ import { ErrorCode, WireError, encodeJson, type HashRangeRequest, type ReadReque
 import { bad, json, str, uint } from './fields.js';
 
 /** How long a LIST_CLIPS answer waits for marker walks of clips not walked before. */
-const LIST_PROOF_MS = 700;
+const LIST_PROOF_MS = 1500;
 
 /** Certificates in one WIPE_CERTS answer (~1 KB each); `skip` pages through the rest. */
 export const MAX_CERTS_PER_ANSWER = 64;
