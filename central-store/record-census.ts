@@ -1,12 +1,11 @@
 // Each record kind's count, oldest record, deadline and how many are past it, for the store review
 // (`bodycam store review`, GET /review): the DPO's view of docs/data-inventory.md on a running store.
-// Read-only. Each table behind the index port is counted by its owner module; the tables not yet behind
-// it (docs/scale-out.md) are still counted here on central.db, and receipts.db is opened read-only beside
-// the index (no master key needed).
+// Read-only. Each index table is counted by its owner module, all in one unit (one consistent view, on
+// sqlite or PostgreSQL); receipts.db, not behind the port yet (docs/scale-out.md), is opened read-only
+// beside the index (no master key needed).
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import type { StoreConfig } from './config.js';
-import type { Db } from './db.js';
 import { daysAgo, hoursAgo, monthsAgo } from './deadlines.js';
 import type { Index } from './index/port.js';
 import { cameraCertsCensus } from './index/tables/camera-certs.js';
@@ -17,6 +16,10 @@ import { holdEventsCensus, holdsCensus } from './index/tables/holds.js';
 import { incidentsCensus } from './index/tables/ingest-incidents.js';
 import { pendingCensus } from './index/tables/pending-deletions.js';
 import { wipeCertsCensus } from './index/tables/wipe-certificates.js';
+import { accessLogCensus } from './index/tables/access-log.js';
+import { destroyedKeysCensus } from './index/tables/evidence-keys.js';
+import { plansCensus } from './index/tables/redaction-plans.js';
+import { disabledUsersCensus } from './index/tables/users.js';
 import { parseRetention } from './retention.js';
 import { PLAN_RETENTION_DAYS } from './index/tables/redaction-plans.js';
 
@@ -24,10 +27,10 @@ export interface RecordKind { kind: string; place: string; count: number; oldest
 
 type Cfg = Pick<StoreConfig, 'retention' | 'deadlines' | 'accessLogMonths'>;
 
-const has = (db: Db | Database.Database, table: string) => !!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table);
+const has = (db: Database.Database, table: string) => !!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table);
 
 /** Rows matching `where`; past the deadline: those of them also matching `overdueWhere` (not exempt, e.g. not held) and older than `cutoff`. */
-function count(db: Db | Database.Database, table: string, col: string, where: string, cutoff: string | null, overdueWhere = ''): { count: number; oldest: string | null; overdue: number } {
+function count(db: Database.Database, table: string, col: string, where: string, cutoff: string | null, overdueWhere = ''): { count: number; oldest: string | null; overdue: number } {
   if (!has(db, table)) return { count: 0, oldest: null, overdue: 0 };
   const w = where ? `WHERE ${where}` : '';
   const r = db.prepare(`SELECT COUNT(*) AS n, MIN(${col}) AS o FROM ${table} ${w}`).get() as { n: number; o: string | null };
@@ -36,7 +39,7 @@ function count(db: Db | Database.Database, table: string, col: string, where: st
   return { count: r.n, oldest: r.o, overdue };
 }
 
-export async function recordCensus(index: Index, db: Db, receiptsPath: string, cfg: Cfg, now: number): Promise<RecordKind[]> {
+export async function recordCensus(index: Index, receiptsPath: string, cfg: Cfg, now: number): Promise<RecordKind[]> {
   const d = cfg.deadlines;
   const ret = parseRetention(cfg.retention);
   const longest = Math.max(ret.defaultDays, ...Object.values(ret.perPurpose));
@@ -55,14 +58,11 @@ export async function recordCensus(index: Index, db: Db, receiptsPath: string, c
     add('camera certificates', 'central.db#camera_certs', `${d.cameraCertDays} days once no stored clip needs it`, await cameraCertsCensus(u, daysAgo(now, d.cameraCertDays)));
     add('export records', 'central.db#exports', `${d.exportRecordMonths} months`, await exportsCensus(u, monthsAgo(now, d.exportRecordMonths)));
     add('export packages on the server', 'exports/*', `one download, at most ${d.exportPackageHours} hours`, await livePackagesCensus(u, hoursAgo(now, d.exportPackageHours)));
+    add('disabled accounts', 'central.db#users', `${d.disabledUserDays} days after disabling`, await disabledUsersCensus(u, daysAgo(now, d.disabledUserDays)));
+    add('redaction plans', 'central.db#redaction_plans', `${PLAN_RETENTION_DAYS} days (delete_after)`, await plansCensus(u, new Date(now).toISOString()));
+    add('access-log entries', 'central.db#access_log', `${cfg.accessLogMonths} months`, await accessLogCensus(u, monthsAgo(now, cfg.accessLogMonths)));
+    add('destroyed key records', 'central.db#evidence_keys', `${d.keyDestructionMonths} months after destruction`, await destroyedKeysCensus(u, monthsAgo(now, d.keyDestructionMonths)));
   });
-  add('disabled accounts', 'central.db#users', `${d.disabledUserDays} days after disabling`, count(db, 'users', 'disabled_at', 'disabled_at IS NOT NULL', daysAgo(now, d.disabledUserDays)));
-  add('redaction plans', 'central.db#redaction_plans', `${PLAN_RETENTION_DAYS} days (delete_after)`, has(db, 'redaction_plans')
-    ? { ...count(db, 'redaction_plans', 'created_at', '', null), overdue: (db.prepare('SELECT COUNT(*) AS n FROM redaction_plans WHERE delete_after <= ?').get(new Date(now).toISOString()) as { n: number }).n }
-    : { count: 0, oldest: null, overdue: 0 });
-  add('access-log entries', 'central.db#access_log', `${cfg.accessLogMonths} months`, count(db, 'access_log', 'at', '', monthsAgo(now, cfg.accessLogMonths)));
-  add('destroyed key records', 'central.db#evidence_keys', `${d.keyDestructionMonths} months after destruction`, count(db, 'evidence_keys', 'destroyed_at', 'destroyed_at IS NOT NULL',
-    monthsAgo(now, d.keyDestructionMonths), has(db, 'clips') ? "kind = 'epoch' AND name NOT IN (SELECT epoch_id FROM clips)" : ''));
   const r = existsSync(receiptsPath) ? new Database(receiptsPath, { readonly: true, fileMustExist: true }) : null;
   try {
     const none = { count: 0, oldest: null, overdue: 0 };

@@ -65,7 +65,7 @@ export async function openStoreContext(config: StoreConfig, o: { masterKey: () =
   let pool: Promise<DetectPool> | undefined;
   const redaction = new RedactionService({ index, evidence: openEvidence, pool: () => pool ??= DetectPool.open({ minScore: 0.3 }), now: o.now });
   const ops = new Operations({ db, index, users, log, evidence: openEvidence, redaction: async () => redaction, now: o.now, logMonths: config.accessLogMonths, disabledUserDays: config.deadlines.disabledUserDays,
-    census: () => recordCensus(index, db, path.join(config.dataDir, 'receipts.db'), config, (o.now ?? Date.now)()) });
+    census: () => recordCensus(index, path.join(config.dataDir, 'receipts.db'), config, (o.now ?? Date.now)()) });
   return {
     config, db, index, users, log, ops, blobs, evidence: openEvidence, signingKey,
     async close() {

@@ -102,7 +102,7 @@ export async function startOffice(opts: { redaction?: boolean } = {}): Promise<O
   const users = new Users(SqliteIndex.for(f.db), { scrypt: FAST_SCRYPT });
   const log = new AccessLog(SqliteIndex.for(f.db));
   // The record census of the store review, as the central-store entry wires it (store-context.ts).
-  const census = () => recordCensus(SqliteIndex.for(f.db), f.db, path.join(f.dir, 'receipts.db'), { retention: { defaultDays: 14, perPurpose: { 'police-report': 30 }, staleEpochDays: 30 }, deadlines: DEADLINE_DEFAULTS, accessLogMonths: 6 }, Date.now());
+  const census = () => recordCensus(SqliteIndex.for(f.db), path.join(f.dir, 'receipts.db'), { retention: { defaultDays: 14, perPurpose: { 'police-report': 30 }, staleEpochDays: 30 }, deadlines: DEADLINE_DEFAULTS, accessLogMonths: 6 }, Date.now());
   let pool: Promise<DetectPool> | undefined;
   teardowns.push(async () => (await pool)?.close());
   const redaction = opts.redaction ? new RedactionService({ index: SqliteIndex.for(f.db), evidence: async () => f.store, pool: () => pool ??= DetectPool.open({ minScore: 0.3 }) }) : undefined;

@@ -4,6 +4,7 @@
 // `FOR UPDATE`; sqlite units are already serial, BEGIN IMMEDIATE), so writers on different central
 // nodes extend one chain. The hash rule lives in ../../access-log.ts.
 import type { Migration, Unit } from '../port.js';
+import { censusOf, type Census } from './census.js';
 
 export const ACCESS_LOG_MIGRATIONS: Migration[] = [
   { name: 'access-log-1',
@@ -116,3 +117,6 @@ export async function cutPrefix(u: Unit, last: { seq: number; hash: string }): P
   await u.run('INSERT INTO access_log_anchor (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash', [last.seq, last.hash]);
   return deleted;
 }
+
+/** The review's figures: entries past `cutoff`. */
+export function accessLogCensus(u: Unit, cutoff: string): Promise<Census> { return censusOf(u, 'access_log', 'at', cutoff); }

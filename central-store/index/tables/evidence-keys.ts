@@ -2,6 +2,7 @@
 // hold key): id, public half, validity window, and when its private half was destroyed. The private
 // halves are never here: they are files sealed under the master key (../../keys.ts).
 import type { Migration, Unit } from '../port.js';
+import { censusOf, type Census } from './census.js';
 
 const TABLE = `
 CREATE TABLE evidence_keys (
@@ -46,4 +47,9 @@ export async function markKeyDestroyed(u: Unit, name: string, at: string): Promi
 export async function purgeDestroyedKeys(u: Unit, cutoff: string): Promise<number> {
   return (await u.run(`DELETE FROM evidence_keys WHERE kind = 'epoch' AND destroyed_at IS NOT NULL AND destroyed_at < ?
       AND name NOT IN (SELECT epoch_id FROM clips)`, [cutoff])).changes;
+}
+
+/** The review's figures: records of destroyed keys, past `cutoff` unless an epoch's clips are still stored. */
+export function destroyedKeysCensus(u: Unit, cutoff: string): Promise<Census> {
+  return censusOf(u, 'evidence_keys', 'destroyed_at', cutoff, { where: 'destroyed_at IS NOT NULL', overdueWhere: "kind = 'epoch' AND name NOT IN (SELECT epoch_id FROM clips)" });
 }

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { checkPlan, planHash, type Plan } from '../../redaction/plan.js';
 import type { Migration, Unit } from '../port.js';
+import { censusOf, type Census } from './census.js';
 
 /** Plans document a disclosure like the access log documents access: kept as long (6 months). */
 export const PLAN_RETENTION_DAYS = 183;
@@ -95,4 +96,11 @@ export async function approveCase(u: Unit, caseId: string, by: string, now: numb
 /** Delete plans past their deadline; returns how many. */
 export async function purgeExpiredPlans(u: Unit, now: number): Promise<number> {
   return (await u.run('DELETE FROM redaction_plans WHERE delete_after <= ?', [new Date(now).toISOString()])).changes;
+}
+
+/** The review's figures: plans, oldest by creation; past their own delete_after at `now`. */
+export async function plansCensus(u: Unit, now: string): Promise<Census> {
+  const c = await censusOf(u, 'redaction_plans', 'created_at', null);
+  const late = await u.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM redaction_plans WHERE delete_after <= ?', [now]);
+  return { ...c, overdue: Number(late!.n) };
 }

@@ -1,6 +1,7 @@
 // Owner of `users`: named accounts, their role, scrypt hash, lockout counters and lifecycle times.
 // Rules (last administrator, lockout) live in ../../users.ts; this module only reads and writes rows.
 import type { Migration, Unit } from '../port.js';
+import { censusOf, type Census } from './census.js';
 
 const COLUMNS = `username TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL, failed_logins INTEGER NOT NULL DEFAULT 0,
   locked_at TEXT, disabled_at TEXT, created_at TEXT NOT NULL, created_by TEXT NOT NULL, changed_at TEXT NOT NULL,
@@ -54,4 +55,9 @@ export async function deleteDisabledBefore(u: Unit, cutoff: string): Promise<str
   const names = (await u.all<{ username: string }>('SELECT username FROM users WHERE disabled_at IS NOT NULL AND disabled_at < ? ORDER BY username', [cutoff])).map((r) => r.username);
   for (const n of names) await u.run('DELETE FROM users WHERE username = ?', [n]);
   return names;
+}
+
+/** The review's figures: disabled accounts, past `cutoff` after disabling. */
+export function disabledUsersCensus(u: Unit, cutoff: string): Promise<Census> {
+  return censusOf(u, 'users', 'disabled_at', cutoff, { where: 'disabled_at IS NOT NULL' });
 }
