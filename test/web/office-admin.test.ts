@@ -4,24 +4,17 @@
 // unlock, each with its reason in the access log; the last administrator kept; the permission table
 // equal to the check's own tables; other roles refused the pages and the posts, and logged.
 import test from 'ava';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { ACTIONS, type Action } from '../../central-store/operations.js';
 import { can, PERMISSIONS, ROLES } from '../../central-store/users.js';
 import { PW } from '../store/helpers.js';
-import { startOffice, USERS, type Office } from './office-fixture.js';
+import { startOffice, USERS, type Office, shot, postForm } from './office-fixture.js';
 
-const SHOTS = path.resolve('docs/screenshots');
 let o: Office;
 test.before(async () => { o = await startOffice(); });
 test.after.always(async () => { await o?.close(); });
 
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-const post = (page: Page, url: string, fields: Record<string, string>) => page.evaluate(async ([u, f]) => {
-  const csrf = document.querySelector('meta[name="csrf-token"]')!.getAttribute('content')!;
-  const r = await fetch(u, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: csrf, ...f }) });
-  return { status: r.status, text: await r.text() };
-}, [url, fields] as [string, Record<string, string>]);
+const post = postForm;
 const entries = async (user: string, action: string) => (await o.log.entries()).filter((e) => e.user === user && e.action === action);
 const signInAs = async (username: string, password: string) => {
   const page = await o.page();

@@ -19,19 +19,13 @@ import { createLogger } from '../../shared/log.js';
 import { encodeHeartbeat, heartbeatFacts, type HeartbeatBody } from '../../shared/mqtt/codec.js';
 import { signDockOnly } from '../../shared/mqtt/dock-auth.js';
 import { dockIdentity, testCa } from '../helpers/pki.js';
-import { startOffice, USERS, type Office } from './office-fixture.js';
+import { startOffice, USERS, type Office, shot, postForm } from './office-fixture.js';
 
-const SHOTS = path.resolve('docs/screenshots');
 let o: Office;
 test.before(async () => { o = await startOffice(); });
 test.after.always(async () => { await o?.close(); });
 
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-const post = (page: Page, url: string, fields: Record<string, string>) => page.evaluate(async ([u, f]) => {
-  const csrf = document.querySelector('meta[name="csrf-token"]')!.getAttribute('content')!;
-  const r = await fetch(u, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: csrf, ...f }) });
-  return r.status;
-}, [url, fields] as [string, Record<string, string>]);
+const post = async (page: Page, url: string, fields: Record<string, string>) => (await postForm(page, url, fields)).status;
 const sevenZip = (file: string, password: string) => spawnSync('7z', ['t', `-p${password}`, file], { encoding: 'utf8' });
 
 test.serial('evidence officer: a case exported for the police and a copy for a data subject; the password is shown once and opens the package', async (t) => {

@@ -6,17 +6,14 @@ import test from 'ava';
 import { mkdirSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { PW } from '../store/helpers.js';
-import { startOffice, USERS, type Office } from './office-fixture.js';
+import { startOffice, USERS, type Office, SHOTS, shot } from './office-fixture.js';
 
-const SHOTS = path.resolve('docs/screenshots');
 let o: Office;
 test.before(async () => { mkdirSync(SHOTS, { recursive: true }); o = await startOffice(); });
 test.after.always(async () => { await o?.close(); });
 
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 const logOf = async (user: string) => (await o.log.entries()).filter((e) => e.user === user).map((e) => `${e.action}:${e.outcome}:${e.criterion}`);
 
 test.serial('sign-in: five wrong passwords lock the account; the page says so without telling unknown names apart', async (t) => {

@@ -4,19 +4,14 @@
 // under another number left alone; lifting lifts only this number's holds, per clip; a viewer gets no
 // form and is refused by the server, logged.
 import test from 'ava';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { startOffice, USERS, type Office } from './office-fixture.js';
+import { startOffice, USERS, type Office, shot, postForm } from './office-fixture.js';
 
-const SHOTS = path.resolve('docs/screenshots');
 let o: Office;
 test.before(async () => { o = await startOffice(); });
 test.after.always(async () => { await o?.close(); });
 
-const post = (page: Page, url: string, fields: Record<string, string>) => page.evaluate(async ([u, f]) => {
-  const csrf = document.querySelector('meta[name="csrf-token"]')!.getAttribute('content')!;
-  return (await fetch(u, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: csrf, ...f }) })).status;
-}, [url, fields] as [string, Record<string, string>]);
+const post = async (page: Page, url: string, fields: Record<string, string>) => (await postForm(page, url, fields)).status;
 const holdOf = async (id: string) => (await o.f.store.get(id))!.hold;
 
 test.serial('evidence officer: hold every clip of a case at once, then lift; each clip logged; another case\'s hold left alone', async (t) => {
@@ -35,7 +30,7 @@ test.serial('evidence officer: hold every clip of a case at once, then lift; eac
   await page.waitForSelector('#msg');
   t.is((await page.textContent('#msg'))?.trim(), 'Hold placed on 2 clip(s). 1 already held under another number (unchanged).');
   t.is((await page.textContent('#case-hold-state'))?.trim(), '3 clip(s) held under this case number, 1 under another, 0 not held.');
-  await page.screenshot({ path: path.join(SHOTS, 'case-hold.png'), fullPage: true });
+  await shot(page, 'case-hold');
   for (const id of [a!, c!]) t.like(await holdOf(id), { caseNumber: 'K-40', reason: 'assault reported to police', placedBy: USERS.officer });
   t.like(await holdOf(b!), { caseNumber: 'K-OTHER' });
   t.like(await holdOf(d!), { reason: 'held before the case existed' });

@@ -30,6 +30,17 @@ import { T0, addClip, epochAt, iso, makeStore, type Epoch, type Fixture } from '
 export const USERS = { officer: 'owen', viewer: 'vera', admin: 'root', auditor: 'aud', victim: 'lena' } as const;
 export const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
+/** Where the office tests save the README's screenshots. */
+export const SHOTS = path.resolve('docs/screenshots');
+export const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+
+/** A form POST from inside the page, with the page's CSRF token (what a submit button sends). */
+export const postForm = (page: Page, url: string, fields: Record<string, string>) => page.evaluate(async ([u, f]) => {
+  const csrf = document.querySelector('meta[name="csrf-token"]')!.getAttribute('content')!;
+  const r = await fetch(u, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: csrf, ...f }) });
+  return { status: r.status, text: await r.text() };
+}, [url, fields] as [string, Record<string, string>]);
+
 /** H.264 test pictures as MPEG-TS, made by ffmpeg in memory; with `audio`, a 440 Hz tone as AAC, as a camera records sound. */
 export function h264Ts(seconds: number, label: string, audio = false): Buffer {
   const sound = audio ? ['-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`] : [];

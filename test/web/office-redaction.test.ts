@@ -11,19 +11,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { startOffice, USERS, type Office } from './office-fixture.js';
+import { startOffice, USERS, type Office, shot, postForm } from './office-fixture.js';
 
-const SHOTS = path.resolve('docs/screenshots');
 let o: Office;
 test.before(async () => { o = await startOffice({ redaction: true }); });
 test.after.always(async () => { await o?.close(); });
 
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-const post = (page: Page, url: string, fields: Record<string, string>) => page.evaluate(async ([u, f]) => {
-  const csrf = document.querySelector('meta[name="csrf-token"]')!.getAttribute('content')!;
-  const r = await fetch(u, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: csrf, ...f }) });
-  return { status: r.status, text: await r.text() };
-}, [url, fields] as [string, Record<string, string>]);
+const post = postForm;
 const msg = async (page: Page) => (await page.textContent('#msg'))?.trim();
 let caseId = '';
 
