@@ -10,44 +10,30 @@ import { censusOf, type Census } from './census.js';
 export const PLAN_RETENTION_DAYS = 183;
 
 // PostgreSQL has no rowid: a `seq` column keeps the plans of a case in the order they were proposed.
+const COLUMNS = `
+  case_id TEXT NOT NULL,
+  clip_id TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  plan_json TEXT NOT NULL,
+  plan_hash TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('proposed', 'approved')),
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_by TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  approved_by TEXT,
+  approved_at TEXT,
+  delete_after TEXT NOT NULL,
+  PRIMARY KEY (case_id, clip_id)
+);
+CREATE INDEX redaction_plans_delete_after ON redaction_plans(delete_after);`;
+
 export const REDACTION_PLANS_MIGRATIONS: Migration[] = [
   { name: 'redaction-plans-1', sqlite: `
-CREATE TABLE redaction_plans (
-  case_id TEXT NOT NULL,
-  clip_id TEXT NOT NULL,
-  subject TEXT NOT NULL,
-  plan_json TEXT NOT NULL,
-  plan_hash TEXT NOT NULL,
-  state TEXT NOT NULL CHECK (state IN ('proposed', 'approved')),
-  created_by TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  updated_by TEXT NOT NULL,
-  updated_at TEXT NOT NULL,
-  approved_by TEXT,
-  approved_at TEXT,
-  delete_after TEXT NOT NULL,
-  PRIMARY KEY (case_id, clip_id)
-);
-CREATE INDEX redaction_plans_delete_after ON redaction_plans(delete_after);`,
+CREATE TABLE redaction_plans (${COLUMNS}`,
     pg: `
 CREATE TABLE redaction_plans (
-  seq BIGINT GENERATED ALWAYS AS IDENTITY,
-  case_id TEXT NOT NULL,
-  clip_id TEXT NOT NULL,
-  subject TEXT NOT NULL,
-  plan_json TEXT NOT NULL,
-  plan_hash TEXT NOT NULL,
-  state TEXT NOT NULL CHECK (state IN ('proposed', 'approved')),
-  created_by TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  updated_by TEXT NOT NULL,
-  updated_at TEXT NOT NULL,
-  approved_by TEXT,
-  approved_at TEXT,
-  delete_after TEXT NOT NULL,
-  PRIMARY KEY (case_id, clip_id)
-);
-CREATE INDEX redaction_plans_delete_after ON redaction_plans(delete_after);` },
+  seq BIGINT GENERATED ALWAYS AS IDENTITY,${COLUMNS}` },
 ];
 
 export interface StoredPlan {
