@@ -125,19 +125,17 @@ test('staging over @serialport/binding-mock ports by a technician', async (t) =>
 test('a slow HELLO response: the retransmitted HELLO gets the same nonce from the reply cache and AUTH succeeds', async (t) => {
   const { Duplex } = await import('node:stream');
   const [dockEnd, camEnd] = duplexPair();
-  // The camera's writes are held for 1 s from its first one (a busy camera), in order: the dock
-  // times out, retransmits HELLO, and then gets the first answer. (A request timer that fires late
-  // waits 50 ms more, shared/wire/link.ts: with other tests of this file beside it, 400 ms was not
-  // always long enough for a retransmit.)
+  // The camera's answers are held (a busy camera) until it has answered twice: the second answer is
+  // its reply cache's answer to the dock's retransmitted HELLO. Then both go out, in order, and the
+  // dock takes the first. Decided by events, not by a hold time that a stalled event loop outlasts.
   let held: Buffer[] | null = null;
   const camSide = new Duplex({
     read() {},
     write(chunk: Buffer, _e, cb) {
-      if (held === null) {
-        held = [chunk];
-        setTimeout(() => { for (const c of held!) camEnd.write(c); held = []; }, 1000);
-      } else if (held.length > 0) held.push(chunk);
+      if (held === null) held = [chunk];
+      else if (held.length > 0) held.push(chunk);
       else camEnd.write(chunk);
+      if (held.length >= 2) { for (const c of held) camEnd.write(c); held = []; }
       cb();
     },
   });
