@@ -3,7 +3,9 @@
 // applied before the index port ('ingest-1'..'ingest-4', 'evidence-retention-2'); migrations.ts merges
 // each name's parts from their owners, so an existing central.db re-runs nothing.
 import type { Migration, Unit } from '../port.js';
+import { IN_CASE } from './cases.js';
 import { censusOf, type Census } from './census.js';
+import { HAS_MARKER } from './markers.js';
 
 const COLUMNS = (id: string, big: string) => `CREATE TABLE clips (
   id ${id},
@@ -167,11 +169,10 @@ export async function searchClips(u: Unit, q: ClipQuery): Promise<ClipWithHold[]
   if (q.to !== undefined) { where.push('c.started_at < ?'); args.push(q.to); }
   if (q.onHold !== undefined) where.push(q.onHold ? 'h.clip_id IS NOT NULL' : 'h.clip_id IS NULL');
   if (q.caseNumber !== undefined) {
-    where.push('c.clip_id IN (SELECT clip_id FROM case_clips WHERE case_number = ? UNION SELECT clip_id FROM holds WHERE case_number = ?)');
+    where.push(IN_CASE);
     args.push(q.caseNumber, q.caseNumber);
   }
-  const marker = 'EXISTS (SELECT 1 FROM markers m WHERE m.clip_id = c.clip_id)';
-  if (q.hasMarker !== undefined) where.push(q.hasMarker ? marker : `NOT ${marker}`);
+  if (q.hasMarker !== undefined) where.push(q.hasMarker ? HAS_MARKER : `NOT ${HAS_MARKER}`);
   const sort = q.sort ?? 'start';
   const order = ORDER(q.order === 'asc' || (!q.order && (sort === 'camera' || sort === 'purpose')) ? 'ASC' : 'DESC')[sort];
   // The page's ids first (off the index, skipping `offset` rows without reading them), then their rows.
