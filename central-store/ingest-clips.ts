@@ -18,7 +18,6 @@ import type { Assembler } from './ingest-assembly.js';
 import type { IngestFlow } from './ingest-flow.js';
 import type { Incident } from './ingest-records.js';
 import { addCameraMarkers } from './index/tables/markers.js';
-import { SqliteIndex } from './index/sqlite.js';
 import { signReceipt } from './storage-receipts.js';
 
 /** Partial uploads are kept apart per dock: another dock's bytes under the same clip id never mix in. */
@@ -68,8 +67,7 @@ export function clipIngest(c: ClipIngestContext): (dockId: string, meta: ClipMet
     }); });
     // Another worker may have indexed the same clip a moment earlier (its row, its receipt, stands).
     if (row.receipt_json === JSON.stringify(receipt)) {
-      // The store's one index on this connection (index/sqlite.ts); ingest moves to ctx.index with the clips table.
-      await SqliteIndex.for(c.db).tx((u) => addCameraMarkers(u, m.clipId, f.markers));
+      await c.index.tx((u) => addCameraMarkers(u, m.clipId, f.markers));
       c.onStored?.(row);
     }
     return row;
