@@ -43,6 +43,13 @@ export const StoreConfigSchema = z.object({
     /** Ingest workers in this process; more than one share the broker's $share/<group>/ subscription. */
     workers: z.number().int().min(1).max(64).default(1),
     shareGroup: id.default('central'),
+    /**
+     * Several central nodes on one PostgreSQL index (docs/scale-out.md): each dock's messages are handled
+     * by the node holding its lease. A dead node's docks move after this many seconds.
+     */
+    dockLeaseSeconds: z.number().int().min(1).max(3600).default(15),
+    /** A dock silent this long is let go by its node (the next message may land on any node). */
+    dockIdleSeconds: z.number().int().min(1).max(86_400).default(300),
   }).strict(),
   api: z.object({
     host: z.string().min(1).default('127.0.0.1'),

@@ -21,6 +21,7 @@ import { asmId, clipIngest } from './ingest-clips.js';
 import { IngestFlow } from './ingest-flow.js';
 import { incidentRecorder, recordIngest } from './ingest-records.js';
 import { heartbeatIngest } from './ingest-heartbeat.js';
+import type { DockLeases } from './ingest-leases.js';
 
 export type Subscription = { mode: 'all' } | { mode: 'shared'; group?: string } | { mode: 'docks'; dockIds: string[] };
 
@@ -37,6 +38,12 @@ export interface IngestOptions {
   workerId: string;
   /** Default: all docks. 'shared' spreads docks' messages over workers ($share/<group>/...). */
   subscription?: Subscription;
+  /**
+   * Several central nodes on one index and broker: only the docks this node holds the lease on are
+   * handled, the others' messages are dropped (ingest-leases.ts). One per node, shared by its workers;
+   * every node must then receive every dock's messages (mode 'all', or 'shared' with a group of its own).
+   */
+  leases?: DockLeases;
   /** Scratch dir for assembly; default blobs.workDir(). Must be shared by workers of one store. */
   workDir?: string;
   /** The organisation CA certificate (PEM) camera and dock certificates are verified to; default: the broker endpoint's CA. */
@@ -101,6 +108,8 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   const handle = async (topic: string, payload: Buffer): Promise<void> => {
     const t = parseTopic(topic);
     if (!t) return;
+    // Another node's dock: that node answers it (the dock's retries reach whoever holds the lease next).
+    if (opts.leases && !await opts.leases.owns(t.dockId)) return;
     // A revoked dock's id is refused outright (its certificate may still open a broker that was not re-provisioned).
     const revoked = opts.revocation?.()?.revokedId('dock', t.dockId);
     if (revoked) throw new Error(`dock ${t.dockId} is revoked (${revoked.reason}); message dropped`);

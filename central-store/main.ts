@@ -14,7 +14,9 @@ import { startCrlPublisher } from './crl-publisher.js';
 import { SYSTEM } from './operations.js';
 import { createOffice } from './web/office.js';
 import { openStoreContext, resolveMasterKey, type StoreContext } from './store-context.js';
-import { runOnce } from './run-once.js';
+import { NODE_ID, runOnce } from './run-once.js';
+import { DockLeases } from './ingest-leases.js';
+import os from 'node:os';
 
 const log = createLogger('central-store');
 const configPath = process.argv[2] ?? process.env.BODYCAM_STORE_CONFIG ?? '/etc/bodycam/central-store.json';
@@ -40,12 +42,18 @@ async function main(): Promise<void> {
   const signing = await ctx.signingKey();
   const mqttEndpoint = { url: config.mqtt.url, tls: mqttTls };
   const crl = config.revocationListPath ? startCrlPublisher({ mqtt: mqttEndpoint, file: config.revocationListPath, storeId: config.storeId, log }) : undefined;
+  // On PostgreSQL several nodes may share the index and broker: each dock is handled by the node holding
+  // its lease, so every node receives every dock (its workers share a group of this node's own).
+  const leases = config.index.backend === 'postgres'
+    ? new DockLeases(ctx.index, { ttlMs: config.mqtt.dockLeaseSeconds * 1000, idleMs: config.mqtt.dockIdleSeconds * 1000, log: log.child({ part: 'dock-leases' }) }).start()
+    : undefined;
+  const group = leases ? `${config.mqtt.shareGroup}.${NODE_ID.replace(/[^A-Za-z0-9._:-]/g, '_')}` : config.mqtt.shareGroup;
   const ingests: Ingest[] = [];
   for (let i = 0; i < config.mqtt.workers; i++) {
     ingests.push(await startIngest({
       mqtt: mqttEndpoint, revocation: crl && (() => crl.current()), db: ctx.db, blobs: ctx.blobs, receiptKey: signing.privateKey, storeId: config.storeId,
-      workerId: `${process.pid}-${i}`, index: ctx.index, subscription: config.mqtt.workers > 1 ? { mode: 'shared', group: config.mqtt.shareGroup } : { mode: 'all' },
-      log: log.child({ worker: i }),
+      workerId: `${os.hostname()}-${process.pid}-${i}`, index: ctx.index, subscription: config.mqtt.workers > 1 ? { mode: 'shared', group } : { mode: 'all' },
+      leases, log: log.child({ worker: i }),
     }));
   }
   const tls = config.api.tls && { cert: readFileSync(config.api.tls.certPath), key: readFileSync(config.api.tls.keyPath) };
@@ -74,7 +82,7 @@ async function main(): Promise<void> {
     setInterval(() => { void epochs(); void retention(); void records(); }, config.jobs.retentionEveryMinutes * 60_000),
     setInterval(() => void purge(), config.jobs.logPurgeEveryHours * 3_600_000),
   ];
-  log.info({ storeId: config.storeId, port, tls: !!tls, workers: ingests.length, evidence: !!evidence }, 'central store running');
+  log.info({ storeId: config.storeId, port, tls: !!tls, workers: ingests.length, evidence: !!evidence, node: NODE_ID, dockLeases: !!leases }, 'central store running');
   process.stdout.write(`${JSON.stringify({ ready: true, port, publicKey: storePaths(config).signingPub })}\n`);
 
   let stopping = false;
@@ -84,6 +92,7 @@ async function main(): Promise<void> {
     for (const t of timers) clearInterval(t);
     await api.close();
     for (const i of ingests) await i.close();
+    await leases?.close();
     await crl?.close();
     await chain;
     await ctx.close();

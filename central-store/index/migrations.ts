@@ -9,6 +9,7 @@ import { CAMERA_CERTS_MIGRATIONS } from './tables/camera-certs.js';
 import { CLIPS_MIGRATIONS } from './tables/clips.js';
 import { DEVICE_LOG_MIGRATIONS } from './tables/device-log.js';
 import { DOCK_HEARTBEATS_MIGRATIONS } from './tables/dock-heartbeats.js';
+import { DOCK_LEASES_MIGRATIONS } from './tables/dock-leases.js';
 import { EXPORTS_MIGRATIONS } from './tables/exports.js';
 import { HOLDS_MIGRATIONS } from './tables/holds.js';
 import { INGEST_INCIDENTS_MIGRATIONS } from './tables/ingest-incidents.js';
@@ -42,5 +43,5 @@ export const MIGRATIONS: readonly Migration[] = merge(
   EXPORTS_MIGRATIONS, ACCESS_LOG_MIGRATIONS, USERS_MIGRATIONS, MARKERS_MIGRATIONS, CASES_MIGRATIONS,
   REDACTION_PLANS_MIGRATIONS, EVIDENCE_KEYS_MIGRATIONS,
   // New with the port (no sqlite store has them yet).
-  SESSIONS_MIGRATIONS, DOCK_HEARTBEATS_MIGRATIONS, JOB_LEASES_MIGRATIONS,
+  SESSIONS_MIGRATIONS, DOCK_HEARTBEATS_MIGRATIONS, JOB_LEASES_MIGRATIONS, DOCK_LEASES_MIGRATIONS,
 );

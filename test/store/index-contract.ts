@@ -10,6 +10,7 @@ import { markersCasesContract } from './contract/markers-cases.js';
 import { redactionPlansContract } from './contract/redaction-plans.js';
 import { evidenceKeysContract } from './contract/evidence-keys.js';
 import { jobLeasesContract } from './contract/job-leases.js';
+import { dockLeasesContract } from './contract/dock-leases.js';
 import {
   deleteExportsBefore, exportPackageRow, listExports, livePackagePaths, livePackagesBefore, markPackageRemoved, recordExport, type ExportRecord,
 } from '../../central-store/index/tables/exports.js';
@@ -111,4 +112,5 @@ export function indexContract(test: TestFn, name: string, open: (t: ExecutionCon
   redactionPlansContract(test, name, ready);
   evidenceKeysContract(test, name, ready, again);
   jobLeasesContract(test, name, ready, again);
+  dockLeasesContract(test, name, ready, again);
 }

@@ -189,9 +189,9 @@ CREATE TABLE evidence_keys (
 ];
 
 /** Migrations of tables that did not exist before the port (an existing store gets them on its first open since). */
-export const NEW_WITH_PORT = ['sessions-1', 'dock-heartbeats-1', 'job-leases-1'];
+export const NEW_WITH_PORT = ['sessions-1', 'dock-heartbeats-1', 'job-leases-1', 'dock-leases-1'];
 /** The schema objects those create. */
-export const NEW_WITH_PORT_OBJECTS = ['sessions', 'sessions_kind_created', 'dock_heartbeats', 'job_leases'];
+export const NEW_WITH_PORT_OBJECTS = ['sessions', 'sessions_kind_created', 'dock_heartbeats', 'job_leases', 'dock_leases'];
 
 /** Apply the legacy migrations the way db.ts migrate() did (each once, in a transaction, recorded by name). */
 export function buildLegacy(db: Db): void {

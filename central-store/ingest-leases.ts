@@ -1,0 +1,122 @@
+// Which docks this central node handles when several nodes share one index and one broker
+// (docs/scale-out.md, "Several central nodes"). Every node subscribes to every dock; a dock's messages
+// are handled by the node holding its lease (index/tables/dock-leases.ts) and dropped by the others, so
+// one clip is assembled on one node. The holder renews its leases every third of their life; a dock
+// silent for `idleMs` is let go (the next message may land anywhere); a dead node's leases run out and
+// the next message from the dock is taken by a live node, which answers the dock's next meta with the
+// chunks it lacks: the dock's own resend path brings it the rest. Leases are only about who does the
+// work: the index's one row per clip and the stored receipt decide what is stored and answered.
+import type { Logger } from '../shared/log.js';
+import type { Index } from './index/port.js';
+import { dockLeaseHolder, releaseDockLeases, renewDockLeases, takeDockLease } from './index/tables/dock-leases.js';
+import { NODE_ID } from './run-once.js';
+
+export interface DockLeaseOptions {
+  /** This node's name in the lease table; default NODE_ID (host:pid:random, new at every start). */
+  holder?: string;
+  /** A lease's life (default 15 s): how long a dead node's docks wait before another node takes them. */
+  ttlMs?: number;
+  /** A dock not heard from this long is released instead of renewed (default 5 min). */
+  idleMs?: number;
+  now?: () => number;
+  log?: Logger;
+}
+
+export class DockLeases {
+  readonly holder: string;
+  private readonly ttl: number;
+  private readonly idle: number;
+  private readonly now: () => number;
+  /** Docks this node holds: until when it acts on them (a third of the life short of the row's end), last message. */
+  private readonly mine = new Map<string, { until: number; seen: number }>();
+  /** Docks another node holds, and the end of its lease as last read: asked again only after that. */
+  private readonly others = new Map<string, number>();
+  private readonly asking = new Map<string, Promise<boolean>>();
+  private timer: NodeJS.Timeout | undefined;
+  private renewing: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(private readonly index: Index, private readonly o: DockLeaseOptions = {}) {
+    this.holder = o.holder ?? NODE_ID;
+    this.ttl = o.ttlMs ?? 15_000;
+    this.idle = o.idleMs ?? 5 * 60_000;
+    this.now = o.now ?? Date.now;
+  }
+
+  /** Start renewing (every third of a lease's life). */
+  start(): this {
+    this.timer ??= setInterval(() => { this.renewing = this.renew(); }, Math.max(50, Math.floor(this.ttl / 3)));
+    this.timer.unref();
+    return this;
+  }
+
+  /** Whether this node handles `dockId`'s messages now (asks the index only when its knowledge ran out). */
+  async owns(dockId: string): Promise<boolean> {
+    if (this.closed) return false;
+    const t = this.now();
+    const m = this.mine.get(dockId);
+    if (m && t < m.until) { m.seen = t; return true; }
+    const other = this.others.get(dockId);
+    if (other !== undefined && t < other) return false;
+    let p = this.asking.get(dockId);
+    if (!p) {
+      p = this.take(dockId).finally(() => this.asking.delete(dockId));
+      this.asking.set(dockId, p);
+    }
+    return p;
+  }
+
+  private async take(dockId: string): Promise<boolean> {
+    const t = this.now();
+    if (await this.index.tx((u) => takeDockLease(u, dockId, this.holder, t, t + this.ttl))) {
+      if (!this.mine.has(dockId)) this.o.log?.info({ dockId, holder: this.holder }, 'dock lease taken');
+      this.mine.set(dockId, { until: this.actUntil(t), seen: t });
+      this.others.delete(dockId);
+      return true;
+    }
+    const h = await this.index.tx((u) => dockLeaseHolder(u, dockId));
+    if (this.mine.delete(dockId)) this.o.log?.warn({ dockId, holder: h?.holder }, 'dock lease lost to another node');
+    this.others.set(dockId, h ? h.untilMs : t);
+    return false;
+  }
+
+  /** Acting stops a third of the life before the row ends: room for clock skew between nodes. */
+  private actUntil(t: number): number { return t + this.ttl - Math.floor(this.ttl / 3); }
+
+  /** Renew the docks in use, let the idle ones go; a lease another node took is dropped. */
+  async renew(): Promise<void> {
+    if (this.closed) return;
+    const t = this.now();
+    const keep: string[] = [], idle: string[] = [];
+    for (const [d, m] of this.mine) (t - m.seen >= this.idle ? idle : keep).push(d);
+    try {
+      const still = new Set(await this.index.tx(async (u) => {
+        await releaseDockLeases(u, this.holder, idle);
+        return renewDockLeases(u, this.holder, keep, t + this.ttl);
+      }));
+      for (const d of idle) this.mine.delete(d);
+      for (const d of keep) {
+        const m = this.mine.get(d);
+        if (!m) continue;
+        if (still.has(d)) m.until = this.actUntil(t);
+        else { this.mine.delete(d); this.o.log?.warn({ dockId: d }, 'dock lease lost to another node'); }
+      }
+    } catch (err) {
+      // Not renewed: this node stops acting on its docks when its own deadline passes.
+      this.o.log?.warn({ err: String(err) }, 'dock lease renewal failed');
+    }
+  }
+
+  /** The docks this node acts on now. */
+  held(): string[] { const t = this.now(); return [...this.mine].filter(([, m]) => t < m.until).map(([d]) => d); }
+
+  /** Stop renewing and give every lease back, so another node takes the docks at their next message. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.renewing;
+    await Promise.allSettled([...this.asking.values()]);
+    this.mine.clear();
+    await this.index.tx((u) => releaseDockLeases(u, this.holder)).catch((err) => this.o.log?.warn({ err: String(err) }, 'dock leases not released; they run out'));
+  }
+}
