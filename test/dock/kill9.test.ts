@@ -4,7 +4,8 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import readline from 'node:readline';
-import Database from 'better-sqlite3';
+import { Journal } from '../../dock-agent/journal.js';
+import { clipCountIn, wipeCertsIn } from '../helpers/index-read.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { blobBytes, makeCentral, tmpDir } from '../mqtt/setup.js';
 import { buildSignedClip, cameraIdentity } from '../helpers/pki.js';
@@ -44,11 +45,8 @@ test('dock agent killed -9 mid-upload: restarts from the journal, no re-pull, no
   t.teardown(() => { first.child.kill('SIGKILL'); });
   const code1 = await first.exited;
   t.is(code1, null, 'first agent was killed');
-  // Read-write: a kill mid-transaction leaves a hot rollback journal that a read-only handle cannot roll back (SQLITE_READONLY_ROLLBACK).
-  const jdb = new Database(path.join(dir, 'journal.db'));
-  const atKill = jdb.prepare('SELECT clip_id, state FROM clips').all() as { clip_id: string; state: string }[];
-  jdb.close();
-  const pulledBefore = atKill.filter((r) => r.state !== 'pulling').map((r) => r.clip_id);
+  const atKill = journalAt(dir);
+  const pulledBefore = atKill.filter((r) => r.state !== 'pulling').map((r) => r.clipId);
   t.true(atKill.some((r) => r.state === 'uploading' || r.state === 'pulled'), `some clip still to deliver at kill: ${JSON.stringify(atKill)}`);
   const pullsBefore = (await readFile(path.join(dir, 'pulls.log'), 'utf8')).trim().split('\n').length;
 
@@ -58,12 +56,21 @@ test('dock agent killed -9 mid-upload: restarts from the journal, no re-pull, no
   t.true(pullsAfter.length >= pullsBefore);
   t.deepEqual(await clipFiles(dir), [], 'camera wiped');
   for (const [id, data] of originals) t.true((await blobBytes(central, id)).equals(data));
-  t.is((central.db.prepare('SELECT COUNT(*) AS n FROM clips').get() as { n: number }).n, 4);
+  t.is(await clipCountIn(central.db), 4);
   // Even when the kill fell between the camera's wipe and the journal entry, the camera kept that
   // clip's certificate and answered the retried WIPE with it: none is lost (the test below drives that case).
   t.is(unanswered, 0);
-  t.is((central.db.prepare('SELECT COUNT(*) AS n FROM wipe_certificates WHERE receipt_matches = 1').get() as { n: number }).n, 4);
+  t.is((await wipeCertsIn(central.db)).filter((c) => c.receiptMatches).length, 4);
 });
+
+/**
+ * The journal the killed agent left, through its owner (read-write: a kill mid-transaction leaves a hot
+ * rollback journal that a read-only handle cannot roll back, SQLITE_READONLY_ROLLBACK).
+ */
+function journalAt(dir: string) {
+  const j = Journal.open(path.join(dir, 'journal.db'));
+  try { return j.all(); } finally { j.close(); }
+}
 
 /** The fake camera's clip files (the certificates it keeps for a lost answer, `.cert`, aside). */
 const clipFiles = async (dir: string) => (await readdir(path.join(dir, 'camera'))).filter((f) => !f.endsWith('.cert'));
@@ -87,11 +94,7 @@ test('dock agent killed -9 between the camera\'s wipe and its journal entry: the
   const first = runChild(args, () => undefined, { KILL_AFTER_CAMERA_WIPE: '1' });
   t.teardown(() => { first.child.kill('SIGKILL'); });
   t.is(await first.exited, null, 'first agent killed itself right after the camera wiped');
-  // Read-write: a kill mid-transaction leaves a hot rollback journal that a read-only handle cannot roll back (SQLITE_READONLY_ROLLBACK).
-  const jdb = new Database(path.join(dir, 'journal.db'));
-  const atKill = jdb.prepare("SELECT clip_id FROM clips WHERE state = 'receipted'").all() as { clip_id: string }[];
-  jdb.close();
-  const gone = atKill.map((r) => r.clip_id);
+  const gone = journalAt(dir).filter((r) => r.state === 'receipted').map((r) => r.clipId);
   const camNow = new Set((await readdir(path.join(dir, 'camera'))).map((f) => f.replace(/\.(bin|json)$/, '')));
   t.true(gone.some((id) => !camNow.has(id)), 'a receipted clip is already gone from the camera');
 
@@ -100,7 +103,7 @@ test('dock agent killed -9 between the camera\'s wipe and its journal entry: the
   t.deepEqual(await clipFiles(dir), [], 'camera wiped');
   t.deepEqual(await readdir(path.join(dir, 'spool')), [], 'no spool copy left on the dock');
   for (const [id, data] of originals) t.true((await blobBytes(central, id)).equals(data));
-  t.is((central.db.prepare('SELECT COUNT(*) AS n FROM wipe_certificates WHERE receipt_matches = 1 AND signature_verified = 1').get() as { n: number }).n, 4, 'no certificate lost');
+  t.is((await wipeCertsIn(central.db)).filter((c) => c.receiptMatches && c.signatureVerified).length, 4, 'no certificate lost');
 });
 
 test('dock agent killed -9 mid-pull while that clip\'s first chunks are already at central: the restart pulls only the rest', async (t) => {
@@ -128,11 +131,9 @@ test('dock agent killed -9 mid-pull while that clip\'s first chunks are already 
   t.is(await first.exited, null, 'first agent was killed');
   t.truthy(killedIn, 'killed while a clip was half pulled');
   t.true(killedIn!.atCentral > 0, `central held ${killedIn!.atCentral} chunks of a clip still being pulled (pipelined)`);
-  const jdb = new Database(path.join(dir, 'journal.db'));
-  const row = jdb.prepare('SELECT state, receipt_json FROM clips WHERE clip_id = ?').get(killedIn!.clipId) as { state: string; receipt_json: string | null };
-  jdb.close();
-  t.is(row.state, 'pulling', 'no further than pulling in the journal');
-  t.is(row.receipt_json, null);
+  const row = journalAt(dir).find((r) => r.clipId === killedIn!.clipId);
+  t.is(row?.state, 'pulling', 'no further than pulling in the journal');
+  t.is(row?.receipt, null);
 
   await restartToEnd(t, args, env);
   const reads = (await readFile(path.join(dir, 'reads.log'), 'utf8')).trim().split('\n').map((l) => l.split(' '));
@@ -143,5 +144,5 @@ test('dock agent killed -9 mid-pull while that clip\'s first chunks are already 
   t.deepEqual(await clipFiles(dir), [], 'camera wiped');
   t.deepEqual(await readdir(path.join(dir, 'spool')), [], 'no spool copy left on the dock');
   for (const [id, data] of originals) t.true((await blobBytes(central, id)).equals(data), `clip ${id} stored byte-exact`);
-  t.is((central.db.prepare('SELECT COUNT(*) AS n FROM clips').get() as { n: number }).n, 4);
+  t.is(await clipCountIn(central.db), 4);
 });
