@@ -3,10 +3,9 @@
 // broker config (TLS client certificates from the org CA, the generated ACL). The attackers are broker
 // clients: one holding dock-1's broker credentials (a stolen dock), a rogue dock with its own valid
 // certificate, a client with no certificate and one with a camera's certificate. Everything is judged
-// from outside: the store's HTTP API (clip metadata, incidents, retention), its database opened
-// read-only (device log, wipe certificates), and what the broker lets through.
+// from outside: the store's HTTP API (clip metadata, incidents, retention), its index opened
+// read-only through the port (device log, wipe certificates), and what the broker lets through.
 import test from 'ava';
-import Database from 'better-sqlite3';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +22,11 @@ import { encodeChunk, encodeJson } from '../../shared/mqtt/codec.js';
 import { mqttTlsOptions } from '../../shared/mqtt/connect.js';
 import { signDockAuth } from '../../shared/mqtt/dock-auth.js';
 import { topics } from '../../shared/mqtt/topics.js';
+import type { Unit } from '../../central-store/index/port.js';
+import { allClips, getClip } from '../../central-store/index/tables/clips.js';
+import { deviceLogOf } from '../../central-store/index/tables/device-log.js';
+import { wipeCertOf } from '../../central-store/index/tables/wipe-certificates.js';
+import { readIndexFile } from '../helpers/index-read.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { buildSignedClip, cameraCertB64, cameraIdentity, dockAuthFor, dockIdentity, testEpoch } from '../helpers/pki.js';
 import { PW } from '../store/helpers.js';
@@ -92,11 +96,8 @@ const incidents = async (kind?: string): Promise<Incident[]> => {
   return r.body.incidents;
 };
 const clipOf = (id: string) => api('owen', 'GET', `/clips/${encodeURIComponent(id)}`);
-/** The store's database, read-only (what an auditor with file access sees). */
-function readDb<T>(fn: (db: Database.Database) => T): T {
-  const db = new Database(path.join(dir, 'data', 'central.db'), { readonly: true, fileMustExist: true });
-  try { return fn(db); } finally { db.close(); }
-}
+/** The store's index, read-only through the port (what an auditor with file access sees). */
+const readDb = <T>(fn: (u: Unit) => Promise<T>): Promise<T> => readIndexFile(path.join(dir, 'data', 'central.db'), fn);
 
 // ---- the dock side: the real dock uploader, and attackers ----
 function dock(dockId: string): Uploader {
@@ -168,9 +169,9 @@ test.serial('fabricated clips (encrypted to the public epoch key; unsigned, seal
   for (const id of ids) t.is((await clipOf(id)).status, 404, `${id} is indexed`);
   const refused = await incidents('clip-refused');
   for (const id of ids) t.truthy(refused.find((i) => i.clip_id === id && i.reason.length > 0), `no incident naming ${id}`);
-  readDb((db) => {
-    t.is((db.prepare(`SELECT COUNT(*) AS n FROM clips WHERE clip_id IN (${ids.map(() => '?').join(',')})`).get(...ids) as { n: number }).n, 0);
-    t.is((db.prepare("SELECT COUNT(*) AS n FROM clips WHERE device_id = 'cam-22'").get() as { n: number }).n, 0);
+  await readDb(async (u) => {
+    for (const id of ids) t.is(await getClip(u, id), undefined, `${id} is in the index`);
+    t.deepEqual((await allClips(u)).filter((c) => c.device_id === 'cam-22'), []);
   });
 });
 
@@ -216,7 +217,7 @@ test.serial("a message under dock-1's topic signed with dock-2's real key is ref
 const chainOf = chainAfter;
 const headOf = (deviceId: string, e: DeviceLogEntry[], key: KeyObject): SignedDocument =>
   signDocument({ v: 1, kind: 'device-log-head', deviceId, seq: e[e.length - 1]!.seq, hash: e[e.length - 1]!.hash }, key);
-const logRows = (deviceId: string) => readDb((db) => db.prepare('SELECT seq, chain_ok, entry_json FROM device_log_entries WHERE device_id = ? ORDER BY seq').all(deviceId) as { seq: number; chain_ok: number; entry_json: string }[]);
+const logRows = (deviceId: string) => readDb((u) => deviceLogOf(u, deviceId));
 
 test.serial("a forged device log with a valid-looking hash chain is refused; the camera's own 20 entries are stored", async (t) => {
   const thief = await stolenDock1();
@@ -225,9 +226,9 @@ test.serial("a forged device log with a valid-looking hash chain is refused; the
   t.is(await dock('dock-2').forwardDeviceLog('cam-25', fake, headOf('cam-25', fake, stranger)), 60);
   const real = chainOf(20);
   t.is(await dock('dock-1').forwardDeviceLog('cam-25', real, headOf('cam-25', real, createPrivateKey(cameraIdentity('cam-25').keyPem))), 20);
-  const rows = logRows('cam-25');
-  t.deepEqual(rows.map((r) => [r.seq, r.chain_ok]), real.map((e) => [e.seq, 1]));
-  t.deepEqual(rows.map((r) => (JSON.parse(r.entry_json) as DeviceLogEntry).hash), real.map((e) => e.hash));
+  const rows = await logRows('cam-25');
+  t.deepEqual(rows.map((r) => [r.seq, r.chainOk]), real.map((e) => [e.seq, true]));
+  t.deepEqual(rows.map((r) => (JSON.parse(r.entryJson) as DeviceLogEntry).hash), real.map((e) => e.hash));
   const refused = (await incidents('device-log-refused')).filter((i) => i.device_id === 'cam-25');
   t.true(refused.some((i) => /device-log-head: signature does not verify/.test(i.reason)), refused.map((i) => i.reason).join('\n'));
 });
@@ -242,10 +243,13 @@ test.serial('a fake wipe certificate is refused with the reason; the camera-sign
   const thief = await stolenDock1();
   await thief.publishAsync(topics.wipeCert('dock-1'), encodeJson({ v: 1, deviceId: 'cam-26', clipId: c.clip.clipId, cert: signDocument(body, stranger) }), { qos: 1 });
   t.regex((await dock('dock-2').forwardWipeCert('cam-26', c.clip.clipId, signDocument(body, stranger))) ?? '', /wipe-certificate: signature does not verify/);
-  const certs = () => readDb((db) => db.prepare('SELECT receipt_matches, signature_verified FROM wipe_certificates WHERE clip_id = ?').all(c.clip.clipId));
-  t.deepEqual(certs(), []);
+  const certs = () => readDb(async (u) => {
+    const w = await wipeCertOf(u, c.clip.clipId);
+    return w ? [{ receiptMatches: w.receiptMatches, signatureVerified: w.signatureVerified }] : [];
+  });
+  t.deepEqual(await certs(), []);
   t.is(await dock('dock-1').forwardWipeCert('cam-26', c.clip.clipId, signDocument(body, createPrivateKey(cameraIdentity('cam-26').keyPem))), undefined);
-  t.deepEqual(certs(), [{ receipt_matches: 1, signature_verified: 1 }]);
+  t.deepEqual(await certs(), [{ receiptMatches: true, signatureVerified: true }]);
   t.true((await incidents('wipe-cert-refused')).some((i) => i.clip_id === c.clip.clipId && /signature does not verify/.test(i.reason)));
 });
 
