@@ -16,6 +16,7 @@ import { openMockPair, startPtyPair } from '../../hardware-sim/serial.js';
 import { SimUsbHotplug } from '../../hardware-sim/usb.js';
 import { verifyReceipt } from '../../shared/receipt-check.js';
 import { startAedes } from '../helpers/aedes.js';
+import { deviceLogIn } from '../helpers/index-read.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { makeCentral, quiet, tmpDir } from '../mqtt/setup.js';
 import { makeBundle, makeCamera, makeFwPki, sha256File, type FwCamera } from './fw-fixtures.js';
@@ -66,8 +67,8 @@ test('drop folder → two docked cameras after their offload → both on the new
   t.teardown(() => drop.stop());
   copyFileSync(bundle.path, path.join(dropDir, '.incoming'));
   (await import('node:fs')).renameSync(path.join(dropDir, '.incoming'), path.join(dropDir, 'bodycam-3.1.0.bcfw'));
-  const until = async (what: string, ok: () => boolean) => {
-    for (const end = Date.now() + 30_000; !ok(); await new Promise((r) => setTimeout(r, 50))) if (Date.now() > end) throw new Error(`timed out: ${what} ${JSON.stringify(fwEvents)}`);
+  const until = async (what: string, ok: () => boolean | Promise<boolean>) => {
+    for (const end = Date.now() + 30_000; !await ok(); await new Promise((r) => setTimeout(r, 50))) if (Date.now() > end) throw new Error(`timed out: ${what} ${JSON.stringify(fwEvents)}`);
   };
   await until('bundle verified', () => fwEvents.some((e) => e.type === 'fw-ready') && fwEvents.some((e) => e.type === 'fw-rejected'));
 
@@ -89,8 +90,8 @@ test('drop folder → two docked cameras after their offload → both on the new
   await agent.start();
   await until('both bays done', () => events.filter((e) => e.type === 'bay-done').length === 2);
   await agent.idle();
-  const logRows = () => central.db.prepare("SELECT device_id, entry_json FROM device_log_entries WHERE type = 'fw-flash' ORDER BY device_id").all() as { device_id: string; entry_json: string }[];
-  await until('records at central', () => logRows().length === 2);
+  const logRows = async () => (await deviceLogIn(central.db)).filter((e) => e.type === 'fw-flash');
+  await until('records at central', async () => (await logRows()).length === 2);
 
   t.deepEqual(fwEvents.filter((e) => e.type === 'fw-staged').map((e) => e.type === 'fw-staged' && `${e.deviceId}:${e.outcome}`).sort(), ['cam-41:installed', 'cam-42:installed']);
   for (const cam of cameras) {
@@ -98,9 +99,9 @@ test('drop folder → two docked cameras after their offload → both on the new
     t.deepEqual(cam.installed, [sha256File(bundle.path)], cam.id);
     t.is(clipsLeftAtFirstFw.get(cam.id), 0, `${cam.id}: firmware only after every clip was offloaded and wiped`);
   }
-  const rows = logRows();
-  t.deepEqual(rows.map((r) => r.device_id), ['cam-41', 'cam-42']);
-  for (const r of rows) t.like((JSON.parse(r.entry_json) as { data: object }).data, { version: '3.1.0', outcome: 'installed', by: { role: 'dock', id: 'dock-1' } });
+  const rows = await logRows();
+  t.deepEqual(rows.map((r) => r.deviceId), ['cam-41', 'cam-42']);
+  for (const r of rows) t.like((JSON.parse(r.entryJson) as { data: object }).data, { version: '3.1.0', outcome: 'installed', by: { role: 'dock', id: 'dock-1' } });
   t.true(existsSync(path.join(dropDir, 'rejected', 'evil-3.2.0.bcfw')));
   t.regex(readFileSync(path.join(dropDir, 'rejected', 'evil-3.2.0.bcfw.reason.txt'), 'utf8'), /tampered/);
 });
