@@ -104,8 +104,8 @@ test('retention config: more than 30 days or a bad value is refused naming the f
 test('a camera clock running ahead does not stretch retention: days count from receipt at the latest', async (t) => {
   const f = await makeStore(t);
   const e = await epochAt(f, T0);
-  const c = await addClip(f, { epoch: e, startedAt: T0 }); // received at T0 + 1 h
-  f.db.prepare('UPDATE clips SET started_at = ? WHERE clip_id = ?').run(new Date(T0 + 300 * DAY).toISOString(), c.clipId);
+  // The camera signed a start 300 days ahead; central received the clip at T0 + 1 h.
+  const c = await addClip(f, { epoch: e, startedAt: T0 + 300 * DAY, receivedAt: T0 + 3600_000 });
   t.is((await f.store.get(c.clipId))!.deleteAfter, new Date(T0 + 3600_000 + 14 * DAY).toISOString());
   f.clock.now = T0 + 3600_000 + 14 * DAY - 1;
   t.deepEqual((await f.store.runRetention()).deleted, []);

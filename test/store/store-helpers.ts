@@ -67,6 +67,8 @@ export async function epochAt(f: Fixture, dayMs: number, id = `epoch-${iso(dayMs
 /** Write a real clip, store its blob and index it as ingest does. Returns the plaintext. */
 export async function addClip(f: { db: Db; index?: Index; blobs: BlobPort; signing: { privateKey: KeyObject } }, o: {
   epoch: Epoch; startedAt: number; purpose?: string | null; clipId?: string; segments?: number; finish?: boolean; deviceId?: string;
+  /** When central received it (default: an hour after the start); earlier than startedAt = a camera clock running ahead. */
+  receivedAt?: number;
   /** Real payloads (e.g. MPEG-TS pieces) instead of generated segments. */
   payloads?: Buffer[];
 }): Promise<{ clipId: string; plaintext: Buffer; sha256: string }> {
@@ -92,7 +94,7 @@ export async function addClip(f: { db: Db; index?: Index; blobs: BlobPort; signi
   await ix.tx((u) => insertClip(u, {
     clip_id: clipId, device_id: o.deviceId ?? 'cam-1', dock_id: 'dock-1', bytes, sha256, epoch_id: o.epoch.epochId,
     clip_state: o.finish === false ? 'truncated' : 'closed', started_at: iso(o.startedAt), stopped_at: o.finish === false ? null : iso(o.startedAt + 3000),
-    received_at: iso(o.startedAt + 3600_000), blob_key: clipId, receipt_json: JSON.stringify(receipt), worker_id: 'test',
+    received_at: iso(o.receivedAt ?? o.startedAt + 3600_000), blob_key: clipId, receipt_json: JSON.stringify(receipt), worker_id: 'test',
     purpose,
   }));
   return { clipId, plaintext: Buffer.concat(segs), sha256 };
