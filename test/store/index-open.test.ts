@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import pg from 'pg';
 import { parseStoreConfig } from '../../central-store/config.js';
 import { openCentralDb } from '../../central-store/db.js';
@@ -16,13 +15,18 @@ import { NOT_ON_PORT } from '../../central-store/index/not-yet.js';
 import { openIndex } from '../../central-store/index/open.js';
 import { PgIndex } from '../../central-store/index/pg.js';
 import { SqliteIndex } from '../../central-store/index/sqlite.js';
+import { appliedMigrations, tableNames } from '../../central-store/index/tables/catalog.js';
 import { openStoreContext } from '../../central-store/store-context.js';
 import { ConfigError } from '../../shared/config.js';
 import { testPostgres } from '../helpers/backends/index.js';
+import { readIndexFile } from '../helpers/index-read.js';
 
 const MQTT = { url: 'mqtts://127.0.0.1:1', tls: { caPath: 'ca', certPath: 'c', keyPath: 'k' } };
 const base = { storeId: 's', dataDir: '/tmp/x', mqtt: MQTT };
 const ROOT = path.resolve(import.meta.dirname, '../..');
+// Before any test is declared: ava starts the declared tests on the next tick, and a test declared
+// after this await (it starts a PostgreSQL when the file runs alone) would be refused.
+const server = await testPostgres();
 
 async function tempDir(t: import('ava').ExecutionContext, prefix: string): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
@@ -47,7 +51,7 @@ test('sqlite: one index per connection, migrations applied at open, the store co
   t.teardown(() => db.close());
   const ix = await openIndex(parseStoreConfig(base), db);
   t.is(ix, SqliteIndex.for(db), 'the same index for the same connection');
-  const names = (db.prepare('SELECT name FROM migrations').all() as { name: string }[]).map((r) => r.name);
+  const names = await ix.tx((u) => appliedMigrations(u));
   for (const m of MIGRATIONS) t.true(names.includes(m.name), m.name);
 });
 
@@ -57,21 +61,17 @@ test('the not-yet list is exactly the tables a full store creates that no port m
   const ctx = await openStoreContext(parseStoreConfig({ ...base, dataDir: dir }), { masterKey: async () => randomBytes(32) });
   t.teardown(() => ctx.close());
   await ctx.evidence();
-  const tables = (file: string) => {
-    const d = new Database(file, { readonly: true });
-    try { return (d.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[]).map((r) => r.name); } finally { d.close(); }
-  };
-  const all = new Set([...tables(path.join(dir, 'central.db')), ...tables(path.join(dir, 'receipts.db'))]);
+  const tables = (file: string) => readIndexFile(file, tableNames);
+  const all = new Set([...await tables(path.join(dir, 'central.db')), ...await tables(path.join(dir, 'receipts.db'))]);
   const fresh = SqliteIndex.open(path.join(dir, 'ported.db'));
   await fresh.migrate(MIGRATIONS);
-  const ported = new Set(tables(path.join(dir, 'ported.db')));
+  const ported = new Set(await tables(path.join(dir, 'ported.db')));
   await fresh.close();
   const outside = [...all].filter((n) => !ported.has(n)).sort();
   t.deepEqual(outside, [...NOT_ON_PORT].sort());
   t.true(ported.has('exports'));
 });
 
-const server = await testPostgres();
 if (!server.ok) test.skip(`PostgreSQL index start tests skipped: ${server.reason}`, () => undefined);
 else {
   const url = server.value;
@@ -97,8 +97,7 @@ else {
     const ix = await openIndex(pgConfig(u), db, { notOnPort: [] });
     t.teardown(() => ix.close());
     t.true(ix instanceof PgIndex);
-    const rows = await ix.tx((q) => q.all<{ name: string }>('SELECT name FROM migrations ORDER BY name'));
-    t.deepEqual(rows.map((r) => r.name).sort(), MIGRATIONS.map((m) => m.name).sort());
+    t.deepEqual((await ix.tx(appliedMigrations)).sort(), MIGRATIONS.map((m) => m.name).sort());
   });
 
   test('pg: an unreadable password file is a config error naming it', async (t) => {
