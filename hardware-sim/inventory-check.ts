@@ -1,9 +1,10 @@
 // The inventory check (issue 19): walk every file, directory and sqlite table under the programs' data
 // directories and name each one the data inventory (shared/data-inventory.ts) does not list; and scan
 // the raw bytes of every file (database pages, journals, free space) for texts that must be gone.
-import Database from 'better-sqlite3';
 import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import path from 'node:path';
+import { SqliteIndex } from '../central-store/index/sqlite.js';
+import { tableNames } from '../central-store/index/tables/catalog.js';
 import { INVENTORY, type Place, type Root } from '../shared/data-inventory.js';
 
 export interface Finding { root: Root; path: string; table?: string; problem: string }
@@ -18,11 +19,13 @@ function isSqlite(file: string): boolean {
   } finally { closeSync(fd); }
 }
 
-function tables(file: string): string[] {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    return (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
-  } finally { db.close(); }
+/**
+ * A sqlite file's tables, read-only through the index port's catalog owner (any program's file: the
+ * port's read-only sqlite handle writes nothing, not even a pragma).
+ */
+async function tables(file: string): Promise<string[]> {
+  const ix = SqliteIndex.openReadOnly(file);
+  try { return await ix.tx(tableNames); } finally { await ix.close(); }
 }
 
 function* walk(dir: string, rel = ''): Generator<{ rel: string; abs: string; dir: boolean }> {
@@ -34,7 +37,7 @@ function* walk(dir: string, rel = ''): Generator<{ rel: string; abs: string; dir
 }
 
 /** Every file, directory and table under the roots that no place of `inventory` covers. */
-export function checkInventory(roots: Partial<Record<Root, string[]>>, inventory: readonly Place[] = INVENTORY): Finding[] {
+export async function checkInventory(roots: Partial<Record<Root, string[]>>, inventory: readonly Place[] = INVENTORY): Promise<Finding[]> {
   const out: Finding[] = [];
   for (const [root, dirs] of Object.entries(roots) as [Root, string[]][]) {
     const mine = inventory.filter((p) => p.root === root);
@@ -43,7 +46,7 @@ export function checkInventory(roots: Partial<Record<Root, string[]>>, inventory
       for (const f of walk(d)) {
         if (!files.some((g) => g.test(f.rel))) { out.push({ root, path: f.rel, problem: `${f.dir ? 'directory' : 'file'} not in the data inventory` }); continue; }
         if (f.dir || !isSqlite(f.abs)) continue;
-        for (const t of tables(f.abs)) {
+        for (const t of await tables(f.abs)) {
           if (!mine.some((p) => p.table === t && glob(p.path).test(f.rel))) out.push({ root, path: f.rel, table: t, problem: 'table not in the data inventory' });
         }
       }

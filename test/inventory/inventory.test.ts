@@ -137,7 +137,7 @@ async function sevenMonths(root: string, centralDir: string, pki: FleetPki) {
   }
 
   // Every place is in the inventory ...
-  for (const f of checkInventory({ 'camera-flash': [flash], 'camera-trust': [trust], dock: [dockDir], central: [centralDir] })) failures.push(describe(f));
+  for (const f of await checkInventory({ 'camera-flash': [flash], 'camera-trust': [trust], dock: [dockDir], central: [centralDir] })) failures.push(describe(f));
   // ... and nothing past its deadline is in the bytes of any file: clip ids (clips, blobs' index, device
   // logs, wipe certificates, receipts, holds, exports, access log), the hold reason, the journal number,
   // the subject's name, the removed account.
