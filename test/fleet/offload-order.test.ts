@@ -2,10 +2,12 @@
 // three clips on one camera the newest carries a signed marker; the dock pulls it first, then the other
 // two oldest first, and the order it used is the one the signed clips justify (central's index).
 import test from 'ava';
-import Database from 'better-sqlite3';
 import path from 'node:path';
+import { allClips } from '../../central-store/index/tables/clips.js';
+import { markersOf } from '../../central-store/index/tables/markers.js';
 import { runScenario } from '../../hardware-sim/fleet/runner.js';
 import { parseScenario } from '../../hardware-sim/fleet/scenario.js';
+import { readIndexFile } from '../helpers/index-read.js';
 
 test('the marked clip is pulled first, then the rest oldest first', async (t) => {
   const pulls: string[] = [];
@@ -17,10 +19,13 @@ test('the marked clip is pulled first, then the rest oldest first', async (t) =>
     timeoutMs: 90_000,
     onDockEvent: (e) => { if (e.type === 'pull-started') pulls.push(String(e.clipId)); },
     afterChecks: async ({ centralDir }) => {
-      const db = new Database(path.join(centralDir, 'central.db'), { readonly: true });
-      central = db.prepare(`SELECT c.clip_id AS clipId, c.started_at AS startedAt,
-        (SELECT COUNT(*) FROM markers m WHERE m.clip_id = c.clip_id AND m.source = 'camera') AS marked FROM clips c ORDER BY c.started_at`).all() as typeof central;
-      db.close();
+      central = await readIndexFile(path.join(centralDir, 'central.db'), async (u) => {
+        const out: typeof central = [];
+        for (const c of await allClips(u)) {
+          out.push({ clipId: c.clip_id, startedAt: c.started_at, marked: (await markersOf(u, c.clip_id)).filter((m) => m.source === 'camera').length });
+        }
+        return out.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+      });
     },
   });
   t.true(r.ok, JSON.stringify(r.invariants.filter((i) => !i.ok)));

@@ -4,7 +4,8 @@ import test from 'ava';
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { latestHeartbeats, type StoredHeartbeat } from '../../central-store/index/tables/dock-heartbeats.js';
+import { readIndexFile } from '../helpers/index-read.js';
 import { runScenario } from '../../hardware-sim/fleet/runner.js';
 import type { HeartbeatBody } from '../../shared/mqtt/codec.js';
 import { parseScenario } from '../../hardware-sim/fleet/scenario.js';
@@ -12,12 +13,11 @@ import { parseScenario } from '../../hardware-sim/fleet/scenario.js';
 const small = { cameras: 2, prerecordSeconds: 4, incidentsPerCamera: 1, incidentSeconds: [3, 4], gapSeconds: [0.5, 1], speed: 5, bitrate: 400_000 };
 
 test('a quiet shift: every recorded clip delivered hash-exact, receipted and wiped; the dock\'s heartbeat reached central', async (t) => {
-  let beats: { dock_id: string; body_json: string }[] = [];
+  let beats: StoredHeartbeat[] = [];
   const r = await runScenario(parseScenario({ ...small, name: 'quiet', seed: 11 }), {
     timeoutMs: 60_000,
     beforeChecks: async ({ centralDir }) => {
-      const db = new Database(path.join(centralDir, 'central.db'), { readonly: true });
-      try { beats = db.prepare('SELECT dock_id, body_json FROM dock_heartbeats').all() as typeof beats; } finally { db.close(); }
+      beats = await readIndexFile(path.join(centralDir, 'central.db'), latestHeartbeats);
     },
   });
   t.true(r.ok, JSON.stringify(r.invariants.filter((i) => !i.ok)));
@@ -28,8 +28,8 @@ test('a quiet shift: every recorded clip delivered hash-exact, receipted and wip
   t.true(r.totals.bytes > 100_000);
   // Sent after each camera's offload by the dock process, over the broker, verified and kept by the central process.
   t.is(beats.length, 1);
-  const hb = JSON.parse(beats[0]!.body_json) as HeartbeatBody;
-  t.is(hb.dockId, beats[0]!.dock_id);
+  const hb = JSON.parse(beats[0]!.bodyJson) as HeartbeatBody;
+  t.is(hb.dockId, beats[0]!.dockId);
   t.is(hb.cameras.length, 2, JSON.stringify(hb.cameras));
   t.true(hb.cameras.every((c) => c.clipsOnCamera === 0), 'every clip wiped after its offload');
   t.deepEqual(hb.queue, { ...hb.queue, pulling: 0, pulled: 0, uploading: 0 });
