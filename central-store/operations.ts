@@ -16,7 +16,7 @@ import { fleet } from './index/tables/fleet.js';
 import { INCIDENT_KINDS, incidents, type IncidentKind } from './index/tables/ingest-incidents.js';
 import { can, checkNewPassword, checkRole, checkUsername, generatePassword, PERMISSIONS, ROLES, UserError, type Permission, type Role, type Users } from './users.js';
 import * as S from './op-schemas.js';
-import { DOCK_HEARTBEATS_MIGRATIONS, latestHeartbeats } from './index/tables/dock-heartbeats.js';
+import { latestHeartbeats } from './index/tables/dock-heartbeats.js';
 import type { HeartbeatBody } from '../shared/mqtt/codec.js';
 import { LIMITS } from './input-limits.js';
 import type { EvidenceApi, RedactionApi } from './op-schemas.js';
@@ -68,7 +68,6 @@ export class Operations {
     /** Each record kind's count, oldest and deadline for the review (record-census.ts). */
     census?: () => Promise<RecordKind[]> }) {}
   get log(): AccessLog { return this.o.log; }
-  private heartbeatsReady: Promise<unknown> | undefined;
   /** Whether this store has the redaction service (the office offers the step only then). */
   get canRedact(): boolean { return !!this.o.redaction; }
   private now(): number { return (this.o.now ?? Date.now)(); }
@@ -386,8 +385,6 @@ export class Operations {
   async fleet(actor: string) {
     return this.run(actor, 'fleet', {}, async () => ({
       ...await this.index.tx((u) => fleet(u)),
-      // A store opened without the whole migration list (a bare index in tests) still has the table.
-      ...await (this.heartbeatsReady ??= this.index.migrate(DOCK_HEARTBEATS_MIGRATIONS)).then(() => ({})),
       // Each dock's newest verified heartbeat (its queue, spool, and the cameras' firmware, flash and clips as it last saw them).
       heartbeats: (await this.index.tx((u) => latestHeartbeats(u))).map((h) => ({ receivedAt: h.receivedAt, ...JSON.parse(h.bodyJson) as HeartbeatBody })),
     }));
