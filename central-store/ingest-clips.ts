@@ -13,7 +13,6 @@ import { clockNote } from './clock-note.js';
 import type { Index } from './index/port.js';
 import { rememberCameraCert } from './index/tables/camera-certs.js';
 import { getClip, insertClip, type ClipRow } from './index/tables/clips.js';
-import type { Db } from './db.js';
 import type { Assembler } from './ingest-assembly.js';
 import type { IngestFlow } from './ingest-flow.js';
 import type { Incident } from './ingest-records.js';
@@ -24,7 +23,6 @@ import { signReceipt } from './storage-receipts.js';
 export const asmId = (dockId: string, clipId: string) => `${dockId}.${clipId}`;
 
 export interface ClipIngestContext {
-  db: Db;
   index: Index;
   blobs: BlobPort;
   asm: Assembler;

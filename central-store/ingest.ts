@@ -89,7 +89,7 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   const trust: AuthTrust = { caCertPem: String(opts.caCertPem ?? opts.mqtt.tls.ca), revocation: opts.revocation };
   const incident = incidentRecorder(index, log);
   const handleMeta = clipIngest({
-    db: opts.db, index, blobs: opts.blobs, asm, flow, trust, receiptKey: opts.receiptKey, storeId: opts.storeId, workerId: opts.workerId,
+    index, blobs: opts.blobs, asm, flow, trust, receiptKey: opts.receiptKey, storeId: opts.storeId, workerId: opts.workerId,
     onStored: opts.onStored, incident, log,
   });
   const heartbeat = heartbeatIngest({ index, trust, log });
