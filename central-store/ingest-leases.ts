@@ -8,7 +8,7 @@
 // work: the index's one row per clip and the stored receipt decide what is stored and answered.
 import type { Logger } from '../shared/log.js';
 import type { Index } from './index/port.js';
-import { dockLeaseHolder, releaseDockLeases, renewDockLeases, takeDockLease } from './index/tables/dock-leases.js';
+import { dockLeaseCounts, dockLeaseHolder, releaseDockLeases, renewDockLeases, takeDockLease } from './index/tables/dock-leases.js';
 import { NODE_ID } from './run-once.js';
 
 export interface DockLeaseOptions {
@@ -66,17 +66,31 @@ export class DockLeases {
     return p;
   }
 
+  /**
+   * Every node hears a free dock's message at once; the least loaded takes it: a node holding more live
+   * leases than another holder declines (that node takes it on this same message; if it is dead its
+   * leases run out and stop counting). Without this the node the broker delivers to first takes every dock.
+   */
   private async take(dockId: string): Promise<boolean> {
     const t = this.now();
-    if (await this.index.tx((u) => takeDockLease(u, dockId, this.holder, t, t + this.ttl))) {
+    const r = await this.index.tx(async (u) => {
+      const h = await dockLeaseHolder(u, dockId);
+      if (h && h.holder !== this.holder && h.untilMs > t) return { held: h.untilMs };
+      if (h?.holder !== this.holder) {
+        const counts = await dockLeaseCounts(u, t);
+        const own = counts.get(this.holder) ?? 0;
+        if ([...counts].some(([k, n]) => k !== this.holder && n < own)) return { held: t + Math.floor(this.ttl / 3) };
+      }
+      return await takeDockLease(u, dockId, this.holder, t, t + this.ttl) ? { took: true } : { held: (await dockLeaseHolder(u, dockId))?.untilMs ?? t };
+    });
+    if ('took' in r) {
       if (!this.mine.has(dockId)) this.o.log?.info({ dockId, holder: this.holder }, 'dock lease taken');
       this.mine.set(dockId, { until: this.actUntil(t), seen: t });
       this.others.delete(dockId);
       return true;
     }
-    const h = await this.index.tx((u) => dockLeaseHolder(u, dockId));
-    if (this.mine.delete(dockId)) this.o.log?.warn({ dockId, holder: h?.holder }, 'dock lease lost to another node');
-    this.others.set(dockId, h ? h.untilMs : t);
+    if (this.mine.delete(dockId)) this.o.log?.warn({ dockId }, 'dock lease lost to another node');
+    this.others.set(dockId, r.held);
     return false;
   }
 

@@ -95,3 +95,24 @@ test('a node stops acting on its docks a third of the lease early when its renew
   f.clock.now += 1;
   t.true(await b.l.owns('d2'), 'another node takes a released dock at its next message');
 });
+
+test('a free dock goes to the less loaded node: the node holding more live leases declines, unless the other\'s leases ran out (a dead node stops counting)', async (t) => {
+  const f = await fixture(t);
+  const a = f.node('node-a'), b = f.node('node-b');
+  t.true(await a.l.owns('d1'));
+  t.true(await a.l.owns('d2'));
+  t.true(await b.l.owns('d3'));
+  // Both hear d4 first: node-a (2 docks) declines, node-b (1) takes it, in either order of asking.
+  t.false(await a.l.owns('d4'));
+  t.true(await b.l.owns('d4'));
+  // Level (2 and 2): whoever asks first.
+  t.true(await a.l.owns('d5'));
+  t.false(await b.l.owns('d5'));
+  // node-b dies; once its leases ran out node-a takes every dock it hears from, however many it holds.
+  f.clock.now += 5_000; await a.l.renew();
+  f.clock.now += 5_000; await a.l.renew();
+  t.false(await a.l.owns('d6'), 'node-b still counts (its leases live)');
+  f.clock.now += 5_001; await a.l.renew();
+  for (const d of ['d3', 'd4', 'd6', 'd7']) t.true(await a.l.owns(d), `${d} taken by node-a`);
+  t.deepEqual(a.l.held().sort(), ['d1', 'd2', 'd3', 'd4', 'd5', 'd6', 'd7']);
+});

@@ -38,3 +38,9 @@ export async function dockLeaseHolder(u: Unit, dockId: string): Promise<{ holder
   const r = await u.get<{ holder: string; until_ms: number | string }>('SELECT holder, until_ms FROM dock_leases WHERE dock_id = ?', [dockId]);
   return r && { holder: r.holder, untilMs: Number(r.until_ms) };
 }
+
+/** How many live (not run out) dock leases each holder has: the load a free dock is balanced by. */
+export async function dockLeaseCounts(u: Unit, nowMs: number): Promise<Map<string, number>> {
+  const rows = await u.all<{ holder: string; n: number | string }>('SELECT holder, COUNT(*) AS n FROM dock_leases WHERE until_ms > ? GROUP BY holder', [nowMs]);
+  return new Map(rows.map((r) => [r.holder, Number(r.n)]));
+}

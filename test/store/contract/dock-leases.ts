@@ -4,7 +4,7 @@
 import type { ExecutionContext, TestFn } from 'ava';
 import { MIGRATIONS } from '../../../central-store/index/migrations.js';
 import type { Index } from '../../../central-store/index/port.js';
-import { dockLeaseHolder, releaseDockLeases, renewDockLeases, takeDockLease } from '../../../central-store/index/tables/dock-leases.js';
+import { dockLeaseCounts, dockLeaseHolder, releaseDockLeases, renewDockLeases, takeDockLease } from '../../../central-store/index/tables/dock-leases.js';
 
 export function dockLeasesContract(test: TestFn, name: string, ready: (t: ExecutionContext) => Promise<Index>, again: (t: ExecutionContext, ix: Index) => Promise<Index>): void {
   test(`${name}: dock leases: one node of two gets a dock; renewed it stays; run out it is taken over once; released it is free`, async (t) => {
@@ -25,6 +25,8 @@ export function dockLeasesContract(test: TestFn, name: string, ready: (t: Execut
     t.deepEqual((await a.tx((u) => renewDockLeases(u, 'node-a', docks, 30_000))).sort(), [...ofA].sort());
     for (const d of ofB) t.is((await b.tx((u) => dockLeaseHolder(u, d)))!.untilMs, 16_000, `${d}: node-b's lease untouched by node-a's renewal`);
     t.deepEqual(await a.tx((u) => renewDockLeases(u, 'node-a', [], 30_000)), []);
+    t.deepEqual(Object.fromEntries(await a.tx((u) => dockLeaseCounts(u, 20_000))), { ...ofA.length ? { 'node-a': ofA.length } : {} }, 'only live leases count');
+    t.deepEqual(Object.fromEntries(await b.tx((u) => dockLeaseCounts(u, 15_999))), { ...ofA.length ? { 'node-a': ofA.length } : {}, ...ofB.length ? { 'node-b': ofB.length } : {} });
     // Held and not run out: nobody else gets it; the holder asking again keeps it.
     t.true(await b.tx((u) => takeDockLease(u, 'dock-x', 'node-b', 1_000, 2_000)));
     t.false(await a.tx((u) => takeDockLease(u, 'dock-x', 'node-a', 1_500, 3_000)));
