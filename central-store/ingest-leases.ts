@@ -50,12 +50,16 @@ export class DockLeases {
     return this;
   }
 
-  /** Whether this node handles `dockId`'s messages now (asks the index only when its knowledge ran out). */
-  async owns(dockId: string): Promise<boolean> {
+  /**
+   * Whether this node handles `dockId`'s messages now (asks the index only when its knowledge ran out).
+   * `busy` false (a heartbeat): handled, but not work that keeps the dock from being let go when idle,
+   * else docks that only send heartbeats would stay on their node for ever and never spread to a new one.
+   */
+  async owns(dockId: string, busy = true): Promise<boolean> {
     if (this.closed) return false;
     const t = this.now();
     const m = this.mine.get(dockId);
-    if (m && t < m.until) { m.seen = t; return true; }
+    if (m && t < m.until) { if (busy) m.seen = t; return true; }
     const other = this.others.get(dockId);
     if (other !== undefined && t < other) return false;
     let p = this.asking.get(dockId);

@@ -109,7 +109,7 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     const t = parseTopic(topic);
     if (!t) return;
     // Another node's dock: that node answers it (the dock's retries reach whoever holds the lease next).
-    if (opts.leases && !await opts.leases.owns(t.dockId)) return;
+    if (opts.leases && !await opts.leases.owns(t.dockId, t.kind !== 'heartbeat')) return;
     // A revoked dock's id is refused outright (its certificate may still open a broker that was not re-provisioned).
     const revoked = opts.revocation?.()?.revokedId('dock', t.dockId);
     if (revoked) throw new Error(`dock ${t.dockId} is revoked (${revoked.reason}); message dropped`);

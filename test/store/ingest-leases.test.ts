@@ -52,7 +52,7 @@ test('one node of two acts on a dock; the other drops its messages and asks the 
   t.deepEqual(owner.l.held(), ['dock-1']);
 });
 
-test('renewal keeps a dock in use past its lease; an idle dock is let go; a node that stops renewing loses the dock to the next node that hears from it', async (t) => {
+test('renewal keeps a dock in use past its lease; an idle dock (heartbeats only) is let go; a node that stops renewing loses the dock to the next node that hears from it', async (t) => {
   const f = await fixture(t);
   const a = f.node('node-a'), b = f.node('node-b');
   t.true(await a.l.owns('dock-busy'));
@@ -60,11 +60,12 @@ test('renewal keeps a dock in use past its lease; an idle dock is let go; a node
   t.false(await b.l.owns('dock-busy'));
   for (let s = 5; s <= 60; s += 5) {
     f.clock.now += 5_000;
+    t.true(await a.l.owns('dock-quiet', false), 'a heartbeat is handled by the holder');
     t.true(await a.l.owns('dock-busy'), `busy dock still node-a's after ${s} s`);
     await a.l.renew();
     t.false(await b.l.owns('dock-busy'), `and not node-b's after ${s} s`);
   }
-  t.is(await f.real.tx((u) => dockLeaseHolder(u, 'dock-quiet')), undefined, 'the dock silent for idleMs was released');
+  t.is(await f.real.tx((u) => dockLeaseHolder(u, 'dock-quiet')), undefined, 'the dock that only sent heartbeats for idleMs was released');
   t.deepEqual(a.l.held(), ['dock-busy']);
   t.true(await b.l.owns('dock-quiet'), 'and the next node that hears from it takes it');
   // node-a dies (no more renewals): node-b gets the busy dock once the lease ran out, not before.
