@@ -1,11 +1,18 @@
-// Documentation that deletion happened: signed deletion receipts (one per clip) and key-destruction
-// receipts (one per destroyed key), kept in their own sqlite file (<dir>/receipts.db) so that the
-// index file keeps no trace of a deleted clip. Receipts hold ids, hashes, times and rules only.
+// Documentation that deletion happened: signed deletion receipts (one per clip deletion) and
+// key-destruction receipts (one per destroyed key). Behind the index port (owners
+// index/tables/deletion-receipts.ts, key-destructions.ts): on PostgreSQL in the index database, shared by
+// every node; on sqlite in their own file (<dir>/receipts.db) so that central.db keeps no trace of a
+// deleted clip. Receipts hold ids, hashes, times and rules only.
 import { createPublicKey, type KeyObject, type KeyLike } from 'node:crypto';
 import path from 'node:path';
 import { signData } from '../shared/crypto.js';
 import { keyIdOf, openDocument, type SignedDocument } from '../shared/evidence.js';
-import { migrate, openCentralDb, type Db } from './db.js';
+import { RECEIPTS_MIGRATIONS } from './index/migrations.js';
+import type { Index } from './index/port.js';
+import { SqliteIndex } from './index/sqlite.js';
+import type { Census } from './index/tables/census.js';
+import { deletionReceiptDoc, deletionReceiptDocs, deletionReceiptsCensus, insertDeletionReceipt, purgeDeletionReceipts } from './index/tables/deletion-receipts.js';
+import { insertKeyDestruction, keyDestructionDoc, keyDestructionDocs, keyDestructionsCensus, purgeKeyDestructions } from './index/tables/key-destructions.js';
 
 export interface DeletionReceiptBody {
   v: 1;
@@ -46,25 +53,7 @@ export interface KeyDestructionBody {
 }
 
 
-const MIGRATION = `
-CREATE TABLE deletion_receipts (
-  id INTEGER PRIMARY KEY,
-  clip_id TEXT NOT NULL,
-  -- When deletion was asked for (the pending marker's time): one receipt per request, however often
-  -- a crashed run is retried; a clip id delivered again later and deleted again gets its own.
-  requested_at TEXT NOT NULL,
-  deleted_at TEXT NOT NULL,
-  doc_json TEXT NOT NULL,
-  UNIQUE (clip_id, requested_at)
-);
-CREATE INDEX deletion_receipts_at ON deletion_receipts(deleted_at);
-CREATE TABLE key_destructions (
-  id INTEGER PRIMARY KEY,
-  key_name TEXT NOT NULL UNIQUE,
-  destroyed_at TEXT NOT NULL,
-  doc_json TEXT NOT NULL
-);
-`;
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export function toReceipt(doc: SignedDocument): DeletionReceipt {
   const body = JSON.parse(doc.body) as DeletionReceiptBody;
@@ -79,9 +68,15 @@ export function verifyKeyDestruction(doc: SignedDocument, publicKey: KeyLike): K
   return openDocument<KeyDestructionBody>(doc, publicKey, 'key-destruction');
 }
 
+/**
+ * Signs and keeps receipts. Each receipt is signed once: a node looks for the stored one first, and two
+ * nodes finishing the same deletion at once both insert with ON CONFLICT DO NOTHING (the unique key
+ * makes the second wait for the first's commit) and both return the one stored; the loser's signature
+ * is discarded, never stored or handed out.
+ */
 export class ReceiptBook {
   private readonly keyId: string;
-  private constructor(readonly db: Db, private readonly key: KeyObject, readonly storeId: string) {
+  private constructor(readonly index: Index, private readonly owned: boolean, private readonly key: KeyObject, readonly storeId: string) {
     this.keyId = keyIdOf(createPublicKey(key));
   }
 
@@ -91,67 +86,85 @@ export class ReceiptBook {
     return { body: text, sig: signData(this.key, Buffer.from(text, 'utf8')).toString('base64'), keyId: this.keyId };
   }
 
-  static open(dir: string, signingKey: KeyObject, storeId: string): ReceiptBook {
-    const db = openCentralDb(path.join(dir, 'receipts.db'));
-    migrate(db, 'receipts-1', MIGRATION);
-    db.pragma('busy_timeout = 5000');
-    return new ReceiptBook(db, signingKey, storeId);
+  /** The store's book: in the PostgreSQL index itself, or receipts.db in `dir` beside a sqlite index. */
+  static async open(o: { dir: string; index: Index; signingKey: KeyObject; storeId: string }): Promise<ReceiptBook> {
+    if (o.index.dialect === 'pg') return ReceiptBook.on(o.index, o.signingKey, o.storeId);
+    const ix = SqliteIndex.open(path.join(o.dir, 'receipts.db'));
+    ix.db.pragma('busy_timeout = 5000');
+    try { return await ReceiptBook.on(ix, o.signingKey, o.storeId, true); } catch (err) { await ix.close(); throw err; }
+  }
+
+  /** A book on `index` (its receipt migrations applied here); `owned`: closing the book closes the index. */
+  static async on(index: Index, signingKey: KeyObject, storeId: string, owned = false): Promise<ReceiptBook> {
+    await index.migrate(RECEIPTS_MIGRATIONS);
+    return new ReceiptBook(index, owned, signingKey, storeId);
   }
 
   /**
-   * Sign and keep receipts for clips whose deletion is complete. A clip that already has one keeps its
-   * first (a re-run after a crash does not issue a second); returns the stored receipts.
+   * Sign and keep receipts for clips whose deletion is complete. A deletion request that already has one
+   * keeps its first (a re-run after a crash, or another node, does not issue a second); returns the stored receipts.
    */
-  recordDeletions(items: { clipId: string; sha256: string; bytes: number; rule: string; by: string; requestedAt: string; steps: string[] }[], at: string): DeletionReceipt[] {
-    const ins = this.db.prepare('INSERT OR IGNORE INTO deletion_receipts (clip_id, requested_at, deleted_at, doc_json) VALUES (?, ?, ?, ?)');
-    const get = this.db.prepare('SELECT doc_json FROM deletion_receipts WHERE clip_id = ? AND requested_at = ?');
-    return this.db.transaction(() => items.map((i) => {
-      const body: DeletionReceiptBody = { v: 1, kind: 'deletion-receipt', clipId: i.clipId, sha256: i.sha256, bytes: i.bytes,
-        deletedAt: at, rule: i.rule, by: i.by, storeId: this.storeId, steps: i.steps };
-      ins.run(i.clipId, i.requestedAt, at, JSON.stringify(this.sign(body)));
-      return toReceipt(JSON.parse((get.get(i.clipId, i.requestedAt) as { doc_json: string }).doc_json) as SignedDocument);
-    }))();
-  }
-
-  deletions(since?: string): DeletionReceipt[] {
-    const rows = (since
-      ? this.db.prepare('SELECT doc_json FROM deletion_receipts WHERE deleted_at >= ? ORDER BY id').all(since)
-      : this.db.prepare('SELECT doc_json FROM deletion_receipts ORDER BY id').all()) as { doc_json: string }[];
-    return rows.map((r) => toReceipt(JSON.parse(r.doc_json) as SignedDocument));
-  }
-
-  recordKeyDestruction(b: Omit<KeyDestructionBody, 'v' | 'kind' | 'storeId'>): SignedDocument {
-    const body: KeyDestructionBody = { v: 1, kind: 'key-destruction', keyName: b.keyName, keyKind: b.keyKind, keyId: b.keyId,
-      notBefore: b.notBefore, notAfter: b.notAfter, destroyedAt: b.destroyedAt, rule: b.rule, storeId: this.storeId };
-    this.db.prepare('INSERT OR IGNORE INTO key_destructions (key_name, destroyed_at, doc_json) VALUES (?, ?, ?)')
-      .run(b.keyName, b.destroyedAt, JSON.stringify(this.sign(body)));
-    return this.keyDestruction(b.keyName)!;
-  }
-
-  keyDestruction(keyName: string): SignedDocument | undefined {
-    const r = this.db.prepare('SELECT doc_json FROM key_destructions WHERE key_name = ?').get(keyName) as { doc_json: string } | undefined;
-    return r ? JSON.parse(r.doc_json) as SignedDocument : undefined;
-  }
-
-  keyDestructions(): SignedDocument[] {
-    return (this.db.prepare('SELECT doc_json FROM key_destructions ORDER BY id').all() as { doc_json: string }[]).map((r) => JSON.parse(r.doc_json) as SignedDocument);
-  }
-
-  /** Receipts whose deletion / key destruction is before the cut-offs (their own deadlines, issue 19). */
-  purge(o: { deletionsBefore: string; keyDestructionsBefore: string }): { deletionReceipts: number; keyDestructions: number } {
-    return this.db.transaction(() => ({
-      deletionReceipts: this.db.prepare('DELETE FROM deletion_receipts WHERE deleted_at < ?').run(o.deletionsBefore).changes,
-      keyDestructions: this.db.prepare('DELETE FROM key_destructions WHERE destroyed_at < ?').run(o.keyDestructionsBefore).changes,
-    }))();
-  }
-
-  /** Count and oldest time per table, for the store review. */
-  census(): { table: string; count: number; oldest: string | null }[] {
-    return [['deletion_receipts', 'deleted_at'], ['key_destructions', 'destroyed_at']].map(([t, c]) => {
-      const r = this.db.prepare(`SELECT COUNT(*) AS n, MIN(${c}) AS o FROM ${t}`).get() as { n: number; o: string | null };
-      return { table: t!, count: r.n, oldest: r.o };
+  recordDeletions(items: { clipId: string; sha256: string; bytes: number; rule: string; by: string; requestedAt: string; steps: string[] }[], at: string): Promise<DeletionReceipt[]> {
+    if (!items.length) return Promise.resolve([]);
+    // In one order on every node: two nodes inserting the same batch in opposite orders would each wait
+    // for the other's uncommitted row (a deadlock on PostgreSQL).
+    const sorted = [...items].sort((x, y) => (x.clipId === y.clipId ? cmp(x.requestedAt, y.requestedAt) : cmp(x.clipId, y.clipId)));
+    return this.index.tx(async (u) => {
+      const byItem = new Map<object, DeletionReceipt>();
+      for (const i of sorted) {
+        let doc = await deletionReceiptDoc(u, i.clipId, i.requestedAt);
+        if (!doc) {
+          const body: DeletionReceiptBody = { v: 1, kind: 'deletion-receipt', clipId: i.clipId, sha256: i.sha256, bytes: i.bytes,
+            deletedAt: at, rule: i.rule, by: i.by, storeId: this.storeId, steps: i.steps };
+          await insertDeletionReceipt(u, { clipId: i.clipId, requestedAt: i.requestedAt, deletedAt: at, doc: this.sign(body) });
+          doc = (await deletionReceiptDoc(u, i.clipId, i.requestedAt))!;
+        }
+        byItem.set(i, toReceipt(doc));
+      }
+      return items.map((i) => byItem.get(i)!);
     });
   }
 
-  close(): void { this.db.close(); }
+  async deletions(since?: string): Promise<DeletionReceipt[]> {
+    return (await this.index.tx((u) => deletionReceiptDocs(u, since))).map(toReceipt);
+  }
+
+  /** Sign and keep the receipt of a key's destruction; a key that has one keeps its first. Returns the stored one. */
+  recordKeyDestruction(b: Omit<KeyDestructionBody, 'v' | 'kind' | 'storeId'>): Promise<SignedDocument> {
+    return this.index.tx(async (u) => {
+      const have = await keyDestructionDoc(u, b.keyName);
+      if (have) return have;
+      const body: KeyDestructionBody = { v: 1, kind: 'key-destruction', keyName: b.keyName, keyKind: b.keyKind, keyId: b.keyId,
+        notBefore: b.notBefore, notAfter: b.notAfter, destroyedAt: b.destroyedAt, rule: b.rule, storeId: this.storeId };
+      await insertKeyDestruction(u, { keyName: b.keyName, destroyedAt: b.destroyedAt, doc: this.sign(body) });
+      return (await keyDestructionDoc(u, b.keyName))!;
+    });
+  }
+
+  keyDestruction(keyName: string): Promise<SignedDocument | undefined> { return this.index.tx((u) => keyDestructionDoc(u, keyName)); }
+
+  keyDestructions(): Promise<SignedDocument[]> { return this.index.tx((u) => keyDestructionDocs(u)); }
+
+  /** Receipts whose deletion / key destruction is before the cut-offs (their own deadlines, issue 19). */
+  purge(o: { deletionsBefore: string; keyDestructionsBefore: string }): Promise<{ deletionReceipts: number; keyDestructions: number }> {
+    return this.index.tx(async (u) => ({
+      deletionReceipts: await purgeDeletionReceipts(u, o.deletionsBefore),
+      keyDestructions: await purgeKeyDestructions(u, o.keyDestructionsBefore),
+    }));
+  }
+
+  /** The store review's figures for both tables (cut-offs: their deadlines). */
+  census(o: { deletionsBefore: string; keyDestructionsBefore: string }): Promise<{ deletionReceipts: Census; keyDestructions: Census }> {
+    return receiptsCensus(this.index, o);
+  }
+
+  async close(): Promise<void> { if (this.owned) await this.index.close(); }
+}
+
+/** Both receipt tables' census in one unit of `index` (the PostgreSQL index, or a receipts.db index). */
+export function receiptsCensus(index: Index, o: { deletionsBefore: string; keyDestructionsBefore: string }): Promise<{ deletionReceipts: Census; keyDestructions: Census }> {
+  return index.tx(async (u) => ({
+    deletionReceipts: await deletionReceiptsCensus(u, o.deletionsBefore),
+    keyDestructions: await keyDestructionsCensus(u, o.keyDestructionsBefore),
+  }));
 }

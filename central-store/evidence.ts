@@ -89,7 +89,7 @@ function parse<T>(schema: z.ZodType<T>, v: unknown, field?: string): T {
 }
 
 export interface EvidenceStoreOptions {
-  /** Data directory: keys/ (master-key encrypted) and receipts.db live here. */
+  /** Data directory: keys/ (master-key encrypted) and, with a sqlite index, receipts.db live here. */
   dir: string; db: Db; blobs: BlobPort;
   /** The index port (docs/scale-out.md); default: sqlite on `db`. */
   index?: Index;
@@ -130,10 +130,10 @@ export class EvidenceStore {
     const index = o.index ?? SqliteIndex.for(o.db);
     await index.migrate(MIGRATIONS);
     const now = o.now ?? Date.now;
-    const receipts = ReceiptBook.open(o.dir, o.signingKey, o.storeId);
+    const receipts = await ReceiptBook.open({ dir: o.dir, index, signingKey: o.signingKey, storeId: o.storeId });
     let keys: KeyStore;
     try { keys = await KeyStore.open({ dir: o.dir, index, masterKey: o.masterKey, receipts, now }); }
-    catch (err) { receipts.close(); throw err; }
+    catch (err) { await receipts.close(); throw err; }
     return new EvidenceStore(o.db, o.blobs, keys, receipts, retention, o, now, o.log ?? createLogger('evidence'), index);
   }
 
@@ -324,7 +324,7 @@ export class EvidenceStore {
     const now = this.now();
     const at = new Date(now).toISOString();
     const ex = await purgeExports(this.index, { exportsDir: this.exportsDir, packagesBefore: hoursAgo(now, d.exportPackageHours), recordsBefore: monthsAgo(now, d.exportRecordMonths), at });
-    const r = this.receipts.purge({ deletionsBefore: monthsAgo(now, d.deletionReceiptMonths), keyDestructionsBefore: monthsAgo(now, d.keyDestructionMonths) });
+    const r = await this.receipts.purge({ deletionsBefore: monthsAgo(now, d.deletionReceiptMonths), keyDestructionsBefore: monthsAgo(now, d.keyDestructionMonths) });
     const out = {
       deviceLogEntries: await this.index.tx((u) => purgeDeviceLog(u, daysAgo(now, d.deviceLogDays), at)),
       wipeCertificates: await this.index.tx((u) => purgeWipeCerts(u, daysAgo(now, d.wipeCertificateDays))),
@@ -357,15 +357,12 @@ export class EvidenceStore {
     if (p && !p.removedAt) await removePackage(this.index, this.exportsDir, p, new Date(this.now()).toISOString());
   }
 
-  /** Count and oldest record of receipts.db's tables (the store review). */
-  receiptCensus(): { table: string; count: number; oldest: string | null }[] { return this.receipts.census(); }
-
-  deletionReceipts(o: { since?: string } = {}): DeletionReceipt[] {
+  async deletionReceipts(o: { since?: string } = {}): Promise<DeletionReceipt[]> {
     const since = o.since === undefined ? undefined : parse(iso, o.since, 'since');
     return this.receipts.deletions(since);
   }
 
-  keyDestructionReceipts(): SignedDocument[] { return this.receipts.keyDestructions(); }
+  keyDestructionReceipts(): Promise<SignedDocument[]> { return this.receipts.keyDestructions(); }
 
   private async items(ids: string[]): Promise<ExportItem[]> {
     const rows: Row[] = [];
@@ -409,11 +406,11 @@ export class EvidenceStore {
     return writePackage(items, { kind: 'subject-access', subject: v.subject, redacted: true }, { by: v.by, outPath: v.outPath, storeId: this.o.storeId, signingKey: this.o.signingKey, now: this.now, index: this.index, zip: o.zip });
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.keys.close();
-    this.receipts.close();
+    await this.receipts.close();
   }
 }
 

@@ -195,8 +195,11 @@ export class KeyStore {
     if (!r) throw new StoreError('key-missing', `${name}: this store holds no such key`);
     this.cache.delete(name);
     await overwriteAndUnlink(this.file(r.kind, name));
-    const at = r.destroyedAt ?? new Date(this.now()).toISOString();
-    await this.index.tx((u) => markKeyDestroyed(u, name, at));
+    // The first destruction time stands (another node may have marked it meanwhile); the receipt carries that one.
+    const at = await this.index.tx(async (u) => {
+      await markKeyDestroyed(u, name, r.destroyedAt ?? new Date(this.now()).toISOString());
+      return (await keyRecord(u, name))!.destroyedAt!;
+    });
     return this.receipts.recordKeyDestruction({ keyName: name, keyKind: r.kind, keyId: r.keyId, notBefore: r.notBefore, notAfter: r.notAfter, destroyedAt: at, rule });
   }
 

@@ -1,12 +1,13 @@
 // Each record kind's count, oldest record, deadline and how many are past it, for the store review
 // (`bodycam store review`, GET /review): the DPO's view of docs/data-inventory.md on a running store.
 // Read-only. Each index table is counted by its owner module, all in one unit (one consistent view, on
-// sqlite or PostgreSQL); receipts.db, not behind the port yet (docs/scale-out.md), is opened read-only
-// beside the index (no master key needed).
-import Database from 'better-sqlite3';
+// sqlite or PostgreSQL). The receipts are in the PostgreSQL index, or on sqlite in receipts.db, opened
+// read-only beside the index (no master key needed).
 import { existsSync } from 'node:fs';
 import type { StoreConfig } from './config.js';
 import { daysAgo, hoursAgo, monthsAgo } from './deadlines.js';
+import { receiptsCensus } from './deletion-receipts.js';
+import { SqliteIndex } from './index/sqlite.js';
 import type { Index } from './index/port.js';
 import { cameraCertsCensus } from './index/tables/camera-certs.js';
 import { clipsCensus } from './index/tables/clips.js';
@@ -26,18 +27,6 @@ import { PLAN_RETENTION_DAYS } from './index/tables/redaction-plans.js';
 export interface RecordKind { kind: string; place: string; count: number; oldest: string | null; deadline: string; overdue: number }
 
 type Cfg = Pick<StoreConfig, 'retention' | 'deadlines' | 'accessLogMonths'>;
-
-const has = (db: Database.Database, table: string) => !!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table);
-
-/** Rows matching `where`; past the deadline: those of them also matching `overdueWhere` (not exempt, e.g. not held) and older than `cutoff`. */
-function count(db: Database.Database, table: string, col: string, where: string, cutoff: string | null, overdueWhere = ''): { count: number; oldest: string | null; overdue: number } {
-  if (!has(db, table)) return { count: 0, oldest: null, overdue: 0 };
-  const w = where ? `WHERE ${where}` : '';
-  const r = db.prepare(`SELECT COUNT(*) AS n, MIN(${col}) AS o FROM ${table} ${w}`).get() as { n: number; o: string | null };
-  const ow = [where, overdueWhere, `${col} < ?`].filter(Boolean).join(' AND ');
-  const overdue = cutoff === null ? 0 : (db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE ${ow}`).get(cutoff) as { n: number }).n;
-  return { count: r.n, oldest: r.o, overdue };
-}
 
 export async function recordCensus(index: Index, receiptsPath: string, cfg: Cfg, now: number): Promise<RecordKind[]> {
   const d = cfg.deadlines;
@@ -63,12 +52,15 @@ export async function recordCensus(index: Index, receiptsPath: string, cfg: Cfg,
     add('access-log entries', 'central.db#access_log', `${cfg.accessLogMonths} months`, await accessLogCensus(u, monthsAgo(now, cfg.accessLogMonths)));
     add('destroyed key records', 'central.db#evidence_keys', `${d.keyDestructionMonths} months after destruction`, await destroyedKeysCensus(u, monthsAgo(now, d.keyDestructionMonths)));
   });
-  const r = existsSync(receiptsPath) ? new Database(receiptsPath, { readonly: true, fileMustExist: true }) : null;
+  // `receiptsPath` (sqlite's receipts.db) is not there before the first deletion store opened: nothing to count.
+  const rx = index.dialect === 'pg' ? index : existsSync(receiptsPath) ? SqliteIndex.openReadOnly(receiptsPath) : null;
+  const none = { count: 0, oldest: null, overdue: 0 };
   try {
-    const none = { count: 0, oldest: null, overdue: 0 };
-    add('deletion receipts', 'receipts.db#deletion_receipts', `${d.deletionReceiptMonths} months from the deletion`, r ? count(r, 'deletion_receipts', 'deleted_at', '', monthsAgo(now, d.deletionReceiptMonths)) : none);
-    add('key-destruction receipts', 'receipts.db#key_destructions', `${d.keyDestructionMonths} months`, r ? count(r, 'key_destructions', 'destroyed_at', '', monthsAgo(now, d.keyDestructionMonths)) : none);
-  } finally { r?.close(); }
+    const r = rx ? await receiptsCensus(rx, { deletionsBefore: monthsAgo(now, d.deletionReceiptMonths), keyDestructionsBefore: monthsAgo(now, d.keyDestructionMonths) }) : null;
+    const place = index.dialect === 'pg' ? 'index' : 'receipts.db';
+    add('deletion receipts', `${place}#deletion_receipts`, `${d.deletionReceiptMonths} months from the deletion`, r?.deletionReceipts ?? none);
+    add('key-destruction receipts', `${place}#key_destructions`, `${d.keyDestructionMonths} months`, r?.keyDestructions ?? none);
+  } finally { if (rx && rx !== index) await rx.close(); }
   return out;
 }
 

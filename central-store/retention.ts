@@ -69,7 +69,7 @@ async function complete(ctx: RetentionCtx, items: Pending[]): Promise<DeletionRe
     try { steps.set(p.clip_id, await destroy(p)); } catch (err) { failed.push({ clipId: p.clip_id, err }); }
   });
   const done = items.filter((p) => steps.has(p.clip_id));
-  const receipts = ctx.receipts.recordDeletions(done.map((p) => ({ clipId: p.clip_id, sha256: p.sha256, bytes: p.bytes, rule: p.rule, by: p.by, requestedAt: p.requested_at,
+  const receipts = await ctx.receipts.recordDeletions(done.map((p) => ({ clipId: p.clip_id, sha256: p.sha256, bytes: p.bytes, rule: p.rule, by: p.by, requestedAt: p.requested_at,
     steps: [...steps.get(p.clip_id)!, 'index-delete'] })), new Date(ctx.now()).toISOString());
   await ctx.index.tx(async (u) => {
     for (const p of done) { await deleteClipRow(u, p.clip_id); await deleteHoldWrap(u, p.clip_id); await deletePending(u, p.clip_id); }

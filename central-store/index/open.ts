@@ -1,12 +1,12 @@
 // The index a store configuration names: sqlite on the store's own central.db connection (default),
 // or PostgreSQL shared by every central node. Problems with the settings are ConfigErrors naming the
-// field (the server exits 78). Migrations are applied here, at open.
+// field (the server exits 78). Migrations are applied here, at open (on PostgreSQL the receipts' too:
+// they share its database; on sqlite they are in receipts.db, opened by the evidence store).
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../shared/config.js';
 import type { StoreConfig } from '../config.js';
 import type { Db } from '../db.js';
-import { MIGRATIONS } from './migrations.js';
-import { NOT_ON_PORT } from './not-yet.js';
+import { MIGRATIONS, migrationsFor } from './migrations.js';
 import { PgIndex } from './pg.js';
 import type { Index } from './port.js';
 import { SqliteIndex } from './sqlite.js';
@@ -17,7 +17,7 @@ function readPassword(file: string): string {
   }
 }
 
-export async function openIndex(config: Pick<StoreConfig, 'index'>, db: Db, o: { notOnPort?: readonly string[] } = {}): Promise<Index> {
+export async function openIndex(config: Pick<StoreConfig, 'index'>, db: Db): Promise<Index> {
   if (config.index.backend === 'sqlite') {
     const ix = SqliteIndex.for(db);
     await ix.migrate(MIGRATIONS);
@@ -26,11 +26,6 @@ export async function openIndex(config: Pick<StoreConfig, 'index'>, db: Db, o: {
   const c = config.index.postgres;
   const ix = await PgIndex.open(c.url, { max: c.poolMax, password: c.passwordFile ? readPassword(c.passwordFile) : undefined,
     field: 'config.index.postgres.url', passwordField: c.passwordFile ? 'config.index.postgres.passwordFile' : 'config.index.postgres.url' });
-  const missing = o.notOnPort ?? NOT_ON_PORT;
-  if (missing.length) {
-    await ix.close();
-    throw new ConfigError(`config.index.backend: the PostgreSQL index is not complete yet; these tables are still sqlite-only: ${missing.join(', ')} (use "sqlite" until they move, docs/scale-out.md)`);
-  }
-  await ix.migrate(MIGRATIONS);
+  try { await ix.migrate(migrationsFor('pg')); } catch (err) { await ix.close(); throw err; }
   return ix;
 }

@@ -106,7 +106,7 @@ else {
     t.regex(await code(store.runRetention()), /deletion of 1 clip\(s\) not finished \(retried next run\): .*RGW went away/);
     t.is(await clipIn(s.f.db, a.clipId), undefined, 'the other clip is done');
     t.truthy(await clipIn(s.f.db, b.clipId), 'the failed one keeps its row');
-    t.deepEqual(store.deletionReceipts({}).map((r) => r.clipId), [a.clipId], 'and gets no receipt');
+    t.deepEqual((await store.deletionReceipts({})).map((r) => r.clipId), [a.clipId], 'and gets no receipt');
     const next = await store.runRetention();
     t.deepEqual(next.deleted.map((r) => r.clipId), [b.clipId]);
     t.deepEqual(await s.versions(b.clipId), []);

@@ -11,6 +11,7 @@ import { redactionPlansContract } from './contract/redaction-plans.js';
 import { evidenceKeysContract } from './contract/evidence-keys.js';
 import { jobLeasesContract } from './contract/job-leases.js';
 import { dockLeasesContract } from './contract/dock-leases.js';
+import { receiptsContract } from './contract/receipts.js';
 import {
   deleteExportsBefore, exportPackageRow, listExports, livePackagePaths, livePackagesBefore, markPackageRemoved, recordExport, type ExportRecord,
 } from '../../central-store/index/tables/exports.js';
@@ -113,4 +114,5 @@ export function indexContract(test: TestFn, name: string, open: (t: ExecutionCon
   evidenceKeysContract(test, name, ready, again);
   jobLeasesContract(test, name, ready, again);
   dockLeasesContract(test, name, ready, again);
+  receiptsContract(test, name, ready, again);
 }

@@ -1,22 +1,23 @@
 // The store's `index` setting: sqlite on central.db by default, PostgreSQL when configured. Bad or
-// unreachable PostgreSQL settings exit 78 naming the field; while some tables are not behind the port
-// yet, a PostgreSQL-backed store refuses to start naming them (never half the records in each).
+// unreachable PostgreSQL settings exit 78 naming the field; every table a store creates is behind the
+// port (never half the records in PostgreSQL and half in a node-local file).
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { parseStoreConfig } from '../../central-store/config.js';
 import { openCentralDb } from '../../central-store/db.js';
-import { MIGRATIONS } from '../../central-store/index/migrations.js';
-import { NOT_ON_PORT } from '../../central-store/index/not-yet.js';
+import { MIGRATIONS, RECEIPTS_MIGRATIONS, migrationsFor } from '../../central-store/index/migrations.js';
 import { openIndex } from '../../central-store/index/open.js';
 import { PgIndex } from '../../central-store/index/pg.js';
 import { SqliteIndex } from '../../central-store/index/sqlite.js';
 import { appliedMigrations, tableNames } from '../../central-store/index/tables/catalog.js';
 import { openStoreContext } from '../../central-store/store-context.js';
+import { recordCensus } from '../../central-store/record-census.js';
 import { ConfigError } from '../../shared/config.js';
 import { testPostgres } from '../helpers/backends/index.js';
 import { readIndexFile } from '../helpers/index-read.js';
@@ -55,8 +56,8 @@ test('sqlite: one index per connection, migrations applied at open, the store co
   for (const m of MIGRATIONS) t.true(names.includes(m.name), m.name);
 });
 
-// NOT_ON_PORT must be exactly what a store creates outside the port, or the refusal below would lie.
-test('the not-yet list is exactly the tables a full store creates that no port migration creates', async (t) => {
+// On PostgreSQL a table made outside the port's migrations would stay in a node-local file.
+test('every table a full store creates (central.db and receipts.db) is made by a port migration', async (t) => {
   const dir = await tempDir(t, 'index-cover-');
   const ctx = await openStoreContext(parseStoreConfig({ ...base, dataDir: dir }), { masterKey: async () => randomBytes(32) });
   t.teardown(() => ctx.close());
@@ -64,12 +65,14 @@ test('the not-yet list is exactly the tables a full store creates that no port m
   const tables = (file: string) => readIndexFile(file, tableNames);
   const all = new Set([...await tables(path.join(dir, 'central.db')), ...await tables(path.join(dir, 'receipts.db'))]);
   const fresh = SqliteIndex.open(path.join(dir, 'ported.db'));
-  await fresh.migrate(MIGRATIONS);
+  await fresh.migrate(migrationsFor('pg'));
   const ported = new Set(await tables(path.join(dir, 'ported.db')));
   await fresh.close();
   const outside = [...all].filter((n) => !ported.has(n)).sort();
-  t.deepEqual(outside, [...NOT_ON_PORT].sort());
+  t.deepEqual(outside, []);
   t.true(ported.has('exports'));
+  t.true(ported.has('deletion_receipts') && ported.has('key_destructions'));
+  t.true(all.has('deletion_receipts') && all.has('key_destructions'));
 });
 
 if (!server.ok) test.skip(`PostgreSQL index start tests skipped: ${server.reason}`, () => undefined);
@@ -86,18 +89,32 @@ else {
   }
   const pgConfig = (u: string, extra: object = {}) => parseStoreConfig({ ...base, index: { backend: 'postgres', postgres: { url: u, ...extra } } });
 
-  test('pg: refuses while tables are not behind the port, naming them; opens and migrates once all are', async (t) => {
+  test('pg: opens and migrates the whole index, the receipts included, once', async (t) => {
     const u = await freshDb(t);
     const dir = await tempDir(t, 'index-pg-open-');
     const db = openCentralDb(path.join(dir, 'central.db'));
     t.teardown(() => db.close());
-    const e = await t.throwsAsync(openIndex(pgConfig(u), db, { notOnPort: ['clips', 'holds'] }));
-    t.true(e instanceof ConfigError);
-    t.is(e!.message, 'config.index.backend: the PostgreSQL index is not complete yet; these tables are still sqlite-only: clips, holds (use "sqlite" until they move, docs/scale-out.md)');
-    const ix = await openIndex(pgConfig(u), db, { notOnPort: [] });
+    const ix = await openIndex(pgConfig(u), db);
     t.teardown(() => ix.close());
     t.true(ix instanceof PgIndex);
-    t.deepEqual((await ix.tx(appliedMigrations)).sort(), MIGRATIONS.map((m) => m.name).sort());
+    t.deepEqual((await ix.tx(appliedMigrations)).sort(), [...MIGRATIONS, ...RECEIPTS_MIGRATIONS].map((m) => m.name).sort());
+    const again = await openIndex(pgConfig(u), db);
+    t.teardown(() => again.close());
+    t.deepEqual(await again.migrate(migrationsFor('pg')), [], 'a second node applies nothing');
+  });
+
+  test('pg: a whole store context opens on PostgreSQL; its receipts are in the index database, no receipts.db', async (t) => {
+    const u = await freshDb(t);
+    const dir = await tempDir(t, 'index-pg-ctx-');
+    const ctx = await openStoreContext(parseStoreConfig({ ...base, dataDir: dir, index: { backend: 'postgres', postgres: { url: u } } }), { masterKey: async () => randomBytes(32) });
+    t.teardown(() => ctx.close());
+    const ev = await ctx.evidence();
+    t.deepEqual(await ev.deletionReceipts(), []);
+    const kinds = await recordCensus(ctx.index, path.join(dir, 'receipts.db'), ctx.config, Date.now());
+    t.like(kinds.find((k) => k.kind === 'deletion receipts'), { place: 'index#deletion_receipts', count: 0 });
+    t.false(existsSync(path.join(dir, 'receipts.db')));
+    const names = await ctx.index.tx(tableNames);
+    t.true(names.includes('deletion_receipts') && names.includes('key_destructions'));
   });
 
   test('pg: an unreadable password file is a config error naming it', async (t) => {
@@ -119,13 +136,9 @@ else {
     return { code: await new Promise((r) => p.on('close', r)), err };
   }
 
-  test('server start: unreachable PostgreSQL, or an index not yet complete on it, exits 78 naming the setting', async (t) => {
+  test('server start: unreachable PostgreSQL exits 78 naming the setting', async (t) => {
     const down = await serverExit(t, { backend: 'postgres', postgres: { url: 'postgres://bodycam@127.0.0.1:9/x' } });
     t.is(down.code, 78, down.err);
     t.regex(down.err, /config\.index\.postgres\.url: cannot use PostgreSQL at postgres:\/\/bodycam@127\.0\.0\.1:9\/x: ECONNREFUSED/);
-    if (!NOT_ON_PORT.length) return;
-    const partial = await serverExit(t, { backend: 'postgres', postgres: { url: await freshDb(t) } });
-    t.is(partial.code, 78, partial.err);
-    t.regex(partial.err, /config\.index\.backend: the PostgreSQL index is not complete yet; these tables are still sqlite-only: /);
   });
 }

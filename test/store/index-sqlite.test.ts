@@ -4,11 +4,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { SqliteIndex } from '../../central-store/index/sqlite.js';
-import { MIGRATIONS } from '../../central-store/index/migrations.js';
+import { MIGRATIONS, RECEIPTS_MIGRATIONS } from '../../central-store/index/migrations.js';
+import { ReceiptBook } from '../../central-store/deletion-receipts.js';
+import { generateKeyPairSync } from 'node:crypto';
 import { getClip } from '../../central-store/index/tables/clips.js';
 import { holdHistory } from '../../central-store/index/tables/holds.js';
+import { tableNames } from '../../central-store/index/tables/catalog.js';
 import { indexContract } from './index-contract.js';
-import { LEGACY_MIGRATIONS, NEW_WITH_PORT, NEW_WITH_PORT_OBJECTS, buildLegacy } from './legacy-central-db.js';
+import { LEGACY_MIGRATIONS, LEGACY_RECEIPTS_MIGRATIONS, NEW_WITH_PORT, NEW_WITH_PORT_OBJECTS, buildLegacy } from './legacy-central-db.js';
 import { evidenceTablesContract } from './index-contract-evidence.js';
 
 const fresh = async (t: ExecutionContext) => {
@@ -65,4 +68,31 @@ test('sqlite: an existing store opens unchanged: nothing re-runs, its rows read 
   t.deepEqual(await ix.tx((u) => holdHistory(u, 'old-1')), [{ clipId: 'old-1', action: 'place', reason: 'r', caseNumber: 'K-9', by: 'o', at: '2026-01-02T00:00:00.000Z' }]);
   t.is(ix.db.pragma('secure_delete', { simple: true }), 1);
   t.is(String(ix.db.pragma('journal_mode', { simple: true })).toLowerCase(), 'delete');
+});
+
+test('sqlite: receipts stay in their own receipts.db; an existing one opens with nothing re-run and its receipts listed', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'index-sqlite-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'receipts.db');
+  const old = SqliteIndex.open(file);
+  buildLegacy(old.db, LEGACY_RECEIPTS_MIGRATIONS);
+  old.db.prepare(`INSERT INTO deletion_receipts (clip_id, requested_at, deleted_at, doc_json) VALUES ('old-1', '2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z', ?)`)
+    .run(JSON.stringify({ body: JSON.stringify({ v: 1, kind: 'deletion-receipt', clipId: 'old-1', deletedAt: '2026-01-02T00:00:00.000Z' }), sig: 'x', keyId: 'k' }));
+  const before = { schema: schema(old), migrations: old.db.prepare('SELECT * FROM migrations ORDER BY name').all() };
+  await old.close();
+  const fresh = await (async () => { const d = await mkdtemp(path.join(os.tmpdir(), 'index-sqlite-')); t.teardown(() => rm(d, { recursive: true, force: true })); return SqliteIndex.open(path.join(d, 'r.db')); })();
+  t.teardown(() => fresh.close());
+  t.deepEqual(await fresh.migrate(RECEIPTS_MIGRATIONS), ['receipts-1']);
+  t.deepEqual(schema(fresh), before.schema, 'a new receipts.db gets the same schema');
+
+  const central = SqliteIndex.open(path.join(dir, 'central.db'));
+  t.teardown(() => central.close());
+  const book = await ReceiptBook.open({ dir, index: central, signingKey: generateKeyPairSync('ed25519').privateKey, storeId: 's' });
+  t.deepEqual((await book.deletions()).map((r) => r.clipId), ['old-1']);
+  await book.close();
+  const after = SqliteIndex.open(file);
+  t.teardown(() => after.close());
+  t.deepEqual({ schema: schema(after), migrations: after.db.prepare('SELECT * FROM migrations ORDER BY name').all() }, before);
+  t.is(after.db.pragma('secure_delete', { simple: true }), 1);
+  t.false((await central.tx(tableNames)).some((n) => n === 'deletion_receipts' || n === 'key_destructions'), 'central.db holds no receipts table');
 });

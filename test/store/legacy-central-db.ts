@@ -193,9 +193,30 @@ export const NEW_WITH_PORT = ['sessions-1', 'dock-heartbeats-1', 'job-leases-1',
 /** The schema objects those create. */
 export const NEW_WITH_PORT_OBJECTS = ['sessions', 'sessions_kind_created', 'dock_heartbeats', 'job_leases', 'dock_leases'];
 
+/** receipts.db as deletion-receipts.ts wrote it before the port (main at 742c122): one migration, SQL verbatim. */
+export const LEGACY_RECEIPTS_MIGRATIONS: [string, string][] = [['receipts-1', `
+CREATE TABLE deletion_receipts (
+  id INTEGER PRIMARY KEY,
+  clip_id TEXT NOT NULL,
+  -- When deletion was asked for (the pending marker's time): one receipt per request, however often
+  -- a crashed run is retried; a clip id delivered again later and deleted again gets its own.
+  requested_at TEXT NOT NULL,
+  deleted_at TEXT NOT NULL,
+  doc_json TEXT NOT NULL,
+  UNIQUE (clip_id, requested_at)
+);
+CREATE INDEX deletion_receipts_at ON deletion_receipts(deleted_at);
+CREATE TABLE key_destructions (
+  id INTEGER PRIMARY KEY,
+  key_name TEXT NOT NULL UNIQUE,
+  destroyed_at TEXT NOT NULL,
+  doc_json TEXT NOT NULL
+);
+`]];
+
 /** Apply the legacy migrations the way db.ts migrate() did (each once, in a transaction, recorded by name). */
-export function buildLegacy(db: Db): void {
-  for (const [name, sql] of LEGACY_MIGRATIONS) {
+export function buildLegacy(db: Db, list: [string, string][] = LEGACY_MIGRATIONS): void {
+  for (const [name, sql] of list) {
     db.transaction(() => {
       db.exec(sql);
       db.prepare('INSERT INTO migrations (name, applied_at) VALUES (?, ?)').run(name, '2026-01-01T00:00:00.000Z');

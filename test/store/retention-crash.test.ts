@@ -44,7 +44,7 @@ for (const when of ['after', 'before'] as const) {
     t.false(existsSync(f.blobs.pathOf(c.clipId)));
     t.is(await clipIn(f.db, c.clipId), undefined);
     t.deepEqual(await inIndex(f.db, (u) => pendingDeletions(u, 10)), []);
-    t.is(again.deletionReceipts().length, 1);
+    t.is((await again.deletionReceipts()).length, 1);
     t.deepEqual((await again.runRetention()).deleted, []);
   });
 }
@@ -75,7 +75,7 @@ test('deleteNow: refused while held, not-found for unknown ids, receipt with rul
   f.clock.now += 1000;
   const r2 = await s.deleteNow(c.clipId, { reason: 'again', by: 'admin' });
   t.not(r2.deletedAt, r.deletedAt);
-  t.deepEqual(s.deletionReceipts().map((d) => d.clipId), [c.clipId, c.clipId]);
+  t.deepEqual((await s.deletionReceipts()).map((d) => d.clipId), [c.clipId, c.clipId]);
 });
 
 test('placeHold: validation names the field; unknown clip is not-found', async (t) => {

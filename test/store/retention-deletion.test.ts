@@ -40,7 +40,7 @@ test('15-day-old clip deleted for real, held clip kept; epoch key destroyed; hel
   t.like(body, { clipId: old.clipId, sha256: old.sha256, rule: 'retention:default:14d', by: 'retention-job', storeId: 'store-t' });
   t.is(body.deletedAt, new Date(f.clock.now).toISOString());
   t.deepEqual(Object.keys(body), ['v', 'kind', 'clipId', 'sha256', 'bytes', 'deletedAt', 'rule', 'by', 'storeId', 'steps']);
-  t.deepEqual(s.deletionReceipts().map((d) => d.clipId), [old.clipId]);
+  t.deepEqual((await s.deletionReceipts()).map((d) => d.clipId), [old.clipId]);
   t.not(await s.get(held.clipId), undefined);
   t.is((await s.get(held.clipId))!.deleteAfter, null, 'no deletion date while on hold');
   t.not(await s.get(recent.clipId), undefined);
@@ -54,7 +54,7 @@ test('15-day-old clip deleted for real, held clip kept; epoch key destroyed; hel
   t.deepEqual(r2.epochKeysDestroyed, [e1.epochId]);
   t.false(readdirSync(path.join(f.dir, 'keys')).some((n) => n.includes(e1.epochId)), 'epoch key file unlinked');
   t.regex(await code(() => s.keys.privateKey(e1.epochId)), /^key-destroyed/);
-  const kd = s.keyDestructionReceipts().map((d) => verifyKeyDestruction(d, f.signing.publicKey));
+  const kd = (await s.keyDestructionReceipts()).map((d) => verifyKeyDestruction(d, f.signing.publicKey));
   t.deepEqual(kd.map((k) => [k.keyName, k.keyKind]), [[e1.epochId, 'epoch']]);
 
   // The stray copy: no key the store still holds (hold key, other epochs) opens it.
@@ -72,8 +72,8 @@ test('15-day-old clip deleted for real, held clip kept; epoch key destroyed; hel
   t.deepEqual(r3.deleted.map((d) => d.clipId), [held.clipId]);
   t.is(await inIndex(f.db, (u) => getHoldWrap(u, held.clipId)), undefined, 'its re-wrapped data key went with it');
   t.deepEqual((await s.holdHistory(held.clipId)).map((h) => [h.action, h.by, h.caseNumber]), [['place', 'officer.hansen', 'POL-2026-0042'], ['lift', 'officer.hansen', 'POL-2026-0042']]);
-  t.is(s.deletionReceipts().length, 2);
-  t.deepEqual(s.deletionReceipts({ since: new Date(T0 + 16 * DAY).toISOString() }).map((d) => d.clipId), [held.clipId]);
+  t.is((await s.deletionReceipts()).length, 2);
+  t.deepEqual((await s.deletionReceipts({ since: new Date(T0 + 16 * DAY).toISOString() })).map((d) => d.clipId), [held.clipId]);
 });
 
 test('per-purpose retention: a 3-day purpose goes at day 3, the default at day 14', async (t) => {
