@@ -28,7 +28,8 @@ export type Subscription = { mode: 'all' } | { mode: 'shared'; group?: string } 
 export interface IngestOptions {
   /** The broker, and the central store's client certificate (OU = central). */
   mqtt: MqttEndpoint;
-  db: Db;
+  /** The store's sqlite connection: the index when `index` is not given. */
+  db?: Db;
   /** The index port (docs/scale-out.md); default: sqlite on `db`. */
   index?: Index;
   blobs: BlobPort;
@@ -66,7 +67,8 @@ export function subscriptionFilters(sub: Subscription): string[] {
 
 export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   const log = opts.log ?? createLogger(`ingest-${opts.workerId}`);
-  const index = opts.index ?? SqliteIndex.for(opts.db);
+  if (!opts.index && !opts.db) throw new Error('startIngest: an index or a sqlite db is needed');
+  const index = opts.index ?? SqliteIndex.for(opts.db!);
   await index.migrate(MIGRATIONS); // the one list (markers, dock heartbeats, ...); the store applies it at open too
   const asm = new Assembler(opts.workDir ?? opts.blobs.workDir());
   const flow = new IngestFlow();
