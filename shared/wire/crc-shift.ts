@@ -52,9 +52,11 @@ const CACHE = 4;
 const cacheN = new Float64Array(CACHE).fill(-1);
 const cacheT: Uint32Array[] = Array.from({ length: CACHE }, () => new Uint32Array(1024));
 let cacheNext = 0;
-/** The table used last, checked first. */
-let hotN = -1;
-let hotT: Uint32Array = cacheT[0]!;
+/**
+ * The table used last, checked first. Exported for the frame decoder, which applies it inline
+ * (`crcAfter ^ t[c & 0xff] ^ t[256 + ...]...` when `n === hotShift.n`); only crcOfRange changes it.
+ */
+export const hotShift = { n: -1, t: cacheT[0]! };
 
 /** The shift by n bytes is linear over GF(2): its table for each byte lane is the images of that lane's bits. */
 function buildShiftTable(n: number, t: Uint32Array): Uint32Array {
@@ -75,14 +77,14 @@ function shiftTable(n: number): Uint32Array {
   const k = cacheNext;
   cacheNext = (cacheNext + 1) % CACHE;
   const t = cacheT[k]!;
-  if (t === hotT) hotN = -1; // about to hold another length
+  if (t === hotShift.t) hotShift.n = -1; // about to hold another length
   buildShiftTable(n, t);
   cacheN[k] = n;
   return t;
 }
 
 /** x^(8·14): the span of the header CRC (bytes 0..13), a fixed table so it never evicts a frame length. */
-const HEADER_T = buildShiftTable(14, new Uint32Array(1024));
+export const HEADER_T = buildShiftTable(14, new Uint32Array(1024));
 
 /**
  * The running CRC after a 14-byte header, from the running CRC before it and the header's own CRC
@@ -100,26 +102,29 @@ const RUN_FOR_TABLE = 64;
 
 /** CRC-32 of the bytes between two running CRCs `n` bytes apart. */
 export function crcOfRange(crcBefore: number, crcAfter: number, n: number): number {
-  if (n === hotN) {
+  if (n === hotShift.n) {
+    const t = hotShift.t;
     const c = crcBefore >>> 0;
-    return crcAfter ^ hotT[c & 0xff]! ^ hotT[256 + ((c >>> 8) & 0xff)]! ^ hotT[512 + ((c >>> 16) & 0xff)]! ^ hotT[768 + (c >>> 24)]!;
+    return crcAfter ^ t[c & 0xff]! ^ t[256 + ((c >>> 8) & 0xff)]! ^ t[512 + ((c >>> 16) & 0xff)]! ^ t[768 + (c >>> 24)]!;
   }
   // A table costs ~100 multiplications and 8000 XORs: build it only for a length that keeps repeating.
   run = n === lastN ? run + 1 : 0;
   lastN = n;
   if (run < RUN_FOR_TABLE && !cacheN.includes(n)) return crcAfter ^ crcShift(crcBefore, n);
   const t = shiftTable(n);
-  hotN = n;
-  hotT = t;
+  hotShift.n = n;
+  hotShift.t = t;
   const c = crcBefore >>> 0;
   return crcAfter ^ t[c & 0xff]! ^ t[256 + ((c >>> 8) & 0xff)]! ^ t[512 + ((c >>> 16) & 0xff)]! ^ t[768 + (c >>> 24)]!;
 }
 
-// Slicing-by-4 tables: T0 is the classic byte table, Tk advances a byte k more positions.
-const T0 = new Int32Array(256);
-const T1 = new Int32Array(256);
-const T2 = new Int32Array(256);
-const T3 = new Int32Array(256);
+// Slicing-by-4 tables: T0 is the classic byte table, Tk advances a byte k more positions. Exported
+// for the frame decoder's inline 4-byte step (CRC_T0..3 in one array: T0 at 0, T1 at 256, ...).
+export const CRC_T = new Int32Array(1024);
+const T0 = CRC_T.subarray(0, 256);
+const T1 = CRC_T.subarray(256, 512);
+const T2 = CRC_T.subarray(512, 768);
+const T3 = CRC_T.subarray(768, 1024);
 for (let i = 0; i < 256; i++) {
   let x = i;
   for (let k = 0; k < 8; k++) x = x & 1 ? (x >>> 1) ^ POLY : x >>> 1;

@@ -4,7 +4,7 @@
 // The header CRC lets the decoder reject a garbage length at once instead of waiting for bytes.
 import { Transform, type TransformCallback } from 'node:stream';
 import { crc32 } from 'node:zlib';
-import { crcAfterHeader, crcOfRange, crcUpdateHeader, crcUpdateView } from './crc-shift.js';
+import { CRC_T, HEADER_T, crcOfRange, crcUpdateHeader, crcUpdateView, hotShift } from './crc-shift.js';
 
 export const MAGIC0 = 0xb0;
 export const MAGIC1 = 0xca;
@@ -71,6 +71,8 @@ export interface DecoderOptions {
   now?: () => number;
   /** Window base at which positions are moved down (tests lower it to cross the move often). */
   rebaseAt?: number;
+  /** Candidates tracked at once, a power of two (tests lower it to reach the cap). */
+  maxCandidates?: number;
 }
 
 export const DECODER_DEFAULTS = { idleMs: 500, deadlineBaseMs: 1000, deadlineBytesPerMs: 512 } as const;
@@ -89,11 +91,27 @@ const NATIVE_CRC_MIN = 256;
  */
 const REBASE_AT = 1 << 28;
 const NONE = 0x3fffffff;
+/**
+ * A candidate is four int32s in one ring (one cache line holds four; nothing is allocated per header):
+ * its start, its payload length with its state in the top byte, the running CRC at its start, and the
+ * time its header arrived (ms, modulo 2^32: only differences of seconds are taken).
+ */
+const STRIDE = 4;
+const LEN = 1;
+const CRC = 2;
+const AT = 3;
+const STATE_SHIFT = 24;
+const LEN_MASK = (1 << STATE_SHIFT) - 1;
+/** Pending, its end in the FIFO (ends in stream order: the ring itself, walked by a pointer). */
 const PENDING = 0;
-const VALID = 1;
-const BAD = 2;
-const DROPPED = 3;
-
+/** Pending, its end out of order (inside a longer candidate): in the heap. */
+const PENDING_HEAP = 1;
+const VALID = 2;
+const BAD = 3;
+const DROPPED = 4;
+/** lenState values below this are pending candidates; PENDING ones are below PENDING_HEAP's. */
+const DECIDED_MIN = VALID << STATE_SHIFT;
+const IN_HEAP_MIN = PENDING_HEAP << STATE_SHIFT;
 
 /**
  * First magic at or after `from` in w[..to). Near `from` (headers may be dense) a JS loop looks for
@@ -114,6 +132,11 @@ function findMagic(w: Buffer, v: DataView, from: number, to: number): number {
   return i >= 0 && i < to ? i : -1;
 }
 
+/** A running CRC continued over w[from, to): zlib for a long span, a JS loop (no native call) for a short one. */
+function crcSpan(crc: number, w: Buffer, v: DataView, from: number, to: number): number {
+  return to - from > NATIVE_CRC_MIN ? crc32(w.subarray(from, to), crc >>> 0) | 0 : crcUpdateView(crc, v, from, to);
+}
+
 /**
  * Bytes in, Frame objects out (object mode readable side), with the receiving rules of
  * docs/wire-protocol.md section 2.1. Cost is linear in the input for any byte stream: every header
@@ -125,7 +148,7 @@ function findMagic(w: Buffer, v: DataView, from: number, to: number): number {
  */
 export class FrameDecoder extends Transform {
   readonly stats: DecoderStats = { frames: 0, skippedBytes: 0, badHeaders: 0, badPayloads: 0, timeouts: 0 };
-  private readonly o: Required<Omit<DecoderOptions, 'rebaseAt'>>;
+  private readonly o: Required<Omit<DecoderOptions, 'rebaseAt' | 'maxCandidates'>>;
   private win: Buffer = Buffer.alloc(64 * 1024);
   /** The window as a DataView (word loads for the CRC loop and header fields). */
   private view: DataView = new DataView(this.win.buffer, this.win.byteOffset, this.win.byteLength);
@@ -142,48 +165,45 @@ export class FrameDecoder extends Transform {
   /** The running CRC at the end of the last header checked (its header CRC came from it): no byte is CRC'd twice. */
   private lookPos = -1;
   private lookVal = 0;
-  // Candidates, a ring in stream order (struct of arrays: no allocation per candidate).
+  /** Candidates in stream order: a ring of STRIDE int32s each (see STRIDE), `count` from slot `head`. */
   private cap = FIRST_CANDIDATES;
   private mask = FIRST_CANDIDATES - 1;
-  private cA = new Int32Array(FIRST_CANDIDATES);
-  private cLen = new Int32Array(FIRST_CANDIDATES);
-  private cCrc = new Int32Array(FIRST_CANDIDATES);
-  private cAt = new Float64Array(FIRST_CANDIDATES);
-  private cState = new Uint8Array(FIRST_CANDIDATES);
+  private cand = new Int32Array(FIRST_CANDIDATES * STRIDE);
   private head = 0;
   private count = 0;
   private pending = 0;
-  // Min-heap of candidate ends (position of the frame CRC), with the slot and start to detect stale entries.
+  /**
+   * Ends usually come in stream order (every candidate so far ended after the one before it): such
+   * candidates are PENDING and their ends are decided by walking the ring from `fifoOff` (an offset
+   * from `head`); the end of the last one is `fifoLastE`. Only an end before that goes to the heap.
+   */
+  private fifoOff = 0;
+  private fifoLastE = -1;
+  // Min-heap of out-of-order candidate ends, with the slot and start to detect stale entries.
   private heapE = new Int32Array(1024);
   private heapA = new Int32Array(1024);
   private heapSlot = new Int32Array(1024);
   private heapN = 0;
-  // Ends usually come in stream order: those go to a FIFO (O(1)); only out-of-order ends use the heap.
-  private fifoA = new Int32Array(FIRST_CANDIDATES);
-  private fifoE = new Int32Array(FIRST_CANDIDATES);
-  private fifoSlot = new Int32Array(FIRST_CANDIDATES);
-  private fifoHead = 0;
-  private fifoN = 0;
-  private fifoLastE = -1;
   private lastByteAt = 0;
   /** The deadline check's last run, its interval, and whether it let the last late run pass (expire). */
   private lastTick = 0;
   private tickMs = 0;
   private passedLate = false;
   private readonly rebaseAt: number;
+  private readonly maxCandidates: number;
   /** Stream bytes the positions were moved down by (positions are relative to it). */
   private rebased = 0;
-  /** FIFO and heap entries of candidates given up or delivered over (none: no liveness checks). */
-  private stale = 0;
-  /** A pending candidate was given up since the next end was last looked at. */
-  private gaveUp = false;
   private timer?: NodeJS.Timeout;
 
   constructor(opts: DecoderOptions = {}) {
     super({ readableObjectMode: true });
-    const { rebaseAt, ...o } = opts;
+    const { rebaseAt, maxCandidates, ...o } = opts;
     this.o = { ...DECODER_DEFAULTS, now: Date.now, ...o };
     this.rebaseAt = rebaseAt ?? REBASE_AT;
+    this.maxCandidates = maxCandidates ?? MAX_CANDIDATES;
+    if (this.maxCandidates < FIRST_CANDIDATES || (this.maxCandidates & (this.maxCandidates - 1)) !== 0) {
+      throw new RangeError(`maxCandidates ${this.maxCandidates}: a power of two, at least ${FIRST_CANDIDATES}`);
+    }
   }
 
   /** Bytes currently held waiting for the rest of a frame. */
@@ -195,7 +215,7 @@ export class FrameDecoder extends Transform {
     if (chunk.length === 0) return cb();
     this.lastByteAt = this.o.now();
     for (let off = 0; off < chunk.length; off += SLICE) {
-      this.append(chunk.subarray(off, Math.min(chunk.length, off + SLICE)));
+      this.append(off === 0 && chunk.length <= SLICE ? chunk : chunk.subarray(off, Math.min(chunk.length, off + SLICE)));
       this.process();
       this.deliver();
     }
@@ -217,7 +237,7 @@ export class FrameDecoder extends Transform {
 
   private keepFrom(): number {
     let k = Math.min(this.scanPos, this.cursor);
-    if (this.count > 0) k = Math.min(k, this.cA[this.head]!);
+    if (this.count > 0) k = Math.min(k, this.cand[this.head * STRIDE]!);
     if (this.pending > 0) k = Math.min(k, this.crcPos);
     return Math.max(this.base, Math.min(k, this.top));
   }
@@ -247,7 +267,7 @@ export class FrameDecoder extends Transform {
         this.setWindow(next);
       }
     }
-    b.copy(this.win, this.top - this.base);
+    this.win.set(b, this.top - this.base);
     this.top += b.length;
   }
 
@@ -262,7 +282,7 @@ export class FrameDecoder extends Transform {
     this.crcPos = down(this.crcPos);
     this.lookPos = down(this.lookPos);
     this.fifoLastE = down(this.fifoLastE);
-    for (const x of [this.cA, this.fifoA, this.fifoE]) for (let k = 0; k < x.length; k++) x[k] = down(x[k]!);
+    for (let k = 0; k < this.cand.length; k += STRIDE) this.cand[k] = down(this.cand[k]!);
     for (let h = 0; h < this.heapN; h++) {
       this.heapE[h] = down(this.heapE[h]!);
       this.heapA[h] = down(this.heapA[h]!);
@@ -270,157 +290,208 @@ export class FrameDecoder extends Transform {
     this.rebased += d;
   }
 
-  private advanceCrc(to: number): void {
-    if (to >= this.lookPos && this.lookPos > this.crcPos) {
-      this.crcPos = this.lookPos;
-      this.crcVal = this.lookVal;
-    }
-    const from = this.crcPos - this.base;
-    const n = to - this.crcPos;
-    this.crcVal = n > NATIVE_CRC_MIN ? crc32(this.win.subarray(from, from + n), this.crcVal >>> 0) | 0 : crcUpdateView(this.crcVal, this.view, from, from + n);
-    this.crcPos = to;
-  }
-
-  /** Find headers and decide candidates whose end has arrived, strictly in stream order. */
+  /**
+   * Find headers and decide candidates whose end has arrived, strictly in stream order: a header and
+   * an end are taken in the order of their positions, as the running CRC only moves forward. This loop
+   * is the decoder's cost on stacked headers, so its per-header steps are written out (crc-shift.ts
+   * has them as functions) and the ring's indices live in locals, stored back around the rare calls.
+   */
   private process(): void {
     const w = this.win;
-    let nextMagic = -1;
-    // The next candidate end, kept across iterations (peekEnd only after it may have changed).
-    let end = this.peekEnd();
+    const v = this.view;
+    const base = this.base;
+    const top = this.top;
+    const lastHeader = top - HEADER_BYTES; // a header starting here or before has all its bytes
+    const lastEnd = top - TRAILER_BYTES; // likewise a frame CRC
+    const at = this.lastByteAt; // stored modulo 2^32 (see STRIDE)
+    let c = this.cand;
+    let mask = this.mask;
+    let head = this.head;
+    let count = this.count;
+    let pending = this.pending;
+    let fifoOff = this.fifoOff;
+    let fifoLastE = this.fifoLastE;
+    let scan = this.scanPos;
+    let crcPos = this.crcPos;
+    let crcVal = this.crcVal;
+    let lookPos = this.lookPos;
+    let lookVal = this.lookVal;
+    let badHeaders = 0;
+    let magic = -1; // the first magic at or after `scan` (NONE: none in the window)
+    let end = this.peekEnd(); // the next candidate end
     for (;;) {
-      if (nextMagic < this.scanPos) {
-        const i = findMagic(w, this.view, this.scanPos - this.base, this.top - this.base);
-        nextMagic = i < 0 ? NONE : this.base + i;
-        if (i < 0) this.scanPos = Math.max(this.scanPos, this.top - (w[this.top - 1 - this.base] === MAGIC0 ? 1 : 0)); // a final 0xB0 may start a magic
+      if (magic < scan) {
+        const i = findMagic(w, v, scan - base, top - base);
+        if (i >= 0) magic = base + i;
+        else {
+          magic = NONE;
+          scan = Math.max(scan, top - (w[top - 1 - base] === MAGIC0 ? 1 : 0)); // a final 0xB0 may start a magic
+        }
       }
-      const headerReady = nextMagic <= this.top - HEADER_BYTES;
-      const blockedAt = headerReady ? NONE : nextMagic;
-      const nextEnd = end <= this.top - TRAILER_BYTES && end <= blockedAt ? end : NONE;
-      const nextHeader = headerReady ? nextMagic : NONE;
-      if (nextEnd === NONE && nextHeader === NONE) return;
-      if (nextEnd <= nextHeader) {
-        this.decide(nextEnd);
-        end = this.peekEnd();
+      if (end <= magic) {
+        if (end > lastEnd) break;
+        // Decide the candidate whose frame CRC is at `end` (the heap's top, or the FIFO's next one).
+        let slot: number;
+        if (this.heapN > 0 && this.heapE[0] === end) {
+          slot = this.heapSlot[0]!;
+          this.heapPop();
+        } else {
+          slot = (head + fifoOff) & mask;
+          fifoOff++;
+        }
+        const s = slot * STRIDE;
+        const ls = c[s + LEN]!;
+        if (ls < DECIDED_MIN) { // always: `end` is a pending candidate's
+          if (end >= lookPos && lookPos > crcPos) {
+            crcPos = lookPos;
+            crcVal = lookVal;
+          }
+          if (end - crcPos === 4) { // the step between stacked headers, written out (crcUpdateView)
+            const r = ~crcVal ^ v.getInt32(crcPos - base, true);
+            crcVal = ~(CRC_T[768 + (r & 0xff)]! ^ CRC_T[512 + ((r >>> 8) & 0xff)]! ^ CRC_T[256 + ((r >>> 16) & 0xff)]! ^ CRC_T[r >>> 24]!);
+          } else crcVal = crcSpan(crcVal, w, v, crcPos - base, end - base);
+          crcPos = end;
+          // The frame's CRC from the running CRCs at its start and end (crcOfRange; its table written out).
+          const n = end - c[s]!;
+          let crc: number;
+          if (n === hotShift.n) {
+            const t = hotShift.t;
+            const x = c[s + CRC]! >>> 0;
+            crc = crcVal ^ t[x & 0xff]! ^ t[256 + ((x >>> 8) & 0xff)]! ^ t[512 + ((x >>> 16) & 0xff)]! ^ t[768 + (x >>> 24)]!;
+          } else crc = crcOfRange(c[s + CRC]!, crcVal, n);
+          c[s + LEN] = (ls & LEN_MASK) | ((crc === v.getInt32(end - base) ? VALID : BAD) << STATE_SHIFT);
+          pending--;
+        }
+        // The next end: the FIFO's next pending candidate, or the heap's top if that comes first.
+        end = NONE;
+        for (; fifoOff < count; fifoOff++) {
+          const s2 = ((head + fifoOff) & mask) * STRIDE;
+          const ls2 = c[s2 + LEN]!;
+          if (ls2 < IN_HEAP_MIN) {
+            end = c[s2]! + HEADER_BYTES + ls2;
+            break;
+          }
+        }
+        if (end === NONE) fifoLastE = -1; // nothing pending in the FIFO: any end may start it again
+        if (this.heapN > 0) end = Math.min(end, this.heapTop());
+        continue;
+      }
+      if (magic > lastHeader) break;
+      // Check the header at `a`; a verified one becomes a candidate.
+      const a = magic;
+      const i = a - base;
+      scan = a + 1;
+      const length = v.getUint32(i + 10);
+      if (w[i + 2] !== WIRE_VERSION || length > MAX_PAYLOAD) {
+        badHeaders++;
+        continue;
+      }
+      // The header CRC from its own bytes (no dependency on the running CRC)...
+      const hdr = crcUpdateHeader(0, v, i);
+      if (v.getInt32(i + 14) !== hdr) {
+        badHeaders++;
+        continue;
+      }
+      // ...then the running CRC to the header start (with nothing pending it restarts there instead of
+      // crossing garbage); the one after the header follows from both without reading its bytes again.
+      if (pending === 0) {
+        crcPos = a;
+        crcVal = 0;
       } else {
-        const e = this.header(nextHeader);
-        this.scanPos = nextHeader + 1;
-        // Only a candidate given up for room can hide the cached end; a new one can only come first.
-        if (this.gaveUp) {
-          this.gaveUp = false;
-          end = this.peekEnd();
-        } else if (e < end) end = e;
+        if (a >= lookPos && lookPos > crcPos) {
+          crcPos = lookPos;
+          crcVal = lookVal;
+        }
+        if (a - crcPos === 4) {
+          const r = ~crcVal ^ v.getInt32(crcPos - base, true);
+          crcVal = ~(CRC_T[768 + (r & 0xff)]! ^ CRC_T[512 + ((r >>> 8) & 0xff)]! ^ CRC_T[256 + ((r >>> 16) & 0xff)]! ^ CRC_T[r >>> 24]!);
+        } else crcVal = crcSpan(crcVal, w, v, crcPos - base, i);
+        crcPos = a;
       }
+      lookPos = a + 14;
+      const x = crcVal >>> 0; // crcAfterHeader, written out
+      lookVal = hdr ^ HEADER_T[x & 0xff]! ^ HEADER_T[256 + ((x >>> 8) & 0xff)]! ^ HEADER_T[512 + ((x >>> 16) & 0xff)]! ^ HEADER_T[768 + (x >>> 24)]!;
+      let gaveUp = false;
+      if (count === this.cap) { // the ring is full: grow it, or give up the oldest candidate
+        this.head = head;
+        this.count = count;
+        this.pending = pending;
+        this.fifoOff = fifoOff;
+        if (this.cap < this.maxCandidates) this.grow();
+        else gaveUp = this.give(this.head);
+        c = this.cand;
+        mask = this.mask;
+        head = this.head;
+        count = this.count;
+        pending = this.pending;
+        fifoOff = this.fifoOff;
+      }
+      const slot = (head + count) & mask;
+      count++;
+      pending++;
+      const e = a + HEADER_BYTES + length;
+      let state = PENDING;
+      if (e >= fifoLastE) fifoLastE = e;
+      else {
+        state = PENDING_HEAP;
+        this.heapPush(e, a, slot);
+      }
+      const s = slot * STRIDE;
+      c[s] = a;
+      c[s + LEN] = length | (state << STATE_SHIFT);
+      c[s + CRC] = crcVal;
+      c[s + AT] = at;
+      // Only a candidate given up for room can hide the cached end; a new one can only come first.
+      if (gaveUp) {
+        this.count = count;
+        this.fifoOff = fifoOff;
+        this.fifoLastE = fifoLastE;
+        end = this.peekEnd();
+        fifoOff = this.fifoOff;
+        fifoLastE = this.fifoLastE;
+      } else if (e < end) end = e;
     }
+    this.head = head;
+    this.count = count;
+    this.pending = pending;
+    this.fifoOff = fifoOff;
+    this.fifoLastE = fifoLastE;
+    this.scanPos = scan;
+    this.crcPos = crcPos;
+    this.crcVal = crcVal;
+    this.lookPos = lookPos;
+    this.lookVal = lookVal;
+    if (badHeaders > 0) this.stats.badHeaders += badHeaders;
   }
 
   private live(h: number): boolean {
-    return this.liveSlot(this.heapSlot[h]!, this.heapA[h]!);
-  }
-
-  private liveSlot(slot: number, a: number): boolean {
     // A slot given back and reused holds another start, so start + state identify the entry.
-    return this.cState[slot] === PENDING && this.cA[slot] === a;
+    const s = this.heapSlot[h]! * STRIDE;
+    return this.cand[s + LEN]! >>> STATE_SHIFT === PENDING_HEAP && this.cand[s] === this.heapA[h];
   }
 
-  /** Position of the next candidate end (FIFO or heap), NONE if none; drops stale entries. */
+  /** Position of the next candidate end (FIFO or heap), NONE if none; steps over decided and given-up ones. */
   private peekEnd(): number {
-    if (this.stale > 0) {
-      while (this.fifoN > 0 && !this.liveSlot(this.fifoSlot[this.fifoHead]!, this.fifoA[this.fifoHead]!)) {
-        this.fifoPop();
-        this.stale--;
+    const c = this.cand;
+    let off = this.fifoOff;
+    let f = NONE;
+    for (; off < this.count; off++) {
+      const s = ((this.head + off) & this.mask) * STRIDE;
+      const ls = c[s + LEN]!;
+      if (ls < IN_HEAP_MIN) {
+        f = c[s]! + HEADER_BYTES + ls;
+        break;
       }
-      while (this.heapN > 0 && !this.live(0)) {
-        this.heapPop();
-        this.stale--;
-      }
     }
-    const f = this.fifoN > 0 ? this.fifoE[this.fifoHead]! : NONE;
-    const h = this.heapN > 0 ? this.heapE[0]! : NONE;
-    return f < h ? f : h;
+    this.fifoOff = off;
+    if (f === NONE) this.fifoLastE = -1; // nothing pending in the FIFO: any end may start it again
+    return this.heapN === 0 ? f : Math.min(f, this.heapTop());
   }
 
-  private fifoPop(): void {
-    this.fifoHead = (this.fifoHead + 1) & this.mask;
-    this.fifoN--;
-  }
-
-  private pushEnd(e: number, a: number, slot: number): void {
-    if (this.fifoN < this.cap && (this.fifoN === 0 || e >= this.fifoLastE)) {
-      const k = (this.fifoHead + this.fifoN) & this.mask;
-      this.fifoA[k] = a;
-      this.fifoE[k] = e;
-      this.fifoSlot[k] = slot;
-      this.fifoN++;
-      this.fifoLastE = e;
-    } else this.heapPush(e, a, slot);
-  }
-
-
-  /** Check the header at `a`; a verified one becomes a candidate. Returns its end, or NONE. */
-  private header(a: number): number {
-    const i = a - this.base;
-    const w = this.win;
-    if (w[i + 2] !== WIRE_VERSION) {
-      this.stats.badHeaders++;
-      return NONE;
-    }
-    const v = this.view;
-    const length = v.getUint32(i + 10);
-    if (length > MAX_PAYLOAD) {
-      this.stats.badHeaders++;
-      return NONE;
-    }
-    // The header CRC from its own bytes (no dependency on the running CRC)...
-    const hdr = crcUpdateHeader(0, v, i);
-    if (v.getInt32(i + 14) !== hdr) {
-      this.stats.badHeaders++;
-      return NONE;
-    }
-    // ...then the running CRC to the header start (with nothing pending it restarts there instead of
-    // crossing garbage); the one after the header follows from both without reading its bytes again.
-    if (this.pending === 0) {
-      this.crcPos = a;
-      this.crcVal = 0;
-    } else this.advanceCrc(a);
-    this.lookPos = a + 14;
-    this.lookVal = crcAfterHeader(this.crcVal, hdr);
-    if (this.count === this.cap) {
-      if (this.cap < MAX_CANDIDATES) this.grow();
-      else this.give(this.head, true);
-    }
-    const slot = (this.head + this.count) & this.mask;
-    this.count++;
-    this.pending++;
-    this.cA[slot] = a;
-    this.cLen[slot] = length;
-    this.cCrc[slot] = this.crcVal;
-    this.cAt[slot] = this.lastByteAt;
-    this.cState[slot] = PENDING;
-    const e = a + HEADER_BYTES + length;
-    this.pushEnd(e, a, slot);
-    return e;
-  }
-
-  /** The candidate whose frame CRC is next in the stream has all its bytes: check it. */
-  private decide(e: number): void {
-    // `e` is the next end peekEnd found: the heap's top or the FIFO's head.
-    let slot: number;
-    let a: number;
-    if (this.heapN > 0 && this.heapE[0] === e) {
-      slot = this.heapSlot[0]!;
-      a = this.heapA[0]!;
-      this.heapPop();
-    } else {
-      slot = this.fifoSlot[this.fifoHead]!;
-      a = this.fifoA[this.fifoHead]!;
-      this.fifoPop();
-    }
-    // Stale entries are pruned only while some are known to exist (`stale`); this keeps a miscount harmless.
-    if (!this.liveSlot(slot, a)) return;
-    this.advanceCrc(e);
-    const ok = crcOfRange(this.cCrc[slot]!, this.crcVal, e - a) === this.view.getInt32(e - this.base);
-    this.cState[slot] = ok ? VALID : BAD;
-    this.pending--;
+  /** The heap's first live end (stale entries dropped), NONE if none. */
+  private heapTop(): number {
+    while (this.heapN > 0 && !this.live(0)) this.heapPop();
+    return this.heapN > 0 ? this.heapE[0]! : NONE;
   }
 
   /** Hand out decided candidates in stream order, as the spec's one-at-a-time receiver would. */
@@ -428,22 +499,25 @@ export class FrameDecoder extends Transform {
     let corruptListened: boolean | undefined;
     let skipped = 0; // counted here, added to the stats once
     let bad = 0;
+    const c = this.cand;
     while (this.count > 0) {
-      const slot = this.head;
-      const a = this.cA[slot]!;
-      const state = this.cState[slot]!;
+      const s = this.head * STRIDE;
+      const a = c[s]!;
+      const ls = c[s + LEN]!;
       if (a < this.cursor) { // inside a frame already delivered
         this.popHead();
         continue;
       }
-      if (state === PENDING) break;
+      if (ls < DECIDED_MIN) break; // pending
       skipped += a - this.cursor;
       // Its header is still in the window (the window keeps the oldest candidate's bytes).
       const h = a - this.base;
+      const state = ls >>> STATE_SHIFT;
       if (state === VALID) {
+        const len = ls & LEN_MASK;
         const start = h + HEADER_BYTES;
-        const payload = Buffer.from(this.win.subarray(start, start + this.cLen[slot]!)); // the window is reused
-        this.cursor = a + HEADER_BYTES + this.cLen[slot]! + TRAILER_BYTES;
+        const payload = Buffer.from(this.win.subarray(start, start + len)); // the window is reused
+        this.cursor = a + HEADER_BYTES + len + TRAILER_BYTES;
         this.popHead();
         this.stats.frames++;
         this.push({ type: this.win[h + 3]!, flags: this.win[h + 4]!, seq: this.view.getUint32(h + 6), payload } satisfies Frame);
@@ -470,57 +544,46 @@ export class FrameDecoder extends Transform {
 
   /**
    * Double the candidate ring, unrolled so the head is slot 0: a slot moves to (slot - head) mod old cap.
-   * A stale FIFO or heap entry then points at another start or at a DROPPED slot, so it stays stale.
+   * A stale heap entry then points at another start or at a decided slot, so it stays stale.
    */
   private grow(): void {
     const cap = this.cap * 2;
-    const unroll = <T extends Float64Array | Uint32Array | Int32Array | Uint16Array | Uint8Array>(x: T, y: T): T => {
-      const tail = x.subarray(this.head, this.cap);
-      y.set(tail, 0);
-      y.set(x.subarray(0, this.head), tail.length);
-      return y;
-    };
-    const cState = unroll(this.cState, new Uint8Array(cap));
-    cState.fill(DROPPED, this.cap);
-    const fifoA = new Int32Array(cap), fifoE = new Int32Array(cap), fifoSlot = new Int32Array(cap);
-    for (let k = 0; k < this.fifoN; k++) {
-      const o = (this.fifoHead + k) & this.mask;
-      fifoA[k] = this.fifoA[o]!;
-      fifoE[k] = this.fifoE[o]!;
-      fifoSlot[k] = (this.fifoSlot[o]! - this.head) & this.mask;
-    }
+    const cand = new Int32Array(cap * STRIDE);
+    cand.set(this.cand.subarray(this.head * STRIDE), 0);
+    cand.set(this.cand.subarray(0, this.head * STRIDE), (this.cap - this.head) * STRIDE);
+    for (let k = this.cap * STRIDE; k < cand.length; k += STRIDE) cand[k + LEN] = DROPPED << STATE_SHIFT;
     for (let h = 0; h < this.heapN; h++) this.heapSlot[h] = (this.heapSlot[h]! - this.head) & this.mask;
-    Object.assign(this, {
-      cA: unroll(this.cA, new Int32Array(cap)), cLen: unroll(this.cLen, new Int32Array(cap)), 
-      cCrc: unroll(this.cCrc, new Int32Array(cap)), cAt: unroll(this.cAt, new Float64Array(cap)),
-      cState, fifoA, fifoE, fifoSlot, cap, mask: cap - 1, head: 0, fifoHead: 0,
-    });
+    this.cand = cand;
+    this.cap = cap;
+    this.mask = cap - 1;
+    this.head = 0;
   }
 
   private popHead(): void {
-    if (this.cState[this.head] === PENDING) {
-      this.pending--;
-      this.stale++;
-    }
-    this.cState[this.head] = DROPPED;
+    const s = this.head * STRIDE + LEN;
+    const ls = this.cand[s]!;
+    if (ls < DECIDED_MIN) this.pending--;
+    this.cand[s] = (ls & LEN_MASK) | (DROPPED << STATE_SHIFT);
     this.head = (this.head + 1) & this.mask;
     this.count--;
+    if (this.fifoOff > 0) this.fifoOff--;
   }
 
   /** Give up a pending candidate (deadline, or too many candidates): like a bad CRC, without the NAK. */
-  private give(slot: number, _overflow = false): void {
-    if (this.cState[slot] !== PENDING) return;
-    this.cState[slot] = DROPPED;
+  private give(slot: number): boolean {
+    const s = slot * STRIDE;
+    const ls = this.cand[s + LEN]!;
+    if (ls >= DECIDED_MIN) return false;
+    this.cand[s + LEN] = (ls & LEN_MASK) | (DROPPED << STATE_SHIFT);
     this.pending--;
-    this.stale++;
-    this.gaveUp = true;
     this.stats.timeouts++;
     if (slot === this.head) {
-      this.stats.skippedBytes += this.cA[slot]! - this.cursor + 1;
-      this.cursor = this.cA[slot]! + 1;
-      this.head = (this.head + 1) & this.mask;
-      this.count--;
+      const a = this.cand[s]!;
+      this.stats.skippedBytes += a - this.cursor + 1;
+      this.cursor = a + 1;
+      this.popHead();
     }
+    return true;
   }
 
   private armTimer(): void {
@@ -552,9 +615,13 @@ export class FrameDecoder extends Transform {
     }
     this.passedLate = false;
     const idle = now - this.lastByteAt >= this.o.idleMs;
+    const now32 = now | 0;
+    const c = this.cand;
     for (let k = 0, slot = this.head; k < this.count; k++, slot = (slot + 1) & this.mask) {
-      if (this.cState[slot] !== PENDING) continue;
-      if (idle || now - this.cAt[slot]! >= this.o.deadlineBaseMs + this.cLen[slot]! / this.o.deadlineBytesPerMs) this.give(slot);
+      const ls = c[slot * STRIDE + LEN]!;
+      if (ls >= DECIDED_MIN) continue;
+      // Arrival times are kept modulo 2^32 ms; the difference is exact for any wait under 24 days.
+      if (idle || ((now32 - c[slot * STRIDE + AT]!) | 0) >= this.o.deadlineBaseMs + (ls & LEN_MASK) / this.o.deadlineBytesPerMs) this.give(slot);
     }
     this.deliver();
     this.armTimer();
@@ -565,7 +632,6 @@ export class FrameDecoder extends Transform {
       // Stale entries (candidates delivered over or given up) go first; grow only if all are live.
       let n = 0;
       for (let h = 0; h < this.heapN; h++) if (this.live(h)) { this.heapE[n] = this.heapE[h]!; this.heapA[n] = this.heapA[h]!; this.heapSlot[n] = this.heapSlot[h]!; n++; }
-      this.stale -= this.heapN - n;
       this.heapN = n;
       for (let h = (n >> 1) - 1; h >= 0; h--) this.siftDown(h);
       if (n > this.heapE.length / 2) {

@@ -1,8 +1,8 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { crc32 } from 'node:zlib';
-import { FrameDecoder, MAX_FRAME, MAX_PAYLOAD, encodeFrame, type Frame } from '../../shared/wire/frame.js';
+import { FrameDecoder, MAX_FRAME, encodeFrame, type Frame } from '../../shared/wire/frame.js';
 import { stackedHeader, stackedHeaders } from './adversarial.js';
+import { specDecode } from './spec-receiver.js';
 
 function decodeAll(chunks: Buffer[]): { frames: Frame[]; dec: FrameDecoder; maxHeld: number } {
   const dec = new FrameDecoder();
@@ -79,24 +79,6 @@ test('property: random and mutated bytes never crash, never hold more than one m
   const { frames } = decodeAll([Buffer.from([0xb0, 0xca, 0, 0, 0xff]), valid]);
   t.deepEqual(frames.map((f) => f.seq), [5, 6]);
 });
-
-/** The spec's receiver (section 2.1) run one step at a time over the whole input: the reference. */
-function specDecode(buf: Buffer): { seqs: number[]; corrupt: number[] } {
-  const seqs: number[] = [];
-  const corrupt: number[] = [];
-  let pos = 0;
-  for (;;) {
-    const idx = buf.indexOf(Buffer.from([0xb0, 0xca]), pos);
-    if (idx < 0 || buf.length - idx < 18) return { seqs, corrupt };
-    const length = buf.readUInt32BE(idx + 10);
-    if (buf[idx + 2] !== 1 || length > MAX_PAYLOAD || buf.readUInt32BE(idx + 14) !== crc32(buf.subarray(idx, idx + 14))) { pos = idx + 1; continue; }
-    const end = idx + 18 + length;
-    if (buf.length < end + 4) return { seqs, corrupt };
-    if (buf.readUInt32BE(end) !== crc32(buf.subarray(idx, end))) { corrupt.push(buf.readUInt32BE(idx + 6)); pos = idx + 1; continue; }
-    seqs.push(buf.readUInt32BE(idx + 6));
-    pos = end + 4;
-  }
-}
 
 test('property: frames, lost bytes, flipped bytes and stacked headers decode exactly as the spec\'s one-at-a-time receiver', (t) => {
   fc.assert(
