@@ -52,9 +52,10 @@ export class PooledBytes {
     }
   }
 
-  /** One contiguous copy (for the clip writer). */
-  toBuffer(): Buffer {
-    return Buffer.concat(this.blocks, this.length);
+  /** The bytes as views of the blocks (no copy); valid until release(). */
+  views(): Buffer[] {
+    const size = this.pool.blockSize;
+    return this.blocks.map((b, i) => (i === this.blocks.length - 1 ? b.subarray(0, this.length - i * size) : b));
   }
 
   release(): void {

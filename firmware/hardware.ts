@@ -24,7 +24,7 @@ export function openHardware(config: FirmwareConfig, clock: Clock): BoardHardwar
   const led = new GpioOutput(b.ledPin);
   const haptic = new GpioOutput(b.hapticPin);
   const gps = new SerialGps(new GpioOutput(b.gpsEnablePin), b.gpsPort, 9600, clock);
-  const camera = new PipelineCamera(config.camera.command ?? DEFAULT_CAPTURE_COMMAND, clock);
+  const camera = new PipelineCamera(config.camera.command ?? DEFAULT_CAPTURE_COMMAND, clock, true);
   return {
     button, led, haptic, gps, camera, flash,
     async close() {

@@ -13,7 +13,8 @@ import type { EventLog } from './event-log.js';
 /** The part of the vault's clip writer (shared/clip/writer.ts ClipWriter) the recorder uses (sync or async). */
 export interface RecordingClip {
   clipId: string;
-  appendSegment(s: { startMs: number; durationMs: number; keyframe: boolean; data: Buffer }): unknown;
+  /** `data` may be the segment's parts in order (the ring's pool blocks). */
+  appendSegment(s: { startMs: number; durationMs: number; keyframe: boolean; data: Buffer | readonly Buffer[] }): unknown;
   close(stoppedAtMs: number, finalMeta: Record<string, unknown>): unknown;
   /** Mark a moment (camera time, ms since the epoch) in the clip. */
   mark(atMs: number): unknown;
@@ -119,13 +120,19 @@ export class Recorder {
       this.openClip(s.startMs, [live(s)], 0);
       return;
     }
+    // The capture may reuse the buffer once this call returns: hold it until the vault has it.
+    const release = s.retain?.();
     this.enqueue(async () => {
-      if (!this.clip) return;
-      // The free space measured after the previous write: asking the flash here would put a round trip
-      // in front of every segment's write (a power cut loses what waits in this queue).
-      if (this.lowFree !== null) return this.flashFull(this.clip, s.startMs, this.lowFree);
-      await this.clip.appendSegment(seg(s));
-      void this.measureFree();
+      try {
+        if (!this.clip) return;
+        // The free space measured after the previous write: asking the flash here would put a round trip
+        // in front of every segment's write (a power cut loses what waits in this queue).
+        if (this.lowFree !== null) return await this.flashFull(this.clip, s.startMs, this.lowFree);
+        await this.clip.appendSegment(seg(s));
+        void this.measureFree();
+      } finally {
+        release?.();
+      }
     });
   }
 
@@ -191,23 +198,38 @@ export class Recorder {
       policyHash: this.policy,
     };
     return this.enqueue(async () => {
-      const free = await this.freeBelowReserve();
-      if (free !== null) {
-        // No room for a clip: say so (haptic, log) and keep the pre-record in RAM for the next press.
-        this.endRecordingState();
-        void this.pattern(5, 60);
-        for (const s of first) this.ring.push({ ...s, data: s.take() });
-        this.d.deviceLog.append('fault', { kind: 'flash-full', refused: true, atMs: pressedAtMs, freeBytes: free, reserveBytes: c.flashReserveBytes });
-        this.d.logger.error({ freeBytes: free }, 'flash full: recording refused');
-        return;
+      // Every segment handed over here gives its blocks back, written or not (a failed vault must not
+      // shrink the pool's free list for good).
+      let next = 0;
+      try {
+        const free = await this.freeBelowReserve();
+        if (free !== null) {
+          // No room for a clip: say so (haptic, log) and keep the pre-record in RAM for the next press.
+          this.endRecordingState();
+          void this.pattern(5, 60);
+          for (; next < first.length; next++) {
+            const s = first[next]!;
+            this.ring.push({ seq: s.seq, startMs: s.startMs, durationMs: s.durationMs, keyframe: s.keyframe, audioPids: s.audioPids, data: Buffer.concat(s.data, s.length) });
+            s.release();
+          }
+          this.d.deviceLog.append('fault', { kind: 'flash-full', refused: true, atMs: pressedAtMs, freeBytes: free, reserveBytes: c.flashReserveBytes });
+          this.d.logger.error({ freeBytes: free }, 'flash full: recording refused');
+          return;
+        }
+        const w = await this.d.vault.beginClip(meta);
+        this.clip = w;
+        this.clipIds.push(w.clipId);
+        this.d.deviceLog.append('record-start', { clipId: w.clipId, atMs: pressedAtMs, prerecordSeconds: meta.prerecordSeconds });
+        this.d.logger.info({ clipId: w.clipId, prerecordSeconds: meta.prerecordSeconds }, 'recording started');
+        // Encrypted straight from the ring's blocks, which go back to the pool once written.
+        for (; next < first.length; next++) {
+          const s = first[next]!;
+          await w.appendSegment({ startMs: s.startMs, durationMs: s.durationMs, keyframe: s.keyframe, data: s.data });
+          s.release();
+        }
+      } finally {
+        for (; next < first.length; next++) first[next]!.release();
       }
-      const w = await this.d.vault.beginClip(meta);
-      this.clip = w;
-      this.clipIds.push(w.clipId);
-      this.d.deviceLog.append('record-start', { clipId: w.clipId, atMs: pressedAtMs, prerecordSeconds: meta.prerecordSeconds });
-      this.d.logger.info({ clipId: w.clipId, prerecordSeconds: meta.prerecordSeconds }, 'recording started');
-      // One segment's contiguous copy at a time; its ring blocks go back to the pool as it is taken.
-      for (const s of first) await w.appendSegment({ startMs: s.startMs, durationMs: s.durationMs, keyframe: s.keyframe, data: s.take() });
     });
   }
 
@@ -241,10 +263,10 @@ export class Recorder {
   }
 }
 
-/** A live segment in the shape of a buffered one (the first of a rolled-over clip). */
+/** A live segment in the shape of a buffered one (the first of a rolled-over clip), held until written. */
 function live(s: VideoSegment): BufferedSegment {
-  const { data, ...meta } = s;
-  return { ...meta, length: data.length, take: () => data };
+  const { data, retain, ...meta } = s;
+  return { ...meta, length: data.length, data: [data], release: retain?.() ?? (() => undefined) };
 }
 
 function seg(s: VideoSegment) {

@@ -27,13 +27,17 @@ export function stripPids(data: Buffer, pids: number[]): Buffer {
   return Buffer.concat(out);
 }
 
-/** A buffered segment; take() hands its bytes over once (contiguous) and returns its blocks to the pool. */
-export interface BufferedSegment extends Omit<VideoSegment, 'data'> {
+/**
+ * A segment handed over by drain(): its bytes in order as views of pool blocks, valid until release(),
+ * which gives the blocks back to the pool (once the vault has encrypted them).
+ */
+export interface BufferedSegment extends Omit<VideoSegment, 'data' | 'retain'> {
   readonly length: number;
-  take(): Buffer;
+  readonly data: readonly Buffer[];
+  release(): void;
 }
 
-interface Held extends Omit<VideoSegment, 'data'> {
+interface Held extends Omit<VideoSegment, 'data' | 'retain'> {
   bytes: PooledBytes;
 }
 
@@ -75,7 +79,7 @@ export class RingBuffer {
     const bytes = new PooledBytes(this.pool);
     if (this.opts.keepAudio || seg.audioPids.length === 0) bytes.append(seg.data);
     else copyWithout(seg.data, seg.audioPids, bytes);
-    const { data: _data, ...meta } = seg;
+    const { data: _data, retain: _retain, ...meta } = seg;
     this.segs.push({ ...meta, audioPids: this.opts.keepAudio ? seg.audioPids : [], bytes });
     this.bytes += bytes.length;
     this.evict();
@@ -131,11 +135,8 @@ export class RingBuffer {
     const out = this.segs.map(({ bytes, ...meta }): BufferedSegment => ({
       ...meta,
       length: bytes.length,
-      take: () => {
-        const b = bytes.toBuffer();
-        bytes.release();
-        return b;
-      },
+      data: bytes.views(),
+      release: () => bytes.release(),
     }));
     this.segs = [];
     this.bytes = 0;

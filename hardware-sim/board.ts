@@ -25,7 +25,7 @@ export function simHardware(camera: SimCameraConfig, clock: Clock) {
     led: new SimOutput('led', clock),
     haptic: new SimOutput('haptic', clock),
     gps: new SimGps(clock),
-    camera: createSimCamera({ ...camera, clock }),
+    camera: createSimCamera({ ...camera, clock, recycle: true }),
   };
 }
 

@@ -14,6 +14,8 @@ export interface SimCameraOptions {
   bitrateKbps: number;
   synthetic?: boolean;
   clock?: Clock;
+  /** Reuse segment buffers as the firmware's capture does (the sim board; off for tests that keep segments). */
+  recycle?: boolean;
 }
 
 export function ffmpegAvailable(): boolean {
@@ -34,7 +36,7 @@ export function testSourceCommand(o: SimCameraOptions): string[] {
 export function createSimCamera(o: SimCameraOptions): VideoSource {
   const clock = o.clock ?? systemClock;
   if (o.synthetic || !ffmpegAvailable()) {
-    return new SyntheticSource({ bitrateKbps: o.bitrateKbps, gopMs: Math.round((1000 * o.gop) / o.fps), clock });
+    return new SyntheticSource({ bitrateKbps: o.bitrateKbps, gopMs: Math.round((1000 * o.gop) / o.fps), clock, recycle: o.recycle });
   }
-  return new PipelineCamera(testSourceCommand(o), clock);
+  return new PipelineCamera(testSourceCommand(o), clock, o.recycle);
 }

@@ -1,5 +1,6 @@
 // Simulator control channel: the fleet runner and tests drive the camera's twins over the Node IPC
 // channel, as a guard and a dock would drive the real board.
+import { getHeapSpaceStatistics } from 'node:v8';
 import type { Logger } from 'pino';
 import type { SerialLine } from '../shared/hal.js';
 import type { Camera } from '../firmware/boot.js';
@@ -55,7 +56,10 @@ export function serveSimControl(camera: Camera, board: SimBoard, log: Logger): v
         return camera.status();
       case 'status':
         // The process's own memory split (benches: which part of RSS moves).
-        return { ...camera.status(), memory: process.memoryUsage() };
+        return {
+          ...camera.status(), memory: process.memoryUsage(),
+          heapSpaces: Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, { size: s.space_size, used: s.space_used_size }])),
+        };
       default:
         throw new Error(`unknown sim command ${JSON.stringify((cmd as { op?: unknown }).op)}`);
     }

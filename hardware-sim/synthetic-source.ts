@@ -2,12 +2,15 @@
 // keyframe flags and timestamps. Used when ffmpeg is absent or for accelerated runs.
 import type { Unsubscribe, VideoSegment, VideoSource } from '../shared/hal.js';
 import { systemClock, type Clock } from '../shared/clock.js';
+import { SegmentBuffers } from '../firmware/segment-buffers.js';
 
 export interface SyntheticOptions {
   bitrateKbps: number;
   /** Segment (GOP) length in ms. */
   gopMs: number;
   clock?: Clock;
+  /** Reuse segment buffers (VideoSegment.retain), as the firmware's capture does; off: each segment's data is new. */
+  recycle?: boolean;
 }
 
 export const VIDEO_PID = 0x100;
@@ -18,12 +21,13 @@ const RAMPS = Array.from({ length: 256 }, (_, k) => Buffer.from(Array.from({ len
 
 const DOTS = Buffer.alloc(32, '.');
 
-function packets(pid: number, count: number, seq: number): Buffer {
-  const b = Buffer.allocUnsafe(count * 188); // every byte is written below
+/** Write `count` packets of `pid` into `b` from `base` (every byte of them is written). */
+function packets(b: Buffer, base: number, pid: number, count: number, seq: number): void {
   const label = Buffer.from(`SYNTH-${pid}-${seq}-`, 'latin1');
   const digits = Buffer.allocUnsafe(10);
   for (let i = 0; i < count; i++) {
-    const o = i * 188;
+    const r = i * 188; // offset within this PID's run (the filler is a function of it)
+    const o = base + r;
     b[o] = 0x47;
     b[o + 1] = (pid >> 8) & 0x1f;
     b[o + 2] = pid & 0xff;
@@ -35,11 +39,10 @@ function packets(pid: number, count: number, seq: number): Buffer {
     for (let v = i; ; v = Math.floor(v / 10)) { digits[--d] = 0x30 + (v % 10); if (v < 10) break; }
     p += digits.copy(b, p, d, 10);
     if (p < o + 36) DOTS.copy(b, p, 0, o + 36 - p);
-    // Filler byte j (absolute) = (j * 31 + seq * 7 + i) & 0xff, as always; at a simulated 40x and
-    // 8 cameras a per-byte loop ate the cores the dock under test needed.
-    RAMPS[(o * 31 + seq * 7 + i) & 0xff]!.copy(b, o + 36, 36, 188);
+    // Filler byte j (relative to the run) = (j * 31 + seq * 7 + i) & 0xff, as always; at a simulated
+    // 40x and 8 cameras a per-byte loop ate the cores the dock under test needed.
+    RAMPS[(r * 31 + seq * 7 + i) & 0xff]!.copy(b, o + 36, 36, 188);
   }
-  return b;
 }
 
 export class SyntheticSource implements VideoSource {
@@ -48,8 +51,10 @@ export class SyntheticSource implements VideoSource {
   private timer: NodeJS.Timeout | undefined;
   private seq = 0;
   private readonly clock: Clock;
+  private readonly buffers: SegmentBuffers | undefined;
   constructor(private readonly opts: SyntheticOptions) {
     this.clock = opts.clock ?? systemClock;
+    if (opts.recycle) this.buffers = new SegmentBuffers();
   }
   onSegment(l: (s: VideoSegment) => void): Unsubscribe {
     this.segL.add(l);
@@ -65,10 +70,14 @@ export class SyntheticSource implements VideoSource {
     let next = this.clock.now();
     this.timer = this.clock.setInterval(() => {
       const seq = this.seq++;
-      const data = Buffer.concat([packets(VIDEO_PID, bytes - audio, seq), packets(AUDIO_PID, audio, seq)]);
-      const seg: VideoSegment = { seq, startMs: next, durationMs: this.opts.gopMs, keyframe: true, data, audioPids: [AUDIO_PID] };
+      const size = bytes * 188;
+      const backing = this.buffers ? this.buffers.take(size) : Buffer.allocUnsafe(size);
+      packets(backing, 0, VIDEO_PID, bytes - audio, seq);
+      packets(backing, (bytes - audio) * 188, AUDIO_PID, audio, seq);
+      const seg: VideoSegment = { seq, startMs: next, durationMs: this.opts.gopMs, keyframe: true, data: backing.subarray(0, size), audioPids: [AUDIO_PID] };
       next += this.opts.gopMs;
-      for (const l of [...this.segL]) l(seg);
+      if (this.buffers) this.buffers.emit(seg, backing, this.segL);
+      else for (const l of [...this.segL]) l(seg);
     }, this.opts.gopMs);
   }
   async stop(): Promise<void> {

@@ -48,6 +48,12 @@ export interface VideoSegment {
   data: Buffer;
   /** PIDs of audio elementary streams inside `data` (for stripping audio by policy). */
   audioPids: number[];
+  /**
+   * Set by a source that reuses its buffers (firmware/segment-buffers.ts): `data` is valid only during
+   * the listener's call unless the listener calls retain(), and then until it calls the function
+   * retain() returned. Absent: `data` is the listener's to keep.
+   */
+  retain?(): () => void;
 }
 
 /** Camera sensor + encoder pipeline. */

@@ -16,7 +16,12 @@ export class PipelineCamera implements VideoSource {
   private segL = new Set<(s: VideoSegment) => void>();
   private errL = new Set<(e: Error) => void>();
   private stopping = false;
-  constructor(private readonly command: string[] = DEFAULT_CAPTURE_COMMAND, private readonly clock: Clock = systemClock) {}
+  constructor(
+    private readonly command: string[] = DEFAULT_CAPTURE_COMMAND,
+    private readonly clock: Clock = systemClock,
+    /** Reuse segment buffers (VideoSegment.retain): the firmware's listeners honour it; off, each segment is new. */
+    private readonly recycle = false,
+  ) {}
 
   onSegment(l: (s: VideoSegment) => void): Unsubscribe {
     this.segL.add(l);
@@ -37,7 +42,7 @@ export class PipelineCamera implements VideoSource {
     this.child = child;
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
-    const splitter = new TsSplitter(this.clock);
+    const splitter = new TsSplitter(this.clock, undefined, this.recycle ? { listeners: this.segL } : undefined);
     child.stdout!.pipe(splitter);
     splitter.on('data', (s: VideoSegment) => {
       for (const l of [...this.segL]) l(s);

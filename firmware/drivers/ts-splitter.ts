@@ -4,6 +4,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import type { VideoSegment } from '../../shared/hal.js';
 import { systemClock, type Clock } from '../../shared/clock.js';
+import { SegmentBuffers } from '../segment-buffers.js';
 
 const PKT = 188;
 const VIDEO_TYPES = new Set([0x01, 0x02, 0x1b, 0x24]);
@@ -43,8 +44,16 @@ export class TsSplitter extends Transform {
   private base: { pts: number; ms: number } | undefined;
   private lastPts: number | undefined;
 
-  constructor(private readonly clock: Clock = systemClock, private readonly defaultDurationMs = 1000) {
+  /** With recycle: segments go to onSegment listeners in reused buffers (VideoSegment.retain), not down the stream. */
+  private readonly buffers: SegmentBuffers | undefined;
+  private readonly segListeners: Set<(s: VideoSegment) => void> | undefined;
+
+  constructor(private readonly clock: Clock = systemClock, private readonly defaultDurationMs = 1000, recycle?: { listeners: Set<(s: VideoSegment) => void> }) {
     super({ readableObjectMode: true });
+    if (recycle) {
+      this.buffers = new SegmentBuffers();
+      this.segListeners = recycle.listeners;
+    }
   }
 
   override _transform(chunk: Buffer, _enc: string, cb: TransformCallback): void {
@@ -55,7 +64,8 @@ export class TsSplitter extends Transform {
         off++; // resync on a lost byte
         continue;
       }
-      this.packet(Buffer.from(buf.subarray(off, off + PKT)));
+      // A view, not a copy: the chunk is only read, and the packets are copied once, into the segment.
+      this.packet(buf.subarray(off, off + PKT));
       off += PKT;
     }
     this.rest = Buffer.from(buf.subarray(off));
@@ -136,7 +146,12 @@ export class TsSplitter extends Transform {
     const startMs = this.toMs(c.pts);
     const endPts = nextPts ?? (this.lastPts !== undefined ? this.lastPts + 3600 : undefined);
     const durationMs = endPts !== undefined && c.pts !== undefined ? Math.max(1, Math.round((endPts - c.pts) / 90)) : this.defaultDurationMs;
-    const seg: VideoSegment = { seq: this.seq++, startMs, durationMs, keyframe: c.keyframe, data: Buffer.concat(c.pkts), audioPids: [...this.audioPids] };
-    this.push(seg);
+    const meta = { seq: this.seq++, startMs, durationMs, keyframe: c.keyframe, audioPids: [...this.audioPids] };
+    if (!this.buffers) return void this.push({ ...meta, data: Buffer.concat(c.pkts) });
+    const size = c.pkts.length * PKT;
+    const backing = this.buffers.take(size);
+    let o = 0;
+    for (const p of c.pkts) o += p.copy(backing, o);
+    this.buffers.emit({ ...meta, data: backing.subarray(0, size) }, backing, this.segListeners!);
   }
 }

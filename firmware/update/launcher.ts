@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { other, readBootState, withRollback, writeBootState, type BootState, type Slot } from './boot-state.js';
 import { checkSlot } from './slots.js';
+import { FIRMWARE_NODE_FLAGS } from '../node-flags.js';
 
 export interface Choice {
   slot: Slot;
@@ -45,8 +46,8 @@ export async function chooseSlot(slotsDir: string, now: () => Date = () => new D
 export async function launch(slotsDir: string, args: string[]): Promise<number> {
   const c = await chooseSlot(slotsDir);
   for (const n of c.notes) process.stderr.write(`launcher: ${n}\n`);
-  // Under tsx in tests the loader flags are passed on; the built launcher has none.
-  const child = spawn(process.execPath, [...process.execArgv, join(slotsDir, c.slot, 'firmware.js'), ...args], {
+  // Under tsx in tests the loader flags are passed on; the built launcher has none of its own.
+  const child = spawn(process.execPath, [...process.execArgv, ...FIRMWARE_NODE_FLAGS, join(slotsDir, c.slot, 'firmware.js'), ...args], {
     stdio: 'inherit',
     env: { ...process.env, BODYCAM_SLOT: c.slot, BODYCAM_SLOTS_DIR: slotsDir, BODYCAM_FW_VERSION: c.version },
   });

@@ -37,7 +37,8 @@ export interface SegmentInput {
   startMs: number;
   durationMs: number;
   keyframe: boolean;
-  data: Buffer;
+  /** The segment's bytes, or its parts in order (the pre-record ring's blocks: encrypted without a joining copy). */
+  data: Buffer | readonly Buffer[];
 }
 
 export interface FinishResult {
@@ -119,7 +120,9 @@ export class ClipWriter {
   /** Encrypt, write and fsync one segment. Calls are serialised in call order. */
   appendSegment(s: SegmentInput): Promise<void> {
     return this.enqueue(() => {
-      if (!Buffer.isBuffer(s.data)) throw new ClipFormatError('segment data must be a Buffer');
+      if (!(Buffer.isBuffer(s.data) || (Array.isArray(s.data) && s.data.every((b) => Buffer.isBuffer(b))))) {
+        throw new ClipFormatError('segment data must be a Buffer or an array of Buffers');
+      }
       const rec = encodeRecordHeader(RECORD_VIDEO, s.keyframe, s.startMs, s.durationMs);
       // From the stored (rounded) values, as a reader computes it (docs/clip-format.md §3.1).
       this.lastEndMs = Math.max(this.lastEndMs, Math.round(s.startMs) + Math.round(s.durationMs));
@@ -172,14 +175,19 @@ export class ClipWriter {
     return run;
   }
 
-  private async sealAndWrite(rec: Buffer, data: Buffer, last: boolean, stopMs = 0): Promise<void> {
+  private async sealAndWrite(rec: Buffer, data: Buffer | readonly Buffer[], last: boolean, stopMs = 0): Promise<void> {
     if (this.counter >= MAX_SEGMENTS) throw new ClipFormatError('too many segments for one clip');
-    const len = RECORD_HEADER_LEN + data.length + TAG_LEN;
-    if (len > MAX_FRAME_LEN) throw new ClipFormatError(`segment too large: ${data.length} bytes`);
+    const chunks = Buffer.isBuffer(data) ? [data] : data;
+    let dataLen = 0;
+    for (const d of chunks) dataLen += d.length;
+    const len = RECORD_HEADER_LEN + dataLen + TAG_LEN;
+    if (len > MAX_FRAME_LEN) throw new ClipFormatError(`segment too large: ${dataLen} bytes`);
     const c = createCipheriv('aes-256-gcm', this.key, segmentNonce(this.noncePrefix, this.counter, last));
     const prefix = Buffer.allocUnsafe(FRAME_PREFIX_LEN);
     prefix.writeUInt32BE(len, 0);
-    const parts: Buffer[] = [prefix, c.update(rec), c.update(data)];
+    // GCM is a stream mode: encrypting the parts one after another gives the same bytes as their join.
+    const parts: Buffer[] = [prefix, c.update(rec)];
+    for (const d of chunks) parts.push(c.update(d));
     c.final();
     parts.push(c.getAuthTag());
     const signing = this.signing;

@@ -3,9 +3,9 @@
 import { generateKeyPairSync, randomBytes, createPrivateKey, createPublicKey, type KeyLike } from 'node:crypto';
 import forge from 'node-forge';
 import { signDocument, type EvidenceEpochBody, type SignedDocument } from '../evidence.js';
+import { ROLES, type Role } from './roles.js';
 
-export const ROLES = ['camera', 'dock', 'technician', 'central', 'broker'] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, type Role };
 export const ORG_DEFAULT = 'Open Bodycam Organisation';
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 

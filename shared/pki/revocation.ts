@@ -5,7 +5,7 @@ import { X509Certificate, createPrivateKey, type KeyLike } from 'node:crypto';
 import { z } from 'zod';
 import { issueText } from '../config.js';
 import { openDocument, signDocument, type SignedDocument } from '../evidence.js';
-import { ROLES, type Role } from './ca.js';
+import { ROLES, type Role } from './roles.js';
 
 export const REVOCATION_KIND = 'revocation-list';
 /** Bounds what a peer must hold in memory for one list (a fleet's lost devices over its lifetime). */

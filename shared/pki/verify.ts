@@ -1,6 +1,6 @@
 // Certificate checks with node:crypto X509Certificate only (forge is never used to verify).
 import { X509Certificate } from 'node:crypto';
-import type { Role } from './ca.js';
+import type { Role } from './roles.js';
 import { RevocationSet, type RevocationListBody } from './revocation.js';
 
 export interface VerifiedPeer {

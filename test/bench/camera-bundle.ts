@@ -7,16 +7,17 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCameraProcess, type CameraProcess } from '../../hardware-sim/camera-process.js';
+import { FIRMWARE_NODE_FLAGS } from '../../firmware/node-flags.js';
 import { createFleetPki, provisionCamera } from '../../hardware-sim/fleet/pki.js';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const bundle = join(root, 'dist', 'camera-sim.js');
 /**
- * The node flags of the deployed unit (docs/firmware.md: systemd runs the launcher, which passes its
- * own on): none. --max-semi-space-size=1 was measured worse (peak over baseline 1.57 × payload
- * against 1.17: short-lived segment wrappers get promoted and wait for a full GC).
+ * The node flags of the deployed unit: those the launcher starts firmware.js with (docs/firmware.md).
+ * --max-semi-space-size=1 was measured worse before capture buffers were recycled (promoted 1 MB
+ * segments waited for a full GC); with them recycled it saves ~14 MB (docs/performance.md).
  */
-export const DEPLOYED_NODE_ARGS: string[] = [];
+export const DEPLOYED_NODE_ARGS: string[] = [...FIRMWARE_NODE_FLAGS];
 
 /** Build the bundles from the current sources (the bench measures this tree, not a stale dist/). */
 export function buildBundle(): void {
@@ -27,6 +28,12 @@ export function buildBundle(): void {
 export const rssBytes = (pid: number): number => {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : NaN;
+};
+/** RSS split: anonymous (heap, buffers) and file-backed (the node binary's and libraries' pages). */
+export const rssSplit = (pid: number): { anon: number; file: number } => {
+  const st = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(st)?.[1] ?? NaN) * 1024;
+  return { anon: kb('RssAnon'), file: kb('RssFile') };
 };
 export const fdCount = (pid: number): number => readdirSync(`/proc/${pid}/fd`).length;
 export const mb = (n: number) => Math.round((n / 1024 / 1024) * 10) / 10;

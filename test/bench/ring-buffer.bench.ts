@@ -5,7 +5,7 @@
 // first third's. Baseline: the same bundle, bitrate and speed with pre-record off, in the same run.
 // Also 120 s at 12 Mbit/s (measured, reported). The camera clock runs --speed times real time.
 import { parseArgs } from 'node:util';
-import { DEPLOYED_NODE_ARGS, buildBundle, mb, median, prebuffer, rssBytes, sleep, startBundleCamera } from './camera-bundle.js';
+import { DEPLOYED_NODE_ARGS, buildBundle, mb, median, prebuffer, rssBytes, rssSplit, sleep, startBundleCamera } from './camera-bundle.js';
 
 const { values } = parseArgs({ options: { turnovers: { type: 'string' }, speed: { type: 'string' }, 'long-turnovers': { type: 'string' } }, strict: false });
 const turnovers = Number(values.turnovers ?? process.env.RING_BENCH_TURNOVERS ?? 30);
@@ -45,6 +45,7 @@ async function ringRun(prerecordSeconds: number, bitrateKbps: number, turns: num
     const fillEnd = p.lastSegmentEndMs;
     process.stderr.write(`ring ${prerecordSeconds}s@${bitrateKbps}k full after ${(Date.now() - t0) / 1000}s real\n`);
     const fullRss = rssBytes(c.pid);
+    const fullSplit = rssSplit(c.pid);
     const payload = p.bytes;
     const samples: number[] = [];
     let maxPool = p.poolBytes;
@@ -59,7 +60,7 @@ async function ringRun(prerecordSeconds: number, bitrateKbps: number, turns: num
       }
     }
     process.stderr.write(`ring ${prerecordSeconds}s@${bitrateKbps}k ${turns} turnovers after ${(Date.now() - t0) / 1000}s real\n`);
-    return { payload, fullRss, samples, spanMs: lastP.spanMs, maxPool, endPayload: lastP.bytes };
+    return { payload, fullRss, fullSplit, samples, spanMs: lastP.spanMs, maxPool, endPayload: lastP.bytes };
   } finally {
     await c.close();
   }
@@ -78,6 +79,10 @@ function report(base: number, r: Awaited<ReturnType<typeof ringRun>>, bitrateMbp
     poolMaxMB: mb(r.maxPool),
     baselineRssMB: mb(base),
     fullRssMB: mb(r.fullRss),
+    // Of the full RSS: file-backed pages (node's binary, libraries: the budget's 40 MB is about this
+    // much alone) and anonymous memory (V8 heap, buffers, malloc).
+    fullRssFileMB: mb(r.fullSplit.file),
+    fullRssAnonMB: mb(r.fullSplit.anon),
     peakRssMB: mb(peak),
     targetMB: mb(target),
     // Whole process (node + firmware bundle + buffer), at its peak over the whole run.

@@ -19,7 +19,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const parts: Buffer[] = [];
   let closed = false;
   const vault: ClipVault = {
-    beginClip: () => ({ clipId: 'c1', appendSegment: (s) => void parts.push(s.data), close: () => void (closed = true), mark: () => undefined }),
+    beginClip: () => ({ clipId: 'c1', appendSegment: (s) => void parts.push(Buffer.concat(Buffer.isBuffer(s.data) ? [s.data] : s.data)), close: () => void (closed = true), mark: () => undefined }),
   };
   const button = new SimButton();
   const source = createSimCamera({ width: 160, height: 120, fps: 25, gop: 25, bitrateKbps: 150 });

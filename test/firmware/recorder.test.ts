@@ -9,7 +9,10 @@ import { ScaledClock } from '../../shared/clock.js';
 
 interface FakeClip { clipId: string; meta: Record<string, unknown>; segs: { startMs: number; keyframe: boolean; data: Buffer }[]; marks: number[]; closed?: { at: number; meta: Record<string, unknown> } }
 
-function setup(over: Record<string, unknown> = {}, speed = 200) {
+/** The bytes of an appended segment, copied: the ring's blocks and recycled capture buffers are reused after the append. */
+const bytesOf = (d: Buffer | readonly Buffer[]) => Buffer.concat(Buffer.isBuffer(d) ? [d] : d);
+
+function setup(over: Record<string, unknown> = {}, speed = 200, recycle = false, appendDelayMs = 0) {
   const clock = new ScaledClock(Date.UTC(2026, 0, 1), speed);
   const config = parseConfig({ deviceId: 'cam-7', purpose: 'patrol', paths: { flashDir: '/x', trustDir: '/y' }, ...over });
   const clips: FakeClip[] = [];
@@ -19,7 +22,11 @@ function setup(over: Record<string, unknown> = {}, speed = 200) {
       clips.push(c);
       return {
         clipId: c.clipId,
-        appendSegment: async (s) => void c.segs.push(s),
+        appendSegment: async (s) => {
+          // A slow flash: later segments arrive while this one waits (its buffer must stay held).
+          if (appendDelayMs) await new Promise((r) => setTimeout(r, appendDelayMs));
+          c.segs.push({ ...s, data: bytesOf(s.data) });
+        },
         close: async (at, m) => void (c.closed = { at, meta: m }),
         mark: async (at) => void c.marks.push(at),
       };
@@ -29,7 +36,7 @@ function setup(over: Record<string, unknown> = {}, speed = 200) {
   const button = new SimButton(clock);
   const led = new SimOutput('led', clock);
   const haptic = new SimOutput('haptic', clock);
-  const source = new SyntheticSource({ bitrateKbps: 200, gopMs: 1000, clock });
+  const source = new SyntheticSource({ bitrateKbps: 200, gopMs: 1000, clock, recycle });
   const rec = new Recorder({ config, clock, button, led, haptic, source, vault, deviceLog: { append: (t) => void events.push(t) }, logger: pino({ level: 'silent' }) });
   rec.start();
   const wait = (ms: number) => new Promise((r) => clock.setTimeout(() => r(null), ms));
@@ -112,4 +119,33 @@ test('max clip length rolls over without a gap', async (t) => {
   const lastA = a.segs[a.segs.length - 1]!;
   t.is(lastA.startMs + 1000, b.segs[0]!.startMs);
   t.is(a.closed!.meta.stopReason, 'max-length');
+});
+
+test('recycled capture buffers: every segment reaches the clip intact while the vault lags behind', async (t) => {
+  // The sim board's source reuses its buffers as the firmware's capture does; the vault here copies
+  // each segment only 30 ms after it was handed over, while the source makes one every 5 ms.
+  const s = setup({ prerecordSeconds: 3, maxClipSeconds: 4 }, 200, true, 30);
+  t.teardown(() => s.source.stop());
+  await s.source.start();
+  await s.waitVideo(5000);
+  await s.button.press(100);
+  await s.waitVideo(10_000);
+  await s.source.stop();
+  await s.rec.close();
+  t.true(s.clips.length >= 2, `clips ${s.clips.length} (rolled over, so a live first segment was held too)`);
+  const seqs: number[] = [];
+  for (const c of s.clips) {
+    for (const g of c.segs) {
+      // Each packet names its segment: SYNTH-<pid>-<seq>-<i>; all of a segment's video packets agree.
+      const labels = new Set<string>();
+      for (let o = 0; o < g.data.length; o += 188) {
+        const m = /^SYNTH-256-(\d+)-/.exec(g.data.subarray(o + 4, o + 36).toString('latin1'));
+        if (m) labels.add(m[1]!);
+      }
+      t.is(labels.size, 1, `segment at ${g.startMs}: packets of ${[...labels].join(', ')}`);
+      seqs.push(Number([...labels][0]));
+    }
+  }
+  // Consecutive, none repeated (a buffer reused too early would show a later segment twice).
+  for (let i = 1; i < seqs.length; i++) t.is(seqs[i], seqs[i - 1]! + 1);
 });

@@ -1,6 +1,18 @@
 import test from 'ava';
 import { RingBuffer, stripPids } from '../../firmware/ring-buffer.js';
 import type { VideoSegment } from '../../shared/hal.js';
+import type { BufferedSegment } from '../../firmware/ring-buffer.js';
+
+/** A drained segment's bytes (copied), then its blocks back to the pool, as the vault does. */
+function bytes(s: BufferedSegment): Buffer {
+  const b = Buffer.concat(s.data);
+  t_len(b, s.length);
+  s.release();
+  return b;
+}
+function t_len(b: Buffer, n: number): void {
+  if (b.length !== n) throw new Error(`views hold ${b.length} bytes, segment says ${n}`);
+}
 
 function pkt(pid: number): Buffer {
   const b = Buffer.alloc(188, 0xff);
@@ -48,11 +60,11 @@ test('audio stripped when policy is off, kept when on', (t) => {
   const off = new RingBuffer({ seconds: 10, maxBytes: 1e9, keepAudio: false });
   off.push(seg(0, true));
   const [a] = off.drain();
-  t.is(a!.take().length, 188 * 2);
+  t.is(bytes(a!).length, 188 * 2);
   t.deepEqual(a!.audioPids, []);
   const on = new RingBuffer({ seconds: 10, maxBytes: 1e9, keepAudio: true });
   on.push(seg(0, true));
-  t.is(on.drain()[0]!.take().length, 188 * 3);
+  t.is(bytes(on.drain()[0]!).length, 188 * 3);
   t.is(stripPids(Buffer.concat([pkt(5), pkt(7)]), [7]).length, 188);
 });
 
@@ -83,7 +95,7 @@ test('segment bytes come back exactly (audio stripped by whole packets), across 
   t.is(out.length, 3);
   for (let i = 0; i < 3; i++) {
     t.is(out[i]!.seq, i);
-    t.deepEqual(out[i]!.take(), stripPids(inputs[i]!.data, [0x101]));
+    t.deepEqual(bytes(out[i]!), stripPids(inputs[i]!.data, [0x101]));
   }
 });
 
@@ -101,7 +113,7 @@ test('evicted blocks are reused: the pool stays at one buffer of blocks over man
   const out = rb.drain();
   t.is(out.length, 20);
   t.is(out[0]!.startMs, (20 * 30 - 20) * 1000);
-  t.deepEqual(out[19]!.take(), bigSeg(20 * 30 - 1, size).data);
+  t.deepEqual(bytes(out[19]!), bigSeg(20 * 30 - 1, size).data);
 });
 
 test('same segments kept as push-then-evict by timestamps (uneven durations and GOPs)', (t) => {
@@ -129,3 +141,26 @@ test('same segments kept as push-then-evict by timestamps (uneven durations and 
   t.deepEqual(out.map((s) => s.seq), ref.map((s) => s.seq));
   t.true(out[0]!.keyframe);
 });
+
+test('drained blocks come back on release: press after press, the pool does not grow', (t) => {
+  const rb = new RingBuffer({ seconds: 10, maxBytes: 1e9, keepAudio: true });
+  const size = 188 * 3000;
+  let seq = 0;
+  for (; seq < 10; seq++) rb.push(bigSeg(seq, size));
+  const full = rb.poolBytes();
+  for (let press = 0; press < 5; press++) {
+    const out = rb.drain();
+    t.is(out.length, 10);
+    // The views are the pushed bytes, block by block.
+    t.deepEqual(Buffer.concat(out[9]!.data), bigSeg(seq - 1, size).data);
+    for (const s of out) s.release();
+    s_release_twice(out[0]!);
+    for (const end = seq + 10; seq < end; seq++) rb.push(bigSeg(seq, size));
+    t.is(rb.poolBytes(), full);
+  }
+});
+
+/** A second release is harmless (the recorder's finally may release a segment already given back). */
+function s_release_twice(s: BufferedSegment): void {
+  s.release();
+}
