@@ -15,6 +15,9 @@ function roleOf(cmd: string): string {
   if (cmd.includes('camera') || cmd.includes('firmware')) return 'camera';
   if (cmd.includes('mosquitto')) return 'mosquitto';
   if (cmd.includes('socat')) return 'socat';
+  // The benches' own PostgreSQL and Ceph (test/helpers/backends): the index server and the S3 side.
+  if (/(^|\/)postgres /.test(cmd) || cmd.startsWith('postgres:')) return 'postgres';
+  if (/(^|\/)(radosgw|ceph-osd|ceph-mon) /.test(cmd)) return 'ceph';
   return 'other';
 }
 

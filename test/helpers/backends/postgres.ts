@@ -1,5 +1,6 @@
 // One real PostgreSQL for tests: initdb into a temp dir, a free loopback port, trust auth for the one
-// superuser `bodycam`, fsync off (a test cluster; durability is not under test here). As root the
+// superuser `bodycam`, fsync off (a test cluster; durability is not under test here; benches ask for
+// `durable`: the server's defaults, fsync and synchronous commit on). As root the
 // server runs as the `postgres` user (initdb refuses root).
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, readdirSync } from 'node:fs';
@@ -33,7 +34,7 @@ function runAs(): { uid?: number; gid?: number } {
   return { uid, gid };
 }
 
-export async function startPostgres(dir: string): Promise<TestPostgres> {
+export async function startPostgres(dir: string, o: { durable?: boolean } = {}): Promise<TestPostgres> {
   const bin = pgBinDir();
   if (!bin) throw new Error(postgresMissing()!);
   const who = runAs();
@@ -43,8 +44,9 @@ export async function startPostgres(dir: string): Promise<TestPostgres> {
   const data = path.join(dir, 'data');
   await run(path.join(bin, 'initdb'), ['-D', data, '-U', 'bodycam', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions'], { ...who, timeoutMs: 60_000, cwd: dir });
   const port = await freePort();
+  const fast = o.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
   const child = spawnLogged(path.join(bin, 'postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1',
-    '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'], path.join(dir, 'postgres.log'), { ...who, cwd: dir });
+    ...fast, '-c', 'max_connections=200'], path.join(dir, 'postgres.log'), { ...who, cwd: dir });
   const pid = child.pid!;
   const stop = () => stopPid(pid, 10_000);
   const url = `postgres://bodycam@127.0.0.1:${port}/postgres`;
