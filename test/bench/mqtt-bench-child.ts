@@ -1,14 +1,18 @@
 // Helper process for the MQTT benches (not a bench itself): runs the central ingest, or a sink that
 // only counts payload bytes (the broker-only baseline), in its own process like a real deployment.
 //   central <mqttUrl> <dir> <privateKeyPemFile> [workerId shared]  → prints {"ready":true}; when stdin closes
-//     prints {"cpuS":n} (its own CPU core-seconds since ready, all threads) and exits
+//     prints {"cpuS":n} (its own CPU core-seconds since ready, all threads) and exits. Its index and blobs:
+//     sqlite + directory under <dir>, or PostgreSQL + S3 when BENCH_CENTRAL_BACKEND is set (JSON: pgUrl, s3)
 //   sink <mqttUrl> <filter> <expectBytes>          → prints {"ready":true}, then {"done":true,"bytes":n,"cpuS":n}
 import { createPrivateKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import mqtt from 'mqtt';
 import { mqttTlsOptions, type MqttTls } from '../../shared/mqtt/connect.js';
 import { FsBlobStore } from '../../central-store/blob/fs.js';
+import type { BlobPort } from '../../central-store/blob/port.js';
+import { S3BlobStore, type S3BlobOptions } from '../../central-store/blob/s3.js';
+import { PgIndex } from '../../central-store/index/pg.js';
 import { openCentralDb } from '../../central-store/db.js';
 import { startIngest } from '../../central-store/ingest.js';
 import { createLogger } from '../../shared/log.js';
@@ -24,12 +28,15 @@ const cpuS = (since: NodeJS.CpuUsage) => { const u = process.cpuUsage(since); re
 
 if (mode === 'central') {
   const db = openCentralDb(path.join(a, 'central.db'));
-  const blobs = await FsBlobStore.open(path.join(a, 'store'));
-  const ingest = await startIngest({ mqtt: { url, tls: tlsFrom('BENCH_MQTT_CENTRAL_TLS') }, db, blobs, receiptKey: createPrivateKey(readFileSync(b)), storeId: 'bench', workerId, subscription: shared === 'shared' ? { mode: 'shared' } : { mode: 'all' }, log: createLogger('ingest', 'warn') });
+  const backend = process.env.BENCH_CENTRAL_BACKEND ? JSON.parse(process.env.BENCH_CENTRAL_BACKEND) as { pgUrl: string; s3: Omit<S3BlobOptions, 'workDir' | 'defaultRetainDays'> } : undefined;
+  const index = backend ? await PgIndex.open(backend.pgUrl) : undefined;
+  if (backend) mkdirSync(path.join(a, 'work'), { recursive: true, mode: 0o700 });
+  const blobs: BlobPort = backend ? await S3BlobStore.open({ ...backend.s3, workDir: path.join(a, 'work'), defaultRetainDays: 14 }) : await FsBlobStore.open(path.join(a, 'store'));
+  const ingest = await startIngest({ mqtt: { url, tls: tlsFrom('BENCH_MQTT_CENTRAL_TLS') }, db, ...(index ? { index } : {}), blobs, receiptKey: createPrivateKey(readFileSync(b)), storeId: 'bench', workerId, subscription: shared === 'shared' ? { mode: 'shared' } : { mode: 'all' }, log: createLogger('ingest', 'warn') });
   say({ ready: true });
   const cpu0 = process.cpuUsage();
   process.stdin.resume();
-  process.stdin.on('end', async () => { say({ cpuS: cpuS(cpu0) }); await ingest.close(); db.close(); process.exit(0); });
+  process.stdin.on('end', async () => { say({ cpuS: cpuS(cpu0) }); await ingest.close(); await index?.close(); db.close(); process.exit(0); });
 } else if (mode === 'sink') {
   const expect = Number(b);
   let got = 0;
