@@ -14,3 +14,12 @@ export async function tableNames(u: Unit): Promise<string[]> {
 export async function appliedMigrations(u: Unit): Promise<string[]> {
   return (await u.all<{ name: string }>('SELECT name FROM migrations ORDER BY name')).map((r) => r.name);
 }
+
+/**
+ * Refresh the query planner's statistics (after a bulk load, so the search's indexes are chosen as on a
+ * store that has run a while). sqlite samples at most 1000 rows per index (analysis_limit).
+ */
+export async function refreshStatistics(u: Unit): Promise<void> {
+  if (u.dialect === 'sqlite') await u.get('PRAGMA analysis_limit = 1000');
+  await u.run('ANALYZE');
+}
