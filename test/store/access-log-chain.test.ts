@@ -1,5 +1,7 @@
 import test from 'ava';
 import { AccessLog, ACCESS_LOG_GENESIS, accessEntryHash } from '../../central-store/access-log.js';
+import { entriesSince } from '../../central-store/index/tables/access-log.js';
+import { deleteLogRow, editLogRow, tryDeleteLogRow, tryEditLogRow } from '../helpers/tamper.js';
 import { DAY, TestClock, tempDb } from './helpers.js';
 
 const add = (log: AccessLog, i: number) => log.append({ user: `u${i % 3}`, action: 'search', criterion: JSON.stringify({ deviceId: `cam-${i}` }), outcome: 'ok' });
@@ -21,29 +23,29 @@ test('UPDATE and DELETE are refused by the table itself', async (t) => {
   const { db, ix } = await tempDb(t);
   const log = new AccessLog(ix);
   await add(log, 1);
-  t.throws(() => db.prepare("UPDATE access_log SET user = 'x' WHERE seq = 1").run(), { any: true, message: /append-only/ });
-  t.throws(() => db.prepare('DELETE FROM access_log WHERE seq = 1').run(), { any: true, message: /purge job/ });
+  t.throws(() => tryEditLogRow(db, 1), { any: true, message: /append-only/ });
+  t.throws(() => tryDeleteLogRow(db, 1), { any: true, message: /purge job/ });
   t.is((await log.entries()).length, 1);
 });
 
 for (const [name, tamper, why] of [
-  ['edited criterion', "UPDATE access_log SET criterion = '{\"deviceId\":\"cam-x\"}' WHERE seq = 4", /hash does not match/],
+  ['edited criterion', 'EDIT', /hash does not match/],
   ['edited user and rehashed', 'REHASH', /prevHash does not match the hash of seq 4/],
-  ['deleted row', 'DELETE FROM access_log WHERE seq = 4', /seq 5 follows 3/],
+  ['deleted row', 'DELETE', /seq 5 follows 3/],
 ] as const) {
   test(`tampering (${name}) with triggers dropped fails verify, naming the seq`, async (t) => {
     const { db, ix } = await tempDb(t);
     const log = new AccessLog(ix);
     for (let i = 1; i <= 6; i++) await add(log, i);
-    db.exec('DROP TRIGGER access_log_no_update; DROP TRIGGER access_log_no_delete;');
     if (tamper === 'REHASH') {
       const e = (await log.entries()).find((x) => x.seq === 4)!;
       const forged = { ...e, user: 'someone-else' };
-      db.prepare('UPDATE access_log SET user = ?, hash = ? WHERE seq = 4').run(forged.user, accessEntryHash(forged));
-    } else db.exec(tamper);
+      editLogRow(db, 4, { user: forged.user, hash: accessEntryHash(forged) });
+    } else if (tamper === 'EDIT') editLogRow(db, 4, { criterion: '{"deviceId":"cam-x"}' });
+    else deleteLogRow(db, 4);
     const v = await log.verify();
     t.false(v.ok);
-    t.is(v.badSeq, tamper.startsWith('DELETE') || tamper === 'REHASH' ? 5 : 4);
+    t.is(v.badSeq, tamper === 'EDIT' ? 4 : 5);
     t.regex(v.reason!, why);
   });
 }
@@ -70,7 +72,7 @@ test('purge at 6 months: older prefix removed, anchor kept, chain still verifies
   t.deepEqual(v.anchor, { seq: 2, hash: before[1].hash });
   t.is(v.firstSeq, 3);
   // Deleted rows are gone from the file's live rows; secure_delete zeroes their cells.
-  t.is((db.prepare('SELECT COUNT(*) AS n FROM access_log WHERE seq <= 2').get() as { n: number }).n, 0);
+  t.deepEqual((await ix.tx((u) => entriesSince(u, 0))).filter((e) => e.seq <= 2), []);
   // Purging everything, then appending, still chains from the anchor.
   clock.advance(400 * DAY);
   t.is((await log.purge('admin')).deleted, 4);
@@ -78,7 +80,7 @@ test('purge at 6 months: older prefix removed, anchor kept, chain still verifies
   t.true((await log.verify()).ok);
   t.deepEqual((await log.entries()).map((e) => e.seq), [7, 8]);
   // Removing the first kept entry without moving the anchor is caught.
-  db.exec('DROP TRIGGER access_log_no_delete; DELETE FROM access_log WHERE seq = 7;');
+  deleteLogRow(db, 7);
   t.is((await log.verify()).badSeq, 8);
 });
 

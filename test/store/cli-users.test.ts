@@ -5,6 +5,7 @@ import { SqliteIndex } from '../../central-store/index/sqlite.js';
 import { openCentralDb } from '../../central-store/db.js';
 import { bodycam } from './cli-helpers.js';
 import { PW, tempDb } from './helpers.js';
+import { editLogRow } from '../helpers/tamper.js';
 
 test('bootstrap once, users, lockout until unlocked, review, log verify; usage errors exit 2', async (t) => {
   const { dir } = await tempDb(t);
@@ -69,7 +70,7 @@ test('bootstrap once, users, lockout until unlocked, review, log verify; usage e
   t.false(entries.some((e) => e.criterion.includes(PW)), 'no password in the log');
   // Tamper with one row: verify exits 1 naming the seq.
   const target = entries.find((e) => e.action === 'user-unlock')!;
-  db.exec(`DROP TRIGGER access_log_no_update; UPDATE access_log SET criterion = '{"username":"root"}' WHERE seq = ${target.seq}`);
+  editLogRow(db, target.seq, { criterion: '{"username":"root"}' });
   db.close();
   const bad = await as('root', ['log', 'verify']);
   t.is(bad.code, 1); t.regex(bad.stderr, new RegExp(`chain broken at seq ${target.seq}`));

@@ -16,6 +16,7 @@ import { makeCentral, quiet, tmpDir } from '../mqtt/setup.js';
 import { rsaPair, writeClip } from '../clip/helpers.js';
 import { DAY, T0, addClip, code, epochAt, iso, makeStore, readAll } from './store-helpers.js';
 import { cameraIdentity, dockAuthFor } from '../helpers/pki.js';
+import { setSecureDelete } from '../helpers/tamper.js';
 
 test('a clip delivered through real ingest is indexed with its purpose and opens verified', async (t) => {
   const b = await startAedes();
@@ -140,7 +141,7 @@ test('openPlaintext: a damaged blob ends the stream with corrupt; a clip without
 
 test('open refuses a db without secure_delete', async (t) => {
   const f = await makeStore(t);
-  f.db.pragma('secure_delete = OFF');
+  setSecureDelete(f.db, false);
   t.regex(await code(f.open()), /^bad-input: db: secure_delete must be ON/);
-  f.db.pragma('secure_delete = ON');
+  setSecureDelete(f.db, true);
 });
