@@ -17,6 +17,17 @@ import { sha256Hex } from '../../shared/crypto.js';
 import { tempDir } from '../clip/helpers.js';
 import { evidence, openVault, receiptFor } from '../clip/vault-helpers.js';
 
+/** Resolves at the first segment the source emits once `done()` holds; fails after `max` segments. */
+function segmentsUntil(source: SyntheticSource, done: () => boolean, max: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let n = 0;
+    const off = source.onSegment(() => {
+      if (done()) (off(), resolve());
+      else if (++n >= max) (off(), reject(new Error(`still not done after ${max} segments`)));
+    });
+  });
+}
+
 test('flash nearly full: the clip keeps what fits and closes, new clips are refused and logged, closed clips stay intact', async (t) => {
   const dir = tempDir(t);
   const { vault, log } = openVault(dir);
@@ -48,9 +59,11 @@ test('flash nearly full: the clip keeps what fits and closes, new clips are refu
   t.is(first?.state, 'closed');
   const firstBytes = readFileSync(join(dir, 'clips', `${first!.clipId}.bcc`));
 
-  // Clip 2 runs out of room: the recorder closes it itself.
+  // Clip 2 runs out of room: the recorder closes it itself. Counted in segments, not time: on a loaded
+  // machine the source's timer runs late and fewer segments come per second (30 s of clock once held
+  // too few to fill the flash), never fewer per byte. 120 segments (6 MB) are ten times the room.
   await button.press(100);
-  await wait(30_000);
+  await segmentsUntil(source, () => rec.state === 'idle', 120);
   await rec.idle();
   t.is(rec.state, 'idle');
   const clips = vault.list();
