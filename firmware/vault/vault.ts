@@ -3,7 +3,7 @@
 // the central store's signed receipt for exactly this clip's bytes.
 import { randomUUID, type KeyLike } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { open, unlink } from 'node:fs/promises';
+import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../../shared/clock.js';
 import { sha256Hex } from '../../shared/crypto.js';
@@ -51,12 +51,15 @@ const MAX_CHUNK = 4 * 1024 * 1024;
 /** Wipe certificates kept for a lost answer, at most (the newest). */
 const MAX_KEPT_CERTS = 1000;
 const CLIP_ID = /^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/;
+/** Clip files kept open for READs (a pull reads one clip in hundreds of chunks); the least recent closes first. */
+const MAX_OPEN_CLIPS = 4;
 
 export class Vault implements CameraVault {
   readonly clipsDir: string;
   private readonly index: IndexDb;
   private readonly active = new Set<string>();
   private evidenceKey: VaultOptions['evidenceKey'];
+  private readonly openClips = new Map<string, Promise<FileHandle>>();
 
   constructor(private readonly o: VaultOptions) {
     this.clipsDir = join(o.dir, 'clips');
@@ -147,19 +150,40 @@ export class Vault implements CameraVault {
     if (!Number.isSafeInteger(offset) || offset < 0 || offset > row.bytes) throw new Error(`readChunk: offset ${offset} outside 0..${row.bytes}`);
     if (!Number.isSafeInteger(length) || length < 0 || length > MAX_CHUNK) throw new Error(`readChunk: length ${length} outside 0..${MAX_CHUNK}`);
     const n = Math.min(length, row.bytes - offset);
-    const fh = await open(join(this.o.dir, row.path), 'r');
-    try {
-      const buf = Buffer.alloc(n);
-      let got = 0;
-      while (got < n) {
-        const { bytesRead } = await fh.read(buf, got, n - got, offset + got);
-        if (bytesRead === 0) throw new Error(`readChunk: clip ${clipId} file is shorter than indexed`);
-        got += bytesRead;
-      }
-      return buf;
-    } finally {
-      await fh.close();
+    const fh = await this.clipFile(clipId, join(this.o.dir, row.path));
+    // Not zero-filled: every byte is read into it below, or it is dropped with the error.
+    const buf = Buffer.allocUnsafe(n);
+    let got = 0;
+    while (got < n) {
+      const { bytesRead } = await fh.read(buf, got, n - got, offset + got);
+      if (bytesRead === 0) throw new Error(`readChunk: clip ${clipId} file is shorter than indexed`);
+      got += bytesRead;
     }
+    return buf;
+  }
+
+  /** The clip's file, opened once for all the READs of a pull (a closed clip's file never changes). */
+  private clipFile(clipId: string, path: string): Promise<FileHandle> {
+    let fh = this.openClips.get(clipId);
+    if (fh) {
+      this.openClips.delete(clipId); // most recent last
+    } else {
+      fh = open(path, 'r');
+      fh.catch(() => { if (this.openClips.get(clipId) === fh) this.openClips.delete(clipId); });
+    }
+    this.openClips.set(clipId, fh);
+    for (const id of this.openClips.keys()) {
+      if (this.openClips.size <= MAX_OPEN_CLIPS) break;
+      this.closeClipFile(id);
+    }
+    return fh;
+  }
+
+  /** FileHandle.close waits for reads in progress on it. */
+  private closeClipFile(clipId: string): Promise<void> {
+    const fh = this.openClips.get(clipId);
+    this.openClips.delete(clipId);
+    return fh ? fh.then((h) => h.close(), () => undefined).catch(() => undefined) : Promise.resolve();
   }
 
   async wipe(clipId: string, receipt: SignedDocument): Promise<SignedDocument> {
@@ -194,6 +218,8 @@ export class Vault implements CameraVault {
       this.index.markWipe(clipId, receiptSha256);
     }
 
+    // No descriptor may keep the file's blocks after the wipe (a READ's, or a marker walk's).
+    await this.closeClipFile(clipId);
     const steps: string[] = [];
     if (!resuming || existsSync(path)) {
       await overwriteFile(path);
@@ -203,6 +229,7 @@ export class Vault implements CameraVault {
     }
     await fsyncDir(this.clipsDir);
     steps.push('fsync-dir');
+    await this.closeClipFile(clipId); // one a READ racing the wipe opened
     steps.push(await (this.o.discard ?? fstrimDiscard)(this.o.dir));
     // The certificate is signed before the index row goes, and kept in the same transaction that deletes it.
     steps.push('index-delete');
@@ -243,6 +270,7 @@ export class Vault implements CameraVault {
   }
 
   close(): void {
+    for (const id of [...this.openClips.keys()]) void this.closeClipFile(id);
     this.index.close();
   }
 

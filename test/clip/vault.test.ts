@@ -1,7 +1,7 @@
 import test from 'ava';
 import { constants, createHash, privateDecrypt } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { segmentKey } from '../../shared/clip/format.js';
 import { ClipWriter } from '../../shared/clip/writer.js';
@@ -110,6 +110,30 @@ test('recover() after a power cut keeps every whole segment and cuts the torn on
   t.is(recLog.length, 2);
   t.is(recLog.find((e) => e.data.clipId === c.clipId)?.data.cutBytes, 104);
   t.deepEqual(await vault.recover(), []);
+});
+
+/** Descriptors of this process open on files under `dir` (deleted ones included). */
+function fdsUnder(dir: string): string[] {
+  return readdirSync('/proc/self/fd').map((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`); } catch { return ''; } }).filter((l) => l.startsWith(dir));
+}
+
+test('READs keep one descriptor per clip, at most 4 clips open; a wipe leaves none on the wiped file', async (t) => {
+  const dir = tempDir(t);
+  const { vault, log } = openVault(dir);
+  t.teardown(() => (vault.close(), log.close()));
+  const clips = [];
+  for (let k = 0; k < 6; k++) clips.push((await record(vault, 2, `fd${k}`)).summary!);
+  const clipFds = () => fdsUnder(join(dir, 'clips'));
+  const base = clipFds().length;
+  for (let off = 0; off < clips[0]!.bytes; off += 1000) await vault.readChunk(clips[0]!.clipId, off, 1000);
+  t.is(clipFds().length, base + 1);
+  for (const c of clips) await vault.readChunk(c.clipId, 0, 100);
+  t.is(clipFds().length, base + 4);
+  const last = clips[5]!;
+  t.true(clipFds().some((l) => l.includes(last.clipId)));
+  await vault.wipe(last.clipId, receiptFor(last));
+  t.false(clipFds().some((l) => l.includes(last.clipId)), 'no descriptor keeps the wiped file');
+  t.is(clipFds().length, base + 3);
 });
 
 test('wipe with a valid receipt erases the file bytes and the index row and returns a signed certificate', async (t) => {
