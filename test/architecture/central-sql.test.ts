@@ -20,7 +20,6 @@ const ALLOWED = new Map<string, string>([
   ['test/bench/access-log.bench.ts', 'the bench\'s own baseline table, made by a migration, written in units'],
   ['test/inventory/checker.test.ts', 'a scratch sqlite file no program owns (the byte scanner\'s own test)'],
   ['test/clip/device-log.test.ts', 'the camera\'s device log (firmware-owned sqlite), tampered'],
-  ['test/clip/vault.test.ts', 'the camera\'s vault index (firmware-owned sqlite), tampered'],
   ['test/fleet/faults-flash-clock.test.ts', 'the camera\'s device log (firmware-owned sqlite), read'],
   ['hardware-sim/fleet/checks.ts', 'the camera\'s vault index (firmware-owned sqlite), read'],
   ['test/fleet/evidence-office.test.ts', 'receipts.db: deletion receipts are not behind the port yet (index/not-yet.ts)'],

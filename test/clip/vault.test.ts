@@ -1,11 +1,11 @@
 import test from 'ava';
 import { constants, createHash, privateDecrypt } from 'node:crypto';
-import Database from 'better-sqlite3';
 import { appendFileSync, existsSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { segmentKey } from '../../shared/clip/format.js';
 import { ClipWriter } from '../../shared/clip/writer.js';
 import { decryptBuffer, parseClipBuffer } from '../../shared/clip/reader.js';
+import { IndexDb } from '../../firmware/vault/index-db.js';
 import { openDocument, type WipeCertificateBody } from '../../shared/evidence.js';
 import { plainSegment, tempDir } from './helpers.js';
 import { device, evidence, openVault, receiptFor, scan, store, windows } from './vault-helpers.js';
@@ -245,9 +245,9 @@ test('a wipe interrupted after it began is finished by the same receipt, and onl
   const a = await record(vault, 2, 'half');
   const receipt = receiptFor(a.summary!);
   // the state a power cut leaves mid-wipe: wipe marked in the index, file zeroed but not unlinked
-  const db = new Database(join(dir, 'index.db'));
-  db.prepare('UPDATE clips SET wipe_receipt = ? WHERE clip_id = ?').run(createHash('sha256').update(receipt.body).digest('hex'), a.c.clipId);
-  db.close();
+  const idx = new IndexDb(join(dir, 'index.db'));
+  idx.markWipe(a.c.clipId, createHash('sha256').update(receipt.body).digest('hex'));
+  idx.close();
   const p = join(dir, 'clips', `${a.c.clipId}.bcc`);
   writeFileSync(p, Buffer.alloc(a.summary!.bytes));
   t.deepEqual(vault.list(), []);
