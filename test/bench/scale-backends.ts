@@ -49,6 +49,8 @@ export async function startServers(o: { memstoreBytes?: number } = {}): Promise<
     await Promise.allSettled([p, c].map((x) => x.status === 'fulfilled' ? x.value.stop() : undefined));
     rmSync(dir, { recursive: true, force: true });
   };
+  // Interrupted (Ctrl-C, kill): the servers go with the bench, by their PIDs.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { void stop().finally(() => process.exit(130)); });
   if (p.status === 'rejected' || c.status === 'rejected') {
     await stop();
     return { skipped: `could not start: ${[p, c].filter((x) => x.status === 'rejected').map((x) => String((x as PromiseRejectedResult).reason)).join('; ')}` };

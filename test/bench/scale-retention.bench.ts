@@ -108,7 +108,7 @@ try {
     bench: 'scale-retention', clips: N, blobBytes, results,
     baseline: 'sqlite+dir (the same job on the embedded store, same clips, same run)',
     ratioSweepTime: b.sweepS ? r2(b.sweepS / a.sweepS) : null, ratioCoreMsPerClip: b.coreMsPerClip ? r2(b.coreMsPerClip / a.coreMsPerClip) : null,
-    note: 'PostgreSQL durable (fsync on); Ceph OSD on memstore (RAM); receipts still in receipts.db (sqlite) on both until they move behind the port',
+    note: 'PostgreSQL durable (fsync on); Ceph OSD on memstore (RAM); receipts in the index on PostgreSQL, in receipts.db beside central.db on sqlite',
   }) + '\n');
 } finally {
   await stopServers?.();
