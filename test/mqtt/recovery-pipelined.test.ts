@@ -52,6 +52,11 @@ test('uploading while pulling, broker and central restarted mid-pull: receipt on
     if (n === 20 * PIECE) await b.restart();
     if (n === 60 * PIECE) { await ingest.close(); ingest = await central.start(); }
   });
+  // The pull runs until it verifies: the uploader must have sent chunks of the growing file by then.
+  // Waited for (bounded), not assumed from the pull's pace: under load the uploader, reconnecting after
+  // the restarts, once had sent nothing when the last piece was written. Without pipelining it never does.
+  const until = Date.now() + 60_000;
+  while (chunksBeforeVerified === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
   verifiedAt = performance.now();
   growing.verify();
   const { r, at } = await upload;
