@@ -43,15 +43,24 @@ export class PgIndex implements Index {
   async tx<T>(fn: (u: Unit) => Promise<T>): Promise<T> {
     refuseNested(this);
     const c = await this.pool.connect();
+    // The pool listens for errors only on idle clients: a connection cut while this unit has it (a
+    // PostgreSQL restart between two statements) would otherwise be an uncaught 'error' that ends the
+    // process. The unit fails instead, and the broken client is discarded, not returned to the pool.
+    let broken: Error | undefined;
+    const onError = (err: Error) => { broken ??= err; };
+    c.on('error', onError);
     try {
       await c.query('BEGIN');
       const r = await inUnit.run(this, () => fn(unitOn(c)));
       await c.query('COMMIT');
       return r;
     } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
+      if (!broken) await c.query('ROLLBACK').catch((e: Error) => { broken = e; });
       throw err;
-    } finally { c.release(); }
+    } finally {
+      c.off('error', onError);
+      c.release(broken ?? false);
+    }
   }
 
   async migrate(list: readonly Migration[]): Promise<string[]> {

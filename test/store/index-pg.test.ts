@@ -41,6 +41,24 @@ else {
   indexContract(test, 'pg', fresh, again);
   evidenceTablesContract(test, 'pg', fresh);
 
+  test('pg: a connection cut while a unit holds it (a PostgreSQL restart) fails that unit, not the process; the next unit gets a fresh connection', async (t) => {
+    const ix = await fresh(t) as PgIndex;
+    t.teardown(() => ix.close());
+    const admin = new pg.Client({ connectionString: urls.get(ix)! });
+    await admin.connect();
+    t.teardown(() => admin.end());
+    const cut = ix.tx(async (u) => {
+      const { pid } = (await u.get<{ pid: number }>('SELECT pg_backend_pid() AS pid'))!;
+      await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+      // Gone from the server: its socket is closed while this unit runs no statement.
+      while ((await admin.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid])).rowCount) await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setTimeout(r, 50));
+      return u.get('SELECT 1 AS one');
+    });
+    await t.throwsAsync(cut);
+    t.deepEqual(await ix.tx((u) => u.get('SELECT 1 AS one')), { one: 1 });
+  });
+
   test('pg: an unreachable server is a config error naming the setting', async (t) => {
     const e = await t.throwsAsync(PgIndex.open('postgres://bodycam:secret@127.0.0.1:9/x'));
     t.true(e instanceof ConfigError);

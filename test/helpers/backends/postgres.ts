@@ -10,7 +10,11 @@ import pg from 'pg';
 import { freePort } from '../../../hardware-sim/mosquitto.js';
 import { findBinary, run, spawnLogged, stopPid, waitFor } from './proc.js';
 
-export interface TestPostgres { url: string; port: number; pid: number; dir: string; stop(): Promise<void> }
+export interface TestPostgres {
+  url: string; port: number; pid: number; dir: string; stop(): Promise<void>;
+  /** Fast shutdown (SIGINT: sessions cut, clean checkpoint), then the server again on the same data and port (a fault test's restart). */
+  restart(): Promise<void>;
+}
 
 function pgBinDir(): string | null {
   const viaPath = findBinary('initdb');
@@ -45,21 +49,32 @@ export async function startPostgres(dir: string, o: { durable?: boolean } = {}):
   await run(path.join(bin, 'initdb'), ['-D', data, '-U', 'bodycam', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions'], { ...who, timeoutMs: 60_000, cwd: dir });
   const port = await freePort();
   const fast = o.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
-  const child = spawnLogged(path.join(bin, 'postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1',
-    ...fast, '-c', 'max_connections=200'], path.join(dir, 'postgres.log'), { ...who, cwd: dir });
-  const pid = child.pid!;
-  const stop = () => stopPid(pid, 10_000);
   const url = `postgres://bodycam@127.0.0.1:${port}/postgres`;
-  try {
-    await waitFor(`PostgreSQL on port ${port} (log ${dir}/postgres.log)`, 30_000, () => new Promise((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => { s.destroy(); resolve(true); });
-      s.once('error', () => resolve(false));
-    }), 100);
-    await waitFor('PostgreSQL accepting queries', 30_000, async () => {
-      const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-      try { await c.connect(); await c.query('SELECT 1'); return true; } finally { await c.end().catch(() => undefined); }
-    }, 100);
-  } catch (err) { await stop(); throw err; }
-  return { url, port, pid, dir, stop };
+  const launch = async (): Promise<number> => {
+    const child = spawnLogged(path.join(bin, 'postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1',
+      ...fast, '-c', 'max_connections=200'], path.join(dir, 'postgres.log'), { ...who, cwd: dir });
+    const pid = child.pid!;
+    try {
+      await waitFor(`PostgreSQL on port ${port} (log ${dir}/postgres.log)`, 30_000, () => new Promise((resolve) => {
+        const s = net.connect(port, '127.0.0.1');
+        s.once('connect', () => { s.destroy(); resolve(true); });
+        s.once('error', () => resolve(false));
+      }), 100);
+      await waitFor('PostgreSQL accepting queries', 30_000, async () => {
+        const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+        try { await c.connect(); await c.query('SELECT 1'); return true; } finally { await c.end().catch(() => undefined); }
+      }, 100);
+    } catch (err) { await stopPid(pid, 10_000); throw err; }
+    return pid;
+  };
+  const server: TestPostgres = {
+    url, port, dir, pid: await launch(),
+    stop: () => stopPid(server.pid, 10_000),
+    async restart() {
+      try { process.kill(server.pid, 'SIGINT'); } catch { /* gone */ }
+      await waitFor(`PostgreSQL ${server.pid} stopped`, 30_000, async () => { try { process.kill(server.pid, 0); return false; } catch { return true; } }, 50);
+      server.pid = await launch();
+    },
+  };
+  return server;
 }
