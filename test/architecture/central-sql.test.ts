@@ -22,7 +22,6 @@ const ALLOWED = new Map<string, string>([
   ['test/clip/device-log.test.ts', 'the camera\'s device log (firmware-owned sqlite), tampered'],
   ['test/fleet/faults-flash-clock.test.ts', 'the camera\'s device log (firmware-owned sqlite), read'],
   ['hardware-sim/fleet/checks.ts', 'the camera\'s vault index (firmware-owned sqlite), read'],
-  ['test/fleet/evidence-office.test.ts', 'receipts.db: deletion receipts are not behind the port yet (index/not-yet.ts)'],
 ]);
 
 const SQL = '(?:SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|PRAGMA|WITH|ANALYZE|VACUUM|BEGIN)\\b';
