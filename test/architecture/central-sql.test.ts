@@ -13,6 +13,7 @@ const ALLOWED = new Map<string, string>([
   ['test/architecture/central-sql.test.ts', 'this check (its samples)'],
   ['test/helpers/tamper.ts', 'attacks and faults on central.db, deliberately outside the port'],
   ['test/store/index-sqlite.test.ts', 'the sqlite implementation of the port, tested on its own connection'],
+  ['test/store/index-pg.test.ts', 'the PostgreSQL implementation of the port, tested on its own pool (a restart mid-unit)'],
   ['test/store/legacy-central-db.ts', 'a central.db built by the pre-port SQL, verbatim'],
   ['test/store/index-contract.ts', 'the port\'s contract suite (SQL through a unit)'],
   ['test/store/index-contract-evidence.ts', 'the port\'s contract suite (SQL through a unit)'],
