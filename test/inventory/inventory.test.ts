@@ -7,6 +7,7 @@ import test from 'ava';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { createApi } from '../../central-store/api.js';
@@ -44,6 +45,24 @@ test('after seven simulated months every place is in the inventory and nothing p
   t.true(phase2!.clipIds.length >= 1);
   t.deepEqual(phase2!.failures, []);
 });
+
+/**
+ * One HTTP request on a connection of its own. fetch keeps idle sockets for reuse, and under load a
+ * reused one can be closed by the server in the same moment ("fetch failed", seen even with a retry
+ * and a 30 s server keep-alive): no pool, no race.
+ */
+function request(url: string, o: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: o.method ?? 'GET', headers: o.headers, agent: false }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (b: Buffer) => parts.push(b));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(o.body);
+  });
+}
 
 async function sevenMonths(root: string, centralDir: string, pki: FleetPki) {
   const failures: string[] = [];
@@ -83,15 +102,17 @@ async function sevenMonths(root: string, centralDir: string, pki: FleetPki) {
     // The police package is fetched over the HTTP API: after the complete download it is gone from the server.
     const port = await api.listen(0);
     const base = `http://127.0.0.1:${port}`;
-    // One retry when the connection itself fails (a kept-alive socket closed under load), never on an answer.
-    const get = (url: string, init?: RequestInit) => fetch(url, init).catch(() => fetch(url, init));
-    const token = (await (await get(`${base}/login`, { method: 'POST', body: JSON.stringify({ username: 'officer', password: pw }) })).json() as { token: string }).token;
-    const got = await get(`${base}/exports/${police.exportId}/package`, { headers: { authorization: `Bearer ${token}` } });
-    const zip = Buffer.from(await got.arrayBuffer());
+    const token = (JSON.parse((await request(`${base}/login`, { method: 'POST', body: JSON.stringify({ username: 'officer', password: pw }) })).body.toString()) as { token: string }).token;
+    const got = await request(`${base}/exports/${police.exportId}/package`, { headers: { authorization: `Bearer ${token}` } });
+    const zip = got.body;
     check(got.status === 200 && zip.subarray(0, 2).toString('latin1') === 'PK', `package download: ${got.status}`);
-    for (let i = 0; i < 100 && existsSync(police.path); i++) await new Promise((r) => setTimeout(r, 20));
+    // After the complete download the server unlinks the package, then marks it gone in its index: wait
+    // for the mark (bounded), not for the file. Under load the next request once came between the two,
+    // found no file and lost its connection ("socket hang up") instead of getting 410.
+    const gone = () => ev.exportPackage(police.exportId!).then(() => false, (err: { code?: string }) => err.code === 'gone');
+    for (const end = Date.now() + 30_000; !(await gone()) && Date.now() < end;) await new Promise((r) => setTimeout(r, 20));
     check(!existsSync(police.path), 'the downloaded police package is still on the server');
-    const again = await get(`${base}/exports/${police.exportId}/package`, { headers: { authorization: `Bearer ${token}` } });
+    const again = await request(`${base}/exports/${police.exportId}/package`, { headers: { authorization: `Bearer ${token}` } });
     check(again.status === 410, `a second download: ${again.status}`);
     check(existsSync(path.join(paths.exports, 'dsar.zip')), 'the DSAR package waits for its download');
     await ctx.ops.disable('admin', GONE_USER, { reason: 'left the company' });
