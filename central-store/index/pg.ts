@@ -28,7 +28,15 @@ export class PgIndex implements Index {
     try {
       const c = await pool.connect();
       try {
+        // Under the migrations' lock: CREATE TABLE IF NOT EXISTS is not safe against itself (two nodes
+        // starting on a fresh database at once: one failed with 23505 on pg_type before this lock).
+        await c.query('BEGIN');
+        await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK.toString()]);
         await c.query(`CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`);
+        await c.query('COMMIT');
+      } catch (err) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        throw err;
       } finally { c.release(); }
     } catch (err) {
       await pool.end().catch(() => undefined);

@@ -1,6 +1,7 @@
 // The index contract against a real PostgreSQL (one server per test run; a database per test).
 import test, { type ExecutionContext } from 'ava';
 import pg from 'pg';
+import { migrationsFor } from '../../central-store/index/migrations.js';
 import { PgIndex } from '../../central-store/index/pg.js';
 import type { Index } from '../../central-store/index/port.js';
 import { ConfigError } from '../../shared/config.js';
@@ -62,6 +63,18 @@ else {
     });
     await t.throwsAsync(cut);
     t.true(await ix.tx((u) => takeDockLease(u, 'dock-1', 'node-a', 1, 2)), 'the next unit works');
+  });
+
+  test('pg: four nodes starting on a fresh database at once all open, and each migration applies once', async (t) => {
+    const db = `idx_${process.pid}_${Date.now().toString(36)}_${n++}`;
+    const admin = async (sql: string) => { const c = new pg.Client({ connectionString: url }); await c.connect(); try { await c.query(sql); } finally { await c.end(); } };
+    await admin(`CREATE DATABASE ${db}`);
+    t.teardown(() => admin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`));
+    const u = new URL(url); u.pathname = `/${db}`;
+    const nodes = await Promise.all(Array.from({ length: 4 }, () => PgIndex.open(u.toString())));
+    t.teardown(async () => { for (const x of nodes) await x.close(); });
+    const applied = await Promise.all(nodes.map((x) => x.migrate(migrationsFor('pg'))));
+    t.deepEqual(applied.flat().sort(), migrationsFor('pg').map((m) => m.name).sort());
   });
 
   test('pg: an unreachable server is a config error naming the setting', async (t) => {
