@@ -28,6 +28,14 @@ export const StoreConfigSchema = z.object({
   storeId: id,
   /** Index (central.db), blobs (store/), keys and receipts live here. */
   dataDir: z.string().min(1),
+  /**
+   * The evidence-key files: epoch and hold private keys sealed under the master key, the master-key
+   * check (and salt), and, when set here, the store's sealed signing key. Default <dataDir>/keys. Every
+   * central node must use the same directory (one shared mount): a key one node makes must open on
+   * the others, and its destruction (overwrite + unlink) must reach every copy. Never PostgreSQL or
+   * S3: a deleted row or object version survives in WAL, MVCC or versioning, which would undo the crypto-erase.
+   */
+  keysDir: z.string().min(1).optional(),
   /** Police exports and DSAR copies; default <dataDir>/exports. */
   exportsDir: z.string().min(1).optional(),
   /** File holding the 32-byte master key (raw or hex), outside dataDir. Or env BODYCAM_MASTER_KEY_FILE / BODYCAM_MASTER_PASSPHRASE. */
@@ -125,18 +133,21 @@ export function loadStoreConfig(file: string): StoreConfig {
   const abs = (p: string) => path.resolve(base, p);
   return {
     ...c, dataDir: abs(c.dataDir),
-    mqtt: { ...c.mqtt, tls: { ...c.mqtt.tls, caPath: abs(c.mqtt.tls.caPath), certPath: abs(c.mqtt.tls.certPath), keyPath: abs(c.mqtt.tls.keyPath) } }, exportsDir: c.exportsDir && abs(c.exportsDir), masterKeyFile: c.masterKeyFile && abs(c.masterKeyFile), revocationListPath: c.revocationListPath && abs(c.revocationListPath),
+    mqtt: { ...c.mqtt, tls: { ...c.mqtt.tls, caPath: abs(c.mqtt.tls.caPath), certPath: abs(c.mqtt.tls.certPath), keyPath: abs(c.mqtt.tls.keyPath) } }, exportsDir: c.exportsDir && abs(c.exportsDir), keysDir: c.keysDir && abs(c.keysDir), masterKeyFile: c.masterKeyFile && abs(c.masterKeyFile), revocationListPath: c.revocationListPath && abs(c.revocationListPath),
     api: { ...c.api, tls: c.api.tls && { certPath: abs(c.api.tls.certPath), keyPath: abs(c.api.tls.keyPath) } },
     index: c.index.backend === 'postgres' ? { ...c.index, postgres: { ...c.index.postgres, passwordFile: c.index.postgres.passwordFile && abs(c.index.postgres.passwordFile) } } : c.index,
     blobs: c.blobs.backend === 's3' ? { ...c.blobs, s3: { ...c.blobs.s3, credentialsFile: c.blobs.s3.credentialsFile && abs(c.blobs.s3.credentialsFile) } } : c.blobs,
   };
 }
 
-export const storePaths = (c: Pick<StoreConfig, 'dataDir' | 'exportsDir'>) => ({
+export const storePaths = (c: Pick<StoreConfig, 'dataDir' | 'exportsDir'> & { keysDir?: string }) => ({
   db: path.join(c.dataDir, 'central.db'),
   blobs: path.join(c.dataDir, 'store'),
   exports: c.exportsDir ?? path.join(c.dataDir, 'exports'),
-  signingKey: path.join(c.dataDir, 'signing-key.sealed.json'),
+  keys: c.keysDir ?? path.join(c.dataDir, 'keys'),
+  // In the shared keys directory when one is configured (every node signs with one key); an existing
+  // store without keysDir keeps it where it always was.
+  signingKey: path.join(c.keysDir ?? c.dataDir, 'signing-key.sealed.json'),
   signingPub: path.join(c.dataDir, 'receipt-signing.pub.pem'),
   epochs: path.join(c.dataDir, 'epochs'),
 });

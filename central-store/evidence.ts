@@ -89,8 +89,10 @@ function parse<T>(schema: z.ZodType<T>, v: unknown, field?: string): T {
 }
 
 export interface EvidenceStoreOptions {
-  /** Data directory: keys/ (master-key encrypted) and, with a sqlite index, receipts.db live here. */
+  /** Data directory: keys/ (unless keysDir) and, with a sqlite index, receipts.db live here. */
   dir: string; db: Db; blobs: BlobPort;
+  /** The evidence-key files (config keysDir, shared by every node); default <dir>/keys. */
+  keysDir?: string;
   /** The index port (docs/scale-out.md); default: sqlite on `db`. */
   index?: Index;
   /** 32 bytes (scrypt of a passphrase, or a KMS-fetched key file; see keys.ts). Never stored in dir. */
@@ -132,7 +134,7 @@ export class EvidenceStore {
     const now = o.now ?? Date.now;
     const receipts = await ReceiptBook.open({ dir: o.dir, index, signingKey: o.signingKey, storeId: o.storeId });
     let keys: KeyStore;
-    try { keys = await KeyStore.open({ dir: o.dir, index, masterKey: o.masterKey, receipts, now }); }
+    try { keys = await KeyStore.open({ keysDir: o.keysDir ?? `${o.dir}/keys`, index, masterKey: o.masterKey, receipts, now }); }
     catch (err) { await receipts.close(); throw err; }
     return new EvidenceStore(o.db, o.blobs, keys, receipts, retention, o, now, o.log ?? createLogger('evidence'), index);
   }

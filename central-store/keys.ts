@@ -11,7 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { keyIdOf, type EvidenceEpochBody, type SignedDocument } from '../shared/evidence.js';
 import { signEpoch } from '../shared/pki/ca.js';
-import { overwriteAndUnlink, writeDurableAsync } from '../shared/durable-file.js';
+import { overwriteAndUnlink, writeDurableExclusive } from '../shared/durable-file.js';
 import type { Index } from './index/port.js';
 import { insertKeyRecord, keyRecord, keyRecords, markKeyDestroyed, purgeDestroyedKeys, type KeyKind, type KeyRecord } from './index/tables/evidence-keys.js';
 import type { ReceiptBook } from './deletion-receipts.js';
@@ -43,22 +43,24 @@ function unseal(master: Buffer, s: Sealed, aad: string): Buffer | null {
   } catch { return null; }
 }
 
-/** 32-byte master key from a passphrase (scrypt N=2^15 r=8 p=1); the salt lives in <dir>/keys/master.salt. */
-export async function masterKeyFromPassphrase(passphrase: string, dir: string): Promise<Buffer> {
+/** 32-byte master key from a passphrase (scrypt N=2^15 r=8 p=1); the salt lives in <keysDir>/master.salt (shared by every node). */
+export async function masterKeyFromPassphrase(passphrase: string, keysDir: string): Promise<Buffer> {
   if (passphrase.length < 12) throw new StoreError('bad-input', 'passphrase: at least 12 characters');
-  const keysDir = path.join(dir, 'keys');
   await mkdir(keysDir, { recursive: true, mode: 0o700 });
   const saltFile = path.join(keysDir, 'master.salt');
-  if (!existsSync(saltFile)) await writeDurableAsync(saltFile, randomBytes(16).toString('hex'), 0o600);
+  // Two nodes starting at once: the first salt written stands, the other reads it.
+  if (!existsSync(saltFile)) await writeDurableExclusive(saltFile, randomBytes(16).toString('hex'));
   const salt = Buffer.from((await readFile(saltFile, 'utf8')).trim(), 'hex');
   return new Promise((resolve, reject) => scrypt(passphrase, salt, 32, { N: 1 << 15, r: 8, p: 1, maxmem: 64 << 20 },
     (err, key) => (err ? reject(err) : resolve(key))));
 }
 
-/** A KMS-style key file: 32 raw bytes or 64 hex characters. Refused when it sits under the store's dir. */
-export function readMasterKeyFile(file: string, storeDir: string): Buffer {
-  const rel = path.relative(path.resolve(storeDir), path.resolve(file));
-  if (!rel.startsWith('..') && !path.isAbsolute(rel)) throw new StoreError('bad-input', `master key file: must not be stored beside the keys (${file} is under ${storeDir})`);
+/** A KMS-style key file: 32 raw bytes or 64 hex characters. Refused when it sits under the store's dir or the keys dir. */
+export function readMasterKeyFile(file: string, storeDir: string, keysDir = path.join(storeDir, 'keys')): Buffer {
+  for (const dir of [storeDir, keysDir]) {
+    const rel = path.relative(path.resolve(dir), path.resolve(file));
+    if (!rel.startsWith('..') && !path.isAbsolute(rel)) throw new StoreError('bad-input', `master key file: must not be stored beside the keys (${file} is under ${dir})`);
+  }
   const b = readFileSync(file);
   const hex = b.toString('utf8').trim();
   if (/^[0-9a-fA-F]{64}$/.test(hex)) return Buffer.from(hex, 'hex');
@@ -71,19 +73,19 @@ export class KeyStore {
   private constructor(private readonly dir: string, private readonly index: Index, private readonly master: Buffer,
     private readonly receipts: ReceiptBook, private readonly now: () => number) {}
 
-  /** Open <dir>/keys; the first open records a check value, later opens refuse a different master key. */
-  /** The index must have MIGRATIONS applied (openIndex does it). */
-  static async open(o: { dir: string; index: Index; masterKey: Buffer; receipts: ReceiptBook; now?: () => number }): Promise<KeyStore> {
+  /**
+   * Open the keys directory (config keysDir, default <dataDir>/keys; shared by every node); the first open
+   * records a check value, later opens refuse a different master key. The index must have MIGRATIONS applied.
+   */
+  static async open(o: { keysDir: string; index: Index; masterKey: Buffer; receipts: ReceiptBook; now?: () => number }): Promise<KeyStore> {
     if (!Buffer.isBuffer(o.masterKey) || o.masterKey.length !== 32) throw new StoreError('bad-input', 'masterKey: must be a 32-byte Buffer');
-    const keysDir = path.join(o.dir, 'keys');
+    const keysDir = o.keysDir;
     await mkdir(keysDir, { recursive: true, mode: 0o700 });
     const check = path.join(keysDir, 'master-check.json');
-    if (existsSync(check)) {
-      const plain = unseal(o.masterKey, JSON.parse(await readFile(check, 'utf8')) as Sealed, 'master-check');
-      if (!plain || plain.toString('utf8') !== CHECK_TEXT) throw new StoreError('bad-master-key', 'master key does not open this key store (wrong passphrase or key file)');
-    } else {
-      await writeDurableAsync(check, JSON.stringify(seal(o.masterKey, Buffer.from(CHECK_TEXT, 'utf8'), 'master-check')), 0o600);
-    }
+    // Two nodes opening a fresh directory at once: the first check written stands and both test against it.
+    if (!existsSync(check)) await writeDurableExclusive(check, JSON.stringify(seal(o.masterKey, Buffer.from(CHECK_TEXT, 'utf8'), 'master-check')));
+    const plain = unseal(o.masterKey, JSON.parse(await readFile(check, 'utf8')) as Sealed, 'master-check');
+    if (!plain || plain.toString('utf8') !== CHECK_TEXT) throw new StoreError('bad-master-key', 'master key does not open this key store (wrong passphrase or key file)');
     return new KeyStore(keysDir, o.index, Buffer.from(o.masterKey), o.receipts, o.now ?? Date.now);
   }
 
@@ -94,8 +96,7 @@ export class KeyStore {
     if (!NAME.test(name)) throw new StoreError('bad-input', `epochId: must match ${NAME.source}`);
     if (priv.type !== 'private' || priv.asymmetricKeyType !== 'rsa') throw new StoreError('bad-input', 'privateKey: must be an RSA private key');
     if ((priv.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) throw new StoreError('bad-input', 'privateKey: RSA modulus must be at least 2048 bits');
-    const pub = createPublicKey(priv);
-    const keyId = keyIdOf(pub);
+    const keyId = keyIdOf(createPublicKey(priv));
     const same = (have: KeyRecord) => {
       if (have.keyId !== keyId) throw new StoreError('exists', `${name}: a different key is already stored under this name`);
       return have;
@@ -105,9 +106,24 @@ export class KeyStore {
     const der = priv.export({ type: 'pkcs8', format: 'der' });
     const sealed = seal(this.master, der, this.aad(kind, name, keyId));
     der.fill(0);
-    await writeDurableAsync(this.file(kind, name), JSON.stringify({ kind, name, keyId, ...sealed }), 0o600);
-    await this.index.tx((u) => insertKeyRecord(u, { name, kind, keyId, publicKeyPem: pub.export({ type: 'spki', format: 'pem' }) as string, notBefore: nb, notAfter: na, source, createdAt: new Date(this.now()).toISOString() }));
+    // The file is never replaced: a node that finds one there (another node wrote it first, or a run
+    // crashed before recording it) records that file's key, so the record always matches the file.
+    const mine = await writeDurableExclusive(this.file(kind, name), JSON.stringify({ kind, name, keyId, ...sealed }));
+    const pub = createPublicKey(mine ? priv : this.readFile(kind, name));
+    await this.index.tx((u) => insertKeyRecord(u, { name, kind, keyId: keyIdOf(pub), publicKeyPem: pub.export({ type: 'spki', format: 'pem' }) as string, notBefore: nb, notAfter: na, source, createdAt: new Date(this.now()).toISOString() }));
     return same((await this.record(name))!);
+  }
+
+  /** A key file's private key (its own keyId in the AAD); throws naming what is wrong. */
+  private readFile(kind: KeyKind, name: string, keyId?: string): KeyObject {
+    let f: Sealed & { keyId?: string };
+    try { f = JSON.parse(readFileSync(this.file(kind, name), 'utf8')) as Sealed & { keyId?: string }; } catch { throw new StoreError('key-missing', `${name}: key file is missing`); }
+    const id = keyId ?? f.keyId ?? '';
+    const der = unseal(this.master, f, this.aad(kind, name, id));
+    if (!der) throw new StoreError('bad-master-key', `${name}: key file does not decrypt under the master key (wrong key, or file altered/swapped)`);
+    const key = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+    der.fill(0);
+    return key;
   }
 
   private static window(notBefore: string, notAfter: string): [string, string] {
@@ -121,7 +137,8 @@ export class KeyStore {
   async createEpoch(o: { epochId: string; notBefore: string; notAfter: string }): Promise<EvidenceEpochBody> {
     const [nb, na] = KeyStore.window(o.notBefore, o.notAfter);
     const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
-    await this.store('epoch', o.epochId, privateKey, 'generated', nb, na);
+    // Another node that generated this epoch first: its key stands and is the one returned.
+    await this.store('epoch', o.epochId, privateKey, 'generated', nb, na).catch((err: unknown) => { if ((err as StoreError).code !== 'exists') throw err; });
     return this.epochBody(o.epochId);
   }
 
@@ -169,12 +186,7 @@ export class KeyStore {
     if (cached) return cached;
     if (!r) throw new StoreError('key-missing', `${name}: this store holds no such key`);
     if (r.destroyedAt) throw new StoreError('key-destroyed', `${name}: private key was destroyed at ${r.destroyedAt} (retention ended)`);
-    let text: string;
-    try { text = readFileSync(this.file(r.kind, name), 'utf8'); } catch { throw new StoreError('key-missing', `${name}: key file is missing`); }
-    const der = unseal(this.master, JSON.parse(text) as Sealed, this.aad(r.kind, name, r.keyId));
-    if (!der) throw new StoreError('bad-master-key', `${name}: key file does not decrypt under the master key (wrong key, or file altered/swapped)`);
-    const key = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
-    der.fill(0);
+    const key = this.readFile(r.kind, name, r.keyId);
     this.cache.set(name, key);
     return key;
   }

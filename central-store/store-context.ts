@@ -1,6 +1,7 @@
 // Opens one store from its configuration for the server and the CLI alike: index db, users, access log
 // and operations at once; the evidence store (which needs the master key) only when first asked for.
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { ConfigError } from '../shared/config.js';
 import type { KeyObject } from 'node:crypto';
 import { AccessLog } from './access-log.js';
 import { openBlobStore } from './blob/open.js';
@@ -35,15 +36,28 @@ export interface StoreContext {
  */
 export async function resolveMasterKey(config: StoreConfig, env: NodeJS.ProcessEnv, flagFile?: string): Promise<Buffer> {
   const file = flagFile ?? config.masterKeyFile ?? env.BODYCAM_MASTER_KEY_FILE;
-  if (file) return readMasterKeyFile(file, config.dataDir);
-  if (env.BODYCAM_MASTER_PASSPHRASE) return masterKeyFromPassphrase(env.BODYCAM_MASTER_PASSPHRASE, config.dataDir);
+  if (file) return readMasterKeyFile(file, config.dataDir, storePaths(config).keys);
+  if (env.BODYCAM_MASTER_PASSPHRASE) return masterKeyFromPassphrase(env.BODYCAM_MASTER_PASSPHRASE, storePaths(config).keys);
   throw Object.assign(new Error('master key: none given (masterKeyFile in the config, BODYCAM_MASTER_KEY_FILE or BODYCAM_MASTER_PASSPHRASE)'), { code: 'bad-input' });
+}
+
+/** The keys directory exists (made 0700 if not) and this process can read, write and list it; else a ConfigError naming the setting. */
+function usableKeysDir(dir: string, configured: boolean): void {
+  const field = `config.keysDir: ${configured ? '' : 'default '}${dir}`;
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (!statSync(dir).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+    accessSync(dir, constants.R_OK | constants.W_OK | constants.X_OK);
+  } catch (err) {
+    throw new ConfigError(`${field}: cannot use it for the key files (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
 }
 
 export async function openStoreContext(config: StoreConfig, o: { masterKey: () => Promise<Buffer>; now?: () => number; scrypt?: ScryptParams }): Promise<StoreContext> {
   const p = storePaths(config);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   mkdirSync(p.exports, { recursive: true, mode: 0o700 });
+  usableKeysDir(p.keys, config.keysDir !== undefined);
   const db = openCentralDb(p.db);
   // The server and CLI calls share the file: wait for each other's write locks instead of failing.
   db.pragma('busy_timeout = 10000');
@@ -58,7 +72,7 @@ export async function openStoreContext(config: StoreConfig, o: { masterKey: () =
   let evidence: Promise<EvidenceStore> | undefined;
   const signingKey = () => signing ??= (master ??= o.masterKey()).then((m) => loadOrCreateSigningKey(p.signingKey, p.signingPub, m));
   const openEvidence = () => evidence ??= (async () => EvidenceStore.open({
-    dir: config.dataDir, db, index, blobs, masterKey: await (master ??= o.masterKey()), signingKey: (await signingKey()).privateKey,
+    dir: config.dataDir, keysDir: p.keys, db, index, blobs, masterKey: await (master ??= o.masterKey()), signingKey: (await signingKey()).privateKey,
     storeId: config.storeId, retention: config.retention, deadlines: config.deadlines, exportsDir: p.exports, now: o.now,
   }))();
   // The detector threads start on the first redaction only (≈ 1 s, 2 × ≈ 100 MB).

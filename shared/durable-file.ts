@@ -3,7 +3,7 @@
 // fsync'd; a file that held evidence or keys is overwritten and synced before it is unlinked.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeFileSync } from 'node:fs';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { link, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 const CHUNK = 1024 * 1024;
@@ -57,6 +57,32 @@ export async function writeDurableAsync(path: string, data: string | Buffer, mod
   }
   await rename(tmp, path);
   await fsyncDir(dirname(path));
+}
+
+/**
+ * Write a new file durably unless one is there already (hard link of the synced temp file: never
+ * replaces). False when another writer (another process, another node on a shared directory) was first.
+ */
+export async function writeDurableExclusive(path: string, data: string | Buffer, mode = 0o600): Promise<boolean> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${randomBytes(4).toString('hex')}`;
+  const fh = await open(tmp, 'wx', mode);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await link(tmp, path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    await unlink(tmp).catch(() => undefined);
+    await fsyncDir(dirname(path));
+  }
 }
 
 /** One pass of zeros over every byte of the file, then fsync. Returns the bytes overwritten. */

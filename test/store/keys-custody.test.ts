@@ -50,9 +50,10 @@ test('the wrong master key is refused at open, and a swapped key file does not d
 
 test('master key from a passphrase (scrypt) and from a key file kept outside the store', async (t) => {
   const f = await makeStore(t);
-  const k1 = await masterKeyFromPassphrase('correct horse battery staple', f.dir);
-  const k2 = await masterKeyFromPassphrase('correct horse battery staple', f.dir);
-  const k3 = await masterKeyFromPassphrase('correct horse battery stapler', f.dir);
+  const keysDir = path.join(f.dir, 'keys');
+  const k1 = await masterKeyFromPassphrase('correct horse battery staple', keysDir);
+  const k2 = await masterKeyFromPassphrase('correct horse battery staple', keysDir);
+  const k3 = await masterKeyFromPassphrase('correct horse battery stapler', keysDir);
   t.true(k1.equals(k2));
   t.false(k1.equals(k3));
   t.is(k1.length, 32);
@@ -63,6 +64,7 @@ test('master key from a passphrase (scrypt) and from a key file kept outside the
   writeFileSync(outside, k1);
   t.teardown(() => rmSync(outside, { force: true }));
   t.true(readMasterKeyFile(outside, f.dir).equals(k1));
+  t.regex(await code(() => readMasterKeyFile(outside, f.dir, path.dirname(outside))), /^bad-input: master key file: must not be stored beside the keys .* is under /, 'nor in a keys directory outside the store');
 });
 
 test('epochs: generated bodies are signed by the org CA and verify; fleet-made keys are imported', async (t) => {
