@@ -3,8 +3,9 @@
 // clips left on flash. Whole-process RSS and open file descriptors sampled from /proc; a shift is
 // flat when the last third's median RSS is within 5 % of the first third's (the first hour, while
 // the ring fills and the first clips open, is left out) and no descriptors are gained.
-// Options: --hours N (default 10), --speed N (default 1000), --kbps N (default 200),
-// --every MIN (minutes between bursts, default 30; 0 = no bursts, the ring alone).
+// Options: --hours=N (default 10), --speed=N (default 1000), --kbps=N (default 200),
+// --every=MIN (minutes between bursts, default 30; 0 = no bursts, the ring alone). Write them with '=':
+// `npm run bench -- camera-shift --every=0` passes on only the arguments that start with '-'.
 import { parseArgs } from 'node:util';
 import { DEPLOYED_NODE_ARGS, buildBundle, fdCount, mb, median, rssBytes, sleep, startBundleCamera } from './camera-bundle.js';
 
@@ -69,6 +70,9 @@ console.log(JSON.stringify({
   heapTotalFirstLastMB: [mb(median(after.slice(0, third).map((x) => x.heap))), mb(median(after.slice(-third).map((x) => x.heap)))],
   heapUsedFirstLastMB: [mb(median(after.slice(0, third).map((x) => x.used))), mb(median(after.slice(-third).map((x) => x.used)))],
   externalFirstLastMB: [mb(median(after.slice(0, third).map((x) => x.ext))), mb(median(after.slice(-third).map((x) => x.ext)))],
+  // The shape over the shift: median RSS of each camera-hour.
+  rssByHourMB: Array.from({ length: Math.ceil(hours) }, (_, h) => samples.filter((x) => x.atMs >= h * HOUR && x.atMs < (h + 1) * HOUR).map((x) => x.rss))
+    .map((a) => (a.length ? mb(median(a)) : null)),
   fdsFirstThirdMax: fdsFirst,
   fdsLastThirdMax: fdsLast,
   fdsMax: Math.max(...samples.map((x) => x.fds)),
