@@ -8,6 +8,8 @@ import type { Progress } from './progress.js';
 import type { Scenario } from './scenario.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The simulated cameras' segment length (cameras.ts: a GOP of fps / 2 frames). */
+const GOP_MS = 500;
 
 export async function runShift(sc: Scenario, cams: Cam[], rand: () => number, progress?: Progress): Promise<{ powerCuts: PowerCut[]; cuts: number }> {
   const between = ([a, b]: readonly [number, number]) => a + (b - a) * rand();
@@ -25,14 +27,34 @@ export async function runShift(sc: Scenario, cams: Cam[], rand: () => number, pr
     incidents: Array.from({ length: sc.incidentsPerCamera }, () => ({ seconds: between(sc.incidentSeconds), gap: between(sc.gapSeconds), cutAt: rand() })),
     i,
   }));
+  /**
+   * Until `cam` has captured `simSeconds` more video (its newest segment's end moved that far, give or take
+   * a GOP), not until that much wall time passed: on a loaded machine the simulated capture runs late,
+   * and a shift timed by the clock recorded less than planned (a nearly full flash then never filled).
+   * Checked after the planned time, then every 100 ms, for at most 10x the planned time + 30 s.
+   */
+  const captured = async (cam: Cam, simSeconds: number): Promise<void> => {
+    const status = () => cam.proc.send({ op: 'status' }).catch(() => undefined);
+    const deadline = Date.now() + realMs(simSeconds) * 10 + 30_000;
+    const st0 = await status();
+    // Before its first segment a camera has captured nothing: count from its clock.
+    const from = Number(st0?.lastSegmentEndMs) || Number(st0?.now) || 0;
+    await sleep(realMs(simSeconds));
+    for (;;) {
+      const at = Number((await status())?.lastSegmentEndMs) || 0;
+      if (at >= from + simSeconds * 1000 - GOP_MS || Date.now() > deadline) return;
+      await sleep(100);
+    }
+  };
+
   await Promise.all(plans.map(async (plan) => {
     const cam = cams[plan.i]!;
-    await sleep(realMs(plan.warmup));
+    await captured(cam, plan.warmup);
     for (const [k, inc] of plan.incidents.entries()) {
       await cam.proc.send({ op: 'press' });
       progress?.tick(cam.deviceId, 'recording');
       if (cutPlan.has(`${plan.i}:${k}`)) {
-        await sleep(realMs(inc.seconds * (0.2 + 0.7 * inc.cutAt)));
+        await captured(cam, inc.seconds * (0.2 + 0.7 * inc.cutAt));
         const asked = Date.now();
         const st = await cam.proc.send({ op: 'status' });
         const answered = Date.now();
@@ -52,12 +74,12 @@ export async function runShift(sc: Scenario, cams: Cam[], rand: () => number, pr
         cuts++;
         cam.proc = await startCameraProcess(cam.dir, cam.config);
       } else if (sc.markIncidents.includes(k)) {
-        await sleep(realMs(inc.seconds / 2));
+        await captured(cam, inc.seconds / 2);
         await cam.proc.send({ op: 'press' }); // a short press while recording: a marker
-        await sleep(realMs(inc.seconds / 2));
+        await captured(cam, inc.seconds / 2);
         await cam.proc.send({ op: 'long-press' });
       } else {
-        await sleep(realMs(inc.seconds));
+        await captured(cam, inc.seconds);
         await cam.proc.send({ op: 'long-press' });
       }
       progress?.tick(cam.deviceId, 'recorded');
