@@ -84,5 +84,7 @@ process.stdout.write(`${JSON.stringify({
   dockedRatio: r2(median(runs.map((r) => r.rawSec / r.dockedSec))),
   receiptAfterPullSec: runs.map((r) => r2(r.transferSec - r.pullSec)),
   cpuSecDockedToReceipt: runs.map((r) => r.cpuSec),
+  // Cores the run's processes got, docking to receipt (CPU seconds / wall seconds; the machine has 2).
+  coresUsedEach: runs.map((r) => r2(Object.values(r.cpuSec).reduce((a, b) => a + b, 0) / r.dockedSec)),
 })}\n`);
 process.exit(0);

@@ -65,7 +65,8 @@ async function offload(n: number, seed: number) {
   if (r.totals.delivered !== n) throw new Error(`run with ${n} cameras delivered ${r.totals.delivered} of ${n} clips`);
   const mb = r.totals.bytes / 1e6;
   const receiptSec = (lastReceipt - docked) / 1000;
-  return { mbps: r.timing.mbPerSec, mb, seconds: r.timing.offloadSeconds, receiptMbps: mb / receiptSec, cpuSec, phasesSec, cpuPerMb: Object.values(cpuSec).reduce((a, b) => a + b, 0) / mb };
+  const cpuTotal = Object.values(cpuSec).reduce((a, b) => a + b, 0);
+  return { mbps: r.timing.mbPerSec, mb, seconds: r.timing.offloadSeconds, receiptMbps: mb / receiptSec, cpuSec, phasesSec, cpuPerMb: cpuTotal / mb, coresUsed: cpuTotal / receiptSec };
 }
 
 const runs: { one: Awaited<ReturnType<typeof offload>>; many: Awaited<ReturnType<typeof offload>> }[] = [];
@@ -94,6 +95,9 @@ process.stdout.write(`${JSON.stringify({
   oneReceiptMBps: r2(oneRcpt), aggregateReceiptMBps: r2(manyRcpt), aggregateOverOne: r2(manyRcpt / oneRcpt),
   cores, cpuSecPerMbOne: r2(mean(runs.map((r) => r.one.cpuPerMb)) * 1000) / 1000, cpuSecPerMbMany: r2(cpuPerMbMany * 1000) / 1000,
   cpuBoundMBps: r2(cpuBoundMBps), aggregateOverCpuBound: r2(manyRcpt / cpuBoundMBps),
+  // How much of the cores the run's processes got (CPU seconds / wall seconds): below `cores`, the machine's
+  // other work held the rest, and aggregateOverCpuBound is a floor.
+  coresUsedMany: r2(mean(runs.map((r) => r.many.coresUsed))),
   cpuSecByRoleOne: runs[0]!.one.cpuSec, cpuSecByRoleMany: runs[0]!.many.cpuSec, phasesSecOne: runs[0]!.one.phasesSec, phasesSecMany: runs[0]!.many.phasesSec,
 })}\n`);
 process.exit(0);
