@@ -45,6 +45,12 @@ export interface IngestOptions {
    * every node must then receive every dock's messages (mode 'all', or 'shared' with a group of its own).
    */
   leases?: DockLeases;
+  /**
+   * Flow control, shared by the workers of one process (default: this worker's own): a clip's metas are
+   * then handled one at a time across the workers, so two workers never store one clip at once (on S3
+   * that made two versions of one key), and a meta waits for every worker's writes of its chunks.
+   */
+  flow?: IngestFlow;
   /** Scratch dir for assembly; default blobs.workDir(). Must be shared by workers of one store. */
   workDir?: string;
   /** The organisation CA certificate (PEM) camera and dock certificates are verified to; default: the broker endpoint's CA. */
@@ -71,7 +77,7 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   const index = opts.index ?? SqliteIndex.for(opts.db!);
   await index.migrate(MIGRATIONS); // the one list (markers, dock heartbeats, ...); the store applies it at open too
   const asm = new Assembler(opts.workDir ?? opts.blobs.workDir());
-  const flow = new IngestFlow();
+  const flow = opts.flow ?? new IngestFlow();
   const filters = subscriptionFilters(opts.subscription ?? { mode: 'all' });
   const client = connectMqtt(opts.mqtt, {
     clean: true, clientId: `central-${opts.storeId}-${opts.workerId}`, reconnectPeriod: 500,

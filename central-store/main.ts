@@ -10,6 +10,7 @@ import { ConfigError, EX_CONFIG, startFailureCode } from '../shared/config.js';
 import { loadStoreConfig, storePaths } from './config.js';
 import { publishUpcomingEpochs } from './epochs.js';
 import { startIngest, type Ingest } from './ingest.js';
+import { IngestFlow } from './ingest-flow.js';
 import { startCrlPublisher } from './crl-publisher.js';
 import { SYSTEM } from './operations.js';
 import { createOffice } from './web/office.js';
@@ -49,11 +50,12 @@ async function main(): Promise<void> {
     : undefined;
   const group = leases ? `${config.mqtt.shareGroup}.${NODE_ID.replace(/[^A-Za-z0-9._:-]/g, '_')}` : config.mqtt.shareGroup;
   const ingests: Ingest[] = [];
+  const flow = new IngestFlow(); // one per process: a clip's metas one at a time across its workers
   for (let i = 0; i < config.mqtt.workers; i++) {
     ingests.push(await startIngest({
       mqtt: mqttEndpoint, revocation: crl && (() => crl.current()), db: ctx.db, blobs: ctx.blobs, receiptKey: signing.privateKey, storeId: config.storeId,
       workerId: `${os.hostname()}-${process.pid}-${i}`, index: ctx.index, subscription: config.mqtt.workers > 1 ? { mode: 'shared', group } : { mode: 'all' },
-      leases, log: log.child({ worker: i }),
+      leases, flow, log: log.child({ worker: i }),
     }));
   }
   const tls = config.api.tls && { cert: readFileSync(config.api.tls.certPath), key: readFileSync(config.api.tls.keyPath) };

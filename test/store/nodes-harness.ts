@@ -64,7 +64,8 @@ export async function cluster(t: ExecutionContext, o: { pgUrl: string; s3: S3Tar
     await rm(dir, { recursive: true, force: true });
   });
 
-  const start = async (name: string): Promise<Node> => {
+  /** `workers`: ingest workers in the node (more than one share a group of the node's own). */
+  const start = async (name: string, so: { workers?: number } = {}): Promise<Node> => {
     const nodeDir = path.join(dir, name);
     const dataDir = path.join(nodeDir, 'data');
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
@@ -73,7 +74,7 @@ export async function cluster(t: ExecutionContext, o: { pgUrl: string; s3: S3Tar
     });
     const cfg = {
       storeId: 'store-cluster', dataDir, epochDaysAhead: 1, api: { port: 0 },
-      mqtt: { url: o.broker.url, tls: o.broker.files(name, 'central'), dockLeaseSeconds: o.leaseSeconds ?? 2 },
+      mqtt: { url: o.broker.url, tls: o.broker.files(name, 'central'), dockLeaseSeconds: o.leaseSeconds ?? 2, workers: so.workers ?? 1 },
       index: { backend: 'postgres', postgres: { url: url.toString(), poolMax: 4 } },
       blobs: { backend: 's3', s3: { endpoint: o.s3.endpoint, region: o.s3.region, bucket, credentialsFile: path.join(dir, 's3.json') } },
     };

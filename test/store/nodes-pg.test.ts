@@ -48,9 +48,10 @@ else {
   test.before(async () => { broker = await startMosquitto({ docks: DOCKS, centrals: ['central-1', 'central-2', 'central-3'] }); });
   test.after.always(async () => { await broker?.stop(); rmSync(spool, { recursive: true, force: true }); });
 
-  test.serial('two nodes, six docks uploading at once: every clip stored once (one row, one S3 version), one valid receipt each, every dock handled by one node', async (t) => {
+  test.serial('two nodes (one with two workers), six docks uploading at once: every clip stored once (one row, one S3 version), one valid receipt each, every dock handled by one node', async (t) => {
     const c = await cluster(t, { pgUrl, s3, broker: broker! });
-    const [a, b] = await Promise.all([c.start('central-1'), c.start('central-2')]);
+    // central-2 runs two ingest workers: they share a subscription group of that node's own.
+    const [a, b] = await Promise.all([c.start('central-1'), c.start('central-2', { workers: 2 })]);
     const clips = DOCKS.flatMap((d, i) => [clipFile(300_000 + i * 1000, `cam-${i}`), clipFile(200_000, `cam-${i}`)].map((f) => ({ dockId: d, ...f })));
     const seen = new Map<string, (clipId: string) => string[]>();
     for (const d of DOCKS) seen.set(d, await c.watch(d));
