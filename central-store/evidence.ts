@@ -28,7 +28,7 @@ import { KeyStore } from './keys.js';
 import { addToCase, casesOf, removeFromCase, type CaseEntry } from './index/tables/cases.js';
 import { addOfficerMarker, markersOf, type Marker } from './index/tables/markers.js';
 import {
-  DAY_MS, deleteOne, destroyEpochKeys, parseRetention, retentionDays, sweepExpired, unwrapHoldKey,
+  clipDeadlineMs, deleteOne, destroyEpochKeys, parseRetention, sweepExpired, unwrapHoldKey,
   type RetentionConfig, type RetentionCtx,
 } from './retention.js';
 import { LIMITS } from './input-limits.js';
@@ -147,13 +147,12 @@ export class EvidenceStore {
     const hold = r.hold_case ? { reason: r.hold_reason!, caseNumber: r.hold_case, placedBy: r.hold_by!, placedAt: r.hold_at! } : null;
     // Counted from the recording start, but never from later than the clip reached the store (a camera clock running ahead),
     // and from the receipt when central flagged the camera's clock as far off (a clock reset to 1970 must not expire evidence at once).
-    const start = Date.parse(r.started_at), received = Date.parse(r.received_at);
-    const base = Number.isFinite(start) && !r.clock_note ? Math.min(start, received) : received;
+    const deadline = clipDeadlineMs(this.retention, { purpose: r.purpose, startedMs: Date.parse(r.started_at), receivedMs: Date.parse(r.received_at), clockNote: r.clock_note });
     return {
       clipId: r.clip_id, deviceId: r.device_id, dockId: r.dock_id, purpose: r.purpose ?? null, bytes: r.bytes, sha256: r.sha256,
       epochId: r.epoch_id, state: r.clip_state, startedAt: r.started_at, stoppedAt: r.stopped_at, receivedAt: r.received_at, clockNote: r.clock_note ?? null,
       signature: r.camera_cert_sha256 ? 'camera-signed' : 'unsigned',
-      deleteAfter: hold ? null : new Date(base + retentionDays(this.retention, r.purpose) * DAY_MS).toISOString(), hold,
+      deleteAfter: hold ? null : new Date(deadline).toISOString(), hold,
     };
   }
 
@@ -282,6 +281,27 @@ export class EvidenceStore {
     if (!r) return; // placeHold/liftHold name the error
     if (on) return this.blobs.setHold(r.blob_key, true);
     await this.blobs.setHold(r.blob_key, false).catch((err: unknown) => this.log.error({ clipId, err: String(err) }, 'lifting the blob hold failed; the blob stays held until its deletion lifts it'));
+    await this.extendRetainUntil(clipId);
+  }
+
+  /**
+   * The blob's retain-until (S3 GOVERNANCE) follows the clip's deadline when that moved later (a category
+   * with longer retention, a hold lifted): never earlier than the deadline, so an administrator without
+   * the bypass cannot delete the clip before it. Never shortened here. A failure is logged: the blob keeps
+   * its earlier date, and retention still deletes only at the index's deadline.
+   */
+  async extendRetainUntil(clipId: string): Promise<void> {
+    const r = await this.index.tx((u) => getClipWithHold(u, clipId));
+    const after = r && this.info(r).deleteAfter;
+    // Held: the legal hold protects it. Past: S3 takes no date in the past, and the clip is due anyway.
+    if (!r || !after || Date.parse(after) <= Date.now()) return;
+    try {
+      const have = (await this.blobs.lock(r.blob_key)).retainUntil;
+      if (have && have.getTime() >= Date.parse(after)) return;
+      await this.blobs.setRetainUntil(r.blob_key, new Date(after));
+    } catch (err) {
+      this.log.error({ clipId, deleteAfter: after, err: String(err) }, 'moving the blob retain-until to the new deadline failed; it keeps its earlier date');
+    }
   }
 
   holdHistory(clipId?: string): Promise<HoldEvent[]> { return this.index.tx((u) => holdHistory(u, clipId)); }

@@ -10,6 +10,7 @@ import type { Logger } from '../shared/log.js';
 import { verifyDockAuth, type AuthTrust, type VerifiedAuth } from '../shared/mqtt/dock-auth.js';
 import type { BlobPort } from './blob/port.js';
 import { clockNote } from './clock-note.js';
+import { clipDeadlineMs, type RetentionConfig } from './retention.js';
 import type { Index } from './index/port.js';
 import { rememberCameraCert } from './index/tables/camera-certs.js';
 import { getClip, insertClip, type ClipRow } from './index/tables/clips.js';
@@ -33,6 +34,8 @@ export interface ClipIngestContext {
   storeId: string;
   workerId: string;
   onStored?: (row: ClipRow) => void;
+  /** Retention rules: each new blob's retain-until is then its clip's deadline (S3 GOVERNANCE); else the blob store's default. */
+  retention?: RetentionConfig;
   incident: Incident;
   log: Logger;
 }
@@ -46,14 +49,27 @@ export function clipIngest(c: ClipIngestContext): (dockId: string, meta: ClipMet
     if (typeof m.startedAt !== 'string' || Number.isNaN(Date.parse(m.startedAt))) throw new ClipError('bad-header', 'the signed startedAt is not a time');
   };
 
-  /** Index the signed facts (never the meta's) and sign the receipt. */
-  const storeClip = async (meta: ClipMeta, blobKey: string, f: SignedFacts, auth: VerifiedAuth, certB64: string): Promise<ClipRow> => {
-    const m = f.header.meta;
-    const receivedMs = Date.now();
-    const startedMs = Date.parse(m.startedAt);
+  /** The signed times, and whether the camera's clock was far off, for a clip received at `receivedMs`. */
+  const timesOf = (f: SignedFacts, auth: VerifiedAuth, receivedMs: number) => {
+    const startedMs = Date.parse(f.header.meta.startedAt);
     const stoppedMs = f.endMs > 0 ? f.endMs : null;
+    return { startedMs, stoppedMs, note: clockNote(startedMs, stoppedMs, receivedMs, Date.parse(auth.camera.cert.validFrom)) };
+  };
+
+  /** The new blob's retain-until: the clip's deadline (the index's rule), unless already past (S3 takes no past date; the default then). */
+  const retainUntil = (f: SignedFacts, auth: VerifiedAuth, receivedMs: number): Date | undefined => {
+    if (!c.retention) return undefined;
+    const t = timesOf(f, auth, receivedMs);
+    const purpose = typeof f.header.meta.purpose === 'string' && f.header.meta.purpose ? f.header.meta.purpose : null;
+    const at = clipDeadlineMs(c.retention, { purpose, startedMs: t.startedMs, receivedMs, clockNote: t.note });
+    return at > Date.now() + 60_000 ? new Date(at) : undefined;
+  };
+
+  /** Index the signed facts (never the meta's) and sign the receipt. */
+  const storeClip = async (meta: ClipMeta, blobKey: string, f: SignedFacts, auth: VerifiedAuth, certB64: string, receivedMs = Date.now()): Promise<ClipRow> => {
+    const m = f.header.meta;
     const receipt = signReceipt(c.receiptKey, { clipId: m.clipId, deviceId: auth.camera.id, sha256: meta.sha256, bytes: meta.bytes, storeId: c.storeId });
-    const note = clockNote(startedMs, stoppedMs, receivedMs, Date.parse(auth.camera.cert.validFrom));
+    const { startedMs, stoppedMs, note } = timesOf(f, auth, receivedMs);
     if (note) c.log.warn({ clipId: m.clipId, deviceId: auth.camera.id, note }, 'camera clock far off');
     // The certificate and the clip's row commit together: a stored clip always has its certificate.
     const row = await c.index.tx(async (u) => { await rememberCameraCert(u, auth.cameraCertSha256, auth.camera.id, certB64); return insertClip(u, {
@@ -142,8 +158,10 @@ export function clipIngest(c: ClipIngestContext): (dockId: string, meta: ClipMet
     } catch (err) {
       return refuseClip(meta, auth, aid, err);
     }
-    await c.blobs.putFile(key, r.path);
-    const row = await storeClip(meta, key, facts, auth, meta.cameraCert);
+    // Received when the verified clip is whole here: its retain-until and its row count from the same time.
+    const receivedMs = Date.now();
+    await c.blobs.putFile(key, r.path, { retainUntil: retainUntil(facts, auth, receivedMs) });
+    const row = await storeClip(meta, key, facts, auth, meta.cameraCert, receivedMs);
     await c.asm.discard(aid, meta.chunkSize);
     c.log.info({ clipId: meta.clipId, bytes: meta.bytes, frames: facts.frames, closed: facts.closed }, 'clip stored');
     return answerStored(row, meta, auth);

@@ -20,6 +20,7 @@ import { Assembler } from './ingest-assembly.js';
 import { asmId, clipIngest } from './ingest-clips.js';
 import { IngestFlow } from './ingest-flow.js';
 import { incidentRecorder, recordIngest } from './ingest-records.js';
+import type { RetentionConfig } from './retention.js';
 import { heartbeatIngest } from './ingest-heartbeat.js';
 import type { DockLeases } from './ingest-leases.js';
 
@@ -58,6 +59,8 @@ export interface IngestOptions {
   /** The current verified revocation list, consulted at every certificate check. */
   revocation?: () => RevocationSet | null | undefined;
   onStored?: (row: ClipRow) => void;
+  /** Retention rules: each new blob's retain-until is then its clip's deadline (S3 GOVERNANCE); default: the blob store's own. */
+  retention?: RetentionConfig;
   /** Partial clips untouched this long are securely removed (default 7 days; checked at start and hourly). */
   partialTtlMs?: number;
   log?: Logger;
@@ -98,7 +101,7 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   const incident = incidentRecorder(index, log);
   const handleMeta = clipIngest({
     index, blobs: opts.blobs, asm, flow, trust, receiptKey: opts.receiptKey, storeId: opts.storeId, workerId: opts.workerId,
-    onStored: opts.onStored, incident, log,
+    onStored: opts.onStored, retention: opts.retention, incident, log,
   });
   const heartbeat = heartbeatIngest({ index, trust, log });
   const records = recordIngest({ index, trust, incident, ack: (dockId, body) => void publish(topics.ack(dockId), body), receiptKey: opts.receiptKey, storeId: opts.storeId });

@@ -17,6 +17,7 @@ import { createOffice } from './web/office.js';
 import { openStoreContext, resolveMasterKey, type StoreContext } from './store-context.js';
 import { NODE_ID, runOnce } from './run-once.js';
 import { DockLeases } from './ingest-leases.js';
+import { parseRetention } from './retention.js';
 import os from 'node:os';
 
 const log = createLogger('central-store');
@@ -56,6 +57,8 @@ async function main(): Promise<void> {
       mqtt: mqttEndpoint, revocation: crl && (() => crl.current()), db: ctx.db, blobs: ctx.blobs, receiptKey: signing.privateKey, storeId: config.storeId,
       workerId: `${os.hostname()}-${process.pid}-${i}`, index: ctx.index, subscription: config.mqtt.workers > 1 ? { mode: 'shared', group } : { mode: 'all' },
       leases, flow, log: log.child({ worker: i }),
+      // S3 enforces retain-until: each clip's is its deadline. A directory's is advisory (not worth two fsyncs a clip).
+      retention: config.blobs.backend === 's3' ? parseRetention(config.retention) : undefined,
     }));
   }
   const tls = config.api.tls && { cert: readFileSync(config.api.tls.certPath), key: readFileSync(config.api.tls.keyPath) };

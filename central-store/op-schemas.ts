@@ -24,6 +24,8 @@ export interface EvidenceApi {
   liftHold(id: string, h: { reason: string; by: string }, u?: Unit): Promise<ClipInfoLike>;
   /** Mirror a hold on the clip's blob (S3 legal hold); lifting never throws (logged; deletion lifts a stale one). */
   setBlobHold?(id: string, on: boolean): Promise<void>;
+  /** Move the blob's retain-until to a later deadline (S3 GOVERNANCE); never throws (logged). */
+  extendRetainUntil?(id: string): Promise<void>;
   deleteNow(id: string, d: { reason: string; by: string }): Promise<unknown>;
   runRetention(): Promise<unknown>;
   deletionReceipts(o: { since?: string }): unknown;

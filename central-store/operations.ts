@@ -190,10 +190,13 @@ export class Operations {
   async setCategory(actor: string, clipId: unknown, body: unknown) {
     const crit = { clipId, ...S.pick(body, ['purpose', 'reason']) };
     const ev = await this.evidenceFor(actor, 'category', crit);
-    return this.run(actor, 'category', crit, (u) => {
+    const r = await this.run(actor, 'category', crit, (u) => {
       const b = parse(S.CategorySchema, body);
       return ev.setCategory(parse(S.ClipIdSchema, clipId), { ...b, by: actor }, u);
     }, 'tx');
+    // The blob's retain-until follows a later deadline (after the commit; never throws).
+    await ev.extendRetainUntil?.(r.clipId);
+    return r;
   }
   async addToCase(actor: string, clipId: unknown, body: unknown) {
     const crit = { clipId, ...S.pick(body, ['caseNumber']) };

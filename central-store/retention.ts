@@ -37,6 +37,15 @@ export const retentionDays = (c: RetentionConfig, purpose: string | null | undef
 export const ruleFor = (c: RetentionConfig, purpose: string | null | undefined) =>
   `retention:${purpose != null && Object.hasOwn(c.perPurpose, purpose) ? purpose : 'default'}:${retentionDays(c, purpose)}d`;
 
+/**
+ * When a clip's retention runs out (ms): counted from the recording start, never later than receipt, and
+ * from receipt when the camera's clock was far off. The rule index/tables/clips.ts expiredClips applies in SQL.
+ */
+export function clipDeadlineMs(c: RetentionConfig, clip: { purpose: string | null | undefined; startedMs: number; receivedMs: number; clockNote: string | null | undefined }): number {
+  const base = Number.isFinite(clip.startedMs) && !clip.clockNote ? Math.min(clip.startedMs, clip.receivedMs) : clip.receivedMs;
+  return base + retentionDays(c, clip.purpose) * DAY_MS;
+}
+
 export interface RetentionCtx {
   index: Index; blobs: BlobPort; receipts: ReceiptBook; keys: KeyStore; cfg: RetentionConfig; now: () => number; log: Logger;
 }

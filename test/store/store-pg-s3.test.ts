@@ -1,7 +1,8 @@
 // The whole central store on PostgreSQL + S3 Object Lock (the test run's PostgreSQL and Ceph RGW):
 // the real server process (central-store/main.ts) started from a config naming both, real clips
 // uploaded by the real dock uploader through mosquitto, then used through the HTTP API only: search,
-// play, export, hold (an S3 legal hold, checked through the S3 API directly), retention (the held clip
+// play, export, each object's retain-until its clip's deadline (moved by a category change), hold (an
+// S3 legal hold, checked through the S3 API directly), retention (the held clip
 // survives, an unheld expired one is deleted with a receipt listing what S3 really did), the access
 // log verifies. Retention runs on a second node over the same PostgreSQL, S3 and key directory whose
 // clock is 15 days on (a clip cannot expire in a test's real time); its receipt is listed by the first.
@@ -129,12 +130,24 @@ else {
     t.deepEqual(ex.clips, [fresh.clip.clipId]);
     t.is(createHash('sha256').update(readFileSync(ex.path)).digest('hex'), ex.sha256);
 
+    // Each object's retain-until is its clip's deadline, read through the S3 API; a category with a longer
+    // retention moves it later.
+    const retainUntil = async (id: string) => (await svc.send(new GetObjectRetentionCommand({ Bucket: bucket, Key: id }))).Retention!;
+    const deadline = async (id: string) => Date.parse((await must('GET', `/clips/${id}`, { token: owen })).json.deleteAfter as string);
+    for (const [c, days] of [[fresh, 30], [oldHeld, 14], [oldFree, 14]] as const) {
+      const r = await retainUntil(c.clip.clipId);
+      t.is(r.Mode, 'GOVERNANCE');
+      t.true(Math.abs(r.RetainUntilDate!.getTime() - await deadline(c.clip.clipId)) < 1000, `${c.clip.clipId}: retain-until ${r.RetainUntilDate!.toISOString()} is its deadline`);
+      t.true(Math.abs(r.RetainUntilDate!.getTime() - (Date.parse(c.clip.startedAt) + days * DAY)) < 1000, `${days} days from the recording start`);
+    }
+    await must('POST', `/clips/${oldHeld.clip.clipId}/category`, { token: owen, body: { purpose: 'police-report', reason: 'reported to the police' } });
+    t.true(Math.abs((await retainUntil(oldHeld.clip.clipId)).RetainUntilDate!.getTime() - (Date.parse(oldHeld.clip.startedAt) + 30 * DAY)) < 1000, 'moved to the 30-day deadline');
+
     await must('POST', `/clips/${oldHeld.clip.clipId}/hold`, { token: owen, body: { reason: 'complaint', caseNumber: 'K-17' } });
     t.is((await svc.send(new GetObjectLegalHoldCommand({ Bucket: bucket, Key: oldHeld.clip.clipId }))).LegalHold?.Status, 'ON');
     const [heldVersion] = await versions(oldHeld.clip.clipId);
     const refused = await t.throwsAsync(svc.send(new DeleteObjectCommand({ Bucket: bucket, Key: oldHeld.clip.clipId, VersionId: heldVersion, BypassGovernanceRetention: true })));
     t.is(refused!.name, 'AccessDenied', 'not even the service identity deletes a legally held version');
-    t.is((await svc.send(new GetObjectRetentionCommand({ Bucket: bucket, Key: fresh.clip.clipId }))).Retention?.Mode, 'GOVERNANCE');
 
     // The second node, 15 days on.
     const later = await openStoreContext(config, { masterKey, now: () => Date.now() + 15 * DAY });
@@ -155,6 +168,8 @@ else {
     t.deepEqual(receipts[0]!.doc, run.deleted[0]!.doc);
     const body = verifyDeletionReceipt(receipts[0]!.doc, createPublicKey(storeKey));
     t.like(body, { clipId: oldFree.clip.clipId, sha256: oldFree.clip.sha256, storeId: 'store-pg-s3', by: 'retention-job', rule: 'retention:default:14d' });
+    // An early deletion through the service identity's bypass is what retention did: the retain-until
+    // (its deadline, 14 days) was still ahead in real time.
     t.is(body.steps.length, 2, body.steps.join(','));
     t.regex(body.steps[0]!, /^s3-delete-version:\S+$/);
     t.is(body.steps[1], 'index-delete');
