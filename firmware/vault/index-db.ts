@@ -70,8 +70,12 @@ export class IndexDb {
     if (res.changes !== 1) throw new Error(`index: clip ${clipId} is not recording`);
   }
 
+  /** Prepared once: every READ of a pull looks its clip up (a wipe may have begun since the last one). */
+  private getStmt?: Database.Statement;
+
   get(clipId: string): ClipRow | undefined {
-    return this.db.prepare('SELECT * FROM clips WHERE clip_id = ?').get(clipId) as ClipRow | undefined;
+    this.getStmt ??= this.db.prepare('SELECT * FROM clips WHERE clip_id = ?');
+    return this.getStmt.get(clipId) as ClipRow | undefined;
   }
 
   byState(...states: ClipState[]): ClipRow[] {
