@@ -13,6 +13,9 @@ export interface S3User { accessKeyId: string; secretAccessKey: string; uid: str
 export interface TestCeph {
   endpoint: string; region: string; service: S3User; admin: S3User; pids: number[]; dir: string;
   stop(): Promise<void>;
+  /** kill -9 the gateway, then start it again on the same port and wait until it answers (a fault test's own instance only). */
+  killGateway(): Promise<void>;
+  startGateway(): Promise<void>;
 }
 
 export const CEPH_USERS = {
@@ -103,5 +106,14 @@ rgw_data = ${dir}/rgw
     const tail = (f: string) => { try { return readFileSync(path.join(dir, 'log', f), 'utf8').trim().split('\n').slice(-6).join('\n'); } catch { return '(no log)'; } };
     throw new Error(`${(err as Error).message}\n--- osd.0.log ---\n${tail('osd.0.log')}\n--- osd.out ---\n${tail('osd.out')}\n--- mon.a.log ---\n${tail('mon.a.log')}`);
   }
-  return { endpoint: `http://127.0.0.1:${rgwPort}`, region: 'us-east-1', service: { ...CEPH_USERS.service }, admin: { ...CEPH_USERS.admin }, pids, dir, stop };
+  const endpoint = `http://127.0.0.1:${rgwPort}`;
+  const rgw = () => pids.length - 1; // the gateway is started last
+  return {
+    endpoint, region: 'us-east-1', service: { ...CEPH_USERS.service }, admin: { ...CEPH_USERS.admin }, pids, dir, stop,
+    async killGateway() { try { process.kill(pids[rgw()]!, 'SIGKILL'); } catch { /* gone */ } await stopPid(pids[rgw()], 5000); },
+    async startGateway() {
+      pids[rgw()] = spawnLogged('radosgw', [...c, '-f', '-n', 'client.rgw'], path.join(dir, 'log', 'rgw.out')).pid!;
+      await waitFor(`radosgw answering again on ${endpoint}`, 90_000, async () => (await fetch(endpoint, { signal: AbortSignal.timeout(2000) })).status < 500, 100);
+    },
+  };
 }
