@@ -61,6 +61,10 @@ export async function openSerialLine(path: string, baudRate = 115200): Promise<S
     closeSync(fd);
     throw new Error(`open ${path}: ${(err as Error).message}`);
   }
+  // libuv reopens a pty slave or device tty by its name and reads the new descriptor (dup'ed over ours):
+  // ours would stay open after the line closes.
+  const handleFd = (stream as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  if (typeof handleFd === 'number' && handleFd >= 0 && handleFd !== fd) closeSync(fd);
   let port: SerialPort;
   try {
     port = await openPort(path, baudRate);
@@ -70,11 +74,14 @@ export async function openSerialLine(path: string, baudRate = 115200): Promise<S
   }
   // A hang-up (the peer or the USB device gone) reads as EIO: it ends the line with 'close', as before.
   stream.on('error', () => undefined);
-  const closePort = () => new Promise<void>((resolve) => {
+  // One close for both callers ('close' of the stream, closeLine): a second port.close() while the first
+  // runs answers "not open" at once, and the caller would go on while the port (and its lock) still is.
+  let portClosed: Promise<void> | undefined;
+  const closePort = () => (portClosed ??= new Promise<void>((resolve) => {
     if (!port.isOpen) return resolve();
     port.on('error', () => {});
     port.close(() => resolve());
-  });
+  }));
   stream.once('close', () => void closePort());
   Object.defineProperty(stream, 'path', { value: path });
   Object.defineProperty(stream, 'closeLine', {

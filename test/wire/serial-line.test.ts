@@ -1,12 +1,13 @@
 // The same protocol over real lines: a socat pty pair opened with serialport on both ends (with bit
 // errors and dropped frames injected), and two cross-connected @serialport/binding-mock ports.
 import test from 'ava';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { openCameraSession } from '../../dock-agent/serial/session.js';
 import { FaultyLine } from '../../hardware-sim/faulty-line.js';
-import { openMockPair } from '../../hardware-sim/serial.js';
+import { openMockPair, startPtyPair } from '../../hardware-sim/serial.js';
+import { openSerialLine } from '../../shared/serial-port.js';
 import { FakeVault, makePki, startCamera, ptyLines } from './helpers.js';
 
 const pki = makePki();
@@ -100,3 +101,22 @@ test('same protocol over @serialport/binding-mock ports', async (t) => {
   await s.pullClip(clip!, dest);
   t.true(readFileSync(dest).equals(data));
 });
+
+test('a tty line: bytes both ways; closeLine returns once the port and its lock are released (the same tty opens again at once)', async (t) => {
+  const pair = await startPtyPair();
+  t.teardown(() => pair.stop());
+  for (let i = 0; i < 5; i++) {
+    const [a, b] = await Promise.all([openSerialLine(pair.a), openSerialLine(pair.b)]);
+    const got = new Promise<Buffer>((resolve) => { const parts: Buffer[] = []; let n = 0; b.on('data', (d: Buffer) => { parts.push(d); n += d.length; if (n >= 300_000) resolve(Buffer.concat(parts)); }); });
+    const sent = Buffer.alloc(300_000, i);
+    a.write(sent);
+    t.true((await got).equals(sent));
+    // A second close of the port while the first runs answers "not open" at once: closeLine must not.
+    await Promise.all([a.closeLine(), b.closeLine()]);
+    t.deepEqual(fdsOn([pair.a, pair.b]), [], 'no descriptor (nor its lock) left on the ttys');
+  }
+});
+
+function fdsOn(paths: string[]): string[] {
+  return readdirSync('/proc/self/fd').map((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`); } catch { return ''; } }).filter((l) => paths.includes(l));
+}
