@@ -40,6 +40,10 @@ process.on('message', (m: { op: string }) => {
       await line?.closeLine();
     }
     process.send!({ ok: m.op });
-  })();
+  })().catch((err: Error) => {
+    // The bench waits for every answer: fail it, do not leave it waiting.
+    process.stderr.write(`serial-camera: ${m.op}: ${err.message}\n`);
+    process.exit(1);
+  });
 });
 process.send!({ ready: true, path: join(dir!, 'clips', `${summary.clipId}.bcc`), bytes: summary.bytes });

@@ -33,6 +33,7 @@ const camDir = mkdtempSync(join(tmpdir(), 'serial-bench-cam-'));
 const camera = fork(fileURLToPath(new URL('./serial-camera.ts', import.meta.url)), [pair.b, camDir, String(want), join(dir, 'pki.json')], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 const answers: ((m: Record<string, unknown>) => void)[] = [];
 camera.on('message', (m: Record<string, unknown>) => answers.shift()?.(m));
+camera.once('exit', (code) => { if (code) { process.stderr.write(`serial-link: the camera process exited with ${code}\n`); process.exit(1); } });
 const next = () => new Promise<Record<string, unknown>>((resolve) => answers.push(resolve));
 const cam = async (op: string) => { const a = next(); camera.send({ op }); await a; };
 const ready = await next();
