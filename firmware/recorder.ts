@@ -151,14 +151,32 @@ export class Recorder {
     return this.measuring;
   }
 
-  /** A fresh measurement (before opening a clip). */
+  /**
+   * Set when a clip closed for want of room: new clips stay refused until free space is back above the
+   * reserve by a margin. The index's journal and the device log come and go on the same flash, so
+   * free space wobbles around the reserve; without the margin a press just after the close could start
+   * a clip that only the next transient lets through.
+   */
+  private fullLatched = false;
+
+  private refillMargin(): number {
+    return Math.max(64 * 1024, Math.floor(this.d.config.flashReserveBytes / 8));
+  }
+
+  /** A fresh measurement (before opening a clip); while latched full, below reserve + margin counts as full. */
   private async freeBelowReserve(): Promise<number | null> {
     await this.measuring;
-    return this.measureFree();
+    const low = await this.measureFree();
+    if (low !== null || !this.fullLatched || !this.d.flash) return low;
+    const free = await this.d.flash.freeBytes().catch(() => Infinity);
+    if (free < this.d.config.flashReserveBytes + this.refillMargin()) return free;
+    this.fullLatched = false;
+    return null;
   }
 
   /** Out of space mid-clip: close it with every segment it has (a valid, closed clip), then go idle. */
   private async flashFull(w: RecordingClip, atMs: number, freeBytes: number): Promise<void> {
+    this.fullLatched = true;
     this.endRecordingState();
     void this.pattern(5, 60);
     await this.closeClip(w, atMs, 'flash-full');
