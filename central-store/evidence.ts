@@ -2,7 +2,7 @@
 // (retention and by hand) with receipts, epoch key custody and destruction, police/DSAR export.
 // Users, access log, API and CLI (part B) sit on top of this and log every call they make.
 import { KeyObject, createPrivateKey } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { ClipError, ClipFormatError, unwrapKey } from '../shared/clip/reader.js';
@@ -370,6 +370,9 @@ export class EvidenceStore {
     const p = await exportPackage(this.index, exportId);
     if (!p) throw new StoreError('not-found', `export ${exportId}: no such export package`);
     if (p.removedAt) throw new StoreError('gone', `export ${exportId}: the package left the server at ${p.removedAt} (downloaded, or past its deadline)`);
+    // Removal unlinks before it notes the time: a request in between finds no file, and hears why.
+    const there = await stat(p.path).then(() => true, (err: NodeJS.ErrnoException) => { if (err.code === 'ENOENT') return false; throw err; });
+    if (!there) throw new StoreError('gone', `export ${exportId}: the package is leaving the server (downloaded, or past its deadline)`);
     return p;
   }
 

@@ -3,7 +3,7 @@
 import test from 'ava';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { verifyData } from '../../shared/crypto.js';
 import { openDocument, type ReceiptBody } from '../../shared/evidence.js';
@@ -118,4 +118,15 @@ test('export refuses bad input and leaves nothing behind when a clip fails verif
   writeFileSync(blob, bytes);
   t.regex(await code(f.store.exportForPolice([a.clipId, b.clipId], o('fail.zip'))), /^corrupt: clip .* (tampered|truncated)/);
   t.deepEqual(readdirSync(outDir), ['taken.zip'], 'no package, no partial file');
+});
+
+test('a package whose file already left (removal unlinks before it notes the time) is gone, not an open error', async (t) => {
+  const { f, a, outDir } = await twoClips(t);
+  const outPath = path.join(outDir, 'leaving.zip');
+  const r = await f.store.exportForPolice([a.clipId], { journalNumber: 'J-3', recipient: 'Politi', by: 'u', outPath });
+  t.is((await f.store.exportPackage(r.exportId!)).path, outPath);
+  rmSync(outPath);
+  const err = await t.throwsAsync(f.store.exportPackage(r.exportId!));
+  t.is((err as { code?: string }).code, 'gone');
+  t.regex(err!.message, /leaving the server/);
 });
