@@ -58,6 +58,8 @@ else {
     t.teardown(() => broker.stop());
     ceph = await startCeph(path.join(dir, 'ceph'), { memstoreBytes: 512 * 1024 * 1024 });
     const c = ceph;
+    // A test that times out skips its teardowns: its Ceph must not outlive the worker.
+    process.once('exit', () => { for (const pid of c.pids) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } });
 
     let killed: Promise<void> | undefined;
     const proxy = await relay(new URL(c.endpoint), (sent) => {
