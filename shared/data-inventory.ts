@@ -165,4 +165,4 @@ const central: P[] = [
 export const INVENTORY: readonly Place[] = [...camera, ...dock, ...central].map(place);
 
 /** Places that are not files the programs write: documented on the page, not walked. */
-export const OFF_DISK = ['process-logs', 'backups', 'sessions', 'login-guard'] as const;
+export const OFF_DISK = ['process-logs', 'backups', 'login-guard', 'postgresql'] as const;
