@@ -160,7 +160,14 @@ export function clipIngest(c: ClipIngestContext): (dockId: string, meta: ClipMet
     }
     // Received when the verified clip is whole here: its retain-until and its row count from the same time.
     const receivedMs = Date.now();
-    await c.blobs.putFile(key, r.path, { retainUntil: retainUntil(facts, auth, receivedMs) });
+    const put = await c.blobs.putFile(key, r.path, { retainUntil: retainUntil(facts, auth, receivedMs) });
+    if (put.existed) {
+      // Another writer stored this key between the check above and the put: index it only if it is
+      // these very bytes. Otherwise no answer; the dock's next ask takes the check above.
+      const h = createHash('sha256');
+      for await (const b of c.blobs.read(key)) h.update(b as Buffer);
+      if (h.digest('hex') !== meta.sha256) throw new Error(`clip ${meta.clipId}: another upload stored different bytes under its key meanwhile`);
+    }
     const row = await storeClip(meta, key, facts, auth, meta.cameraCert, receivedMs);
     await c.asm.discard(aid, meta.chunkSize);
     c.log.info({ clipId: meta.clipId, bytes: meta.bytes, frames: facts.frames, closed: facts.closed }, 'clip stored');

@@ -44,19 +44,19 @@ export class FsBlobStore implements BlobPort {
       throw err;
     }
     await fh.close();
-    const existed = await this.exists(key);
-    await this.putFile(key, tmp, o);
+    const { existed } = await this.putFile(key, tmp, o);
     return { sha256: h.digest('hex'), bytes, existed };
   }
 
-  async putFile(key: string, srcPath: string, o?: PutOptions): Promise<void> {
+  async putFile(key: string, srcPath: string, o?: PutOptions): Promise<{ existed: boolean }> {
     const dest = this.pathOf(key);
     await mkdir(path.dirname(dest), { recursive: true });
-    if (await this.exists(key)) { await unlink(srcPath).catch(() => undefined); return; }
+    if (await this.exists(key)) { await unlink(srcPath).catch(() => undefined); return { existed: true }; }
     if (o?.retainUntil) await this.writeLock(key, { ...await this.lock(key), retainUntil: o.retainUntil });
     await rename(srcPath, dest);
     await fsyncDir(path.dirname(dest));
     await fsyncDir(path.dirname(srcPath));
+    return { existed: false };
   }
 
   read(key: string, range?: ByteRange): Readable {

@@ -31,8 +31,11 @@ export interface BlobPort {
   readonly backend: 'fs' | 's3';
   /** Stream `data` in under key, hashing as it goes. */
   put(key: string, data: Readable, o?: PutOptions): Promise<PutResult>;
-  /** Hand over a finished (fsync'd) file from workDir(); it is consumed: moved or uploaded, then removed. */
-  putFile(key: string, srcPath: string, o?: PutOptions): Promise<void>;
+  /**
+   * Hand over a finished (fsync'd) file from workDir(); it is consumed: moved or uploaded, then removed.
+   * `existed`: the key was already there (another writer won), so the stored blob is not this file.
+   */
+  putFile(key: string, srcPath: string, o?: PutOptions): Promise<{ existed: boolean }>;
   /** The blob (or a byte range of it) as a stream; a missing key errors the stream with code 'not-found'. */
   read(key: string, range?: ByteRange): Readable;
   exists(key: string): Promise<boolean>;

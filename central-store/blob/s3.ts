@@ -130,9 +130,11 @@ export class S3BlobStore implements BlobPort {
     return { sha256: h.digest('hex'), bytes, existed };
   }
 
-  async putFile(key: string, srcPath: string, o?: PutOptions): Promise<void> {
-    if (!await this.exists(key)) await this.upload(key, createReadStream(srcPath, { highWaterMark: 1 << 20 }), (await stat(srcPath)).size, o);
+  async putFile(key: string, srcPath: string, o?: PutOptions): Promise<{ existed: boolean }> {
+    const existed = await this.exists(key);
+    if (!existed) await this.upload(key, createReadStream(srcPath, { highWaterMark: 1 << 20 }), (await stat(srcPath)).size, o);
     await unlink(srcPath).catch(() => undefined);
+    return { existed };
   }
 
   read(key: string, range?: ByteRange): Readable {

@@ -52,8 +52,14 @@ export function blobContract(test: TestFn, name: string, open: (t: ExecutionCont
     const k = key(), data = randomBytes(100_000);
     const src = path.join(b.workDir(), `${k}.tmp`);
     writeFileSync(src, data);
-    await b.putFile(k, src);
+    t.deepEqual(await b.putFile(k, src), { existed: false });
     t.false(existsSync(src), 'the source is gone');
+    t.true((await readAll(b.read(k))).equals(data));
+    // A second writer of the key is told so, and the first blob stands.
+    const src2 = path.join(b.workDir(), `${k}.tmp2`);
+    writeFileSync(src2, randomBytes(10));
+    t.deepEqual(await b.putFile(k, src2), { existed: true });
+    t.false(existsSync(src2), 'the second source is gone too');
     t.true((await readAll(b.read(k))).equals(data));
   });
 

@@ -77,7 +77,7 @@ else {
       get(target, prop, recv) {
         if (prop === 'putFile') {
           return async (...a: Parameters<BlobPort['putFile']>) => {
-            try { await target.putFile(...a); puts.push('ok'); } catch (err) { puts.push(String((err as Error).message ?? err)); throw err; }
+            try { const r = await target.putFile(...a); puts.push('ok'); return r; } catch (err) { puts.push(String((err as Error).message ?? err)); throw err; }
           };
         }
         const v = Reflect.get(target, prop, recv);
