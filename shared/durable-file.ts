@@ -44,8 +44,8 @@ export function writeDurable(path: string, data: string | Buffer, mode = 0o644):
   fsyncPathSync(dirname(path));
 }
 
-/** writeDurable without blocking the event loop (a fresh temp name, never an existing file). */
-export async function writeDurableAsync(path: string, data: string | Buffer, mode = 0o644): Promise<void> {
+/** A fresh temp file beside `path` holding `data`, synced (its name is returned). */
+async function syncedTemp(path: string, data: string | Buffer, mode: number): Promise<string> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${randomBytes(4).toString('hex')}`;
   const fh = await open(tmp, 'wx', mode);
@@ -55,6 +55,12 @@ export async function writeDurableAsync(path: string, data: string | Buffer, mod
   } finally {
     await fh.close();
   }
+  return tmp;
+}
+
+/** writeDurable without blocking the event loop (a fresh temp name, never an existing file). */
+export async function writeDurableAsync(path: string, data: string | Buffer, mode = 0o644): Promise<void> {
+  const tmp = await syncedTemp(path, data, mode);
   await rename(tmp, path);
   await fsyncDir(dirname(path));
 }
@@ -64,15 +70,7 @@ export async function writeDurableAsync(path: string, data: string | Buffer, mod
  * replaces). False when another writer (another process, another node on a shared directory) was first.
  */
 export async function writeDurableExclusive(path: string, data: string | Buffer, mode = 0o600): Promise<boolean> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${randomBytes(4).toString('hex')}`;
-  const fh = await open(tmp, 'wx', mode);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  const tmp = await syncedTemp(path, data, mode);
   try {
     await link(tmp, path);
     return true;
