@@ -1,8 +1,9 @@
 // Helper process for the MQTT benches (not a bench itself): runs the central ingest, or a sink that
 // only counts payload bytes (the broker-only baseline), in its own process like a real deployment.
-//   central <mqttUrl> <dir> <privateKeyPemFile> [workerId shared]  → prints {"ready":true}; when stdin closes
+//   central <mqttUrl> <dir> <privateKeyPemFile> [workerId all|shared|leases]  → prints {"ready":true}; when stdin closes
 //     prints {"cpuS":n} (its own CPU core-seconds since ready, all threads) and exits. Its index and blobs:
-//     sqlite + directory under <dir>, or PostgreSQL + S3 when BENCH_CENTRAL_BACKEND is set (JSON: pgUrl, s3)
+//     sqlite + directory under <dir>, or PostgreSQL + S3 when BENCH_CENTRAL_BACKEND is set (JSON: pgUrl, s3);
+//     'leases' (PostgreSQL only): one of several nodes, each dock handled by its lease holder, as main.ts does
 //   sink <mqttUrl> <filter> <expectBytes>          → prints {"ready":true}, then {"done":true,"bytes":n,"cpuS":n}
 import { createPrivateKey } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { S3BlobStore, type S3BlobOptions } from '../../central-store/blob/s3.js'
 import { PgIndex } from '../../central-store/index/pg.js';
 import { openCentralDb } from '../../central-store/db.js';
 import { startIngest } from '../../central-store/ingest.js';
+import { DockLeases } from '../../central-store/ingest-leases.js';
 import { createLogger } from '../../shared/log.js';
 
 const [mode, url, a, b, workerId = 'w0', shared] = process.argv.slice(2);
@@ -32,11 +34,12 @@ if (mode === 'central') {
   const index = backend ? await PgIndex.open(backend.pgUrl) : undefined;
   if (backend) mkdirSync(path.join(a, 'work'), { recursive: true, mode: 0o700 });
   const blobs: BlobPort = backend ? await S3BlobStore.open({ ...backend.s3, workDir: path.join(a, 'work'), defaultRetainDays: 14 }) : await FsBlobStore.open(path.join(a, 'store'));
-  const ingest = await startIngest({ mqtt: { url, tls: tlsFrom('BENCH_MQTT_CENTRAL_TLS') }, db, ...(index ? { index } : {}), blobs, receiptKey: createPrivateKey(readFileSync(b)), storeId: 'bench', workerId, subscription: shared === 'shared' ? { mode: 'shared' } : { mode: 'all' }, log: createLogger('ingest', 'warn') });
+  const leases = shared === 'leases' && index ? new DockLeases(index).start() : undefined;
+  const ingest = await startIngest({ mqtt: { url, tls: tlsFrom('BENCH_MQTT_CENTRAL_TLS') }, db, ...(index ? { index } : {}), blobs, receiptKey: createPrivateKey(readFileSync(b)), storeId: 'bench', workerId, subscription: shared === 'shared' ? { mode: 'shared' } : { mode: 'all' }, leases, log: createLogger('ingest', 'warn') });
   say({ ready: true });
   const cpu0 = process.cpuUsage();
   process.stdin.resume();
-  process.stdin.on('end', async () => { say({ cpuS: cpuS(cpu0) }); await ingest.close(); await index?.close(); db.close(); process.exit(0); });
+  process.stdin.on('end', async () => { say({ cpuS: cpuS(cpu0) }); await ingest.close(); await leases?.close(); await index?.close(); db.close(); process.exit(0); });
 } else if (mode === 'sink') {
   const expect = Number(b);
   let got = 0;

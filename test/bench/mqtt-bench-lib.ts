@@ -10,7 +10,10 @@ import type { ClipSummary } from '../../shared/evidence.js';
 
 export const MB = 1024 * 1024;
 
+/** `--name N` when the bench runs directly, `--name=N` through `npm run bench` (it passes only arguments starting with '-'). */
 export function arg(name: string, def: number): number {
+  const eq = process.argv.find((a) => a.startsWith(`--${name}=`));
+  if (eq) return Number(eq.slice(name.length + 3));
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : def;
 }
