@@ -83,7 +83,9 @@ export class DockLeases {
       if (h?.holder !== this.holder) {
         const counts = await dockLeaseCounts(u, t);
         const own = counts.get(this.holder) ?? 0;
-        if ([...counts].some(([k, n]) => k !== this.holder && n < own)) return { held: t + Math.floor(this.ttl / 3) };
+        // Declined, not held by anyone: ask again soon (a second), since the node that should take it
+        // may itself have declined a moment earlier when the counts were the other way round.
+        if ([...counts].some(([k, n]) => k !== this.holder && n < own)) return { held: t + Math.min(1000, Math.floor(this.ttl / 3)) };
       }
       return await takeDockLease(u, dockId, this.holder, t, t + this.ttl) ? { took: true } : { held: (await dockLeaseHolder(u, dockId))?.untilMs ?? t };
     });

@@ -117,3 +117,17 @@ test('a free dock goes to the less loaded node: the node holding more live lease
   for (const d of ['d3', 'd4', 'd6', 'd7']) t.true(await a.l.owns(d), `${d} taken by node-a`);
   t.deepEqual(a.l.held().sort(), ['d1', 'd2', 'd3', 'd4', 'd5', 'd6', 'd7']);
 });
+
+test('a node that declined a free dock asks again within a second: the less loaded node may have gone (or declined too) meanwhile', async (t) => {
+  const f = await fixture(t);
+  const a = f.node('node-a'), b = f.node('node-b');
+  t.true(await a.l.owns('d1'));
+  t.true(await b.l.owns('d2'));
+  t.true(await b.l.owns('d3'));
+  t.true(await a.l.owns('d4'), 'level: node-a takes it');
+  t.true(await a.l.owns('d5'), 'level again');
+  t.false(await a.l.owns('d6'), 'node-a holds more: it declines');
+  await b.l.close();
+  f.clock.now += 1_001;
+  t.true(await a.l.owns('d6'), 'a second later node-a asks again and, alone now, takes it');
+});
