@@ -3,8 +3,8 @@
 // dock holds its signed receipt. Figures: MB/s and core-seconds per 200 MB of each process role
 // (proc-cpu.ts), and with several nodes each node's own CPU and the clips it stored (lease balance).
 import { execFileSync } from 'node:child_process';
-import type { KeyObject } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { allClips } from '../../central-store/index/tables/clips.js';
@@ -14,7 +14,7 @@ import type { Mosquitto } from '../../hardware-sim/mosquitto.js';
 import type { ClipSummary } from '../../shared/evidence.js';
 import { createLogger } from '../../shared/log.js';
 import { dockAuthFor } from '../helpers/pki.js';
-import { MB, child, r2 } from './mqtt-bench-lib.js';
+import { MB, child, r2, writeClip } from './mqtt-bench-lib.js';
 import { cpuByRole } from './proc-cpu.js';
 import type { Servers } from './scale-backends.js';
 
@@ -38,6 +38,16 @@ export interface PhaseSetup {
   dir: string; mosq: Mosquitto; clips: { clip: ClipSummary; file: string }[]; keyFile: string; publicKey: KeyObject;
   /** The bytes the MB/s and per-200-MB figures are of (the docks' clips). */
   total: number; chunkSize: number; inflight: number; say: (s: string) => void;
+}
+
+/** One clip of `perDock` bytes per dock and the central signing key in a file: what every phase shares. */
+export async function phaseSetup(o: { dir: string; mosq: Mosquitto; docks: number; perDock: number; chunkSize: number; inflight: number; say: (s: string) => void }): Promise<PhaseSetup> {
+  const clips: PhaseSetup['clips'] = [];
+  for (let d = 0; d < o.docks; d++) clips.push(await writeClip(o.dir, randomUUID(), o.perDock));
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const keyFile = path.join(o.dir, 'central.key.pem');
+  await writeFile(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  return { dir: o.dir, mosq: o.mosq, clips, keyFile, publicKey, total: o.docks * o.perDock, chunkSize: o.chunkSize, inflight: o.inflight, say: o.say };
 }
 
 /**

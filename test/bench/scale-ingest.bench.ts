@@ -4,12 +4,11 @@
 // PostgreSQL, Ceph, mosquitto, the docks' uploaders in this process). Each phase ends when every dock
 // holds its signed receipt (the clip is indexed and its blob stored).
 // Flags: --docks N (50), --per-dock-mb N (4), --chunk-kib K (256), --inflight N (4).
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ingestPhase, load, pgTarget, type PhaseSetup } from './ingest-phase.js';
-import { MB, arg, r2, startBenchMosquitto, writeClip } from './mqtt-bench-lib.js';
+import { ingestPhase, load, pgTarget, phaseSetup } from './ingest-phase.js';
+import { MB, arg, r2, startBenchMosquitto } from './mqtt-bench-lib.js';
 import { startServers, type Servers } from './scale-backends.js';
 
 const docks = arg('docks', 50);
@@ -22,13 +21,8 @@ const dir = await mkdtemp(path.join(os.tmpdir(), 'scale-ingest-'));
 const mosq = await startBenchMosquitto(Array.from({ length: docks }, (_, d) => `dock-${d}`));
 let servers: Servers | { skipped: string } | undefined;
 try {
-  const clips: Awaited<ReturnType<typeof writeClip>>[] = [];
-  for (let d = 0; d < docks; d++) clips.push(await writeClip(dir, randomUUID(), perDock));
-  const total = docks * perDock;
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const keyFile = path.join(dir, 'central.key.pem');
-  await writeFile(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
-  const setup: PhaseSetup = { dir, mosq, clips, keyFile, publicKey, total, chunkSize, inflight, say };
+  const setup = await phaseSetup({ dir, mosq, docks, perDock, chunkSize, inflight, say });
+  const total = setup.total;
 
   const results: Record<string, unknown> = {};
   results['sqlite+dir'] = await ingestPhase(setup, 'sqlite');

@@ -6,12 +6,11 @@
 // node costs, not the speed-up more machines would give. Absent PostgreSQL/Ceph binaries: says so, exits 0.
 // Flags (`npm run bench -- scale-nodes --docks=N`): --docks N (20), --per-dock-mb N (8), --chunk-kib K (256), --inflight N (4),
 //        --rounds R (1; round 2 runs two nodes first, so order does not always favour one side).
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ingestPhase, load, pgTarget, type PhaseSetup } from './ingest-phase.js';
-import { MB, arg, r2, startBenchMosquitto, writeClip } from './mqtt-bench-lib.js';
+import { ingestPhase, load, pgTarget, phaseSetup } from './ingest-phase.js';
+import { MB, arg, r2, startBenchMosquitto } from './mqtt-bench-lib.js';
 import { startServers } from './scale-backends.js';
 
 const docks = arg('docks', 20);
@@ -31,13 +30,8 @@ if ('skipped' in servers) {
 const dir = await mkdtemp(path.join(os.tmpdir(), 'scale-nodes-'));
 const mosq = await startBenchMosquitto(Array.from({ length: docks }, (_, d) => `dock-${d}`));
 try {
-  const clips: Awaited<ReturnType<typeof writeClip>>[] = [];
-  for (let d = 0; d < docks; d++) clips.push(await writeClip(dir, randomUUID(), perDock));
-  const total = docks * perDock;
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const keyFile = path.join(dir, 'central.key.pem');
-  await writeFile(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
-  const setup: PhaseSetup = { dir, mosq, clips, keyFile, publicKey, total, chunkSize, inflight, say };
+  const setup = await phaseSetup({ dir, mosq, docks, perDock, chunkSize, inflight, say });
+  const total = setup.total;
 
   type R = { seconds: number; MBps: number; storeCoreSecPer200MB: number; coreSecPer200MB: Record<string, number> };
   const runs: { one: R; two: R }[] = [];
