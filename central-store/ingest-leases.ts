@@ -54,8 +54,12 @@ export class DockLeases {
    * Whether this node handles `dockId`'s messages now (asks the index only when its knowledge ran out).
    * `busy` false (a heartbeat): handled, but not work that keeps the dock from being let go when idle,
    * else docks that only send heartbeats would stay on their node for ever and never spread to a new one.
+   * `signed`: whether the message carries the dock's valid signature, asked only when a lease would be
+   * taken (default: the caller vouches for it). Only a signed message takes a lease (creates the row or
+   * moves it here); an unsigned or forged one (a chunk, garbage) acts only on a lease this node already
+   * holds, renewing its own row at most: another certificate's messages never make or keep a dock's lease.
    */
-  async owns(dockId: string, busy = true): Promise<boolean> {
+  async owns(dockId: string, busy = true, signed: () => boolean | Promise<boolean> = () => true): Promise<boolean> {
     if (this.closed) return false;
     const t = this.now();
     const m = this.mine.get(dockId);
@@ -64,10 +68,28 @@ export class DockLeases {
     if (other !== undefined && t < other) return false;
     let p = this.asking.get(dockId);
     if (!p) {
-      p = this.take(dockId).finally(() => this.asking.delete(dockId));
-      this.asking.set(dockId, p);
+      const mayTake = await signed();
+      if (!mayTake && !this.mine.has(dockId)) return false;
+      // Another message may have started the question while the signature was checked.
+      p = this.asking.get(dockId);
+      if (!p) {
+        p = (mayTake ? this.take(dockId) : this.keep(dockId)).finally(() => this.asking.delete(dockId));
+        this.asking.set(dockId, p);
+      }
     }
-    return p;
+    const ok = await p;
+    if (ok && busy) { const n = this.mine.get(dockId); if (n) n.seen = this.now(); }
+    return ok;
+  }
+
+  /** Renew the row this node still has for `dockId` (never take one): an unsigned message on a dock it holds. */
+  private async keep(dockId: string): Promise<boolean> {
+    const t = this.now();
+    const still = await this.index.tx((u) => renewDockLeases(u, this.holder, [dockId], t + this.ttl));
+    const m = this.mine.get(dockId);
+    if (still.includes(dockId) && m) { m.until = this.actUntil(t); return true; }
+    if (this.mine.delete(dockId)) this.o.log?.warn({ dockId }, 'dock lease lost to another node');
+    return false;
   }
 
   /**

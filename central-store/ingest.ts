@@ -23,6 +23,7 @@ import { incidentRecorder, recordIngest } from './ingest-records.js';
 import type { RetentionConfig } from './retention.js';
 import { heartbeatIngest } from './ingest-heartbeat.js';
 import type { DockLeases } from './ingest-leases.js';
+import { signedByTopicDock } from './ingest-signed.js';
 
 export type Subscription = { mode: 'all' } | { mode: 'shared'; group?: string } | { mode: 'docks'; dockIds: string[] };
 
@@ -119,11 +120,12 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   const handle = async (topic: string, payload: Buffer): Promise<void> => {
     const t = parseTopic(topic);
     if (!t) return;
-    // Another node's dock: that node answers it (the dock's retries reach whoever holds the lease next).
-    if (opts.leases && !await opts.leases.owns(t.dockId, t.kind !== 'heartbeat')) return;
     // A revoked dock's id is refused outright (its certificate may still open a broker that was not re-provisioned).
     const revoked = opts.revocation?.()?.revokedId('dock', t.dockId);
     if (revoked) throw new Error(`dock ${t.dockId} is revoked (${revoked.reason}); message dropped`);
+    // Another node's dock: that node answers it (the dock's retries reach whoever holds the lease next).
+    // Only a message the dock signed takes its lease (checked only when one would be taken).
+    if (opts.leases && !await opts.leases.owns(t.dockId, t.kind !== 'heartbeat', () => signedByTopicDock(t, payload, trust))) return;
     if (t.kind === 'chunk') {
       if (await index.tx((u) => clipExists(u, t.clipId))) return; // already stored: a late duplicate
       const c = decodeChunk(payload);
