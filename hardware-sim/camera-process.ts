@@ -33,7 +33,7 @@ export async function startCameraProcess(
   const configPath = path.join(dir, 'config.json');
   writeFileSync(configPath, JSON.stringify(config, null, 2));
   const child: ChildProcess = fork(o.bundle ?? MAIN, [configPath], {
-    execArgv: [...(o.bundle ? [] : ['--import', 'tsx']), ...(o.nodeArgs ?? [])],
+    execArgv: [...(o.bundle ? [] : ['--import', 'tsx']), ...(o.nodeArgs ?? []), ...(process.env.FLEET_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FLEET_CPU_PROF}/camera`] : [])],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     env: { ...process.env, LOG_LEVEL: process.env.CAMERA_LOG_LEVEL ?? 'warn', ...o.env },
   });

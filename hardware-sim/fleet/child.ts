@@ -18,7 +18,7 @@ export function scriptPath(rel: string, base: string): string {
 }
 
 export async function startChild(name: string, script: string, args: string[], onEvent: (e: Record<string, unknown>) => void, readyEvent = 'ready', timeoutMs = 30_000): Promise<Child> {
-  const child = fork(script, args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: { ...process.env, LOG_LEVEL: process.env.FLEET_LOG_LEVEL ?? 'warn' } });
+  const child = fork(script, args, { execArgv: ['--import', 'tsx', ...(process.env.FLEET_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FLEET_CPU_PROF}/${name}`] : [])], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: { ...process.env, LOG_LEVEL: process.env.FLEET_LOG_LEVEL ?? 'warn' } });
   let err = '';
   child.on('error', () => undefined); // a send racing the child's death; the request rejects on exit
   child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-8000)));

@@ -24,10 +24,16 @@ const reps = arg('reps', 3);
 const speed = arg('speed', 4);
 const bitrate = 8_000_000;
 
-async function rawPty(bytes: number): Promise<number> {
+/** Seconds, and CPU seconds of the bench process (writer and reader) and socat while it ran. */
+async function rawPty(bytes: number): Promise<{ sec: number; cpuSec: number }> {
   const pair = await startPtyPair();
   const [dock, cam] = await Promise.all([openSerialLine(pair.a), openSerialLine(pair.b)]);
-  try { return await rawPtySeconds(cam, dock, bytes); } finally {
+  const cpu = cpuByRole();
+  try {
+    const sec = await rawPtySeconds(cam, dock, bytes);
+    const c = cpu.stop();
+    return { sec, cpuSec: (c.bench ?? 0) + (c.socat ?? 0) };
+  } finally {
     await Promise.all([dock.closeLine(), cam.closeLine()]);
     await pair.stop();
   }
@@ -46,6 +52,7 @@ async function offload(seed: number) {
   });
   let cpu: ReturnType<typeof cpuByRole> | undefined;
   let cpuSec: Record<string, number> = {};
+  let waitSec: Record<string, number> = {};
   const r = await runScenario(sc, {
     timeoutMs: 300_000,
     progress: {
@@ -55,21 +62,21 @@ async function offload(seed: number) {
     onDockEvent: (e) => {
       if (e.type === 'pull-started') at.pullStarted ??= performance.now();
       if (e.type === 'pulled') at.pulled ??= performance.now();
-      if (e.type === 'receipted') { at.receipted ??= performance.now(); if (cpu) cpuSec = cpu.stop(); }
+      if (e.type === 'receipted') { at.receipted ??= performance.now(); if (cpu) { cpuSec = cpu.stop(); waitSec = cpu.waitSec(); } }
     },
   });
   if (!r.ok) throw new Error(`offload broke an invariant: ${JSON.stringify(r.invariants.filter((i) => !i.ok))}`);
   if (r.totals.delivered !== 1) throw new Error(`delivered ${r.totals.delivered} clips, expected 1`);
   bytes = r.totals.bytes;
-  return { bytes, transferSec: (at.receipted! - at.pullStarted!) / 1000, dockedSec: (at.receipted! - at.docked!) / 1000, pullSec: (at.pulled! - at.pullStarted!) / 1000, cpuSec };
+  return { bytes, transferSec: (at.receipted! - at.pullStarted!) / 1000, dockedSec: (at.receipted! - at.docked!) / 1000, pullSec: (at.pulled! - at.pullStarted!) / 1000, cpuSec, waitSec };
 }
 
-const runs: { rawSec: number; bytes: number; transferSec: number; dockedSec: number; pullSec: number; cpuSec: Record<string, number> }[] = [];
+const runs: { rawSec: number; rawCpuSec: number; bytes: number; transferSec: number; dockedSec: number; pullSec: number; cpuSec: Record<string, number>; waitSec: Record<string, number> }[] = [];
 for (let i = 0; i < reps; i++) {
   const o = await offload(300 + i);
   // The raw pty with the same byte count, just before and after this offload's measurement window.
-  const rawSec = ((await rawPty(o.bytes)) + (await rawPty(o.bytes))) / 2;
-  runs.push({ rawSec, ...o });
+  const [x, y] = [await rawPty(o.bytes), await rawPty(o.bytes)];
+  runs.push({ rawSec: (x.sec + y.sec) / 2, rawCpuSec: (x.cpuSec + y.cpuSec) / 2, ...o });
 }
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
 const r2 = (x: number) => Math.round(x * 1000) / 1000;
@@ -86,5 +93,13 @@ process.stdout.write(`${JSON.stringify({
   cpuSecDockedToReceipt: runs.map((r) => r.cpuSec),
   // Cores the run's processes got, docking to receipt (CPU seconds / wall seconds; the machine has 2).
   coresUsedEach: runs.map((r) => r2(Object.values(r.cpuSec).reduce((a, b) => a + b, 0) / r.dockedSec)),
+  // Plus the seconds they were runnable but waited for a CPU held by other work (schedstat), over the wall time.
+  coresWantedEach: runs.map((r) => r2(Object.values(r.cpuSec).concat(Object.values(r.waitSec)).reduce((a, b) => a + b, 0) / r.dockedSec)),
+  runqueueWaitSecEach: runs.map((r) => r.waitSec),
+  // CPU ms per MB: the raw pty (bench process + socat) against every process of the offload. On a busy
+  // machine both get a share of the cores, and e2eRatio tends to rawCpuMsPerMb / e2eCpuMsPerMb (the
+  // offload's processes only: the bench's own sampling is left out).
+  rawCpuMsPerMb: runs.map((r) => r2(r.rawCpuSec / (r.bytes / 1e6) * 1000)),
+  e2eCpuMsPerMb: runs.map((r) => r2(Object.entries(r.cpuSec).filter(([k]) => k !== 'bench' && k !== 'other').reduce((a, [, b]) => a + b, 0) / (r.bytes / 1e6) * 1000)),
 })}\n`);
 process.exit(0);

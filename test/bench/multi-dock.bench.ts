@@ -37,6 +37,7 @@ async function offload(n: number, seed: number) {
   // From the first docking to the last receipt at the dock: CPU seconds of every process by role, and the time.
   let cpu: ReturnType<typeof cpuByRole> | undefined;
   let cpuSec: Record<string, number> = {};
+  let waitSec: Record<string, number> = {};
   let docked = 0;
   let lastReceipt = 0;
   let receipts = 0;
@@ -49,7 +50,7 @@ async function offload(n: number, seed: number) {
       if (e.type === 'pull-started') (phases[String(e.clipId)] ??= {}).start = t;
       if (e.type === 'pulled') (phases[String(e.clipId)] ??= {}).pulled = t;
       if (e.type === 'receipted') (phases[String(e.clipId)] ??= {}).receipted = t;
-      if (e.type === 'receipted' && ++receipts === n) { lastReceipt = t; cpuSec = cpu!.stop(); }
+      if (e.type === 'receipted' && ++receipts === n) { lastReceipt = t; cpuSec = cpu!.stop(); waitSec = cpu!.waitSec(); }
     },
   });
   // Where the time went: docking → first pull, the pulls (span, slowest), the last receipt after its pull.
@@ -66,7 +67,11 @@ async function offload(n: number, seed: number) {
   const mb = r.totals.bytes / 1e6;
   const receiptSec = (lastReceipt - docked) / 1000;
   const cpuTotal = Object.values(cpuSec).reduce((a, b) => a + b, 0);
-  return { mbps: r.timing.mbPerSec, mb, seconds: r.timing.offloadSeconds, receiptMbps: mb / receiptSec, cpuSec, phasesSec, cpuPerMb: cpuTotal / mb, coresUsed: cpuTotal / receiptSec };
+  const waitTotal = Object.values(waitSec).reduce((a, b) => a + b, 0);
+  return {
+    mbps: r.timing.mbPerSec, mb, seconds: r.timing.offloadSeconds, receiptMbps: mb / receiptSec, cpuSec, waitSec, phasesSec, cpuPerMb: cpuTotal / mb,
+    coresUsed: cpuTotal / receiptSec, coresWanted: (cpuTotal + waitTotal) / receiptSec,
+  };
 }
 
 const runs: { one: Awaited<ReturnType<typeof offload>>; many: Awaited<ReturnType<typeof offload>> }[] = [];
@@ -98,6 +103,11 @@ process.stdout.write(`${JSON.stringify({
   // How much of the cores the run's processes got (CPU seconds / wall seconds): below `cores`, the machine's
   // other work held the rest, and aggregateOverCpuBound is a floor.
   coresUsedMany: r2(mean(runs.map((r) => r.many.coresUsed))),
+  // Cores they would have used had no other work held a CPU: CPU seconds plus the seconds they were runnable
+  // but waited for a CPU (schedstat), over the wall time. At or above `cores`, the run was CPU-bound on this
+  // machine and any shortfall of coresUsedMany is the machine's other work, not the offload waiting on itself.
+  coresWantedMany: r2(mean(runs.map((r) => r.many.coresWanted))), coresWantedOne: r2(mean(runs.map((r) => r.one.coresWanted))),
+  runqueueWaitSecByRoleMany: runs[0]!.many.waitSec,
   cpuSecByRoleOne: runs[0]!.one.cpuSec, cpuSecByRoleMany: runs[0]!.many.cpuSec, phasesSecOne: runs[0]!.one.phasesSec, phasesSecMany: runs[0]!.many.phasesSec,
 })}\n`);
 process.exit(0);

@@ -21,6 +21,9 @@ function roleOf(cmd: string): string {
   return 'other';
 }
 
+/** Roles by pid, once known (a pid's command line is read once, not every 200 ms for every process). */
+const roles = new Map<number, string>();
+
 function readProcs(): Proc[] {
   const out: Proc[] = [];
   for (const d of readdirSync('/proc')) {
@@ -28,41 +31,63 @@ function readProcs(): Proc[] {
     try {
       const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      out.push({ pid: Number(d), ppid: Number(f[1]), cpuSec: (Number(f[11]) + Number(f[12])) / TICK, role: roleOf(cmd) });
+      let role = roles.get(Number(d));
+      if (role === undefined) {
+        role = roleOf(readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' '));
+        // 'other' may be a fork not yet exec'd: asked again next time.
+        if (role !== 'other') roles.set(Number(d), role);
+      }
+      out.push({ pid: Number(d), ppid: Number(f[1]), cpuSec: (Number(f[11]) + Number(f[12])) / TICK, role });
     } catch { /* gone meanwhile */ }
   }
   return out;
 }
 
-/** CPU seconds per pid of every live descendant of this process (this process itself under 'bench'). */
-export function sampleCpu(): Map<number, { role: string; cpuSec: number }> {
+/** Seconds the process's threads were runnable but waited for a CPU held by other work (schedstat: ns on a CPU, ns waiting, timeslices). */
+function waitSecOf(pid: number): number {
+  let ns = 0;
+  try {
+    for (const t of readdirSync(`/proc/${pid}/task`)) {
+      try { ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[1]) || 0; } catch { /* thread gone */ }
+    }
+  } catch { /* process gone */ }
+  return ns / 1e9;
+}
+
+/** CPU seconds (and seconds runnable but waiting for a CPU) per pid of every live descendant of this process (this process itself under 'bench'). */
+export function sampleCpu(): Map<number, { role: string; cpuSec: number; waitSec: number }> {
   const procs = readProcs();
   const kids = new Map<number, Proc[]>();
   for (const p of procs) kids.set(p.ppid, [...(kids.get(p.ppid) ?? []), p]);
-  const out = new Map<number, { role: string; cpuSec: number }>();
+  const out = new Map<number, { role: string; cpuSec: number; waitSec: number }>();
   const self = procs.find((p) => p.pid === process.pid);
-  if (self) out.set(self.pid, { role: 'bench', cpuSec: self.cpuSec });
-  const walk = (pid: number) => { for (const c of kids.get(pid) ?? []) { out.set(c.pid, { role: c.role, cpuSec: c.cpuSec }); walk(c.pid); } };
+  if (self) out.set(self.pid, { role: 'bench', cpuSec: self.cpuSec, waitSec: waitSecOf(self.pid) });
+  const walk = (pid: number) => { for (const c of kids.get(pid) ?? []) { out.set(c.pid, { role: c.role, cpuSec: c.cpuSec, waitSec: waitSecOf(c.pid) }); walk(c.pid); } };
   walk(process.pid);
   return out;
 }
 
 /**
  * Keeps the last sample of every process it saw (a process that exits keeps its last figure), so
- * call tick() often; total() is CPU seconds per role since the first tick.
+ * call tick() often; stop() is CPU seconds per role since the first tick, waitSec() (after stop) the
+ * seconds those processes were runnable but waited for a CPU that other work held (schedstat).
  */
-export function cpuByRole(everyMs = 200): { stop(): Record<string, number> } {
-  const first = new Map<number, number>();
-  const last = new Map<number, { role: string; cpuSec: number }>();
+export function cpuByRole(everyMs = 200): { stop(): Record<string, number>; waitSec(): Record<string, number> } {
+  const first = new Map<number, { cpuSec: number; waitSec: number }>();
+  const last = new Map<number, { role: string; cpuSec: number; waitSec: number }>();
   let started = false;
   const tick = () => {
     for (const [pid, s] of sampleCpu()) {
       // A process first seen after the start was started within the window: it counts from 0.
-      if (!first.has(pid)) first.set(pid, started ? 0 : s.cpuSec);
+      if (!first.has(pid)) first.set(pid, started ? { cpuSec: 0, waitSec: 0 } : { cpuSec: s.cpuSec, waitSec: s.waitSec });
       // An exited child not yet reaped has an empty cmdline: it keeps the role it was seen with.
-      last.set(pid, { role: last.get(pid)?.role ?? s.role, cpuSec: s.cpuSec });
+      last.set(pid, { role: last.get(pid)?.role ?? s.role, cpuSec: s.cpuSec, waitSec: s.waitSec });
     }
+  };
+  const sum = (k: 'cpuSec' | 'waitSec') => {
+    const byRole: Record<string, number> = {};
+    for (const [pid, s] of last) byRole[s.role] = +((byRole[s.role] ?? 0) + s[k] - (first.get(pid)?.[k] ?? 0)).toFixed(3);
+    return byRole;
   };
   tick();
   started = true;
@@ -71,9 +96,8 @@ export function cpuByRole(everyMs = 200): { stop(): Record<string, number> } {
     stop() {
       clearInterval(t);
       tick();
-      const byRole: Record<string, number> = {};
-      for (const [pid, s] of last) byRole[s.role] = +((byRole[s.role] ?? 0) + s.cpuSec - (first.get(pid) ?? 0)).toFixed(3);
-      return byRole;
+      return sum('cpuSec');
     },
+    waitSec: () => sum('waitSec'),
   };
 }
