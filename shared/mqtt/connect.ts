@@ -53,5 +53,28 @@ export function mqttTlsOptions(t: MqttTls): IClientOptions {
 
 export function connectMqtt(ep: MqttEndpoint, opts: Pick<IClientOptions, 'clientId' | 'reconnectPeriod' | 'connectTimeout' | 'resubscribe' | 'clean'>): MqttClient {
   checkEndpoint(ep);
-  return mqtt.connect(ep.url, { protocolVersion: 4, clean: true, ...opts, ...mqttTlsOptions(ep.tls) });
+  return storeWithoutCopy(mqtt.connect(ep.url, { protocolVersion: 4, clean: true, ...opts, ...mqttTlsOptions(ep.tls) }));
+}
+
+type StoreAndSend = (packet: { cmd: string }, cb: ((err?: Error) => void) | undefined, cbStorePut: () => void) => void;
+
+/**
+ * mqtt.js deep-copies every QoS 1 PUBLISH it keeps for a resend (rfdc: a 256 KiB payload copy per clip
+ * chunk, the dock's largest allocation) only to strip an MQTT 5 topic alias from the kept copy. On 3.1.1
+ * there is none, and no caller here changes a payload after publishing it, so the packet itself is kept.
+ */
+function storeWithoutCopy(client: MqttClient): MqttClient {
+  const c = client as unknown as {
+    _storeAndSend?: StoreAndSend; outgoingStore: { put(p: unknown, cb: (err?: Error) => void): void }; _writePacket(p: unknown, cb?: (err?: Error) => void): void;
+  };
+  // Only the mqtt.js shape this was written against (5.x): otherwise its own copying path stays.
+  if (client.options.protocolVersion !== 4 || typeof c._storeAndSend !== 'function' || c._storeAndSend.length !== 3 || typeof c._writePacket !== 'function') return client;
+  c._storeAndSend = (packet, cb, cbStorePut) => {
+    c.outgoingStore.put(packet, (err) => {
+      if (err) return cb?.(err);
+      cbStorePut();
+      c._writePacket(packet, cb);
+    });
+  };
+  return client;
 }
