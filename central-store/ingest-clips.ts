@@ -3,7 +3,7 @@
 // from its signed facts and a receipt signed. Every step is idempotent by clip id.
 import { createHash, type KeyLike } from 'node:crypto';
 import { ClipError } from '../shared/clip/reader.js';
-import { verifyClipFile, verifyClipStream, type SignedFacts } from '../shared/clip/signature.js';
+import { verifyClipFile, type SignedFacts } from '../shared/clip/signature.js';
 import type { SignedDocument } from '../shared/evidence.js';
 import { metaFacts, missingRanges, type ClipMeta, type Status } from '../shared/mqtt/codec.js';
 import type { Logger } from '../shared/log.js';
@@ -18,6 +18,7 @@ import type { Assembler } from './ingest-assembly.js';
 import type { IngestFlow } from './ingest-flow.js';
 import type { Incident } from './ingest-records.js';
 import { addCameraMarkers } from './index/tables/markers.js';
+import { judgeFoundBlob } from './ingest-found-blob.js';
 import { signReceipt } from './storage-receipts.js';
 
 /** Partial uploads are kept apart per dock: another dock's bytes under the same clip id never mix in. */
@@ -122,21 +123,24 @@ export function clipIngest(c: ClipIngestContext): (dockId: string, meta: ClipMet
     if (stored) return answerStored(stored, meta, auth);
     const key = meta.clipId;
     if (await c.blobs.exists(key)) {
-      // Crashed between blob rename and index insert: the blob is there; check it and index it.
-      const h = createHash('sha256');
-      for await (const b of c.blobs.read(key)) h.update(b as Buffer);
-      if (h.digest('hex') === meta.sha256) {
+      // Crashed between blob put and index insert, or another node is indexing it now: judged by its
+      // own signature, never by this meta (ingest-found-blob.ts).
+      const found = await judgeFoundBlob(c.index, c.blobs, key, meta, auth);
+      if (found.kind === 'these') {
         await c.asm.discard(aid, meta.chunkSize);
-        let facts: SignedFacts;
-        try {
-          facts = await verifyClipStream(c.blobs.read(key), await c.blobs.size(key), auth.camera.cert.publicKey);
-          checkFacts(facts, meta, auth);
-        } catch (err) {
+        try { checkFacts(found.facts, meta, auth); } catch (err) {
           await c.blobs.destroy(key);
           return refuseClip(meta, auth, aid, err);
         }
-        return answerStored(await storeClip(meta, key, facts, auth, meta.cameraCert), meta, auth);
+        return answerStored(await storeClip(meta, key, found.facts, auth, meta.cameraCert), meta, auth);
       }
+      if (found.kind === 'keep') {
+        const again = await c.index.tx((u) => getClip(u, meta.clipId));
+        if (again) return answerStored(again, meta, auth);
+        await c.incident({ kind: 'clip-conflict', dockId: auth.dock.id, deviceId: auth.camera.id, clipId: meta.clipId, reason: `upload of sha256 ${meta.sha256} (${meta.bytes} bytes) under an id whose stored blob is kept: ${found.reason}` });
+        return reject(meta, 'clip id already holds another clip (kept; incident logged)');
+      }
+      c.log.warn({ clipId: meta.clipId, reason: found.reason }, 'blob under the clip id is no clip: destroyed');
       await c.blobs.destroy(key);
     }
     const have = await c.asm.have(aid, meta.chunkSize);

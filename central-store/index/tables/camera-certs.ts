@@ -17,6 +17,11 @@ export async function cameraCert(u: Unit, sha256: string): Promise<{ deviceId: s
   return r && { deviceId: r.device_id, derB64: r.cert_der, firstSeen: r.first_seen };
 }
 
+/** The certificates (DER base64) kept for `deviceId`, newest first, at most `limit`. */
+export async function cameraCertsOfDevice(u: Unit, deviceId: string, limit = 16): Promise<string[]> {
+  return (await u.all<{ cert_der: string }>('SELECT cert_der FROM camera_certs WHERE device_id = ? ORDER BY first_seen DESC LIMIT ?', [deviceId, limit])).map((r) => r.cert_der);
+}
+
 const UNUSED = 'sha256 NOT IN (SELECT camera_cert_sha256 FROM clips WHERE camera_cert_sha256 IS NOT NULL)';
 
 /** Certificates first seen before `cutoff` that no stored clip was sealed under. */
