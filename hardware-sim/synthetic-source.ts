@@ -16,34 +16,49 @@ export interface SyntheticOptions {
 export const VIDEO_PID = 0x100;
 export const AUDIO_PID = 0x101;
 
-/** RAMPS[k][m] = (m * 31 + k) & 0xff for m < 188: a packet's filler is one row, copied (not a byte loop). */
-const RAMPS = Array.from({ length: 256 }, (_, k) => Buffer.from(Array.from({ length: 188 }, (_, m) => (m * 31 + k) & 0xff)));
-
-const DOTS = Buffer.alloc(32, '.');
+/** Filler byte m of a packet whose filler row is k: (m * 31 + k) & 0xff (bytes 36..187 are filler). */
+const ROW = (k: number, m: number) => (m * 31 + k) & 0xff;
+/**
+ * Packet i of a PID's run in segment seq has filler row (i * 188 * 31 + seq * 7 + i) & 0xff = (197 * (i + j0)) & 0xff
+ * with 197 * j0 = 7 * seq (mod 256): the rows of consecutive packets are consecutive packets of one
+ * template, so runs of up to 256 packets are one copy. TEMPLATE packet j has row (197 * j) & 0xff.
+ */
+const TEMPLATE = Buffer.alloc(512 * 188);
+for (let j = 0; j < 512; j++) for (let m = 36; m < 188; m++) TEMPLATE[j * 188 + m] = ROW((197 * j) & 0xff, m);
+const INV_197 = 13; // 197 * 13 = 2561 = 10 * 256 + 1
 
 /** Write `count` packets of `pid` into `b` from `base` (every byte of them is written). */
 function packets(b: Buffer, base: number, pid: number, count: number, seq: number): void {
+  const j0 = (((seq * 7) & 0xff) * INV_197) & 0xff;
+  // The filler of runs of up to 256 packets in one copy; the first 36 bytes of each are written below.
+  for (let i = 0; i < count; i += 256) {
+    const n = Math.min(256, count - i);
+    const from = ((i + j0) & 0xff) * 188;
+    TEMPLATE.copy(b, base + i * 188, from, from + n * 188);
+  }
   const label = Buffer.from(`SYNTH-${pid}-${seq}-`, 'latin1');
-  const digits = Buffer.allocUnsafe(10);
+  const ll = Math.min(label.length, 32);
   for (let i = 0; i < count; i++) {
-    const r = i * 188; // offset within this PID's run (the filler is a function of it)
-    const o = base + r;
+    const o = base + i * 188;
     b[o] = 0x47;
     b[o + 1] = (pid >> 8) & 0x1f;
     b[o + 2] = pid & 0xff;
     b[o + 3] = 0x10 | (i & 0x0f);
-    // Recognisable, non-repeating payload so plaintext scans can find it: `SYNTH-pid-seq-i` padded
-    // with '.' to 32 bytes (written without building a string per packet).
-    let p = o + 4 + label.copy(b, o + 4);
-    let d = 10;
-    for (let v = i; ; v = Math.floor(v / 10)) { digits[--d] = 0x30 + (v % 10); if (v < 10) break; }
-    p += digits.copy(b, p, d, 10);
-    if (p < o + 36) DOTS.copy(b, p, 0, o + 36 - p);
-    // Filler byte j (relative to the run) = (j * 31 + seq * 7 + i) & 0xff, as always; at a simulated
-    // 40x and 8 cameras a per-byte loop ate the cores the dock under test needed.
-    RAMPS[(r * 31 + seq * 7 + i) & 0xff]!.copy(b, o + 36, 36, 188);
+    // Recognisable, non-repeating payload so plaintext scans can find it: `SYNTH-pid-seq-i` padded with
+    // '.' to 32 bytes, written byte by byte (a native copy per piece per packet cost more than the bytes).
+    let p = o + 4;
+    for (let k = 0; k < ll; k++) b[p++] = label[k]!;
+    const end = o + 36;
+    let digits = 1;
+    for (let v = i; v >= 10; v = Math.floor(v / 10)) digits++;
+    for (let k = digits - 1, v = i; k >= 0; k--, v = Math.floor(v / 10)) if (p + k < end) b[p + k] = 0x30 + (v % 10);
+    p += digits;
+    for (; p < end; p++) b[p] = 0x2e;
   }
 }
+
+/** For the byte-for-byte check against the earlier per-packet copies. */
+export const packetsForTest = packets;
 
 export class SyntheticSource implements VideoSource {
   private segL = new Set<(s: VideoSegment) => void>();
