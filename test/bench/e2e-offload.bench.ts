@@ -9,7 +9,7 @@ import { runScenario } from '../../hardware-sim/fleet/runner.js';
 import { parseScenario } from '../../hardware-sim/fleet/scenario.js';
 import { startPtyPair } from '../../hardware-sim/serial.js';
 import { openSerialLine } from '../../shared/serial-port.js';
-import { cpuByRole } from './proc-cpu.js';
+import { cpuByRole, machineIdle } from './proc-cpu.js';
 import { rawPtySeconds } from './pty-baseline.js';
 
 // `--name N` or `--name=N` (npm run bench passes only arguments that start with '-').
@@ -53,25 +53,27 @@ async function offload(seed: number) {
   let cpu: ReturnType<typeof cpuByRole> | undefined;
   let cpuSec: Record<string, number> = {};
   let waitSec: Record<string, number> = {};
+  let idle: ReturnType<typeof machineIdle> | undefined;
+  let idleSec = 0;
   const r = await runScenario(sc, {
     timeoutMs: 300_000,
     progress: {
       add() { /* no bars */ }, stop() { /* no bars */ },
-      tick(_d, what) { if (what === 'docked') { at.docked ??= performance.now(); cpu ??= cpuByRole(); } },
+      tick(_d, what) { if (what === 'docked') { at.docked ??= performance.now(); cpu ??= cpuByRole(); idle ??= machineIdle(); } },
     },
     onDockEvent: (e) => {
       if (e.type === 'pull-started') at.pullStarted ??= performance.now();
       if (e.type === 'pulled') at.pulled ??= performance.now();
-      if (e.type === 'receipted') { at.receipted ??= performance.now(); if (cpu) { cpuSec = cpu.stop(); waitSec = cpu.waitSec(); } }
+      if (e.type === 'receipted') { at.receipted ??= performance.now(); if (cpu) { cpuSec = cpu.stop(); waitSec = cpu.waitSec(); idleSec = idle!.stop(); } }
     },
   });
   if (!r.ok) throw new Error(`offload broke an invariant: ${JSON.stringify(r.invariants.filter((i) => !i.ok))}`);
   if (r.totals.delivered !== 1) throw new Error(`delivered ${r.totals.delivered} clips, expected 1`);
   bytes = r.totals.bytes;
-  return { bytes, transferSec: (at.receipted! - at.pullStarted!) / 1000, dockedSec: (at.receipted! - at.docked!) / 1000, pullSec: (at.pulled! - at.pullStarted!) / 1000, cpuSec, waitSec };
+  return { bytes, transferSec: (at.receipted! - at.pullStarted!) / 1000, dockedSec: (at.receipted! - at.docked!) / 1000, pullSec: (at.pulled! - at.pullStarted!) / 1000, cpuSec, waitSec, idleSec };
 }
 
-const runs: { rawSec: number; rawCpuSec: number; bytes: number; transferSec: number; dockedSec: number; pullSec: number; cpuSec: Record<string, number>; waitSec: Record<string, number> }[] = [];
+const runs: { rawSec: number; rawCpuSec: number; bytes: number; transferSec: number; dockedSec: number; pullSec: number; cpuSec: Record<string, number>; waitSec: Record<string, number>; idleSec: number }[] = [];
 for (let i = 0; i < reps; i++) {
   const o = await offload(300 + i);
   // The raw pty with the same byte count, just before and after this offload's measurement window.
@@ -96,6 +98,8 @@ process.stdout.write(`${JSON.stringify({
   // Plus the seconds they were runnable but waited for a CPU held by other work (schedstat), over the wall time.
   coresWantedEach: runs.map((r) => r2(Object.values(r.cpuSec).concat(Object.values(r.waitSec)).reduce((a, b) => a + b, 0) / r.dockedSec)),
   runqueueWaitSecEach: runs.map((r) => r.waitSec),
+  // The machine's idle cores over the same window (near 0: no core was free for the offload to use).
+  machineIdleCoresEach: runs.map((r) => r2(r.idleSec / r.dockedSec)),
   // CPU ms per MB: the raw pty (bench process + socat) against every process of the offload. On a busy
   // machine both get a share of the cores, and e2eRatio tends to rawCpuMsPerMb / e2eCpuMsPerMb (the
   // offload's processes only: the bench's own sampling is left out).

@@ -7,7 +7,7 @@
 import os from 'node:os';
 import { runScenario } from '../../hardware-sim/fleet/runner.js';
 import { parseScenario } from '../../hardware-sim/fleet/scenario.js';
-import { cpuByRole } from './proc-cpu.js';
+import { cpuByRole, machineIdle } from './proc-cpu.js';
 
 // `--name N` or `--name=N` (npm run bench passes only arguments that start with '-').
 const arg = (name: string, d: number) => {
@@ -38,19 +38,21 @@ async function offload(n: number, seed: number) {
   let cpu: ReturnType<typeof cpuByRole> | undefined;
   let cpuSec: Record<string, number> = {};
   let waitSec: Record<string, number> = {};
+  let idle: ReturnType<typeof machineIdle> | undefined;
+  let idleSec = 0;
   let docked = 0;
   let lastReceipt = 0;
   let receipts = 0;
   const phases: Record<string, { start?: number; pulled?: number; receipted?: number }> = {};
   const r = await runScenario(sc, {
     timeoutMs: 900_000,
-    progress: { add() { /* no bars */ }, stop() { /* no bars */ }, tick(_d, what) { if (what === 'docked' && !cpu) { docked = performance.now(); cpu = cpuByRole(); } } },
+    progress: { add() { /* no bars */ }, stop() { /* no bars */ }, tick(_d, what) { if (what === 'docked' && !cpu) { docked = performance.now(); cpu = cpuByRole(); idle = machineIdle(); } } },
     onDockEvent: (e) => {
       const t = performance.now();
       if (e.type === 'pull-started') (phases[String(e.clipId)] ??= {}).start = t;
       if (e.type === 'pulled') (phases[String(e.clipId)] ??= {}).pulled = t;
       if (e.type === 'receipted') (phases[String(e.clipId)] ??= {}).receipted = t;
-      if (e.type === 'receipted' && ++receipts === n) { lastReceipt = t; cpuSec = cpu!.stop(); waitSec = cpu!.waitSec(); }
+      if (e.type === 'receipted' && ++receipts === n) { lastReceipt = t; cpuSec = cpu!.stop(); waitSec = cpu!.waitSec(); idleSec = idle!.stop(); }
     },
   });
   // Where the time went: docking → first pull, the pulls (span, slowest), the last receipt after its pull.
@@ -70,7 +72,7 @@ async function offload(n: number, seed: number) {
   const waitTotal = Object.values(waitSec).reduce((a, b) => a + b, 0);
   return {
     mbps: r.timing.mbPerSec, mb, seconds: r.timing.offloadSeconds, receiptMbps: mb / receiptSec, cpuSec, waitSec, phasesSec, cpuPerMb: cpuTotal / mb,
-    coresUsed: cpuTotal / receiptSec, coresWanted: (cpuTotal + waitTotal) / receiptSec,
+    coresUsed: cpuTotal / receiptSec, coresWanted: (cpuTotal + waitTotal) / receiptSec, coresIdle: idleSec / receiptSec,
   };
 }
 
@@ -107,6 +109,8 @@ process.stdout.write(`${JSON.stringify({
   // but waited for a CPU (schedstat), over the wall time. At or above `cores`, the run was CPU-bound on this
   // machine and any shortfall of coresUsedMany is the machine's other work, not the offload waiting on itself.
   coresWantedMany: r2(mean(runs.map((r) => r.many.coresWanted))), coresWantedOne: r2(mean(runs.map((r) => r.one.coresWanted))),
+  // The machine's idle cores over the same window: near 0, no core was left for the offload to use, whatever it waited on.
+  machineIdleCoresMany: r2(mean(runs.map((r) => r.many.coresIdle))), machineIdleCoresOne: r2(mean(runs.map((r) => r.one.coresIdle))),
   runqueueWaitSecByRoleMany: runs[0]!.many.waitSec,
   cpuSecByRoleOne: runs[0]!.one.cpuSec, cpuSecByRoleMany: runs[0]!.many.cpuSec, phasesSecOne: runs[0]!.one.phasesSec, phasesSecMany: runs[0]!.many.phasesSec,
 })}\n`);

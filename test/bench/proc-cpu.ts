@@ -101,3 +101,13 @@ export function cpuByRole(everyMs = 200): { stop(): Record<string, number>; wait
     waitSec: () => sum('waitSec'),
   };
 }
+
+/** Seconds the whole machine's cores sat idle (idle + iowait in /proc/stat) since the call; stop() reads it. */
+export function machineIdle(): { stop(): number } {
+  const read = () => {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return ((f[3] ?? 0) + (f[4] ?? 0)) / TICK;
+  };
+  const first = read();
+  return { stop: () => +(read() - first).toFixed(3) };
+}
