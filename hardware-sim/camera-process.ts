@@ -22,7 +22,14 @@ export interface CameraProcess {
   stderr(): string;
 }
 
+/**
+ * A camera under tsx boots in 1-3 s, but 8 booting at once at load 30-43 (2 cores) took over 30 s: two of
+ * four multi-dock runs died at 'did not boot' before measuring anything.
+ */
+const BOOT_TIMEOUT_MS = 90_000;
+
 /** Write `config` to dir/config.json and boot the firmware on it; resolves once the camera is ready. */
+
 export async function startCameraProcess(
   dir: string,
   config: Record<string, unknown>,
@@ -56,7 +63,7 @@ export async function startCameraProcess(
     pending.clear();
   });
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`camera ${String(config.deviceId)} did not boot: ${err}`)), o.bootTimeoutMs ?? 30_000);
+    const timer = setTimeout(() => reject(new Error(`camera ${String(config.deviceId)} did not boot: ${err}`)), o.bootTimeoutMs ?? BOOT_TIMEOUT_MS);
     child.on('message', (m: { event?: string }) => {
       if (m.event === 'ready') { clearTimeout(timer); resolve(); }
     });
