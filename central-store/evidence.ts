@@ -90,7 +90,9 @@ function parse<T>(schema: z.ZodType<T>, v: unknown, field?: string): T {
 
 export interface EvidenceStoreOptions {
   /** Data directory: keys/ (unless keysDir) and, with a sqlite index, receipts.db live here. */
-  dir: string; db: Db; blobs: BlobPort;
+  dir: string; blobs: BlobPort;
+  /** The sqlite connection to central.db (checked for secure_delete); absent with a PostgreSQL `index`. */
+  db?: Db;
   /** The evidence-key files (config keysDir, shared by every node); default <dir>/keys. */
   keysDir?: string;
   /** The index port (docs/scale-out.md); default: sqlite on `db`. */
@@ -115,7 +117,7 @@ export class EvidenceStore {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> | null = null;
 
-  private constructor(private readonly db: Db, private readonly blobs: BlobPort, readonly keys: KeyStore, private readonly receipts: ReceiptBook,
+  private constructor(private readonly blobs: BlobPort, readonly keys: KeyStore, private readonly receipts: ReceiptBook,
     readonly retention: RetentionConfig, private readonly o: EvidenceStoreOptions, private readonly now: () => number, private readonly log: Logger,
     /** The tables already behind the index port (docs/scale-out.md). */
     readonly index: Index) {}
@@ -125,18 +127,19 @@ export class EvidenceStore {
     if (typeof o.storeId !== 'string' || !o.storeId) throw new StoreError('bad-input', 'storeId: required');
     if (!(o.signingKey instanceof KeyObject) || o.signingKey.type !== 'private') throw new StoreError('bad-input', 'signingKey: must be a private KeyObject');
     // No soft delete: the index must zero deleted rows and keep no WAL of them.
-    if (o.db.pragma('secure_delete', { simple: true }) !== 1) throw new StoreError('bad-input', 'db: secure_delete must be ON (open it with openCentralDb)');
-    if (String(o.db.pragma('journal_mode', { simple: true })).toLowerCase() !== 'delete') throw new StoreError('bad-input', 'db: journal_mode must be DELETE (open it with openCentralDb)');
+    if (!o.db && !o.index) throw new StoreError('bad-input', 'db or index: one is required');
+    if (o.db && o.db.pragma('secure_delete', { simple: true }) !== 1) throw new StoreError('bad-input', 'db: secure_delete must be ON (open it with openCentralDb)');
+    if (o.db && String(o.db.pragma('journal_mode', { simple: true })).toLowerCase() !== 'delete') throw new StoreError('bad-input', 'db: journal_mode must be DELETE (open it with openCentralDb)');
     const retention = parseRetention(o.retention);
     await mkdir(o.dir, { recursive: true, mode: 0o700 });
-    const index = o.index ?? SqliteIndex.for(o.db);
+    const index = o.index ?? SqliteIndex.for(o.db!);
     await index.migrate(MIGRATIONS);
     const now = o.now ?? Date.now;
     const receipts = await ReceiptBook.open({ dir: o.dir, index, signingKey: o.signingKey, storeId: o.storeId });
     let keys: KeyStore;
     try { keys = await KeyStore.open({ keysDir: o.keysDir ?? `${o.dir}/keys`, index, masterKey: o.masterKey, receipts, now }); }
     catch (err) { await receipts.close(); throw err; }
-    return new EvidenceStore(o.db, o.blobs, keys, receipts, retention, o, now, o.log ?? createLogger('evidence'), index);
+    return new EvidenceStore(o.blobs, keys, receipts, retention, o, now, o.log ?? createLogger('evidence'), index);
   }
 
   private ctx(): RetentionCtx {

@@ -64,7 +64,7 @@ export const WRONG_LOGIN = 'wrong username or password';
 const lockedOr = (now: boolean) => now ? ' (locked by this failure, wrong password)' : ' (wrong password)';
 
 export class Operations {
-  constructor(private readonly o: { db: Db; index?: Index; users: Users; log: AccessLog; evidence: () => Promise<EvidenceApi>; redaction?: () => Promise<RedactionApi>; now?: () => number; logMonths?: number; disabledUserDays?: number;
+  constructor(private readonly o: { db?: Db; index?: Index; users: Users; log: AccessLog; evidence: () => Promise<EvidenceApi>; redaction?: () => Promise<RedactionApi>; now?: () => number; logMonths?: number; disabledUserDays?: number;
     /** Each record kind's count, oldest and deadline for the review (record-census.ts). */
     census?: () => Promise<RecordKind[]> }) {}
   get log(): AccessLog { return this.o.log; }

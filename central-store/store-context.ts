@@ -21,7 +21,9 @@ import { loadOrCreateSigningKey } from './signing-key.js';
 import { Users, type ScryptParams } from './users.js';
 
 export interface StoreContext {
-  config: StoreConfig; db: Db;
+  config: StoreConfig;
+  /** The sqlite connection to central.db: only with the sqlite index (a PostgreSQL store keeps no index file). */
+  db: Db | undefined;
   /** The index port: sqlite on `db` (default) or PostgreSQL (config.index); the tables behind it are in docs/scale-out.md. */
   index: Index;
   users: Users; log: AccessLog; ops: Operations; blobs: BlobPort;
@@ -58,13 +60,14 @@ export async function openStoreContext(config: StoreConfig, o: { masterKey: () =
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   mkdirSync(p.exports, { recursive: true, mode: 0o700 });
   usableKeysDir(p.keys, config.keysDir !== undefined);
-  const db = openCentralDb(p.db);
+  // central.db only for the sqlite index: on PostgreSQL the store keeps no index file of its own.
+  const db = config.index.backend === 'sqlite' ? openCentralDb(p.db) : undefined;
   // The server and CLI calls share the file: wait for each other's write locks instead of failing.
-  db.pragma('busy_timeout = 10000');
+  db?.pragma('busy_timeout = 10000');
   let index: Index;
-  try { index = await openIndex(config, db); } catch (err) { db.close(); throw err; }
+  try { index = await openIndex(config, db); } catch (err) { db?.close(); throw err; }
   let blobs: BlobPort;
-  try { blobs = await openBlobStore(config, p.blobs); } catch (err) { await index.close(); db.close(); throw err; }
+  try { blobs = await openBlobStore(config, p.blobs); } catch (err) { await index.close(); db?.close(); throw err; }
   const users = new Users(index, { now: o.now, maxFailures: config.lockoutAfter, scrypt: o.scrypt });
   const log = new AccessLog(index, { now: o.now });
   let master: Promise<Buffer> | undefined;
@@ -86,7 +89,7 @@ export async function openStoreContext(config: StoreConfig, o: { masterKey: () =
       if (pool) await (await pool.catch(() => undefined))?.close();
       if (evidence) await (await evidence.catch(() => undefined))?.close();
       await index.close();
-      db.close();
+      db?.close();
     },
   };
 }

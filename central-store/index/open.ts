@@ -17,8 +17,10 @@ function readPassword(file: string): string {
   }
 }
 
-export async function openIndex(config: Pick<StoreConfig, 'index'>, db: Db): Promise<Index> {
+/** `db`: the store's central.db connection, needed (and opened by the caller) only for the sqlite index. */
+export async function openIndex(config: Pick<StoreConfig, 'index'>, db?: Db): Promise<Index> {
   if (config.index.backend === 'sqlite') {
+    if (!db) throw new Error('openIndex: the sqlite index needs the central.db connection');
     const ix = SqliteIndex.for(db);
     await ix.migrate(MIGRATIONS);
     return ix;

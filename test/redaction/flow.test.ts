@@ -37,7 +37,7 @@ async function makeSetup(t: Parameters<typeof tempDb>[0]) {
   const ev = await ctx.evidence();
   const now = Date.now();
   const epoch = await ev.keys.createEpoch({ epochId: 'e-now', notBefore: iso(now - 86_400_000), notAfter: iso(now + 86_400_000) });
-  const f = { db: ctx.db, blobs: ctx.blobs, signing: await ctx.signingKey() };
+  const f = { db: ctx.db!, blobs: ctx.blobs, signing: await ctx.signingKey() };
   const payloads = tsSegments(await testVideo());
   const clip = await addClip(f, { epoch, startedAt: now - 3600_000, payloads });
   const torn = await addClip(f, { epoch, startedAt: now - 3000_000, payloads });

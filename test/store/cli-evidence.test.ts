@@ -27,7 +27,7 @@ test('CLI on a real store: search, view -o, hold, delete refused on hold, export
   const ev = await ctx.evidence();
   const epoch = await ev.keys.createEpoch({ epochId: 'e-old', notBefore: iso(now - 20 * 86_400_000), notAfter: iso(now - 19 * 86_400_000) });
   const epoch2 = await ev.keys.createEpoch({ epochId: 'e-now', notBefore: iso(now - 86_400_000), notAfter: iso(now + 86_400_000) });
-  const f = { db: ctx.db, blobs: ctx.blobs, signing: await ctx.signingKey() };
+  const f = { db: ctx.db!, blobs: ctx.blobs, signing: await ctx.signingKey() };
   const old = await addClip(f, { epoch, startedAt: now - 20 * 86_400_000, deviceId: 'cam-1' });
   const fresh = await addClip(f, { epoch: epoch2, startedAt: now - 3600_000, deviceId: 'cam-2' });
   const keep = await addClip(f, { epoch: epoch2, startedAt: now - 7200_000, deviceId: 'cam-2' });

@@ -103,7 +103,7 @@ else {
     t.deepEqual(await again.migrate(migrationsFor('pg')), [], 'a second node applies nothing');
   });
 
-  test('pg: a whole store context opens on PostgreSQL; its receipts are in the index database, no receipts.db', async (t) => {
+  test('pg: a whole store context opens on PostgreSQL; its receipts are in the index database, no receipts.db and no central.db', async (t) => {
     const u = await freshDb(t);
     const dir = await tempDir(t, 'index-pg-ctx-');
     const ctx = await openStoreContext(parseStoreConfig({ ...base, dataDir: dir, index: { backend: 'postgres', postgres: { url: u } } }), { masterKey: async () => randomBytes(32) });
@@ -113,6 +113,7 @@ else {
     const kinds = await recordCensus(ctx.index, path.join(dir, 'receipts.db'), ctx.config, Date.now());
     t.like(kinds.find((k) => k.kind === 'deletion receipts'), { place: 'index#deletion_receipts', count: 0 });
     t.false(existsSync(path.join(dir, 'receipts.db')));
+    t.false(existsSync(path.join(dir, 'central.db')), 'no sqlite index file beside a PostgreSQL index');
     const names = await ctx.index.tx(tableNames);
     t.true(names.includes('deletion_receipts') && names.includes('key_destructions'));
   });

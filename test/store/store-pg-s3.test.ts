@@ -182,5 +182,6 @@ else {
     closers.push(() => ix.close());
     t.deepEqual((await ix.tx((u) => allClips(u))).map((c) => c.clip_id).sort(), [fresh.clip.clipId, oldHeld.clip.clipId].sort());
     t.false(existsSync(path.join(dir, 'data', 'receipts.db')));
+    t.false(existsSync(path.join(dir, 'data', 'central.db')), 'the server on PostgreSQL made no index file');
   });
 }
