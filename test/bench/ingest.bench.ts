@@ -1,6 +1,7 @@
 // 50 simulated docks delivering at once through one real mosquitto to one central ingest worker
 // (its own process): aggregate MB/s vs the broker-only throughput of 50 raw publishers of the same
-// frames to a counting sink, same run. Target ratio ≥ 0.8.
+// frames to a counting sink, same run. Target (issue 18): ≥ 0.8 in MB/s (mbpsRatio) or in core-seconds
+// per byte of the whole phase (coreSecRatio, from each process's own CPU); both are printed.
 // Flags: --docks N (50), --per-dock-mb N (4), --chunk-kib K (256), --inflight N (4),
 // --workers N (1; more share one work dir through a $share subscription).
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
@@ -70,18 +71,25 @@ try {
   await Promise.all(ups.map((u) => u.close()));
   await Promise.all(centrals.map((c) => { c.proc.stdin!.end(); return new Promise((r) => c.proc.once('exit', r)); }));
 
+  const phase = (p: Record<string, number>) => r2(Object.values(per200(p)).reduce((a, b) => a + b, 0));
+  // The two forms of the target (issue 18), ingest against broker-only, higher is better for both:
+  // MB/s, and the inverse of the whole phase's per-process core-seconds per byte.
+  const mbpsRatio = ingest / brokerOnly;
+  const coreSecRatio = phase(brokerOnlyProcs) / phase(ingestProcs);
   process.stdout.write(JSON.stringify({
     bench: 'ingest', docks, workers, totalMB: r2(total / MB), chunkKiB: chunkSize / 1024, inflightPerDock: inflight,
-    ingestMBps: r2(ingest), brokerOnlyMBps: r2(brokerOnly), ratio: r2(ingest / brokerOnly),
+    // The machine is shared: its 1-minute load average at the end of the run, beside every figure.
+    loadAvg1: r2(os.loadavg()[0]!),
+    ingestMBps: r2(ingest), brokerOnlyMBps: r2(brokerOnly), ratio: r2(mbpsRatio), mbpsRatio: r2(mbpsRatio), coreSecRatio: r2(coreSecRatio),
     // Machine-wide busy core-seconds of each phase; brokerOnly/ingest is what the ratio can reach on saturated cores.
     cpuCoreS: { brokerOnly: brokerOnlyCpu, ingest: ingestCpu }, cpuBoundRatio: r2(brokerOnlyCpu / ingestCpu),
     // The receiving process's own CPU for the same bytes: the counting sink vs the central ingest worker(s).
-    processCpuS: { sink: sink.cpuS(), central: r2(centrals.reduce((t, c) => t + c.cpuS(), 0)) }, target: { ratio: 0.8 }, meets: ingest / brokerOnly >= 0.8,
+    processCpuS: { sink: sink.cpuS(), central: r2(centrals.reduce((t, c) => t + c.cpuS(), 0)) }, target: { ratio: 0.8 }, meets: mbpsRatio >= 0.8 || coreSecRatio >= 0.8, meetsMBps: mbpsRatio >= 0.8, meetsCoreSec: coreSecRatio >= 0.8,
     // Per process (from /proc, not machine-wide): the receiver's core-seconds per 200 MB, central ingest vs the
     // broker-only sink, and the whole phase (publishers/uploaders + mosquitto + receiver) on each side.
     centralCoreSecPer200MB: per200(ingestProcs).central ?? null, sinkCoreSecPer200MB: per200(brokerOnlyProcs).sink ?? null,
     coreSecPer200MBByProcess: { brokerOnly: per200(brokerOnlyProcs), ingest: per200(ingestProcs) },
-    phaseCoreSecPer200MB: { brokerOnly: r2(Object.values(per200(brokerOnlyProcs)).reduce((a, b) => a + b, 0)), ingest: r2(Object.values(per200(ingestProcs)).reduce((a, b) => a + b, 0)) },
+    phaseCoreSecPer200MB: { brokerOnly: phase(brokerOnlyProcs), ingest: phase(ingestProcs) },
   }) + '\n');
 } finally {
   await mosq.stop();
