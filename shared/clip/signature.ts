@@ -1,7 +1,7 @@
 // Keyless check of a clip's camera signature (docs/clip-format.md §7): the header seal with the
 // camera's identity key, then each checkpoint, signed with the clip key the sealed header names over
 // the SHA-256 of the file up to it. Needs no evidence key: central verifies before it stores.
-import { createHash, createPublicKey, verify, type KeyLike } from 'node:crypto';
+import { createHash, createPublicKey, verify, type Hash, type KeyLike } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { verifyData } from '../crypto.js';
 import {
@@ -28,13 +28,18 @@ export interface SignedFacts {
 
 /** Reads `length` bytes at `offset` (fewer only at the end of the input); offsets only ever grow. */
 export type ReadAt = (offset: number, length: number) => Promise<Buffer>;
+/**
+ * Feeds `length` bytes at `offset` to `hash` without handing them out: a file reader reuses one buffer
+ * for every video frame instead of allocating each (a megabyte each; every byte of a clip passes here).
+ */
+export type HashAt = (hash: Hash, offset: number, length: number) => Promise<void>;
 
 /**
  * Verify every signature and the chain over the whole input; resolves with what the signed clip says
  * about itself, or throws a ClipError: 'unsigned' (version 1), 'bad-signature' (seal, checkpoint or
  * chain fails), 'unsigned-tail' (bytes no checkpoint covers), 'bad-header' / 'bad-frame'.
  */
-export async function verifyClipSignature(read: ReadAt, size: number, signerKey: KeyLike): Promise<SignedFacts> {
+export async function verifyClipSignature(read: ReadAt, size: number, signerKey: KeyLike, hashAt?: HashAt): Promise<SignedFacts> {
   let header: ClipHeader;
   let whole: Buffer;
   try {
@@ -101,7 +106,9 @@ export async function verifyClipSignature(read: ReadAt, size: number, signerKey:
     if (raw < MIN_FRAME_LEN || raw > MAX_FRAME_LEN) throw new ClipError('bad-frame', `segment ${frames} has an impossible length ${raw}`, frames);
     if (size - off - FRAME_PREFIX_LEN < raw) break;
     if (last?.closed) throw new ClipError('trailing-data', `segment ${frames} after the closing checkpoint`, frames);
-    fileHash.update(prefix).update(await read(off + FRAME_PREFIX_LEN, raw));
+    fileHash.update(prefix);
+    if (hashAt) await hashAt(fileHash, off + FRAME_PREFIX_LEN, raw);
+    else fileHash.update(await read(off + FRAME_PREFIX_LEN, raw));
     frames++;
     off += FRAME_PREFIX_LEN + raw;
   }
@@ -130,7 +137,17 @@ export async function verifyClipFile(path: string, signerKey: KeyLike): Promise<
       }
       return b.subarray(0, got);
     };
-    return await verifyClipSignature(read, size, signerKey);
+    const scratch = Buffer.allocUnsafe(Math.min(1 << 20, Math.max(1, size)));
+    const hashAt: HashAt = async (h, o, l) => {
+      for (let done = 0; done < l;) {
+        const { bytesRead } = await fh.read(scratch, 0, Math.min(scratch.length, l - done), o + done);
+        // The file shrank under us: what is hashed is then short, and the chain or the hash fails.
+        if (bytesRead === 0) break;
+        h.update(scratch.subarray(0, bytesRead));
+        done += bytesRead;
+      }
+    };
+    return await verifyClipSignature(read, size, signerKey, hashAt);
   } finally {
     await fh.close();
   }
