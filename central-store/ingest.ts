@@ -14,7 +14,7 @@ import type { BlobPort } from './blob/port.js';
 import { MIGRATIONS } from './index/migrations.js';
 import type { Index } from './index/port.js';
 import { SqliteIndex } from './index/sqlite.js';
-import { clipExists, type ClipRow } from './index/tables/clips.js';
+import type { ClipRow } from './index/tables/clips.js';
 import type { Db } from './db.js';
 import { Assembler } from './ingest-assembly.js';
 import { asmId, clipIngest } from './ingest-clips.js';
@@ -24,6 +24,7 @@ import type { RetentionConfig } from './retention.js';
 import { heartbeatIngest } from './ingest-heartbeat.js';
 import type { DockLeases } from './ingest-leases.js';
 import { signedByTopicDock } from './ingest-signed.js';
+import { StoredClips } from './ingest-stored.js';
 
 export type Subscription = { mode: 'all' } | { mode: 'shared'; group?: string } | { mode: 'docks'; dockIds: string[] };
 
@@ -105,6 +106,7 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     onStored: opts.onStored, retention: opts.retention, incident, log,
   });
   const heartbeat = heartbeatIngest({ index, trust, log });
+  const stored = new StoredClips(index);
   const records = recordIngest({ index, trust, incident, ack: (dockId, body) => void publish(topics.ack(dockId), body), receiptKey: opts.receiptKey, storeId: opts.storeId });
 
   const onMeta = (dockId: string, clipId: string, payload: Buffer) => {
@@ -112,7 +114,7 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     if (meta.dockId !== dockId || meta.clipId !== clipId) throw new Error('meta: dockId/clipId do not match the topic');
     // One meta at a time per clip in this worker; answered in the background so chunks keep flowing.
     flow.oneAtATime(clipId, () => handleMeta(dockId, meta).then(
-      (status) => publish(topics.status(dockId, clipId), status),
+      (status) => { if (status.state === 'complete') stored.stored(clipId); return publish(topics.status(dockId, clipId), status); },
       (err) => log.warn({ err: String(err), clipId }, 'meta handling failed; the dock will ask again'),
     ).then(() => undefined));
   };
@@ -127,7 +129,7 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     // Only a message the dock signed takes its lease (checked only when one would be taken).
     if (opts.leases && !await opts.leases.owns(t.dockId, t.kind !== 'heartbeat', () => signedByTopicDock(t, payload, trust))) return;
     if (t.kind === 'chunk') {
-      if (await index.tx((u) => clipExists(u, t.clipId))) return; // already stored: a late duplicate
+      if (await stored.has(t.clipId)) return; // already stored: a late duplicate
       const c = decodeChunk(payload);
       if (c.index !== t.index) throw new Error(`chunk: header index ${c.index} differs from topic ${t.index}`);
       const aid = asmId(t.dockId, t.clipId);
