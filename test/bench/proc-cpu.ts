@@ -4,8 +4,6 @@ import { readFileSync, readdirSync } from 'node:fs';
 
 const TICK = 100; // USER_HZ on Linux
 
-interface Proc { pid: number; ppid: number; cpuSec: number; role: string }
-
 function roleOf(cmd: string): string {
   // test/bench/mqtt-bench-child.ts ROLE ...: the sink or the central worker of the MQTT benches.
   const child = /mqtt-bench-child\.ts (\w+)/.exec(cmd);
@@ -21,49 +19,51 @@ function roleOf(cmd: string): string {
   return 'other';
 }
 
-/** Roles by pid, once known (a pid's command line is read once, not every 200 ms for every process). */
+/** Roles by pid, once known (a pid's command line is read once, not at every sample). */
 const roles = new Map<number, string>();
 
-function readProcs(): Proc[] {
-  const out: Proc[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      let role = roles.get(Number(d));
-      if (role === undefined) {
-        role = roleOf(readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' '));
-        // 'other' may be a fork not yet exec'd: asked again next time.
-        if (role !== 'other') roles.set(Number(d), role);
-      }
-      out.push({ pid: Number(d), ppid: Number(f[1]), cpuSec: (Number(f[11]) + Number(f[12])) / TICK, role });
-    } catch { /* gone meanwhile */ }
+function roleOfPid(pid: number): string {
+  let role = roles.get(pid);
+  if (role === undefined) {
+    role = roleOf(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '));
+    // 'other' may be a fork not yet exec'd: asked again next time.
+    if (role !== 'other') roles.set(pid, role);
   }
-  return out;
+  return role;
 }
 
-/** Seconds the process's threads were runnable but waited for a CPU held by other work (schedstat: ns on a CPU, ns waiting, timeslices). */
-function waitSecOf(pid: number): number {
-  let ns = 0;
+/**
+ * CPU seconds (utime + stime of every thread), seconds its threads were runnable but waited for a CPU held
+ * by other work (schedstat: ns on a CPU, ns waiting, timeslices), and its children (those its main thread
+ * started: node and socat start theirs there). Reads only this tree, not every process of the machine:
+ * a sample of all of /proc cost ~10 ms of CPU, taken from the processes being measured.
+ */
+function readProc(pid: number): { cpuSec: number; waitSec: number; children: number[] } | undefined {
   try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    let ns = 0;
     for (const t of readdirSync(`/proc/${pid}/task`)) {
       try { ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[1]) || 0; } catch { /* thread gone */ }
     }
-  } catch { /* process gone */ }
-  return ns / 1e9;
+    let children: number[] = [];
+    try { children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter(Boolean).map(Number); } catch { /* no children file */ }
+    return { cpuSec: (Number(f[11]) + Number(f[12])) / TICK, waitSec: ns / 1e9, children };
+  } catch { return undefined; } // gone meanwhile
 }
 
 /** CPU seconds (and seconds runnable but waiting for a CPU) per pid of every live descendant of this process (this process itself under 'bench'). */
 export function sampleCpu(): Map<number, { role: string; cpuSec: number; waitSec: number }> {
-  const procs = readProcs();
-  const kids = new Map<number, Proc[]>();
-  for (const p of procs) kids.set(p.ppid, [...(kids.get(p.ppid) ?? []), p]);
   const out = new Map<number, { role: string; cpuSec: number; waitSec: number }>();
-  const self = procs.find((p) => p.pid === process.pid);
-  if (self) out.set(self.pid, { role: 'bench', cpuSec: self.cpuSec, waitSec: waitSecOf(self.pid) });
-  const walk = (pid: number) => { for (const c of kids.get(pid) ?? []) { out.set(c.pid, { role: c.role, cpuSec: c.cpuSec, waitSec: waitSecOf(c.pid) }); walk(c.pid); } };
-  walk(process.pid);
+  const walk = (pid: number, self: boolean) => {
+    const p = readProc(pid);
+    if (!p) return;
+    let role = 'bench';
+    if (!self) { try { role = roleOfPid(pid); } catch { return; } }
+    out.set(pid, { role, cpuSec: p.cpuSec, waitSec: p.waitSec });
+    for (const c of p.children) walk(c, false);
+  };
+  walk(process.pid, true);
   return out;
 }
 
