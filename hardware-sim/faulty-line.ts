@@ -80,8 +80,9 @@ export class FaultyLine extends Duplex {
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     const out = this.fault(chunk);
-    if (!out || this.inner.write(out)) return cb();
-    this.inner.once('drain', () => cb());
+    if (!out) return cb();
+    // Done when the inner line has taken it (as a tty's write completes), not when it is queued there.
+    this.inner.write(out, () => cb());
   }
 
   override _final(cb: (err?: Error | null) => void): void {

@@ -49,9 +49,13 @@ export class FrameLink extends EventEmitter {
 
   private drained?: Promise<void>;
 
-  async send(type: number, flags: number, seq: number, payload?: Buffer): Promise<void> {
+  /**
+   * Writes one frame; `onWritten` runs once the line has handed it to the kernel (or failed it): until
+   * then a copy is still queued in this process, and a second one would only queue behind it.
+   */
+  async send(type: number, flags: number, seq: number, payload?: Buffer, onWritten?: () => void): Promise<void> {
     if (this.closed || this.line.destroyed || this.line.writableEnded) throw new Error('serial line closed');
-    if (!this.line.write(encodeFrame(type, flags, seq, payload))) {
+    if (!this.line.write(encodeFrame(type, flags, seq, payload), onWritten && (() => onWritten()))) {
       // One shared wait per full buffer, however many senders are waiting.
       this.drained ??= new Promise<void>((resolve) => {
         const done = () => {
@@ -108,6 +112,8 @@ interface Pending {
   timeoutMs: number;
   triesLeft: number;
   timer?: NodeJS.Timeout;
+  /** The last copy is still in this process's write buffer (the line has not taken it yet). */
+  unsent: boolean;
   resolve: (b: Buffer) => void;
   reject: (e: Error) => void;
 }
@@ -161,13 +167,19 @@ export class RpcClient {
     const seq = (this.seq = (this.seq + 1) >>> 0);
     this.stats.requests++;
     return new Promise<Buffer>((resolve, reject) => {
-      const p: Pending = { type, payload, timeoutMs: opts.timeoutMs ?? this.defaults.timeoutMs, triesLeft: opts.retries ?? this.defaults.retries, resolve, reject };
+      const p: Pending = { type, payload, timeoutMs: opts.timeoutMs ?? this.defaults.timeoutMs, triesLeft: opts.retries ?? this.defaults.retries, unsent: false, resolve, reject };
       this.pending.set(seq, p);
       this.transmit(seq, p);
     });
   }
 
   private transmit(seq: number, p: Pending): void {
+    this.arm(seq, p);
+    p.unsent = true;
+    this.link.send(p.type, 0, seq, p.payload, () => { p.unsent = false; }).catch((err: Error) => this.fail(seq, err));
+  }
+
+  private arm(seq: number, p: Pending): void {
     clearTimeout(p.timer);
     const due = Date.now() + p.timeoutMs;
     let graced = false;
@@ -183,7 +195,6 @@ export class RpcClient {
       this.retransmit(seq);
     };
     p.timer = setTimeout(expired, p.timeoutMs);
-    this.link.send(p.type, 0, seq, p.payload).catch((err: Error) => this.fail(seq, err));
   }
 
   private retransmit(seq: number): void {
@@ -193,6 +204,10 @@ export class RpcClient {
     p.triesLeft--;
     this.stats.retransmits++;
     this.onRetry?.(p.type);
+    // The last copy has not left yet (the peer is not reading, or this process barely ran): another
+    // would only queue behind it (under load such copies piled up to megabytes of stale requests that
+    // every later request waited behind). The try is spent, so the budget still bounds the wait.
+    if (p.unsent) return this.arm(seq, p);
     this.transmit(seq, p);
   }
 
@@ -283,12 +298,13 @@ export class RpcServer {
       this.stats.dropped++;
       return;
     }
+    // Being executed, or its answer still queued here (not yet taken by the line): it is on the way.
+    if (this.inFlight.has(f.seq)) return;
     const cached = this.cache.get(f.seq);
     if (cached && cached.type === f.type) {
       this.sendSpare(cached.type, cached.flags, f.seq, cached.payload);
       return;
     }
-    if (this.inFlight.has(f.seq)) return; // its answer is on the way
     if (this.queued >= this.limits.maxQueued || this.queuedBytes + f.payload.length > this.limits.maxQueuedBytes) {
       // Full: drop it (ARQ resends it) and stop reading until the queue has room again.
       this.stats.dropped++;
@@ -310,12 +326,15 @@ export class RpcServer {
         const e = err instanceof WireError ? err : new WireError(ErrorCode.INTERNAL, (err as Error).message);
         out = encodeError(e.code, e.reason);
       }
-      this.inFlight.delete(f.seq);
       if (this.cacheable(f.type)) {
         this.cache.set(f.seq, { type: f.type, flags, payload: out });
         if (this.cache.size > 32) this.cache.delete(this.cache.keys().next().value!);
       }
-      if (!this.link.isClosed) await this.link.send(f.type, flags, f.seq, out).catch(() => undefined);
+      // A repeat of this request that arrives before the answer has left would queue a second copy
+      // behind it (a READ is re-executed): it stays in flight until the line has taken the answer.
+      const written = () => this.inFlight.delete(f.seq);
+      if (this.link.isClosed) written();
+      else await this.link.send(f.type, flags, f.seq, out, written).catch(written);
       this.queued--;
       this.queuedBytes -= f.payload.length;
       if (this.paused && this.queued <= this.limits.maxQueued / 2) {

@@ -97,12 +97,18 @@ export async function pullToFile(rpc: RpcClient, clip: ClipSummary, destPath: st
         if (!(err instanceof RequestTimeoutError) || failure) return void (failure ??= err);
         const piece = chunk < length ? chunk : Math.max(minChunk, length >> 1);
         if (piece >= length && reissue >= maxReissues) return void (failure ??= err);
-        for (let off = offset; off < offset + length; off += piece) issue(off, Math.min(piece, offset + length - off), piece < length ? 0 : reissue + 1);
+        // Queued, not issued: the pieces too keep to the window (all at once, a 64 KiB READ split into
+        // 512-byte pieces put 128 requests on a line that had just failed to carry one).
+        for (let off = offset; off < offset + length; off += piece) redo.push([off, Math.min(piece, offset + length - off), piece < length ? 0 : reissue + 1]);
+        redo.sort((a, b) => a[0] - b[0]);
       }).finally(() => inflight.delete(p));
       inflight.add(p);
     };
+    /** Pieces of failed READs waiting for room in the window: [offset, length, reissue]. */
+    const redo: [number, number, number][] = [];
 
-    while (!failure && (next < total || inflight.size > 0)) {
+    while (!failure && (next < total || inflight.size > 0 || redo.length > 0)) {
+      while (!failure && redo.length > 0 && inflight.size < window) issue(...redo.shift()!);
       while (!failure && next < total && inflight.size < window) {
         const len = Math.min(chunk, total - next);
         issue(next, len);
