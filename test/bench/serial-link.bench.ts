@@ -2,7 +2,7 @@
 // to end, fsync) against two baselines through the same pty pair in the same run: raw bytes (unframed,
 // 64 KiB pieces, both ends in this process) and ZMODEM (lrzsz `sz -b -8` / `rz -b -y`, the same bytes
 // as the clip). The camera runs in its own process as on the device, and as ZMODEM's two ends do:
-// the firmware's vault with one clip it recorded (serial-camera.ts). Repeated --reps times,
+// the firmware's vault with one clip it recorded (serial-camera.ts), under the firmware's node flags. Repeated --reps times,
 // interleaved; medians. Prints one JSON object.
 // Options (--name=N): --mb N (default 32), --chunk BYTES (default the dock's 256 KiB), --window N
 // (default the dock's 4), --reps N (default 3).
@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { makePki } from '../wire/helpers.js';
 import { rawPtySeconds } from './pty-baseline.js';
 import { zmodemSeconds } from './zmodem-baseline.js';
+import { FIRMWARE_NODE_FLAGS } from '../../firmware/node-flags.js';
 
 const { values } = parseArgs({ options: { mb: { type: 'string' }, chunk: { type: 'string' }, window: { type: 'string' }, reps: { type: 'string' } }, strict: false });
 const want = Math.round(Number(values.mb ?? 32) * 1024 * 1024);
@@ -30,7 +31,7 @@ const pair = await startPtyPair();
 const dir = mkdtempSync(join(tmpdir(), 'serial-bench-'));
 writeFileSync(join(dir, 'pki.json'), JSON.stringify({ camera: pki.camera, caCertPem: pki.ca.certPem }));
 const camDir = mkdtempSync(join(tmpdir(), 'serial-bench-cam-'));
-const camera = fork(fileURLToPath(new URL('./serial-camera.ts', import.meta.url)), [pair.b, camDir, String(want), join(dir, 'pki.json')], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+const camera = fork(fileURLToPath(new URL('./serial-camera.ts', import.meta.url)), [pair.b, camDir, String(want), join(dir, 'pki.json')], { execArgv: ['--import', 'tsx', ...FIRMWARE_NODE_FLAGS], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 const answers: ((m: Record<string, unknown>) => void)[] = [];
 camera.on('message', (m: Record<string, unknown>) => answers.shift()?.(m));
 camera.once('exit', (code) => { if (code) { process.stderr.write(`serial-link: the camera process exited with ${code}\n`); process.exit(1); } });
