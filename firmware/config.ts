@@ -21,6 +21,8 @@ export const configSchema = z
     prebufferAudio: z.boolean().default(false),
     /** Free flash below this closes the clip being recorded and refuses new ones (room for the index and log). */
     flashReserveBytes: z.number().int().min(0).default(64 * 1024 * 1024),
+    /** Live video waiting for the flash, at most (RAM): past it the pre-record, then whole GOPs, are left out. */
+    writeQueueBytes: z.number().int().min(64 * 1024).max(256 * 1024 * 1024).default(8 * 1024 * 1024),
     longPressMs: z.number().int().min(500).max(10_000).default(3000),
     maxClipSeconds: z.number().int().positive().nullable().default(null),
     reminderIntervalS: z.number().int().positive().default(30),

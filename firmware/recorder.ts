@@ -3,6 +3,9 @@
 // a short press while recording marks the moment in the clip (a signed marker, docs/clip-format.md §7.4).
 // Flash below the reserve (config.flashReserveBytes) closes the clip cleanly with what it holds and
 // refuses new ones until space comes back (after a dock wipes), each time with a 'fault' in the log.
+// Flash slower than capture: live segments waiting for the vault are bounded (config.writeQueueBytes);
+// the press's pre-record is cut first, then whole GOPs of live video, each gap signed into the clip's
+// final metadata and logged (docs/firmware.md, "Writes falling behind").
 import type { ButtonInput, DigitalOutput, FlashStorage, VideoSegment, VideoSource } from '../shared/hal.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from 'pino';
@@ -39,6 +42,17 @@ export interface RecorderDeps {
 
 export type RecorderState = 'idle' | 'recording';
 
+/** Video left out of a clip because the flash fell behind (final metadata `gaps`, device log fault). */
+export interface WriteGap {
+  reason: 'write-behind';
+  /** 'prerecord': the oldest unwritten part of the press's pre-record; 'live': video after the press. */
+  part: 'prerecord' | 'live';
+  fromMs: number;
+  toMs: number;
+  segments: number;
+  bytes: number;
+}
+
 export class Recorder {
   state: RecorderState = 'idle';
   readonly clipIds: string[] = [];
@@ -54,6 +68,12 @@ export class Recorder {
   private reminder: NodeJS.Timeout | undefined;
   private unsubs: (() => void)[] = [];
   private readonly policy: string;
+  /** Bytes of live segments handed to the queue and not yet written (each holds a capture buffer). */
+  private liveQueued = 0;
+  /** The live gap being dropped now (until a keyframe finds room), and the gaps of the clip being recorded. */
+  private liveGap: WriteGap | null = null;
+  private gaps: WriteGap[] = [];
+  private readonly clipGaps = new Map<RecordingClip, WriteGap[]>();
 
   constructor(private readonly d: RecorderDeps) {
     const c = d.config;
@@ -69,6 +89,11 @@ export class Recorder {
   /** The pre-record buffer's size (RAM budget checks, benches). */
   prebuffer(): { segments: number; bytes: number; spanMs: number; poolBytes: number } {
     return { segments: this.ring.length, bytes: this.ring.byteLength(), spanMs: this.ring.spanMs(), poolBytes: this.ring.poolBytes() };
+  }
+
+  /** Live bytes waiting for the vault and the bound (benches, status). */
+  writeQueue(): { bytes: number; maxBytes: number } {
+    return { bytes: this.liveQueued, maxBytes: this.d.config.writeQueueBytes };
   }
 
   /** Resolves when every queued vault operation has finished. */
@@ -113,6 +138,7 @@ export class Recorder {
   private onSegment(s: VideoSegment): void {
     this.lastSegmentEndMs = s.startMs + s.durationMs;
     if (this.state === 'idle') return this.ring.push(s);
+    if (this.dropLive(s)) return;
     const max = this.d.config.maxClipSeconds;
     if (max && s.keyframe && s.startMs - this.clipStartMs >= max * 1000) {
       // Roll over without a gap: this keyframe segment is the first of the next clip.
@@ -122,6 +148,8 @@ export class Recorder {
     }
     // The capture may reuse the buffer once this call returns: hold it until the vault has it.
     const release = s.retain?.();
+    const len = s.data.length;
+    this.liveQueued += len;
     this.enqueue(async () => {
       try {
         if (!this.clip) return;
@@ -131,9 +159,39 @@ export class Recorder {
         await this.clip.appendSegment(seg(s));
         void this.measureFree();
       } finally {
+        this.liveQueued -= len;
         release?.();
       }
     });
+  }
+
+  /**
+   * The write queue's bound: a live segment that would take the queue past writeQueueBytes is left
+   * out, and so is every one after it until a keyframe segment finds the queue at most half full
+   * (a GOP without its keyframe cannot be decoded). True when `s` is dropped.
+   */
+  private dropLive(s: VideoSegment): boolean {
+    const bound = this.d.config.writeQueueBytes;
+    const len = s.data.length;
+    if (this.liveGap) {
+      if (s.keyframe && this.liveQueued + len <= bound / 2) {
+        this.endGap(this.liveGap);
+        this.liveGap = null;
+        return false;
+      }
+      extendGap(this.liveGap, s.startMs, s.durationMs, len);
+      return true;
+    }
+    if (this.liveQueued + len <= bound) return false;
+    this.liveGap = { reason: 'write-behind', part: 'live', fromMs: s.startMs, toMs: s.startMs + s.durationMs, segments: 1, bytes: len };
+    return true;
+  }
+
+  /** A gap is over: it goes into the clip's final metadata, the device log and the log. */
+  private endGap(g: WriteGap, gaps = this.gaps): void {
+    gaps.push(g);
+    this.d.deviceLog.append('fault', { kind: 'write-behind', ...g, queuedBytes: this.liveQueued, maxBytes: this.d.config.writeQueueBytes });
+    this.d.logger.error({ ...g }, 'flash writes fell behind: video left out of the clip');
   }
 
   /** Free bytes when below the reserve at the last measurement, else null. */
@@ -178,6 +236,8 @@ export class Recorder {
   private async flashFull(w: RecordingClip, atMs: number, freeBytes: number): Promise<void> {
     this.fullLatched = true;
     this.endRecordingState();
+    if (this.liveGap) this.endGap(this.liveGap);
+    this.liveGap = null;
     void this.pattern(5, 60);
     await this.closeClip(w, atMs, 'flash-full');
     this.d.deviceLog.append('fault', { kind: 'flash-full', clipId: w.clipId, freeBytes, reserveBytes: this.d.config.flashReserveBytes });
@@ -204,6 +264,10 @@ export class Recorder {
 
   private openClip(startMs: number, first: BufferedSegment[], prerecordSeconds: number, pressedAtMs = startMs): Promise<unknown> {
     this.clipStartMs = startMs;
+    // Gaps found from here on belong to this clip (a live gap still open belongs to the one before).
+    if (this.liveGap) this.endGap(this.liveGap);
+    this.liveGap = null;
+    const gaps: WriteGap[] = (this.gaps = []);
     const c = this.d.config;
     const meta = {
       deviceId: c.deviceId,
@@ -236,15 +300,29 @@ export class Recorder {
         }
         const w = await this.d.vault.beginClip(meta);
         this.clip = w;
+        this.clipGaps.set(w, gaps);
         this.clipIds.push(w.clipId);
         this.d.deviceLog.append('record-start', { clipId: w.clipId, atMs: pressedAtMs, prerecordSeconds: meta.prerecordSeconds });
         this.d.logger.info({ clipId: w.clipId, prerecordSeconds: meta.prerecordSeconds }, 'recording started');
-        // Encrypted straight from the ring's blocks, which go back to the pool once written.
+        // Encrypted straight from the ring's blocks, which go back to the pool once written. While live
+        // video waits behind it past half the queue's bound, the pre-record yields: its oldest unwritten
+        // segments are left out (the minute after the press matters more than the minute before).
+        let cut: WriteGap | null = null;
         for (; next < first.length; next++) {
           const s = first[next]!;
+          const half = this.liveQueued > c.writeQueueBytes / 2;
+          if (half || (cut && !s.keyframe)) {
+            if (cut) extendGap(cut, s.startMs, s.durationMs, s.length);
+            else cut = { reason: 'write-behind', part: 'prerecord', fromMs: s.startMs, toMs: s.startMs + s.durationMs, segments: 1, bytes: s.length };
+            s.release();
+            continue;
+          }
+          if (cut) this.endGap(cut, gaps);
+          cut = null;
           await w.appendSegment({ startMs: s.startMs, durationMs: s.durationMs, keyframe: s.keyframe, data: s.data });
           s.release();
         }
+        if (cut) this.endGap(cut, gaps);
       } finally {
         for (; next < first.length; next++) first[next]!.release();
       }
@@ -253,7 +331,9 @@ export class Recorder {
 
   private async closeClip(w: RecordingClip, atMs: number, reason: string): Promise<void> {
     if (this.clip === w) this.clip = undefined;
-    await w.close(atMs, { stoppedAtMs: atMs, stopReason: reason });
+    const gaps = this.clipGaps.get(w) ?? [];
+    this.clipGaps.delete(w);
+    await w.close(atMs, { stoppedAtMs: atMs, stopReason: reason, ...(gaps.length ? { gaps } : {}) });
     this.d.deviceLog.append('record-stop', { clipId: w.clipId, atMs, reason });
     this.d.logger.info({ clipId: w.clipId, reason }, 'recording stopped');
   }
@@ -262,6 +342,9 @@ export class Recorder {
   stopRecording(atMs: number, reason: string): Promise<unknown> {
     if (this.state !== 'recording') return this.chain;
     this.endRecordingState();
+    // A live gap running at the stop ends with the clip.
+    if (this.liveGap) this.endGap(this.liveGap);
+    this.liveGap = null;
     void this.pattern(3, 80);
     return this.enqueue(() => this.clip && this.closeClip(this.clip, atMs, reason));
   }
@@ -285,6 +368,12 @@ export class Recorder {
 function live(s: VideoSegment): BufferedSegment {
   const { data, retain, ...meta } = s;
   return { ...meta, length: data.length, data: [data], release: retain?.() ?? (() => undefined) };
+}
+
+function extendGap(g: WriteGap, startMs: number, durationMs: number, bytes: number): void {
+  g.toMs = Math.max(g.toMs, startMs + durationMs);
+  g.segments += 1;
+  g.bytes += bytes;
 }
 
 function seg(s: VideoSegment) {
