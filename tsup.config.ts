@@ -23,5 +23,8 @@ export default defineConfig({
   banner: { js: '#!/usr/bin/env node' },
   // firmware/build-info.ts: SET_CLOCK refuses times before the build (SOURCE_DATE_EPOCH for reproducible builds).
   define: { __BODYCAM_BUILD_TIME_MS__: String(process.env.SOURCE_DATE_EPOCH ? Number(process.env.SOURCE_DATE_EPOCH) * 1000 : Date.now()) },
+  // zod is bundled so the camera's zod/mini (shared/zod-mini.ts) is tree-shaken: ~1 MB of RSS where the
+  // package's entry, with all of zod's core, costs ~5 (docs/performance.md).
+  noExternal: ['zod'],
   external: ['better-sqlite3', 'serialport', '@serialport/bindings-cpp', 'onoff', 'epoll', 'usb', 'aedes', 'mqtt'],
 });

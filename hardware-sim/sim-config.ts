@@ -1,33 +1,36 @@
 // The simulated camera's config: the firmware's schema (firmware/config.ts) plus the fields only the
 // simulator reads. A bad one is refused like the firmware's (ConfigError, exit 78, field named).
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { int } from '../shared/zod-mini.js';
 import { ScaledClock, type Clock } from '../shared/clock.js';
 import { parseConfigWith, readConfigFile } from '../shared/config.js';
 import { cameraSchema, configSchema, type FirmwareConfig } from '../firmware/config.js';
 
-export const simConfigSchema = configSchema.extend({
+const positive = () => z.number().check(z.positive());
+
+export const simConfigSchema = z.extend(configSchema, {
   /** The test picture (hardware-sim/camera.ts); a capture `command` is accepted and not used. */
-  camera: cameraSchema.extend({
-    width: z.number().int().positive().default(320),
-    height: z.number().int().positive().default(240),
-    fps: z.number().int().positive().default(25),
-    gop: z.number().int().positive().default(25),
-    bitrateKbps: z.number().int().positive().default(500),
+  camera: z.prefault(z.extend(cameraSchema, {
+    width: z._default(int().check(z.positive()), 320),
+    height: z._default(int().check(z.positive()), 240),
+    fps: z._default(int().check(z.positive()), 25),
+    gop: z._default(int().check(z.positive()), 25),
+    bitrateKbps: z._default(int().check(z.positive()), 500),
     /** The synthetic generator instead of ffmpeg's testsrc2. */
-    synthetic: z.boolean().default(false),
-  }).prefault({}),
-  hal: z.literal('sim', { error: "the simulator runs hal 'sim' (the board's firmware is dist/firmware.js)" }).default('sim'),
+    synthetic: z._default(z.boolean(), false),
+  }), {}),
+  hal: z._default(z.literal('sim', { error: "the simulator runs hal 'sim' (the board's firmware is dist/firmware.js)" }), 'sim'),
   /** Run the camera's clock this many times faster than real time. */
-  simSpeed: z.number().positive().max(1000).default(1),
+  simSpeed: z._default(positive().check(z.maximum(1000)), 1),
   /** The simulated flash's capacity in bytes (free = capacity - bytes under flashDir); absent = statfs. */
-  simFlashBytes: z.number().int().positive().optional(),
+  simFlashBytes: z.optional(int().check(z.positive())),
   /** The board clock is this far off (ms) until the dock sets it. */
-  simClockSkewMs: z.number().int().default(0),
+  simClockSkewMs: z._default(int(), 0),
   /** Real time at which the scaled clock equals real time (keeps time across power cuts). */
-  simEpochMs: z.number().int().positive().optional(),
+  simEpochMs: z.optional(int().check(z.positive())),
   /** Serve the dock protocol on this tty as the board does on board.dockTty (a pty end), for a camera
    *  started without an IPC channel (e.g. by the launcher). */
-  simDockTty: z.string().min(1).optional(),
+  simDockTty: z.optional(z.string().check(z.minLength(1))),
 });
 
 export type SimConfig = z.output<typeof simConfigSchema>;

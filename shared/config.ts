@@ -2,7 +2,7 @@
 // checked by a zod schema, and a bad one is a ConfigError naming every bad field as `config.<path>`;
 // each program's entry exits EX_CONFIG (78, sysexits EX_CONFIG) for it.
 import { readFileSync } from 'node:fs';
-import type { z } from 'zod';
+import type * as core from 'zod/v4/core';
 
 export const EX_CONFIG = 78;
 
@@ -22,11 +22,14 @@ export function formatIssues(issues: readonly Issue[], prefix = 'config'): strin
   return issues.map((i) => `${prefix}.${issueText(i)}`).join('; ');
 }
 
+/** A zod schema of either API (classic `zod` or `zod/mini`, shared/zod-mini.ts). */
+export type Schema = core.$ZodType & { safeParse(raw: unknown): { success: true; data: unknown } | { success: false; error: { issues: readonly Issue[] } } };
+
 /** Validate an already-parsed object against `schema`; throws ConfigError naming every bad field. */
-export function parseConfigWith<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
+export function parseConfigWith<S extends Schema>(schema: S, raw: unknown): core.output<S> {
   const r = schema.safeParse(raw);
   if (!r.success) throw new ConfigError(formatIssues(r.error.issues));
-  return r.data;
+  return r.data as core.output<S>;
 }
 
 /** The JSON of a config file; an unreadable or malformed file is a ConfigError. */
@@ -38,7 +41,7 @@ export function readConfigFile(file: string): unknown {
   }
 }
 
-export function loadConfig<S extends z.ZodType>(schema: S, file: string): z.output<S> {
+export function loadConfig<S extends Schema>(schema: S, file: string): core.output<S> {
   return parseConfigWith(schema, readConfigFile(file));
 }
 

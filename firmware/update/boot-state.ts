@@ -3,7 +3,8 @@
 // fsync dir, so a power cut leaves either the old or the new state, never a torn one.
 import { closeSync, existsSync, mkdirSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { int } from '../../shared/zod-mini.js';
 import { issueText } from '../../shared/config.js';
 import { fsyncPathSync } from '../../shared/durable-file.js';
 import { compareVersions } from '../../shared/firmware-bundle/manifest.js';
@@ -12,27 +13,28 @@ export type Slot = 'a' | 'b';
 export const other = (s: Slot): Slot => (s === 'a' ? 'b' : 'a');
 export const DEFAULT_BOOT_LIMIT = 3;
 
+const slot = z.enum(['a', 'b']);
 const slotState = z.object({
-  version: z.string().nullable(),
+  version: z.nullable(z.string()),
   bootable: z.boolean(),
   good: z.boolean(),
   /** SHA-256 of the slot's .manifest.json, so the launcher can check the slot's files. */
-  manifestSha256: z.string().nullable(),
+  manifestSha256: z.nullable(z.string()),
 });
 const schema = z.object({
   format: z.literal(1),
-  active: z.enum(['a', 'b']),
+  active: slot,
   slots: z.object({ a: slotState, b: slotState }),
-  trial: z.object({ slot: z.enum(['a', 'b']), bootCount: z.number().int().min(0), fallback: z.enum(['a', 'b']).nullable() }).nullable(),
-  bootLimit: z.number().int().min(1),
+  trial: z.nullable(z.object({ slot, bootCount: int(0), fallback: z.nullable(slot) })),
+  bootLimit: int(1),
   floor: z.string(),
-  lastRollback: z
-    .object({
-      fromSlot: z.enum(['a', 'b']), fromVersion: z.string().nullable(), toSlot: z.enum(['a', 'b']), toVersion: z.string().nullable(),
-      at: z.string(), reason: z.string(), bootCount: z.number().int(), reported: z.boolean(),
-    })
-    .nullable(),
-  generation: z.number().int().min(0),
+  lastRollback: z.nullable(
+    z.object({
+      fromSlot: slot, fromVersion: z.nullable(z.string()), toSlot: slot, toVersion: z.nullable(z.string()),
+      at: z.string(), reason: z.string(), bootCount: int(), reported: z.boolean(),
+    }),
+  ),
+  generation: int(0),
 });
 export type BootState = z.infer<typeof schema>;
 export type SlotState = z.infer<typeof slotState>;

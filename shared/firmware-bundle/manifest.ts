@@ -1,6 +1,7 @@
 // Firmware bundle manifest (docs/firmware-bundle.md): what is signed. Parsing never trusts the input:
 // every field is checked and a bad one is refused as BundleError('malformed') naming the field.
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { int } from '../zod-mini.js';
 import { formatIssues } from '../config.js';
 
 export type BundleErrorCode =
@@ -20,29 +21,27 @@ const SEMVER_RE = /^(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})(?:-([0-
 // Relative, '/'-separated, no '.', '..' or empty parts, no hidden names (the slot keeps .manifest.json).
 const PATH_RE = /^(?:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}\/){0,7}[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 
-const semver = z.string().max(64).regex(SEMVER_RE, 'not a semantic version (MAJOR.MINOR.PATCH[-pre])');
+const semver = z.string().check(z.maxLength(64), z.regex(SEMVER_RE, 'not a semantic version (MAJOR.MINOR.PATCH[-pre])'));
 
 export const manifestSchema = z
-  .object({
+  .strictObject({
     format: z.literal(1),
     version: semver,
-    hardware: z.string().min(1).max(64).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only'),
+    hardware: z.string().check(z.minLength(1), z.maxLength(64), z.regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only')),
     channel: z.enum(['release', 'development']),
-    minFromVersion: semver.optional(),
+    minFromVersion: z.optional(semver),
     createdAt: z.iso.datetime(),
     files: z
       .array(
-        z.object({
-          path: z.string().regex(PATH_RE, 'not a safe relative path'),
-          size: z.number().int().min(0).max(MAX_TOTAL_BYTES),
-          sha256: z.string().regex(/^[0-9a-f]{64}$/, 'not a lowercase hex SHA-256'),
-        }).strict(),
+        z.strictObject({
+          path: z.string().check(z.regex(PATH_RE, 'not a safe relative path')),
+          size: int(0, MAX_TOTAL_BYTES),
+          sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/, 'not a lowercase hex SHA-256')),
+        }),
       )
-      .min(1)
-      .max(MAX_FILES),
+      .check(z.minLength(1), z.maxLength(MAX_FILES)),
   })
-  .strict()
-  .superRefine((m, ctx) => {
+  .check(z.superRefine((m, ctx) => {
     const seen = new Set<string>();
     for (const f of m.files) {
       if (seen.has(f.path)) ctx.addIssue({ code: 'custom', path: ['files'], message: `duplicate path ${f.path}` });
@@ -57,7 +56,7 @@ export const manifestSchema = z
     if (!seen.has('firmware.js')) ctx.addIssue({ code: 'custom', path: ['files'], message: 'firmware.js (the entry the launcher starts) is missing' });
     const total = m.files.reduce((n, f) => n + f.size, 0);
     if (total > MAX_TOTAL_BYTES) ctx.addIssue({ code: 'custom', path: ['files'], message: `total size ${total} exceeds ${MAX_TOTAL_BYTES}` });
-  });
+  }));
 
 export type Manifest = z.infer<typeof manifestSchema>;
 export type ManifestFile = Manifest['files'][number];

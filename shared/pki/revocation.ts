@@ -2,7 +2,8 @@
 // retired cameras, docks, technicians, signed by the CA key as a SignedDocument. A list only ever
 // replaces one with a smaller number, so an old list replayed by anyone cannot un-revoke a serial.
 import { X509Certificate, createPrivateKey, type KeyLike } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { int } from '../zod-mini.js';
 import { issueText } from '../config.js';
 import { openDocument, signDocument, type SignedDocument } from '../evidence.js';
 import { ROLES, type Role } from './roles.js';
@@ -13,21 +14,21 @@ export const MAX_REVOKED = 100_000;
 export const MAX_LIST_BYTES = 16 * 1024 * 1024;
 
 const SERIAL = /^[0-9a-f]{1,64}$/;
-const EntrySchema = z.object({
-  serial: z.string().regex(SERIAL, 'lower-case hex without leading zeros'),
-  reason: z.string().min(1).max(200),
-  revokedAt: z.string().datetime(),
+const EntrySchema = z.strictObject({
+  serial: z.string().check(z.regex(SERIAL, 'lower-case hex without leading zeros')),
+  reason: z.string().check(z.minLength(1), z.maxLength(200)),
+  revokedAt: z.iso.datetime(),
   /** The certificate's role (OU) and id (CN) when known: a revoked dock's id loses its broker rights too. */
-  role: z.enum(ROLES).optional(),
-  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/).optional(),
-}).strict();
-const BodySchema = z.object({
+  role: z.optional(z.enum(ROLES)),
+  id: z.optional(z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/))),
+});
+const BodySchema = z.strictObject({
   v: z.literal(1),
   kind: z.literal(REVOCATION_KIND),
-  number: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
-  issuedAt: z.string().datetime(),
-  revoked: z.array(EntrySchema).max(MAX_REVOKED),
-}).strict();
+  number: int(1, Number.MAX_SAFE_INTEGER),
+  issuedAt: z.iso.datetime(),
+  revoked: z.array(EntrySchema).check(z.maxLength(MAX_REVOKED)),
+});
 export type RevocationEntry = z.infer<typeof EntrySchema>;
 export type RevocationListBody = z.infer<typeof BodySchema>;
 
