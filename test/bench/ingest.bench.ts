@@ -3,7 +3,9 @@
 // frames to a counting sink, same run. Target (issue 18): ≥ 0.8 in MB/s (mbpsRatio) or in core-seconds
 // per byte of the whole phase (coreSecRatio, from each process's own CPU); both are printed.
 // Flags: --docks N (50), --per-dock-mb N (4), --chunk-kib K (256), --inflight N (4),
-// --workers N (1; more share one work dir through a $share subscription).
+// --workers N (1; more share one work dir through a $share subscription), --warmup-mb N (1): each dock
+// first sends N MB unmeasured on both sides (a sink / a central started for the bench would otherwise
+// pay its JIT compilation inside the measured window: ~11 % of central's CPU in perf; a server runs warm).
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -22,30 +24,40 @@ const perDock = arg('per-dock-mb', 4) * MB;
 const chunkSize = arg('chunk-kib', 256) * 1024;
 const inflight = arg('inflight', 4);
 const workers = arg('workers', 1);
+const warmup = Math.round(arg('warmup-mb', 1) * MB);
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'ingest-bench-'));
 const mosq = await startBenchMosquitto(Array.from({ length: docks }, (_, d) => `dock-${d}`));
 try {
   const clips = [];
   for (let d = 0; d < docks; d++) clips.push(await writeClip(dir, randomUUID(), perDock));
+  const warmClips = [];
+  if (warmup > 0) for (let d = 0; d < docks; d++) warmClips.push(await writeClip(dir, randomUUID(), warmup));
   const total = docks * perDock;
   const frames = Math.ceil(perDock / chunkSize);
+  const warmFrames = Math.ceil(warmup / chunkSize);
+  const warmBytes = docks * (warmup + warmFrames * 44);
 
   // Broker-only: 50 raw publishers, same frames, same window, to a sink process.
-  const sink = await child(['sink', mosq.url, 'bench/raw/#', String(total + docks * frames * 44)]);
+  const sink = await child(['sink', mosq.url, 'bench/raw/#', String(warmBytes + total + docks * frames * 44), String(warmBytes)]);
   const pubs = await Promise.all(clips.map(() => mqtt.connectAsync(mosq.url, { protocolVersion: 4, clean: true, ...mqttTlsOptions(mosq.endpoint('bench-raw').tls) })));
-  const cpu = cpuMeter();
-  let procs = cpuByRole();
-  let t0 = performance.now();
-  await Promise.all(clips.map(async (c, d) => {
-    const fh = await open(c.file, 'r');
-    await pool(Array.from({ length: frames }, (_, i) => i), inflight, async (i) => {
-      const buf = Buffer.allocUnsafe(Math.min(chunkSize, perDock - i * chunkSize));
+  const publishAll = (files: string[], bytes: number, n: number, prefix: string) => Promise.all(files.map(async (file, d) => {
+    const fh = await open(file, 'r');
+    await pool(Array.from({ length: n }, (_, i) => i), inflight, async (i) => {
+      const buf = Buffer.allocUnsafe(Math.min(chunkSize, bytes - i * chunkSize));
       await fh.read(buf, 0, buf.length, i * chunkSize);
-      await pubs[d].publishAsync(`bench/raw/${d}/${i}`, encodeChunk(i, chunkSize, buf), { qos: 1 });
+      await pubs[d].publishAsync(`bench/raw/${d}/${prefix}${i}`, encodeChunk(i, chunkSize, buf), { qos: 1 });
     });
     await fh.close();
   }));
+  if (warmup > 0) {
+    await publishAll(warmClips.map((c) => c.file), warmup, warmFrames, 'w');
+    await sink.waitWarm;
+  }
+  const cpu = cpuMeter();
+  let procs = cpuByRole();
+  let t0 = performance.now();
+  await publishAll(clips.map((c) => c.file), perDock, frames, '');
   await sink.waitDone;
   const brokerOnly = total / MB / ((performance.now() - t0) / 1000);
   const brokerOnlyCpu = cpu();
@@ -59,6 +71,7 @@ try {
   const log = createLogger('up', 'warn');
   const ups = clips.map((_, d) => new Uploader({ ...dockAuthFor(`dock-${d}`), mqtt: mosq.endpoint(`dock-${d}`), dockId: `dock-${d}`, centralPublicKey: publicKey, chunkSize, inflight, log }));
   await Promise.all(ups.map((u) => u.ready()));
+  await Promise.all(warmClips.map((c, d) => ups[d].upload(c.clip, c.file)));
   cpu();
   procs = cpuByRole();
   t0 = performance.now();
@@ -77,7 +90,7 @@ try {
   const mbpsRatio = ingest / brokerOnly;
   const coreSecRatio = phase(brokerOnlyProcs) / phase(ingestProcs);
   process.stdout.write(JSON.stringify({
-    bench: 'ingest', docks, workers, totalMB: r2(total / MB), chunkKiB: chunkSize / 1024, inflightPerDock: inflight,
+    bench: 'ingest', docks, workers, totalMB: r2(total / MB), warmupMBPerDock: warmup / MB, chunkKiB: chunkSize / 1024, inflightPerDock: inflight,
     // The machine is shared: its 1-minute load average at the end of the run, beside every figure.
     loadAvg1: r2(os.loadavg()[0]!),
     ingestMBps: r2(ingest), brokerOnlyMBps: r2(brokerOnly), ratio: r2(mbpsRatio), mbpsRatio: r2(mbpsRatio), coreSecRatio: r2(coreSecRatio),

@@ -4,7 +4,8 @@
 //     prints {"cpuS":n} (its own CPU core-seconds since ready, all threads) and exits. Its index and blobs:
 //     sqlite + directory under <dir>, or PostgreSQL + S3 when BENCH_CENTRAL_BACKEND is set (JSON: pgUrl, s3);
 //     'leases' (PostgreSQL only): one of several nodes, each dock handled by its lease holder, as main.ts does
-//   sink <mqttUrl> <filter> <expectBytes>          → prints {"ready":true}, then {"done":true,"bytes":n,"cpuS":n}
+//   sink <mqttUrl> <filter> <expectBytes> [warmBytes] → prints {"ready":true}, {"warm":true} once warmBytes arrived
+//     (a warm-up before the measured bytes; expectBytes counts both), then {"done":true,"bytes":n,"cpuS":n}
 import { createPrivateKey } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -42,10 +43,13 @@ if (mode === 'central') {
   process.stdin.on('end', async () => { say({ cpuS: cpuS(cpu0) }); await ingest.close(); await leases?.close(); await index?.close(); db.close(); process.exit(0); });
 } else if (mode === 'sink') {
   const expect = Number(b);
+  const warm = Number(process.argv[6] ?? 0);
   let got = 0;
+  let warmed = warm <= 0;
   const client = mqtt.connect(url, { protocolVersion: 4, clean: true, clientId: `sink-${process.pid}`, ...mqttTlsOptions(tlsFrom('BENCH_MQTT_SINK_TLS')) });
   client.on('message', (_t, payload) => {
     got += payload.length;
+    if (!warmed && got >= warm) { warmed = true; say({ warm: true }); }
     if (got >= expect) { say({ done: true, bytes: got, cpuS: cpuS(cpu0) }); client.end(true, () => process.exit(0)); }
   });
   let cpu0 = process.cpuUsage();

@@ -19,22 +19,24 @@ export function arg(name: string, def: number): number {
 }
 
 /**
- * Start mqtt-bench-child.ts; resolves once it printed {"ready":true}. `waitDone` resolves on {"done":true};
+ * Start mqtt-bench-child.ts; resolves once it printed {"ready":true}. `waitWarm` resolves on {"warm":true}, `waitDone` on {"done":true};
  * cpuS() is the last CPU core-seconds it reported (its own process, all threads), NaN before any.
  */
-export async function child(args: string[]): Promise<{ proc: ChildProcess; waitDone: Promise<void>; cpuS: () => number }> {
+export async function child(args: string[]): Promise<{ proc: ChildProcess; waitDone: Promise<void>; waitWarm: Promise<void>; cpuS: () => number }> {
   let cpuS = NaN;
+  let warm!: () => void;
+  const waitWarm = new Promise<void>((r) => { warm = r; });
   const proc = spawn(process.execPath, [...(process.env.BENCH_CHILD_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import=tsx', path.join(import.meta.dirname, 'mqtt-bench-child.ts'), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   let ready!: () => void;
   let done!: () => void;
   const readyP = new Promise<void>((r) => { ready = r; });
   const waitDone = new Promise<void>((r) => { done = r; });
   readline.createInterface({ input: proc.stdout! }).on('line', (l) => {
-    try { const m = JSON.parse(l); if (typeof m.cpuS === 'number') cpuS = m.cpuS; if (m.ready) ready(); if (m.done) done(); } catch { /* ignore */ }
+    try { const m = JSON.parse(l); if (typeof m.cpuS === 'number') cpuS = m.cpuS; if (m.ready) ready(); if (m.warm) warm(); if (m.done) done(); } catch { /* ignore */ }
   });
-  proc.once('exit', () => { ready(); done(); });
+  proc.once('exit', () => { ready(); warm(); done(); });
   await readyP;
-  return { proc, waitDone, cpuS: () => cpuS };
+  return { proc, waitDone, waitWarm, cpuS: () => cpuS };
 }
 
 /** A real clip sealed by the test camera cam-bench (1 MB segments, as a camera writes them), about `bytes` long. */
