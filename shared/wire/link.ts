@@ -203,11 +203,12 @@ export class RpcClient {
     if (p.triesLeft <= 0) return this.fail(seq, new RequestTimeoutError(`${typeName(p.type)} timed out after retries`));
     p.triesLeft--;
     this.stats.retransmits++;
-    this.onRetry?.(p.type);
     // The last copy has not left yet (the peer is not reading, or this process barely ran): another
     // would only queue behind it (under load such copies piled up to megabytes of stale requests that
-    // every later request waited behind). The try is spent, so the budget still bounds the wait.
+    // every later request waited behind). The try is spent, so the budget still bounds the wait; the
+    // line lost nothing, so the READ size stays.
     if (p.unsent) return this.arm(seq, p);
+    this.onRetry?.(p.type);
     this.transmit(seq, p);
   }
 

@@ -46,6 +46,8 @@ test('a request timer that expires while the last copy has not left writes no se
   const [dockEnd, camEnd] = duplexPair();
   const held = new HeldLine(dockEnd);
   const rpc = new RpcClient(new FrameLink(held), { timeoutMs: 5, retries: 1000 });
+  let shrinks = 0;
+  rpc.onRetry = () => shrinks++;
   const cam = new FrameLink(camEnd);
   const seen: number[] = [];
   cam.on('frame', (f: Frame) => seen.push(f.seq));
@@ -57,6 +59,7 @@ test('a request timer that expires while the last copy has not left writes no se
   t.deepEqual(decodeJson(await answer, 'answer'), { clips: [] });
   t.is(held.writes, 1, 'one copy while the first had not left');
   t.is(seen.length, 1);
+  t.is(shrinks, 0, 'nothing was lost on the line: the READ size stays');
   cam.detach();
   rpc.link.detach();
 });
