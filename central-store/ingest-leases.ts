@@ -18,6 +18,8 @@ export interface DockLeaseOptions {
   ttlMs?: number;
   /** A dock not heard from this long is released instead of renewed (default 5 min). */
   idleMs?: number;
+  /** After declining a free dock, look again this much later (default min(1 s, ttl/3)); the third look takes a dock still nobody's. */
+  relookMs?: number;
   now?: () => number;
   log?: Logger;
 }
@@ -32,6 +34,8 @@ export class DockLeases {
   /** Docks another node holds, and the end of its lease as last read: asked again only after that. */
   private readonly others = new Map<string, number>();
   private readonly asking = new Map<string, Promise<boolean>>();
+  /** Free docks this node declined, to be looked at again (see lookAgain). */
+  private readonly relook = new Map<string, NodeJS.Timeout>();
   private timer: NodeJS.Timeout | undefined;
   private renewing: Promise<void> = Promise.resolve();
   private closed = false;
@@ -97,7 +101,7 @@ export class DockLeases {
    * leases than another holder declines (that node takes it on this same message; if it is dead its
    * leases run out and stop counting). Without this the node the broker delivers to first takes every dock.
    */
-  private async take(dockId: string): Promise<boolean> {
+  private async take(dockId: string, looks = 0): Promise<boolean> {
     const t = this.now();
     const r = await this.index.tx(async (u) => {
       const h = await dockLeaseHolder(u, dockId);
@@ -107,19 +111,44 @@ export class DockLeases {
         const own = counts.get(this.holder) ?? 0;
         // Declined, not held by anyone: ask again soon (a second), since the node that should take it
         // may itself have declined a moment earlier when the counts were the other way round.
-        if ([...counts].some(([k, n]) => k !== this.holder && n < own)) return { held: t + Math.min(1000, Math.floor(this.ttl / 3)) };
+        if (looks < 3 && [...counts].some(([k, n]) => k !== this.holder && n < own)) return { held: t + Math.min(1000, Math.floor(this.ttl / 3)), declined: true };
       }
       return await takeDockLease(u, dockId, this.holder, t, t + this.ttl) ? { took: true } : { held: (await dockLeaseHolder(u, dockId))?.untilMs ?? t };
     });
     if ('took' in r) {
-      if (!this.mine.has(dockId)) this.o.log?.info({ dockId, holder: this.holder }, 'dock lease taken');
+      if (this.closed) return false; // close() gives every lease of this holder back once the asks settle
+      if (!this.mine.has(dockId)) this.o.log?.info({ dockId, holder: this.holder, looks }, 'dock lease taken');
       this.mine.set(dockId, { until: this.actUntil(t), seen: t });
       this.others.delete(dockId);
       return true;
     }
     if (this.mine.delete(dockId)) this.o.log?.warn({ dockId }, 'dock lease lost to another node');
     this.others.set(dockId, r.held);
+    if ('declined' in r) this.lookAgain(dockId, looks + 1);
     return false;
+  }
+
+  /**
+   * Both nodes can decline the same free dock a moment apart (each read the counts while the other was
+   * taking other docks), and the dock's message is then dropped by both: its next one comes only after
+   * the dock's own back-off (3, 6, 12, 24 s: a two-node bench phase took 22 s instead of 9, dock-16
+   * declined by both nodes three times). So the decliner looks again a moment later, by the same rule
+   * (the counts have usually settled by then, so the docks stay balanced), and on the third look takes a
+   * dock nobody took whatever the counts; the dock's next message then finds its holder.
+   */
+  private lookAgain(dockId: string, looks: number): void {
+    if (this.closed || this.relook.has(dockId)) return;
+    const timer = setTimeout(() => {
+      this.relook.delete(dockId);
+      if (this.closed || this.asking.has(dockId)) return;
+      const p = this.take(dockId, looks).catch((err) => {
+        this.o.log?.warn({ dockId, err: String(err) }, 'dock lease: looking again failed');
+        return false;
+      }).finally(() => this.asking.delete(dockId));
+      this.asking.set(dockId, p);
+    }, this.o.relookMs ?? Math.min(1000, Math.floor(this.ttl / 3)));
+    timer.unref();
+    this.relook.set(dockId, timer);
   }
 
   /** Acting stops a third of the life before the row ends: room for clock skew between nodes. */
@@ -156,6 +185,8 @@ export class DockLeases {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    for (const timer of this.relook.values()) clearTimeout(timer);
+    this.relook.clear();
     await this.renewing;
     await Promise.allSettled([...this.asking.values()]);
     this.mine.clear();

@@ -29,9 +29,9 @@ async function fixture(t: import('ava').ExecutionContext) {
     };
   };
   const clock = { now: 1_000_000 };
-  const node = (holder: string) => {
+  const node = (holder: string, relookMs?: number) => {
     const ix = counted();
-    return { ix, l: new DockLeases(ix, { holder, ttlMs: 15_000, idleMs: 60_000, now: () => clock.now }) };
+    return { ix, l: new DockLeases(ix, { holder, ttlMs: 15_000, idleMs: 60_000, relookMs, now: () => clock.now }) };
   };
   return { real, clock, node, units: () => units };
 }
@@ -130,4 +130,40 @@ test('a node that declined a free dock asks again within a second: the less load
   await b.l.close();
   f.clock.now += 1_001;
   t.true(await a.l.owns('d6'), 'a second later node-a asks again and, alone now, takes it');
+});
+
+test('two nodes that both declined a free dock a moment apart: the less loaded one takes it when it looks again, without another message from the dock', async (t) => {
+  const f = await fixture(t);
+  const a = f.node('node-a', 20), b = f.node('node-b', 20);
+  t.teardown(async () => { await a.l.close(); await b.l.close(); });
+  t.true(await a.l.owns('d1'));
+  t.true(await a.l.owns('d2'));
+  t.true(await b.l.owns('d3'));
+  t.false(await a.l.owns('d9'), 'node-a holds 2, node-b 1: node-a declines');
+  // Before d9's message reaches node-b, node-b takes two other docks: now it holds more and declines too.
+  t.false(await a.l.owns('d4'));
+  t.true(await b.l.owns('d4'));
+  t.true(await b.l.owns('d5'));
+  t.false(await b.l.owns('d9'), 'node-b holds 3, node-a 2: node-b declines');
+  // The dock's next message would come only after its back-off (seconds): a node takes it before that.
+  const holder = () => f.real.tx((u) => dockLeaseHolder(u, 'd9'));
+  for (let i = 0; i < 1000 && !(await holder()); i++) await new Promise((r) => setTimeout(r, 10));
+  t.is((await holder())?.holder, 'node-a', 'node-a, now the less loaded, took it on its second look');
+  t.true(await a.l.owns('d9'));
+  f.clock.now += 1_001;
+  t.false(await b.l.owns('d9'), 'node-b sees node-a holds it');
+});
+
+test('a dock only a more loaded node hears from (the other node never gets its messages) is taken on the third look', async (t) => {
+  const f = await fixture(t);
+  const a = f.node('node-a', 20), b = f.node('node-b', 20);
+  t.teardown(async () => { await a.l.close(); await b.l.close(); });
+  t.true(await a.l.owns('d1'));
+  t.true(await a.l.owns('d2'));
+  t.true(await b.l.owns('d3'));
+  t.false(await a.l.owns('d9'), 'node-b holds fewer: node-a declines');
+  const holder = () => f.real.tx((u) => dockLeaseHolder(u, 'd9'));
+  for (let i = 0; i < 1000 && !(await holder()); i++) await new Promise((r) => setTimeout(r, 10));
+  t.is((await holder())?.holder, 'node-a');
+  t.deepEqual(a.l.held().sort(), ['d1', 'd2', 'd9']);
 });
