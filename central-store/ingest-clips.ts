@@ -19,6 +19,8 @@ import type { IngestFlow } from './ingest-flow.js';
 import type { Incident } from './ingest-records.js';
 import { addCameraMarkers } from './index/tables/markers.js';
 import { judgeFoundBlob } from './ingest-found-blob.js';
+import { underPutClaim } from './ingest-put-claim.js';
+import { NODE_ID } from './run-once.js';
 import { signReceipt } from './storage-receipts.js';
 
 /** Partial uploads are kept apart per dock: another dock's bytes under the same clip id never mix in. */
@@ -35,6 +37,8 @@ export interface ClipIngestContext {
   storeId: string;
   workerId: string;
   onStored?: (row: ClipRow) => void;
+  /** A clip put claim's life (ingest-put-claim.ts; default 60 s). */
+  putClaimMs?: number;
   /** Retention rules: each new blob's retain-until is then its clip's deadline (S3 GOVERNANCE); else the blob store's default. */
   retention?: RetentionConfig;
   incident: Incident;
@@ -87,6 +91,8 @@ export function clipIngest(c: ClipIngestContext): (dockId: string, meta: ClipMet
     }
     return row;
   };
+
+  const claim = { index: c.index, holder: `${NODE_ID}/${c.workerId}`, ttlMs: c.putClaimMs, log: c.log };
 
   const reject = (meta: ClipMeta, reason: string): Status => ({ v: 1, clipId: meta.clipId, req: meta.req, state: 'rejected', reason });
 
@@ -164,15 +170,20 @@ export function clipIngest(c: ClipIngestContext): (dockId: string, meta: ClipMet
     }
     // Received when the verified clip is whole here: its retain-until and its row count from the same time.
     const receivedMs = Date.now();
-    const put = await c.blobs.putFile(key, r.path, { retainUntil: retainUntil(facts, auth, receivedMs) });
-    if (put.existed) {
-      // Another writer stored this key between the check above and the put: index it only if it is
-      // these very bytes. Otherwise no answer; the dock's next ask takes the check above.
-      const h = createHash('sha256');
-      for await (const b of c.blobs.read(key)) h.update(b as Buffer);
-      if (h.digest('hex') !== meta.sha256) throw new Error(`clip ${meta.clipId}: another upload stored different bytes under its key meanwhile`);
-    }
-    const row = await storeClip(meta, key, facts, auth, meta.cameraCert, receivedMs);
+    // One putter per clip across nodes (a dock lease changing hands mid-put): another live claim means no
+    // answer now; the put's own existence check below runs under the claim, so a put finished and
+    // released a moment ago is found, not put again.
+    const row = await underPutClaim(claim, meta.clipId, async () => {
+      const put = await c.blobs.putFile(key, r.path, { retainUntil: retainUntil(facts, auth, receivedMs) });
+      if (put.existed) {
+        // Another writer stored this key between the check above and the put: index it only if it is
+        // these very bytes. Otherwise no answer; the dock's next ask takes the check above.
+        const h = createHash('sha256');
+        for await (const b of c.blobs.read(key)) h.update(b as Buffer);
+        if (h.digest('hex') !== meta.sha256) throw new Error(`clip ${meta.clipId}: another upload stored different bytes under its key meanwhile`);
+      }
+      return storeClip(meta, key, facts, auth, meta.cameraCert, receivedMs);
+    });
     await c.asm.discard(aid, meta.chunkSize);
     c.log.info({ clipId: meta.clipId, bytes: meta.bytes, frames: facts.frames, closed: facts.closed }, 'clip stored');
     return answerStored(row, meta, auth);

@@ -7,6 +7,7 @@ import type { Dialect, Migration } from './port.js';
 import { ACCESS_LOG_MIGRATIONS } from './tables/access-log.js';
 import { CAMERA_CERTS_MIGRATIONS } from './tables/camera-certs.js';
 import { CLIPS_MIGRATIONS } from './tables/clips.js';
+import { CLIP_PUT_CLAIMS_MIGRATIONS } from './tables/clip-put-claims.js';
 import { DELETION_RECEIPTS_MIGRATIONS } from './tables/deletion-receipts.js';
 import { DEVICE_LOG_MIGRATIONS } from './tables/device-log.js';
 import { DOCK_HEARTBEATS_MIGRATIONS } from './tables/dock-heartbeats.js';
@@ -46,6 +47,7 @@ export const MIGRATIONS: readonly Migration[] = merge(
   REDACTION_PLANS_MIGRATIONS, EVIDENCE_KEYS_MIGRATIONS,
   // New with the port (no sqlite store has them yet).
   SESSIONS_MIGRATIONS, DOCK_HEARTBEATS_MIGRATIONS, JOB_LEASES_MIGRATIONS, DOCK_LEASES_MIGRATIONS,
+  CLIP_PUT_CLAIMS_MIGRATIONS,
 );
 
 /**

@@ -11,6 +11,7 @@ import { redactionPlansContract } from './contract/redaction-plans.js';
 import { evidenceKeysContract } from './contract/evidence-keys.js';
 import { jobLeasesContract } from './contract/job-leases.js';
 import { dockLeasesContract } from './contract/dock-leases.js';
+import { clipPutClaimsContract } from './contract/clip-put-claims.js';
 import { receiptsContract } from './contract/receipts.js';
 import {
   deleteExportsBefore, exportPackageRow, listExports, livePackagePaths, livePackagesBefore, markPackageRemoved, recordExport, type ExportRecord,
@@ -114,5 +115,6 @@ export function indexContract(test: TestFn, name: string, open: (t: ExecutionCon
   evidenceKeysContract(test, name, ready, again);
   jobLeasesContract(test, name, ready, again);
   dockLeasesContract(test, name, ready, again);
+  clipPutClaimsContract(test, name, ready, again);
   receiptsContract(test, name, ready, again);
 }

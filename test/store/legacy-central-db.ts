@@ -189,9 +189,9 @@ CREATE TABLE evidence_keys (
 ];
 
 /** Migrations of tables that did not exist before the port (an existing store gets them on its first open since). */
-export const NEW_WITH_PORT = ['sessions-1', 'dock-heartbeats-1', 'job-leases-1', 'dock-leases-1'];
+export const NEW_WITH_PORT = ['sessions-1', 'dock-heartbeats-1', 'job-leases-1', 'dock-leases-1', 'clip-put-claims-1'];
 /** The schema objects those create. */
-export const NEW_WITH_PORT_OBJECTS = ['sessions', 'sessions_kind_created', 'dock_heartbeats', 'job_leases', 'dock_leases'];
+export const NEW_WITH_PORT_OBJECTS = ['sessions', 'sessions_kind_created', 'dock_heartbeats', 'job_leases', 'dock_leases', 'clip_put_claims'];
 
 /** receipts.db as deletion-receipts.ts wrote it before the port (main at 742c122): one migration, SQL verbatim. */
 export const LEGACY_RECEIPTS_MIGRATIONS: [string, string][] = [['receipts-1', `
