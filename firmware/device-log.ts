@@ -34,6 +34,9 @@ export class DeviceLog {
     this.db.pragma('secure_delete = ON');
     this.db.pragma('journal_mode = DELETE');
     this.db.pragma('synchronous = FULL');
+    // Page cache at most 256 KiB: sqlite's default (2 MB per connection) fills as the file grows over a
+    // shift, a slow RSS creep on the camera (docs/performance.md); these tables are read rarely.
+    this.db.pragma('cache_size = -256');
     this.db.exec(`CREATE TABLE IF NOT EXISTS device_log (
       seq INTEGER PRIMARY KEY, at TEXT NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL,
       prev_hash TEXT NOT NULL, hash TEXT NOT NULL)`);

@@ -32,6 +32,9 @@ export class IndexDb {
     this.db.pragma('secure_delete = ON');
     this.db.pragma('journal_mode = PERSIST');
     this.db.pragma('synchronous = FULL');
+    // Page cache at most 256 KiB: sqlite's default (2 MB per connection) fills as the file grows over a
+    // shift, a slow RSS creep on the camera (docs/performance.md); these tables are read rarely.
+    this.db.pragma('cache_size = -256');
     if (this.db.pragma('journal_mode', { simple: true }) !== 'persist') throw new Error('index db: journal_mode is not PERSIST');
     if (this.db.pragma('secure_delete', { simple: true }) !== 1) throw new Error('index db: secure_delete is not on');
     this.db.exec(`CREATE TABLE IF NOT EXISTS clips (
