@@ -7,7 +7,7 @@ import { verifyClipFile, type SignedFacts } from '../shared/clip/signature.js';
 import type { SignedDocument } from '../shared/evidence.js';
 import { metaFacts, missingRanges, type ClipMeta, type Status } from '../shared/mqtt/codec.js';
 import type { Logger } from '../shared/log.js';
-import { verifyDockAuth, type AuthTrust, type VerifiedAuth } from '../shared/mqtt/dock-auth.js';
+import { NotFromDockError, verifyDockAuth, type AuthTrust, type VerifiedAuth } from '../shared/mqtt/dock-auth.js';
 import type { BlobPort } from './blob/port.js';
 import { clockNote } from './clock-note.js';
 import { clipDeadlineMs, type RetentionConfig } from './retention.js';
@@ -45,7 +45,7 @@ export interface ClipIngestContext {
   log: Logger;
 }
 
-export function clipIngest(c: ClipIngestContext): (dockId: string, meta: ClipMeta) => Promise<Status> {
+export function clipIngest(c: ClipIngestContext): (dockId: string, meta: ClipMeta) => Promise<Status | null> {
   /** What the clip itself proves, checked against who forwarded it; throws naming what is wrong. */
   const checkFacts = (f: SignedFacts, meta: ClipMeta, auth: VerifiedAuth): void => {
     const m = f.header.meta;
@@ -113,13 +113,17 @@ export function clipIngest(c: ClipIngestContext): (dockId: string, meta: ClipMet
     return reject(meta, `clip refused: ${reason}`);
   };
 
-  /** A clip's meta: verify who forwarded it, then index it, or say which chunks are missing, or refuse it. */
-  return async (dockId: string, meta: ClipMeta): Promise<Status> => {
+  /**
+   * A clip's meta: verify who forwarded it, then index it, or say which chunks are missing, or refuse it.
+   * null: not shown to come from the dock, so not answered (an incident only): its req may be the dock's own.
+   */
+  return async (dockId: string, meta: ClipMeta): Promise<Status | null> => {
     let auth: VerifiedAuth;
     try {
       auth = verifyDockAuth(meta, 'upload', metaFacts(meta), dockId, c.trust);
     } catch (err) {
       await c.incident({ kind: 'upload-refused', dockId, clipId: meta.clipId, reason: (err as Error).message });
+      if (err instanceof NotFromDockError) return null;
       return reject(meta, `upload refused: ${(err as Error).message}`);
     }
     const aid = asmId(dockId, meta.clipId);

@@ -114,7 +114,7 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     if (meta.dockId !== dockId || meta.clipId !== clipId) throw new Error('meta: dockId/clipId do not match the topic');
     // One meta at a time per clip in this worker; answered in the background so chunks keep flowing.
     flow.oneAtATime(clipId, () => handleMeta(dockId, meta).then(
-      (status) => { if (status.state === 'complete') stored.stored(clipId); return publish(topics.status(dockId, clipId), status); },
+      (status) => { if (!status) return; if (status.state === 'complete') stored.stored(clipId); return publish(topics.status(dockId, clipId), status); },
       (err) => log.warn({ err: String(err), clipId }, 'meta handling failed; the dock will ask again'),
     ).then(() => undefined));
   };

@@ -71,24 +71,41 @@ export interface AuthTrust {
 }
 
 /**
+ * The message is not shown to come from the topic's dock (fields missing, a certificate that is not that
+ * dock's, or a signature its key did not make): whoever sent it is not the dock, so nothing answers it on
+ * the dock's topics (a forger holding the dock's broker identity would otherwise have central refuse the
+ * dock's own request number, docs/threat-model.md).
+ */
+export class NotFromDockError extends Error {}
+
+/**
  * Verify a message's DockAuth: the dock certificate (role dock, CN = the topic's dock id), its
  * signature over the facts, and the camera certificate (role camera). Throws naming the reason.
  */
 export function verifyDockAuth(a: Partial<DockAuth> | undefined, kind: AuthKind, facts: (string | number)[], topicDockId: string, trust: AuthTrust): VerifiedAuth {
   if (!a || typeof a.dockCert !== 'string' || typeof a.cameraCert !== 'string' || typeof a.dockSig !== 'string') {
-    throw new Error('not signed by a dock (dockCert, cameraCert and dockSig are required)');
+    throw new NotFromDockError('not signed by a dock (dockCert, cameraCert and dockSig are required)');
   }
   const now = (trust.now ?? Date.now)();
   const revoked = trust.revocation?.() ?? null;
   let dock: VerifiedPeer;
   try {
-    dock = verifyPeerCertificate(Buffer.from(a.dockCert, 'base64'), trust.caCertPem, 'dock', now, revoked);
+    dock = verifyPeerCertificate(Buffer.from(a.dockCert, 'base64'), trust.caCertPem, 'dock', now, null);
   } catch (err) {
-    throw new Error(`dock certificate: ${(err as Error).message}`);
+    throw new NotFromDockError(`dock certificate: ${(err as Error).message}`);
   }
-  if (dock.id !== topicDockId) throw new Error(`dock certificate is for ${dock.id}, the topic names ${topicDockId}`);
+  if (dock.id !== topicDockId) throw new NotFromDockError(`dock certificate is for ${dock.id}, the topic names ${topicDockId}`);
   if (!verifyData(dock.cert.publicKey as KeyLike, authInput(kind, facts, a.cameraCert), Buffer.from(a.dockSig, 'base64'))) {
-    throw new Error(`dock signature does not verify with ${dock.id}'s certificate`);
+    throw new NotFromDockError(`dock signature does not verify with ${dock.id}'s certificate`);
+  }
+  // Revocation last: the sender holds the key of a certificate the CA issued to this dock, so a revoked
+  // dock (or its thief) is told why it is refused.
+  if (revoked) {
+    try {
+      verifyPeerCertificate(Buffer.from(a.dockCert, 'base64'), trust.caCertPem, 'dock', now, revoked);
+    } catch (err) {
+      throw new Error(`dock certificate: ${(err as Error).message}`);
+    }
   }
   let camera: VerifiedPeer;
   try {
