@@ -118,6 +118,24 @@ test('a free dock goes to the less loaded node: the node holding more live lease
   t.deepEqual(a.l.held().sort(), ['d1', 'd2', 'd3', 'd4', 'd5', 'd6', 'd7']);
 });
 
+/** Two nodes that look again every 20 ms; node-a holds d1 and d2, node-b d3. */
+async function aTwoBOne(t: import('ava').ExecutionContext) {
+  const f = await fixture(t);
+  const a = f.node('node-a', 20), b = f.node('node-b', 20);
+  t.teardown(async () => { await a.l.close(); await b.l.close(); });
+  t.true(await a.l.owns('d1'));
+  t.true(await a.l.owns('d2'));
+  t.true(await b.l.owns('d3'));
+  return { f, a, b };
+}
+
+/** The dock's lease holder once a node has taken it on a later look (polled, at most ~10 s). */
+async function firstHolder(f: Awaited<ReturnType<typeof fixture>>, dockId: string) {
+  const holder = () => f.real.tx((u) => dockLeaseHolder(u, dockId));
+  for (let i = 0; i < 1000 && !(await holder()); i++) await new Promise((r) => setTimeout(r, 10));
+  return holder();
+}
+
 test('a node that declined a free dock asks again within a second: the less loaded node may have gone (or declined too) meanwhile', async (t) => {
   const f = await fixture(t);
   const a = f.node('node-a'), b = f.node('node-b');
@@ -133,12 +151,7 @@ test('a node that declined a free dock asks again within a second: the less load
 });
 
 test('two nodes that both declined a free dock a moment apart: the less loaded one takes it when it looks again, without another message from the dock', async (t) => {
-  const f = await fixture(t);
-  const a = f.node('node-a', 20), b = f.node('node-b', 20);
-  t.teardown(async () => { await a.l.close(); await b.l.close(); });
-  t.true(await a.l.owns('d1'));
-  t.true(await a.l.owns('d2'));
-  t.true(await b.l.owns('d3'));
+  const { f, a, b } = await aTwoBOne(t);
   t.false(await a.l.owns('d9'), 'node-a holds 2, node-b 1: node-a declines');
   // Before d9's message reaches node-b, node-b takes two other docks: now it holds more and declines too.
   t.false(await a.l.owns('d4'));
@@ -146,24 +159,15 @@ test('two nodes that both declined a free dock a moment apart: the less loaded o
   t.true(await b.l.owns('d5'));
   t.false(await b.l.owns('d9'), 'node-b holds 3, node-a 2: node-b declines');
   // The dock's next message would come only after its back-off (seconds): a node takes it before that.
-  const holder = () => f.real.tx((u) => dockLeaseHolder(u, 'd9'));
-  for (let i = 0; i < 1000 && !(await holder()); i++) await new Promise((r) => setTimeout(r, 10));
-  t.is((await holder())?.holder, 'node-a', 'node-a, now the less loaded, took it on its second look');
+  t.is((await firstHolder(f, 'd9'))?.holder, 'node-a', 'node-a, now the less loaded, took it on its second look');
   t.true(await a.l.owns('d9'));
   f.clock.now += 1_001;
   t.false(await b.l.owns('d9'), 'node-b sees node-a holds it');
 });
 
 test('a dock only a more loaded node hears from (the other node never gets its messages) is taken on the third look', async (t) => {
-  const f = await fixture(t);
-  const a = f.node('node-a', 20), b = f.node('node-b', 20);
-  t.teardown(async () => { await a.l.close(); await b.l.close(); });
-  t.true(await a.l.owns('d1'));
-  t.true(await a.l.owns('d2'));
-  t.true(await b.l.owns('d3'));
+  const { f, a, b } = await aTwoBOne(t);
   t.false(await a.l.owns('d9'), 'node-b holds fewer: node-a declines');
-  const holder = () => f.real.tx((u) => dockLeaseHolder(u, 'd9'));
-  for (let i = 0; i < 1000 && !(await holder()); i++) await new Promise((r) => setTimeout(r, 10));
-  t.is((await holder())?.holder, 'node-a');
+  t.is((await firstHolder(f, 'd9'))?.holder, 'node-a');
   t.deepEqual(a.l.held().sort(), ['d1', 'd2', 'd9']);
 });
