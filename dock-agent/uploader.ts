@@ -1,7 +1,7 @@
 // Dock → central delivery over MQTT 3.1.1 (docs/mqtt-topics.md). Receiver-driven: the dock announces
 // a clip (meta), the central store answers with the chunks it lacks, the dock sends those with a
 // bounded window of QoS 1 publishes, and asks again until the answer is a receipt it can verify.
-import type { KeyLike } from 'node:crypto';
+import { randomBytes, type KeyLike } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { MqttClient } from 'mqtt';
 import type { ClipSummary, DeviceLogEntry, SignedDocument } from '../shared/evidence.js';
@@ -58,7 +58,9 @@ export class Uploader {
     this.timeoutMs = opts.statusTimeoutMs ?? 3000;
     this.maxBackoffMs = opts.maxBackoffMs ?? 30000;
     this.client = connectMqtt(opts.mqtt, {
-      clean: true, clientId: `dock-${opts.dockId}-${process.pid}`, reconnectPeriod: 500, connectTimeout: 5000, resubscribe: false,
+      // One client id per uploader: two with the same id (two uploaders in one process) would take the
+      // session from each other at every reconnect, and neither would hear its answers.
+      clean: true, clientId: `dock-${opts.dockId}-${process.pid}-${randomBytes(3).toString('hex')}`, reconnectPeriod: 500, connectTimeout: 5000, resubscribe: false,
     });
     let subscribed!: () => void;
     this.subscribed = new Promise((r) => { subscribed = r; });
