@@ -5,7 +5,7 @@
 import { X509Certificate, createHash, type KeyLike } from 'node:crypto';
 import { sha256Hex, signData, verifyData } from '../crypto.js';
 import type { RevocationSet } from '../pki/revocation.js';
-import { verifyPeerCertificate, type VerifiedPeer } from '../pki/verify.js';
+import { refuseRevoked, verifyPeerCertificate, type VerifiedPeer } from '../pki/verify.js';
 
 export interface DockAuth {
   /** The dock's certificate, DER base64. */
@@ -102,7 +102,7 @@ export function verifyDockAuth(a: Partial<DockAuth> | undefined, kind: AuthKind,
   // dock (or its thief) is told why it is refused.
   if (revoked) {
     try {
-      verifyPeerCertificate(Buffer.from(a.dockCert, 'base64'), trust.caCertPem, 'dock', now, revoked);
+      refuseRevoked(dock.cert, 'dock', dock.id, revoked);
     } catch (err) {
       throw new Error(`dock certificate: ${(err as Error).message}`);
     }

@@ -74,11 +74,14 @@ export function verifyPeerCertificate(
   const san = x.subjectAltName ?? '';
   const uris = san.split(', ').filter((e) => e.startsWith('URI:urn:bodycam:'));
   if (uris.length !== 1 || uris[0] !== `URI:urn:bodycam:${role}:${id}`) throw new Error('peer certificate: SAN URI does not match its role and id');
-  if (revocation) {
-    const set = revocation instanceof RevocationSet ? revocation : new RevocationSet(revocation);
-    const hit = set.lookup(x);
-    // The chain verified above, so the CN is the CA's word: name the device for whoever reads the refusal.
-    if (hit) throw new Error(`peer certificate: ${role} ${id} revoked (serial ${hit.serial}, ${hit.reason}; revocation list #${set.number})`);
-  }
+  if (revocation) refuseRevoked(x, role, id, revocation);
   return { id, role: expectedRole, fingerprint: x.fingerprint256.replace(/:/g, '').toLowerCase(), cert: x };
+}
+
+/** Throws naming the device when `x` (whose chain was already verified) is on the revocation list. */
+export function refuseRevoked(x: X509Certificate, role: string, id: string, revocation: RevocationSet | RevocationListBody): void {
+  const set = revocation instanceof RevocationSet ? revocation : new RevocationSet(revocation);
+  const hit = set.lookup(x);
+  // The chain verified, so the CN is the CA's word: name the device for whoever reads the refusal.
+  if (hit) throw new Error(`peer certificate: ${role} ${id} revoked (serial ${hit.serial}, ${hit.reason}; revocation list #${set.number})`);
 }
